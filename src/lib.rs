@@ -1,0 +1,1 @@
+//! plumb: agentless compliance scanning of Linux hosts.
