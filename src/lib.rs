@@ -1,1 +1,3 @@
 //! plumb: agentless compliance scanning of Linux hosts.
+
+pub mod exit;
