@@ -1,3 +1,10 @@
 //! plumb: agentless compliance scanning of Linux hosts.
+//!
+//! Rules ask for facts; an executor gathers every fact a host needs in one go; evaluation is a
+//! pure function of (rule, facts); results are stored write-on-change.
 
+pub mod eval;
 pub mod exit;
+pub mod probe;
+pub mod report;
+pub mod rules;

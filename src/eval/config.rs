@@ -1,0 +1,94 @@
+//! Reading key/value configuration files the way their owners do.
+
+use super::host::{ConfigFile, unquote};
+use crate::rules::{ConfigValueCheck, Delimiter};
+
+/// One assignment of the key, where it was found.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConfigLine {
+    pub file: String,
+    pub line_no: usize,
+    pub text: String,
+    pub value: String,
+}
+
+/// Every assignment of the check's key across `files`, in reading order. Comment lines (first
+/// non-blank character `#`) are ignored; with `stop_at`, the rest of a file after the first
+/// matching line is ignored (sshd `Match` blocks are not global settings).
+pub fn find_config_values(files: &[ConfigFile], check: &ConfigValueCheck) -> Vec<ConfigLine> {
+    let mut hits = Vec::new();
+    for file in files {
+        for (index, line) in file.text.lines().enumerate() {
+            if check
+                .stop_at
+                .as_ref()
+                .is_some_and(|stop| stop.is_match(line))
+            {
+                break;
+            }
+            let trimmed = line.trim();
+            if trimmed.is_empty() || trimmed.starts_with('#') {
+                continue;
+            }
+            let Some((key, value)) = split_key_value(trimmed, check.delimiter) else {
+                continue;
+            };
+            let same_key = if check.case_insensitive_key {
+                key.eq_ignore_ascii_case(&check.key)
+            } else {
+                key == check.key
+            };
+            if same_key {
+                hits.push(ConfigLine {
+                    file: file.path.clone(),
+                    line_no: index + 1,
+                    text: trimmed.to_owned(),
+                    value: unquote(value.trim()).to_owned(),
+                });
+            }
+        }
+    }
+    hits
+}
+
+fn split_key_value(line: &str, delimiter: Delimiter) -> Option<(&str, &str)> {
+    match delimiter {
+        Delimiter::Whitespace => {
+            let at = line.find(char::is_whitespace)?;
+            Some((&line[..at], line[at..].trim_start()))
+        }
+        Delimiter::Char(c) => line.split_once(c).map(|(k, v)| (k.trim(), v.trim())),
+    }
+}
+
+/// Assignments of a sysctl key in application order (the last one wins). Handles `a/b` key
+/// spelling, `-` prefixes (ignore-failure marks), `;` comments and glob keys.
+pub fn sysctl_assignments(files: &[ConfigFile], key: &str) -> Vec<ConfigLine> {
+    let mut hits = Vec::new();
+    for file in files {
+        for (index, line) in file.text.lines().enumerate() {
+            let trimmed = line.trim();
+            if trimmed.is_empty() || trimmed.starts_with(['#', ';']) {
+                continue;
+            }
+            let Some((name, value)) = trimmed.split_once('=') else {
+                continue;
+            };
+            let name = name.trim().trim_start_matches('-').replace('/', ".");
+            let matches = if name.contains(['*', '?']) {
+                crate::probe::paths::NameMatcher::new(&name).is_some_and(|m| m.is_match(key))
+            } else {
+                name == key
+            };
+            if matches {
+                hits.push(ConfigLine {
+                    file: file.path.clone(),
+                    line_no: index + 1,
+                    text: trimmed.to_owned(),
+                    value: value.trim().to_owned(),
+                });
+            }
+        }
+    }
+    hits
+}

@@ -1,0 +1,985 @@
+//! One function per check method: (check, host facts) → outcome with evidence.
+
+use super::compare::{compare, describe};
+use super::config::{ConfigLine, find_config_values, sysctl_assignments};
+use super::host::{ConfigFile, HostView, parse_env_file};
+use super::result::{Evidence, Outcome, Reason, Status};
+use crate::probe::facts::{CommandFact, FileFact, FileKind};
+use crate::probe::sources::*;
+use crate::rules::*;
+use serde_json::{Value, json};
+
+/// Builds outcomes for one check, keeping method and target in one place.
+struct Verdict<'c> {
+    method: &'static str,
+    target: &'c str,
+    expected: String,
+}
+
+impl Verdict<'_> {
+    fn outcome(&self, status: Status, actual: impl Into<String>, source: Value) -> Outcome {
+        Outcome {
+            status,
+            reason: None,
+            evidence: Evidence {
+                method: self.method.to_owned(),
+                target: self.target.to_owned(),
+                expected: self.expected.clone(),
+                actual: actual.into(),
+                source,
+            },
+        }
+    }
+
+    fn pass_if(&self, ok: bool, actual: impl Into<String>, source: Value) -> Outcome {
+        let status = if ok { Status::Pass } else { Status::Fail };
+        self.outcome(status, actual, source)
+    }
+
+    fn with_reason(&self, status: Status, reason: Reason, detail: impl Into<String>) -> Outcome {
+        let detail = detail.into();
+        let mut outcome = self.outcome(status, detail.clone(), Value::Null);
+        outcome.reason = Some((reason, detail));
+        outcome
+    }
+
+    fn offline(&self, what: &str) -> Outcome {
+        self.with_reason(
+            Status::Skipped,
+            Reason::NotAssessableOffline,
+            format!("{what} needs a running system"),
+        )
+    }
+
+    fn probe_failed(&self, detail: impl Into<String>) -> Outcome {
+        self.with_reason(Status::Error, Reason::ProbeFailed, detail)
+    }
+
+    fn compared(&self, actual: &str, expectation: &Expectation, source: Value) -> Outcome {
+        match compare(actual, expectation) {
+            Ok(ok) => self.pass_if(ok, actual, source),
+            Err(why) => self.outcome(Status::Fail, format!("{actual} ({why})"), source),
+        }
+    }
+}
+
+pub fn evaluate_check(check: &Check, host: &HostView) -> Outcome {
+    match check {
+        Check::Command(c) => command(c, host),
+        Check::FileExists { path } => {
+            let v = verdict(check, path, "exists");
+            let found = host.stat(path);
+            v.pass_if(!found.is_empty(), presence(found.len()), stat_source(found))
+        }
+        Check::FileAbsent { path } => {
+            let v = verdict(check, path, "absent");
+            let found = host.stat(path);
+            v.pass_if(found.is_empty(), presence(found.len()), stat_source(found))
+        }
+        Check::FilePermission(c) => file_permission(check, c, host),
+        Check::FileContent {
+            path,
+            needle,
+            present,
+        } => {
+            let expected = if *present {
+                "contains"
+            } else {
+                "does not contain"
+            };
+            let v = verdict(check, path, format!("{expected} `{needle}`"));
+            with_file(&v, host, path, !present, |text| {
+                let found = text.contains(needle.as_str());
+                let line = text.lines().position(|l| l.contains(needle.as_str()));
+                let actual = if found {
+                    "contains it"
+                } else {
+                    "does not contain it"
+                };
+                let source = json!({ "file": path, "line": line.map(|l| l + 1) });
+                v.pass_if(found == *present, actual, source)
+            })
+        }
+        Check::FileContentMatch {
+            path,
+            pattern,
+            expect_match,
+        } => {
+            let expected = if *expect_match {
+                "matches"
+            } else {
+                "does not match"
+            };
+            let v = verdict(check, path, format!("{expected} /{}/", pattern.as_str()));
+            with_file(&v, host, path, !expect_match, |text| {
+                let found = pattern.find(text);
+                let (actual, source) = match found {
+                    Some(m) => {
+                        let line = text[..m.start()].matches('\n').count() + 1;
+                        let matched = text[m.start()..].lines().next().unwrap_or_default();
+                        (
+                            format!("matched: {matched}"),
+                            json!({ "file": path, "line": line }),
+                        )
+                    }
+                    None => ("no match".to_owned(), json!({ "file": path })),
+                };
+                v.pass_if(found.is_some() == *expect_match, actual, source)
+            })
+        }
+        Check::ConfigValue(c) => config_value(check, c, host),
+        Check::SshdEffectiveConfig { key, expectation } => {
+            let v = verdict(check, key, describe(expectation));
+            if host.offline() {
+                return v.offline("`sshd -T`");
+            }
+            match host.sshd_effective() {
+                Ok(map) => match map.get(key) {
+                    Some(values) => {
+                        v.compared(&values.join(" "), expectation, json!({ "command": SSHD_T }))
+                    }
+                    None => v.outcome(Status::Fail, "not set", json!({ "command": SSHD_T })),
+                },
+                Err(why) => v.probe_failed(why.clone()),
+            }
+        }
+        Check::SysctlValue {
+            key,
+            expectation,
+            persisted,
+        } => sysctl(check, key, expectation, *persisted, host),
+        Check::PackageState { name, present } => package_state(check, name, *present, host),
+        Check::ServiceState(c) => service_state(check, c, host),
+        Check::KernelModuleState { name, state } => kernel_module(check, name, *state, host),
+        Check::MountOption(c) => mount_option(check, c, host),
+        Check::GrubParameter {
+            name,
+            value,
+            present,
+        } => grub_parameter(check, name, value.as_deref(), *present, host),
+        Check::AuditRuleExists(wanted) => audit_rule(check, wanted, host),
+        Check::SetCompare {
+            observed_command,
+            authorized,
+            equal,
+            ..
+        } => set_compare(check, observed_command, authorized, *equal, host),
+        Check::SystemdTarget { expected } => systemd_target(check, expected, host),
+        Check::SelinuxState { expected } => selinux(check, expected, host),
+        Check::ApparmorState { expected } => apparmor(check, expected, host),
+    }
+}
+
+fn verdict<'c>(check: &Check, target: &'c str, expected: impl Into<String>) -> Verdict<'c> {
+    Verdict {
+        method: check.method(),
+        target,
+        expected: expected.into(),
+    }
+}
+
+fn presence(count: usize) -> String {
+    match count {
+        0 => "absent".into(),
+        1 => "exists".into(),
+        n => format!("{n} paths exist"),
+    }
+}
+
+fn stat_source(entries: &[crate::probe::facts::StatEntry]) -> Value {
+    json!({ "paths": entries.iter().map(|e| e.path.as_str()).collect::<Vec<_>>() })
+}
+
+/// Runs `f` on a file's text. A missing file passes when `missing_passes` (an absence check),
+/// and fails otherwise; an unreadable one is a probe error.
+fn with_file(
+    v: &Verdict,
+    host: &HostView,
+    path: &str,
+    missing_passes: bool,
+    f: impl FnOnce(&str) -> Outcome,
+) -> Outcome {
+    match host.facts.file(path) {
+        Some(FileFact::Text { content }) => f(content),
+        Some(FileFact::Missing) => {
+            v.pass_if(missing_passes, "file is missing", json!({ "file": path }))
+        }
+        Some(FileFact::TooLarge { size }) => {
+            v.probe_failed(format!("{path} is too large to read ({size} bytes)"))
+        }
+        Some(FileFact::Unreadable) => v.probe_failed(format!("{path} is not a readable file")),
+        None => v.probe_failed(format!("{path} was not gathered")),
+    }
+}
+
+fn command(c: &CommandCheck, host: &HostView) -> Outcome {
+    let mut expected = format!("exit {}", c.expected_exit);
+    if let Some(text) = &c.expected_stdout {
+        expected.push_str(&format!(", stdout contains `{text}`"));
+    }
+    if let Some(regex) = &c.stdout_regex {
+        expected.push_str(&format!(", stdout matches /{}/", regex.as_str()));
+    }
+    let v = Verdict {
+        method: "command",
+        target: &c.run,
+        expected,
+    };
+    if host.offline() {
+        return v.offline("a command");
+    }
+    match host.facts.command(&c.run) {
+        Some(CommandFact::Ran {
+            exit_code,
+            stdout,
+            stderr,
+            stdout_truncated,
+        }) => {
+            let source = json!({
+                "command": c.run,
+                "exit_code": exit_code,
+                "stdout": stdout,
+                "stderr": stderr,
+                "stdout_truncated": stdout_truncated,
+            });
+            if Some(*exit_code) == c.not_assessable_exit {
+                let mut outcome = v.outcome(Status::Skipped, format!("exit {exit_code}"), source);
+                outcome.reason = Some((
+                    Reason::NotAssessable,
+                    format!(
+                        "the command exited {exit_code}, which the rule marks as not assessable"
+                    ),
+                ));
+                return outcome;
+            }
+            let ok = *exit_code == c.expected_exit
+                && c.expected_stdout
+                    .as_ref()
+                    .is_none_or(|t| stdout.contains(t.as_str()))
+                && c.stdout_regex.as_ref().is_none_or(|r| r.is_match(stdout));
+            v.pass_if(ok, format!("exit {exit_code}"), source)
+        }
+        Some(CommandFact::TimedOut { timeout_ms }) => v.with_reason(
+            Status::Error,
+            Reason::Timeout,
+            format!("the command did not finish within {timeout_ms} ms"),
+        ),
+        Some(CommandFact::Failed { reason }) => v.probe_failed(reason.clone()),
+        None => v.probe_failed("the command was not run"),
+    }
+}
+
+fn file_permission(check: &Check, c: &FilePermissionCheck, host: &HostView) -> Outcome {
+    let mut wanted = Vec::new();
+    if let Some(mode) = c.mode {
+        wanted.push(format!("mode <= {mode:04o}"));
+    }
+    if let Some(owner) = &c.owner {
+        wanted.push(format!("owner {owner}"));
+    }
+    if let Some(group) = &c.group {
+        wanted.push(format!("group {group}"));
+    }
+    let v = verdict(check, &c.path, wanted.join(", "));
+    let entries = host.stat(&c.path);
+    if entries.is_empty() {
+        return match c.missing {
+            Missing::Pass => v.outcome(Status::Pass, "missing", Value::Null),
+            Missing::Fail => v.outcome(Status::Fail, "missing", Value::Null),
+            Missing::Skip => v.with_reason(
+                Status::Skipped,
+                Reason::NotAssessable,
+                format!("{} does not exist", c.path),
+            ),
+        };
+    }
+    let mut problems = Vec::new();
+    let mut seen = Vec::new();
+    for entry in entries {
+        let (Some(mode), Some(uid), Some(gid)) = (entry.mode, entry.uid, entry.gid) else {
+            problems.push(format!("{}: dangling symlink", entry.path));
+            continue;
+        };
+        let owner = host
+            .user_name(uid)
+            .map_or_else(|| uid.to_string(), str::to_owned);
+        let group = host
+            .group_name(gid)
+            .map_or_else(|| gid.to_string(), str::to_owned);
+        seen.push(format!("{} {mode:04o} {owner}:{group}", entry.path));
+        if let Some(max) = c.mode {
+            if mode & !max != 0 {
+                problems.push(format!("{}: mode {mode:04o} exceeds {max:04o}", entry.path));
+            }
+        }
+        if let Some(want) = &c.owner {
+            if *want != owner && *want != uid.to_string() {
+                problems.push(format!("{}: owner {owner}, not {want}", entry.path));
+            }
+        }
+        if let Some(want) = &c.group {
+            if *want != group && *want != gid.to_string() {
+                problems.push(format!("{}: group {group}, not {want}", entry.path));
+            }
+        }
+    }
+    let actual = if problems.is_empty() {
+        seen.join("; ")
+    } else {
+        problems.join("; ")
+    };
+    let kinds: Vec<_> = entries
+        .iter()
+        .filter(|e| e.kind == FileKind::Symlink)
+        .map(|e| e.path.as_str())
+        .collect();
+    v.pass_if(
+        problems.is_empty(),
+        actual,
+        json!({ "paths": seen, "symlinks": kinds }),
+    )
+}
+
+fn config_files<'a>(
+    c: &ConfigValueCheck,
+    host: &HostView<'a>,
+) -> (Vec<ConfigFile<'a>>, Vec<String>) {
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    for path in &c.paths {
+        if let Some(listing) = host.dir_files(path, &c.scan_pattern) {
+            files.extend(listing);
+            continue;
+        }
+        match host.facts.file(path) {
+            Some(FileFact::Text { content }) => files.push(ConfigFile {
+                path: path.clone(),
+                text: content,
+            }),
+            Some(FileFact::Missing) | None => {}
+            Some(FileFact::TooLarge { size }) => {
+                problems.push(format!("{path} is too large ({size} bytes)"))
+            }
+            Some(FileFact::Unreadable) => problems.push(format!("{path} is not readable")),
+        }
+    }
+    (files, problems)
+}
+
+fn config_value(check: &Check, c: &ConfigValueCheck, host: &HostView) -> Outcome {
+    let expected = c
+        .expectation
+        .as_ref()
+        .map_or_else(|| "set".to_owned(), describe);
+    let v = verdict(check, &c.key, expected);
+    let (files, problems) = config_files(c, host);
+    let hits = find_config_values(&files, c);
+    let chosen: Option<&ConfigLine> = match c.occurrence {
+        Occurrence::First => hits.first(),
+        Occurrence::Last => hits.last(),
+    };
+    let Some(hit) = chosen else {
+        if let Some(problem) = problems.first() {
+            return v.probe_failed(problem.clone());
+        }
+        let read: Vec<_> = files.iter().map(|f| f.path.as_str()).collect();
+        let source = json!({ "files_read": read });
+        return v.pass_if(c.missing == Missing::Pass, "not set", source);
+    };
+    let source = json!({ "file": hit.file, "line": hit.line_no, "text": hit.text });
+    match &c.expectation {
+        Some(expectation) => v.compared(&hit.value, expectation, source),
+        None => v.outcome(Status::Pass, hit.value.clone(), source),
+    }
+}
+
+fn sysctl(
+    check: &Check,
+    key: &str,
+    expectation: &Expectation,
+    persisted: bool,
+    host: &HostView,
+) -> Outcome {
+    let v = verdict(check, key, describe(expectation));
+    let normalised = Expectation {
+        expected: normalise_whitespace(&expectation.expected),
+        comparator: expectation.comparator.clone(),
+    };
+    let mut sources = serde_json::Map::new();
+    let mut actuals = Vec::new();
+    let mut ok = true;
+    if host.offline() {
+        if !persisted {
+            return v.offline("the running kernel's value");
+        }
+    } else {
+        let proc_path = sysctl_proc_path(key);
+        match host.facts.file(&proc_path) {
+            Some(FileFact::Text { content }) => {
+                let value = normalise_whitespace(content);
+                match compare(&value, &normalised) {
+                    Ok(true) => {}
+                    Ok(false) => ok = false,
+                    Err(why) => {
+                        ok = false;
+                        actuals.push(why);
+                    }
+                }
+                actuals.push(format!("running: {value}"));
+                sources.insert("running".into(), json!(proc_path));
+            }
+            Some(FileFact::Missing) => {
+                return v.outcome(
+                    Status::Fail,
+                    "the kernel has no such key",
+                    json!({ "file": proc_path }),
+                );
+            }
+            _ => return v.probe_failed(format!("{proc_path} could not be read")),
+        }
+    }
+    if persisted {
+        let mut files = host.layered_dir_files(&SYSCTL_DIRS, "*.conf");
+        if let Some(text) = host.file_text(SYSCTL_CONF) {
+            // procps applies /etc/sysctl.conf after the directories.
+            files.push(ConfigFile {
+                path: SYSCTL_CONF.into(),
+                text,
+            });
+        }
+        let effective = sysctl_assignments(&files, key).pop();
+        match effective {
+            Some(hit) => {
+                let value = normalise_whitespace(&hit.value);
+                if !compare(&value, &normalised).unwrap_or(false) {
+                    ok = false;
+                }
+                actuals.push(format!("persisted: {value}"));
+                sources.insert(
+                    "persisted".into(),
+                    json!({ "file": hit.file, "line": hit.line_no }),
+                );
+            }
+            None => {
+                ok = false;
+                actuals.push("persisted: not set".into());
+            }
+        }
+    }
+    v.pass_if(ok, actuals.join(", "), Value::Object(sources))
+}
+
+fn package_state(check: &Check, name: &str, present: bool, host: &HostView) -> Outcome {
+    let v = verdict(check, name, if present { "present" } else { "absent" });
+    let Some(packages) = &host.facts.packages else {
+        return v.probe_failed("package facts were not gathered");
+    };
+    if packages.sources.is_empty() {
+        let detail = match packages.errors.first() {
+            Some(error) => format!("no package database could be read: {error}"),
+            None => "no package database (dpkg, rpm, apk) found".into(),
+        };
+        return v.probe_failed(detail);
+    }
+    let holders: Vec<_> = packages
+        .sources
+        .iter()
+        .filter(|source| source.installed.contains(name))
+        .map(|source| source.origin.as_str())
+        .collect();
+    let origins: Vec<_> = packages.sources.iter().map(|s| s.origin.as_str()).collect();
+    let installed = !holders.is_empty();
+    v.pass_if(
+        installed == present,
+        if installed {
+            "installed"
+        } else {
+            "not installed"
+        },
+        json!({ "databases": origins }),
+    )
+}
+
+fn service_state(check: &Check, c: &ServiceStateCheck, host: &HostView) -> Outcome {
+    let mut wanted = Vec::new();
+    for (name, value) in [
+        ("enabled", c.enabled),
+        ("active", c.active),
+        ("masked", c.masked),
+    ] {
+        if let Some(value) = value {
+            wanted.push(format!("{name}={value}"));
+        }
+    }
+    let v = verdict(check, &c.unit, wanted.join(", "));
+    let live = host.unit_properties().and_then(|units| units.get(&c.unit));
+    let property = |name: &str| live.and_then(|props| props.get(name)).map(String::as_str);
+    let source = if live.is_some() {
+        json!({ "command": "systemctl show", "unit": c.unit })
+    } else {
+        json!({ "unit_links": SYSTEMD_ETC })
+    };
+
+    let enabled = match property("UnitFileState") {
+        Some(state) => matches!(state, "enabled" | "enabled-runtime" | "alias"),
+        None => unit_enable_links(&c.unit)
+            .iter()
+            .any(|pattern| !host.stat(pattern).is_empty()),
+    };
+    let masked = match (property("UnitFileState"), property("LoadState")) {
+        (Some(file_state), load) => file_state.starts_with("masked") || load == Some("masked"),
+        (None, _) => host
+            .stat(&unit_mask_link(&c.unit))
+            .iter()
+            .any(|entry| entry.link_target.as_deref() == Some("/dev/null")),
+    };
+    let mut actual = vec![format!("enabled={enabled}"), format!("masked={masked}")];
+    let mut ok =
+        c.enabled.is_none_or(|want| want == enabled) && c.masked.is_none_or(|want| want == masked);
+    if let Some(want_active) = c.active {
+        let active = property("ActiveState");
+        match active {
+            Some(state) => {
+                actual.push(format!("active={}", state == "active"));
+                ok &= want_active == (state == "active");
+            }
+            None if !ok => {} // already failing on what could be assessed
+            None if host.offline() => return v.offline("whether a unit is active"),
+            None => {
+                return v.with_reason(
+                    Status::Skipped,
+                    Reason::NotAssessable,
+                    "systemd is not running, so whether the unit is active is unknown",
+                );
+            }
+        }
+    }
+    v.pass_if(ok, actual.join(", "), source)
+}
+
+fn kernel_module(check: &Check, name: &str, state: ModuleState, host: &HostView) -> Outcome {
+    let expected = match state {
+        ModuleState::Disabled => "disabled (install /bin/false) and not loaded",
+        ModuleState::Blacklisted => "blacklisted and not loaded",
+        ModuleState::NotLoaded => "not loaded",
+    };
+    let v = verdict(check, name, expected);
+    let files = host.layered_dir_files(&MODPROBE_DIRS, "*.conf");
+    let mut config_hit: Option<(String, usize)> = None;
+    if state != ModuleState::NotLoaded {
+        'files: for file in &files {
+            for (index, line) in file.text.lines().enumerate() {
+                let words: Vec<&str> = line.split_whitespace().collect();
+                let module_is =
+                    |word: Option<&&str>| word.is_some_and(|w| w.replace('-', "_") == name);
+                let hit = match state {
+                    ModuleState::Disabled => {
+                        words.first() == Some(&"install")
+                            && module_is(words.get(1))
+                            && words.get(2).is_some_and(|cmd| {
+                                matches!(
+                                    *cmd,
+                                    "/bin/false"
+                                        | "/bin/true"
+                                        | "/usr/bin/false"
+                                        | "/usr/bin/true"
+                                        | "false"
+                                        | "true"
+                                )
+                            })
+                    }
+                    _ => words.first() == Some(&"blacklist") && module_is(words.get(1)),
+                };
+                if hit {
+                    config_hit = Some((file.path.clone(), index + 1));
+                    break 'files;
+                }
+            }
+        }
+    }
+    let config_ok = state == ModuleState::NotLoaded || config_hit.is_some();
+    let mut source =
+        json!({ "config": config_hit.as_ref().map(|(f, l)| json!({"file": f, "line": l})) });
+    let mut actual = Vec::new();
+    if state != ModuleState::NotLoaded {
+        actual.push(
+            if config_ok {
+                "configured"
+            } else {
+                "not configured"
+            }
+            .to_owned(),
+        );
+    }
+    let loaded = if host.offline() {
+        None
+    } else {
+        match host.facts.file(PROC_MODULES) {
+            Some(FileFact::Text { content }) => Some(content.lines().any(|line| {
+                line.split_whitespace()
+                    .next()
+                    .is_some_and(|m| m.replace('-', "_") == name)
+            })),
+            _ => None,
+        }
+    };
+    match loaded {
+        Some(loaded) => {
+            actual.push(if loaded { "loaded" } else { "not loaded" }.to_owned());
+            source["loaded_from"] = json!(PROC_MODULES);
+            v.pass_if(config_ok && !loaded, actual.join(", "), source)
+        }
+        None if !config_ok => v.outcome(Status::Fail, actual.join(", "), source),
+        None if state == ModuleState::NotLoaded || !host.offline() => {
+            if host.offline() {
+                v.offline("the loaded module list")
+            } else {
+                v.probe_failed(format!("{PROC_MODULES} could not be read"))
+            }
+        }
+        // Offline, the configuration is what can be assessed; it is right.
+        None => v.outcome(Status::Pass, actual.join(", "), source),
+    }
+}
+
+/// Mount entries (`/proc/mounts` or fstab): (mount point, options) for non-comment lines.
+fn mount_entries(text: &str) -> Vec<(String, Vec<String>)> {
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let point = fields.get(1)?.replace("\\040", " ");
+            let options = fields
+                .get(3)
+                .map_or_else(Vec::new, |o| o.split(',').map(str::to_owned).collect());
+            Some((point, options))
+        })
+        .collect()
+}
+
+fn mount_option(check: &Check, c: &MountOptionCheck, host: &HostView) -> Outcome {
+    let v = verdict(check, &c.mount_point, c.options.join(","));
+    let missing = |what: &str| match c.missing {
+        Missing::Skip => v.with_reason(
+            Status::Skipped,
+            Reason::NotAssessable,
+            format!("{} is not {what}", c.mount_point),
+        ),
+        _ => v.outcome(Status::Fail, format!("not {what}"), Value::Null),
+    };
+    let lacking = |options: &[String]| -> Vec<String> {
+        c.options
+            .iter()
+            .filter(|want| !options.contains(want))
+            .cloned()
+            .collect()
+    };
+    let mut actual = Vec::new();
+    let mut ok = true;
+    if !host.offline() {
+        let Some(text) = host.file_text(PROC_MOUNTS) else {
+            return v.probe_failed(format!("{PROC_MOUNTS} could not be read"));
+        };
+        // The last entry for a mount point is the one on top.
+        let Some((_, options)) = mount_entries(text)
+            .into_iter()
+            .rfind(|(p, _)| *p == c.mount_point)
+        else {
+            return missing("mounted");
+        };
+        let absent = lacking(&options);
+        ok &= absent.is_empty();
+        actual.push(format!("mounted with {}", options.join(",")));
+    } else if !c.in_fstab {
+        return v.offline("mounted file systems");
+    }
+    if c.in_fstab {
+        let text = host.file_text(FSTAB).unwrap_or_default();
+        match mount_entries(text)
+            .into_iter()
+            .rfind(|(p, _)| *p == c.mount_point)
+        {
+            Some((_, options)) => {
+                ok &= lacking(&options).is_empty();
+                actual.push(format!("fstab: {}", options.join(",")));
+            }
+            None if host.offline() => return missing("in /etc/fstab"),
+            None => {
+                ok = false;
+                actual.push("fstab: no entry".into());
+            }
+        }
+    }
+    v.pass_if(
+        ok,
+        actual.join("; "),
+        json!({ "files": [PROC_MOUNTS, FSTAB] }),
+    )
+}
+
+/// Every kernel command line in the boot configuration, with where it came from.
+fn boot_cmdlines(host: &HostView) -> Vec<(String, String)> {
+    let mut lines = Vec::new();
+    for cfg in GRUB_CFGS {
+        for line in host.file_text(cfg).unwrap_or_default().lines() {
+            let trimmed = line.trim();
+            let mut words = trimmed.split_whitespace();
+            if matches!(words.next(), Some("linux" | "linux16" | "linuxefi")) {
+                let args: Vec<&str> = words.skip(1).collect();
+                lines.push((cfg.to_owned(), args.join(" ")));
+            }
+        }
+    }
+    for file in host.dir_files(BLS_ENTRIES, "*.conf").unwrap_or_default() {
+        for line in file.text.lines() {
+            if let Some(options) = line.trim().strip_prefix("options") {
+                lines.push((file.path.clone(), options.trim().to_owned()));
+            }
+        }
+    }
+    if let Some(text) = host.file_text(KERNEL_CMDLINE) {
+        lines.push((KERNEL_CMDLINE.to_owned(), text.trim().to_owned()));
+    }
+    if lines.is_empty() {
+        if let Some(text) = host.file_text(DEFAULT_GRUB) {
+            let vars = parse_env_file(text);
+            let joined = ["GRUB_CMDLINE_LINUX", "GRUB_CMDLINE_LINUX_DEFAULT"]
+                .iter()
+                .filter_map(|name| vars.get(*name))
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" ");
+            lines.push((DEFAULT_GRUB.to_owned(), joined));
+        }
+    }
+    lines
+}
+
+fn grub_parameter(
+    check: &Check,
+    name: &str,
+    value: Option<&str>,
+    present: bool,
+    host: &HostView,
+) -> Outcome {
+    let wanted = value.map_or_else(|| name.to_owned(), |value| format!("{name}={value}"));
+    let v = verdict(
+        check,
+        name,
+        if present {
+            format!("{wanted} on every kernel command line")
+        } else {
+            format!("{wanted} absent")
+        },
+    );
+    let has = |cmdline: &str| {
+        cmdline.split_whitespace().any(|word| match value {
+            Some(_) => word == wanted,
+            None => word == name || word.starts_with(&format!("{name}=")),
+        })
+    };
+    let mut lines = boot_cmdlines(host);
+    if !host.offline() {
+        match host.file_text(PROC_CMDLINE) {
+            Some(text) => lines.push((PROC_CMDLINE.to_owned(), text.trim().to_owned())),
+            None => return v.probe_failed(format!("{PROC_CMDLINE} could not be read")),
+        }
+    }
+    if lines.is_empty() {
+        return v.outcome(Status::Fail, "no kernel command line found", Value::Null);
+    }
+    let offending: Vec<&str> = lines
+        .iter()
+        .filter(|(_, cmdline)| has(cmdline) != present)
+        .map(|(source, _)| source.as_str())
+        .collect();
+    let sources: Vec<&str> = lines.iter().map(|(source, _)| source.as_str()).collect();
+    let actual = if offending.is_empty() {
+        format!("as expected in {}", sources.join(", "))
+    } else if present {
+        format!("missing in {}", offending.join(", "))
+    } else {
+        format!("present in {}", offending.join(", "))
+    };
+    v.pass_if(offending.is_empty(), actual, json!({ "cmdlines": sources }))
+}
+
+fn audit_rule(check: &Check, wanted: &AuditMatch, host: &HostView) -> Outcome {
+    let (target, expected) = match wanted {
+        AuditMatch::Key(key) => (key.as_str(), format!("a rule with key {key}")),
+        AuditMatch::Rule(rule) => (rule.as_str(), format!("rule `{rule}`")),
+    };
+    let v = verdict(check, target, expected);
+    let matches = |line: &str| {
+        let line = normalise_whitespace(line);
+        if line.starts_with('#') || line.is_empty() {
+            return false;
+        }
+        match wanted {
+            AuditMatch::Rule(rule) => line == *rule,
+            AuditMatch::Key(key) => {
+                let words: Vec<&str> = line.split(' ').collect();
+                words
+                    .windows(2)
+                    .any(|pair| pair[0] == "-k" && pair[1] == key)
+                    || words.iter().any(|w| *w == format!("key={key}"))
+            }
+        }
+    };
+    if !host.offline() {
+        if let Some(CommandFact::Ran {
+            exit_code: 0,
+            stdout,
+            ..
+        }) = host.facts.command(AUDITCTL_LIST)
+        {
+            if stdout.lines().any(matches) {
+                return v.outcome(Status::Pass, "loaded", json!({ "command": AUDITCTL_LIST }));
+            }
+        }
+    }
+    for file in host
+        .dir_files(AUDIT_RULES_DIR, "*.rules")
+        .unwrap_or_default()
+    {
+        if let Some(index) = file.text.lines().position(matches) {
+            return v.outcome(
+                Status::Pass,
+                "configured",
+                json!({ "file": file.path, "line": index + 1 }),
+            );
+        }
+    }
+    v.outcome(
+        Status::Fail,
+        "no such rule",
+        json!({ "searched": [AUDIT_RULES_DIR, AUDITCTL_LIST] }),
+    )
+}
+
+fn set_compare(
+    check: &Check,
+    command: &str,
+    authorized: &[String],
+    equal: bool,
+    host: &HostView,
+) -> Outcome {
+    let v = verdict(
+        check,
+        command,
+        format!(
+            "{} {:?}",
+            if equal { "equal to" } else { "within" },
+            authorized
+        ),
+    );
+    if host.offline() {
+        return v.offline("a command");
+    }
+    match host.facts.command(command) {
+        Some(CommandFact::Ran {
+            exit_code: 0,
+            stdout,
+            ..
+        }) => {
+            let observed: std::collections::BTreeSet<&str> = stdout
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect();
+            let allowed: std::collections::BTreeSet<&str> =
+                authorized.iter().map(String::as_str).collect();
+            let unexpected: Vec<_> = observed.difference(&allowed).collect();
+            let absent: Vec<_> = allowed.difference(&observed).collect();
+            let ok = unexpected.is_empty() && (!equal || absent.is_empty());
+            v.pass_if(
+                ok,
+                format!("unexpected {unexpected:?}, absent {absent:?}"),
+                json!({ "command": command, "observed": observed }),
+            )
+        }
+        Some(CommandFact::Ran {
+            exit_code, stderr, ..
+        }) => v.probe_failed(format!(
+            "`{command}` exited {exit_code}: {}",
+            stderr.lines().next().unwrap_or_default()
+        )),
+        Some(CommandFact::TimedOut { timeout_ms }) => v.with_reason(
+            Status::Error,
+            Reason::Timeout,
+            format!("`{command}` did not finish within {timeout_ms} ms"),
+        ),
+        Some(CommandFact::Failed { reason }) => v.probe_failed(reason.clone()),
+        None => v.probe_failed("the command was not run"),
+    }
+}
+
+fn systemd_target(check: &Check, expected: &str, host: &HostView) -> Outcome {
+    let v = verdict(check, "default.target", expected);
+    if let Some(CommandFact::Ran {
+        exit_code: 0,
+        stdout,
+        ..
+    }) = host.facts.command(SYSTEMCTL_GET_DEFAULT)
+    {
+        let actual = stdout.trim();
+        return v.pass_if(
+            actual == expected,
+            actual,
+            json!({ "command": SYSTEMCTL_GET_DEFAULT }),
+        );
+    }
+    for link in DEFAULT_TARGET_LINKS {
+        if let Some(entry) = host.stat(link).first() {
+            let target = entry.link_target.as_deref().unwrap_or_default();
+            let actual = target.rsplit('/').next().unwrap_or_default();
+            return v.pass_if(
+                actual == expected,
+                actual,
+                json!({ "link": link, "target": target }),
+            );
+        }
+    }
+    v.outcome(Status::Fail, "no default target set", Value::Null)
+}
+
+fn selinux(check: &Check, expected: &str, host: &HostView) -> Outcome {
+    let v = verdict(check, "selinux", expected);
+    let configured = host
+        .file_text(SELINUX_CONFIG)
+        .and_then(|text| parse_env_file(text).get("SELINUX").cloned())
+        .unwrap_or_else(|| "not configured".into());
+    let mut actual = vec![format!("config: {configured}")];
+    let mut ok = configured == expected;
+    if !host.offline() {
+        let running = match host.file_text(SELINUX_ENFORCE).map(str::trim) {
+            Some("1") => "enforcing",
+            Some("0") => "permissive",
+            _ => "disabled",
+        };
+        ok &= running == expected;
+        actual.push(format!("running: {running}"));
+    }
+    v.pass_if(
+        ok,
+        actual.join(", "),
+        json!({ "files": [SELINUX_CONFIG, SELINUX_ENFORCE] }),
+    )
+}
+
+fn apparmor(check: &Check, expected: &str, host: &HostView) -> Outcome {
+    let v = verdict(check, "apparmor", expected);
+    if host.offline() {
+        return v.offline("the AppArmor state");
+    }
+    let enabled = host
+        .file_text(APPARMOR_ENABLED)
+        .is_some_and(|text| text.trim() == "Y");
+    let actual = if enabled { "enabled" } else { "disabled" };
+    v.pass_if(
+        actual == expected,
+        actual,
+        json!({ "file": APPARMOR_ENABLED }),
+    )
+}

@@ -1,0 +1,99 @@
+//! What evaluation produces: a status, its reason, and evidence.
+
+use crate::rules::Severity;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pass,
+    Fail,
+    Skipped,
+    Error,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pass => "pass",
+            Self::Fail => "fail",
+            Self::Skipped => "skipped",
+            Self::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a result is `skipped` or `error`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// The rule's platforms do not include this host.
+    Platform,
+    /// No implementation fits the host's capabilities.
+    NoImplementation,
+    /// The host cannot answer the check (e.g. systemd not running, a mount point absent).
+    NotAssessable,
+    /// Scanning a directory tree: the check needs a running system.
+    NotAssessableOffline,
+    ProbeFailed,
+    Timeout,
+    EvidenceOversize,
+}
+
+impl Reason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Platform => "platform",
+            Self::NoImplementation => "no_implementation",
+            Self::NotAssessable => "not_assessable",
+            Self::NotAssessableOffline => "not_assessable_offline",
+            Self::ProbeFailed => "probe_failed",
+            Self::Timeout => "timeout",
+            Self::EvidenceOversize => "evidence_oversize",
+        }
+    }
+}
+
+/// What was checked and what was found, for one leaf check.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    pub method: String,
+    /// Path, key, unit or command the check is about.
+    pub target: String,
+    pub expected: String,
+    pub actual: String,
+    /// Where `actual` came from: a file and line, or a command and its exit code.
+    pub source: serde_json::Value,
+}
+
+/// The verdict of one leaf check.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outcome {
+    pub status: Status,
+    pub reason: Option<(Reason, String)>,
+    pub evidence: Evidence,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RuleResult {
+    pub rule_id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<Reason>,
+    /// Human explanation of a skip or error.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// The capability that picked the implementation, if not the default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub implementation: Option<String>,
+    pub evidence: Vec<Evidence>,
+}

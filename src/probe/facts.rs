@@ -1,0 +1,171 @@
+//! Facts: the plain data that executors gather and evaluation reads.
+//!
+//! Both executors (native and shell) must produce byte-identical values for the same host, so
+//! everything here is raw material (bytes decoded the same way, exit codes, stat fields) and all
+//! interpretation happens in `eval`.
+
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Largest file content kept as a fact; bigger files become [`FileFact::TooLarge`].
+pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+/// Command output kept per stream; the rest is dropped and flagged.
+pub const MAX_STDOUT_BYTES: usize = 1024 * 1024;
+pub const MAX_STDERR_BYTES: usize = 64 * 1024;
+/// The PATH both executors give commands, so `sshd -T` and friends resolve the same way.
+pub const COMMAND_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum FileFact {
+    Missing,
+    /// Exists but cannot be read as a regular file (a directory, permission denied, ...).
+    Unreadable,
+    TooLarge {
+        size: u64,
+    },
+    /// Content decoded as UTF-8, invalid sequences replaced.
+    Text {
+        content: String,
+    },
+}
+
+impl FileFact {
+    pub fn from_bytes(bytes: &[u8]) -> Self {
+        Self::Text {
+            content: String::from_utf8_lossy(bytes).into_owned(),
+        }
+    }
+
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Self::Text { content } => Some(content),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileKind {
+    File,
+    Dir,
+    Symlink,
+    Other,
+}
+
+/// `lstat` of one path, plus `stat` through a symlink when its target exists.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatEntry {
+    /// The path in the target's namespace (without the `--root` prefix).
+    pub path: String,
+    pub kind: FileKind,
+    pub link_target: Option<String>,
+    /// Permission bits (including setuid/setgid/sticky) of the file or the symlink's target.
+    pub mode: Option<u32>,
+    pub uid: Option<u32>,
+    pub gid: Option<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirEntryFact {
+    pub name: String,
+    pub content: FileFact,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum DirFact {
+    Missing,
+    /// Regular files (or symlinks to them) whose names match the pattern, sorted bytewise.
+    Entries {
+        entries: Vec<DirEntryFact>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum CommandFact {
+    Ran {
+        exit_code: i32,
+        stdout: String,
+        stderr: String,
+        stdout_truncated: bool,
+    },
+    TimedOut {
+        timeout_ms: u64,
+    },
+    /// Killed by a signal, or could not be started at all.
+    Failed {
+        reason: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PackageManager {
+    Dpkg,
+    Rpm,
+    Apk,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackageSource {
+    pub manager: PackageManager,
+    /// Where the list came from: a database path or a command.
+    pub origin: String,
+    pub installed: BTreeSet<String>,
+}
+
+/// Every package database found on the host.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackagesFact {
+    pub sources: Vec<PackageSource>,
+    /// A database that exists but could not be read, with the reason.
+    pub errors: Vec<String>,
+}
+
+/// Unit states from a running systemd (`systemctl show`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum UnitsFact {
+    /// systemd is not running (container, chroot): only unit symlinks can answer.
+    NotRunning,
+    Ran {
+        output: CommandFact,
+    },
+}
+
+/// All facts gathered for one host.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Facts {
+    /// Scanning a directory tree (`--root`): facts that need a running system were not gathered.
+    pub offline: bool,
+    pub files: BTreeMap<String, FileFact>,
+    pub stats: BTreeMap<String, Vec<StatEntry>>,
+    /// directory → file-name pattern → listing.
+    pub dirs: BTreeMap<String, BTreeMap<String, DirFact>>,
+    pub commands: BTreeMap<String, CommandFact>,
+    pub packages: Option<PackagesFact>,
+    pub units: Option<UnitsFact>,
+}
+
+impl Facts {
+    pub fn file(&self, path: &str) -> Option<&FileFact> {
+        self.files.get(path)
+    }
+
+    pub fn stat(&self, pattern: &str) -> Option<&[StatEntry]> {
+        self.stats.get(pattern).map(Vec::as_slice)
+    }
+
+    pub fn dir(&self, path: &str, pattern: &str) -> Option<&DirFact> {
+        self.dirs
+            .get(path)
+            .and_then(|by_pattern| by_pattern.get(pattern))
+    }
+
+    pub fn command(&self, run: &str) -> Option<&CommandFact> {
+        self.commands.get(run)
+    }
+}

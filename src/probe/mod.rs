@@ -1,0 +1,14 @@
+//! Probing: the plan of facts a rule set needs and the executors that gather them.
+
+pub mod command;
+pub mod facts;
+pub mod native;
+pub mod packages;
+pub mod paths;
+pub mod plan;
+pub mod sources;
+pub mod timings;
+
+pub use facts::Facts;
+pub use plan::ProbePlan;
+pub use timings::Timings;

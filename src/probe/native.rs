@@ -1,0 +1,254 @@
+//! The native executor: gathers a plan's facts on this machine (or under `--root`) in Rust.
+
+use super::command::run_shell;
+use super::facts::*;
+use super::packages;
+use super::paths::{NameMatcher, expand, host_path};
+use super::plan::ProbePlan;
+use super::sources::*;
+use super::timings::Timings;
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Read;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::Path;
+use std::thread;
+use std::time::Instant;
+
+/// Gathers every fact in `plan`. File facts are read under `root` ("/" for the live system).
+pub fn gather(plan: &ProbePlan, root: &Path) -> (Facts, Timings) {
+    let mut timings = Timings::default();
+    let started = Instant::now();
+    // Commands are the slow part: run them all at once while files are read.
+    let commands: Vec<_> = plan
+        .commands
+        .iter()
+        .map(|(run, timeout)| {
+            let (run, timeout) = (run.clone(), *timeout);
+            thread::spawn(move || {
+                let fact = run_shell(&run, timeout);
+                (run, fact)
+            })
+        })
+        .collect();
+    let units_thread = (!plan.offline && !plan.units.is_empty()).then(|| {
+        let units = plan.units.clone();
+        let root = root.to_owned();
+        thread::spawn(move || gather_units(&units, &root))
+    });
+
+    let mut facts = Facts {
+        offline: plan.offline,
+        ..Facts::default()
+    };
+    let mark = Instant::now();
+    for path in &plan.files {
+        facts.files.insert(path.clone(), read_file(root, path));
+    }
+    timings.add("files", mark.elapsed());
+    let mark = Instant::now();
+    for pattern in &plan.stats {
+        facts
+            .stats
+            .insert(pattern.clone(), stat_glob(root, pattern));
+    }
+    timings.add("stats", mark.elapsed());
+    let mark = Instant::now();
+    for (dir, pattern) in &plan.dirs {
+        facts
+            .dirs
+            .entry(dir.clone())
+            .or_default()
+            .insert(pattern.clone(), read_dir(root, dir, pattern));
+    }
+    timings.add("dirs", mark.elapsed());
+    if plan.packages {
+        let mark = Instant::now();
+        facts.packages = Some(gather_packages(root, plan.offline));
+        timings.add("packages", mark.elapsed());
+    }
+    let mark = Instant::now();
+    for handle in commands {
+        if let Ok((run, fact)) = handle.join() {
+            facts.commands.insert(run, fact);
+        }
+    }
+    if let Some(handle) = units_thread {
+        facts.units = handle.join().ok();
+    }
+    timings.add("commands (waiting)", mark.elapsed());
+    timings.add("total", started.elapsed());
+    (facts, timings)
+}
+
+pub fn read_file(root: &Path, target: &str) -> FileFact {
+    let path = host_path(root, target);
+    let file = match fs::File::open(&path) {
+        Ok(file) => file,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return FileFact::Missing,
+        Err(_) => return FileFact::Unreadable,
+    };
+    match file.metadata() {
+        Ok(meta) if !meta.is_file() => return FileFact::Unreadable,
+        Ok(meta) if meta.len() > MAX_FILE_BYTES => return FileFact::TooLarge { size: meta.len() },
+        Err(_) => return FileFact::Unreadable,
+        Ok(_) => {}
+    }
+    // /proc files report size 0, so read to the cap rather than trusting the length.
+    let mut bytes = Vec::new();
+    match file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes) {
+        Ok(_) if bytes.len() as u64 > MAX_FILE_BYTES => FileFact::TooLarge {
+            size: bytes.len() as u64,
+        },
+        Ok(_) => FileFact::from_bytes(&bytes),
+        Err(_) => FileFact::Unreadable,
+    }
+}
+
+pub fn stat_glob(root: &Path, pattern: &str) -> Vec<StatEntry> {
+    expand(root, pattern)
+        .into_iter()
+        .filter_map(|target| stat_one(root, &target))
+        .collect()
+}
+
+fn stat_one(root: &Path, target: &str) -> Option<StatEntry> {
+    let path = host_path(root, target);
+    let link = fs::symlink_metadata(&path).ok()?;
+    let file_type = link.file_type();
+    let kind = if file_type.is_symlink() {
+        FileKind::Symlink
+    } else if file_type.is_dir() {
+        FileKind::Dir
+    } else if file_type.is_file() {
+        FileKind::File
+    } else {
+        FileKind::Other
+    };
+    let link_target = file_type
+        .is_symlink()
+        .then(|| fs::read_link(&path).ok())
+        .flatten()
+        .map(|target| target.to_string_lossy().into_owned());
+    let resolved = fs::metadata(&path).ok();
+    Some(StatEntry {
+        path: target.to_owned(),
+        kind,
+        link_target,
+        mode: resolved.as_ref().map(|m| m.permissions().mode() & 0o7777),
+        uid: resolved.as_ref().map(MetadataExt::uid),
+        gid: resolved.as_ref().map(MetadataExt::gid),
+    })
+}
+
+pub fn read_dir(root: &Path, dir: &str, pattern: &str) -> DirFact {
+    let path = host_path(root, dir);
+    if !fs::metadata(&path).is_ok_and(|meta| meta.is_dir()) {
+        return DirFact::Missing;
+    }
+    let Some(matcher) = NameMatcher::new(pattern) else {
+        return DirFact::Entries {
+            entries: Vec::new(),
+        };
+    };
+    let Ok(entries) = fs::read_dir(&path) else {
+        return DirFact::Entries {
+            entries: Vec::new(),
+        };
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| entry.file_name().into_string().ok())
+        .filter(|name| matcher.is_match(name))
+        .filter(|name| fs::metadata(path.join(name)).is_ok_and(|meta| meta.is_file()))
+        .collect();
+    names.sort();
+    let entries = names
+        .into_iter()
+        .map(|name| {
+            let target = format!("{}/{name}", dir.trim_end_matches('/'));
+            DirEntryFact {
+                content: read_file(root, &target),
+                name,
+            }
+        })
+        .collect();
+    DirFact::Entries { entries }
+}
+
+fn gather_packages(root: &Path, offline: bool) -> PackagesFact {
+    let mut fact = PackagesFact::default();
+    if let FileFact::Text { content } = read_file(root, DPKG_STATUS) {
+        fact.sources.push(PackageSource {
+            manager: PackageManager::Dpkg,
+            origin: DPKG_STATUS.into(),
+            installed: packages::parse_dpkg_status(&content),
+        });
+    }
+    let rpmdb = RPMDB_SQLITE.iter().find(|db| host_path(root, db).is_file());
+    if let Some(db) = rpmdb {
+        match packages::read_rpmdb_sqlite(&host_path(root, db)) {
+            Ok(installed) => fact.sources.push(PackageSource {
+                manager: PackageManager::Rpm,
+                origin: (*db).into(),
+                installed,
+            }),
+            Err(err) => fact.errors.push(err),
+        }
+    } else if !offline && has_rpm(root) {
+        match run_shell(RPM_QUERY_ALL, crate::rules::DEFAULT_COMMAND_TIMEOUT_MS) {
+            CommandFact::Ran {
+                exit_code: 0,
+                stdout,
+                ..
+            } => fact.sources.push(PackageSource {
+                manager: PackageManager::Rpm,
+                origin: RPM_QUERY_ALL.into(),
+                installed: packages::parse_name_lines(&stdout),
+            }),
+            other => fact.errors.push(format!("{RPM_QUERY_ALL}: {other:?}")),
+        }
+    }
+    if let FileFact::Text { content } = read_file(root, APK_INSTALLED) {
+        fact.sources.push(PackageSource {
+            manager: PackageManager::Apk,
+            origin: APK_INSTALLED.into(),
+            installed: packages::parse_apk_installed(&content),
+        });
+    }
+    fact
+}
+
+fn has_rpm(root: &Path) -> bool {
+    ["/usr/bin/rpm", "/bin/rpm"]
+        .iter()
+        .any(|path| host_path(root, path).is_file())
+}
+
+fn gather_units(units: &std::collections::BTreeSet<String>, root: &Path) -> UnitsFact {
+    if !host_path(root, SYSTEMD_RUNNING).is_dir() {
+        return UnitsFact::NotRunning;
+    }
+    UnitsFact::Ran {
+        output: run_shell(
+            &units_command(units),
+            crate::rules::DEFAULT_COMMAND_TIMEOUT_MS,
+        ),
+    }
+}
+
+/// Parses `systemctl show` output (blank-line separated blocks) into unit → property → value.
+pub fn parse_systemctl_show(text: &str) -> BTreeMap<String, BTreeMap<String, String>> {
+    let mut units = BTreeMap::new();
+    for block in text.split("\n\n") {
+        let properties: BTreeMap<String, String> = block
+            .lines()
+            .filter_map(|line| line.split_once('='))
+            .map(|(key, value)| (key.to_owned(), value.to_owned()))
+            .collect();
+        if let Some(id) = properties.get("Id").cloned() {
+            units.insert(id, properties);
+        }
+    }
+    units
+}

@@ -1,0 +1,122 @@
+//! Where facts live on a Linux host: the paths and commands that both the planner (what to
+//! gather) and evaluation (where to look) agree on.
+
+pub const OS_RELEASE: [&str; 2] = ["/etc/os-release", "/usr/lib/os-release"];
+pub const PASSWD: &str = "/etc/passwd";
+pub const GROUP: &str = "/etc/group";
+pub const SSHD_CONFIG: &str = "/etc/ssh/sshd_config";
+pub const SSHD_T: &str = "sshd -T";
+pub const AUDITCTL_LIST: &str = "auditctl -l";
+pub const AUDIT_RULES_DIR: &str = "/etc/audit/rules.d";
+pub const SYSTEMCTL_GET_DEFAULT: &str = "systemctl get-default";
+pub const PROC_MODULES: &str = "/proc/modules";
+pub const PROC_MOUNTS: &str = "/proc/mounts";
+pub const PROC_CMDLINE: &str = "/proc/cmdline";
+pub const FSTAB: &str = "/etc/fstab";
+pub const SELINUX_ENFORCE: &str = "/sys/fs/selinux/enforce";
+pub const SELINUX_CONFIG: &str = "/etc/selinux/config";
+pub const APPARMOR_ENABLED: &str = "/sys/module/apparmor/parameters/enabled";
+/// Present only while systemd is the running init.
+pub const SYSTEMD_RUNNING: &str = "/run/systemd/system";
+
+/// sysctl configuration directories, highest priority first (systemd-sysctl order).
+pub const SYSCTL_DIRS: [&str; 5] = [
+    "/etc/sysctl.d",
+    "/run/sysctl.d",
+    "/usr/local/lib/sysctl.d",
+    "/usr/lib/sysctl.d",
+    "/lib/sysctl.d",
+];
+pub const SYSCTL_CONF: &str = "/etc/sysctl.conf";
+
+/// modprobe configuration directories, highest priority first.
+pub const MODPROBE_DIRS: [&str; 5] = [
+    "/etc/modprobe.d",
+    "/run/modprobe.d",
+    "/usr/local/lib/modprobe.d",
+    "/usr/lib/modprobe.d",
+    "/lib/modprobe.d",
+];
+
+/// Boot configuration holding kernel command lines.
+pub const GRUB_CFGS: [&str; 2] = ["/boot/grub/grub.cfg", "/boot/grub2/grub.cfg"];
+pub const BLS_ENTRIES: &str = "/boot/loader/entries";
+pub const KERNEL_CMDLINE: &str = "/etc/kernel/cmdline";
+pub const DEFAULT_GRUB: &str = "/etc/default/grub";
+
+pub const DPKG_STATUS: &str = "/var/lib/dpkg/status";
+pub const RPMDB_SQLITE: [&str; 2] = [
+    "/var/lib/rpm/rpmdb.sqlite",
+    "/usr/lib/sysimage/rpm/rpmdb.sqlite",
+];
+pub const APK_INSTALLED: &str = "/lib/apk/db/installed";
+pub const RPM_QUERY_ALL: &str = "rpm -qa --qf '%{NAME}\\n'";
+
+/// Unit files and their symlinks; `*.wants`/`*.requires` links mean "enabled".
+pub const SYSTEMD_ETC: &str = "/etc/systemd/system";
+pub const DEFAULT_TARGET_LINKS: [&str; 3] = [
+    "/etc/systemd/system/default.target",
+    "/usr/lib/systemd/system/default.target",
+    "/lib/systemd/system/default.target",
+];
+
+pub fn sysctl_proc_path(key: &str) -> String {
+    format!("/proc/sys/{}", key.replace('.', "/"))
+}
+
+pub fn unit_enable_links(unit: &str) -> [String; 2] {
+    [
+        format!("{SYSTEMD_ETC}/*.wants/{unit}"),
+        format!("{SYSTEMD_ETC}/*.requires/{unit}"),
+    ]
+}
+
+pub fn unit_mask_link(unit: &str) -> String {
+    format!("{SYSTEMD_ETC}/{unit}")
+}
+
+/// The one `systemctl show` call that answers every unit a scan asks about.
+pub fn units_command<'a>(units: impl IntoIterator<Item = &'a String>) -> String {
+    let mut command = String::from(
+        "systemctl show --no-pager --property=Id,LoadState,ActiveState,UnitFileState --",
+    );
+    for unit in units {
+        command.push(' ');
+        command.push_str(unit);
+    }
+    command
+}
+
+/// Paths whose presence answers a capability, by capability name.
+pub const CAPABILITY_MARKERS: &[(&str, &[&str])] = &[
+    ("apt", &["/usr/bin/apt", "/usr/bin/apt-get"]),
+    ("dnf", &["/usr/bin/dnf"]),
+    ("yum", &["/usr/bin/yum"]),
+    ("rpm", &["/usr/bin/rpm", "/var/lib/rpm"]),
+    ("dpkg", &["/var/lib/dpkg/status"]),
+    (
+        "systemd_installed",
+        &["/usr/lib/systemd/systemd", "/lib/systemd/systemd"],
+    ),
+    ("sshd", &["/usr/sbin/sshd"]),
+    ("auditd", &["/usr/sbin/auditd", "/sbin/auditd"]),
+    ("selinux", &["/etc/selinux/config", "/sys/fs/selinux"]),
+    (
+        "apparmor",
+        &["/etc/apparmor.d", "/sys/kernel/security/apparmor"],
+    ),
+    (
+        "grub2",
+        &[
+            "/boot/grub/grub.cfg",
+            "/boot/grub2/grub.cfg",
+            "/etc/default/grub",
+            "/usr/sbin/grub-install",
+            "/usr/sbin/grub2-install",
+        ],
+    ),
+    ("firewalld", &["/usr/sbin/firewalld"]),
+    ("ufw", &["/usr/sbin/ufw"]),
+    ("nftables", &["/usr/sbin/nft"]),
+    ("gdm", &["/usr/sbin/gdm3", "/usr/sbin/gdm"]),
+];

@@ -1,0 +1,252 @@
+//! Reports: one scan's results rendered as table, json, ndjson, junit, sarif or markdown.
+//! Everything here writes to a buffer; the caller puts it on stdout or into `--output FILE`.
+
+use crate::eval::{RuleResult, Status};
+use crate::rules::{Rule, Severity};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Version of the JSON/NDJSON report schema (documented in README). Bump on breaking changes.
+pub const JSON_SCHEMA_VERSION: u32 = 1;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Table,
+    Json,
+    Ndjson,
+    Junit,
+    Sarif,
+    Markdown,
+}
+
+/// Counts and score for one host (or the whole run).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Summary {
+    pub total: usize,
+    pub pass: usize,
+    pub fail: usize,
+    pub skipped: usize,
+    pub error: usize,
+    /// pass / (pass + fail) × 100; `None` when nothing was assessed.
+    pub score: Option<f64>,
+    /// Failures by severity name.
+    pub failed_by_severity: BTreeMap<Severity, usize>,
+}
+
+impl Summary {
+    pub fn of(results: &[RuleResult]) -> Self {
+        let mut summary = Self {
+            total: results.len(),
+            ..Self::default()
+        };
+        for result in results {
+            match result.status {
+                Status::Pass => summary.pass += 1,
+                Status::Fail => {
+                    summary.fail += 1;
+                    *summary
+                        .failed_by_severity
+                        .entry(result.severity)
+                        .or_default() += 1;
+                }
+                Status::Skipped => summary.skipped += 1,
+                Status::Error => summary.error += 1,
+            }
+        }
+        summary.score = score(summary.pass, summary.fail);
+        summary
+    }
+
+    pub fn add(&mut self, other: &Summary) {
+        self.total += other.total;
+        self.pass += other.pass;
+        self.fail += other.fail;
+        self.skipped += other.skipped;
+        self.error += other.error;
+        for (severity, count) in &other.failed_by_severity {
+            *self.failed_by_severity.entry(*severity).or_default() += count;
+        }
+        self.score = score(self.pass, self.fail);
+    }
+}
+
+fn score(pass: usize, fail: usize) -> Option<f64> {
+    let assessed = pass + fail;
+    (assessed > 0).then(|| (pass as f64 * 1000.0 / assessed as f64).round() / 10.0)
+}
+
+/// What changed since the host's previous stored scan.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Changes {
+    pub previous_scan: Option<String>,
+    /// Rules that fail now and did not before (regressions and first-seen failures).
+    pub new_failures: Vec<String>,
+    /// Rules that failed before and pass now.
+    pub fixed: Vec<String>,
+    /// Rules no longer in the rule set.
+    pub removed: Vec<String>,
+    /// Total changes recorded (any kind).
+    pub changed: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HostOutcome {
+    /// Scanned; results are complete.
+    Ok,
+    /// Could not be scanned at all; `error` says why and `results` is empty.
+    Error,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct HostReport {
+    pub host: String,
+    pub outcome: HostOutcome,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// os-release PRETTY_NAME (or ID VERSION_ID) when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scan_id: Option<String>,
+    /// RFC 3339 UTC.
+    pub started_at: String,
+    pub duration_ms: u64,
+    pub summary: Summary,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changes: Option<Changes>,
+    pub results: Vec<RuleResult>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ToolInfo {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+pub const TOOL: ToolInfo = ToolInfo {
+    name: "plumb",
+    version: env!("CARGO_PKG_VERSION"),
+};
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ScanReport {
+    pub schema_version: u32,
+    pub tool: ToolInfo,
+    /// RFC 3339 UTC.
+    pub generated_at: String,
+    pub summary: Summary,
+    pub hosts: Vec<HostReport>,
+}
+
+/// Rule texts the renderers show next to results (remediation, help, references).
+#[derive(Clone, Debug, Serialize)]
+pub struct RuleInfo {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub rationale: String,
+    pub severity: Severity,
+    pub remediation: String,
+    pub tags: Vec<String>,
+    pub references: serde_json::Value,
+}
+
+impl From<&Rule> for RuleInfo {
+    fn from(rule: &Rule) -> Self {
+        Self {
+            id: rule.id.clone(),
+            title: rule.title.clone(),
+            description: rule.description.clone(),
+            rationale: rule.rationale.clone(),
+            severity: rule.severity,
+            remediation: rule.remediation.clone(),
+            tags: rule.tags.clone(),
+            references: rule.references.clone(),
+        }
+    }
+}
+
+pub type RuleCatalog = BTreeMap<String, RuleInfo>;
+
+pub fn catalog(rules: &[Rule]) -> RuleCatalog {
+    rules
+        .iter()
+        .map(|rule| (rule.id.clone(), RuleInfo::from(rule)))
+        .collect()
+}
+
+/// How a report is rendered.
+#[derive(Clone, Copy, Debug)]
+pub struct RenderOptions {
+    pub color: bool,
+}
+
+/// Renders `report` in `format`.
+pub fn render(
+    format: Format,
+    report: &ScanReport,
+    rules: &RuleCatalog,
+    options: RenderOptions,
+) -> anyhow::Result<String> {
+    let _ = (report, rules, options);
+    anyhow::bail!("the {format:?} renderer is not built yet")
+}
+
+/// Writes `bytes` to `path` atomically: a temp file in the same directory, then rename, so a
+/// reader never sees half a report and a failure leaves any previous file intact.
+pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => std::path::Path::new("."),
+    };
+    let mut file = tempfile::NamedTempFile::new_in(dir)?;
+    file.write_all(bytes)?;
+    file.as_file().sync_all()?;
+    file.persist(path).map_err(|err| err.error)?;
+    Ok(())
+}
+
+/// Formats unix milliseconds as RFC 3339 UTC (`2026-11-24T02:59:00.123Z`).
+pub fn rfc3339(unix_ms: i64) -> String {
+    let secs = unix_ms.div_euclid(1000);
+    let millis = unix_ms.rem_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil-from-days (Howard Hinnant's algorithm), valid for the proleptic Gregorian calendar.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+pub fn now_unix_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_formats_known_instants() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(rfc3339(1_795_316_340_123), "2026-11-22T02:59:00.123Z");
+        assert_eq!(rfc3339(951_782_400_000), "2000-02-29T00:00:00.000Z");
+    }
+}

@@ -1,0 +1,612 @@
+//! Loading rule files and directories into a validated [`RuleSet`].
+
+use super::model::*;
+use super::raw::{CheckNode, OneOrMany, RawCheck, RawRule, RuleFile, Scalar};
+use super::vars::substitute;
+use regex::Regex;
+use std::collections::{BTreeMap, HashMap};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// Default timeout for a command check.
+pub const DEFAULT_COMMAND_TIMEOUT_MS: u64 = 30_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read rules from {path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{location}: {message}")]
+    Invalid { location: String, message: String },
+    #[error("no rule files (*.yml, *.yaml) found in {0}")]
+    Empty(String),
+}
+
+impl LoadError {
+    fn invalid(location: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Invalid {
+            location: location.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The rules loaded for a scan, in a stable order (by id).
+#[derive(Clone, Debug, Default)]
+pub struct RuleSet {
+    pub rules: Vec<Rule>,
+}
+
+/// One rule file's text and the name used in messages.
+pub struct RuleSource {
+    pub name: String,
+    pub text: String,
+}
+
+/// Reads rule files from paths (files or directories, searched recursively for *.yml/*.yaml).
+pub fn read_sources(paths: &[PathBuf]) -> Result<Vec<RuleSource>, LoadError> {
+    let mut sources = Vec::new();
+    for path in paths {
+        let io = |source| LoadError::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        let meta = fs::metadata(path).map_err(io)?;
+        let files = if meta.is_dir() {
+            let mut files = Vec::new();
+            collect_yaml_files(path, &mut files)?;
+            if files.is_empty() {
+                return Err(LoadError::Empty(path.display().to_string()));
+            }
+            files
+        } else {
+            vec![path.clone()]
+        };
+        for file in files {
+            let text = fs::read_to_string(&file).map_err(|source| LoadError::Io {
+                path: file.display().to_string(),
+                source,
+            })?;
+            sources.push(RuleSource {
+                name: file.display().to_string(),
+                text,
+            });
+        }
+    }
+    Ok(sources)
+}
+
+fn collect_yaml_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
+    let io = |source| LoadError::Io {
+        path: dir.display().to_string(),
+        source,
+    };
+    let mut entries: Vec<PathBuf> = fs::read_dir(dir)
+        .map_err(io)?
+        .map(|entry| entry.map(|e| e.path()))
+        .collect::<Result<_, _>>()
+        .map_err(io)?;
+    entries.sort();
+    for entry in entries {
+        if entry.is_dir() {
+            collect_yaml_files(&entry, out)?;
+        } else if matches!(
+            entry.extension().and_then(|e| e.to_str()),
+            Some("yml" | "yaml")
+        ) {
+            out.push(entry);
+        }
+    }
+    Ok(())
+}
+
+/// Parses and validates rule sources. `overrides` (from `--var` or a policy) win over each
+/// rule's own `vars`.
+pub fn load(
+    sources: &[RuleSource],
+    overrides: &BTreeMap<String, String>,
+) -> Result<RuleSet, LoadError> {
+    let mut rules = Vec::new();
+    let mut seen: HashMap<String, String> = HashMap::new();
+    for source in sources {
+        let RuleFile(raws) = serde_yaml::from_str(&source.text).map_err(|err| {
+            let location = match err.location() {
+                Some(at) => format!("{}:{}:{}", source.name, at.line(), at.column()),
+                None => source.name.clone(),
+            };
+            LoadError::invalid(location, strip_location(&err.to_string()))
+        })?;
+        for raw in raws {
+            let location = rule_location(source, &raw.id);
+            if let Some(first) = seen.get(&raw.id) {
+                return Err(LoadError::invalid(
+                    location,
+                    format!("duplicate rule id `{}` (first defined at {first})", raw.id),
+                ));
+            }
+            seen.insert(raw.id.clone(), location.clone());
+            let rule = build_rule(raw, overrides, &location)
+                .map_err(|message| LoadError::invalid(location.clone(), message))?;
+            rules.push(rule);
+        }
+    }
+    rules.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(RuleSet { rules })
+}
+
+/// serde_norway appends " at line L column C"; the location is already in front.
+fn strip_location(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(at) => message[..at].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// `file:line:column` of the rule's `id:` key, for errors found after parsing.
+fn rule_location(source: &RuleSource, id: &str) -> String {
+    for (index, line) in source.text.lines().enumerate() {
+        let trimmed = line.trim_start_matches([' ', '-']);
+        if let Some(value) = trimmed.strip_prefix("id:") {
+            if value.trim().trim_matches(['"', '\'']) == id {
+                let column = line.len() - trimmed.len() + 1;
+                return format!("{}:{}:{}", source.name, index + 1, column);
+            }
+        }
+    }
+    format!("{} (rule `{id}`)", source.name)
+}
+
+fn build_rule(
+    raw: RawRule,
+    overrides: &BTreeMap<String, String>,
+    location: &str,
+) -> Result<Rule, String> {
+    let mut vars: BTreeMap<String, String> = raw
+        .vars
+        .into_iter()
+        .map(|(name, Scalar(value))| (name, value))
+        .collect();
+    for (name, value) in overrides {
+        if vars.contains_key(name) {
+            vars.insert(name.clone(), value.clone());
+        }
+    }
+    let lookup = |name: &str| vars.get(name).or_else(|| overrides.get(name)).cloned();
+    let mut resolve = |text: &str| substitute(text, &lookup);
+
+    let build = |node: CheckNode, resolve: &mut dyn FnMut(&str) -> Result<String, String>| {
+        let mut raw = node.0;
+        raw.try_map_strings(resolve)?;
+        build_expr(raw)
+    };
+
+    let implementations = if let Some(list) = raw.implementations {
+        let mut out = Vec::with_capacity(list.len());
+        let mut default = None;
+        for implementation in list {
+            let check = build(implementation.check, &mut resolve)?;
+            match implementation.when {
+                Some(name) => out.push(Implementation {
+                    when: Capability::parse(&name),
+                    check,
+                }),
+                None => default = Some(check),
+            }
+        }
+        // The default goes last so "first match wins" reaches it only when nothing else does.
+        let check = default.ok_or("no default implementation")?;
+        out.push(Implementation { when: None, check });
+        out
+    } else {
+        let check = match (raw.check, raw.checks, raw.any) {
+            (Some(node), _, _) => build(node, &mut resolve)?,
+            (None, Some(nodes), _) => CheckExpr::All(
+                nodes
+                    .into_iter()
+                    .map(|node| build(node, &mut resolve))
+                    .collect::<Result<_, _>>()?,
+            ),
+            (None, None, Some(nodes)) => CheckExpr::Any(
+                nodes
+                    .into_iter()
+                    .map(|node| build(node, &mut resolve))
+                    .collect::<Result<_, _>>()?,
+            ),
+            (None, None, None) => return Err("the rule has no check".into()),
+        };
+        vec![Implementation { when: None, check }]
+    };
+
+    let platforms = raw
+        .platforms
+        .into_iter()
+        .map(|p| Platform {
+            family: p.family.to_ascii_lowercase(),
+            min_version: p.min_version.map(|Scalar(v)| v),
+            max_version: p.max_version.map(|Scalar(v)| v),
+        })
+        .collect();
+    let references = match raw.references {
+        Some(value) => serde_json::to_value(value)
+            .map_err(|err| format!("`references` cannot be represented as JSON: {err}"))?,
+        None => serde_json::Value::Object(Default::default()),
+    };
+    Ok(Rule {
+        id: raw.id,
+        title: raw.title,
+        description: raw.description,
+        rationale: raw.rationale,
+        severity: raw.severity,
+        tags: raw.tags,
+        references,
+        platforms,
+        vars,
+        remediation: raw.remediation,
+        implementations,
+        source: location.to_owned(),
+    })
+}
+
+fn build_expr(raw: RawCheck) -> Result<CheckExpr, String> {
+    if let Some(children) = raw.checks {
+        return children
+            .into_iter()
+            .map(|node| build_expr(node.0))
+            .collect::<Result<_, _>>()
+            .map(CheckExpr::All);
+    }
+    if let Some(children) = raw.any {
+        return children
+            .into_iter()
+            .map(|node| build_expr(node.0))
+            .collect::<Result<_, _>>()
+            .map(CheckExpr::Any);
+    }
+    build_check(raw).map(|check| CheckExpr::Leaf(Box::new(check)))
+}
+
+fn compile(what: &str, pattern: &str) -> Result<Regex, String> {
+    Regex::new(pattern).map_err(|err| format!("`{what}` is not a valid regex: {err}"))
+}
+
+fn compile_multiline(what: &str, pattern: &str) -> Result<Regex, String> {
+    regex::RegexBuilder::new(pattern)
+        .multi_line(true)
+        .build()
+        .map_err(|err| format!("`{what}` is not a valid regex: {err}"))
+}
+
+fn one_of<T: Copy>(what: &str, value: &str, choices: &[(&str, T)]) -> Result<T, String> {
+    choices
+        .iter()
+        .find(|(name, _)| *name == value)
+        .map(|(_, v)| *v)
+        .ok_or_else(|| {
+            let names: Vec<_> = choices.iter().map(|(n, _)| *n).collect();
+            format!(
+                "`{what}` must be one of {}, not `{value}`",
+                names.join(", ")
+            )
+        })
+}
+
+fn missing_mode(value: Option<&str>, allowed: &[(&str, Missing)]) -> Result<Missing, String> {
+    value.map_or(Ok(Missing::Fail), |v| one_of("missing", v, allowed))
+}
+
+fn expectation(expected: Option<Scalar>, comparator: Option<&str>) -> Result<Expectation, String> {
+    let expected = expected.map(|Scalar(v)| v).unwrap_or_default();
+    let comparator = match comparator.unwrap_or("==") {
+        "==" => Comparator::Eq,
+        "!=" => Comparator::Ne,
+        "<" => Comparator::Lt,
+        "<=" => Comparator::Le,
+        ">" => Comparator::Gt,
+        ">=" => Comparator::Ge,
+        "contains" => Comparator::Contains,
+        "regex" => Comparator::Regex(compile("expected", &format!("^(?:{expected})$"))?),
+        other => {
+            return Err(format!(
+                "unknown comparator `{other}` (known: ==, !=, <, <=, >, >=, regex, contains)"
+            ));
+        }
+    };
+    let numeric = matches!(
+        comparator,
+        Comparator::Lt | Comparator::Le | Comparator::Gt | Comparator::Ge
+    );
+    if numeric && expected.trim().parse::<f64>().is_err() {
+        return Err(format!(
+            "comparator `{}` needs a numeric `expected`, not `{expected}`",
+            comparator.symbol()
+        ));
+    }
+    Ok(Expectation {
+        expected,
+        comparator,
+    })
+}
+
+/// Seconds as a number (`30`) or with a unit (`30s`, `2m`).
+fn timeout_ms(value: Option<Scalar>) -> Result<u64, String> {
+    let Some(Scalar(text)) = value else {
+        return Ok(DEFAULT_COMMAND_TIMEOUT_MS);
+    };
+    let text = text.trim();
+    let (digits, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => text.split_at(at),
+        None => (text, "s"),
+    };
+    let scale = match unit {
+        "ms" => 1,
+        "s" => 1000,
+        "m" => 60_000,
+        _ => {
+            return Err(format!(
+                "`timeout` must look like 30, 30s or 2m, not `{text}`"
+            ));
+        }
+    };
+    let amount: u64 = digits
+        .parse()
+        .map_err(|_| format!("`timeout` must look like 30, 30s or 2m, not `{text}`"))?;
+    if amount == 0 {
+        return Err("`timeout` must be greater than zero".into());
+    }
+    Ok(amount.saturating_mul(scale))
+}
+
+/// A permission mask written as octal digits: "0640", or 640 unquoted.
+fn parse_mode(Scalar(text): Scalar) -> Result<u32, String> {
+    let digits = text.trim();
+    if digits.is_empty() || digits.len() > 5 {
+        return Err(format!("`mode` must be octal like \"0640\", not `{text}`"));
+    }
+    u32::from_str_radix(digits, 8)
+        .ok()
+        .filter(|mode| *mode <= 0o7777)
+        .ok_or_else(|| format!("`mode` must be octal like \"0640\", not `{text}`"))
+}
+
+fn build_check(raw: RawCheck) -> Result<Check, String> {
+    let method = raw.method.clone().unwrap_or_default();
+    let first_path = || {
+        raw.path
+            .clone()
+            .and_then(|OneOrMany(paths)| paths.into_iter().next())
+            .unwrap_or_default()
+    };
+    let single_path = || match &raw.path {
+        Some(OneOrMany(paths)) if paths.len() > 1 => {
+            Err(format!("method `{method}` takes one `path`, not a list"))
+        }
+        _ => Ok(first_path()),
+    };
+    let name = raw.name.clone().unwrap_or_default();
+    let key = raw.key.clone().unwrap_or_default();
+    let check = match method.as_str() {
+        "command" => Check::Command(CommandCheck {
+            run: raw.run.clone().unwrap_or_default(),
+            expected_exit: raw.expected_exit.unwrap_or(0),
+            expected_stdout: raw.expected_stdout.clone(),
+            stdout_regex: raw
+                .stdout_regex
+                .as_deref()
+                .map(|p| compile_multiline("stdout_regex", p))
+                .transpose()?,
+            not_assessable_exit: raw.not_assessable_exit,
+            timeout_ms: timeout_ms(raw.timeout.clone())?,
+        }),
+        "file_exists" => Check::FileExists {
+            path: single_path()?,
+        },
+        "file_absent" => Check::FileAbsent {
+            path: single_path()?,
+        },
+        "file_permission" => Check::FilePermission(FilePermissionCheck {
+            path: single_path()?,
+            mode: raw.mode.clone().map(parse_mode).transpose()?,
+            owner: raw.owner.clone(),
+            group: raw.group.clone(),
+            missing: missing_mode(
+                raw.missing.as_deref(),
+                &[
+                    ("fail", Missing::Fail),
+                    ("pass", Missing::Pass),
+                    ("skip", Missing::Skip),
+                ],
+            )?,
+        }),
+        "file_content" => {
+            let (needle, present) = match (&raw.contains, &raw.not_contains) {
+                (Some(needle), _) => (needle.clone(), true),
+                (None, Some(needle)) => (needle.clone(), false),
+                (None, None) => {
+                    return Err("file_content needs `contains` or `not_contains`".into());
+                }
+            };
+            Check::FileContent {
+                path: single_path()?,
+                needle,
+                present,
+            }
+        }
+        "file_content_match" => Check::FileContentMatch {
+            path: single_path()?,
+            pattern: compile_multiline("pattern", raw.pattern.as_deref().unwrap_or_default())?,
+            expect_match: one_of(
+                "expect",
+                raw.expect.as_deref().unwrap_or("match"),
+                &[("match", true), ("no_match", false)],
+            )?,
+        },
+        "config_value" => {
+            let missing = missing_mode(
+                raw.missing.as_deref(),
+                &[("fail", Missing::Fail), ("pass", Missing::Pass)],
+            )?;
+            let delimiter = match raw.delimiter.as_deref() {
+                None | Some(" ") | Some("whitespace") => Delimiter::Whitespace,
+                Some(text) => {
+                    let mut chars = text.chars();
+                    match (chars.next(), chars.next()) {
+                        (Some(c), None) => Delimiter::Char(c),
+                        _ => {
+                            return Err(format!(
+                                "`delimiter` must be one character (or omitted for whitespace), not `{text}`"
+                            ));
+                        }
+                    }
+                }
+            };
+            let scan_pattern = raw.scan_pattern.clone().unwrap_or_else(|| "*".into());
+            globset::Glob::new(&scan_pattern)
+                .map_err(|err| format!("`scan_pattern` is not a valid glob: {err}"))?;
+            Check::ConfigValue(ConfigValueCheck {
+                paths: raw.path.clone().map(|OneOrMany(p)| p).unwrap_or_default(),
+                scan_pattern,
+                key,
+                // Without `expected`, the check asserts that the key is set at all.
+                expectation: match raw.expected.clone() {
+                    Some(expected) => Some(expectation(Some(expected), raw.comparator.as_deref())?),
+                    None => None,
+                },
+                delimiter,
+                case_insensitive_key: raw.case_insensitive_key.unwrap_or(false),
+                occurrence: one_of(
+                    "occurrence",
+                    raw.occurrence.as_deref().unwrap_or("last"),
+                    &[("first", Occurrence::First), ("last", Occurrence::Last)],
+                )?,
+                missing,
+                stop_at: raw
+                    .stop_at
+                    .as_deref()
+                    .map(|p| compile("stop_at", p))
+                    .transpose()?,
+            })
+        }
+        "sshd_effective_config" => Check::SshdEffectiveConfig {
+            key: key.to_ascii_lowercase(),
+            expectation: expectation(raw.expected.clone(), raw.comparator.as_deref())?,
+        },
+        "sysctl_value" => {
+            if key.is_empty() || key.contains("..") || key.starts_with(['.', '/']) {
+                return Err(format!("`key` is not a sysctl name: `{key}`"));
+            }
+            Check::SysctlValue {
+                key,
+                expectation: expectation(raw.expected.clone(), raw.comparator.as_deref())?,
+                persisted: raw.persisted.unwrap_or(false),
+            }
+        }
+        "package_state" => Check::PackageState {
+            name,
+            present: one_of(
+                "state",
+                raw.state.as_deref().unwrap_or("present"),
+                &[("present", true), ("absent", false)],
+            )?,
+        },
+        "service_state" => {
+            if name.is_empty() || name.contains('/') {
+                return Err(format!("`name` is not a unit name: `{name}`"));
+            }
+            let unit = if name.contains('.') {
+                name
+            } else {
+                format!("{name}.service")
+            };
+            Check::ServiceState(ServiceStateCheck {
+                unit,
+                enabled: raw.enabled,
+                active: raw.active,
+                masked: raw.masked,
+            })
+        }
+        "kernel_module_state" => Check::KernelModuleState {
+            name: name.replace('-', "_"),
+            state: one_of(
+                "state",
+                raw.state.as_deref().unwrap_or_default(),
+                &[
+                    ("disabled", ModuleState::Disabled),
+                    ("blacklisted", ModuleState::Blacklisted),
+                    ("not_loaded", ModuleState::NotLoaded),
+                ],
+            )?,
+        },
+        "mount_option" => Check::MountOption(MountOptionCheck {
+            mount_point: raw.mount_point.clone().unwrap_or_default(),
+            options: raw.options.clone().unwrap_or_default(),
+            in_fstab: raw.in_fstab.unwrap_or(false),
+            missing: missing_mode(
+                raw.missing.as_deref(),
+                &[("fail", Missing::Fail), ("skip", Missing::Skip)],
+            )?,
+        }),
+        "grub_parameter" => Check::GrubParameter {
+            name,
+            value: raw.value.clone().map(|Scalar(v)| v),
+            present: one_of(
+                "state",
+                raw.state.as_deref().unwrap_or("present"),
+                &[("present", true), ("absent", false)],
+            )?,
+        },
+        "audit_rule_exists" => Check::AuditRuleExists(match (&raw.key, &raw.rule) {
+            (Some(key), _) => AuditMatch::Key(key.clone()),
+            (None, Some(rule)) => AuditMatch::Rule(normalise_whitespace(rule)),
+            (None, None) => return Err("audit_rule_exists needs `key` or `rule`".into()),
+        }),
+        "set_compare" => Check::SetCompare {
+            observed_command: raw.observed_command.clone().unwrap_or_default(),
+            authorized: raw.authorized.clone().unwrap_or_default(),
+            equal: one_of(
+                "mode",
+                raw.mode.as_ref().map_or("subset", |Scalar(m)| m.as_str()),
+                &[("subset", false), ("equal", true)],
+            )?,
+            timeout_ms: timeout_ms(raw.timeout.clone())?,
+        },
+        "systemd_target" => Check::SystemdTarget {
+            expected: scalar_text(&raw.expected),
+        },
+        "selinux_state" => Check::SelinuxState {
+            expected: one_of(
+                "expected",
+                &scalar_text(&raw.expected),
+                &[
+                    ("enforcing", "enforcing"),
+                    ("permissive", "permissive"),
+                    ("disabled", "disabled"),
+                ],
+            )?
+            .to_owned(),
+        },
+        "apparmor_state" => Check::ApparmorState {
+            expected: one_of(
+                "expected",
+                &scalar_text(&raw.expected),
+                &[("enabled", "enabled"), ("disabled", "disabled")],
+            )?
+            .to_owned(),
+        },
+        other => return Err(format!("unknown method `{other}`")),
+    };
+    Ok(check)
+}
+
+fn scalar_text(value: &Option<Scalar>) -> String {
+    value
+        .as_ref()
+        .map(|Scalar(v)| v.clone())
+        .unwrap_or_default()
+}
+
+pub fn normalise_whitespace(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}

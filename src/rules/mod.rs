@@ -1,0 +1,27 @@
+//! Rules: the YAML model, loading and validation, variables and selection.
+
+mod load;
+pub mod model;
+mod raw;
+mod select;
+mod vars;
+
+pub use load::{
+    DEFAULT_COMMAND_TIMEOUT_MS, LoadError, RuleSet, RuleSource, load, normalise_whitespace,
+    read_sources,
+};
+pub use model::*;
+pub use select::Selection;
+
+/// The default rule pack, compiled into the binary from fixtures/rules.
+pub fn embedded_sources() -> Vec<RuleSource> {
+    EMBEDDED
+        .iter()
+        .map(|(name, text)| RuleSource {
+            name: format!("<embedded>/{name}"),
+            text: (*text).to_owned(),
+        })
+        .collect()
+}
+
+include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));

@@ -1,0 +1,376 @@
+//! The validated rule model: what evaluation consumes.
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 4] = [Self::Low, Self::Medium, Self::High, Self::Critical];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Low => "low",
+            Self::Medium => "medium",
+            Self::High => "high",
+            Self::Critical => "critical",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Cheap host facts that pick an implementation (`when:`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Capability {
+    Apt,
+    Dnf,
+    Yum,
+    Rpm,
+    Dpkg,
+    Systemd,
+    Sshd,
+    SshdConfigD,
+    Auditd,
+    Selinux,
+    Apparmor,
+    Grub2,
+    Firewalld,
+    Ufw,
+    Nftables,
+    Gdm,
+}
+
+impl Capability {
+    pub const ALL: [Capability; 16] = [
+        Self::Apt,
+        Self::Dnf,
+        Self::Yum,
+        Self::Rpm,
+        Self::Dpkg,
+        Self::Systemd,
+        Self::Sshd,
+        Self::SshdConfigD,
+        Self::Auditd,
+        Self::Selinux,
+        Self::Apparmor,
+        Self::Grub2,
+        Self::Firewalld,
+        Self::Ufw,
+        Self::Nftables,
+        Self::Gdm,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Apt => "apt",
+            Self::Dnf => "dnf",
+            Self::Yum => "yum",
+            Self::Rpm => "rpm",
+            Self::Dpkg => "dpkg",
+            Self::Systemd => "systemd",
+            Self::Sshd => "sshd",
+            Self::SshdConfigD => "sshd_config_d",
+            Self::Auditd => "auditd",
+            Self::Selinux => "selinux",
+            Self::Apparmor => "apparmor",
+            Self::Grub2 => "grub2",
+            Self::Firewalld => "firewalld",
+            Self::Ufw => "ufw",
+            Self::Nftables => "nftables",
+            Self::Gdm => "gdm",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+}
+
+/// One platform a rule applies to, matched against /etc/os-release.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Platform {
+    pub family: String,
+    pub min_version: Option<String>,
+    pub max_version: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub enum Comparator {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    /// Full match of the actual value.
+    Regex(Regex),
+    Contains,
+}
+
+impl Comparator {
+    pub fn symbol(&self) -> &'static str {
+        match self {
+            Self::Eq => "==",
+            Self::Ne => "!=",
+            Self::Lt => "<",
+            Self::Le => "<=",
+            Self::Gt => ">",
+            Self::Ge => ">=",
+            Self::Regex(_) => "regex",
+            Self::Contains => "contains",
+        }
+    }
+}
+
+/// An expected value and how the actual value is compared with it.
+#[derive(Clone, Debug)]
+pub struct Expectation {
+    pub expected: String,
+    pub comparator: Comparator,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Missing {
+    Fail,
+    Pass,
+    Skip,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Occurrence {
+    First,
+    Last,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delimiter {
+    Whitespace,
+    Char(char),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModuleState {
+    Disabled,
+    Blacklisted,
+    NotLoaded,
+}
+
+#[derive(Clone, Debug)]
+pub struct CommandCheck {
+    pub run: String,
+    pub expected_exit: i32,
+    pub expected_stdout: Option<String>,
+    pub stdout_regex: Option<Regex>,
+    pub not_assessable_exit: Option<i32>,
+    pub timeout_ms: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct FilePermissionCheck {
+    pub path: String,
+    /// The maximum permission bits: no bit beyond these may be set.
+    pub mode: Option<u32>,
+    pub owner: Option<String>,
+    pub group: Option<String>,
+    pub missing: Missing,
+}
+
+#[derive(Clone, Debug)]
+pub struct ConfigValueCheck {
+    pub paths: Vec<String>,
+    pub scan_pattern: String,
+    pub key: String,
+    pub expectation: Option<Expectation>,
+    pub delimiter: Delimiter,
+    pub case_insensitive_key: bool,
+    pub occurrence: Occurrence,
+    pub missing: Missing,
+    pub stop_at: Option<Regex>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ServiceStateCheck {
+    pub unit: String,
+    pub enabled: Option<bool>,
+    pub active: Option<bool>,
+    pub masked: Option<bool>,
+}
+
+#[derive(Clone, Debug)]
+pub struct MountOptionCheck {
+    pub mount_point: String,
+    pub options: Vec<String>,
+    pub in_fstab: bool,
+    pub missing: Missing,
+}
+
+#[derive(Clone, Debug)]
+pub enum AuditMatch {
+    Key(String),
+    /// A rule text with whitespace normalised.
+    Rule(String),
+}
+
+/// A leaf check: one method with its validated parameters.
+#[derive(Clone, Debug)]
+pub enum Check {
+    Command(CommandCheck),
+    FileExists {
+        path: String,
+    },
+    FileAbsent {
+        path: String,
+    },
+    FilePermission(FilePermissionCheck),
+    FileContent {
+        path: String,
+        needle: String,
+        present: bool,
+    },
+    FileContentMatch {
+        path: String,
+        pattern: Regex,
+        expect_match: bool,
+    },
+    ConfigValue(ConfigValueCheck),
+    SshdEffectiveConfig {
+        key: String,
+        expectation: Expectation,
+    },
+    SysctlValue {
+        key: String,
+        expectation: Expectation,
+        persisted: bool,
+    },
+    PackageState {
+        name: String,
+        present: bool,
+    },
+    ServiceState(ServiceStateCheck),
+    KernelModuleState {
+        name: String,
+        state: ModuleState,
+    },
+    MountOption(MountOptionCheck),
+    GrubParameter {
+        name: String,
+        value: Option<String>,
+        present: bool,
+    },
+    AuditRuleExists(AuditMatch),
+    SetCompare {
+        observed_command: String,
+        authorized: Vec<String>,
+        equal: bool,
+        timeout_ms: u64,
+    },
+    SystemdTarget {
+        expected: String,
+    },
+    SelinuxState {
+        expected: String,
+    },
+    ApparmorState {
+        expected: String,
+    },
+}
+
+impl Check {
+    pub fn method(&self) -> &'static str {
+        match self {
+            Self::Command(_) => "command",
+            Self::FileExists { .. } => "file_exists",
+            Self::FileAbsent { .. } => "file_absent",
+            Self::FilePermission(_) => "file_permission",
+            Self::FileContent { .. } => "file_content",
+            Self::FileContentMatch { .. } => "file_content_match",
+            Self::ConfigValue(_) => "config_value",
+            Self::SshdEffectiveConfig { .. } => "sshd_effective_config",
+            Self::SysctlValue { .. } => "sysctl_value",
+            Self::PackageState { .. } => "package_state",
+            Self::ServiceState(_) => "service_state",
+            Self::KernelModuleState { .. } => "kernel_module_state",
+            Self::MountOption(_) => "mount_option",
+            Self::GrubParameter { .. } => "grub_parameter",
+            Self::AuditRuleExists(_) => "audit_rule_exists",
+            Self::SetCompare { .. } => "set_compare",
+            Self::SystemdTarget { .. } => "systemd_target",
+            Self::SelinuxState { .. } => "selinux_state",
+            Self::ApparmorState { .. } => "apparmor_state",
+        }
+    }
+}
+
+/// A check, or an AND/OR combination of checks.
+#[derive(Clone, Debug)]
+pub enum CheckExpr {
+    Leaf(Box<Check>),
+    All(Vec<CheckExpr>),
+    Any(Vec<CheckExpr>),
+}
+
+impl CheckExpr {
+    /// Every leaf check, in order.
+    pub fn leaves(&self) -> Vec<&Check> {
+        let mut out = Vec::new();
+        self.collect_leaves(&mut out);
+        out
+    }
+
+    fn collect_leaves<'a>(&'a self, out: &mut Vec<&'a Check>) {
+        match self {
+            Self::Leaf(check) => out.push(check),
+            Self::All(items) | Self::Any(items) => {
+                items.iter().for_each(|item| item.collect_leaves(out))
+            }
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Implementation {
+    /// `None` marks the default implementation.
+    pub when: Option<Capability>,
+    pub check: CheckExpr,
+}
+
+#[derive(Clone, Debug)]
+pub struct Rule {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub rationale: String,
+    pub severity: Severity,
+    pub tags: Vec<String>,
+    pub references: serde_json::Value,
+    pub platforms: Vec<Platform>,
+    pub vars: BTreeMap<String, String>,
+    pub remediation: String,
+    /// Tried in order; the last one is the default.
+    pub implementations: Vec<Implementation>,
+    /// Where the rule was defined, for messages.
+    pub source: String,
+}
+
+impl Rule {
+    pub fn all_checks(&self) -> impl Iterator<Item = &Check> {
+        self.implementations
+            .iter()
+            .flat_map(|implementation| implementation.check.leaves())
+    }
+}

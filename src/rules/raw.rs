@@ -1,0 +1,558 @@
+//! The YAML shape of rules, deserialized with positions.
+//!
+//! Plain structs with `deny_unknown_fields` keep serde_norway's line:column in errors; checks that
+//! need more than field types are validated inside `visit_map`, which makes the error point at
+//! the offending mapping.
+
+use super::model::Capability;
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A YAML scalar read as text: `expected: 0` and `expected: "0"` mean the same.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scalar(pub String);
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ScalarVisitor;
+        impl Visitor<'_> for ScalarVisitor {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string, number or boolean")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_owned()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+        }
+        deserializer.deserialize_any(ScalarVisitor)
+    }
+}
+
+/// `path: /x` or `path: [/x, /y]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OneOrMany(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for OneOrMany {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct OneOrManyVisitor;
+        impl<'de> Visitor<'de> for OneOrManyVisitor {
+            type Value = OneOrMany;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a path or a list of paths")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<OneOrMany, E> {
+                Ok(OneOrMany(vec![v.to_owned()]))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<OneOrMany, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element::<String>()? {
+                    items.push(item);
+                }
+                if items.is_empty() {
+                    return Err(de::Error::custom("the list of paths is empty"));
+                }
+                Ok(OneOrMany(items))
+            }
+        }
+        deserializer.deserialize_any(OneOrManyVisitor)
+    }
+}
+
+/// Every parameter any method takes; which ones a method allows is checked in `CheckNode`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCheck {
+    pub method: Option<String>,
+    pub checks: Option<Vec<CheckNode>>,
+    pub any: Option<Vec<CheckNode>>,
+    pub run: Option<String>,
+    pub expected_exit: Option<i32>,
+    pub expected_stdout: Option<String>,
+    pub stdout_regex: Option<String>,
+    pub not_assessable_exit: Option<i32>,
+    pub timeout: Option<Scalar>,
+    pub path: Option<OneOrMany>,
+    pub mode: Option<Scalar>,
+    pub owner: Option<String>,
+    pub group: Option<String>,
+    pub missing: Option<String>,
+    pub contains: Option<String>,
+    pub not_contains: Option<String>,
+    pub pattern: Option<String>,
+    pub expect: Option<String>,
+    pub scan_pattern: Option<String>,
+    pub key: Option<String>,
+    pub expected: Option<Scalar>,
+    pub comparator: Option<String>,
+    pub delimiter: Option<String>,
+    pub case_insensitive_key: Option<bool>,
+    pub occurrence: Option<String>,
+    pub stop_at: Option<String>,
+    pub persisted: Option<bool>,
+    pub name: Option<String>,
+    pub state: Option<String>,
+    pub enabled: Option<bool>,
+    pub active: Option<bool>,
+    pub masked: Option<bool>,
+    pub mount_point: Option<String>,
+    pub options: Option<Vec<String>>,
+    pub in_fstab: Option<bool>,
+    pub value: Option<Scalar>,
+    pub rule: Option<String>,
+    pub observed_command: Option<String>,
+    pub authorized: Option<Vec<String>>,
+}
+
+/// (method, required parameters, optional parameters).
+type MethodSpec = (
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static str],
+);
+
+const EXPECT_PARAMS: &[&str] = &["comparator"];
+
+pub const METHODS: &[MethodSpec] = &[
+    (
+        "command",
+        &["run"],
+        &[
+            "expected_exit",
+            "expected_stdout",
+            "stdout_regex",
+            "not_assessable_exit",
+            "timeout",
+        ],
+    ),
+    ("file_exists", &["path"], &[]),
+    ("file_absent", &["path"], &[]),
+    (
+        "file_permission",
+        &["path"],
+        &["mode", "owner", "group", "missing"],
+    ),
+    ("file_content", &["path"], &["contains", "not_contains"]),
+    ("file_content_match", &["path", "pattern"], &["expect"]),
+    (
+        "config_value",
+        &["path", "key"],
+        &[
+            "scan_pattern",
+            "expected",
+            "comparator",
+            "delimiter",
+            "case_insensitive_key",
+            "occurrence",
+            "missing",
+            "stop_at",
+        ],
+    ),
+    ("sshd_effective_config", &["key", "expected"], EXPECT_PARAMS),
+    (
+        "sysctl_value",
+        &["key", "expected"],
+        &["comparator", "persisted"],
+    ),
+    ("package_state", &["name"], &["state"]),
+    ("service_state", &["name"], &["enabled", "active", "masked"]),
+    ("kernel_module_state", &["name", "state"], &[]),
+    (
+        "mount_option",
+        &["mount_point"],
+        &["options", "in_fstab", "missing"],
+    ),
+    ("grub_parameter", &["name"], &["value", "state"]),
+    ("audit_rule_exists", &[], &["key", "rule"]),
+    (
+        "set_compare",
+        &["observed_command", "authorized"],
+        &["mode", "timeout"],
+    ),
+    ("systemd_target", &["expected"], &[]),
+    ("selinux_state", &["expected"], &[]),
+    ("apparmor_state", &["expected"], &[]),
+];
+
+pub fn method_names() -> String {
+    METHODS
+        .iter()
+        .map(|(name, _, _)| *name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl RawCheck {
+    /// The parameters that are set, by name (combinators and `method` excluded).
+    fn present_params(&self) -> Vec<&'static str> {
+        let flags: [(&'static str, bool); 36] = [
+            ("run", self.run.is_some()),
+            ("expected_exit", self.expected_exit.is_some()),
+            ("expected_stdout", self.expected_stdout.is_some()),
+            ("stdout_regex", self.stdout_regex.is_some()),
+            ("not_assessable_exit", self.not_assessable_exit.is_some()),
+            ("timeout", self.timeout.is_some()),
+            ("path", self.path.is_some()),
+            ("mode", self.mode.is_some()),
+            ("owner", self.owner.is_some()),
+            ("group", self.group.is_some()),
+            ("missing", self.missing.is_some()),
+            ("contains", self.contains.is_some()),
+            ("not_contains", self.not_contains.is_some()),
+            ("pattern", self.pattern.is_some()),
+            ("expect", self.expect.is_some()),
+            ("scan_pattern", self.scan_pattern.is_some()),
+            ("key", self.key.is_some()),
+            ("expected", self.expected.is_some()),
+            ("comparator", self.comparator.is_some()),
+            ("delimiter", self.delimiter.is_some()),
+            ("case_insensitive_key", self.case_insensitive_key.is_some()),
+            ("occurrence", self.occurrence.is_some()),
+            ("stop_at", self.stop_at.is_some()),
+            ("persisted", self.persisted.is_some()),
+            ("name", self.name.is_some()),
+            ("state", self.state.is_some()),
+            ("enabled", self.enabled.is_some()),
+            ("active", self.active.is_some()),
+            ("masked", self.masked.is_some()),
+            ("mount_point", self.mount_point.is_some()),
+            ("options", self.options.is_some()),
+            ("in_fstab", self.in_fstab.is_some()),
+            ("value", self.value.is_some()),
+            ("rule", self.rule.is_some()),
+            ("observed_command", self.observed_command.is_some()),
+            ("authorized", self.authorized.is_some()),
+        ];
+        flags
+            .into_iter()
+            .filter(|(_, set)| *set)
+            .map(|(name, _)| name)
+            .collect()
+    }
+
+    /// Structural validation: one of method/checks/any, the method's parameters and no others.
+    fn validate_shape(&self) -> Result<(), String> {
+        let kinds = [
+            self.method.is_some(),
+            self.checks.is_some(),
+            self.any.is_some(),
+        ]
+        .into_iter()
+        .filter(|set| *set)
+        .count();
+        if kinds != 1 {
+            return Err("a check needs exactly one of `method`, `checks` or `any`".into());
+        }
+        let present = self.present_params();
+        let Some(method) = &self.method else {
+            if let Some(param) = present.first() {
+                return Err(format!(
+                    "`{param}` belongs inside a method check, not next to `checks`/`any`"
+                ));
+            }
+            let empty = self
+                .checks
+                .as_ref()
+                .or(self.any.as_ref())
+                .is_some_and(Vec::is_empty);
+            return if empty {
+                Err("`checks`/`any` needs at least one check".into())
+            } else {
+                Ok(())
+            };
+        };
+        let Some((_, required, optional)) = METHODS.iter().find(|(name, _, _)| name == method)
+        else {
+            return Err(format!(
+                "unknown method `{method}` (known: {})",
+                method_names()
+            ));
+        };
+        for param in *required {
+            if !present.contains(param) {
+                return Err(format!("method `{method}` needs `{param}`"));
+            }
+        }
+        for param in &present {
+            if !required.contains(param) && !optional.contains(param) {
+                return Err(format!("`{param}` is not a parameter of method `{method}`"));
+            }
+        }
+        match method.as_str() {
+            "file_content" if self.contains.is_some() == self.not_contains.is_some() => {
+                Err("file_content needs exactly one of `contains` or `not_contains`".into())
+            }
+            "audit_rule_exists" if self.key.is_some() == self.rule.is_some() => {
+                Err("audit_rule_exists needs exactly one of `key` or `rule`".into())
+            }
+            "file_permission"
+                if self.mode.is_none() && self.owner.is_none() && self.group.is_none() =>
+            {
+                Err("file_permission needs at least one of `mode`, `owner`, `group`".into())
+            }
+            "service_state"
+                if self.enabled.is_none() && self.active.is_none() && self.masked.is_none() =>
+            {
+                Err("service_state needs at least one of `enabled`, `active`, `masked`".into())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Applies `f` to every string parameter (for `{{ var }}` substitution).
+    pub fn try_map_strings(
+        &mut self,
+        f: &mut dyn FnMut(&str) -> Result<String, String>,
+    ) -> Result<(), String> {
+        fn one(
+            slot: &mut Option<String>,
+            f: &mut dyn FnMut(&str) -> Result<String, String>,
+        ) -> Result<(), String> {
+            if let Some(text) = slot {
+                *text = f(text)?;
+            }
+            Ok(())
+        }
+        fn scalar(
+            slot: &mut Option<Scalar>,
+            f: &mut dyn FnMut(&str) -> Result<String, String>,
+        ) -> Result<(), String> {
+            if let Some(Scalar(text)) = slot {
+                *text = f(text)?;
+            }
+            Ok(())
+        }
+        fn list(
+            slot: &mut Option<Vec<String>>,
+            f: &mut dyn FnMut(&str) -> Result<String, String>,
+        ) -> Result<(), String> {
+            for text in slot.iter_mut().flatten() {
+                *text = f(text)?;
+            }
+            Ok(())
+        }
+        for slot in [
+            &mut self.run,
+            &mut self.expected_stdout,
+            &mut self.stdout_regex,
+            &mut self.owner,
+            &mut self.group,
+            &mut self.contains,
+            &mut self.not_contains,
+            &mut self.pattern,
+            &mut self.scan_pattern,
+            &mut self.key,
+            &mut self.stop_at,
+            &mut self.name,
+            &mut self.mount_point,
+            &mut self.rule,
+            &mut self.observed_command,
+        ] {
+            one(slot, f)?;
+        }
+        for slot in [
+            &mut self.expected,
+            &mut self.value,
+            &mut self.mode,
+            &mut self.timeout,
+        ] {
+            scalar(slot, f)?;
+        }
+        list(&mut self.options, f)?;
+        list(&mut self.authorized, f)?;
+        if let Some(OneOrMany(paths)) = &mut self.path {
+            for path in paths {
+                *path = f(path)?;
+            }
+        }
+        for child in self.checks.iter_mut().chain(self.any.iter_mut()).flatten() {
+            child.0.try_map_strings(f)?;
+        }
+        Ok(())
+    }
+}
+
+/// A check mapping whose shape was validated where it was read.
+#[derive(Clone, Debug)]
+pub struct CheckNode(pub RawCheck);
+
+impl<'de> Deserialize<'de> for CheckNode {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct CheckVisitor;
+        impl<'de> Visitor<'de> for CheckVisitor {
+            type Value = CheckNode;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a check mapping (`method: ...`, `checks: [...]` or `any: [...]`)")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<CheckNode, A::Error> {
+                let raw = RawCheck::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                raw.validate_shape().map_err(de::Error::custom)?;
+                Ok(CheckNode(raw))
+            }
+        }
+        deserializer.deserialize_map(CheckVisitor)
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPlatform {
+    pub family: String,
+    pub min_version: Option<Scalar>,
+    pub max_version: Option<Scalar>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawImplementation {
+    pub when: Option<String>,
+    pub default: Option<bool>,
+    pub check: CheckNode,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRule {
+    pub id: String,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub rationale: String,
+    pub severity: super::model::Severity,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub references: Option<serde_yaml::Value>,
+    #[serde(default)]
+    pub platforms: Vec<RawPlatform>,
+    #[serde(default)]
+    pub vars: BTreeMap<String, Scalar>,
+    #[serde(default)]
+    pub remediation: String,
+    pub check: Option<CheckNode>,
+    pub checks: Option<Vec<CheckNode>>,
+    pub any: Option<Vec<CheckNode>>,
+    pub implementations: Option<Vec<RawImplementation>>,
+}
+
+impl RawRule {
+    fn validate_shape(&self) -> Result<(), String> {
+        if self.id.trim().is_empty() {
+            return Err("`id` is empty".into());
+        }
+        let bodies = [
+            self.check.is_some(),
+            self.checks.is_some(),
+            self.any.is_some(),
+            self.implementations.is_some(),
+        ];
+        if bodies.into_iter().filter(|set| *set).count() != 1 {
+            return Err(format!(
+                "rule `{}` needs exactly one of `check`, `checks`, `any` or `implementations`",
+                self.id
+            ));
+        }
+        if let Some(implementations) = &self.implementations {
+            let mut defaults = 0;
+            for implementation in implementations {
+                match (&implementation.when, implementation.default) {
+                    (Some(_), Some(_)) | (None, None) | (None, Some(false)) => {
+                        return Err(format!(
+                            "rule `{}`: each implementation needs either `when: CAPABILITY` or `default: true`",
+                            self.id
+                        ));
+                    }
+                    (Some(name), None) if Capability::parse(name).is_none() => {
+                        let known: Vec<_> = Capability::ALL.iter().map(|c| c.as_str()).collect();
+                        return Err(format!(
+                            "rule `{}`: unknown capability `{name}` (known: {})",
+                            self.id,
+                            known.join(", ")
+                        ));
+                    }
+                    (Some(_), None) => {}
+                    (None, Some(true)) => defaults += 1,
+                }
+            }
+            if defaults != 1 {
+                return Err(format!(
+                    "rule `{}` has {defaults} default implementations; it needs exactly one",
+                    self.id
+                ));
+            }
+        }
+        for checks in [&self.checks, &self.any].into_iter().flatten() {
+            if checks.is_empty() {
+                return Err(format!("rule `{}`: `checks`/`any` is empty", self.id));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A rule mapping whose shape was validated where it was read.
+#[derive(Clone, Debug)]
+pub struct RuleNode(pub RawRule);
+
+impl<'de> Deserialize<'de> for RuleNode {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct RuleVisitor;
+        impl<'de> Visitor<'de> for RuleVisitor {
+            type Value = RuleNode;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a rule mapping")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RuleNode, A::Error> {
+                let raw = RawRule::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                raw.validate_shape().map_err(de::Error::custom)?;
+                Ok(RuleNode(raw))
+            }
+        }
+        deserializer.deserialize_map(RuleVisitor)
+    }
+}
+
+/// A rule file: one rule (a mapping) or several (a sequence).
+pub struct RuleFile(pub Vec<RawRule>);
+
+impl<'de> Deserialize<'de> for RuleFile {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct FileVisitor;
+        impl<'de> Visitor<'de> for FileVisitor {
+            type Value = RuleFile;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a rule mapping or a list of rules")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RuleFile, A::Error> {
+                let raw = RawRule::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                raw.validate_shape().map_err(de::Error::custom)?;
+                Ok(RuleFile(vec![raw]))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RuleFile, A::Error> {
+                let mut rules = Vec::new();
+                while let Some(RuleNode(raw)) = seq.next_element()? {
+                    rules.push(raw);
+                }
+                Ok(RuleFile(rules))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<RuleFile, E> {
+                Ok(RuleFile(Vec::new()))
+            }
+        }
+        deserializer.deserialize_any(FileVisitor)
+    }
+}
