@@ -3,6 +3,8 @@
 //! Rules ask for facts; an executor gathers every fact a host needs in one go; evaluation is a
 //! pure function of (rule, facts); results are stored write-on-change.
 
+pub mod cli;
+pub mod commands;
 pub mod eval;
 pub mod exit;
 pub mod probe;

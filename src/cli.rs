@@ -1,0 +1,135 @@
+//! Command-line definitions (clap derive). Also the source of completions/ and man/.
+
+use crate::report::Format;
+use crate::rules::Severity;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "plumb",
+    version,
+    about = "Agentless compliance scanning of Linux hosts",
+    long_about = "Agentless compliance scanning of Linux hosts.\n\nplumb checks hosts against YAML rules, locally or over SSH, gathering every fact a host needs in one round trip and evaluating in Rust.",
+    after_help = crate::exit::HELP_TEXT,
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// When to use colors (auto: only on a terminal, and never when NO_COLOR is set)
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, env = "PLUMB_COLOR")]
+    pub color: ColorChoice,
+    /// Only print errors on stderr
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// More detail on stderr (-v: info, -vv: debug, -vvv: trace)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Output format [default: table on a terminal, json otherwise]
+    #[arg(long, global = true, value_enum, env = "PLUMB_FORMAT")]
+    pub format: Option<Format>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check hosts against rules and report (and store) the results
+    #[command(after_help = crate::exit::HELP_TEXT)]
+    Scan(ScanArgs),
+}
+
+/// Severity threshold for a failing exit code, or `never` for report-only runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Low,
+    Medium,
+    High,
+    Critical,
+    Never,
+}
+
+impl FailOn {
+    pub fn threshold(self) -> Option<Severity> {
+        match self {
+            Self::Low => Some(Severity::Low),
+            Self::Medium => Some(Severity::Medium),
+            Self::High => Some(Severity::High),
+            Self::Critical => Some(Severity::Critical),
+            Self::Never => None,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Rule files or directories (replaces the embedded default pack; repeatable)
+    #[arg(
+        long = "rules",
+        value_name = "PATH",
+        env = "PLUMB_RULES",
+        value_delimiter = ':'
+    )]
+    pub rules: Vec<PathBuf>,
+    /// Scan a directory tree (image, chroot, container filesystem) instead of the live system
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// Set a rule variable (repeatable)
+    #[arg(long = "var", value_name = "KEY=VALUE")]
+    pub vars: Vec<String>,
+    /// Only these rules (repeatable)
+    #[arg(long = "rule", value_name = "ID")]
+    pub rule_ids: Vec<String>,
+    /// Only rules with one of these tags (repeatable)
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+    /// Only rules at or above this severity
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub min_severity: Option<SeverityArg>,
+    /// Leave these rules out (repeatable)
+    #[arg(long = "exclude", value_name = "ID")]
+    pub exclude: Vec<String>,
+    /// Exit 1 when a rule at or above this severity fails (`never`: always exit 0 after a scan)
+    #[arg(long, value_enum, default_value_t = FailOn::Low, env = "PLUMB_FAIL_ON")]
+    pub fail_on: FailOn,
+    /// Write the report to FILE (atomically) instead of stdout
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Evidence cap per rule in bytes (at most 262144)
+    #[arg(long, value_name = "BYTES", default_value_t = crate::eval::DEFAULT_EVIDENCE_BYTES)]
+    pub evidence_max_bytes: usize,
+    /// Name the scanned host in reports (default: the hostname, or the --root directory name)
+    #[arg(long, value_name = "NAME")]
+    pub host_name: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SeverityArg {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl From<SeverityArg> for Severity {
+    fn from(value: SeverityArg) -> Self {
+        match value {
+            SeverityArg::Low => Self::Low,
+            SeverityArg::Medium => Self::Medium,
+            SeverityArg::High => Self::High,
+            SeverityArg::Critical => Self::Critical,
+        }
+    }
+}
