@@ -7,6 +7,7 @@ pub mod cli;
 pub mod commands;
 pub mod eval;
 pub mod exit;
+pub mod generate;
 pub mod probe;
 pub mod report;
 pub mod rules;
