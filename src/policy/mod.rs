@@ -112,12 +112,9 @@ fn parse_policy_bytes(bytes: &[u8], path: &Path) -> Result<Policy, SchemaError> 
     parse_policy(text, path)
 }
 
-/// The directory policy-relative paths resolve against.
+/// The directory policy-relative paths resolve against (empty: the current directory).
 fn policy_dir(policy: &Path) -> &Path {
-    match policy.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    }
+    policy.parent().unwrap_or(Path::new(""))
 }
 
 /// Checks signature, signer trust, revocation, schema, clamps and pins of a policy.

@@ -140,7 +140,7 @@ pub fn render_table(report: &PolicyReport, color: bool) -> String {
     let signer = match &report.signer {
         Some(s) => format!(
             "{} {} ({})",
-            s.principal.as_deref().unwrap_or("(untrusted)"),
+            s.principal.as_deref().unwrap_or("(no trusted principal)"),
             s.fingerprint,
             s.key_type
         ),
