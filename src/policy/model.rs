@@ -928,6 +928,14 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        #[test]
+        fn parser_never_panics(text in "([a-z_:\\[\\]{}\" ,0-9-]{0,30}\n){0,8}") {
+            let _ = parse(&text);
+            let _ = parse(&minimal(&text));
+        }
+    }
+
     #[test]
     fn backoff_base_above_max_is_an_error() {
         let err = parse(&minimal("backoff:\n  base: 2d\n  max: 1h\n")).unwrap_err();

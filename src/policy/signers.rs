@@ -546,6 +546,20 @@ mod tests {
         assert_eq!(err.code(), "untrusted_key");
     }
 
+    proptest::proptest! {
+        #[test]
+        fn parser_never_panics(text in "(.{0,80}\n){0,4}") {
+            let _ = parse(&text);
+            let _ = parse_public_key_file(&text, Path::new("k.pub"));
+            let _ = parse(&format!("p {text} ssh-ed25519 {KEY}"));
+        }
+
+        #[test]
+        fn wildcard_never_panics(text in ".{0,20}", pattern in "[a-c*?!,]{0,12}") {
+            let _ = match_pattern_list(&text, &pattern);
+        }
+    }
+
     #[test]
     fn pattern_lists_follow_openssh() {
         assert!(match_pattern_list("plumb-policy", "plumb-*"));
