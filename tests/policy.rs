@@ -184,6 +184,7 @@ fn valid_policy_verifies_and_agrees_with_ssh_keygen() {
     assert_eq!(report.pins.len(), 2);
     assert!(report.pins.iter().all(|p| p.matched));
     assert!(report.verified_policy().is_some());
+    assert_eq!(report.exit_code(), 0);
 
     // OpenSSH itself accepts the same signature with the same trust file.
     let status = Command::new("ssh-keygen")

@@ -790,6 +790,34 @@ mod tests {
     }
 
     #[test]
+    fn every_section_parses() {
+        let policy = parse(&minimal(
+            "vars: {permit_root: \"no\"}\nssh: {host_key_policy: accept-new, connect_timeout: 5s, probe_timeout: 3m, sudo: true, concurrency: 4}\nevidence: {max_bytes: 1024}\nschedule: {max_hosts_per_run: 7}\nbackoff: {threshold: 5, base: 1m, max: 2h}\nexport: {full_sync_horizon: 1d}\nrevocation_list: revoked.txt\n",
+        ))
+        .unwrap();
+        assert_eq!(policy.vars["permit_root"], "no");
+        assert_eq!(policy.ssh.host_key_policy, HostKeyPolicy::AcceptNew);
+        assert_eq!(policy.ssh.connect_timeout.as_secs(), 5);
+        assert_eq!(policy.ssh.probe_timeout.as_secs(), 180);
+        assert!(policy.ssh.sudo);
+        assert_eq!(policy.ssh.concurrency, 4);
+        assert_eq!(policy.evidence.max_bytes, 1024);
+        assert_eq!(policy.schedule.max_hosts_per_run, Some(7));
+        assert_eq!(
+            policy.backoff,
+            Backoff {
+                threshold: 5,
+                base: PolicyDuration::from_secs(60),
+                max: PolicyDuration::from_secs(7200)
+            }
+        );
+        assert_eq!(policy.export.full_sync_horizon.as_secs(), 86_400);
+        assert_eq!(policy.revocation_list.as_deref(), Some("revoked.txt"));
+        let err = parse(&minimal("ssh: {host_key_policy: yolo}\n")).unwrap_err();
+        assert!(err.message.contains("unknown variant `yolo`"), "{err}");
+    }
+
+    #[test]
     fn intervals_are_clamped_and_reported() {
         let policy = parse(&minimal(
             "schedule:\n  intervals:\n    critical: 1m\n    compliant: 30d\n    partial: 5m\n",

@@ -59,6 +59,15 @@ impl PolicyReport {
             && self.pins.iter().all(|p| p.matched)
     }
 
+    /// `verify-policy`'s exit code: 0 valid, 1 invalid (DESIGN §7).
+    pub fn exit_code(&self) -> u8 {
+        if self.is_valid() {
+            crate::exit::CLEAN
+        } else {
+            crate::exit::FINDINGS
+        }
+    }
+
     /// The parsed policy, whether or not the whole report is valid (for display/diagnosis).
     pub fn policy(&self) -> Option<&Policy> {
         self.policy.as_ref()
