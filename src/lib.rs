@@ -8,6 +8,7 @@ pub mod commands;
 pub mod eval;
 pub mod exit;
 pub mod generate;
+pub mod policy;
 pub mod probe;
 pub mod report;
 pub mod rules;

@@ -1,0 +1,227 @@
+//! The signed scan policy (DESIGN §7): typed model, SSHSIG Ed25519 verification against
+//! allowed_signers, key revocation, rule set pins, and the `verify-policy` report.
+
+pub mod duration;
+pub mod model;
+pub mod pins;
+pub mod report;
+pub mod revocation;
+pub mod signers;
+pub mod sshsig;
+pub mod timestamp;
+
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+pub use duration::PolicyDuration;
+pub use model::{
+    Backoff, Clamp, EvidenceSettings, ExportSettings, HostKeyPolicy, MaintenanceWindow, Policy,
+    RulesetPin, Schedule, SchemaError, SshSettings, Tier, TierIntervals, Weekday, parse_policy,
+};
+pub use pins::{PIN_ONE_LINER, PinCheck, PinError, ruleset_hash};
+pub use report::{PolicyReport, SignatureStatus, render_table};
+pub use revocation::{RevocationError, RevocationList};
+pub use signers::{SignerInfo, SignersError, TrustSource, TrustedSigners, fingerprint};
+pub use sshsig::{POLICY_NAMESPACE, SshSigError, SshSignature};
+
+/// What `verify-policy` (and `scan --policy`) checks.
+#[derive(Debug, Clone)]
+pub struct VerifyRequest {
+    pub policy: PathBuf,
+    /// Defaults to `<policy>.sig`, where `ssh-keygen -Y sign` writes it.
+    pub signature: Option<PathBuf>,
+    pub trust: TrustSource,
+    /// Overrides the policy's own `revocation_list`.
+    pub revocation_list: Option<PathBuf>,
+    /// The instant `valid-after`/`valid-before` are checked against.
+    pub now: SystemTime,
+}
+
+impl VerifyRequest {
+    pub fn new(policy: impl Into<PathBuf>, trust: TrustSource) -> Self {
+        Self {
+            policy: policy.into(),
+            signature: None,
+            trust,
+            revocation_list: None,
+            now: SystemTime::now(),
+        }
+    }
+
+    pub fn signature_path(&self) -> PathBuf {
+        self.signature.clone().unwrap_or_else(|| {
+            let mut name = self.policy.as_os_str().to_owned();
+            name.push(".sig");
+            PathBuf::from(name)
+        })
+    }
+}
+
+/// Inputs that cannot be read or make no sense: a usage/configuration error (exit 2), as
+/// opposed to a policy that was checked and found invalid (a report, exit 1).
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyInputError {
+    #[error("cannot read policy {path}: {source}")]
+    Policy {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot read signature {path}: {source}")]
+    Signature {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("trusted signers: {0}")]
+    Trust(#[from] SignersError),
+    #[error("revocation list: {0}")]
+    Revocation(#[from] RevocationError),
+}
+
+/// Reading and parsing a policy without checking its signature.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyLoadError {
+    #[error("cannot read policy {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Schema(#[from] SchemaError),
+}
+
+/// Parses a policy file (no signature, pin or revocation checks: use [`verify_policy`] for
+/// anything that acts on it).
+pub fn read_policy(path: &Path) -> Result<Policy, PolicyLoadError> {
+    let bytes = std::fs::read(path).map_err(|source| PolicyLoadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(parse_policy_bytes(&bytes, path)?)
+}
+
+fn parse_policy_bytes(bytes: &[u8], path: &Path) -> Result<Policy, SchemaError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| SchemaError {
+        file: path.display().to_string(),
+        line: None,
+        column: None,
+        message: format!("policy is not UTF-8 text: {e}"),
+    })?;
+    parse_policy(text, path)
+}
+
+/// The directory policy-relative paths resolve against (empty: the current directory).
+fn policy_dir(policy: &Path) -> &Path {
+    policy.parent().unwrap_or(Path::new(""))
+}
+
+/// Checks signature, signer trust, revocation, schema, clamps and pins of a policy.
+pub fn verify_policy(req: &VerifyRequest) -> Result<PolicyReport, PolicyInputError> {
+    let policy_bytes = std::fs::read(&req.policy).map_err(|source| PolicyInputError::Policy {
+        path: req.policy.clone(),
+        source,
+    })?;
+    let trusted = TrustedSigners::load(&req.trust)?;
+    let signature_path = req.signature_path();
+
+    let (policy, schema_errors) = match parse_policy_bytes(&policy_bytes, &req.policy) {
+        Ok(policy) => (Some(policy), Vec::new()),
+        Err(err) => (None, vec![err]),
+    };
+
+    let revocation_path = req.revocation_list.clone().or_else(|| {
+        policy
+            .as_ref()
+            .and_then(|p| p.revocation_list.as_ref())
+            .map(|rel| policy_dir(&req.policy).join(rel))
+    });
+    let revocations = revocation_path
+        .as_deref()
+        .map(RevocationList::load)
+        .transpose()?;
+
+    let now = timestamp::unix_seconds(req.now);
+    let (signature, signer) = check_signature(&signature_path, &policy_bytes, &trusted, now)?;
+    let revoked = match (&signer, &revocations) {
+        (Some(s), Some(list)) => list.is_revoked(&s.fingerprint),
+        _ => false,
+    };
+
+    let pins = policy
+        .as_ref()
+        .map(|p| pins::check_pins(&p.rulesets, policy_dir(&req.policy)))
+        .unwrap_or_default();
+
+    let mut report = PolicyReport {
+        policy_path: req.policy.display().to_string(),
+        signature_path: signature_path.display().to_string(),
+        trust_source: req.trust.path().display().to_string(),
+        signature,
+        signer,
+        revoked,
+        revocation_list: revocation_path.map(|p| p.display().to_string()),
+        version: policy.as_ref().map(|p| p.version),
+        description: policy.as_ref().map(|p| p.description.clone()),
+        schema_errors,
+        clamps: policy
+            .as_ref()
+            .map(|p| p.clamps.clone())
+            .unwrap_or_default(),
+        pins,
+        valid: false,
+        policy,
+    };
+    report.valid = report.is_valid();
+    Ok(report)
+}
+
+/// Signature status and, when the signature names a key, who signed.
+fn check_signature(
+    path: &Path,
+    message: &[u8],
+    trusted: &TrustedSigners,
+    now: i64,
+) -> Result<(SignatureStatus, Option<SignerInfo>), PolicyInputError> {
+    let armoured = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let status = SignatureStatus::Missing {
+                path: path.display().to_string(),
+            };
+            return Ok((status, None));
+        }
+        Err(source) => {
+            return Err(PolicyInputError::Signature {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    };
+    let invalid = |code: &str, reason: String| SignatureStatus::Invalid {
+        code: code.to_string(),
+        reason,
+    };
+    let sig = match sshsig::parse_armored(&armoured) {
+        Ok(sig) => sig,
+        Err(e) => return Ok((invalid(e.code(), format!("{}: {e}", path.display())), None)),
+    };
+    let mut signer = SignerInfo {
+        principal: None,
+        fingerprint: sig.fingerprint(),
+        key_type: sig.key_type.clone(),
+        trusted_by: None,
+    };
+    if let Err(e) = sig.verify(message, POLICY_NAMESPACE) {
+        return Ok((invalid(e.code(), e.to_string()), Some(signer)));
+    }
+    match trusted.authorize(&sig.public_key, POLICY_NAMESPACE, now) {
+        Ok(entry) => {
+            signer.principal = Some(entry.principals.clone());
+            signer.trusted_by = Some(format!("{}:{}", trusted.source.display(), entry.line));
+            Ok((SignatureStatus::Valid, Some(signer)))
+        }
+        Err(e) => Ok((invalid(e.code(), e.to_string()), Some(signer))),
+    }
+}

@@ -1,0 +1,98 @@
+//! Revoked signing keys: a text file of `SHA256:...` fingerprints, one a line, `#` comments.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RevocationError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "{file}:{line}: {text:?} is not an OpenSSH fingerprint (SHA256:<43 base64 characters>, as `ssh-keygen -lf KEY` prints)"
+    )]
+    BadFingerprint {
+        file: PathBuf,
+        line: usize,
+        text: String,
+    },
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RevocationList {
+    pub path: PathBuf,
+    pub fingerprints: BTreeSet<String>,
+}
+
+impl RevocationList {
+    pub fn load(path: &Path) -> Result<Self, RevocationError> {
+        let text = std::fs::read_to_string(path).map_err(|source| RevocationError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse(&text, path)
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<Self, RevocationError> {
+        let mut fingerprints = BTreeSet::new();
+        for (index, raw) in text.lines().enumerate() {
+            let entry = raw.split('#').next().unwrap_or("").trim();
+            if entry.is_empty() {
+                continue;
+            }
+            if !is_fingerprint(entry) {
+                return Err(RevocationError::BadFingerprint {
+                    file: path.to_path_buf(),
+                    line: index + 1,
+                    text: entry.to_string(),
+                });
+            }
+            fingerprints.insert(entry.to_string());
+        }
+        Ok(Self {
+            path: path.to_path_buf(),
+            fingerprints,
+        })
+    }
+
+    pub fn is_revoked(&self, fingerprint: &str) -> bool {
+        self.fingerprints.contains(fingerprint)
+    }
+}
+
+/// `SHA256:` then the 43 unpadded base64 characters of a 32-byte digest.
+fn is_fingerprint(text: &str) -> bool {
+    text.strip_prefix("SHA256:").is_some_and(|b64| {
+        b64.len() == 43
+            && b64
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FP: &str = "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s";
+
+    #[test]
+    fn parses_comments_and_entries() {
+        let text = format!("# revoked 2026-01\n\n{FP}   # laptop stolen\n");
+        let list = RevocationList::parse(&text, Path::new("revoked")).unwrap();
+        assert!(list.is_revoked(FP));
+        assert!(!list.is_revoked("SHA256:other"));
+    }
+
+    #[test]
+    fn malformed_line_names_file_and_line() {
+        let err = RevocationList::parse("# x\nMD5:aa:bb\n", Path::new("revoked")).unwrap_err();
+        assert!(
+            err.to_string().starts_with("revoked:2: \"MD5:aa:bb\""),
+            "{err}"
+        );
+    }
+}

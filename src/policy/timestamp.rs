@@ -1,0 +1,152 @@
+//! UTC calendar arithmetic for allowed_signers timestamps (no time-zone database needed).
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Unix seconds of a `SystemTime`; instants before 1970 count as negative.
+pub fn unix_seconds(at: SystemTime) -> i64 {
+    match at.duration_since(UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX),
+    }
+}
+
+/// Parses `YYYYMMDD`, `YYYYMMDDHHMM` or `YYYYMMDDHHMMSS`, optionally suffixed `Z` or `UTC`.
+///
+/// Deliberate difference from ssh-keygen: a timestamp without a suffix is read as UTC, not
+/// the machine's local zone, so a policy verifies the same on every machine.
+pub fn parse_ssh_timestamp(text: &str) -> Result<i64, String> {
+    let digits = text
+        .strip_suffix('Z')
+        .or_else(|| text.strip_suffix('z'))
+        .or_else(|| text.strip_suffix("UTC"))
+        .unwrap_or(text);
+    let bad = || format!("{text:?} is not a timestamp YYYYMMDD[HHMM[SS]][Z]");
+    if !matches!(digits.len(), 8 | 12 | 14) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let field = |range: std::ops::Range<usize>| -> Result<i64, String> {
+        digits
+            .get(range)
+            .and_then(|s| s.parse::<i64>().ok())
+            .ok_or_else(bad)
+    };
+    let (year, month, day) = (field(0..4)?, field(4..6)?, field(6..8)?);
+    let (hour, minute) = if digits.len() >= 12 {
+        (field(8..10)?, field(10..12)?)
+    } else {
+        (0, 0)
+    };
+    let second = if digits.len() == 14 {
+        field(12..14)?
+    } else {
+        0
+    };
+    if !(1..=12).contains(&month)
+        || day < 1
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 59
+    {
+        return Err(bad());
+    }
+    Ok(days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second)
+}
+
+/// `YYYY-MM-DD HH:MM:SS UTC`.
+pub fn format_utc(unix: i64) -> String {
+    let days = unix.div_euclid(86_400);
+    let secs = unix.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
+fn is_leap(year: i64) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        2 if is_leap(year) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date, counting in 400-year eras that
+/// start on March 1st so the leap day falls at the end of each year.
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let month_from_march = (month + 9) % 12;
+    let day_of_year = (153 * month_from_march + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// Inverse of [`days_from_civil`].
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let mp = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_three_lengths() {
+        assert_eq!(parse_ssh_timestamp("19700101").unwrap(), 0);
+        assert_eq!(parse_ssh_timestamp("20250101Z").unwrap(), 1_735_689_600);
+        assert_eq!(parse_ssh_timestamp("202501010130").unwrap(), 1_735_695_000);
+        assert_eq!(
+            parse_ssh_timestamp("20240229235959UTC").unwrap(),
+            1_709_251_199
+        );
+    }
+
+    #[test]
+    fn rejects_impossible_dates() {
+        for bad in [
+            "2025",
+            "20230229",
+            "20251301",
+            "202501012460",
+            "2025010a",
+            "",
+            "Z",
+        ] {
+            assert!(parse_ssh_timestamp(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn round_trips_through_formatting() {
+        for t in [0, 1_709_251_199, 4_102_444_800, -86_400] {
+            let text = format_utc(t);
+            let compact: String = text.chars().filter(char::is_ascii_digit).collect();
+            assert_eq!(
+                parse_ssh_timestamp(&compact).unwrap_or(i64::MIN),
+                t,
+                "{text}"
+            );
+        }
+        assert_eq!(format_utc(1_735_695_000), "2025-01-01 01:30:00 UTC");
+    }
+}
