@@ -170,6 +170,20 @@ pub fn evaluate_check(check: &Check, host: &HostView) -> Outcome {
     }
 }
 
+/// Command output kept in evidence; the verdict still uses the whole captured output.
+const EVIDENCE_OUTPUT_BYTES: usize = 4096;
+
+fn clip(text: &str) -> &str {
+    if text.len() <= EVIDENCE_OUTPUT_BYTES {
+        return text;
+    }
+    let mut end = EVIDENCE_OUTPUT_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
 fn verdict<'c>(check: &Check, target: &'c str, expected: impl Into<String>) -> Verdict<'c> {
     Verdict {
         method: check.method(),
@@ -238,9 +252,9 @@ fn command(c: &CommandCheck, host: &HostView) -> Outcome {
             let source = json!({
                 "command": c.run,
                 "exit_code": exit_code,
-                "stdout": stdout,
-                "stderr": stderr,
-                "stdout_truncated": stdout_truncated,
+                "stdout": clip(stdout),
+                "stderr": clip(stderr),
+                "stdout_truncated": *stdout_truncated || stdout.len() > EVIDENCE_OUTPUT_BYTES,
             });
             if Some(*exit_code) == c.not_assessable_exit {
                 let mut outcome = v.outcome(Status::Skipped, format!("exit {exit_code}"), source);

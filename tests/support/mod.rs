@@ -1,0 +1,40 @@
+//! Test support shared by the integration tests.
+#![allow(dead_code)]
+
+pub mod fixtures;
+
+use std::process::{Command, Output};
+
+pub fn plumb() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_plumb"));
+    // Keep tests independent of the caller's environment.
+    for var in [
+        "PLUMB_STATE",
+        "PLUMB_FORMAT",
+        "PLUMB_RULES",
+        "PLUMB_FAIL_ON",
+        "PLUMB_COLOR",
+        "NO_COLOR",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+pub fn run(cmd: &mut Command) -> Output {
+    cmd.output().expect("running plumb")
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+pub fn json(output: &Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|err| {
+        panic!(
+            "stdout is not JSON ({err}): {}\nstderr: {}",
+            String::from_utf8_lossy(&output.stdout),
+            stderr(output)
+        )
+    })
+}
