@@ -1,0 +1,53 @@
+//! Small statistics helpers shared by the benchmarks.
+#![allow(dead_code)]
+
+/// Median, min and max of a sample.
+pub struct Stats {
+    pub median: f64,
+    pub min: f64,
+    pub max: f64,
+}
+
+pub fn stats(samples: &[f64]) -> Stats {
+    let mut sorted = samples.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    let median = if n == 0 {
+        f64::NAN
+    } else if n % 2 == 1 {
+        sorted[n / 2]
+    } else {
+        (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
+    };
+    Stats {
+        median,
+        min: sorted.first().copied().unwrap_or(f64::NAN),
+        max: sorted.last().copied().unwrap_or(f64::NAN),
+    }
+}
+
+pub fn runs() -> usize {
+    std::env::var("PLUMB_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(15)
+}
+
+/// Runs a command to completion and returns (wall seconds, peak RSS in KiB, exit code).
+pub fn run_measured(cmd: &mut std::process::Command) -> (f64, i64, i32) {
+    use std::process::Stdio;
+    let started = std::time::Instant::now();
+    let child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawning the benchmarked command");
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: rusage is plain data; wait4 fills it for our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(rc, pid, "wait4 failed");
+    let wall = started.elapsed().as_secs_f64();
+    (wall, usage.ru_maxrss, libc::WEXITSTATUS(status))
+}
