@@ -932,3 +932,117 @@ fn markdown_tables_keep_their_shape_and_escape_cells() {
         "multi-line cells use <br>: {faillock}"
     );
 }
+
+// ---------------------------------------------------------------- the schema document
+
+const SCHEMA_DOC: &str = include_str!("../docs/json-report.md");
+
+/// Field names (first column, in backticks) of the first table after `heading`.
+fn documented_fields(heading: &str) -> BTreeSet<String> {
+    let mut lines = SCHEMA_DOC.lines().skip_while(|l| *l != heading).skip(1);
+    let mut fields = BTreeSet::new();
+    let mut in_table = false;
+    for line in lines.by_ref() {
+        if let Some(row) = line.strip_prefix("| `") {
+            in_table = true;
+            if let Some((name, _)) = row.split_once('`') {
+                fields.insert(name.to_owned());
+            }
+        } else if in_table && !line.starts_with('|') {
+            break;
+        }
+    }
+    assert!(!fields.is_empty(), "no field table under {heading:?}");
+    fields
+}
+
+/// Every object's keys are documented, and every documented key occurs in some object.
+fn assert_documented(objects: &[&Value], documented: &BTreeSet<String>, what: &str) {
+    let mut seen = BTreeSet::new();
+    for object in objects {
+        let keys = object
+            .as_object()
+            .unwrap_or_else(|| panic!("{what} is an object"));
+        for key in keys.keys() {
+            assert!(
+                documented.contains(key),
+                "{what}: undocumented field {key:?}"
+            );
+            seen.insert(key.clone());
+        }
+    }
+    assert_eq!(
+        &seen, documented,
+        "{what}: documented fields never rendered"
+    );
+}
+
+#[test]
+fn json_fields_are_exactly_the_documented_ones() {
+    let doc: Value = serde_json::from_str(&rendered(Format::Json, false)).expect("valid JSON");
+    let hosts: Vec<&Value> = doc["hosts"].as_array().expect("hosts").iter().collect();
+    let results: Vec<&Value> = hosts
+        .iter()
+        .flat_map(|h| h["results"].as_array().into_iter().flatten())
+        .collect();
+    let evidence: Vec<&Value> = results
+        .iter()
+        .flat_map(|r| r["evidence"].as_array().into_iter().flatten())
+        .collect();
+    let summaries: Vec<&Value> = std::iter::once(&doc["summary"])
+        .chain(hosts.iter().map(|h| &h["summary"]))
+        .collect();
+    let changes: Vec<&Value> = hosts.iter().filter_map(|h| h.get("changes")).collect();
+
+    assert_documented(&[&doc], &documented_fields("## `--format json`"), "report");
+    assert_documented(&hosts, &documented_fields("### Host"), "host");
+    assert_documented(&summaries, &documented_fields("### Summary"), "summary");
+    assert_documented(&changes, &documented_fields("### Changes"), "changes");
+    assert_documented(&results, &documented_fields("### Result"), "result");
+    assert_documented(&evidence, &documented_fields("### Evidence"), "evidence");
+}
+
+#[test]
+fn ndjson_fields_are_exactly_the_documented_ones() {
+    let text = rendered(Format::Ndjson, false);
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    let of_type =
+        |kind: &str| -> Vec<&Value> { lines.iter().filter(|l| l["type"] == kind).collect() };
+    let common = documented_fields("## `--format ndjson`");
+    let with =
+        |extra: BTreeSet<String>| -> BTreeSet<String> { common.union(&extra).cloned().collect() };
+
+    assert_documented(
+        &of_type("result"),
+        &with(documented_fields("### Result")),
+        "result line",
+    );
+    assert_documented(
+        &of_type("summary"),
+        &with(documented_fields("### `\"type\": \"summary\"`")),
+        "summary line",
+    );
+    assert_documented(
+        &of_type("host_error"),
+        &with(documented_fields("### `\"type\": \"host_error\"`")),
+        "host_error line",
+    );
+}
+
+#[test]
+fn the_schema_document_examples_are_valid_json() {
+    let mut blocks = 0;
+    let mut rest = SCHEMA_DOC;
+    while let Some(start) = rest.find("```json\n") {
+        let body = &rest[start + "```json\n".len()..];
+        let end = body.find("```").expect("a closed code block");
+        let value: Value = serde_json::from_str(&body[..end]).expect("example parses");
+        assert_eq!(value["schema_version"], json!(1));
+        blocks += 1;
+        rest = &body[end + 3..];
+    }
+    assert_eq!(blocks, 3);
+}

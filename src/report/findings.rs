@@ -71,10 +71,16 @@ pub(crate) struct FileLocation<'a> {
     pub line: Option<u64>,
 }
 
+/// Looks at the source itself, then one level down: some methods nest the file under a label
+/// (`{"persisted": {"file": .., "line": ..}}` for sysctl, `{"config": {..}}` for modules).
 pub(crate) fn file_location(evidence: &Evidence) -> Option<FileLocation<'_>> {
-    let file = evidence.source.get("file")?.as_str()?;
-    let line = evidence
-        .source
+    let source = &evidence.source;
+    location_in(source).or_else(|| source.as_object()?.values().find_map(location_in))
+}
+
+fn location_in(source: &serde_json::Value) -> Option<FileLocation<'_>> {
+    let file = source.get("file")?.as_str()?;
+    let line = source
         .get("line")
         .and_then(serde_json::Value::as_u64)
         .filter(|line| *line >= 1);
@@ -171,6 +177,11 @@ mod tests {
         assert_eq!(file_location(&e).and_then(|l| l.line), None);
         let e = evidence("t", "", "", json!({"command": "sshd -T"}));
         assert!(file_location(&e).is_none());
+        let nested =
+            json!({"running": "/proc/sys/x", "persisted": {"file": "/etc/s.conf", "line": 3}});
+        let e = evidence("t", "", "", nested);
+        let loc = file_location(&e).map(|l| (l.file, l.line));
+        assert_eq!(loc, Some(("/etc/s.conf", Some(3))));
     }
 
     #[test]
