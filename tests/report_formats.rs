@@ -1046,3 +1046,72 @@ fn the_schema_document_examples_are_valid_json() {
     }
     assert_eq!(blocks, 3);
 }
+
+#[test]
+fn markdown_stays_under_the_step_summary_limit() {
+    let long_title = "A rule title long enough to make every failure row weigh a few hundred bytes";
+    let failures: Vec<RuleResult> = (0..60)
+        .map(|i| {
+            result(
+                &format!("rule-{i:03}"),
+                long_title,
+                Severity::High,
+                Status::Fail,
+                vec![evidence(
+                    "/etc/some/config/file.conf",
+                    "a value",
+                    "another value",
+                    json!({}),
+                )],
+            )
+        })
+        .collect();
+    let mut big = report();
+    let template = big.hosts[0].clone();
+    big.hosts = (0..400)
+        .map(|i| HostReport {
+            host: format!("host-{i:03}"),
+            summary: Summary::of(&failures),
+            results: failures.clone(),
+            ..template.clone()
+        })
+        .collect();
+    let options = RenderOptions {
+        color: false,
+        width: None,
+    };
+    let text = render(Format::Markdown, &big, &catalog(), options).expect("renders");
+    assert!(text.len() <= 1024 * 1024, "{} bytes", text.len());
+    // The summary table still has every host; some sections are left out, and it says so.
+    assert!(text.contains("| host-399 |"));
+    assert!(text.contains("## host-000"));
+    assert!(!text.contains("## host-399"));
+    assert!(text.contains("more host sections left out"));
+}
+
+#[test]
+fn an_empty_report_renders_in_every_format() {
+    let mut empty = report();
+    empty.hosts.clear();
+    empty.summary = Summary::default();
+    let options = RenderOptions {
+        color: false,
+        width: None,
+    };
+    let of = |format| render(format, &empty, &catalog(), options).expect("renders");
+
+    assert_eq!(of(Format::Ndjson), "");
+    let sarif: Value = serde_json::from_str(&of(Format::Sarif)).expect("valid SARIF JSON");
+    assert_eq!(sarif["runs"][0]["results"], json!([]));
+    assert_eq!(sarif["runs"][0]["tool"]["driver"]["rules"], json!([]));
+    assert_eq!(
+        sarif["runs"][0]["invocations"][0]["executionSuccessful"],
+        json!(true)
+    );
+    let junit: TestSuites = quick_xml::de::from_str(&of(Format::Junit)).expect("valid XML");
+    assert_eq!((junit.tests, junit.suites.len()), (0, 0));
+    let json: Value = serde_json::from_str(&of(Format::Json)).expect("valid JSON");
+    assert_eq!(json["hosts"], json!([]));
+    assert!(of(Format::Table).contains("no hosts in this report"));
+    assert!(of(Format::Markdown).contains("0 hosts"));
+}

@@ -143,7 +143,7 @@ fn write_case(out: &mut String, classname: &str, result: &RuleResult, rules: &Ru
                 "{open}>\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>",
                 escape(&message),
                 result.severity,
-                escape(&failure_body(result, rules)),
+                escape_text(&failure_body(result, rules)),
             );
         }
         Status::Error => {
@@ -206,20 +206,30 @@ fn junit_timestamp(rfc3339: &str) -> String {
     }
 }
 
-/// Escapes text for XML 1.0 attribute values and element content. Characters XML 1.0 cannot
-/// carry at all (most C0 controls, U+FFFE, U+FFFF) are dropped; tabs and line breaks become
-/// character references so attribute values keep them.
-pub(crate) fn escape(text: &str) -> String {
+/// Escapes text for an XML 1.0 attribute value. Characters XML 1.0 cannot carry at all (most
+/// C0 controls, U+FFFE, U+FFFF) are dropped; tabs and line breaks become character references,
+/// which attribute-value normalisation would otherwise turn into spaces.
+fn escape(text: &str) -> String {
+    escape_xml(text, true)
+}
+
+/// Escapes text for XML 1.0 element content, where tabs and newlines can stay as they are.
+fn escape_text(text: &str) -> String {
+    escape_xml(text, false)
+}
+
+fn escape_xml(text: &str, attribute: bool) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' => out.push_str("&#9;"),
-            '\n' => out.push_str("&#10;"),
+            '"' if attribute => out.push_str("&quot;"),
+            '\'' if attribute => out.push_str("&apos;"),
+            '\t' if attribute => out.push_str("&#9;"),
+            '\n' if attribute => out.push_str("&#10;"),
+            // A raw CR would be read back as a line feed.
             '\r' => out.push_str("&#13;"),
             c if is_xml_char(c) => out.push(c),
             _ => {}
@@ -246,6 +256,7 @@ mod tests {
         assert_eq!(escape("x\u{0}\u{1b}[31m\u{FFFE}y"), "x[31my");
         assert_eq!(escape("l1\nl2\tt\r"), "l1&#10;l2&#9;t&#13;");
         assert_eq!(escape("ünï 🦀"), "ünï 🦀");
+        assert_eq!(escape_text("a\n\t\"b\"\r<"), "a\n\t\"b\"&#13;&lt;");
     }
 
     #[test]

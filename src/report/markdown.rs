@@ -8,6 +8,10 @@ use std::fmt::Write as _;
 
 /// Rule ids listed in the summary table's "Changes" cell before "+N more".
 const LISTED_CHANGES: usize = 5;
+/// GitHub rejects a step summary larger than 1 MiB; host sections stop short of it.
+const STEP_SUMMARY_LIMIT: usize = 1024 * 1024;
+/// Room kept for the note saying what was left out.
+const NOTE_ROOM: usize = 512;
 
 pub(super) fn render(report: &ScanReport, rules: &RuleCatalog) -> String {
     let mut out = String::from("# plumb scan report\n\n");
@@ -30,8 +34,20 @@ pub(super) fn render(report: &ScanReport, rules: &RuleCatalog) -> String {
     for host in &report.hosts {
         summary_row(&mut out, host);
     }
-    for host in &report.hosts {
-        host_section(&mut out, host, rules);
+    for (index, host) in report.hosts.iter().enumerate() {
+        let mut section = String::new();
+        host_section(&mut section, host, rules);
+        if out.len() + section.len() + NOTE_ROOM > STEP_SUMMARY_LIMIT {
+            let left_out = report.hosts.len() - index;
+            let _ = writeln!(
+                out,
+                "\n> **{left_out} more host section{} left out**: a step summary is limited to 1 MiB. \
+                 Render `--format json` for everything.",
+                if left_out == 1 { "" } else { "s" },
+            );
+            break;
+        }
+        out.push_str(&section);
     }
     out
 }
