@@ -181,7 +181,11 @@ pub fn emit(
 ) -> Result<()> {
     let catalog = report::catalog(&rules.rules);
     let color = output.color && path.is_none();
-    let mut text = report::render(output.format, report, &catalog, RenderOptions { color })?;
+    let options = RenderOptions {
+        color,
+        width: if path.is_none() { report::terminal_width() } else { None },
+    };
+    let mut text = report::render(output.format, report, &catalog, options)?;
     if !text.ends_with('\n') {
         text.push('\n');
     }

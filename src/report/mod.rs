@@ -6,6 +6,15 @@ use crate::rules::{Rule, Severity};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+mod findings;
+mod json;
+mod junit;
+mod markdown;
+mod sarif;
+mod table;
+
+pub use table::terminal_width;
+
 /// Version of the JSON/NDJSON report schema (documented in README). Bump on breaking changes.
 pub const JSON_SCHEMA_VERSION: u32 = 1;
 
@@ -180,18 +189,34 @@ pub fn catalog(rules: &[Rule]) -> RuleCatalog {
 /// How a report is rendered.
 #[derive(Clone, Copy, Debug)]
 pub struct RenderOptions {
+    /// ANSI colors in the table format; no escape code at all when false.
     pub color: bool,
+    /// Width the table format wraps to; `None` means [`DEFAULT_WIDTH`]. Passed in rather than
+    /// detected so output written to a file does not depend on the terminal
+    /// (see [`terminal_width`]).
+    pub width: Option<u16>,
 }
 
-/// Renders `report` in `format`.
+/// Table width when none is given: fits a common 100-column terminal.
+pub const DEFAULT_WIDTH: u16 = 100;
+
+/// Renders `report` in `format`. Rule texts (remediation, descriptions) come from `rules`;
+/// a result whose rule is missing from the catalog is still rendered, without them.
 pub fn render(
     format: Format,
     report: &ScanReport,
     rules: &RuleCatalog,
     options: RenderOptions,
 ) -> anyhow::Result<String> {
-    let _ = (report, rules, options);
-    anyhow::bail!("the {format:?} renderer is not built yet")
+    let rendered = match format {
+        Format::Table => table::render(report, rules, options),
+        Format::Json => json::render_json(report)?,
+        Format::Ndjson => json::render_ndjson(report)?,
+        Format::Junit => junit::render(report, rules),
+        Format::Sarif => sarif::render(report, rules)?,
+        Format::Markdown => markdown::render(report, rules),
+    };
+    Ok(rendered)
 }
 
 /// Writes `bytes` to `path` atomically: a temp file in the same directory, then rename, so a
