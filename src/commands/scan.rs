@@ -183,7 +183,11 @@ pub fn emit(
     let color = output.color && path.is_none();
     let options = RenderOptions {
         color,
-        width: if path.is_none() { report::terminal_width() } else { None },
+        width: if path.is_none() {
+            report::terminal_width()
+        } else {
+            None
+        },
     };
     let mut text = report::render(output.format, report, &catalog, options)?;
     if !text.ends_with('\n') {

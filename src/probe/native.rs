@@ -3,7 +3,7 @@
 use super::command::run_shell;
 use super::facts::*;
 use super::packages;
-use super::paths::{NameMatcher, expand, host_path};
+use super::paths::{NameMatcher, expand, host_path, host_path_nofollow};
 use super::plan::ProbePlan;
 use super::sources::*;
 use super::timings::Timings;
@@ -113,7 +113,7 @@ pub fn stat_glob(root: &Path, pattern: &str) -> Vec<StatEntry> {
 }
 
 fn stat_one(root: &Path, target: &str) -> Option<StatEntry> {
-    let path = host_path(root, target);
+    let path = host_path_nofollow(root, target);
     let link = fs::symlink_metadata(&path).ok()?;
     let file_type = link.file_type();
     let kind = if file_type.is_symlink() {
@@ -130,7 +130,7 @@ fn stat_one(root: &Path, target: &str) -> Option<StatEntry> {
         .then(|| fs::read_link(&path).ok())
         .flatten()
         .map(|target| target.to_string_lossy().into_owned());
-    let resolved = fs::metadata(&path).ok();
+    let resolved = fs::metadata(host_path(root, target)).ok();
     Some(StatEntry {
         path: target.to_owned(),
         kind,
@@ -160,7 +160,10 @@ pub fn read_dir(root: &Path, dir: &str, pattern: &str) -> DirFact {
         .filter_map(Result::ok)
         .filter_map(|entry| entry.file_name().into_string().ok())
         .filter(|name| matcher.is_match(name))
-        .filter(|name| fs::metadata(path.join(name)).is_ok_and(|meta| meta.is_file()))
+        .filter(|name| {
+            let target = format!("{}/{name}", dir.trim_end_matches('/'));
+            fs::metadata(host_path(root, &target)).is_ok_and(|meta| meta.is_file())
+        })
         .collect();
     names.sort();
     let entries = names
