@@ -451,10 +451,17 @@ fn sysctl(
         match effective {
             Some(hit) => {
                 let value = normalise_whitespace(&hit.value);
-                if !compare(&value, &normalised).unwrap_or(false) {
-                    ok = false;
+                match compare(&value, &normalised) {
+                    Ok(true) => actuals.push(format!("persisted: {value}")),
+                    Ok(false) => {
+                        ok = false;
+                        actuals.push(format!("persisted: {value}"));
+                    }
+                    Err(why) => {
+                        ok = false;
+                        actuals.push(format!("persisted: {value} ({why})"));
+                    }
                 }
-                actuals.push(format!("persisted: {value}"));
                 sources.insert(
                     "persisted".into(),
                     json!({ "file": hit.file, "line": hit.line_no }),
