@@ -4,7 +4,7 @@ use super::compare::{compare, describe};
 use super::config::{ConfigLine, find_config_values, sysctl_assignments};
 use super::host::{ConfigFile, HostView, parse_env_file};
 use super::result::{Evidence, Outcome, Reason, Status};
-use crate::probe::facts::{CommandFact, FileFact, FileKind};
+use crate::probe::facts::{CommandFact, DirFact, FileFact, FileKind};
 use crate::probe::sources::*;
 use crate::rules::*;
 use serde_json::{Value, json};
@@ -349,6 +349,15 @@ fn config_files<'a>(
     for path in &c.paths {
         if let Some(listing) = host.dir_files(path, &c.scan_pattern) {
             files.extend(listing);
+            if let Some(DirFact::Entries { entries }) = host.facts.dir(path, &c.scan_pattern) {
+                for entry in entries.iter().filter(|e| e.content.text().is_none()) {
+                    problems.push(format!(
+                        "{}/{} is not readable",
+                        path.trim_end_matches('/'),
+                        entry.name
+                    ));
+                }
+            }
             continue;
         }
         match host.facts.file(path) {
@@ -373,15 +382,16 @@ fn config_value(check: &Check, c: &ConfigValueCheck, host: &HostView) -> Outcome
         .map_or_else(|| "set".to_owned(), describe);
     let v = verdict(check, &c.key, expected);
     let (files, problems) = config_files(c, host);
+    // A file that could not be read may hold the deciding occurrence: no verdict without it.
+    if let Some(problem) = problems.first() {
+        return v.probe_failed(problem.clone());
+    }
     let hits = find_config_values(&files, c);
     let chosen: Option<&ConfigLine> = match c.occurrence {
         Occurrence::First => hits.first(),
         Occurrence::Last => hits.last(),
     };
     let Some(hit) = chosen else {
-        if let Some(problem) = problems.first() {
-            return v.probe_failed(problem.clone());
-        }
         let read: Vec<_> = files.iter().map(|f| f.path.as_str()).collect();
         let source = json!({ "files_read": read });
         return v.pass_if(c.missing == Missing::Pass, "not set", source);
