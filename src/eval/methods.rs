@@ -4,7 +4,7 @@ use super::compare::{compare, describe};
 use super::config::{ConfigLine, find_config_values, sysctl_assignments};
 use super::host::{ConfigFile, HostView, parse_env_file};
 use super::result::{Evidence, Outcome, Reason, Status};
-use crate::probe::facts::{CommandFact, DirFact, FileFact, FileKind};
+use crate::probe::facts::{CommandFact, DirFact, FileFact, FileKind, UnitsFact};
 use crate::probe::sources::*;
 use crate::rules::*;
 use serde_json::{Value, json};
@@ -530,6 +530,31 @@ fn service_state(check: &Check, c: &ServiceStateCheck, host: &HostView) -> Outco
     }
     let v = verdict(check, &c.unit, wanted.join(", "));
     let live = host.unit_properties().and_then(|units| units.get(&c.unit));
+    // A running systemd that did not answer is a failed probe, not a reason to guess.
+    if let (None, Some(UnitsFact::Ran { output })) = (live, &host.facts.units) {
+        let why = match output {
+            CommandFact::Ran {
+                exit_code: 0,
+                stdout,
+                ..
+            } => format!(
+                "`systemctl show` did not describe {} (got {} bytes)",
+                c.unit,
+                stdout.len()
+            ),
+            CommandFact::Ran {
+                exit_code, stderr, ..
+            } => format!(
+                "`systemctl show` exited {exit_code}: {}",
+                stderr.lines().next().unwrap_or_default()
+            ),
+            CommandFact::TimedOut { timeout_ms } => {
+                format!("`systemctl show` timed out after {timeout_ms} ms")
+            }
+            CommandFact::Failed { reason } => format!("`systemctl show`: {reason}"),
+        };
+        return v.probe_failed(why);
+    }
     let property = |name: &str| live.and_then(|props| props.get(name)).map(String::as_str);
     let source = if live.is_some() {
         json!({ "command": "systemctl show", "unit": c.unit })
