@@ -995,10 +995,16 @@ fn selinux(check: &Check, expected: &str, host: &HostView) -> Outcome {
     let mut actual = vec![format!("config: {configured}")];
     let mut ok = configured == expected;
     if !host.offline() {
-        let running = match host.file_text(SELINUX_ENFORCE).map(str::trim) {
-            Some("1") => "enforcing",
-            Some("0") => "permissive",
-            _ => "disabled",
+        // No enforce file means no SELinux in the kernel; anything unexpected is not a state.
+        let running = match host.facts.file(SELINUX_ENFORCE) {
+            Some(FileFact::Missing) => "disabled",
+            Some(FileFact::Text { content }) if content.trim() == "1" => "enforcing",
+            Some(FileFact::Text { content }) if content.trim() == "0" => "permissive",
+            _ => {
+                return v.probe_failed(format!(
+                    "{SELINUX_ENFORCE} is unreadable or does not hold 0 or 1"
+                ));
+            }
         };
         ok &= running == expected;
         actual.push(format!("running: {running}"));
@@ -1015,9 +1021,18 @@ fn apparmor(check: &Check, expected: &str, host: &HostView) -> Outcome {
     if host.offline() {
         return v.offline("the AppArmor state");
     }
-    let enabled = host
-        .file_text(APPARMOR_ENABLED)
-        .is_some_and(|text| text.trim() == "Y");
+    // No parameter file means AppArmor is not in the kernel; anything unexpected is not a state.
+    let enabled = match host.facts.file(APPARMOR_ENABLED) {
+        Some(FileFact::Missing) => false,
+        Some(FileFact::Text { content }) if matches!(content.trim(), "Y" | "N") => {
+            content.trim() == "Y"
+        }
+        _ => {
+            return v.probe_failed(format!(
+                "{APPARMOR_ENABLED} is unreadable or does not hold Y or N"
+            ));
+        }
+    };
     let actual = if enabled { "enabled" } else { "disabled" };
     v.pass_if(
         actual == expected,
