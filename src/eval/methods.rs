@@ -4,7 +4,7 @@ use super::compare::{compare, describe};
 use super::config::{ConfigLine, find_config_values, sysctl_assignments};
 use super::host::{ConfigFile, HostView, parse_env_file};
 use super::result::{Evidence, Outcome, Reason, Status};
-use crate::probe::facts::{CommandFact, FileFact, FileKind};
+use crate::probe::facts::{CommandFact, DirFact, FileFact, FileKind, UnitsFact};
 use crate::probe::sources::*;
 use crate::rules::*;
 use serde_json::{Value, json};
@@ -363,6 +363,15 @@ fn config_files<'a>(
     for path in &c.paths {
         if let Some(listing) = host.dir_files(path, &c.scan_pattern) {
             files.extend(listing);
+            if let Some(DirFact::Entries { entries }) = host.facts.dir(path, &c.scan_pattern) {
+                for entry in entries.iter().filter(|e| e.content.text().is_none()) {
+                    problems.push(format!(
+                        "{}/{} is not readable",
+                        path.trim_end_matches('/'),
+                        entry.name
+                    ));
+                }
+            }
             continue;
         }
         match host.facts.file(path) {
@@ -387,15 +396,16 @@ fn config_value(check: &Check, c: &ConfigValueCheck, host: &HostView) -> Outcome
         .map_or_else(|| "set".to_owned(), describe);
     let v = verdict(check, &c.key, expected);
     let (files, problems) = config_files(c, host);
+    // A file that could not be read may hold the deciding occurrence: no verdict without it.
+    if let Some(problem) = problems.first() {
+        return v.probe_failed(problem.clone());
+    }
     let hits = find_config_values(&files, c);
     let chosen: Option<&ConfigLine> = match c.occurrence {
         Occurrence::First => hits.first(),
         Occurrence::Last => hits.last(),
     };
     let Some(hit) = chosen else {
-        if let Some(problem) = problems.first() {
-            return v.probe_failed(problem.clone());
-        }
         let read: Vec<_> = files.iter().map(|f| f.path.as_str()).collect();
         let source = json!({ "files_read": read });
         return v.pass_if(c.missing == Missing::Pass, "not set", source);
@@ -465,10 +475,17 @@ fn sysctl(
         match effective {
             Some(hit) => {
                 let value = normalise_whitespace(&hit.value);
-                if !compare(&value, &normalised).unwrap_or(false) {
-                    ok = false;
+                match compare(&value, &normalised) {
+                    Ok(true) => actuals.push(format!("persisted: {value}")),
+                    Ok(false) => {
+                        ok = false;
+                        actuals.push(format!("persisted: {value}"));
+                    }
+                    Err(why) => {
+                        ok = false;
+                        actuals.push(format!("persisted: {value} ({why})"));
+                    }
                 }
-                actuals.push(format!("persisted: {value}"));
                 sources.insert(
                     "persisted".into(),
                     json!({ "file": hit.file, "line": hit.line_no }),
@@ -527,6 +544,31 @@ fn service_state(check: &Check, c: &ServiceStateCheck, host: &HostView) -> Outco
     }
     let v = verdict(check, &c.unit, wanted.join(", "));
     let live = host.unit_properties().and_then(|units| units.get(&c.unit));
+    // A running systemd that did not answer is a failed probe, not a reason to guess.
+    if let (None, Some(UnitsFact::Ran { output })) = (live, &host.facts.units) {
+        let why = match output {
+            CommandFact::Ran {
+                exit_code: 0,
+                stdout,
+                ..
+            } => format!(
+                "`systemctl show` did not describe {} (got {} bytes)",
+                c.unit,
+                stdout.len()
+            ),
+            CommandFact::Ran {
+                exit_code, stderr, ..
+            } => format!(
+                "`systemctl show` exited {exit_code}: {}",
+                stderr.lines().next().unwrap_or_default()
+            ),
+            CommandFact::TimedOut { timeout_ms } => {
+                format!("`systemctl show` timed out after {timeout_ms} ms")
+            }
+            CommandFact::Failed { reason } => format!("`systemctl show`: {reason}"),
+        };
+        return v.probe_failed(why);
+    }
     let property = |name: &str| live.and_then(|props| props.get(name)).map(String::as_str);
     let source = if live.is_some() {
         json!({ "command": "systemctl show", "unit": c.unit })
@@ -967,10 +1009,16 @@ fn selinux(check: &Check, expected: &str, host: &HostView) -> Outcome {
     let mut actual = vec![format!("config: {configured}")];
     let mut ok = configured == expected;
     if !host.offline() {
-        let running = match host.file_text(SELINUX_ENFORCE).map(str::trim) {
-            Some("1") => "enforcing",
-            Some("0") => "permissive",
-            _ => "disabled",
+        // No enforce file means no SELinux in the kernel; anything unexpected is not a state.
+        let running = match host.facts.file(SELINUX_ENFORCE) {
+            Some(FileFact::Missing) => "disabled",
+            Some(FileFact::Text { content }) if content.trim() == "1" => "enforcing",
+            Some(FileFact::Text { content }) if content.trim() == "0" => "permissive",
+            _ => {
+                return v.probe_failed(format!(
+                    "{SELINUX_ENFORCE} is unreadable or does not hold 0 or 1"
+                ));
+            }
         };
         ok &= running == expected;
         actual.push(format!("running: {running}"));
@@ -987,9 +1035,18 @@ fn apparmor(check: &Check, expected: &str, host: &HostView) -> Outcome {
     if host.offline() {
         return v.offline("the AppArmor state");
     }
-    let enabled = host
-        .file_text(APPARMOR_ENABLED)
-        .is_some_and(|text| text.trim() == "Y");
+    // No parameter file means AppArmor is not in the kernel; anything unexpected is not a state.
+    let enabled = match host.facts.file(APPARMOR_ENABLED) {
+        Some(FileFact::Missing) => false,
+        Some(FileFact::Text { content }) if matches!(content.trim(), "Y" | "N") => {
+            content.trim() == "Y"
+        }
+        _ => {
+            return v.probe_failed(format!(
+                "{APPARMOR_ENABLED} is unreadable or does not hold Y or N"
+            ));
+        }
+    };
     let actual = if enabled { "enabled" } else { "disabled" };
     v.pass_if(
         actual == expected,

@@ -6,6 +6,8 @@ pub mod host;
 mod methods;
 mod platform;
 mod result;
+#[cfg(test)]
+mod tests;
 
 pub use host::HostView;
 pub use result::{Evidence, Outcome, Reason, RuleResult, Status};

@@ -4,6 +4,8 @@ mod load;
 pub mod model;
 mod raw;
 mod select;
+#[cfg(test)]
+mod tests;
 mod vars;
 
 pub use load::{

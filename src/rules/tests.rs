@@ -1,0 +1,253 @@
+//! Loader validation: every error names file:line:column and says what is wrong.
+
+use super::*;
+use std::collections::BTreeMap;
+
+fn try_load(text: &str, overrides: &[(&str, &str)]) -> Result<RuleSet, String> {
+    let sources = [RuleSource {
+        name: "rules/x.yml".into(),
+        text: text.to_owned(),
+    }];
+    let overrides: BTreeMap<String, String> = overrides
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    load(&sources, &overrides).map_err(|err| err.to_string())
+}
+
+#[track_caller]
+fn error(text: &str) -> String {
+    match try_load(text, &[]) {
+        Ok(_) => panic!("loaded but should not:\n{text}"),
+        Err(message) => message,
+    }
+}
+
+const HEAD: &str = "id: r1\ntitle: t\nseverity: low\n";
+
+#[test]
+fn unknown_key_names_line_and_column() {
+    let text = format!("{HEAD}check:\n  method: file_exists\n  path: /etc/x\n  pth: /etc/y\n");
+    let message = error(&text);
+    assert!(message.starts_with("rules/x.yml:7:3: "), "{message}");
+    assert!(message.contains("unknown field `pth`"), "{message}");
+    let message = error(&format!(
+        "{HEAD}titel: typo\ncheck: {{ method: file_exists, path: /x }}\n"
+    ));
+    assert!(message.starts_with("rules/x.yml:4:1: "), "{message}");
+    assert!(message.contains("unknown field `titel`"), "{message}");
+}
+
+#[test]
+fn parameter_of_another_method_is_rejected() {
+    let message = error(&format!(
+        "{HEAD}check:\n  method: file_exists\n  path: /x\n  key: k\n"
+    ));
+    assert!(message.starts_with("rules/x.yml:"), "{message}");
+    assert!(
+        message.contains("`key` is not a parameter of method `file_exists`"),
+        "{message}"
+    );
+    let message = error(&format!(
+        "{HEAD}check: {{ method: config_value, path: /x }}\n"
+    ));
+    assert!(
+        message.contains("method `config_value` needs `key`"),
+        "{message}"
+    );
+}
+
+#[test]
+fn wrong_type_names_line_and_column() {
+    let message = error(&format!(
+        "{HEAD}check:\n  method: service_state\n  name: auditd\n  enabled: [yes]\n"
+    ));
+    assert!(message.starts_with("rules/x.yml:7:12: "), "{message}");
+    assert!(message.contains("expected a boolean"), "{message}");
+    let message =
+        error("id: r1\ntitle: t\nseverity: huge\ncheck: { method: file_exists, path: /x }\n");
+    assert!(message.starts_with("rules/x.yml:3:11: "), "{message}");
+    assert!(message.contains("unknown variant `huge`"), "{message}");
+}
+
+#[test]
+fn duplicate_id_points_at_both_definitions() {
+    let text = "- id: dup\n  title: a\n  severity: low\n  check: { method: file_exists, path: /a }\n\
+                - id: dup\n  title: b\n  severity: low\n  check: { method: file_exists, path: /b }\n";
+    let message = error(text);
+    assert_eq!(
+        message,
+        "rules/x.yml:1:3: duplicate rule id `dup` (first defined at rules/x.yml:1:3)"
+    );
+    // Across files, both locations are named.
+    let one = RuleSource {
+        name: "a.yml".into(),
+        text: format!("{HEAD}check: {{ method: file_exists, path: /a }}\n"),
+    };
+    let two = RuleSource {
+        name: "b.yml".into(),
+        text: format!("# again\n{HEAD}check: {{ method: file_exists, path: /a }}\n"),
+    };
+    let message = load(&[one, two], &BTreeMap::new()).unwrap_err().to_string();
+    assert_eq!(
+        message,
+        "b.yml:2:1: duplicate rule id `r1` (first defined at a.yml:1:1)"
+    );
+}
+
+#[test]
+fn bad_regex_is_rejected() {
+    let message = error(&format!(
+        "{HEAD}check: {{ method: file_content_match, path: /x, pattern: \"(unclosed\" }}\n"
+    ));
+    assert!(message.starts_with("rules/x.yml:1:1: "), "{message}");
+    assert!(
+        message.contains("`pattern` is not a valid regex"),
+        "{message}"
+    );
+    let message = error(&format!(
+        "{HEAD}check: {{ method: config_value, path: /x, key: k, expected: \"[\", comparator: regex }}\n"
+    ));
+    assert!(
+        message.contains("`expected` is not a valid regex"),
+        "{message}"
+    );
+    let message = error(&format!(
+        "{HEAD}check: {{ method: config_value, path: /x, key: k, expected: no, comparator: \"<=\" }}\n"
+    ));
+    assert!(
+        message.contains("comparator `<=` needs a numeric `expected`, not `no`"),
+        "{message}"
+    );
+}
+
+#[test]
+fn unknown_method_lists_the_known_ones() {
+    let message = error(&format!("{HEAD}check:\n  method: file_exist\n  path: /x\n"));
+    assert!(message.starts_with("rules/x.yml:5:3: "), "{message}");
+    assert!(
+        message.contains("unknown method `file_exist` (known: command, file_exists"),
+        "{message}"
+    );
+}
+
+#[test]
+fn unknown_capability_and_default_count() {
+    let imp = |when: &str| format!("  - {when}\n    check: {{ method: file_exists, path: /x }}\n");
+    let text = format!(
+        "{HEAD}implementations:\n{}{}",
+        imp("when: systemd_v2"),
+        imp("default: true")
+    );
+    let message = error(&text);
+    assert!(message.starts_with("rules/x.yml:"), "{message}");
+    assert!(
+        message.contains("unknown capability `systemd_v2` (known: apt,"),
+        "{message}"
+    );
+    let text = format!(
+        "{HEAD}implementations:\n{}{}",
+        imp("default: true"),
+        imp("default: true")
+    );
+    let message = error(&text);
+    assert!(
+        message.contains("rule `r1` has 2 default implementations"),
+        "{message}"
+    );
+    let text = format!("{HEAD}implementations:\n{}", imp("when: sshd"));
+    assert!(error(&text).contains("rule `r1` has 0 default implementations"));
+    let text = format!(
+        "{HEAD}implementations:\n{}",
+        imp("when: sshd\n    default: true")
+    );
+    assert!(error(&text).contains("needs either `when: CAPABILITY` or `default: true`"));
+}
+
+#[test]
+fn variables_and_overrides() {
+    let text = format!(
+        "{HEAD}vars: {{ max: 4 }}\ncheck: {{ method: config_value, path: /x, key: k, expected: \"{{{{ max }}}}\", comparator: \"<=\" }}\n"
+    );
+    let expected = |set: &RuleSet| match set.rules[0].implementations[0].check.leaves()[0] {
+        Check::ConfigValue(c) => c.expectation.as_ref().map(|e| e.expected.clone()),
+        other => panic!("not a config_value: {other:?}"),
+    };
+    let set = try_load(&text, &[]).unwrap();
+    assert_eq!(expected(&set).as_deref(), Some("4"));
+    assert_eq!(set.rules[0].vars.get("max").map(String::as_str), Some("4"));
+    let set = try_load(&text, &[("max", "3"), ("other", "x")]).unwrap();
+    assert_eq!(expected(&set).as_deref(), Some("3"));
+    assert_eq!(set.rules[0].vars.get("other"), None);
+    // An override still passes validation: `<=` needs a number.
+    let message = try_load(&text, &[("max", "lots")]).unwrap_err();
+    assert!(
+        message.contains("needs a numeric `expected`, not `lots`"),
+        "{message}"
+    );
+
+    let text = format!("{HEAD}check: {{ method: file_exists, path: \"/etc/{{{{ dir }}}}/x\" }}\n");
+    let message = try_load(&text, &[]).unwrap_err();
+    assert_eq!(
+        message,
+        "rules/x.yml:1:1: undefined variable `dir` (define it in the rule's `vars` or pass --var dir=VALUE)"
+    );
+    // A --var defines a name the rule does not declare.
+    let set = try_load(&text, &[("dir", "ssh")]).unwrap();
+    match set.rules[0].implementations[0].check.leaves()[0] {
+        Check::FileExists { path } => assert_eq!(path, "/etc/ssh/x"),
+        other => panic!("not file_exists: {other:?}"),
+    }
+}
+
+#[test]
+fn parameter_values_are_validated() {
+    let cases = [
+        (
+            "{ method: file_permission, path: /x, mode: \"0988\" }",
+            "`mode` must be octal like \"0640\", not `0988`",
+        ),
+        (
+            "{ method: config_value, path: /x, key: k, occurrence: middle }",
+            "`occurrence` must be one of first, last, not `middle`",
+        ),
+        (
+            "{ method: config_value, path: /x, key: k, delimiter: \"::\" }",
+            "`delimiter` must be one character",
+        ),
+        (
+            "{ method: config_value, path: /x, key: k, missing: skip }",
+            "`missing` must be one of fail, pass, not `skip`",
+        ),
+        (
+            "{ method: command, run: x, timeout: 5h }",
+            "`timeout` must look like 30, 30s or 2m, not `5h`",
+        ),
+        (
+            "{ method: sysctl_value, key: ../../etc/passwd, expected: 1 }",
+            "`key` is not a sysctl name",
+        ),
+        (
+            "{ method: selinux_state, expected: on }",
+            "`expected` must be one of enforcing, permissive, disabled, not `on`",
+        ),
+        (
+            "{ method: file_exists, path: [/a, /b] }",
+            "method `file_exists` takes one `path`, not a list",
+        ),
+        (
+            "{ method: file_content, path: /x, contains: a, not_contains: b }",
+            "file_content needs exactly one of `contains` or `not_contains`",
+        ),
+        (
+            "{ method: service_state, name: auditd }",
+            "service_state needs at least one of `enabled`, `active`, `masked`",
+        ),
+        ("{ checks: [] }", "`checks`/`any` needs at least one check"),
+    ];
+    for (check, wanted) in cases {
+        let message = error(&format!("{HEAD}check: {check}\n"));
+        assert!(message.starts_with("rules/x.yml:"), "{message}");
+        assert!(message.contains(wanted), "{check}: {message}");
+    }
+}
