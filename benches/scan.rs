@@ -16,13 +16,23 @@ fn main() {
     println!("plumb scan benchmark: embedded pack, local machine, {runs} runs (release build)");
 
     // Warm the page cache once so the first run does not stand out.
-    run_measured(std::process::Command::new(binary).args(["scan", "--format", "json", "--fail-on", "never"]));
+    run_measured(std::process::Command::new(binary).args([
+        "scan",
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ]));
     let mut walls = Vec::new();
     let mut rss = Vec::new();
     for _ in 0..runs {
-        let (wall, peak, code) = run_measured(
-            std::process::Command::new(binary).args(["scan", "--format", "json", "--fail-on", "never"]),
-        );
+        let (wall, peak, code) = run_measured(std::process::Command::new(binary).args([
+            "scan",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ]));
         assert_eq!(code, 0, "plumb scan failed");
         walls.push(wall * 1000.0);
         rss.push(peak as f64 / 1024.0);
@@ -55,10 +65,16 @@ fn main() {
         record(&mut samples, "gather", &gather);
         record(&mut samples, "eval", &evaluation);
     }
-    println!("{:<40} {:>12} {:>12} {:>12}", "phase / method", "median µs", "min µs", "max µs");
+    println!(
+        "{:<40} {:>12} {:>12} {:>12}",
+        "phase / method", "median µs", "min µs", "max µs"
+    );
     for (name, values) in &samples {
         let s = stats(values);
-        println!("{name:<40} {:>12.0} {:>12.0} {:>12.0}", s.median, s.min, s.max);
+        println!(
+            "{name:<40} {:>12.0} {:>12.0} {:>12.0}",
+            s.median, s.min, s.max
+        );
     }
 }
 

@@ -145,13 +145,13 @@ fn bad_rules_exit_2_with_positions() {
             "unknown variant `apocalyptic`",
         ),
     ];
+    let position = regex::Regex::new(r"rules\.yml:\d+:\d+").unwrap();
     for (name, rules, needle) in cases {
         let dir = setup(rules);
         let out = scan(dir.path(), &[]);
         let message = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{name}: {message}");
         assert!(message.contains(needle), "{name}: {message}");
-        let position = regex::Regex::new(r"rules\.yml:\d+:\d+").unwrap();
         assert!(
             position.is_match(&message),
             "{name} has no file:line:column: {message}"

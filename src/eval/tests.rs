@@ -2284,12 +2284,14 @@ fn evidence_cap_turns_the_verdict_into_an_error() {
         ("command", "cat /etc/big")
     );
 
-    // No option raises the cap beyond MAX_EVIDENCE_BYTES.
-    let huge = "y".repeat(MAX_EVIDENCE_BYTES + 1);
-    let f = facts().command("cat /etc/big", 0, &huge).build();
+    // No option raises the cap beyond MAX_EVIDENCE_BYTES. Command output is clipped in
+    // evidence, so a config value carries the bulk here.
+    let huge = format!("Banner {}\n", "y".repeat(MAX_EVIDENCE_BYTES + 1));
+    let f = facts().file("/etc/big.conf", &huge).build();
     let unlimited = EvalOptions {
         evidence_max_bytes: usize::MAX,
     };
+    let check = "{ method: config_value, path: /etc/big.conf, key: Banner }";
     let r = evaluate(&rule(check), &HostView::new(&f), &unlimited);
     only(&r, Status::Error, Some(Reason::EvidenceOversize));
     assert!(

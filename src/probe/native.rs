@@ -249,9 +249,28 @@ pub fn parse_systemctl_show(text: &str) -> BTreeMap<String, BTreeMap<String, Str
             .filter_map(|line| line.split_once('='))
             .map(|(key, value)| (key.to_owned(), value.to_owned()))
             .collect();
-        if let Some(id) = properties.get("Id").cloned() {
-            units.insert(id, properties);
+        // An alias (sshd.service for ssh.service) is answered under every name it has.
+        let names = properties
+            .get("Names")
+            .map(|n| n.split_whitespace().map(str::to_owned).collect::<Vec<_>>());
+        let id = properties.get("Id").cloned();
+        for name in names.into_iter().flatten().chain(id) {
+            units.insert(name, properties.clone());
         }
     }
     units
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn systemctl_show_answers_aliases_too() {
+        let text = "Id=ssh.service\nNames=ssh.service sshd.service\nActiveState=active\n\nId=cups.service\nNames=cups.service\nActiveState=inactive\n";
+        let units = parse_systemctl_show(text);
+        assert_eq!(units["sshd.service"]["ActiveState"], "active");
+        assert_eq!(units["ssh.service"]["Id"], "ssh.service");
+        assert_eq!(units["cups.service"]["ActiveState"], "inactive");
+    }
 }

@@ -78,7 +78,7 @@ pub fn unit_mask_link(unit: &str) -> String {
 /// The one `systemctl show` call that answers every unit a scan asks about.
 pub fn units_command<'a>(units: impl IntoIterator<Item = &'a String>) -> String {
     let mut command = String::from(
-        "systemctl show --no-pager --property=Id,LoadState,ActiveState,UnitFileState --",
+        "systemctl show --no-pager --property=Id,Names,LoadState,ActiveState,UnitFileState --",
     );
     for unit in units {
         command.push(' ');
