@@ -98,7 +98,9 @@ fn write_ecmascript_double(out: &mut String, value: f64) {
     }
     // Rust's `{:e}` yields the shortest round-tripping digits, like ECMAScript requires.
     let scientific = format!("{:e}", value.abs());
-    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((scientific.as_str(), "0"));
+    let (mantissa, exponent) = scientific
+        .split_once('e')
+        .unwrap_or((scientific.as_str(), "0"));
     let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
     let exponent: i32 = exponent.parse().unwrap_or(0);
     let k = digits.len() as i32;
@@ -217,10 +219,15 @@ mod tests {
 
     #[test]
     fn hash_is_stable_across_key_order_and_pinned() {
-        let a: Value = serde_json::from_str(r#"{"b": [1, 2.5], "a": {"y": null, "x": "é"}}"#).unwrap();
-        let b: Value = serde_json::from_str(r#"{ "a": {"x": "é", "y": null}, "b": [1, 2.50] }"#).unwrap();
+        let a: Value =
+            serde_json::from_str(r#"{"b": [1, 2.5], "a": {"y": null, "x": "é"}}"#).unwrap();
+        let b: Value =
+            serde_json::from_str(r#"{ "a": {"x": "é", "y": null}, "b": [1, 2.50] }"#).unwrap();
         assert_eq!(canonical_hash(&a), canonical_hash(&b));
-        assert_eq!(to_canonical_string(&a), r#"{"a":{"x":"é","y":null},"b":[1,2.5]}"#);
+        assert_eq!(
+            to_canonical_string(&a),
+            r#"{"a":{"x":"é","y":null},"b":[1,2.5]}"#
+        );
         // Pinned so that a change of the canonical form (which would invalidate every stored
         // hash) fails loudly. Value: sha256 of the canonical text above.
         assert_eq!(

@@ -95,14 +95,22 @@ pub fn run(cmd: &StateCommand, ctx: &StateContext) -> anyhow::Result<u8> {
             }
             let report = store::check_file(path);
             emit(ctx, &report, render_check)?;
-            Ok(if report.sound { exit::CLEAN } else { exit::FINDINGS })
+            Ok(if report.sound {
+                exit::CLEAN
+            } else {
+                exit::FINDINGS
+            })
         }
         StateCommand::Migrate => {
             let mut store = Store::open_unmigrated(path).map_err(exit::operational)?;
             let report = store.migrate().map_err(exit::operational)?;
             emit(ctx, &report, |r| {
                 if r.applied.is_empty() {
-                    format!("{}: schema version {} is current\n", r.path.display(), r.to_version)
+                    format!(
+                        "{}: schema version {} is current\n",
+                        r.path.display(),
+                        r.to_version
+                    )
                 } else {
                     let mut out = format!(
                         "{}: migrated schema {} -> {}\n",
@@ -110,7 +118,9 @@ pub fn run(cmd: &StateCommand, ctx: &StateContext) -> anyhow::Result<u8> {
                         r.from_version,
                         r.to_version
                     );
-                    r.applied.iter().for_each(|m| out.push_str(&format!("  applied {m}\n")));
+                    r.applied
+                        .iter()
+                        .for_each(|m| out.push_str(&format!("  applied {m}\n")));
                     out
                 }
             })
@@ -118,7 +128,9 @@ pub fn run(cmd: &StateCommand, ctx: &StateContext) -> anyhow::Result<u8> {
         StateCommand::Prune { older_than } => {
             let millis = i64::try_from(older_than.as_millis())
                 .map_err(|_| exit::usage(anyhow::anyhow!("--older-than is too large")))?;
-            let report = open_existing(path)?.prune(millis).map_err(exit::operational)?;
+            let report = open_existing(path)?
+                .prune(millis)
+                .map_err(exit::operational)?;
             emit(ctx, &report, |r| {
                 format!(
                     "pruned {} scans and {} change-log rows older than {}\n",
@@ -141,7 +153,11 @@ fn open_existing(path: &Path) -> anyhow::Result<Store> {
     Store::open_existing(path).map_err(exit::operational)
 }
 
-fn emit<T: Serialize + ?Sized>(ctx: &StateContext, value: &T, render: impl Fn(&T) -> String) -> anyhow::Result<u8> {
+fn emit<T: Serialize + ?Sized>(
+    ctx: &StateContext,
+    value: &T,
+    render: impl Fn(&T) -> String,
+) -> anyhow::Result<u8> {
     if ctx.json {
         emit_json(value)?;
     } else {
@@ -172,7 +188,11 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         "h" => 3600,
         "d" => 86_400,
         "w" => 604_800,
-        other => return Err(format!("unknown unit {other:?} in {text:?}; use s, m, h, d or w")),
+        other => {
+            return Err(format!(
+                "unknown unit {other:?} in {text:?}; use s, m, h, d or w"
+            ));
+        }
     };
     amount
         .checked_mul(seconds_per_unit)
@@ -212,7 +232,9 @@ fn score_text(score: Option<f64>) -> String {
 
 fn table(header: &[&str]) -> Table {
     let mut table = Table::new();
-    table.load_style(UTF8_FULL_CONDENSED).set_header(header.to_vec());
+    table
+        .load_style(UTF8_FULL_CONDENSED)
+        .set_header(header.to_vec());
     table
 }
 
@@ -253,7 +275,15 @@ fn compliance_color(state: ComplianceState) -> Color {
 
 fn render_hosts(hosts: &[store::HostSummary], color: bool) -> String {
     let mut t = table(&[
-        "host", "score", "compliance", "last scan", "status", "fail crit", "fail high", "fail med", "fail low",
+        "host",
+        "score",
+        "compliance",
+        "last scan",
+        "status",
+        "fail crit",
+        "fail high",
+        "fail med",
+        "fail low",
     ]);
     if color {
         t.enforce_styling();
@@ -280,7 +310,8 @@ fn render_hosts(hosts: &[store::HostSummary], color: bool) -> String {
 
 fn render_scans(scans: &[store::ScanSummary]) -> String {
     let mut t = table(&[
-        "scan", "host", "trigger", "finished", "status", "pass", "fail", "skipped", "error", "score", "changes",
+        "scan", "host", "trigger", "finished", "status", "pass", "fail", "skipped", "error",
+        "score", "changes",
     ]);
     for scan in scans {
         t.add_row(vec![
@@ -305,7 +336,9 @@ fn render_scans(scans: &[store::ScanSummary]) -> String {
 }
 
 fn render_history(entries: &[store::HistoryEntry]) -> String {
-    let mut t = table(&["id", "when", "rule", "change", "from", "to", "severity", "scan"]);
+    let mut t = table(&[
+        "id", "when", "rule", "change", "from", "to", "severity", "scan",
+    ]);
     for e in entries {
         t.add_row(vec![
             e.id.to_string(),
@@ -327,7 +360,10 @@ fn render_check(report: &store::CheckReport) -> String {
         out.push_str(&format!("error: {error}\n"));
     }
     if !report.integrity.is_empty() {
-        out.push_str(&format!("integrity_check: {}\n", report.integrity.join("; ")));
+        out.push_str(&format!(
+            "integrity_check: {}\n",
+            report.integrity.join("; ")
+        ));
     }
     if report.foreign_key_violations.is_empty() {
         out.push_str("foreign keys: ok\n");
@@ -353,7 +389,11 @@ fn render_check(report: &store::CheckReport) -> String {
             )),
         }
     }
-    out.push_str(if report.sound { "verdict: sound\n" } else { "verdict: NOT sound\n" });
+    out.push_str(if report.sound {
+        "verdict: sound\n"
+    } else {
+        "verdict: NOT sound\n"
+    });
     out
 }
 

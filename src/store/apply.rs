@@ -1,9 +1,9 @@
 //! Write-on-change `apply_scan`: validate the whole batch, then one IMMEDIATE transaction.
 
+use super::Store;
 use super::chain::{TxRow, chain_head};
 use super::error::{StoreError, sql};
 use super::model::{ChangeKind, Counts, FailingCounts, ScanBatch, ScanStatus, Severity, Status};
-use super::Store;
 use crate::canonical::{canonical_hash, to_canonical_string};
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::Serialize;
@@ -59,7 +59,9 @@ pub fn result_hash(
 /// Hash of a whole scan over its (rule_id, status, result hash) entries sorted by rule_id.
 /// The per-result hash (which also covers severity, reason and evidence) stands in for the
 /// "evidence hash", so a severity-only change cannot slip through the fast path.
-pub fn scan_result_hash<'a>(entries: impl IntoIterator<Item = (&'a str, Status, &'a str)>) -> String {
+pub fn scan_result_hash<'a>(
+    entries: impl IntoIterator<Item = (&'a str, Status, &'a str)>,
+) -> String {
     let mut sorted: Vec<_> = entries.into_iter().collect();
     sorted.sort_by(|a, b| a.0.cmp(b.0));
     let list: Vec<_> = sorted
@@ -113,7 +115,10 @@ fn validate(batch: &ScanBatch) -> Result<Vec<Prepared<'_>>, StoreError> {
             problems.push(format!("rule {id}: evidence is not a JSON object"));
         }
         if matches!(record.status, Status::Skipped | Status::Error) && record.reason.is_none() {
-            problems.push(format!("rule {id}: status {} needs a reason", record.status));
+            problems.push(format!(
+                "rule {id}: status {} needs a reason",
+                record.status
+            ));
         }
         let evidence_text = to_canonical_string(&record.evidence);
         if evidence_text.len() > MAX_EVIDENCE_BYTES {
@@ -170,10 +175,13 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(sql(&path, "starting the scan transaction"))?;
-        if let Some(outcome) = replayed_outcome(&tx, batch).map_err(sql(&path, "checking for a replay"))? {
+        if let Some(outcome) =
+            replayed_outcome(&tx, batch).map_err(sql(&path, "checking for a replay"))?
+        {
             return Ok(outcome);
         }
-        let outcome = write_scan(&tx, batch, &prepared).map_err(sql(&path, "recording the scan"))?;
+        let outcome =
+            write_scan(&tx, batch, &prepared).map_err(sql(&path, "recording the scan"))?;
         tx.commit().map_err(sql(&path, "committing the scan"))?;
         Ok(outcome)
     }
@@ -214,7 +222,10 @@ fn replayed_outcome(tx: &Transaction, batch: &ScanBatch) -> rusqlite::Result<Opt
 }
 
 /// The change-log rows a scan wrote, in order.
-pub(crate) fn changes_of_scan(conn: &rusqlite::Connection, scan_id: &str) -> rusqlite::Result<Vec<Change>> {
+pub(crate) fn changes_of_scan(
+    conn: &rusqlite::Connection,
+    scan_id: &str,
+) -> rusqlite::Result<Vec<Change>> {
     let mut stmt = conn.prepare_cached(
         "SELECT rule_id, change_kind, previous_status, new_status, severity
          FROM transactions WHERE scan_id = ?1 ORDER BY id",
@@ -317,7 +328,11 @@ fn load_current(tx: &Transaction, host: &str) -> rusqlite::Result<BTreeMap<Strin
     .collect()
 }
 
-fn write_scan(tx: &Transaction, batch: &ScanBatch, prepared: &[Prepared]) -> rusqlite::Result<ApplyOutcome> {
+fn write_scan(
+    tx: &Transaction,
+    batch: &ScanBatch,
+    prepared: &[Prepared],
+) -> rusqlite::Result<ApplyOutcome> {
     upsert_host(tx, batch)?;
     let host = batch.host.name.as_str();
     let scan_id = batch.scan_id.to_string();
@@ -461,7 +476,15 @@ fn write_scan(tx: &Transaction, batch: &ScanBatch, prepared: &[Prepared]) -> rus
 
     update_host_summary(tx, host, &current)?;
     let changes = log.into_changes();
-    insert_scan(tx, batch, Some(&batch_hash), counts, score, false, changes.len())?;
+    insert_scan(
+        tx,
+        batch,
+        Some(&batch_hash),
+        counts,
+        score,
+        false,
+        changes.len(),
+    )?;
     Ok(ApplyOutcome {
         scan_id: batch.scan_id,
         replayed: false,
@@ -472,7 +495,11 @@ fn write_scan(tx: &Transaction, batch: &ScanBatch, prepared: &[Prepared]) -> rus
     })
 }
 
-fn upsert_rule(tx: &Transaction, record: &super::model::ResultRecord, at: i64) -> rusqlite::Result<()> {
+fn upsert_rule(
+    tx: &Transaction,
+    record: &super::model::ResultRecord,
+    at: i64,
+) -> rusqlite::Result<()> {
     let content_hash = canonical_hash(&json!({
         "id": record.rule_id, "title": record.title, "severity": record.severity.as_str()
     }));
@@ -493,14 +520,21 @@ fn upsert_rule(tx: &Transaction, record: &super::model::ResultRecord, at: i64) -
 }
 
 /// Keeps the per-host summary columns equal to the host's live (non-removed) rows.
-fn update_host_summary(tx: &Transaction, host: &str, current: &BTreeMap<String, Current>) -> rusqlite::Result<()> {
+fn update_host_summary(
+    tx: &Transaction,
+    host: &str,
+    current: &BTreeMap<String, Current>,
+) -> rusqlite::Result<()> {
     let live: Vec<(&String, &Current)> = current.iter().filter(|(_, c)| !c.removed).collect();
     let counts = counts_of(live.iter().map(|(_, c)| c.status));
     let mut failing = FailingCounts::default();
     live.iter()
         .filter(|(_, c)| c.status == Status::Fail)
         .for_each(|(_, c)| failing.add(c.severity));
-    let hash = scan_result_hash(live.iter().map(|(id, c)| (id.as_str(), c.status, c.hash.as_str())));
+    let hash = scan_result_hash(
+        live.iter()
+            .map(|(id, c)| (id.as_str(), c.status, c.hash.as_str())),
+    );
     tx.prepare_cached(
         "UPDATE hosts SET current_result_hash = ?2, pass_count = ?3, fail_count = ?4,
              skipped_count = ?5, error_count = ?6, fail_critical = ?7, fail_high = ?8,

@@ -254,7 +254,9 @@ pub(crate) fn walk_chain(conn: &Connection) -> rusqlite::Result<ChainReport> {
         let row_hash: String = row.get(14)?;
         report.rows_checked += 1;
         let problem = if tx.id <= min_id {
-            Some(format!("row id is not after the prune checkpoint (row {min_id})"))
+            Some(format!(
+                "row id is not after the prune checkpoint (row {min_id})"
+            ))
         } else if prev_hash != expected_prev {
             Some("prev_hash does not match the previous row's row_hash (a row was removed, inserted or edited)".to_string())
         } else if tx.row_hash(&prev_hash) != row_hash {

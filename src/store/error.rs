@@ -97,6 +97,9 @@ pub fn classify(path: &Path, context: &str, source: rusqlite::Error) -> StoreErr
 }
 
 /// `map_err` adapter: `.map_err(sql(&self.path, "reading hosts"))`.
-pub fn sql<'a>(path: &'a Path, context: &'a str) -> impl FnOnce(rusqlite::Error) -> StoreError + 'a {
+pub fn sql<'a>(
+    path: &'a Path,
+    context: &'a str,
+) -> impl FnOnce(rusqlite::Error) -> StoreError + 'a {
     move |source| classify(path, context, source)
 }

@@ -9,7 +9,12 @@ use std::time::Duration;
 impl Store {
     /// Takes the lock on `host` for `owner` for `ttl`. Returns false if another owner holds an
     /// unexpired lock. Re-locking by the same owner extends the expiry.
-    pub fn try_lock_host(&mut self, host: &str, owner: &str, ttl: Duration) -> Result<bool, StoreError> {
+    pub fn try_lock_host(
+        &mut self,
+        host: &str,
+        owner: &str,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
         let path = self.path.clone();
         let now = now_ms();
         let expires_at = now.saturating_add(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX));
@@ -62,15 +67,30 @@ mod tests {
         let path = dir.path().join("state.db");
         let mut a = Store::open(&path).unwrap();
         let mut b = Store::open(&path).unwrap();
-        assert!(a.try_lock_host("web1", "run-a", Duration::from_secs(60)).unwrap());
-        assert!(!b.try_lock_host("web1", "run-b", Duration::from_secs(60)).unwrap());
-        assert!(b.try_lock_host("web2", "run-b", Duration::from_secs(60)).unwrap());
-        assert!(a.try_lock_host("web1", "run-a", Duration::from_secs(60)).unwrap());
+        assert!(
+            a.try_lock_host("web1", "run-a", Duration::from_secs(60))
+                .unwrap()
+        );
+        assert!(
+            !b.try_lock_host("web1", "run-b", Duration::from_secs(60))
+                .unwrap()
+        );
+        assert!(
+            b.try_lock_host("web2", "run-b", Duration::from_secs(60))
+                .unwrap()
+        );
+        assert!(
+            a.try_lock_host("web1", "run-a", Duration::from_secs(60))
+                .unwrap()
+        );
         assert!(!b.unlock_host("web1", "run-b").unwrap());
         assert!(a.unlock_host("web1", "run-a").unwrap());
         assert!(b.try_lock_host("web1", "run-b", Duration::ZERO).unwrap());
         // A zero ttl lapses at once, so another owner may take it.
         std::thread::sleep(Duration::from_millis(5));
-        assert!(a.try_lock_host("web1", "run-a", Duration::from_secs(60)).unwrap());
+        assert!(
+            a.try_lock_host("web1", "run-a", Duration::from_secs(60))
+                .unwrap()
+        );
     }
 }

@@ -141,20 +141,30 @@ impl Store {
             path: self.path.clone(),
             detail,
         };
+        // Any failure here other than a busy file means the file cannot be read as a
+        // database (not SQLite, truncated: short reads, malformed pages).
+        let damaged = |step: &str| {
+            let path = self.path.clone();
+            let step = step.to_string();
+            move |err: rusqlite::Error| match error::classify(&path, &step, err) {
+                StoreError::Sqlite { source, .. } => StoreError::Corrupt {
+                    path,
+                    detail: format!("{step}: {source}"),
+                },
+                other => other,
+            }
+        };
         self.conn
             .query_row("SELECT count(*) FROM sqlite_master", [], |row| {
                 row.get::<_, i64>(0)
             })
-            .map_err(sql(&self.path, "reading the schema"))?;
+            .map_err(damaged("reading the schema"))?;
         if size <= QUICK_CHECK_MAX_BYTES {
-            let mut stmt = self
+            let lines: Vec<String> = self
                 .conn
                 .prepare("PRAGMA quick_check")
-                .map_err(sql(&self.path, "running quick_check"))?;
-            let lines: Vec<String> = stmt
-                .query_map([], |row| row.get::<_, String>(0))
-                .and_then(|rows| rows.collect())
-                .map_err(sql(&self.path, "running quick_check"))?;
+                .and_then(|mut stmt| stmt.query_map([], |row| row.get::<_, String>(0))?.collect())
+                .map_err(damaged("quick_check"))?;
             if lines != ["ok"] {
                 let mut detail = lines.into_iter().take(3).collect::<Vec<_>>().join("; ");
                 detail.insert_str(0, "quick_check: ");
@@ -240,7 +250,8 @@ impl Store {
             )
             .map_err(sql(&path, "recording the migration"))?;
         }
-        tx.commit().map_err(sql(&path, "committing the migration"))?;
+        tx.commit()
+            .map_err(sql(&path, "committing the migration"))?;
         Ok(MigrateReport {
             path,
             from_version: from,

@@ -185,9 +185,15 @@ mod tests {
         assert_eq!(compliance_state(None, 0), ComplianceState::Unknown);
         assert_eq!(compliance_state(Some(100.0), 1), ComplianceState::Critical);
         assert_eq!(compliance_state(Some(19.9), 0), ComplianceState::Critical);
-        assert_eq!(compliance_state(Some(20.0), 0), ComplianceState::NonCompliant);
+        assert_eq!(
+            compliance_state(Some(20.0), 0),
+            ComplianceState::NonCompliant
+        );
         assert_eq!(compliance_state(Some(69.9), 0), ComplianceState::Partial);
-        assert_eq!(compliance_state(Some(70.0), 0), ComplianceState::MostlyCompliant);
+        assert_eq!(
+            compliance_state(Some(70.0), 0),
+            ComplianceState::MostlyCompliant
+        );
         assert_eq!(compliance_state(Some(90.0), 0), ComplianceState::Compliant);
     }
 

@@ -249,14 +249,22 @@ impl Store {
             "SELECT {SCAN_COLUMNS} FROM scans WHERE (?1 IS NULL OR host = ?1)
              ORDER BY finished_at DESC, rowid DESC LIMIT ?2"
         );
-        let mut stmt = self.conn.prepare(&query).map_err(sql(&self.path, "reading scans"))?;
+        let mut stmt = self
+            .conn
+            .prepare(&query)
+            .map_err(sql(&self.path, "reading scans"))?;
         stmt.query_map(params![host, limit], scan_summary)
             .and_then(|rows| rows.collect())
             .map_err(sql(&self.path, "reading scans"))
     }
 
     /// A host's change log newest first, optionally for one rule.
-    pub fn history(&self, host: &str, rule_id: Option<&str>, limit: u32) -> Result<Vec<HistoryEntry>, StoreError> {
+    pub fn history(
+        &self,
+        host: &str,
+        rule_id: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<HistoryEntry>, StoreError> {
         let mut stmt = self
             .conn
             .prepare(
@@ -287,7 +295,8 @@ impl Store {
         let Some((scan_id, finished_at)) = latest else {
             return Ok(None);
         };
-        let changes = changes_of_scan(&self.conn, &scan_id).map_err(sql(&self.path, "reading changes"))?;
+        let changes =
+            changes_of_scan(&self.conn, &scan_id).map_err(sql(&self.path, "reading changes"))?;
         Ok(Some(LastChanges {
             host: host.to_string(),
             scan_id,
