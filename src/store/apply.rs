@@ -391,30 +391,40 @@ fn write_scan(
             Some(prev) if prev.hash != item.hash => Some(ChangeKind::EvidenceChanged),
             Some(_) => None,
         };
-        tx.prepare_cached(
-            "INSERT INTO host_rule_state (host, rule_id, status, severity, reason, evidence,
-                 evidence_hash, first_seen_at, last_changed_at, last_checked_at, check_count,
-                 last_scan_id, removed_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?8, 1, ?9, NULL)
-             ON CONFLICT(host, rule_id) DO UPDATE SET
-                 status = excluded.status, severity = excluded.severity, reason = excluded.reason,
-                 evidence = excluded.evidence, evidence_hash = excluded.evidence_hash,
-                 last_changed_at = CASE WHEN ?10 THEN excluded.last_changed_at ELSE last_changed_at END,
-                 last_checked_at = excluded.last_checked_at, check_count = check_count + 1,
-                 last_scan_id = excluded.last_scan_id, removed_at = NULL",
-        )?
-        .execute(params![
-            host,
-            record.rule_id,
-            record.status.as_str(),
-            record.severity.as_str(),
-            record.reason,
-            item.evidence_text,
-            item.hash,
-            at,
-            scan_id,
-            kind.is_some(),
-        ])?;
+        if kind.is_none() {
+            // Unchanged: only the counters move (write-on-change).
+            tx.prepare_cached(
+                "UPDATE host_rule_state SET last_checked_at = ?3, check_count = check_count + 1,
+                     last_scan_id = ?4
+                 WHERE host = ?1 AND rule_id = ?2",
+            )?
+            .execute(params![host, record.rule_id, at, scan_id])?;
+        } else {
+            tx.prepare_cached(
+                "INSERT INTO host_rule_state (host, rule_id, status, severity, reason, evidence,
+                     evidence_hash, first_seen_at, last_changed_at, last_checked_at, check_count,
+                     last_scan_id, removed_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?8, 1, ?9, NULL)
+                 ON CONFLICT(host, rule_id) DO UPDATE SET
+                     status = excluded.status, severity = excluded.severity,
+                     reason = excluded.reason, evidence = excluded.evidence,
+                     evidence_hash = excluded.evidence_hash,
+                     last_changed_at = excluded.last_changed_at,
+                     last_checked_at = excluded.last_checked_at, check_count = check_count + 1,
+                     last_scan_id = excluded.last_scan_id, removed_at = NULL",
+            )?
+            .execute(params![
+                host,
+                record.rule_id,
+                record.status.as_str(),
+                record.severity.as_str(),
+                record.reason,
+                item.evidence_text,
+                item.hash,
+                at,
+                scan_id,
+            ])?;
+        }
         if let Some(kind) = kind {
             log.push(TxRow {
                 id: 0,
