@@ -256,6 +256,21 @@ fn newer_schema_is_refused_and_left_alone() {
 }
 
 #[test]
+fn foreign_sqlite_database_is_not_adopted() {
+    let (_dir, path) = temp_state();
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    sqlite3(
+        &path,
+        "CREATE TABLE inventory (name TEXT); INSERT INTO inventory VALUES ('x');",
+    );
+    let bytes = std::fs::read(&path).unwrap();
+    let err = Store::open(&path).err().unwrap();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+    assert!(err.to_string().contains("plumb state check"));
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+}
+
+#[test]
 fn migrate_reports_versions() {
     let (_dir, path) = temp_state();
     let mut store = Store::open_unmigrated(&path).unwrap();

@@ -122,7 +122,7 @@ impl Store {
         if let Some(size) = existing_size.filter(|size| *size > 0) {
             store.probe(size)?;
         }
-        store.configure()?;
+        // Refuse a newer schema before configure(), which may rewrite the header.
         let version = store.schema_version()?;
         if version > schema::latest_version() {
             return Err(StoreError::NewerSchema {
@@ -131,6 +131,14 @@ impl Store {
                 known: schema::latest_version(),
             });
         }
+        if version == 0 && store.has_tables()? {
+            return Err(StoreError::Corrupt {
+                path: store.path.clone(),
+                detail: "it is an SQLite database with tables but no plumb schema version"
+                    .to_string(),
+            });
+        }
+        store.configure()?;
         Ok(store)
     }
 
@@ -172,6 +180,18 @@ impl Store {
             }
         }
         Ok(())
+    }
+
+    /// Whether the file already holds tables (a version-0 file must be empty to be ours).
+    fn has_tables(&self) -> Result<bool, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'",
+                [],
+                |row| row.get::<_, i64>(0),
+            )
+            .map(|n| n > 0)
+            .map_err(sql(&self.path, "reading the schema"))
     }
 
     fn configure(&self) -> Result<(), StoreError> {
