@@ -3,6 +3,7 @@
 //! Rules ask for facts; an executor gathers every fact a host needs in one go; evaluation is a
 //! pure function of (rule, facts); results are stored write-on-change.
 
+pub mod canonical;
 pub mod cli;
 pub mod commands;
 pub mod eval;
@@ -12,3 +13,4 @@ pub mod policy;
 pub mod probe;
 pub mod report;
 pub mod rules;
+pub mod store;

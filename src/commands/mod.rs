@@ -1,6 +1,7 @@
 //! One module per subcommand. Each returns the process exit code.
 
 pub mod scan;
+pub mod state;
 
 use crate::cli::{ColorChoice, GlobalArgs};
 use crate::report::Format;

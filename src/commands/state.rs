@@ -1,0 +1,421 @@
+//! `plumb state`: inspect, verify, prune, migrate the state file.
+
+use crate::exit;
+use crate::store::{self, ComplianceState, Store};
+use anyhow::Context;
+use comfy_table::{Cell, Color, Table, presets::UTF8_FULL_CONDENSED};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum StateCommand {
+    /// Print the state file's path.
+    Path,
+    /// Schema version, size, row counts and each host's last scan.
+    Show,
+    /// Every host with its score, compliance tier and failing rules by severity.
+    Hosts,
+    /// Recorded scans, newest first.
+    Scans {
+        /// Only scans of this host.
+        #[arg(long)]
+        host: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+    /// A host's change log, newest first.
+    History {
+        host: String,
+        /// Only changes of this rule.
+        #[arg(long)]
+        rule: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
+    /// Integrity check, foreign keys and the change log's hash chain (exit 1 if unsound).
+    Check,
+    /// Apply pending schema migrations, including ones not applied automatically.
+    Migrate,
+    /// Drop scans and change-log rows older than DURATION (current state is kept).
+    Prune {
+        /// Age such as 90s, 15m, 4h, 30d.
+        #[arg(long, value_parser = parse_duration)]
+        older_than: Duration,
+    },
+    /// Rebuild the file to reclaim space.
+    Vacuum,
+}
+
+/// What every `plumb state` command needs from the global options.
+#[derive(Debug, Clone)]
+pub struct StateContext {
+    pub state_path: PathBuf,
+    pub json: bool,
+    pub color: bool,
+}
+
+/// Runs one `plumb state` command, printing its data on stdout; returns the exit code.
+pub fn run(cmd: &StateCommand, ctx: &StateContext) -> anyhow::Result<u8> {
+    let path = ctx.state_path.as_path();
+    match cmd {
+        StateCommand::Path => {
+            if ctx.json {
+                emit_json(&serde_json::json!({ "path": path }))?;
+            } else {
+                println!("{}", path.display());
+            }
+            Ok(exit::CLEAN)
+        }
+        StateCommand::Show => {
+            let report = open_existing(path)?.show().map_err(exit::operational)?;
+            emit(ctx, &report, render_show)
+        }
+        StateCommand::Hosts => {
+            let hosts = open_existing(path)?.hosts().map_err(exit::operational)?;
+            emit(ctx, hosts.as_slice(), |h| render_hosts(h, ctx.color))
+        }
+        StateCommand::Scans { host, limit } => {
+            let scans = open_existing(path)?
+                .scans(host.as_deref(), *limit)
+                .map_err(exit::operational)?;
+            emit(ctx, scans.as_slice(), render_scans)
+        }
+        StateCommand::History { host, rule, limit } => {
+            let entries = open_existing(path)?
+                .history(host, rule.as_deref(), *limit)
+                .map_err(exit::operational)?;
+            emit(ctx, entries.as_slice(), render_history)
+        }
+        StateCommand::Check => {
+            if !path.exists() {
+                return Err(exit::operational(store::StoreError::Missing {
+                    path: path.to_path_buf(),
+                }));
+            }
+            let report = store::check_file(path);
+            emit(ctx, &report, render_check)?;
+            Ok(if report.sound {
+                exit::CLEAN
+            } else {
+                exit::FINDINGS
+            })
+        }
+        StateCommand::Migrate => {
+            let mut store = Store::open_unmigrated(path).map_err(exit::operational)?;
+            let report = store.migrate().map_err(exit::operational)?;
+            emit(ctx, &report, |r| {
+                if r.applied.is_empty() {
+                    format!(
+                        "{}: schema version {} is current\n",
+                        r.path.display(),
+                        r.to_version
+                    )
+                } else {
+                    let mut out = format!(
+                        "{}: migrated schema {} -> {}\n",
+                        r.path.display(),
+                        r.from_version,
+                        r.to_version
+                    );
+                    r.applied
+                        .iter()
+                        .for_each(|m| out.push_str(&format!("  applied {m}\n")));
+                    out
+                }
+            })
+        }
+        StateCommand::Prune { older_than } => {
+            let millis = i64::try_from(older_than.as_millis())
+                .map_err(|_| exit::usage(anyhow::anyhow!("--older-than is too large")))?;
+            let report = open_existing(path)?
+                .prune(millis)
+                .map_err(exit::operational)?;
+            emit(ctx, &report, |r| {
+                format!(
+                    "pruned {} scans and {} change-log rows older than {}\n",
+                    r.scans_deleted,
+                    r.transactions_deleted,
+                    format_time(r.cutoff)
+                )
+            })
+        }
+        StateCommand::Vacuum => {
+            let report = open_existing(path)?.vacuum().map_err(exit::operational)?;
+            emit(ctx, &report, |r| {
+                format!("vacuumed: {} -> {} bytes\n", r.bytes_before, r.bytes_after)
+            })
+        }
+    }
+}
+
+fn open_existing(path: &Path) -> anyhow::Result<Store> {
+    Store::open_existing(path).map_err(exit::operational)
+}
+
+fn emit<T: Serialize + ?Sized>(
+    ctx: &StateContext,
+    value: &T,
+    render: impl Fn(&T) -> String,
+) -> anyhow::Result<u8> {
+    if ctx.json {
+        emit_json(value)?;
+    } else {
+        print!("{}", render(value));
+    }
+    Ok(exit::CLEAN)
+}
+
+fn emit_json<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
+    let text = serde_json::to_string_pretty(value).context("serialising output")?;
+    println!("{text}");
+    Ok(())
+}
+
+/// Parses `90s`, `15m`, `4h`, `30d` (and `2w`).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .ok_or_else(|| format!("{text:?} has no unit; use s, m, h, d or w (e.g. 30d)"))?;
+    let (digits, unit) = text.split_at(split);
+    let amount: u64 = digits
+        .parse()
+        .map_err(|_| format!("{text:?} does not start with a number (e.g. 30d)"))?;
+    let seconds_per_unit = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 604_800,
+        other => {
+            return Err(format!(
+                "unknown unit {other:?} in {text:?}; use s, m, h, d or w"
+            ));
+        }
+    };
+    amount
+        .checked_mul(seconds_per_unit)
+        .map(Duration::from_secs)
+        .ok_or_else(|| format!("{text:?} is too large"))
+}
+
+/// Unix ms as `YYYY-MM-DDTHH:MM:SSZ` (UTC).
+pub fn format_time(unix_ms: i64) -> String {
+    let secs = unix_ms.div_euclid(1000);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+fn opt_time(value: Option<i64>) -> String {
+    value.map_or_else(|| "-".to_string(), format_time)
+}
+
+fn score_text(score: Option<f64>) -> String {
+    score.map_or_else(|| "-".to_string(), |s| format!("{s:.1}"))
+}
+
+fn table(header: &[&str]) -> Table {
+    let mut table = Table::new();
+    table
+        .load_style(UTF8_FULL_CONDENSED)
+        .set_header(header.to_vec());
+    table
+}
+
+fn render_show(report: &store::ShowReport) -> String {
+    let mut out = format!(
+        "path:           {}\nschema version: {}\nsize:           {} bytes\nhosts:          {}\nrules:          {}\nscans:          {}\ntransactions:   {}\n",
+        report.path.display(),
+        report.schema_version,
+        report.file_size_bytes,
+        report.hosts,
+        report.rules,
+        report.scans,
+        report.transactions
+    );
+    if !report.last_scans.is_empty() {
+        let mut t = table(&["host", "last scan", "finished", "status"]);
+        for scan in &report.last_scans {
+            t.add_row(vec![
+                scan.host.clone(),
+                scan.scan_id.clone(),
+                format_time(scan.finished_at),
+                scan.status.clone(),
+            ]);
+        }
+        out.push_str(&format!("{t}\n"));
+    }
+    out
+}
+
+fn compliance_color(state: ComplianceState) -> Color {
+    match state {
+        ComplianceState::Critical | ComplianceState::NonCompliant => Color::Red,
+        ComplianceState::Partial | ComplianceState::MostlyCompliant => Color::Yellow,
+        ComplianceState::Compliant => Color::Green,
+        ComplianceState::Unknown => Color::Grey,
+    }
+}
+
+fn render_hosts(hosts: &[store::HostSummary], color: bool) -> String {
+    let mut t = table(&[
+        "host",
+        "score",
+        "compliance",
+        "last scan",
+        "status",
+        "fail crit",
+        "fail high",
+        "fail med",
+        "fail low",
+    ]);
+    if color {
+        t.enforce_styling();
+    }
+    for host in hosts {
+        let mut state = Cell::new(host.compliance.as_str());
+        if color {
+            state = state.fg(compliance_color(host.compliance));
+        }
+        t.add_row(vec![
+            Cell::new(&host.name),
+            Cell::new(score_text(host.score)),
+            state,
+            Cell::new(opt_time(host.last_scan_at)),
+            Cell::new(host.last_scan_status.as_deref().unwrap_or("-")),
+            Cell::new(host.failing.critical),
+            Cell::new(host.failing.high),
+            Cell::new(host.failing.medium),
+            Cell::new(host.failing.low),
+        ]);
+    }
+    format!("{t}\n")
+}
+
+fn render_scans(scans: &[store::ScanSummary]) -> String {
+    let mut t = table(&[
+        "scan", "host", "trigger", "finished", "status", "pass", "fail", "skipped", "error",
+        "score", "changes",
+    ]);
+    for scan in scans {
+        t.add_row(vec![
+            scan.scan_id.clone(),
+            scan.host.clone(),
+            scan.trigger.clone(),
+            format_time(scan.finished_at),
+            scan.status.clone(),
+            scan.counts.pass.to_string(),
+            scan.counts.fail.to_string(),
+            scan.counts.skipped.to_string(),
+            scan.counts.error.to_string(),
+            score_text(scan.score),
+            if scan.fast_path {
+                "unchanged".to_string()
+            } else {
+                scan.change_count.to_string()
+            },
+        ]);
+    }
+    format!("{t}\n")
+}
+
+fn render_history(entries: &[store::HistoryEntry]) -> String {
+    let mut t = table(&[
+        "id", "when", "rule", "change", "from", "to", "severity", "scan",
+    ]);
+    for e in entries {
+        t.add_row(vec![
+            e.id.to_string(),
+            format_time(e.occurred_at),
+            e.rule_id.clone(),
+            e.change_kind.clone(),
+            e.previous_status.clone().unwrap_or_else(|| "-".into()),
+            e.new_status.clone().unwrap_or_else(|| "-".into()),
+            e.severity.clone(),
+            e.scan_id.clone(),
+        ]);
+    }
+    format!("{t}\n")
+}
+
+fn render_check(report: &store::CheckReport) -> String {
+    let mut out = format!("state file: {}\n", report.path.display());
+    if let Some(error) = &report.error {
+        out.push_str(&format!("error: {error}\n"));
+    }
+    if !report.integrity.is_empty() {
+        out.push_str(&format!(
+            "integrity_check: {}\n",
+            report.integrity.join("; ")
+        ));
+    }
+    if report.foreign_key_violations.is_empty() {
+        out.push_str("foreign keys: ok\n");
+    } else {
+        for v in &report.foreign_key_violations {
+            out.push_str(&format!(
+                "foreign key violation: {} row {} -> {}\n",
+                v.table,
+                v.rowid.map_or("?".to_string(), |id| id.to_string()),
+                v.parent
+            ));
+        }
+    }
+    if let Some(chain) = &report.chain {
+        match &chain.first_bad {
+            None => out.push_str(&format!(
+                "hash chain: ok ({} rows from {})\n",
+                chain.rows_checked, chain.starts_at
+            )),
+            Some(bad) => out.push_str(&format!(
+                "hash chain: BROKEN at transactions row {} (scan {}, host {}, rule {}): {}\n",
+                bad.id, bad.scan_id, bad.host, bad.rule_id, bad.problem
+            )),
+        }
+    }
+    out.push_str(if report.sound {
+        "verdict: sound\n"
+    } else {
+        "verdict: NOT sound\n"
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_and_reject() {
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("15m"), Ok(Duration::from_secs(900)));
+        assert_eq!(parse_duration("4h"), Ok(Duration::from_secs(14_400)));
+        assert_eq!(parse_duration("30d"), Ok(Duration::from_secs(2_592_000)));
+        assert!(parse_duration("30").is_err());
+        assert!(parse_duration("d").is_err());
+        assert!(parse_duration("3y").is_err());
+        assert!(parse_duration("99999999999999999999d").is_err());
+    }
+
+    #[test]
+    fn times_format_as_utc() {
+        assert_eq!(format_time(0), "1970-01-01T00:00:00Z");
+        assert_eq!(format_time(1_709_251_199_000), "2024-02-29T23:59:59Z");
+    }
+}

@@ -1,0 +1,638 @@
+//! Write-on-change `apply_scan`: validate the whole batch, then one IMMEDIATE transaction.
+
+use super::Store;
+use super::chain::{TxRow, chain_head};
+use super::error::{StoreError, sql};
+use super::model::{ChangeKind, Counts, FailingCounts, ScanBatch, ScanStatus, Severity, Status};
+use crate::canonical::{canonical_hash, to_canonical_string};
+use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
+use serde::Serialize;
+use serde_json::json;
+use std::collections::{BTreeMap, HashSet};
+
+/// Hard ceiling on one result's evidence, measured as canonical JSON bytes (DESIGN §3).
+pub const MAX_EVIDENCE_BYTES: usize = 256 * 1024;
+
+/// One row of the change log as reported back to the scan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    pub rule_id: String,
+    pub kind: ChangeKind,
+    pub previous_status: Option<Status>,
+    /// `None` for `removed`.
+    pub new_status: Option<Status>,
+    pub severity: Severity,
+}
+
+/// What `apply_scan` did.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApplyOutcome {
+    pub scan_id: uuid::Uuid,
+    /// The scan_id was already recorded; nothing was written.
+    pub replayed: bool,
+    /// The results equalled the host's current state; only counters advanced.
+    pub fast_path: bool,
+    pub changes: Vec<Change>,
+    /// This scan's results per status (zero for an `error` scan).
+    pub counts: Counts,
+    /// pass / (pass + fail) × 100 over this scan's rules; `None` if none was assessable.
+    pub score: Option<f64>,
+}
+
+/// Hash of one result: canonical JSON of {rule_id, status, reason, severity, evidence}.
+pub fn result_hash(
+    rule_id: &str,
+    status: Status,
+    reason: Option<&str>,
+    severity: Severity,
+    evidence: &serde_json::Value,
+) -> String {
+    canonical_hash(&json!({
+        "rule_id": rule_id,
+        "status": status.as_str(),
+        "reason": reason,
+        "severity": severity.as_str(),
+        "evidence": evidence,
+    }))
+}
+
+/// Hash of a whole scan over its (rule_id, status, result hash) entries sorted by rule_id.
+/// The per-result hash (which also covers severity, reason and evidence) stands in for the
+/// "evidence hash", so a severity-only change cannot slip through the fast path.
+pub fn scan_result_hash<'a>(
+    entries: impl IntoIterator<Item = (&'a str, Status, &'a str)>,
+) -> String {
+    let mut sorted: Vec<_> = entries.into_iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(b.0));
+    let list: Vec<_> = sorted
+        .into_iter()
+        .map(|(rule, status, hash)| json!([rule, status.as_str(), hash]))
+        .collect();
+    canonical_hash(&serde_json::Value::Array(list))
+}
+
+/// A validated result, with the canonical forms computed once.
+struct Prepared<'a> {
+    record: &'a super::model::ResultRecord,
+    evidence_text: String,
+    hash: String,
+}
+
+/// The host's current row for one rule.
+#[derive(Clone)]
+struct Current {
+    status: Status,
+    severity: Severity,
+    hash: String,
+    removed: bool,
+}
+
+fn validate(batch: &ScanBatch) -> Result<Vec<Prepared<'_>>, StoreError> {
+    let mut problems = Vec::new();
+    let host = &batch.host.name;
+    if host.trim().is_empty() {
+        problems.push("host name is empty".to_string());
+    } else if host.chars().any(char::is_control) {
+        problems.push("host name contains control characters".to_string());
+    }
+    if batch.finished_at < batch.started_at {
+        problems.push("finished_at is before started_at".to_string());
+    }
+    if batch.ruleset_hash.is_empty() {
+        problems.push("ruleset_hash is empty".to_string());
+    }
+    let mut seen = HashSet::new();
+    let mut prepared = Vec::with_capacity(batch.results.len());
+    for record in &batch.results {
+        let id = &record.rule_id;
+        if id.trim().is_empty() || id.chars().any(char::is_control) {
+            problems.push(format!("rule id {id:?} is empty or has control characters"));
+        }
+        if !seen.insert(id.as_str()) {
+            problems.push(format!("rule {id} appears more than once"));
+        }
+        if !record.evidence.is_object() {
+            problems.push(format!("rule {id}: evidence is not a JSON object"));
+        }
+        if matches!(record.status, Status::Skipped | Status::Error) && record.reason.is_none() {
+            problems.push(format!(
+                "rule {id}: status {} needs a reason",
+                record.status
+            ));
+        }
+        let evidence_text = to_canonical_string(&record.evidence);
+        if evidence_text.len() > MAX_EVIDENCE_BYTES {
+            problems.push(format!(
+                "rule {id}: evidence is {} bytes, over the {} byte ceiling",
+                evidence_text.len(),
+                MAX_EVIDENCE_BYTES
+            ));
+        }
+        let hash = result_hash(
+            id,
+            record.status,
+            record.reason.as_deref(),
+            record.severity,
+            &record.evidence,
+        );
+        prepared.push(Prepared {
+            record,
+            evidence_text,
+            hash,
+        });
+    }
+    if problems.is_empty() {
+        Ok(prepared)
+    } else {
+        problems.truncate(20);
+        Err(StoreError::InvalidBatch {
+            scan_id: batch.scan_id,
+            host: host.clone(),
+            problems,
+        })
+    }
+}
+
+fn parse<T: std::str::FromStr<Err = String>>(text: String) -> rusqlite::Result<T> {
+    text.parse().map_err(|err: String| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, err.into())
+    })
+}
+
+fn counts_of<'a>(statuses: impl IntoIterator<Item = Status> + 'a) -> Counts {
+    let mut counts = Counts::default();
+    statuses.into_iter().for_each(|s| counts.add(s));
+    counts
+}
+
+impl Store {
+    /// Records one host scan (DESIGN §4 write-on-change). Validates first, so a rejected
+    /// batch writes nothing; a replayed scan_id is a no-op.
+    pub fn apply_scan(&mut self, batch: &ScanBatch) -> Result<ApplyOutcome, StoreError> {
+        let prepared = validate(batch)?;
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql(&path, "starting the scan transaction"))?;
+        if let Some(outcome) =
+            replayed_outcome(&tx, batch).map_err(sql(&path, "checking for a replay"))?
+        {
+            return Ok(outcome);
+        }
+        let outcome =
+            write_scan(&tx, batch, &prepared).map_err(sql(&path, "recording the scan"))?;
+        tx.commit().map_err(sql(&path, "committing the scan"))?;
+        Ok(outcome)
+    }
+}
+
+fn replayed_outcome(tx: &Transaction, batch: &ScanBatch) -> rusqlite::Result<Option<ApplyOutcome>> {
+    let scan_id = batch.scan_id.to_string();
+    let row = tx
+        .query_row(
+            "SELECT pass_count, fail_count, skipped_count, error_count, score, fast_path
+             FROM scans WHERE scan_id = ?1",
+            [&scan_id],
+            |row| {
+                Ok((
+                    Counts {
+                        pass: row.get(0)?,
+                        fail: row.get(1)?,
+                        skipped: row.get(2)?,
+                        error: row.get(3)?,
+                    },
+                    row.get::<_, Option<f64>>(4)?,
+                    row.get::<_, bool>(5)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((counts, score, fast_path)) = row else {
+        return Ok(None);
+    };
+    Ok(Some(ApplyOutcome {
+        scan_id: batch.scan_id,
+        replayed: true,
+        fast_path,
+        changes: changes_of_scan(tx, &scan_id)?,
+        counts,
+        score,
+    }))
+}
+
+/// The change-log rows a scan wrote, in order.
+pub(crate) fn changes_of_scan(
+    conn: &rusqlite::Connection,
+    scan_id: &str,
+) -> rusqlite::Result<Vec<Change>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT rule_id, change_kind, previous_status, new_status, severity
+         FROM transactions WHERE scan_id = ?1 ORDER BY id",
+    )?;
+    stmt.query_map([scan_id], |row| {
+        Ok(Change {
+            rule_id: row.get(0)?,
+            kind: parse(row.get(1)?)?,
+            previous_status: row.get::<_, Option<String>>(2)?.map(parse).transpose()?,
+            new_status: row.get::<_, Option<String>>(3)?.map(parse).transpose()?,
+            severity: parse(row.get(4)?)?,
+        })
+    })?
+    .collect()
+}
+
+fn upsert_host(tx: &Transaction, batch: &ScanBatch) -> rusqlite::Result<()> {
+    let host = &batch.host;
+    let labels = serde_json::to_value(&host.labels).unwrap_or_default();
+    tx.prepare_cached(
+        "INSERT INTO hosts (name, address, port, user, labels, first_seen)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT(name) DO UPDATE SET address = excluded.address, port = excluded.port,
+             user = excluded.user, labels = excluded.labels, removed_at = NULL",
+    )?
+    .execute(params![
+        host.name,
+        host.address,
+        host.port,
+        host.user,
+        to_canonical_string(&labels),
+        batch.started_at
+    ])?;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn insert_scan(
+    tx: &Transaction,
+    batch: &ScanBatch,
+    result_hash: Option<&str>,
+    counts: Counts,
+    score: Option<f64>,
+    fast_path: bool,
+    change_count: usize,
+) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO scans (scan_id, host, trigger, started_at, finished_at, status, error,
+             policy_version, ruleset_hash, result_hash, pass_count, fail_count, skipped_count,
+             error_count, score, fast_path, change_count)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+    )?
+    .execute(params![
+        batch.scan_id.to_string(),
+        batch.host.name,
+        batch.trigger.as_str(),
+        batch.started_at,
+        batch.finished_at,
+        batch.status.as_str(),
+        batch.error,
+        batch.policy_version,
+        batch.ruleset_hash,
+        result_hash,
+        counts.pass,
+        counts.fail,
+        counts.skipped,
+        counts.error,
+        score,
+        fast_path,
+        i64::try_from(change_count).unwrap_or(i64::MAX),
+    ])?;
+    tx.prepare_cached(
+        "UPDATE hosts SET last_scan_id = ?2, last_scan_at = ?3, last_scan_status = ?4 WHERE name = ?1",
+    )?
+    .execute(params![
+        batch.host.name,
+        batch.scan_id.to_string(),
+        batch.finished_at,
+        batch.status.as_str()
+    ])?;
+    Ok(())
+}
+
+fn load_current(tx: &Transaction, host: &str) -> rusqlite::Result<BTreeMap<String, Current>> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT rule_id, status, severity, evidence_hash, removed_at IS NOT NULL
+         FROM host_rule_state WHERE host = ?1",
+    )?;
+    stmt.query_map([host], |row| {
+        Ok((
+            row.get::<_, String>(0)?,
+            Current {
+                status: parse(row.get(1)?)?,
+                severity: parse(row.get(2)?)?,
+                hash: row.get(3)?,
+                removed: row.get(4)?,
+            },
+        ))
+    })?
+    .collect()
+}
+
+fn write_scan(
+    tx: &Transaction,
+    batch: &ScanBatch,
+    prepared: &[Prepared],
+) -> rusqlite::Result<ApplyOutcome> {
+    upsert_host(tx, batch)?;
+    let host = batch.host.name.as_str();
+    let scan_id = batch.scan_id.to_string();
+    if batch.status == ScanStatus::Error {
+        // The host could not be scanned: record that, keep its last known state.
+        insert_scan(tx, batch, None, Counts::default(), None, false, 0)?;
+        return Ok(ApplyOutcome {
+            scan_id: batch.scan_id,
+            replayed: false,
+            fast_path: false,
+            changes: Vec::new(),
+            counts: Counts::default(),
+            score: None,
+        });
+    }
+    let counts = counts_of(prepared.iter().map(|p| p.record.status));
+    let score = counts.score();
+    let batch_hash = scan_result_hash(
+        prepared
+            .iter()
+            .map(|p| (p.record.rule_id.as_str(), p.record.status, p.hash.as_str())),
+    );
+    let current_hash: Option<String> = tx
+        .prepare_cached("SELECT current_result_hash FROM hosts WHERE name = ?1")?
+        .query_row([host], |row| row.get(0))?;
+    if current_hash.as_deref() == Some(batch_hash.as_str()) {
+        tx.prepare_cached(
+            "UPDATE host_rule_state SET last_checked_at = ?2, check_count = check_count + 1,
+                 last_scan_id = ?3
+             WHERE host = ?1 AND removed_at IS NULL",
+        )?
+        .execute(params![host, batch.finished_at, scan_id])?;
+        insert_scan(tx, batch, Some(&batch_hash), counts, score, true, 0)?;
+        return Ok(ApplyOutcome {
+            scan_id: batch.scan_id,
+            replayed: false,
+            fast_path: true,
+            changes: Vec::new(),
+            counts,
+            score,
+        });
+    }
+
+    let mut current = load_current(tx, host)?;
+    let mut log = ChangeLog::new(tx)?;
+    let at = batch.finished_at;
+    for item in prepared {
+        let record = item.record;
+        upsert_rule(tx, record, at)?;
+        let previous = current.get(&record.rule_id);
+        let kind = match previous {
+            None => Some(ChangeKind::FirstSeen),
+            Some(prev) if prev.removed => Some(ChangeKind::FirstSeen),
+            Some(prev) if prev.status != record.status => Some(ChangeKind::StateChanged),
+            Some(prev) if prev.severity != record.severity => Some(ChangeKind::SeverityChanged),
+            Some(prev) if prev.hash != item.hash => Some(ChangeKind::EvidenceChanged),
+            Some(_) => None,
+        };
+        if kind.is_none() {
+            // Unchanged: only the counters move (write-on-change).
+            tx.prepare_cached(
+                "UPDATE host_rule_state SET last_checked_at = ?3, check_count = check_count + 1,
+                     last_scan_id = ?4
+                 WHERE host = ?1 AND rule_id = ?2",
+            )?
+            .execute(params![host, record.rule_id, at, scan_id])?;
+        } else {
+            tx.prepare_cached(
+                "INSERT INTO host_rule_state (host, rule_id, status, severity, reason, evidence,
+                     evidence_hash, first_seen_at, last_changed_at, last_checked_at, check_count,
+                     last_scan_id, removed_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?8, 1, ?9, NULL)
+                 ON CONFLICT(host, rule_id) DO UPDATE SET
+                     status = excluded.status, severity = excluded.severity,
+                     reason = excluded.reason, evidence = excluded.evidence,
+                     evidence_hash = excluded.evidence_hash,
+                     last_changed_at = excluded.last_changed_at,
+                     last_checked_at = excluded.last_checked_at, check_count = check_count + 1,
+                     last_scan_id = excluded.last_scan_id, removed_at = NULL",
+            )?
+            .execute(params![
+                host,
+                record.rule_id,
+                record.status.as_str(),
+                record.severity.as_str(),
+                record.reason,
+                item.evidence_text,
+                item.hash,
+                at,
+                scan_id,
+            ])?;
+        }
+        if let Some(kind) = kind {
+            log.push(TxRow {
+                id: 0,
+                scan_id: scan_id.clone(),
+                host: host.to_string(),
+                rule_id: record.rule_id.clone(),
+                change_kind: kind.as_str().to_string(),
+                previous_status: previous.map(|p| p.status.as_str().to_string()),
+                new_status: Some(record.status.as_str().to_string()),
+                previous_severity: previous.map(|p| p.severity.as_str().to_string()),
+                severity: record.severity.as_str().to_string(),
+                reason: record.reason.clone(),
+                evidence: Some(item.evidence_text.clone()),
+                evidence_hash: Some(item.hash.clone()),
+                occurred_at: at,
+            })?;
+        }
+        current.insert(
+            record.rule_id.clone(),
+            Current {
+                status: record.status,
+                severity: record.severity,
+                hash: item.hash.clone(),
+                removed: false,
+            },
+        );
+    }
+
+    // Only a complete scan proves a rule is gone; a partial one may simply not have got there.
+    if batch.status == ScanStatus::Ok {
+        let present: HashSet<&str> = prepared.iter().map(|p| p.record.rule_id.as_str()).collect();
+        for (rule_id, state) in current.iter_mut() {
+            if state.removed || present.contains(rule_id.as_str()) {
+                continue;
+            }
+            tx.prepare_cached(
+                "UPDATE host_rule_state SET removed_at = ?3, last_changed_at = ?3
+                 WHERE host = ?1 AND rule_id = ?2",
+            )?
+            .execute(params![host, rule_id, at])?;
+            log.push(TxRow {
+                id: 0,
+                scan_id: scan_id.clone(),
+                host: host.to_string(),
+                rule_id: rule_id.clone(),
+                change_kind: ChangeKind::Removed.as_str().to_string(),
+                previous_status: Some(state.status.as_str().to_string()),
+                new_status: None,
+                previous_severity: Some(state.severity.as_str().to_string()),
+                severity: state.severity.as_str().to_string(),
+                reason: None,
+                evidence: None,
+                evidence_hash: None,
+                occurred_at: at,
+            })?;
+            state.removed = true;
+        }
+    }
+
+    update_host_summary(tx, host, &current)?;
+    let changes = log.into_changes();
+    insert_scan(
+        tx,
+        batch,
+        Some(&batch_hash),
+        counts,
+        score,
+        false,
+        changes.len(),
+    )?;
+    Ok(ApplyOutcome {
+        scan_id: batch.scan_id,
+        replayed: false,
+        fast_path: false,
+        changes,
+        counts,
+        score,
+    })
+}
+
+fn upsert_rule(
+    tx: &Transaction,
+    record: &super::model::ResultRecord,
+    at: i64,
+) -> rusqlite::Result<()> {
+    let content_hash = canonical_hash(&json!({
+        "id": record.rule_id, "title": record.title, "severity": record.severity.as_str()
+    }));
+    tx.prepare_cached(
+        "INSERT INTO rules (id, title, severity, content_hash, first_seen) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT(id) DO UPDATE SET title = excluded.title, severity = excluded.severity,
+             content_hash = excluded.content_hash
+         WHERE content_hash <> excluded.content_hash",
+    )?
+    .execute(params![
+        record.rule_id,
+        record.title,
+        record.severity.as_str(),
+        content_hash,
+        at
+    ])?;
+    Ok(())
+}
+
+/// Keeps the per-host summary columns equal to the host's live (non-removed) rows.
+fn update_host_summary(
+    tx: &Transaction,
+    host: &str,
+    current: &BTreeMap<String, Current>,
+) -> rusqlite::Result<()> {
+    let live: Vec<(&String, &Current)> = current.iter().filter(|(_, c)| !c.removed).collect();
+    let counts = counts_of(live.iter().map(|(_, c)| c.status));
+    let mut failing = FailingCounts::default();
+    live.iter()
+        .filter(|(_, c)| c.status == Status::Fail)
+        .for_each(|(_, c)| failing.add(c.severity));
+    let hash = scan_result_hash(
+        live.iter()
+            .map(|(id, c)| (id.as_str(), c.status, c.hash.as_str())),
+    );
+    tx.prepare_cached(
+        "UPDATE hosts SET current_result_hash = ?2, pass_count = ?3, fail_count = ?4,
+             skipped_count = ?5, error_count = ?6, fail_critical = ?7, fail_high = ?8,
+             fail_medium = ?9, fail_low = ?10
+         WHERE name = ?1",
+    )?
+    .execute(params![
+        host,
+        hash,
+        counts.pass,
+        counts.fail,
+        counts.skipped,
+        counts.error,
+        failing.critical,
+        failing.high,
+        failing.medium,
+        failing.low
+    ])?;
+    Ok(())
+}
+
+/// Appends chained rows to `transactions` within the scan's transaction.
+struct ChangeLog<'t, 'c> {
+    tx: &'t Transaction<'c>,
+    prev_hash: String,
+    next_id: i64,
+    changes: Vec<Change>,
+}
+
+impl<'t, 'c> ChangeLog<'t, 'c> {
+    fn new(tx: &'t Transaction<'c>) -> rusqlite::Result<Self> {
+        // Ids are assigned here (not by SQLite) because the id is part of the hashed row;
+        // the IMMEDIATE lock makes this race-free. sqlite_sequence keeps ids unique after prune.
+        let last: Option<i64> = tx
+            .query_row(
+                "SELECT seq FROM sqlite_sequence WHERE name = 'transactions'",
+                [],
+                |row| row.get(0),
+            )
+            .optional()?;
+        Ok(ChangeLog {
+            tx,
+            prev_hash: chain_head(tx)?,
+            next_id: last.unwrap_or(0) + 1,
+            changes: Vec::new(),
+        })
+    }
+
+    fn push(&mut self, mut row: TxRow) -> rusqlite::Result<()> {
+        row.id = self.next_id;
+        let row_hash = row.row_hash(&self.prev_hash);
+        self.tx
+            .prepare_cached(
+                "INSERT INTO transactions (id, scan_id, host, rule_id, change_kind, previous_status,
+                     new_status, previous_severity, severity, reason, evidence, evidence_hash,
+                     occurred_at, prev_hash, row_hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            )?
+            .execute(params![
+                row.id,
+                row.scan_id,
+                row.host,
+                row.rule_id,
+                row.change_kind,
+                row.previous_status,
+                row.new_status,
+                row.previous_severity,
+                row.severity,
+                row.reason,
+                row.evidence,
+                row.evidence_hash,
+                row.occurred_at,
+                self.prev_hash,
+                row_hash,
+            ])?;
+        self.changes.push(Change {
+            rule_id: row.rule_id,
+            kind: parse(row.change_kind)?,
+            previous_status: row.previous_status.map(parse).transpose()?,
+            new_status: row.new_status.map(parse).transpose()?,
+            severity: parse(row.severity)?,
+        });
+        self.prev_hash = row_hash;
+        self.next_id += 1;
+        Ok(())
+    }
+
+    fn into_changes(self) -> Vec<Change> {
+        self.changes
+    }
+}

@@ -1,0 +1,280 @@
+//! The `transactions` hash chain and `plumb state check`.
+//!
+//! row_hash = sha256_hex(prev_hash ‖ canonical JSON of the row's other columns). The chain
+//! starts at [`GENESIS_HASH`], or after a prune at the newest `chain_checkpoints.row_hash`.
+//! There is no secret key: this detects edits, inserts and deletions inside the log, not an
+//! attacker who recomputes every later hash.
+
+use crate::canonical::{sha256_hex, to_canonical_string};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use serde::Serialize;
+use serde_json::json;
+use std::path::{Path, PathBuf};
+
+/// prev_hash of the first row ever written.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// A `transactions` row without its hashes, as it is hashed.
+#[derive(Debug, Clone)]
+pub(crate) struct TxRow {
+    pub id: i64,
+    pub scan_id: String,
+    pub host: String,
+    pub rule_id: String,
+    pub change_kind: String,
+    pub previous_status: Option<String>,
+    pub new_status: Option<String>,
+    pub previous_severity: Option<String>,
+    pub severity: String,
+    pub reason: Option<String>,
+    pub evidence: Option<String>,
+    pub evidence_hash: Option<String>,
+    pub occurred_at: i64,
+}
+
+impl TxRow {
+    fn canonical(&self) -> String {
+        to_canonical_string(&json!({
+            "id": self.id,
+            "scan_id": self.scan_id,
+            "host": self.host,
+            "rule_id": self.rule_id,
+            "change_kind": self.change_kind,
+            "previous_status": self.previous_status,
+            "new_status": self.new_status,
+            "previous_severity": self.previous_severity,
+            "severity": self.severity,
+            "reason": self.reason,
+            "evidence": self.evidence,
+            "evidence_hash": self.evidence_hash,
+            "occurred_at": self.occurred_at,
+        }))
+    }
+
+    pub fn row_hash(&self, prev_hash: &str) -> String {
+        let mut text = String::with_capacity(prev_hash.len() + 256);
+        text.push_str(prev_hash);
+        text.push_str(&self.canonical());
+        sha256_hex(text)
+    }
+}
+
+/// The row_hash the next inserted row must chain from.
+pub(crate) fn chain_head(conn: &Connection) -> rusqlite::Result<String> {
+    if let Some(hash) = conn
+        .query_row(
+            "SELECT row_hash FROM transactions ORDER BY id DESC LIMIT 1",
+            [],
+            |row| row.get(0),
+        )
+        .optional()?
+    {
+        return Ok(hash);
+    }
+    Ok(latest_checkpoint(conn)?
+        .map(|(_, hash)| hash)
+        .unwrap_or_else(|| GENESIS_HASH.to_string()))
+}
+
+/// (last_pruned_id, row_hash) of the newest checkpoint.
+pub(crate) fn latest_checkpoint(conn: &Connection) -> rusqlite::Result<Option<(i64, String)>> {
+    conn.query_row(
+        "SELECT last_pruned_id, row_hash FROM chain_checkpoints ORDER BY id DESC LIMIT 1",
+        [],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )
+    .optional()
+}
+
+/// The first row that does not verify.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct BadRow {
+    pub id: i64,
+    pub scan_id: String,
+    pub host: String,
+    pub rule_id: String,
+    pub problem: String,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct ChainReport {
+    pub rows_checked: u64,
+    /// `genesis`, or `checkpoint after row N` when a prune cut the log.
+    pub starts_at: String,
+    pub first_bad: Option<BadRow>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FkViolation {
+    pub table: String,
+    pub rowid: Option<i64>,
+    pub parent: String,
+}
+
+/// Result of `plumb state check`; `sound` is the verdict.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckReport {
+    pub path: PathBuf,
+    pub sound: bool,
+    /// Output of `PRAGMA integrity_check` (`["ok"]` when fine).
+    pub integrity: Vec<String>,
+    pub foreign_key_violations: Vec<FkViolation>,
+    pub chain: Option<ChainReport>,
+    /// Set when the file could not be examined at all (not a database, unreadable).
+    pub error: Option<String>,
+}
+
+/// Checks a state file without going through [`crate::store::Store::open`]: opened read-only
+/// and never modified, so it also works on files `open` refuses as damaged.
+pub fn check_file(path: &Path) -> CheckReport {
+    if !path.exists() {
+        return failed_report(path, format!("no state file at {}", path.display()));
+    }
+    match Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    ) {
+        Ok(conn) => {
+            let _ = conn.busy_timeout(std::time::Duration::from_secs(
+                super::error::BUSY_TIMEOUT_SECS,
+            ));
+            check_connection(&conn, path)
+        }
+        Err(err) => failed_report(path, format!("cannot open: {err}")),
+    }
+}
+
+fn failed_report(path: &Path, error: String) -> CheckReport {
+    CheckReport {
+        path: path.to_path_buf(),
+        sound: false,
+        integrity: Vec::new(),
+        foreign_key_violations: Vec::new(),
+        chain: None,
+        error: Some(error),
+    }
+}
+
+pub(crate) fn check_connection(conn: &Connection, path: &Path) -> CheckReport {
+    let integrity = match string_rows(conn, "PRAGMA integrity_check") {
+        Ok(lines) => lines,
+        Err(err) => return failed_report(path, format!("integrity_check could not run: {err}")),
+    };
+    let foreign_key_violations = match foreign_key_violations(conn) {
+        Ok(found) => found,
+        Err(err) => return failed_report(path, format!("foreign_key_check could not run: {err}")),
+    };
+    let has_log: bool = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='transactions'",
+            [],
+            |row| row.get::<_, i64>(0),
+        )
+        .map(|n| n > 0)
+        .unwrap_or(false);
+    let (chain, chain_error) = if has_log {
+        match walk_chain(conn) {
+            Ok(report) => (Some(report), None),
+            Err(err) => (None, Some(format!("chain walk failed: {err}"))),
+        }
+    } else {
+        (None, None)
+    };
+    let sound = integrity == ["ok"]
+        && foreign_key_violations.is_empty()
+        && chain_error.is_none()
+        && chain.as_ref().is_none_or(|c| c.first_bad.is_none());
+    CheckReport {
+        path: path.to_path_buf(),
+        sound,
+        integrity,
+        foreign_key_violations,
+        chain,
+        error: chain_error,
+    }
+}
+
+fn string_rows(conn: &Connection, query: &str) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = conn.prepare(query)?;
+    stmt.query_map([], |row| row.get::<_, String>(0))?.collect()
+}
+
+fn foreign_key_violations(conn: &Connection) -> rusqlite::Result<Vec<FkViolation>> {
+    let mut stmt = conn.prepare("PRAGMA foreign_key_check")?;
+    stmt.query_map([], |row| {
+        Ok(FkViolation {
+            table: row.get(0)?,
+            rowid: row.get(1)?,
+            parent: row.get(2)?,
+        })
+    })?
+    .collect()
+}
+
+/// Walks the log in id order and reports the first row whose prev_hash or row_hash is wrong.
+pub(crate) fn walk_chain(conn: &Connection) -> rusqlite::Result<ChainReport> {
+    let checkpoint = latest_checkpoint(conn)?;
+    let (mut expected_prev, min_id, starts_at) = match &checkpoint {
+        Some((last_id, hash)) => (
+            hash.clone(),
+            *last_id,
+            format!("checkpoint after row {last_id}"),
+        ),
+        None => (GENESIS_HASH.to_string(), 0, "genesis".to_string()),
+    };
+    let mut stmt = conn.prepare(
+        "SELECT id, scan_id, host, rule_id, change_kind, previous_status, new_status,
+                previous_severity, severity, reason, evidence, evidence_hash, occurred_at,
+                prev_hash, row_hash
+         FROM transactions ORDER BY id",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut report = ChainReport {
+        rows_checked: 0,
+        starts_at,
+        first_bad: None,
+    };
+    while let Some(row) = rows.next()? {
+        let tx = TxRow {
+            id: row.get(0)?,
+            scan_id: row.get(1)?,
+            host: row.get(2)?,
+            rule_id: row.get(3)?,
+            change_kind: row.get(4)?,
+            previous_status: row.get(5)?,
+            new_status: row.get(6)?,
+            previous_severity: row.get(7)?,
+            severity: row.get(8)?,
+            reason: row.get(9)?,
+            evidence: row.get(10)?,
+            evidence_hash: row.get(11)?,
+            occurred_at: row.get(12)?,
+        };
+        let prev_hash: String = row.get(13)?;
+        let row_hash: String = row.get(14)?;
+        report.rows_checked += 1;
+        let problem = if tx.id <= min_id {
+            Some(format!(
+                "row id is not after the prune checkpoint (row {min_id})"
+            ))
+        } else if prev_hash != expected_prev {
+            Some("prev_hash does not match the previous row's row_hash (a row was removed, inserted or edited)".to_string())
+        } else if tx.row_hash(&prev_hash) != row_hash {
+            Some("row_hash does not match the row's contents (the row was edited)".to_string())
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            report.first_bad = Some(BadRow {
+                id: tx.id,
+                scan_id: tx.scan_id,
+                host: tx.host,
+                rule_id: tx.rule_id,
+                problem,
+            });
+            break;
+        }
+        expected_prev = row_hash;
+    }
+    Ok(report)
+}

@@ -1,0 +1,287 @@
+//! The SQLite state file (DESIGN §4): schema, migrations, write-on-change `apply_scan`, the
+//! tamper-evident change log, and the queries behind `plumb state`.
+//!
+//! Opening never replaces, resets or rewrites a damaged file: it is probed read-only first
+//! and reported as [`StoreError::Corrupt`].
+
+mod apply;
+mod chain;
+mod error;
+mod locks;
+mod model;
+mod queries;
+pub mod schema;
+
+pub use apply::{ApplyOutcome, Change, MAX_EVIDENCE_BYTES, result_hash, scan_result_hash};
+pub use chain::{BadRow, ChainReport, CheckReport, FkViolation, GENESIS_HASH, check_file};
+pub use error::{BUSY_TIMEOUT_SECS, StoreError};
+pub use model::{
+    ChangeKind, ComplianceState, Counts, FailingCounts, HostRecord, ResultRecord, ScanBatch,
+    ScanStatus, Severity, Status, Trigger, compliance_state,
+};
+pub use queries::{
+    HistoryEntry, HostLastScan, HostSummary, LastChanges, PruneReport, ScanSummary, ShowReport,
+    VacuumReport,
+};
+
+use error::sql;
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Files at most this large get a full `PRAGMA quick_check` on open; larger ones only have
+/// their header and schema read (SQLite still reports damage when a bad page is touched).
+const QUICK_CHECK_MAX_BYTES: u64 = 32 * 1024 * 1024;
+
+/// `dirs::state_dir()` (else `dirs::data_local_dir()`) + `plumb/state.db`.
+pub fn default_state_path() -> Option<PathBuf> {
+    dirs::state_dir()
+        .or_else(dirs::data_local_dir)
+        .map(|dir| dir.join("plumb").join("state.db"))
+}
+
+/// Milliseconds since the Unix epoch, for rows the store stamps itself (audit, prune, locks).
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_millis() as i64)
+}
+
+/// What `migrate` did.
+#[derive(Debug, Clone, Serialize)]
+pub struct MigrateReport {
+    pub path: PathBuf,
+    pub from_version: i64,
+    pub to_version: i64,
+    pub applied: Vec<String>,
+}
+
+/// An open state file.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if absent) the state file and brings its schema up to date where that
+    /// is safe automatically. A newer schema, damage, or an unsafe pending migration is an error.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let mut store = Store::open_unmigrated(path)?;
+        let version = store.schema_version()?;
+        if version < schema::latest_version() {
+            store.apply_migrations(false)?;
+        }
+        Ok(store)
+    }
+
+    /// Opens an existing state file; a missing one is [`StoreError::Missing`] (used by the
+    /// read-only `plumb state` commands so they never create files).
+    pub fn open_existing(path: &Path) -> Result<Store, StoreError> {
+        if !path.exists() {
+            return Err(StoreError::Missing {
+                path: path.to_path_buf(),
+            });
+        }
+        Store::open(path)
+    }
+
+    /// Opens and probes the file but leaves the schema as it is (for `plumb state migrate`).
+    /// A schema newer than this binary is still refused.
+    pub fn open_unmigrated(path: &Path) -> Result<Store, StoreError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|source| StoreError::CreateDir {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        let existing_size = match std::fs::metadata(path) {
+            Ok(meta) => Some(meta.len()),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
+            Err(source) => {
+                return Err(StoreError::Stat {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
+        };
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(sql(path, "opening"))?;
+        conn.busy_timeout(Duration::from_secs(BUSY_TIMEOUT_SECS))
+            .map_err(sql(path, "setting busy_timeout"))?;
+        let store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        // Probe before anything that could write (switching to WAL rewrites the header).
+        if let Some(size) = existing_size.filter(|size| *size > 0) {
+            store.probe(size)?;
+        }
+        // Refuse a newer schema before configure(), which may rewrite the header.
+        let version = store.schema_version()?;
+        if version > schema::latest_version() {
+            return Err(StoreError::NewerSchema {
+                path: store.path.clone(),
+                found: version,
+                known: schema::latest_version(),
+            });
+        }
+        if version == 0 && store.has_tables()? {
+            return Err(StoreError::Corrupt {
+                path: store.path.clone(),
+                detail: "it is an SQLite database with tables but no plumb schema version"
+                    .to_string(),
+            });
+        }
+        store.configure()?;
+        Ok(store)
+    }
+
+    /// Reads the header and schema (and runs `quick_check` on small files) so damage is
+    /// reported now rather than halfway through a later command.
+    fn probe(&self, size: u64) -> Result<(), StoreError> {
+        let corrupt = |detail: String| StoreError::Corrupt {
+            path: self.path.clone(),
+            detail,
+        };
+        // Any failure here other than a busy file means the file cannot be read as a
+        // database (not SQLite, truncated: short reads, malformed pages).
+        let damaged = |step: &str| {
+            let path = self.path.clone();
+            let step = step.to_string();
+            move |err: rusqlite::Error| match error::classify(&path, &step, err) {
+                StoreError::Sqlite { source, .. } => StoreError::Corrupt {
+                    path,
+                    detail: format!("{step}: {source}"),
+                },
+                other => other,
+            }
+        };
+        self.conn
+            .query_row("SELECT count(*) FROM sqlite_master", [], |row| {
+                row.get::<_, i64>(0)
+            })
+            .map_err(damaged("reading the schema"))?;
+        if size <= QUICK_CHECK_MAX_BYTES {
+            let lines: Vec<String> = self
+                .conn
+                .prepare("PRAGMA quick_check")
+                .and_then(|mut stmt| stmt.query_map([], |row| row.get::<_, String>(0))?.collect())
+                .map_err(damaged("quick_check"))?;
+            if lines != ["ok"] {
+                let mut detail = lines.into_iter().take(3).collect::<Vec<_>>().join("; ");
+                detail.insert_str(0, "quick_check: ");
+                return Err(corrupt(detail));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the file already holds tables (a version-0 file must be empty to be ours).
+    fn has_tables(&self) -> Result<bool, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'",
+                [],
+                |row| row.get::<_, i64>(0),
+            )
+            .map(|n| n > 0)
+            .map_err(sql(&self.path, "reading the schema"))
+    }
+
+    fn configure(&self) -> Result<(), StoreError> {
+        let mode: String = self
+            .conn
+            .query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))
+            .map_err(sql(&self.path, "switching to WAL mode"))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Sqlite {
+                path: self.path.clone(),
+                context: format!("journal_mode is {mode}, expected wal"),
+                source: rusqlite::Error::InvalidQuery,
+            });
+        }
+        self.conn
+            .execute_batch("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")
+            .map_err(sql(&self.path, "setting pragmas"))
+    }
+
+    /// The file this store is backed by.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// `PRAGMA user_version`.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        self.conn
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .map_err(sql(&self.path, "reading the schema version"))
+    }
+
+    /// Applies every pending migration, safe or not (`plumb state migrate`).
+    pub fn migrate(&mut self) -> Result<MigrateReport, StoreError> {
+        self.apply_migrations(true)
+    }
+
+    fn apply_migrations(&mut self, include_unsafe: bool) -> Result<MigrateReport, StoreError> {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql(&path, "starting the migration"))?;
+        // Re-read inside the write lock: a concurrent plumb may have migrated already.
+        let from: i64 = tx
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .map_err(sql(&path, "reading the schema version"))?;
+        let latest = schema::latest_version();
+        if from > latest {
+            return Err(StoreError::NewerSchema {
+                path,
+                found: from,
+                known: latest,
+            });
+        }
+        let pending: Vec<_> = schema::pending(from).collect();
+        if !include_unsafe && pending.iter().any(|(_, m)| !m.auto_safe) {
+            return Err(StoreError::NeedsMigration {
+                path,
+                found: from,
+                target: latest,
+            });
+        }
+        let mut applied = Vec::new();
+        for (version, migration) in &pending {
+            tx.execute_batch(migration.sql)
+                .map_err(sql(&path, &format!("applying migration {version}")))?;
+            tx.pragma_update(None, "user_version", version)
+                .map_err(sql(&path, "recording the schema version"))?;
+            applied.push(format!("{version}: {}", migration.name));
+        }
+        if !applied.is_empty() {
+            let detail = serde_json::json!({"from": from, "to": latest, "applied": applied});
+            tx.execute(
+                "INSERT INTO audit_events (occurred_at, kind, host, detail) VALUES (?1, 'schema_migrated', NULL, ?2)",
+                rusqlite::params![now_ms(), crate::canonical::to_canonical_string(&detail)],
+            )
+            .map_err(sql(&path, "recording the migration"))?;
+        }
+        tx.commit()
+            .map_err(sql(&path, "committing the migration"))?;
+        Ok(MigrateReport {
+            path,
+            from_version: from,
+            to_version: if applied.is_empty() { from } else { latest },
+            applied,
+        })
+    }
+
+    /// Integrity check, foreign-key check and hash-chain walk (`plumb state check`).
+    pub fn check(&self) -> Result<CheckReport, StoreError> {
+        Ok(chain::check_connection(&self.conn, &self.path))
+    }
+}

@@ -1,0 +1,207 @@
+//! Input types of the store (what a scan hands over) and the small enums shared with queries.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+/// Declares a lowercase string enum stored as TEXT in SQLite.
+macro_rules! text_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = String;
+            fn from_str(text: &str) -> Result<Self, Self::Err> {
+                match text {
+                    $($text => Ok($name::$variant),)+
+                    other => Err(format!("unknown {} {:?}", stringify!($name), other)),
+                }
+            }
+        }
+    };
+}
+
+text_enum!(
+    /// What started a scan.
+    Trigger { Manual => "manual", Scheduled => "scheduled", Ci => "ci" }
+);
+text_enum!(
+    /// Outcome of a whole host scan: `error` means the host could not be scanned.
+    ScanStatus { Ok => "ok", Partial => "partial", Error => "error" }
+);
+text_enum!(
+    /// Rule severity, ordered low < critical.
+    Severity { Low => "low", Medium => "medium", High => "high", Critical => "critical" }
+);
+text_enum!(
+    /// Verdict of one rule on one host.
+    Status { Pass => "pass", Fail => "fail", Skipped => "skipped", Error => "error" }
+);
+text_enum!(
+    /// Why a `transactions` row was written.
+    ChangeKind {
+        FirstSeen => "first_seen",
+        StateChanged => "state_changed",
+        SeverityChanged => "severity_changed",
+        EvidenceChanged => "evidence_changed",
+        Removed => "removed",
+    }
+);
+text_enum!(
+    /// Compliance tier of a host (DESIGN §5).
+    ComplianceState {
+        Unknown => "unknown",
+        Critical => "critical",
+        NonCompliant => "non_compliant",
+        Partial => "partial",
+        MostlyCompliant => "mostly_compliant",
+        Compliant => "compliant",
+    }
+);
+
+/// The results of scanning one host, as handed to [`crate::store::Store::apply_scan`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ScanBatch {
+    pub scan_id: uuid::Uuid,
+    pub host: HostRecord,
+    pub trigger: Trigger,
+    /// Unix milliseconds.
+    pub started_at: i64,
+    /// Unix milliseconds; also the time recorded for every change of this scan.
+    pub finished_at: i64,
+    pub status: ScanStatus,
+    pub error: Option<String>,
+    pub policy_version: Option<i64>,
+    pub ruleset_hash: String,
+    pub results: Vec<ResultRecord>,
+}
+
+/// The host a batch belongs to.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HostRecord {
+    pub name: String,
+    pub address: Option<String>,
+    pub port: Option<u16>,
+    pub user: Option<String>,
+    pub labels: BTreeMap<String, String>,
+}
+
+/// One rule's verdict with its evidence.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ResultRecord {
+    pub rule_id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub status: Status,
+    pub reason: Option<String>,
+    pub evidence: serde_json::Value,
+}
+
+/// Number of results per status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    pub pass: u32,
+    pub fail: u32,
+    pub skipped: u32,
+    pub error: u32,
+}
+
+impl Counts {
+    pub fn add(&mut self, status: Status) {
+        match status {
+            Status::Pass => self.pass += 1,
+            Status::Fail => self.fail += 1,
+            Status::Skipped => self.skipped += 1,
+            Status::Error => self.error += 1,
+        }
+    }
+
+    /// pass / (pass + fail) × 100, or `None` when no rule was assessable.
+    pub fn score(&self) -> Option<f64> {
+        let assessed = self.pass + self.fail;
+        (assessed > 0).then(|| self.pass as f64 / assessed as f64 * 100.0)
+    }
+}
+
+/// Failed rules per severity.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailingCounts {
+    pub critical: u32,
+    pub high: u32,
+    pub medium: u32,
+    pub low: u32,
+}
+
+impl FailingCounts {
+    pub fn add(&mut self, severity: Severity) {
+        match severity {
+            Severity::Critical => self.critical += 1,
+            Severity::High => self.high += 1,
+            Severity::Medium => self.medium += 1,
+            Severity::Low => self.low += 1,
+        }
+    }
+}
+
+/// DESIGN §5 tiers. `score` is `None` when the host was never scanned or nothing on it was
+/// assessable (all skipped / error): both are `unknown`.
+pub fn compliance_state(score: Option<f64>, failed_critical: u32) -> ComplianceState {
+    if failed_critical > 0 {
+        return ComplianceState::Critical;
+    }
+    match score {
+        None => ComplianceState::Unknown,
+        Some(s) if s < 20.0 => ComplianceState::Critical,
+        Some(s) if s < 50.0 => ComplianceState::NonCompliant,
+        Some(s) if s < 70.0 => ComplianceState::Partial,
+        Some(s) if s < 90.0 => ComplianceState::MostlyCompliant,
+        Some(_) => ComplianceState::Compliant,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tiers_follow_design() {
+        assert_eq!(compliance_state(None, 0), ComplianceState::Unknown);
+        assert_eq!(compliance_state(Some(100.0), 1), ComplianceState::Critical);
+        assert_eq!(compliance_state(Some(19.9), 0), ComplianceState::Critical);
+        assert_eq!(
+            compliance_state(Some(20.0), 0),
+            ComplianceState::NonCompliant
+        );
+        assert_eq!(compliance_state(Some(69.9), 0), ComplianceState::Partial);
+        assert_eq!(
+            compliance_state(Some(70.0), 0),
+            ComplianceState::MostlyCompliant
+        );
+        assert_eq!(compliance_state(Some(90.0), 0), ComplianceState::Compliant);
+    }
+
+    #[test]
+    fn enums_round_trip_as_text() {
+        for kind in ChangeKind::ALL {
+            assert_eq!(kind.as_str().parse::<ChangeKind>(), Ok(*kind));
+        }
+        assert!("bogus".parse::<Status>().is_err());
+    }
+}

@@ -1,0 +1,390 @@
+//! Read queries and maintenance (`show`, `hosts`, `scans`, `history`, `prune`, `vacuum`).
+
+use super::apply::{Change, changes_of_scan};
+use super::error::{StoreError, sql};
+use super::model::{ComplianceState, Counts, FailingCounts, compliance_state};
+use super::{Store, now_ms};
+use crate::canonical::to_canonical_string;
+use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
+use serde::Serialize;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HostLastScan {
+    pub host: String,
+    pub scan_id: String,
+    pub finished_at: i64,
+    pub status: String,
+}
+
+/// `plumb state show`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShowReport {
+    pub path: PathBuf,
+    pub schema_version: i64,
+    /// Main file plus its WAL, in bytes.
+    pub file_size_bytes: u64,
+    pub hosts: u64,
+    pub rules: u64,
+    pub scans: u64,
+    pub transactions: u64,
+    pub last_scans: Vec<HostLastScan>,
+}
+
+/// One line of `plumb state hosts`.
+#[derive(Debug, Clone, Serialize)]
+pub struct HostSummary {
+    pub name: String,
+    pub address: Option<String>,
+    pub score: Option<f64>,
+    pub compliance: ComplianceState,
+    pub last_scan_id: Option<String>,
+    pub last_scan_at: Option<i64>,
+    pub last_scan_status: Option<String>,
+    /// Current (non-removed) rules per status.
+    pub counts: Counts,
+    pub failing: FailingCounts,
+}
+
+/// One line of `plumb state scans`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScanSummary {
+    pub scan_id: String,
+    pub host: String,
+    pub trigger: String,
+    pub started_at: i64,
+    pub finished_at: i64,
+    pub status: String,
+    pub error: Option<String>,
+    pub policy_version: Option<i64>,
+    pub ruleset_hash: String,
+    pub result_hash: Option<String>,
+    pub counts: Counts,
+    pub score: Option<f64>,
+    pub fast_path: bool,
+    pub change_count: u32,
+}
+
+/// One row of the change log (`plumb state history`).
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryEntry {
+    pub id: i64,
+    pub occurred_at: i64,
+    pub scan_id: String,
+    pub host: String,
+    pub rule_id: String,
+    pub change_kind: String,
+    pub previous_status: Option<String>,
+    pub new_status: Option<String>,
+    pub severity: String,
+    pub reason: Option<String>,
+}
+
+/// What a host's latest applied scan changed (new failures, fixes, ...).
+#[derive(Debug, Clone, Serialize)]
+pub struct LastChanges {
+    pub host: String,
+    pub scan_id: String,
+    pub finished_at: i64,
+    pub changes: Vec<Change>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PruneReport {
+    /// Rows older than this (unix ms) were eligible.
+    pub cutoff: i64,
+    pub scans_deleted: u64,
+    pub transactions_deleted: u64,
+    /// row_hash of the last pruned row, where `state check` now starts the chain.
+    pub checkpoint_hash: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VacuumReport {
+    pub bytes_before: u64,
+    pub bytes_after: u64,
+}
+
+fn scan_summary(row: &Row) -> rusqlite::Result<ScanSummary> {
+    Ok(ScanSummary {
+        scan_id: row.get(0)?,
+        host: row.get(1)?,
+        trigger: row.get(2)?,
+        started_at: row.get(3)?,
+        finished_at: row.get(4)?,
+        status: row.get(5)?,
+        error: row.get(6)?,
+        policy_version: row.get(7)?,
+        ruleset_hash: row.get(8)?,
+        result_hash: row.get(9)?,
+        counts: Counts {
+            pass: row.get(10)?,
+            fail: row.get(11)?,
+            skipped: row.get(12)?,
+            error: row.get(13)?,
+        },
+        score: row.get(14)?,
+        fast_path: row.get(15)?,
+        change_count: row.get(16)?,
+    })
+}
+
+const SCAN_COLUMNS: &str = "scan_id, host, trigger, started_at, finished_at, status, error,
+    policy_version, ruleset_hash, result_hash, pass_count, fail_count, skipped_count,
+    error_count, score, fast_path, change_count";
+
+fn history_entry(row: &Row) -> rusqlite::Result<HistoryEntry> {
+    Ok(HistoryEntry {
+        id: row.get(0)?,
+        occurred_at: row.get(1)?,
+        scan_id: row.get(2)?,
+        host: row.get(3)?,
+        rule_id: row.get(4)?,
+        change_kind: row.get(5)?,
+        previous_status: row.get(6)?,
+        new_status: row.get(7)?,
+        severity: row.get(8)?,
+        reason: row.get(9)?,
+    })
+}
+
+impl Store {
+    fn file_size(&self) -> u64 {
+        let wal = {
+            let mut name = self.path.clone().into_os_string();
+            name.push("-wal");
+            PathBuf::from(name)
+        };
+        [&self.path, &wal]
+            .iter()
+            .filter_map(|p| std::fs::metadata(p).ok())
+            .map(|m| m.len())
+            .sum()
+    }
+
+    fn count(&self, table: &str) -> Result<u64, StoreError> {
+        self.conn
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
+                row.get::<_, i64>(0).map(|n| n.unsigned_abs())
+            })
+            .map_err(sql(&self.path, "counting rows"))
+    }
+
+    pub fn show(&self) -> Result<ShowReport, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT name, last_scan_id, last_scan_at, last_scan_status FROM hosts
+                 WHERE last_scan_id IS NOT NULL ORDER BY name",
+            )
+            .map_err(sql(&self.path, "reading hosts"))?;
+        let last_scans = stmt
+            .query_map([], |row| {
+                Ok(HostLastScan {
+                    host: row.get(0)?,
+                    scan_id: row.get(1)?,
+                    finished_at: row.get(2)?,
+                    status: row.get(3)?,
+                })
+            })
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(sql(&self.path, "reading hosts"))?;
+        Ok(ShowReport {
+            path: self.path.clone(),
+            schema_version: self.schema_version()?,
+            file_size_bytes: self.file_size(),
+            hosts: self.count("hosts")?,
+            rules: self.count("rules")?,
+            scans: self.count("scans")?,
+            transactions: self.count("transactions")?,
+            last_scans,
+        })
+    }
+
+    /// Every host with its score and compliance tier (DESIGN §5), from the summary columns
+    /// `apply_scan` maintains, so this is one pass over `hosts`.
+    pub fn hosts(&self) -> Result<Vec<HostSummary>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT name, address, last_scan_id, last_scan_at, last_scan_status,
+                        pass_count, fail_count, skipped_count, error_count,
+                        fail_critical, fail_high, fail_medium, fail_low
+                 FROM hosts WHERE removed_at IS NULL ORDER BY name",
+            )
+            .map_err(sql(&self.path, "reading hosts"))?;
+        stmt.query_map([], |row| {
+            let counts = Counts {
+                pass: row.get(5)?,
+                fail: row.get(6)?,
+                skipped: row.get(7)?,
+                error: row.get(8)?,
+            };
+            let failing = FailingCounts {
+                critical: row.get(9)?,
+                high: row.get(10)?,
+                medium: row.get(11)?,
+                low: row.get(12)?,
+            };
+            let score = counts.score();
+            Ok(HostSummary {
+                name: row.get(0)?,
+                address: row.get(1)?,
+                score,
+                compliance: compliance_state(score, failing.critical),
+                last_scan_id: row.get(2)?,
+                last_scan_at: row.get(3)?,
+                last_scan_status: row.get(4)?,
+                counts,
+                failing,
+            })
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(sql(&self.path, "reading hosts"))
+    }
+
+    /// Scans newest first, optionally of one host.
+    pub fn scans(&self, host: Option<&str>, limit: u32) -> Result<Vec<ScanSummary>, StoreError> {
+        let query = format!(
+            "SELECT {SCAN_COLUMNS} FROM scans WHERE (?1 IS NULL OR host = ?1)
+             ORDER BY finished_at DESC, rowid DESC LIMIT ?2"
+        );
+        let mut stmt = self
+            .conn
+            .prepare(&query)
+            .map_err(sql(&self.path, "reading scans"))?;
+        stmt.query_map(params![host, limit], scan_summary)
+            .and_then(|rows| rows.collect())
+            .map_err(sql(&self.path, "reading scans"))
+    }
+
+    /// A host's change log newest first, optionally for one rule.
+    pub fn history(
+        &self,
+        host: &str,
+        rule_id: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<HistoryEntry>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT id, occurred_at, scan_id, host, rule_id, change_kind, previous_status,
+                        new_status, severity, reason
+                 FROM transactions WHERE host = ?1 AND (?2 IS NULL OR rule_id = ?2)
+                 ORDER BY id DESC LIMIT ?3",
+            )
+            .map_err(sql(&self.path, "reading history"))?;
+        stmt.query_map(params![host, rule_id, limit], history_entry)
+            .and_then(|rows| rows.collect())
+            .map_err(sql(&self.path, "reading history"))
+    }
+
+    /// Changes written by the host's latest non-error scan (empty for a fast-path scan);
+    /// `None` if the host has no such scan.
+    pub fn last_changes(&self, host: &str) -> Result<Option<LastChanges>, StoreError> {
+        let latest: Option<(String, i64)> = self
+            .conn
+            .query_row(
+                "SELECT scan_id, finished_at FROM scans WHERE host = ?1 AND status <> 'error'
+                 ORDER BY finished_at DESC, rowid DESC LIMIT 1",
+                [host],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()
+            .map_err(sql(&self.path, "reading the last scan"))?;
+        let Some((scan_id, finished_at)) = latest else {
+            return Ok(None);
+        };
+        let changes =
+            changes_of_scan(&self.conn, &scan_id).map_err(sql(&self.path, "reading changes"))?;
+        Ok(Some(LastChanges {
+            host: host.to_string(),
+            scan_id,
+            finished_at,
+            changes,
+        }))
+    }
+
+    /// Drops scans and change-log rows older than `older_than_ms` before now. Never touches
+    /// `host_rule_state` or `hosts`, keeps each host's latest scan, and records a checkpoint so
+    /// the remaining chain still verifies. Only a contiguous oldest prefix of the log is cut.
+    pub fn prune(&mut self, older_than_ms: i64) -> Result<PruneReport, StoreError> {
+        let cutoff = now_ms().saturating_sub(older_than_ms);
+        self.prune_before(cutoff)
+    }
+
+    /// [`Store::prune`] with an absolute cutoff (unix ms).
+    pub fn prune_before(&mut self, cutoff: i64) -> Result<PruneReport, StoreError> {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql(&path, "starting the prune"))?;
+        let result = (|| -> rusqlite::Result<PruneReport> {
+            let scans_deleted = tx.execute(
+                "DELETE FROM scans WHERE finished_at < ?1
+                   AND scan_id NOT IN (SELECT last_scan_id FROM hosts WHERE last_scan_id IS NOT NULL)",
+                [cutoff],
+            )? as u64;
+            // Last id of the oldest run of rows that are all before the cutoff.
+            let first_kept: Option<i64> = tx.query_row(
+                "SELECT min(id) FROM transactions WHERE occurred_at >= ?1",
+                [cutoff],
+                |row| row.get(0),
+            )?;
+            let cut: Option<(i64, String)> = tx
+                .query_row(
+                    "SELECT id, row_hash FROM transactions WHERE id < ?1 ORDER BY id DESC LIMIT 1",
+                    [first_kept.unwrap_or(i64::MAX)],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .optional()?;
+            let mut transactions_deleted = 0;
+            if let Some((last_id, hash)) = &cut {
+                transactions_deleted = tx.execute("DELETE FROM transactions WHERE id <= ?1", [last_id])? as u64;
+                tx.execute(
+                    "INSERT INTO chain_checkpoints (last_pruned_id, row_hash, created_at) VALUES (?1, ?2, ?3)",
+                    params![last_id, hash, now_ms()],
+                )?;
+            }
+            let detail = serde_json::json!({
+                "cutoff": cutoff, "scans_deleted": scans_deleted,
+                "transactions_deleted": transactions_deleted,
+                "checkpoint_after_id": cut.as_ref().map(|(id, _)| *id),
+            });
+            tx.execute(
+                "INSERT INTO audit_events (occurred_at, kind, host, detail) VALUES (?1, 'state_pruned', NULL, ?2)",
+                params![now_ms(), to_canonical_string(&detail)],
+            )?;
+            Ok(PruneReport {
+                cutoff,
+                scans_deleted,
+                transactions_deleted,
+                checkpoint_hash: cut.map(|(_, hash)| hash),
+            })
+        })()
+        .map_err(sql(&path, "pruning"))?;
+        tx.commit().map_err(sql(&path, "committing the prune"))?;
+        Ok(result)
+    }
+
+    /// Checkpoints the WAL and rebuilds the file to reclaim free pages.
+    pub fn vacuum(&mut self) -> Result<VacuumReport, StoreError> {
+        let bytes_before = self.file_size();
+        let checkpoint = |store: &Store| {
+            store
+                .conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+                .map_err(sql(&store.path, "checkpointing the WAL"))
+        };
+        checkpoint(self)?;
+        self.conn
+            .execute_batch("VACUUM")
+            .map_err(sql(&self.path, "vacuuming"))?;
+        checkpoint(self)?;
+        Ok(VacuumReport {
+            bytes_before,
+            bytes_after: self.file_size(),
+        })
+    }
+}
