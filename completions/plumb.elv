@@ -20,6 +20,8 @@ set edit:completion:arg-completer[plumb] = {|@words|
         &'plumb'= {
             cand --color 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)'
             cand --format 'Output format [default: table on a terminal, json otherwise]'
+            cand --state 'State file [default: <state dir>/plumb/state.db]'
+            cand --config 'Config file [default: <config dir>/plumb/config.yaml]'
             cand -q 'Only print errors on stderr'
             cand --quiet 'Only print errors on stderr'
             cand -v 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
@@ -29,6 +31,8 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand scan 'Check hosts against rules and report (and store) the results'
+            cand state 'Inspect, verify, prune and migrate the state file'
+            cand verify-policy 'Check a scan policy''s signature, signer, revocation, schema, clamps and pins'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'plumb;scan'= {
@@ -42,10 +46,224 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand --fail-on 'Exit 1 when a rule at or above this severity fails (`never`: always exit 0 after a scan)'
             cand -o 'Write the report to FILE (atomically) instead of stdout'
             cand --output 'Write the report to FILE (atomically) instead of stdout'
-            cand --evidence-max-bytes 'Evidence cap per rule in bytes (at most 262144)'
-            cand --host-name 'Name the scanned host in reports (default: the hostname, or the --root directory name)'
+            cand --evidence-max-bytes 'Evidence cap per rule in bytes, at most 262144 [default: the policy''s, else 65536]'
+            cand --host-name 'Name the scanned host in reports and the state file (default: the hostname, or the --root directory name)'
+            cand --policy 'Apply a signed scan policy (rulesets, vars, ssh and evidence settings)'
+            cand --allowed-signers 'OpenSSH allowed_signers file with the keys trusted to sign policies'
+            cand --key 'A single trusted public key (.pub); wins over allowed_signers'
+            cand --signature 'The detached signature [default: POLICY.sig]'
+            cand --revocation-list 'Fingerprints of revoked keys, one a line [default: the policy''s revocation_list]'
             cand --color 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)'
             cand --format 'Output format [default: table on a terminal, json otherwise]'
+            cand --state 'State file [default: <state dir>/plumb/state.db]'
+            cand --config 'Config file [default: <config dir>/plumb/config.yaml]'
+            cand --no-store 'Do not record the results in the state file'
+            cand --allow-unsigned-policy 'Use the policy even when its signature does not verify (development only; warns)'
+            cand -q 'Only print errors on stderr'
+            cand --quiet 'Only print errors on stderr'
+            cand -v 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
+            cand --verbose 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'plumb;state'= {
+            cand --color 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)'
+            cand --format 'Output format [default: table on a terminal, json otherwise]'
+            cand --state 'State file [default: <state dir>/plumb/state.db]'
+            cand --config 'Config file [default: <config dir>/plumb/config.yaml]'
+            cand -q 'Only print errors on stderr'
+            cand --quiet 'Only print errors on stderr'
+            cand -v 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
+            cand --verbose 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand path 'Print the state file''s path'
+            cand show 'Schema version, size, row counts and each host''s last scan'
+            cand hosts 'Every host with its score, compliance tier and failing rules by severity'
+            cand scans 'Recorded scans, newest first'
+            cand history 'A host''s change log, newest first'
+            cand check 'Integrity check, foreign keys and the change log''s hash chain (exit 1 if unsound)'
+            cand migrate 'Apply pending schema migrations, including ones not applied automatically'
+            cand prune 'Drop scans and change-log rows older than DURATION (current state is kept)'
+            cand vacuum 'Rebuild the file to reclaim space'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'plumb;state;path'= {
+            cand --color 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)'
+            cand --format 'Output format [default: table on a terminal, json otherwise]'
+            cand --state 'State file [default: <state dir>/plumb/state.db]'
+            cand --config 'Config file [default: <config dir>/plumb/config.yaml]'
+            cand -q 'Only print errors on stderr'
+            cand --quiet 'Only print errors on stderr'
+            cand -v 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
+            cand --verbose 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'plumb;state;show'= {
+            cand --color 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)'
+            cand --format 'Output format [default: table on a terminal, json otherwise]'
+            cand --state 'State file [default: <state dir>/plumb/state.db]'
+            cand --config 'Config file [default: <config dir>/plumb/config.yaml]'
+            cand -q 'Only print errors on stderr'
+            cand --quiet 'Only print errors on stderr'
+            cand -v 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
+            cand --verbose 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'plumb;state;hosts'= {
+            cand --color 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)'
+            cand --format 'Output format [default: table on a terminal, json otherwise]'
+            cand --state 'State file [default: <state dir>/plumb/state.db]'
+            cand --config 'Config file [default: <config dir>/plumb/config.yaml]'
+            cand -q 'Only print errors on stderr'
+            cand --quiet 'Only print errors on stderr'
+            cand -v 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
+            cand --verbose 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'plumb;state;scans'= {
+            cand --host 'Only scans of this host'
+            cand --limit 'limit'
+            cand --color 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)'
+            cand --format 'Output format [default: table on a terminal, json otherwise]'
+            cand --state 'State file [default: <state dir>/plumb/state.db]'
+            cand --config 'Config file [default: <config dir>/plumb/config.yaml]'
+            cand -q 'Only print errors on stderr'
+            cand --quiet 'Only print errors on stderr'
+            cand -v 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
+            cand --verbose 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'plumb;state;history'= {
+            cand --rule 'Only changes of this rule'
+            cand --limit 'limit'
+            cand --color 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)'
+            cand --format 'Output format [default: table on a terminal, json otherwise]'
+            cand --state 'State file [default: <state dir>/plumb/state.db]'
+            cand --config 'Config file [default: <config dir>/plumb/config.yaml]'
+            cand -q 'Only print errors on stderr'
+            cand --quiet 'Only print errors on stderr'
+            cand -v 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
+            cand --verbose 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'plumb;state;check'= {
+            cand --color 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)'
+            cand --format 'Output format [default: table on a terminal, json otherwise]'
+            cand --state 'State file [default: <state dir>/plumb/state.db]'
+            cand --config 'Config file [default: <config dir>/plumb/config.yaml]'
+            cand -q 'Only print errors on stderr'
+            cand --quiet 'Only print errors on stderr'
+            cand -v 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
+            cand --verbose 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'plumb;state;migrate'= {
+            cand --color 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)'
+            cand --format 'Output format [default: table on a terminal, json otherwise]'
+            cand --state 'State file [default: <state dir>/plumb/state.db]'
+            cand --config 'Config file [default: <config dir>/plumb/config.yaml]'
+            cand -q 'Only print errors on stderr'
+            cand --quiet 'Only print errors on stderr'
+            cand -v 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
+            cand --verbose 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'plumb;state;prune'= {
+            cand --older-than 'Age such as 90s, 15m, 4h, 30d'
+            cand --color 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)'
+            cand --format 'Output format [default: table on a terminal, json otherwise]'
+            cand --state 'State file [default: <state dir>/plumb/state.db]'
+            cand --config 'Config file [default: <config dir>/plumb/config.yaml]'
+            cand -q 'Only print errors on stderr'
+            cand --quiet 'Only print errors on stderr'
+            cand -v 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
+            cand --verbose 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'plumb;state;vacuum'= {
+            cand --color 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)'
+            cand --format 'Output format [default: table on a terminal, json otherwise]'
+            cand --state 'State file [default: <state dir>/plumb/state.db]'
+            cand --config 'Config file [default: <config dir>/plumb/config.yaml]'
+            cand -q 'Only print errors on stderr'
+            cand --quiet 'Only print errors on stderr'
+            cand -v 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
+            cand --verbose 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'plumb;state;help'= {
+            cand path 'Print the state file''s path'
+            cand show 'Schema version, size, row counts and each host''s last scan'
+            cand hosts 'Every host with its score, compliance tier and failing rules by severity'
+            cand scans 'Recorded scans, newest first'
+            cand history 'A host''s change log, newest first'
+            cand check 'Integrity check, foreign keys and the change log''s hash chain (exit 1 if unsound)'
+            cand migrate 'Apply pending schema migrations, including ones not applied automatically'
+            cand prune 'Drop scans and change-log rows older than DURATION (current state is kept)'
+            cand vacuum 'Rebuild the file to reclaim space'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'plumb;state;help;path'= {
+        }
+        &'plumb;state;help;show'= {
+        }
+        &'plumb;state;help;hosts'= {
+        }
+        &'plumb;state;help;scans'= {
+        }
+        &'plumb;state;help;history'= {
+        }
+        &'plumb;state;help;check'= {
+        }
+        &'plumb;state;help;migrate'= {
+        }
+        &'plumb;state;help;prune'= {
+        }
+        &'plumb;state;help;vacuum'= {
+        }
+        &'plumb;state;help;help'= {
+        }
+        &'plumb;verify-policy'= {
+            cand --allowed-signers 'OpenSSH allowed_signers file with the keys trusted to sign policies'
+            cand --key 'A single trusted public key (.pub); wins over allowed_signers'
+            cand --signature 'The detached signature [default: POLICY.sig]'
+            cand --revocation-list 'Fingerprints of revoked keys, one a line [default: the policy''s revocation_list]'
+            cand --color 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)'
+            cand --format 'Output format [default: table on a terminal, json otherwise]'
+            cand --state 'State file [default: <state dir>/plumb/state.db]'
+            cand --config 'Config file [default: <config dir>/plumb/config.yaml]'
             cand -q 'Only print errors on stderr'
             cand --quiet 'Only print errors on stderr'
             cand -v 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
@@ -57,9 +275,42 @@ set edit:completion:arg-completer[plumb] = {|@words|
         }
         &'plumb;help'= {
             cand scan 'Check hosts against rules and report (and store) the results'
+            cand state 'Inspect, verify, prune and migrate the state file'
+            cand verify-policy 'Check a scan policy''s signature, signer, revocation, schema, clamps and pins'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'plumb;help;scan'= {
+        }
+        &'plumb;help;state'= {
+            cand path 'Print the state file''s path'
+            cand show 'Schema version, size, row counts and each host''s last scan'
+            cand hosts 'Every host with its score, compliance tier and failing rules by severity'
+            cand scans 'Recorded scans, newest first'
+            cand history 'A host''s change log, newest first'
+            cand check 'Integrity check, foreign keys and the change log''s hash chain (exit 1 if unsound)'
+            cand migrate 'Apply pending schema migrations, including ones not applied automatically'
+            cand prune 'Drop scans and change-log rows older than DURATION (current state is kept)'
+            cand vacuum 'Rebuild the file to reclaim space'
+        }
+        &'plumb;help;state;path'= {
+        }
+        &'plumb;help;state;show'= {
+        }
+        &'plumb;help;state;hosts'= {
+        }
+        &'plumb;help;state;scans'= {
+        }
+        &'plumb;help;state;history'= {
+        }
+        &'plumb;help;state;check'= {
+        }
+        &'plumb;help;state;migrate'= {
+        }
+        &'plumb;help;state;prune'= {
+        }
+        &'plumb;help;state;vacuum'= {
+        }
+        &'plumb;help;verify-policy'= {
         }
         &'plumb;help;help'= {
         }

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_plumb_global_optspecs
-    string join \n color= q/quiet v/verbose format= h/help V/version
+    string join \n color= q/quiet v/verbose format= state= config= h/help V/version
 end
 
 function __fish_plumb_needs_command
@@ -33,11 +33,15 @@ ndjson\t''
 junit\t''
 sarif\t''
 markdown\t''"
+complete -c plumb -n "__fish_plumb_needs_command" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_needs_command" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_needs_command" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_needs_command" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
 complete -c plumb -n "__fish_plumb_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c plumb -n "__fish_plumb_needs_command" -s V -l version -d 'Print version'
 complete -c plumb -n "__fish_plumb_needs_command" -f -a "scan" -d 'Check hosts against rules and report (and store) the results'
+complete -c plumb -n "__fish_plumb_needs_command" -f -a "state" -d 'Inspect, verify, prune and migrate the state file'
+complete -c plumb -n "__fish_plumb_needs_command" -f -a "verify-policy" -d 'Check a scan policy\'s signature, signer, revocation, schema, clamps and pins'
 complete -c plumb -n "__fish_plumb_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l rules -d 'Rule files or directories (replaces the embedded default pack; repeatable)' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l root -d 'Scan a directory tree (image, chroot, container filesystem) instead of the live system' -r -F
@@ -55,8 +59,13 @@ high\t''
 critical\t''
 never\t''"
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -s o -l output -d 'Write the report to FILE (atomically) instead of stdout' -r -F
-complete -c plumb -n "__fish_plumb_using_subcommand scan" -l evidence-max-bytes -d 'Evidence cap per rule in bytes (at most 262144)' -r
-complete -c plumb -n "__fish_plumb_using_subcommand scan" -l host-name -d 'Name the scanned host in reports (default: the hostname, or the --root directory name)' -r
+complete -c plumb -n "__fish_plumb_using_subcommand scan" -l evidence-max-bytes -d 'Evidence cap per rule in bytes, at most 262144 [default: the policy\'s, else 65536]' -r
+complete -c plumb -n "__fish_plumb_using_subcommand scan" -l host-name -d 'Name the scanned host in reports and the state file (default: the hostname, or the --root directory name)' -r
+complete -c plumb -n "__fish_plumb_using_subcommand scan" -l policy -d 'Apply a signed scan policy (rulesets, vars, ssh and evidence settings)' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand scan" -l allowed-signers -d 'OpenSSH allowed_signers file with the keys trusted to sign policies' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand scan" -l key -d 'A single trusted public key (.pub); wins over allowed_signers' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand scan" -l signature -d 'The detached signature [default: POLICY.sig]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand scan" -l revocation-list -d 'Fingerprints of revoked keys, one a line [default: the policy\'s revocation_list]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -66,9 +75,218 @@ ndjson\t''
 junit\t''
 sarif\t''
 markdown\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand scan" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand scan" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand scan" -l no-store -d 'Do not record the results in the state file'
+complete -c plumb -n "__fish_plumb_using_subcommand scan" -l allow-unsigned-policy -d 'Use the policy even when its signature does not verify (development only; warns)'
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -s h -l help -d 'Print help'
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -s V -l version -d 'Print version'
-complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan help" -f -a "scan" -d 'Check hosts against rules and report (and store) the results'
-complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum help" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum help" -l format -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t''
+json\t''
+ndjson\t''
+junit\t''
+sarif\t''
+markdown\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum help" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum help" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum help" -s q -l quiet -d 'Only print errors on stderr'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum help" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum help" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum help" -s V -l version -d 'Print version'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum help" -f -a "path" -d 'Print the state file\'s path'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum help" -f -a "show" -d 'Schema version, size, row counts and each host\'s last scan'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum help" -f -a "hosts" -d 'Every host with its score, compliance tier and failing rules by severity'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum help" -f -a "scans" -d 'Recorded scans, newest first'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum help" -f -a "history" -d 'A host\'s change log, newest first'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum help" -f -a "check" -d 'Integrity check, foreign keys and the change log\'s hash chain (exit 1 if unsound)'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum help" -f -a "migrate" -d 'Apply pending schema migrations, including ones not applied automatically'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum help" -f -a "prune" -d 'Drop scans and change-log rows older than DURATION (current state is kept)'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum help" -f -a "vacuum" -d 'Rebuild the file to reclaim space'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from path" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from path" -l format -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t''
+json\t''
+ndjson\t''
+junit\t''
+sarif\t''
+markdown\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from path" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from path" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from path" -s q -l quiet -d 'Only print errors on stderr'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from path" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from path" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from path" -s V -l version -d 'Print version'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from show" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from show" -l format -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t''
+json\t''
+ndjson\t''
+junit\t''
+sarif\t''
+markdown\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from show" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from show" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Only print errors on stderr'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from show" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from hosts" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from hosts" -l format -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t''
+json\t''
+ndjson\t''
+junit\t''
+sarif\t''
+markdown\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from hosts" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from hosts" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from hosts" -s q -l quiet -d 'Only print errors on stderr'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from hosts" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from hosts" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from hosts" -s V -l version -d 'Print version'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from scans" -l host -d 'Only scans of this host' -r
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from scans" -l limit -r
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from scans" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from scans" -l format -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t''
+json\t''
+ndjson\t''
+junit\t''
+sarif\t''
+markdown\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from scans" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from scans" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from scans" -s q -l quiet -d 'Only print errors on stderr'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from scans" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from scans" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from scans" -s V -l version -d 'Print version'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from history" -l rule -d 'Only changes of this rule' -r
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from history" -l limit -r
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from history" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from history" -l format -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t''
+json\t''
+ndjson\t''
+junit\t''
+sarif\t''
+markdown\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from history" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from history" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from history" -s q -l quiet -d 'Only print errors on stderr'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from history" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from history" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from history" -s V -l version -d 'Print version'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from check" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from check" -l format -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t''
+json\t''
+ndjson\t''
+junit\t''
+sarif\t''
+markdown\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from check" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from check" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Only print errors on stderr'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from check" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from migrate" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from migrate" -l format -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t''
+json\t''
+ndjson\t''
+junit\t''
+sarif\t''
+markdown\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from migrate" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from migrate" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from migrate" -s q -l quiet -d 'Only print errors on stderr'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from migrate" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from migrate" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from migrate" -s V -l version -d 'Print version'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from prune" -l older-than -d 'Age such as 90s, 15m, 4h, 30d' -r
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from prune" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from prune" -l format -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t''
+json\t''
+ndjson\t''
+junit\t''
+sarif\t''
+markdown\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from prune" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from prune" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from prune" -s q -l quiet -d 'Only print errors on stderr'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from prune" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from prune" -s V -l version -d 'Print version'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from vacuum" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from vacuum" -l format -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t''
+json\t''
+ndjson\t''
+junit\t''
+sarif\t''
+markdown\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from vacuum" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from vacuum" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from vacuum" -s q -l quiet -d 'Only print errors on stderr'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from vacuum" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from vacuum" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from vacuum" -s V -l version -d 'Print version'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "path" -d 'Print the state file\'s path'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "show" -d 'Schema version, size, row counts and each host\'s last scan'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "hosts" -d 'Every host with its score, compliance tier and failing rules by severity'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "scans" -d 'Recorded scans, newest first'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "history" -d 'A host\'s change log, newest first'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "check" -d 'Integrity check, foreign keys and the change log\'s hash chain (exit 1 if unsound)'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "migrate" -d 'Apply pending schema migrations, including ones not applied automatically'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "prune" -d 'Drop scans and change-log rows older than DURATION (current state is kept)'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "vacuum" -d 'Rebuild the file to reclaim space'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -l allowed-signers -d 'OpenSSH allowed_signers file with the keys trusted to sign policies' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -l key -d 'A single trusted public key (.pub); wins over allowed_signers' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -l signature -d 'The detached signature [default: POLICY.sig]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -l revocation-list -d 'Fingerprints of revoked keys, one a line [default: the policy\'s revocation_list]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -l format -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t''
+json\t''
+ndjson\t''
+junit\t''
+sarif\t''
+markdown\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -s q -l quiet -d 'Only print errors on stderr'
+complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
+complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -s V -l version -d 'Print version'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state verify-policy help" -f -a "scan" -d 'Check hosts against rules and report (and store) the results'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state verify-policy help" -f -a "state" -d 'Inspect, verify, prune and migrate the state file'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state verify-policy help" -f -a "verify-policy" -d 'Check a scan policy\'s signature, signer, revocation, schema, clamps and pins'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state verify-policy help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "path" -d 'Print the state file\'s path'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "show" -d 'Schema version, size, row counts and each host\'s last scan'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "hosts" -d 'Every host with its score, compliance tier and failing rules by severity'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "scans" -d 'Recorded scans, newest first'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "history" -d 'A host\'s change log, newest first'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "check" -d 'Integrity check, foreign keys and the change log\'s hash chain (exit 1 if unsound)'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "migrate" -d 'Apply pending schema migrations, including ones not applied automatically'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "prune" -d 'Drop scans and change-log rows older than DURATION (current state is kept)'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "vacuum" -d 'Rebuild the file to reclaim space'

@@ -35,6 +35,12 @@ pub struct GlobalArgs {
     /// Output format [default: table on a terminal, json otherwise]
     #[arg(long, global = true, value_enum, env = "PLUMB_FORMAT")]
     pub format: Option<Format>,
+    /// State file [default: <state dir>/plumb/state.db]
+    #[arg(long, global = true, value_name = "PATH", env = "PLUMB_STATE")]
+    pub state: Option<PathBuf>,
+    /// Config file [default: <config dir>/plumb/config.yaml]
+    #[arg(long, global = true, value_name = "FILE", env = "PLUMB_CONFIG")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -49,6 +55,45 @@ pub enum Command {
     /// Check hosts against rules and report (and store) the results
     #[command(after_help = crate::exit::HELP_TEXT)]
     Scan(ScanArgs),
+    /// Inspect, verify, prune and migrate the state file
+    State {
+        #[command(subcommand)]
+        command: crate::commands::state::StateCommand,
+    },
+    /// Check a scan policy's signature, signer, revocation, schema, clamps and pins
+    #[command(after_help = VERIFY_POLICY_EXIT)]
+    VerifyPolicy(VerifyPolicyArgs),
+}
+
+const VERIFY_POLICY_EXIT: &str = "Exit codes:
+  0  the policy is valid
+  1  the policy is invalid (signature, signer, revocation, schema or pins)
+  2  usage error: a missing argument or an unreadable file";
+
+/// Where a policy's trust comes from; shared by `scan --policy` and `verify-policy`.
+#[derive(Debug, Clone, Args)]
+pub struct TrustArgs {
+    /// OpenSSH allowed_signers file with the keys trusted to sign policies
+    #[arg(long, value_name = "FILE", env = "PLUMB_ALLOWED_SIGNERS")]
+    pub allowed_signers: Option<PathBuf>,
+    /// A single trusted public key (.pub); wins over allowed_signers
+    #[arg(long, value_name = "PUB")]
+    pub key: Option<PathBuf>,
+    /// The detached signature [default: POLICY.sig]
+    #[arg(long, value_name = "SIG")]
+    pub signature: Option<PathBuf>,
+    /// Fingerprints of revoked keys, one a line [default: the policy's revocation_list]
+    #[arg(long, value_name = "FILE", env = "PLUMB_REVOCATION_LIST")]
+    pub revocation_list: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyPolicyArgs {
+    /// The policy file
+    #[arg(value_name = "POLICY", env = "PLUMB_POLICY")]
+    pub policy: Option<PathBuf>,
+    #[command(flatten)]
+    pub trust: TrustArgs,
 }
 
 /// Severity threshold for a failing exit code, or `never` for report-only runs.
@@ -107,12 +152,24 @@ pub struct ScanArgs {
     /// Write the report to FILE (atomically) instead of stdout
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Evidence cap per rule in bytes (at most 262144)
-    #[arg(long, value_name = "BYTES", default_value_t = crate::eval::DEFAULT_EVIDENCE_BYTES)]
-    pub evidence_max_bytes: usize,
-    /// Name the scanned host in reports (default: the hostname, or the --root directory name)
+    /// Evidence cap per rule in bytes, at most 262144 [default: the policy's, else 65536]
+    #[arg(long, value_name = "BYTES")]
+    pub evidence_max_bytes: Option<usize>,
+    /// Name the scanned host in reports and the state file (default: the hostname, or the
+    /// --root directory name)
     #[arg(long, value_name = "NAME")]
     pub host_name: Option<String>,
+    /// Do not record the results in the state file
+    #[arg(long)]
+    pub no_store: bool,
+    /// Apply a signed scan policy (rulesets, vars, ssh and evidence settings)
+    #[arg(long, value_name = "FILE", env = "PLUMB_POLICY")]
+    pub policy: Option<PathBuf>,
+    /// Use the policy even when its signature does not verify (development only; warns)
+    #[arg(long, requires = "policy")]
+    pub allow_unsigned_policy: bool,
+    #[command(flatten)]
+    pub trust: TrustArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

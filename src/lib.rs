@@ -6,6 +6,7 @@
 pub mod canonical;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod eval;
 pub mod exit;
 pub mod generate;

@@ -4,6 +4,7 @@ use clap::Parser;
 use plumb::cli::{Cli, Command};
 use plumb::commands::{self, Output};
 use plumb::exit;
+use plumb::report::Format;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -20,15 +21,36 @@ fn main() -> ExitCode {
     };
     let output = Output::from_args(&cli.global);
     init_logging(cli.global.quiet, cli.global.verbose, output.color);
-    let result = match &cli.command {
-        Command::Scan(args) => commands::scan::run(args, &output),
-    };
+    let result = run(&cli, &output);
     match result {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             eprintln!("plumb: error: {err:#}");
             ExitCode::from(exit::code_for(&err))
         }
+    }
+}
+
+fn run(cli: &Cli, output: &Output) -> anyhow::Result<u8> {
+    let config = plumb::config::load(cli.global.config.as_deref())?;
+    let state = cli.global.state.as_deref();
+    match &cli.command {
+        Command::Scan(args) => commands::scan::run(args, &config, state, output),
+        Command::State { command } => {
+            if !matches!(output.format, Format::Table | Format::Json) {
+                return Err(exit::usage(anyhow::anyhow!(
+                    "plumb state prints table or json, not {:?}",
+                    output.format
+                )));
+            }
+            let context = commands::state::StateContext {
+                state_path: commands::scan::state_path(state, &config)?,
+                json: output.format == Format::Json,
+                color: output.color,
+            };
+            commands::state::run(command, &context)
+        }
+        Command::VerifyPolicy(args) => commands::verify_policy::run(args, &config, output),
     }
 }
 

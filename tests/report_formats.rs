@@ -935,7 +935,7 @@ fn markdown_tables_keep_their_shape_and_escape_cells() {
 
 // ---------------------------------------------------------------- the schema document
 
-const SCHEMA_DOC: &str = include_str!("../docs/json-report.md");
+const SCHEMA_DOC: &str = include_str!("../README.md");
 
 /// Field names (first column, in backticks) of the first table after `heading`.
 fn documented_fields(heading: &str) -> BTreeSet<String> {

@@ -2,6 +2,7 @@
 
 pub mod scan;
 pub mod state;
+pub mod verify_policy;
 
 use crate::cli::{ColorChoice, GlobalArgs};
 use crate::report::Format;

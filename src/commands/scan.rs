@@ -1,45 +1,56 @@
 //! `plumb scan`: load rules, gather facts, evaluate, report.
 
 use super::Output;
+use crate::canonical::sha256_hex;
 use crate::cli::ScanArgs;
+use crate::config::Config;
 use crate::eval::{self, EvalOptions, MAX_EVIDENCE_BYTES, RuleResult, Status};
 use crate::exit;
 use crate::probe::{self, Facts, ProbePlan};
-use crate::report::{self, HostOutcome, HostReport, RenderOptions, ScanReport, Summary};
-use crate::rules::{self, RuleSet, Selection};
+use crate::report::{self, Changes, HostOutcome, HostReport, RenderOptions, ScanReport, Summary};
+use crate::rules::{self, RuleSet, RuleSource, Selection, Severity};
+use crate::store::{self, HostRecord, ResultRecord, ScanBatch, ScanStatus, Store, Trigger};
 use anyhow::{Context, Result, anyhow};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-pub fn run(args: &ScanArgs, output: &Output) -> Result<u8> {
-    let rules = load_rules(args)?;
-    if args.evidence_max_bytes > MAX_EVIDENCE_BYTES {
-        return Err(exit::usage(anyhow!(
-            "--evidence-max-bytes {} is over the hard ceiling of {MAX_EVIDENCE_BYTES} bytes",
-            args.evidence_max_bytes
-        )));
-    }
+/// Everything a scan was asked for, resolved from flags, environment, config and policy.
+struct Plan {
+    rules: RuleSet,
+    ruleset_hash: String,
+    evidence_max_bytes: usize,
+    policy_version: Option<i64>,
+}
+
+pub fn run(args: &ScanArgs, config: &Config, state: Option<&Path>, output: &Output) -> Result<u8> {
+    let mut store = open_store(args, config, state)?;
+    let policy = match args.policy.as_ref().or(config.policy.as_ref()) {
+        Some(path) => Some(load_policy(path, args, config, store.as_mut())?),
+        None => None,
+    };
+    let plan = plan_scan(args, policy.as_ref())?;
     let root = scan_root(args.root.as_deref())?;
     let options = EvalOptions {
-        evidence_max_bytes: args.evidence_max_bytes,
+        evidence_max_bytes: plan.evidence_max_bytes,
     };
     let started_at = report::now_unix_ms();
     let clock = Instant::now();
-    let plan = ProbePlan::for_rules(&rules, args.root.is_some());
+    let probe_plan = ProbePlan::for_rules(&plan.rules, args.root.is_some());
     tracing::info!(
-        rules = rules.rules.len(),
-        facts = plan.len(),
+        rules = plan.rules.rules.len(),
+        facts = probe_plan.len(),
         "probe plan ready"
     );
-    let (facts, gather_timings) = probe::native::gather(&plan, &root);
-    let (results, eval_timings) = eval::evaluate_all(&rules, &facts, &options);
+    let (facts, gather_timings) = probe::native::gather(&probe_plan, &root);
+    let (results, eval_timings) = eval::evaluate_all(&plan.rules, &facts, &options);
     tracing::debug!(?gather_timings, ?eval_timings, "timings");
+    let finished_at = report::now_unix_ms();
 
     let host = host_name(args, &root);
-    let host_report = HostReport {
-        host,
+    let mut host_report = HostReport {
+        host: host.clone(),
         outcome: HostOutcome::Ok,
         error: None,
         platform: platform_name(&facts),
@@ -50,6 +61,21 @@ pub fn run(args: &ScanArgs, output: &Output) -> Result<u8> {
         changes: None,
         results,
     };
+    if let Some(store) = store.as_mut() {
+        let previous = store
+            .scans(Some(&host), 1)
+            .map_err(exit::operational)?
+            .into_iter()
+            .next()
+            .map(|scan| scan.scan_id);
+        let batch = scan_batch(&host_report, &plan, started_at, finished_at);
+        let outcome = store.apply_scan(&batch).map_err(exit::operational)?;
+        host_report.scan_id = Some(outcome.scan_id.to_string());
+        host_report.changes = Some(Changes {
+            previous_scan: previous,
+            ..changes_of(&outcome)
+        });
+    }
     let code = exit_code(std::slice::from_ref(&host_report), args);
     let scan_report = ScanReport {
         schema_version: report::JSON_SCHEMA_VERSION,
@@ -58,22 +84,234 @@ pub fn run(args: &ScanArgs, output: &Output) -> Result<u8> {
         summary: host_report.summary.clone(),
         hosts: vec![host_report],
     };
-    emit(&scan_report, &rules, args.output.as_deref(), output)?;
+    emit(&scan_report, &plan.rules, args.output.as_deref(), output)?;
     Ok(code)
 }
 
-/// Loads and selects rules; every problem with rule content is a usage error (exit 2).
-pub fn load_rules(args: &ScanArgs) -> Result<RuleSet> {
-    let overrides = parse_vars(&args.vars)?;
-    let sources = if args.rules.is_empty() {
-        rules::embedded_sources()
+/// The state file path: `--state`/`PLUMB_STATE`, then the config file, then the default.
+pub fn state_path(state: Option<&Path>, config: &Config) -> Result<PathBuf> {
+    state
+        .map(Path::to_owned)
+        .or_else(|| config.state.clone())
+        .or_else(store::default_state_path)
+        .ok_or_else(|| {
+            exit::usage(anyhow!(
+                "no state directory is known for this user; pass --state PATH or set PLUMB_STATE"
+            ))
+        })
+}
+
+fn open_store(args: &ScanArgs, config: &Config, state: Option<&Path>) -> Result<Option<Store>> {
+    if args.no_store {
+        return Ok(None);
+    }
+    let path = state_path(state, config)?;
+    Store::open(&path).map(Some).map_err(exit::operational)
+}
+
+/// Verifies the policy and refuses (exit 2, with an audit event) anything not fit to run.
+fn load_policy(
+    path: &Path,
+    args: &ScanArgs,
+    config: &Config,
+    store: Option<&mut Store>,
+) -> Result<LoadedPolicy> {
+    let report = super::verify_policy::verify(path, &args.trust, config)?;
+    let signature_only = report.schema_errors.is_empty()
+        && !report.revoked
+        && report.pins.iter().all(|pin| pin.matched)
+        && report.policy().is_some();
+    let refusal = if report.is_valid() {
+        None
+    } else if args.allow_unsigned_policy && signature_only {
+        tracing::warn!(
+            "using policy {} although its signature does not verify (--allow-unsigned-policy): {}",
+            path.display(),
+            report.problems().join("; ")
+        );
+        None
     } else {
-        rules::read_sources(&args.rules).map_err(|err| match err {
-            rules::LoadError::Io { .. } => exit::operational(err),
-            other => exit::usage(other),
-        })?
+        Some(report.problems().join("; "))
     };
-    let set = rules::load(&sources, &overrides).map_err(exit::usage)?;
+    let version = report.version.and_then(|v| i64::try_from(v).ok());
+    let last_version = match &store {
+        Some(store) => store.max_policy_version().map_err(exit::operational)?,
+        None => None,
+    };
+    let refusal = refusal.or_else(|| match (version, last_version) {
+        (Some(version), Some(last)) if version < last => Some(format!(
+            "policy version {version} is older than version {last} already used with this state file"
+        )),
+        _ => None,
+    });
+    if let Some(reason) = refusal {
+        if let Some(store) = store {
+            let detail = serde_json::json!({
+                "policy": path.display().to_string(),
+                "reason": reason,
+                "fingerprint": report.signer.as_ref().map(|s| s.fingerprint.clone()),
+                "version": report.version,
+            });
+            if let Err(err) = store.record_audit_event("policy_refused", None, &detail) {
+                tracing::warn!("could not record the refusal in the state file: {err}");
+            }
+        }
+        return Err(exit::usage(anyhow!(
+            "refusing policy {}: {reason}",
+            path.display()
+        )));
+    }
+    let policy = report
+        .policy()
+        .cloned()
+        .ok_or_else(|| exit::usage(anyhow!("policy {} could not be read", path.display())))?;
+    let base = path.parent().map(Path::to_owned).unwrap_or_default();
+    Ok(LoadedPolicy { policy, base })
+}
+
+struct LoadedPolicy {
+    policy: crate::policy::Policy,
+    /// The policy file's directory: rule set paths are relative to it.
+    base: PathBuf,
+}
+
+fn plan_scan(args: &ScanArgs, policy: Option<&LoadedPolicy>) -> Result<Plan> {
+    let mut vars = BTreeMap::new();
+    let sources = match policy {
+        Some(loaded) => {
+            if !args.rules.is_empty() {
+                return Err(exit::usage(anyhow!(
+                    "--rules and --policy both name rules; a policy pins its own rule sets"
+                )));
+            }
+            vars.extend(loaded.policy.vars.clone());
+            let paths: Vec<PathBuf> = loaded
+                .policy
+                .rulesets
+                .iter()
+                .map(|pin| loaded.base.join(&pin.path))
+                .collect();
+            read_rule_sources(&paths)?
+        }
+        None if args.rules.is_empty() => rules::embedded_sources(),
+        None => read_rule_sources(&args.rules)?,
+    };
+    vars.extend(parse_vars(&args.vars)?);
+    let rules = select(rules::load(&sources, &vars).map_err(exit::usage)?, args)?;
+    let evidence_max_bytes = match (args.evidence_max_bytes, policy) {
+        (Some(bytes), _) => bytes,
+        (None, Some(loaded)) => loaded.policy.evidence.max_bytes as usize,
+        (None, None) => eval::DEFAULT_EVIDENCE_BYTES,
+    };
+    if evidence_max_bytes > MAX_EVIDENCE_BYTES {
+        return Err(exit::usage(anyhow!(
+            "an evidence cap of {evidence_max_bytes} bytes is over the hard ceiling of {MAX_EVIDENCE_BYTES} bytes"
+        )));
+    }
+    Ok(Plan {
+        ruleset_hash: ruleset_hash(&sources),
+        rules,
+        evidence_max_bytes,
+        policy_version: policy.and_then(|p| i64::try_from(p.policy.version).ok()),
+    })
+}
+
+/// A hash naming the rule content scanned: sha256 over `<sha256 of file>  <name>` lines.
+fn ruleset_hash(sources: &[RuleSource]) -> String {
+    let mut lines: Vec<String> = sources
+        .iter()
+        .map(|source| format!("{}  {}\n", sha256_hex(source.text.as_bytes()), source.name))
+        .collect();
+    lines.sort();
+    sha256_hex(lines.concat().as_bytes())
+}
+
+fn read_rule_sources(paths: &[PathBuf]) -> Result<Vec<RuleSource>> {
+    rules::read_sources(paths).map_err(|err| match err {
+        rules::LoadError::Io { .. } => exit::operational(err),
+        other => exit::usage(other),
+    })
+}
+
+fn scan_batch(host: &HostReport, plan: &Plan, started_at: i64, finished_at: i64) -> ScanBatch {
+    let trigger = if std::env::var_os("CI").is_some() {
+        Trigger::Ci
+    } else {
+        Trigger::Manual
+    };
+    ScanBatch {
+        scan_id: uuid::Uuid::new_v4(),
+        host: HostRecord {
+            name: host.host.clone(),
+            address: None,
+            port: None,
+            user: None,
+            labels: BTreeMap::new(),
+        },
+        trigger,
+        started_at,
+        finished_at: finished_at.max(started_at),
+        status: ScanStatus::Ok,
+        error: None,
+        policy_version: plan.policy_version,
+        ruleset_hash: plan.ruleset_hash.clone(),
+        results: host.results.iter().map(result_record).collect(),
+    }
+}
+
+pub fn result_record(result: &RuleResult) -> ResultRecord {
+    ResultRecord {
+        rule_id: result.rule_id.clone(),
+        title: result.title.clone(),
+        severity: store_severity(result.severity),
+        status: match result.status {
+            Status::Pass => store::Status::Pass,
+            Status::Fail => store::Status::Fail,
+            Status::Skipped => store::Status::Skipped,
+            Status::Error => store::Status::Error,
+        },
+        reason: result.reason.map(|reason| reason.as_str().to_owned()),
+        evidence: serde_json::json!({
+            "checks": result.evidence,
+            "detail": result.detail,
+            "implementation": result.implementation,
+        }),
+    }
+}
+
+fn store_severity(severity: Severity) -> store::Severity {
+    match severity {
+        Severity::Low => store::Severity::Low,
+        Severity::Medium => store::Severity::Medium,
+        Severity::High => store::Severity::High,
+        Severity::Critical => store::Severity::Critical,
+    }
+}
+
+/// New failures, fixes and removals since the host's previous scan.
+pub fn changes_of(outcome: &store::ApplyOutcome) -> Changes {
+    let mut changes = Changes {
+        changed: outcome.changes.len(),
+        ..Changes::default()
+    };
+    for change in &outcome.changes {
+        let was_failing = change.previous_status == Some(store::Status::Fail);
+        match (change.kind, change.new_status) {
+            (store::ChangeKind::Removed, _) => changes.removed.push(change.rule_id.clone()),
+            (_, Some(store::Status::Fail)) if !was_failing => {
+                changes.new_failures.push(change.rule_id.clone())
+            }
+            (_, Some(store::Status::Pass)) if was_failing => {
+                changes.fixed.push(change.rule_id.clone())
+            }
+            _ => {}
+        }
+    }
+    changes
+}
+
+/// Applies `--rule`, `--tag`, `--min-severity` and `--exclude`.
+fn select(set: RuleSet, args: &ScanArgs) -> Result<RuleSet> {
     let selection = Selection {
         rule_ids: args.rule_ids.clone(),
         tags: args.tags.clone(),

@@ -1,5 +1,5 @@
 //! `json`: the whole report as one document. `ndjson`: one self-contained object per line, for
-//! streaming into log pipelines and `jq`. Both are documented in docs/json-report.md.
+//! streaming into log pipelines and `jq`. Both are documented in README.md ("JSON report schema").
 
 use super::{Changes, HostOutcome, HostReport, JSON_SCHEMA_VERSION, ScanReport, Summary};
 use crate::eval::{Evidence, Reason, RuleResult, Status};

@@ -5,6 +5,7 @@
 //! and reported as [`StoreError::Corrupt`].
 
 mod apply;
+mod audit;
 mod chain;
 mod error;
 mod locks;

@@ -1,0 +1,70 @@
+//! `plumb verify-policy`: is this scan policy signed by a trusted, unrevoked key, well formed,
+//! and are its rule sets the ones it pins?
+
+use super::Output;
+use crate::cli::{TrustArgs, VerifyPolicyArgs};
+use crate::config::Config;
+use crate::exit;
+use crate::policy::{self, PolicyReport, TrustSource, VerifyRequest};
+use crate::report::Format;
+use anyhow::{Result, anyhow};
+use std::io::Write;
+use std::path::PathBuf;
+
+pub fn run(args: &VerifyPolicyArgs, config: &Config, output: &Output) -> Result<u8> {
+    let policy = args
+        .policy
+        .clone()
+        .or_else(|| config.policy.clone())
+        .ok_or_else(|| {
+            exit::usage(anyhow!(
+                "no policy given: pass POLICY, set PLUMB_POLICY, or set `policy` in the config file"
+            ))
+        })?;
+    let report = verify(&policy, &args.trust, config)?;
+    let text = match output.format {
+        Format::Json => serde_json::to_string_pretty(&report)? + "\n",
+        Format::Table => policy::render_table(&report, output.color),
+        other => {
+            return Err(exit::usage(anyhow!(
+                "verify-policy prints table or json, not {other:?}"
+            )));
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()?;
+    Ok(report.exit_code())
+}
+
+/// Verifies `policy` against the trust configured by flags, environment or config file.
+/// Unreadable inputs are usage errors (exit 2); an invalid policy is a report, not an error.
+pub fn verify(
+    policy: &std::path::Path,
+    trust: &TrustArgs,
+    config: &Config,
+) -> Result<PolicyReport> {
+    let source = trust_source(trust, config)?;
+    let mut request = VerifyRequest::new(policy, source);
+    request.signature = trust.signature.clone();
+    request.revocation_list = trust
+        .revocation_list
+        .clone()
+        .or_else(|| config.revocation_list.clone());
+    policy::verify_policy(&request).map_err(exit::usage)
+}
+
+fn trust_source(trust: &TrustArgs, config: &Config) -> Result<TrustSource> {
+    let pick = |key: &Option<PathBuf>, signers: &Option<PathBuf>| match (key, signers) {
+        (Some(key), _) => Some(TrustSource::PublicKey(key.clone())),
+        (None, Some(signers)) => Some(TrustSource::AllowedSigners(signers.clone())),
+        (None, None) => None,
+    };
+    pick(&trust.key, &trust.allowed_signers)
+        .or_else(|| pick(&config.trusted_key, &config.allowed_signers))
+        .ok_or_else(|| {
+            exit::usage(anyhow!(
+                "no trusted keys: pass --allowed-signers FILE or --key PUB, set PLUMB_ALLOWED_SIGNERS, or set `allowed_signers` in the config file"
+            ))
+        })
+}
