@@ -54,7 +54,7 @@ pub enum ColorChoice {
 pub enum Command {
     /// Check hosts against rules and report (and store) the results
     #[command(after_help = crate::exit::HELP_TEXT)]
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// Inspect, verify, prune and migrate the state file
     State {
         #[command(subcommand)]

@@ -64,11 +64,12 @@ pub fn load(explicit: Option<&Path>) -> Result<Config> {
         &mut config.allowed_signers,
         &mut config.trusted_key,
         &mut config.revocation_list,
-    ] {
-        if let Some(value) = slot {
-            if value.is_relative() {
-                *value = base.join(&*value);
-            }
+    ]
+    .into_iter()
+    .flatten()
+    {
+        if slot.is_relative() {
+            *slot = base.join(&*slot);
         }
     }
     Ok(config)

@@ -123,8 +123,10 @@ impl Store {
         if let Some(size) = existing_size.filter(|size| *size > 0) {
             store.probe(size)?;
         }
-        // Refuse a newer schema before configure(), which may rewrite the header.
-        let version = store.schema_version()?;
+        // Refuse a newer schema before configure(), which may rewrite the header. Version and
+        // tables are read in one statement (one snapshot): a concurrent first open may be
+        // creating the schema between two separate reads.
+        let (version, has_tables) = store.version_and_tables()?;
         if version > schema::latest_version() {
             return Err(StoreError::NewerSchema {
                 path: store.path.clone(),
@@ -132,7 +134,7 @@ impl Store {
                 known: schema::latest_version(),
             });
         }
-        if version == 0 && store.has_tables()? {
+        if version == 0 && has_tables {
             return Err(StoreError::Corrupt {
                 path: store.path.clone(),
                 detail: "it is an SQLite database with tables but no plumb schema version"
@@ -184,22 +186,37 @@ impl Store {
     }
 
     /// Whether the file already holds tables (a version-0 file must be empty to be ours).
-    fn has_tables(&self) -> Result<bool, StoreError> {
+    fn version_and_tables(&self) -> Result<(i64, bool), StoreError> {
         self.conn
             .query_row(
-                "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'",
+                "SELECT (SELECT user_version FROM pragma_user_version), \
+                        (SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%')",
                 [],
-                |row| row.get::<_, i64>(0),
+                |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)? > 0)),
             )
-            .map(|n| n > 0)
             .map_err(sql(&self.path, "reading the schema"))
     }
 
     fn configure(&self) -> Result<(), StoreError> {
-        let mode: String = self
-            .conn
-            .query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))
-            .map_err(sql(&self.path, "switching to WAL mode"))?;
+        // Switching to WAL needs the file to itself and SQLite reports a conflicting opener as
+        // busy at once, without the busy handler, so wait out concurrent first opens here.
+        let deadline = std::time::Instant::now() + Duration::from_secs(BUSY_TIMEOUT_SECS);
+        let mode: String = loop {
+            match self
+                .conn
+                .query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))
+            {
+                Err(rusqlite::Error::SqliteFailure(err, _))
+                    if matches!(
+                        err.code,
+                        rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                    ) && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                other => break other.map_err(sql(&self.path, "switching to WAL mode"))?,
+            }
+        };
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(StoreError::Sqlite {
                 path: self.path.clone(),
