@@ -62,6 +62,7 @@ Register-ArgumentCompleter -Native -CommandName 'plumb' -ScriptBlock {
             [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'State file [default: <state dir>/plumb/state.db]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: <config dir>/plumb/config.yaml]')
             [CompletionResult]::new('--no-store', '--no-store', [CompletionResultType]::ParameterName, 'Do not record the results in the state file')
+            [CompletionResult]::new('--via-shell', '--via-shell', [CompletionResultType]::ParameterName, 'Gather facts with the generated sh script (what remote scans run) instead of natively')
             [CompletionResult]::new('--allow-unsigned-policy', '--allow-unsigned-policy', [CompletionResultType]::ParameterName, 'Use the policy even when its signature does not verify (development only; warns)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only print errors on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only print errors on stderr')

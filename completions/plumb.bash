@@ -360,7 +360,7 @@ _plumb() {
             return 0
             ;;
         plumb__subcmd__scan)
-            opts="-o -q -v -h -V --rules --root --var --rule --tag --min-severity --exclude --fail-on --output --evidence-max-bytes --host-name --no-store --policy --allow-unsigned-policy --allowed-signers --key --signature --revocation-list --color --quiet --verbose --format --state --config --help --version"
+            opts="-o -q -v -h -V --rules --root --var --rule --tag --min-severity --exclude --fail-on --output --evidence-max-bytes --host-name --no-store --via-shell --policy --allow-unsigned-policy --allowed-signers --key --signature --revocation-list --color --quiet --verbose --format --state --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

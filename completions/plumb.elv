@@ -58,6 +58,7 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand --state 'State file [default: <state dir>/plumb/state.db]'
             cand --config 'Config file [default: <config dir>/plumb/config.yaml]'
             cand --no-store 'Do not record the results in the state file'
+            cand --via-shell 'Gather facts with the generated sh script (what remote scans run) instead of natively'
             cand --allow-unsigned-policy 'Use the policy even when its signature does not verify (development only; warns)'
             cand -q 'Only print errors on stderr'
             cand --quiet 'Only print errors on stderr'

@@ -78,6 +78,7 @@ markdown\t''"
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l no-store -d 'Do not record the results in the state file'
+complete -c plumb -n "__fish_plumb_using_subcommand scan" -l via-shell -d 'Gather facts with the generated sh script (what remote scans run) instead of natively'
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l allow-unsigned-policy -d 'Use the policy even when its signature does not verify (development only; warns)'
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'

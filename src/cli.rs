@@ -162,6 +162,9 @@ pub struct ScanArgs {
     /// Do not record the results in the state file
     #[arg(long)]
     pub no_store: bool,
+    /// Gather facts with the generated sh script (what remote scans run) instead of natively
+    #[arg(long)]
+    pub via_shell: bool,
     /// Apply a signed scan policy (rulesets, vars, ssh and evidence settings)
     #[arg(long, value_name = "FILE", env = "PLUMB_POLICY")]
     pub policy: Option<PathBuf>,

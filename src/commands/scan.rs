@@ -43,7 +43,16 @@ pub fn run(args: &ScanArgs, config: &Config, state: Option<&Path>, output: &Outp
         facts = probe_plan.len(),
         "probe plan ready"
     );
-    let (facts, gather_timings) = probe::native::gather(&probe_plan, &root);
+    let (facts, gather_timings) = if args.via_shell {
+        let mark = Instant::now();
+        let facts = probe::shell::gather_local(&probe_plan, &root)
+            .map_err(|err| exit::operational(anyhow!(err)))?;
+        let mut timings = probe::Timings::default();
+        timings.add("total (shell)", mark.elapsed());
+        (facts, timings)
+    } else {
+        probe::native::gather(&probe_plan, &root)
+    };
     let (results, eval_timings) = eval::evaluate_all(&plan.rules, &facts, &options);
     tracing::debug!(?gather_timings, ?eval_timings, "timings");
     let finished_at = report::now_unix_ms();

@@ -6,6 +6,7 @@ pub mod native;
 pub mod packages;
 pub mod paths;
 pub mod plan;
+pub mod shell;
 pub mod sources;
 pub mod timings;
 

@@ -181,7 +181,7 @@ pub fn read_dir(root: &Path, dir: &str, pattern: &str) -> DirFact {
 
 fn gather_packages(root: &Path, offline: bool) -> PackagesFact {
     let mut fact = PackagesFact::default();
-    if let FileFact::Text { content } = read_file(root, DPKG_STATUS) {
+    if let Some(content) = read_database(root, DPKG_STATUS) {
         fact.sources.push(PackageSource {
             manager: PackageManager::Dpkg,
             origin: DPKG_STATUS.into(),
@@ -190,7 +190,7 @@ fn gather_packages(root: &Path, offline: bool) -> PackagesFact {
     }
     let rpmdb = RPMDB_SQLITE.iter().find(|db| host_path(root, db).is_file());
     if let Some(db) = rpmdb {
-        match packages::read_rpmdb_sqlite(&host_path(root, db)) {
+        match packages::read_rpmdb_sqlite(&host_path(root, db), db) {
             Ok(installed) => fact.sources.push(PackageSource {
                 manager: PackageManager::Rpm,
                 origin: (*db).into(),
@@ -212,7 +212,7 @@ fn gather_packages(root: &Path, offline: bool) -> PackagesFact {
             other => fact.errors.push(format!("{RPM_QUERY_ALL}: {other:?}")),
         }
     }
-    if let FileFact::Text { content } = read_file(root, APK_INSTALLED) {
+    if let Some(content) = read_database(root, APK_INSTALLED) {
         fact.sources.push(PackageSource {
             manager: PackageManager::Apk,
             origin: APK_INSTALLED.into(),
@@ -220,6 +220,17 @@ fn gather_packages(root: &Path, offline: bool) -> PackagesFact {
         });
     }
     fact
+}
+
+/// A package database as text, whole (they outgrow the per-file fact cap on big hosts).
+fn read_database(root: &Path, target: &str) -> Option<String> {
+    let path = host_path(root, target);
+    if !fs::metadata(&path).is_ok_and(|meta| meta.is_file()) {
+        return None;
+    }
+    fs::read(&path)
+        .ok()
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
 }
 
 fn has_rpm(root: &Path) -> bool {

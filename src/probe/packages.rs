@@ -46,8 +46,9 @@ pub fn parse_name_lines(text: &str) -> BTreeSet<String> {
         .collect()
 }
 
-/// Reads package names from an rpm sqlite database (the `Name` index table).
-pub fn read_rpmdb_sqlite(path: &std::path::Path) -> Result<BTreeSet<String>, String> {
+/// Reads package names from an rpm sqlite database (the `Name` index table). `origin` names the
+/// database in errors (its path on the target).
+pub fn read_rpmdb_sqlite(path: &std::path::Path, origin: &str) -> Result<BTreeSet<String>, String> {
     use rusqlite::{Connection, OpenFlags};
     // immutable=1: a read-only look that never creates -wal/-shm files in the image.
     let uri = format!("file:{}?immutable=1", path.display());
@@ -63,7 +64,7 @@ pub fn read_rpmdb_sqlite(path: &std::path::Path) -> Result<BTreeSet<String>, Str
         }
         Ok(parse_name_lines(&text))
     };
-    read().map_err(|err| format!("{}: {err}", path.display()))
+    read().map_err(|err| format!("{origin}: {err}"))
 }
 
 #[cfg(test)]

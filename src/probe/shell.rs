@@ -1,0 +1,559 @@
+//! The shell executor: one POSIX `sh` script per host that gathers a whole plan and prints a
+//! framed stream, parsed here into the same [`Facts`] the native executor produces.
+//!
+//! Framing: every record is `NONCE TYPE KEYLEN BODYLEN\n KEY BODY \n`, where NONCE is random per
+//! run. Lengths are in bytes, so a file that contains a record header is only ever body bytes;
+//! the stream must end with an `E` record carrying the record count, so truncation is caught.
+//! Record types: F file, G file inside a listed directory, S stat glob, D directory listing,
+//! C command, U systemd units, P/Q/K package databases, X probe failure, E end.
+
+use super::facts::*;
+use super::packages;
+use super::plan::ProbePlan;
+use super::sources::{RPM_QUERY_ALL, units_command};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+const PRELUDE: &str = include_str!("probe.sh");
+/// Default cap on everything one host may send back.
+pub const DEFAULT_MAX_OUTPUT: usize = 64 * 1024 * 1024;
+/// Bytes of junk tolerated before the first record (a noisy shell rc file on the target).
+const MAX_PREAMBLE: usize = 64 * 1024;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ShellError {
+    #[error("the probe output is malformed at byte {offset}: {detail}")]
+    Framing { offset: usize, detail: String },
+    #[error("the probe output ended early (no end record after {records} records)")]
+    Truncated { records: usize },
+    #[error("the probe failed on the target: {0}")]
+    Probe(String),
+    #[error("the probe output is larger than the {limit} byte cap")]
+    TooLarge { limit: usize },
+    #[error("cannot run the probe locally: {0}")]
+    Local(String),
+}
+
+/// A random per-run nonce (hex), unknown to anything on the target before the script arrives.
+pub fn new_nonce() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// Single-quotes `text` for sh.
+fn quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+/// The script for `plan`, reading files under `root` on the target ("/" for the live system).
+pub fn script(plan: &ProbePlan, root: &str, nonce: &str) -> String {
+    let root = root.trim_end_matches('/');
+    let mut out = String::with_capacity(PRELUDE.len() + 64 * plan.len());
+    let _ = writeln!(out, "NONCE={nonce}");
+    let _ = writeln!(out, "ROOT={}", quote(root));
+    let _ = writeln!(out, "export PATH={}", quote(COMMAND_PATH));
+    let _ = writeln!(
+        out,
+        "FILE_CAP={MAX_FILE_BYTES} OUT_CAP={MAX_STDOUT_BYTES} ERR_CAP={MAX_STDERR_BYTES}"
+    );
+    out.push_str(PRELUDE);
+    for path in &plan.files {
+        let _ = writeln!(out, "ffile {}", quote(path));
+    }
+    for pattern in &plan.stats {
+        let _ = writeln!(out, "fstat {}", quote(pattern));
+    }
+    for (dir, pattern) in &plan.dirs {
+        let _ = writeln!(out, "fdir {} {}", quote(dir), quote(pattern));
+    }
+    for (run, timeout_ms) in &plan.commands {
+        let _ = writeln!(
+            out,
+            "fcmd C {} {}",
+            quote(run),
+            timeout_ms.div_ceil(1000).max(1)
+        );
+    }
+    if plan.packages {
+        let _ = writeln!(
+            out,
+            "fpkgs {} {}",
+            u8::from(plan.offline),
+            quote(RPM_QUERY_ALL)
+        );
+    }
+    if !plan.offline && !plan.units.is_empty() {
+        let _ = writeln!(out, "funits {}", quote(&units_command(&plan.units)));
+    }
+    out.push_str("emits E \"\" \"$_N\"\n");
+    out
+}
+
+/// One parsed record.
+struct Record<'a> {
+    kind: u8,
+    key: &'a str,
+    body: &'a [u8],
+}
+
+/// Splits the stream into records, checking framing and the end record.
+fn records<'a>(output: &'a [u8], nonce: &str) -> Result<Vec<Record<'a>>, ShellError> {
+    let marker = format!("{nonce} ");
+    let start = find_record_start(output, marker.as_bytes()).ok_or_else(|| {
+        let detail = if output.is_empty() {
+            "no output at all".to_owned()
+        } else {
+            "no record from this run's probe (wrong or missing nonce)".to_owned()
+        };
+        ShellError::Framing { offset: 0, detail }
+    })?;
+    let mut at = start;
+    let mut found = Vec::new();
+    loop {
+        if at >= output.len() {
+            return Err(ShellError::Truncated {
+                records: found.len(),
+            });
+        }
+        let framing = |offset: usize, detail: &str| ShellError::Framing {
+            offset,
+            detail: detail.to_owned(),
+        };
+        let rest = &output[at..];
+        let line_end = rest
+            .iter()
+            .take(256)
+            .position(|b| *b == b'\n')
+            .ok_or_else(|| {
+                if rest.len() < 256 && !rest.contains(&b'\n') {
+                    ShellError::Truncated {
+                        records: found.len(),
+                    }
+                } else {
+                    framing(at, "a record header is not terminated")
+                }
+            })?;
+        let header = std::str::from_utf8(&rest[..line_end])
+            .map_err(|_| framing(at, "a record header is not text"))?;
+        let mut fields = header.split(' ');
+        let (Some(seen_nonce), Some(kind), Some(key_len), Some(body_len), None) = (
+            fields.next(),
+            fields.next(),
+            fields.next(),
+            fields.next(),
+            fields.next(),
+        ) else {
+            return Err(framing(at, "a record header does not have four fields"));
+        };
+        if seen_nonce != nonce {
+            return Err(framing(at, "a record carries another nonce"));
+        }
+        let kind = match kind.as_bytes() {
+            [kind] => *kind,
+            _ => return Err(framing(at, "a record type is not one letter")),
+        };
+        let parse_len = |text: &str| text.parse::<usize>().ok();
+        let (Some(key_len), Some(body_len)) = (parse_len(key_len), parse_len(body_len)) else {
+            return Err(framing(at, "a record length is not a number"));
+        };
+        let key_start = at + line_end + 1;
+        let body_start = key_start
+            .checked_add(key_len)
+            .ok_or_else(|| framing(at, "a record length overflows"))?;
+        let body_end = body_start
+            .checked_add(body_len)
+            .ok_or_else(|| framing(at, "a record length overflows"))?;
+        if body_end + 1 > output.len() {
+            return Err(ShellError::Truncated {
+                records: found.len(),
+            });
+        }
+        if output[body_end] != b'\n' {
+            return Err(framing(body_end, "a record is longer than its header says"));
+        }
+        let key = std::str::from_utf8(&output[key_start..body_start])
+            .map_err(|_| framing(key_start, "a record key is not UTF-8"))?;
+        let body = &output[body_start..body_end];
+        at = body_end + 1;
+        if kind == b'E' {
+            let count: Option<usize> = std::str::from_utf8(body).ok().and_then(|t| t.parse().ok());
+            if count != Some(found.len()) {
+                return Err(framing(body_start, "the end record's count does not match"));
+            }
+            if output[at..].iter().any(|b| !b.is_ascii_whitespace()) {
+                return Err(framing(at, "data follows the end record"));
+            }
+            return Ok(found);
+        }
+        found.push(Record { kind, key, body });
+    }
+}
+
+/// The first record header: at the start, or after a newline within the tolerated preamble.
+fn find_record_start(output: &[u8], marker: &[u8]) -> Option<usize> {
+    if output.starts_with(marker) {
+        return Some(0);
+    }
+    let window = &output[..output.len().min(MAX_PREAMBLE + marker.len() + 1)];
+    window
+        .windows(marker.len() + 1)
+        .position(|w| w[0] == b'\n' && &w[1..] == marker)
+        .map(|at| at + 1)
+}
+
+fn bad(key: &str, detail: &str) -> ShellError {
+    ShellError::Framing {
+        offset: 0,
+        detail: format!("record for `{key}`: {detail}"),
+    }
+}
+
+fn parse_file(key: &str, body: &[u8]) -> Result<FileFact, ShellError> {
+    match body.split_first() {
+        Some((b'M', [])) => Ok(FileFact::Missing),
+        Some((b'U', [])) => Ok(FileFact::Unreadable),
+        Some((b'L', size)) => std::str::from_utf8(size)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .map(|size| FileFact::TooLarge { size })
+            .ok_or_else(|| bad(key, "bad size")),
+        Some((b'T', content)) => Ok(FileFact::from_bytes(content)),
+        _ => Err(bad(key, "unknown file state")),
+    }
+}
+
+fn parse_stat(key: &str, mut body: &[u8]) -> Result<Vec<StatEntry>, ShellError> {
+    let mut entries = Vec::new();
+    while !body.is_empty() {
+        let line_end = body
+            .iter()
+            .position(|b| *b == b'\n')
+            .ok_or_else(|| bad(key, "stat entry without header"))?;
+        let header = std::str::from_utf8(&body[..line_end]).map_err(|_| bad(key, "stat header"))?;
+        let fields: Vec<&str> = header.split(' ').collect();
+        let [kind, mode, uid, gid, path_len, link_len] = fields[..] else {
+            return Err(bad(key, "stat header needs six fields"));
+        };
+        let number = |text: &str| text.parse::<usize>().map_err(|_| bad(key, "stat length"));
+        let (path_len, link_len) = (number(path_len)?, number(link_len)?);
+        let rest = &body[line_end + 1..];
+        if rest.len() < path_len + link_len {
+            return Err(bad(key, "stat entry shorter than its lengths"));
+        }
+        let path = String::from_utf8_lossy(&rest[..path_len]).into_owned();
+        let link = String::from_utf8_lossy(&rest[path_len..path_len + link_len]).into_owned();
+        let kind = match kind {
+            "f" => FileKind::File,
+            "d" => FileKind::Dir,
+            "l" => FileKind::Symlink,
+            "o" => FileKind::Other,
+            _ => return Err(bad(key, "unknown file kind")),
+        };
+        let optional = |text: &str, radix: u32| match text {
+            "-" => Ok(None),
+            _ => u32::from_str_radix(text, radix)
+                .map(Some)
+                .map_err(|_| bad(key, "stat number")),
+        };
+        entries.push(StatEntry {
+            path,
+            kind,
+            link_target: (kind == FileKind::Symlink).then_some(link),
+            mode: optional(mode, 8)?,
+            uid: optional(uid, 10)?,
+            gid: optional(gid, 10)?,
+        });
+        body = &rest[path_len + link_len..];
+    }
+    entries.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(entries)
+}
+
+fn parse_command(key: &str, body: &[u8], timeout_ms: u64) -> Result<CommandFact, ShellError> {
+    if body == b"T" {
+        return Ok(CommandFact::TimedOut { timeout_ms });
+    }
+    let line_end = body
+        .iter()
+        .position(|b| *b == b'\n')
+        .ok_or_else(|| bad(key, "command header"))?;
+    let header = std::str::from_utf8(&body[..line_end]).map_err(|_| bad(key, "command header"))?;
+    let fields: Vec<&str> = header.split(' ').collect();
+    let ["R", exit, out_len, err_len, truncated] = fields[..] else {
+        return Err(bad(key, "command header needs R and four fields"));
+    };
+    let number = |text: &str| {
+        text.parse::<usize>()
+            .map_err(|_| bad(key, "command length"))
+    };
+    let (out_len, err_len) = (number(out_len)?, number(err_len)?);
+    let exit_code: i32 = exit.parse().map_err(|_| bad(key, "exit code"))?;
+    let rest = &body[line_end + 1..];
+    if rest.len() != out_len + err_len {
+        return Err(bad(key, "command output does not match its lengths"));
+    }
+    if exit_code < 0 {
+        return Ok(CommandFact::Failed {
+            reason: "the command's exit status could not be read".into(),
+        });
+    }
+    Ok(CommandFact::Ran {
+        exit_code,
+        stdout: String::from_utf8_lossy(&rest[..out_len]).into_owned(),
+        stderr: String::from_utf8_lossy(&rest[out_len..]).into_owned(),
+        stdout_truncated: truncated == "1",
+    })
+}
+
+/// Parses a probe's output into facts for `plan`.
+pub fn parse(output: &[u8], nonce: &str, plan: &ProbePlan) -> Result<Facts, ShellError> {
+    let mut facts = Facts {
+        offline: plan.offline,
+        ..Facts::default()
+    };
+    let mut listed_files: BTreeMap<&str, FileFact> = BTreeMap::new();
+    let mut listings: Vec<(&str, &str, Option<Vec<String>>)> = Vec::new();
+    let mut dpkg = None;
+    let mut apk = None;
+    let mut rpm: Option<Result<PackageSource, String>> = None;
+    for record in records(output, nonce)? {
+        let key = record.key;
+        match record.kind {
+            b'F' => {
+                facts
+                    .files
+                    .insert(key.to_owned(), parse_file(key, record.body)?);
+            }
+            b'G' => {
+                listed_files.insert(key, parse_file(key, record.body)?);
+            }
+            b'S' => {
+                facts
+                    .stats
+                    .insert(key.to_owned(), parse_stat(key, record.body)?);
+            }
+            b'D' => {
+                let (dir, pattern) = key.split_once('\n').ok_or_else(|| bad(key, "dir key"))?;
+                let names = match record.body.split_first() {
+                    Some((b'M', [])) => None,
+                    Some((b'E', rest)) => Some(parse_names(key, rest)?),
+                    _ => return Err(bad(key, "unknown listing state")),
+                };
+                listings.push((dir, pattern, names));
+            }
+            b'C' => {
+                let timeout = plan.commands.get(key).copied().unwrap_or_default();
+                facts
+                    .commands
+                    .insert(key.to_owned(), parse_command(key, record.body, timeout)?);
+            }
+            b'U' => {
+                facts.units = Some(if record.body == b"N" {
+                    UnitsFact::NotRunning
+                } else {
+                    let timeout = crate::rules::DEFAULT_COMMAND_TIMEOUT_MS;
+                    UnitsFact::Ran {
+                        output: parse_command(key, record.body, timeout)?,
+                    }
+                });
+            }
+            b'P' => {
+                let text = String::from_utf8_lossy(record.body);
+                match key {
+                    "dpkg" => dpkg = Some(packages::parse_dpkg_status(&text)),
+                    "apk" => apk = Some(packages::parse_apk_installed(&text)),
+                    _ => return Err(bad(key, "unknown package database")),
+                }
+            }
+            b'Q' => rpm = Some(read_shipped_rpmdb(key, record.body)),
+            b'K' => {
+                let fact =
+                    parse_command(key, record.body, crate::rules::DEFAULT_COMMAND_TIMEOUT_MS)?;
+                rpm = Some(match fact {
+                    CommandFact::Ran {
+                        exit_code: 0,
+                        stdout,
+                        ..
+                    } => Ok(PackageSource {
+                        manager: PackageManager::Rpm,
+                        origin: RPM_QUERY_ALL.into(),
+                        installed: packages::parse_name_lines(&stdout),
+                    }),
+                    other => Err(format!("{RPM_QUERY_ALL}: {other:?}")),
+                });
+            }
+            b'X' => {
+                return Err(ShellError::Probe(
+                    String::from_utf8_lossy(record.body).into_owned(),
+                ));
+            }
+            _ => return Err(bad(key, "unknown record type")),
+        }
+    }
+    for (dir, pattern, names) in listings {
+        let listing = match names {
+            None => DirFact::Missing,
+            Some(mut names) => {
+                names.sort();
+                names.dedup();
+                let entries = names
+                    .into_iter()
+                    .map(|name| {
+                        let target = format!("{}/{name}", dir.trim_end_matches('/'));
+                        let content = listed_files
+                            .get(target.as_str())
+                            .cloned()
+                            .unwrap_or(FileFact::Unreadable);
+                        DirEntryFact { name, content }
+                    })
+                    .collect();
+                DirFact::Entries { entries }
+            }
+        };
+        facts
+            .dirs
+            .entry(dir.to_owned())
+            .or_default()
+            .insert(pattern.to_owned(), listing);
+    }
+    if plan.packages {
+        let mut fact = PackagesFact::default();
+        if let Some(installed) = dpkg {
+            fact.sources.push(PackageSource {
+                manager: PackageManager::Dpkg,
+                origin: super::sources::DPKG_STATUS.into(),
+                installed,
+            });
+        }
+        match rpm {
+            Some(Ok(source)) => fact.sources.push(source),
+            Some(Err(error)) => fact.errors.push(error),
+            None => {}
+        }
+        if let Some(installed) = apk {
+            fact.sources.push(PackageSource {
+                manager: PackageManager::Apk,
+                origin: super::sources::APK_INSTALLED.into(),
+                installed,
+            });
+        }
+        facts.packages = Some(fact);
+    }
+    Ok(facts)
+}
+
+fn parse_names(key: &str, mut body: &[u8]) -> Result<Vec<String>, ShellError> {
+    let mut names = Vec::new();
+    while !body.is_empty() {
+        let colon = body
+            .iter()
+            .position(|b| *b == b':')
+            .ok_or_else(|| bad(key, "listing entry"))?;
+        let len: usize = std::str::from_utf8(&body[..colon])
+            .ok()
+            .and_then(|t| t.parse().ok())
+            .ok_or_else(|| bad(key, "listing length"))?;
+        let rest = &body[colon + 1..];
+        if rest.len() < len {
+            return Err(bad(key, "listing entry shorter than its length"));
+        }
+        if let Ok(name) = std::str::from_utf8(&rest[..len]) {
+            names.push(name.to_owned());
+        }
+        body = &rest[len..];
+    }
+    Ok(names)
+}
+
+/// An rpm sqlite database shipped as bytes: read it with the same code as the native executor.
+fn read_shipped_rpmdb(origin: &str, bytes: &[u8]) -> Result<PackageSource, String> {
+    let copy = (|| -> std::io::Result<tempfile::NamedTempFile> {
+        let mut file = tempfile::NamedTempFile::new()?;
+        file.write_all(bytes)?;
+        file.flush()?;
+        Ok(file)
+    })()
+    .map_err(|err| format!("{origin}: cannot stage the database: {err}"))?;
+    packages::read_rpmdb_sqlite(copy.path(), origin).map(|installed| PackageSource {
+        manager: PackageManager::Rpm,
+        origin: origin.to_owned(),
+        installed,
+    })
+}
+
+/// Runs the probe with the local `sh` (`plumb scan --via-shell`), under `root`.
+pub fn gather_local(plan: &ProbePlan, root: &Path) -> Result<Facts, ShellError> {
+    gather_with(plan, root, &["/bin/sh", "-s"])
+}
+
+/// Runs the probe with a given shell command line (`["busybox", "sh", "-s"]`), under `root`.
+pub fn gather_with(plan: &ProbePlan, root: &Path, shell: &[&str]) -> Result<Facts, ShellError> {
+    let nonce = new_nonce();
+    let root = root
+        .to_str()
+        .ok_or_else(|| ShellError::Local("the --root path is not UTF-8".into()))?;
+    let text = script(plan, root, &nonce);
+    let (program, args) = shell
+        .split_first()
+        .ok_or_else(|| ShellError::Local("no shell given".into()))?;
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|err| ShellError::Local(format!("cannot start {program}: {err}")))?;
+    let mut stdin = child
+        .stdin
+        .take()
+        .ok_or_else(|| ShellError::Local("no stdin pipe".into()))?;
+    let writer = std::thread::spawn(move || stdin.write_all(text.as_bytes()));
+    let mut output = Vec::new();
+    let read = child
+        .stdout
+        .take()
+        .ok_or_else(|| ShellError::Local("no stdout pipe".into()))?
+        .take(DEFAULT_MAX_OUTPUT as u64 + 1)
+        .read_to_end(&mut output);
+    if output.len() > DEFAULT_MAX_OUTPUT {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(ShellError::TooLarge {
+            limit: DEFAULT_MAX_OUTPUT,
+        });
+    }
+    let _ = writer.join();
+    read.map_err(|err| ShellError::Local(format!("reading the probe output: {err}")))?;
+    child
+        .wait()
+        .map_err(|err| ShellError::Local(format!("waiting for sh: {err}")))?;
+    parse(&output, &nonce, plan)
+}
+
+/// Every key a plan asks for, to report what a parse left out.
+pub fn missing_facts(plan: &ProbePlan, facts: &Facts) -> BTreeSet<String> {
+    let mut missing = BTreeSet::new();
+    for path in &plan.files {
+        if !facts.files.contains_key(path) {
+            missing.insert(format!("file {path}"));
+        }
+    }
+    for pattern in &plan.stats {
+        if !facts.stats.contains_key(pattern) {
+            missing.insert(format!("stat {pattern}"));
+        }
+    }
+    for (dir, pattern) in &plan.dirs {
+        if facts.dir(dir, pattern).is_none() {
+            missing.insert(format!("dir {dir} {pattern}"));
+        }
+    }
+    for run in plan.commands.keys() {
+        if !facts.commands.contains_key(run) {
+            missing.insert(format!("command {run}"));
+        }
+    }
+    missing
+}
