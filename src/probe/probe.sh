@@ -3,6 +3,9 @@
 # contains the delimiter is only ever body bytes. The generator appends the calls after this.
 export LC_ALL=C
 umask 077
+NL='
+'
+TAB='	'
 
 # Output of the run: fail closed with an X record when the basics are missing.
 _missing=
@@ -90,24 +93,78 @@ _filebody() { # TYPE TARGET
     fi
     emitf "$1" "$2" T "$T/f"
 }
-ffile() { _filebody F "$1"; }
-
-# One lstat entry, appended to $T/s: KIND MODE UID GID PATHLEN LINKLEN LF PATH LINK
-_sentry() {
-    rp "$1" 0
-    _lt=
-    if [ -L "$RP" ]; then _k=l; _lt=$(readlink -- "$RP")
-    elif [ -d "$RP" ]; then _k=d
-    elif [ -f "$RP" ]; then _k=f
-    elif [ -e "$RP" ]; then _k=o
-    else return; fi
-    rp "$1" 1
-    _m='- - -'
-    if [ -e "$RP" ]; then _m=$(stat -L -c '%a %u %g' -- "$RP" 2>/dev/null) || _m='- - -'; fi
-    printf '%s %s %s %s\n%s%s' "$_k" "$_m" "${#1}" "${#_lt}" "$1" "$_lt" >> "$T/s"
+# Files are queued and read in one batch (one wc and one cat for all of them); a path with a
+# newline, or a file that changes size between wc and cat, takes the one-by-one path instead.
+_FQ= _FARGS= _FN=0
+_fqueue() { # TYPE TARGET
+    rp "$2" 1
+    if [ ! -e "$RP" ]; then emits "$1" "$2" M; return; fi
+    if [ ! -f "$RP" ] || [ ! -r "$RP" ]; then emits "$1" "$2" U; return; fi
+    case $2$RP in *"$NL"*|*"$TAB"*) _filebody "$1" "$2"; return ;; esac
+    _FQ=$_FQ$1$TAB$2$NL
+    _FARGS=$_FARGS$RP$NL
+    _FN=$((_FN + 1))
 }
-fstat() { # PATTERN (a path, or a glob expanded the way sh does)
-    : > "$T/s"
+ffile() { _fqueue F "$1"; }
+_pop() { # pops the first line of the variable named $1 into _H
+    eval "_H=\${$1%%\"\$NL\"*}; $1=\${$1#*\"\$NL\"}"
+}
+_slow_files() { # the queued items in $1 (variable name), one by one
+    while [ -n "$(eval "printf %s \"\$$1\"")" ]; do
+        _pop "$1"; _filebody "${_H%%"$TAB"*}" "${_H#*"$TAB"}"
+    done
+}
+fflush() {
+    [ "$_FN" -gt 0 ] || return 0
+    _oifs=$IFS; IFS=$NL; set -f; set -- $_FARGS; set +f; IFS=$_oifs
+    if ! wc -c -- "$@" > "$T/sz" 2>/dev/null; then
+        _slow_files _FQ; _FN=0 _FARGS=; return
+    fi
+    _SZ= _n=0
+    while read -r _s _rest; do
+        _n=$((_n + 1))
+        [ "$_n" -le "$_FN" ] || break
+        _SZ=$_SZ$_s$NL
+    done < "$T/sz"
+    _CARGS= _INDEX= _TOTAL=0 _BQ=
+    while [ -n "$_FQ" ]; do
+        _pop _FQ; _it=$_H
+        _pop _FARGS; _hp=$_H
+        _pop _SZ; _s=$_H
+        _ty=${_it%%"$TAB"*} _tg=${_it#*"$TAB"}
+        case $_s in
+            ''|*[!0-9]*) _filebody "$_ty" "$_tg" ;;
+            *)
+                if [ "$_s" -gt "$FILE_CAP" ]; then
+                    emits "$_ty" "$_tg" "L$_s"
+                else
+                    _CARGS=$_CARGS$_hp$NL
+                    _INDEX=$_INDEX$_ty' '$_s' '${#_tg}$NL$_tg
+                    _TOTAL=$((_TOTAL + _s))
+                    _BQ=$_BQ$_it$NL
+                fi
+                ;;
+        esac
+    done
+    _FN=0 _FARGS=
+    [ -n "$_CARGS" ] || return 0
+    _oifs=$IFS; IFS=$NL; set -f; set -- $_CARGS; set +f; IFS=$_oifs
+    cat -- "$@" > "$T/all" 2>/dev/null
+    _size "$T/all"
+    if [ "$_S" -eq "$_TOTAL" ]; then
+        _rec B "$_INDEX" "$_S"
+        cat "$T/all"
+        _end_rec
+    else
+        _slow_files _BQ
+    fi
+}
+
+# Stats are queued and answered with one `stat` call for every existing path. An S record body
+# holds one entry per match: KIND MODE UID GID PATHLEN LINKLEN LF PATH LINK.
+_SQ=
+fstat() { _SQ=$_SQ$1$NL; }
+_sentries() { # PATTERN: appends "KIND<TAB>NEEDSTAT<TAB>TARGET<TAB>LINK" lines for its matches to _SE
     case $1 in
         *[*?[]*)
             _oifs=$IFS; IFS=
@@ -120,18 +177,76 @@ fstat() { # PATTERN (a path, or a glob expanded the way sh does)
             ;;
         *) _sentry "$1" ;;
     esac
-    emitf S "$1" "" "$T/s"
+}
+_sentry() { # TARGET
+    rp "$1" 0
+    _lt=
+    if [ -L "$RP" ]; then _k=l; _lt=$(readlink -- "$RP")
+    elif [ -d "$RP" ]; then _k=d
+    elif [ -f "$RP" ]; then _k=f
+    elif [ -e "$RP" ]; then _k=o
+    else return; fi
+    rp "$1" 1
+    # Entries travel in newline/tab separated lists; a name holding either is left out.
+    case $RP$1$_lt in *"$NL"*|*"$TAB"*) return ;; esac
+    _need=0
+    if [ -e "$RP" ]; then _need=1 _SARGS=$_SARGS$RP$NL; fi
+    _SE=$_SE$_k$TAB$_need$TAB$RP$TAB$1$TAB$_lt$NL
+}
+fstats() {
+    [ -n "$_SQ" ] || return 0
+    _SE= _SARGS=
+    _oifs=$IFS; IFS=$NL; set -f
+    for _p in $_SQ; do
+        IFS=$_oifs; set +f
+        _SE=$_SE'#'$TAB$_p$NL
+        _sentries "$_p"
+        IFS=$NL; set -f
+    done
+    IFS=$_oifs; set +f
+    _MODES=
+    if [ -n "$_SARGS" ]; then
+        _oifs=$IFS; IFS=$NL; set -f; set -- $_SARGS; set +f; IFS=$_oifs
+        _want=$#
+        if stat -L -c '%a %u %g' -- "$@" > "$T/modes" 2>/dev/null; then
+            _n=0
+            while IFS= read -r _m; do _n=$((_n + 1)); _MODES=$_MODES$_m$NL; done < "$T/modes"
+            [ "$_n" -eq "$_want" ] || _MODES=
+        fi
+    fi
+    _pat= _sb= _started=0
+    while [ -n "$_SE" ]; do
+        _pop _SE; _e=$_H
+        case $_e in
+            "#$TAB"*)
+                [ "$_started" = 1 ] && emits S "$_pat" "$_sb"
+                _pat=${_e#"#$TAB"} _sb= _started=1
+                continue
+                ;;
+        esac
+        _k=${_e%%"$TAB"*}; _e=${_e#*"$TAB"}
+        _need=${_e%%"$TAB"*}; _e=${_e#*"$TAB"}
+        _hp=${_e%%"$TAB"*}; _e=${_e#*"$TAB"}
+        _tg=${_e%%"$TAB"*}; _lt=${_e#*"$TAB"}
+        _m='- - -'
+        if [ "$_need" = 1 ]; then
+            if [ -n "$_MODES" ]; then _pop _MODES; _m=$_H
+            else _m=$(stat -L -c '%a %u %g' -- "$_hp" 2>/dev/null) || _m='- - -'; fi
+        fi
+        _sb=$_sb$_k' '$_m' '${#_tg}' '${#_lt}$NL$_tg$_lt
+    done
+    [ "$_started" = 1 ] && emits S "$_pat" "$_sb"
+    _SQ=
 }
 
-# A directory listing: D record (M, or E then LEN:NAME for each matching regular file) and a
-# G record with each listed file's content.
+# A directory listing: D record (M, or E then LEN:NAME for each matching regular file); each
+# listed file's content is queued as a G record.
 fdir() { # DIR PATTERN
     _key="$1
 $2"
     rp "$1" 1
     if [ ! -d "$RP" ]; then emits D "$_key" M; return; fi
-    _dir=$RP
-    : > "$T/d"
+    _dir=$RP _names=
     for _e in "$_dir"/* "$_dir"/.*; do
         _nm=${_e##*/}
         case $_nm in .|..) continue ;; esac
@@ -142,43 +257,52 @@ $2"
         _tp=${1%/}/$_nm
         rp "$_tp" 1
         [ -f "$RP" ] || continue
-        printf '%s:%s' "${#_nm}" "$_nm" >> "$T/d"
-        _filebody G "$_tp"
+        _names=$_names${#_nm}:$_nm
+        _fqueue G "$_tp"
     done
-    emitf D "$_key" E "$T/d"
+    emits D "$_key" "E$_names"
 }
 
-# A command with a timeout and capped output. Body: T (timed out) or
-# R EXIT OUTLEN ERRLEN TRUNCATED LF OUT ERR.
-fcmd() { # TYPE COMMAND TIMEOUT_SECONDS
-    rm -f "$T/rc" "$T/to"
+# A command with a timeout and capped output, captured into a directory so several can run at
+# once: _run_cmd DIR COMMAND TIMEOUT_SECONDS, then _emit_cmd TYPE COMMAND DIR. Body: T (timed
+# out) or R EXIT OUTLEN ERRLEN TRUNCATED LF OUT ERR.
+_run_cmd() {
+    mkdir -p "$1"
     if [ -n "$_HAVE_TIMEOUT" ]; then
-        { { timeout -k 1 "$3" /bin/sh -c "$2" < /dev/null; echo $? > "$T/rc"; } 2>&1 1>&3 \
-            | { head -c "$ERR_CAP" > "$T/e"; cat > /dev/null; }; } 3>&1 \
-            | { head -c $((OUT_CAP + 1)) > "$T/o"; cat > /dev/null; }
-        [ "$(cat "$T/rc" 2>/dev/null)" = 124 ] && : > "$T/to"
+        { { timeout -k 1 "$3" /bin/sh -c "$2" < /dev/null; echo $? > "$1/rc"; } 2>&1 1>&3 \
+            | { head -c "$ERR_CAP" > "$1/e"; cat > /dev/null; }; } 3>&1 \
+            | { head -c $((OUT_CAP + 1)) > "$1/o"; cat > /dev/null; }
+        read -r _rc < "$1/rc" 2>/dev/null
+        [ "$_rc" = 124 ] && : > "$1/to"
     else
         # No timeout(1): a watchdog kills the command (its children may outlive it).
         { { /bin/sh -c "$2" < /dev/null & _cp=$!
-            ( sleep "$3"; : > "$T/to"; kill -9 "$_cp" ) > /dev/null 2>&1 < /dev/null & _wp=$!
-            wait "$_cp"; echo $? > "$T/rc"
+            ( sleep "$3"; : > "$1/to"; kill -9 "$_cp" ) > /dev/null 2>&1 < /dev/null & _wp=$!
+            wait "$_cp"; echo $? > "$1/rc"
             kill "$_wp" 2>/dev/null; } 2>&1 1>&3 \
-            | { head -c "$ERR_CAP" > "$T/e"; cat > /dev/null; }; } 3>&1 \
-            | { head -c $((OUT_CAP + 1)) > "$T/o"; cat > /dev/null; }
+            | { head -c "$ERR_CAP" > "$1/e"; cat > /dev/null; }; } 3>&1 \
+            | { head -c $((OUT_CAP + 1)) > "$1/o"; cat > /dev/null; }
     fi
-    if [ -e "$T/to" ]; then emits "$1" "$2" T; return; fi
-    _rc=$(cat "$T/rc" 2>/dev/null)
-    [ -n "$_rc" ] || _rc=-1
-    _size "$T/o"; _ol=$_S _tr=0
+}
+_emit_cmd() { # TYPE COMMAND DIR
+    if [ -e "$3/to" ]; then emits "$1" "$2" T; return; fi
+    _rc=
+    read -r _rc < "$3/rc" 2>/dev/null
+    case $_rc in ''|*[!0-9]*) _rc=-1 ;; esac
+    _size "$3/o"; _ol=$_S _tr=0
     if [ "$_ol" -gt "$OUT_CAP" ]; then _ol=$OUT_CAP _tr=1; fi
-    _size "$T/e"; _el=$_S
+    _size "$3/e"; _el=$_S
     _h="R $_rc $_ol $_el $_tr
 "
     _rec "$1" "$2" $((${#_h} + _ol + _el))
     printf '%s' "$_h"
-    head -c "$_ol" "$T/o"
-    cat "$T/e"
+    head -c "$_ol" "$3/o"
+    cat "$3/e"
     _end_rec
+}
+fcmd() { # TYPE COMMAND TIMEOUT_SECONDS: one command, run now
+    _run_cmd "$T/c" "$2" "$3"
+    _emit_cmd "$1" "$2" "$T/c"
 }
 
 # Package databases: P (dpkg/apk name lines), Q (an rpm sqlite database), K (rpm -qa).

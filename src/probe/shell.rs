@@ -62,19 +62,24 @@ pub fn script(plan: &ProbePlan, root: &str, nonce: &str) -> String {
     for path in &plan.files {
         let _ = writeln!(out, "ffile {}", quote(path));
     }
-    for pattern in &plan.stats {
-        let _ = writeln!(out, "fstat {}", quote(pattern));
-    }
     for (dir, pattern) in &plan.dirs {
         let _ = writeln!(out, "fdir {} {}", quote(dir), quote(pattern));
     }
-    for (run, timeout_ms) in &plan.commands {
-        let _ = writeln!(
-            out,
-            "fcmd C {} {}",
-            quote(run),
-            timeout_ms.div_ceil(1000).max(1)
-        );
+    out.push_str("fflush\n");
+    for pattern in &plan.stats {
+        let _ = writeln!(out, "fstat {}", quote(pattern));
+    }
+    out.push_str("fstats\n");
+    // Commands run side by side (as the native executor runs them), then are emitted in order.
+    for (index, (run, timeout_ms)) in plan.commands.iter().enumerate() {
+        let seconds = timeout_ms.div_ceil(1000).max(1);
+        let _ = writeln!(out, "_run_cmd \"$T/c{index}\" {} {seconds} &", quote(run));
+    }
+    if !plan.commands.is_empty() {
+        out.push_str("wait\n");
+    }
+    for (index, run) in plan.commands.keys().enumerate() {
+        let _ = writeln!(out, "_emit_cmd C {} \"$T/c{index}\"", quote(run));
     }
     if plan.packages {
         let _ = writeln!(
@@ -94,7 +99,7 @@ pub fn script(plan: &ProbePlan, root: &str, nonce: &str) -> String {
 /// One parsed record.
 struct Record<'a> {
     kind: u8,
-    key: &'a str,
+    key: std::borrow::Cow<'a, str>,
     body: &'a [u8],
 }
 
@@ -173,8 +178,8 @@ fn records<'a>(output: &'a [u8], nonce: &str) -> Result<Vec<Record<'a>>, ShellEr
         if output[body_end] != b'\n' {
             return Err(framing(body_end, "a record is longer than its header says"));
         }
-        let key = std::str::from_utf8(&output[key_start..body_start])
-            .map_err(|_| framing(key_start, "a record key is not UTF-8"))?;
+        // Names that are not UTF-8 cannot match a rule's path; they are kept lossily.
+        let key = String::from_utf8_lossy(&output[key_start..body_start]);
         let body = &output[body_start..body_end];
         at = body_end + 1;
         if kind == b'E' {
@@ -318,9 +323,23 @@ pub fn parse(output: &[u8], nonce: &str, plan: &ProbePlan) -> Result<Facts, Shel
     let mut dpkg = None;
     let mut apk = None;
     let mut rpm: Option<Result<PackageSource, String>> = None;
-    for record in records(output, nonce)? {
-        let key = record.key;
+    let records = records(output, nonce)?;
+    for record in &records {
+        let key: &str = &record.key;
         match record.kind {
+            b'B' => {
+                for (kind, target, content) in parse_batch(key, record.body)? {
+                    let fact = FileFact::from_bytes(content);
+                    match kind {
+                        b'F' => {
+                            facts.files.insert(target.to_owned(), fact);
+                        }
+                        _ => {
+                            listed_files.insert(target, fact);
+                        }
+                    }
+                }
+            }
             b'F' => {
                 facts
                     .files
@@ -442,6 +461,50 @@ pub fn parse(output: &[u8], nonce: &str, plan: &ProbePlan) -> Result<Facts, Shel
         facts.packages = Some(fact);
     }
     Ok(facts)
+}
+
+/// A batch of whole files: the key indexes `TYPE SIZE KEYLEN\nKEY` entries, the body is their
+/// contents back to back.
+fn parse_batch<'a>(
+    index: &'a str,
+    body: &'a [u8],
+) -> Result<Vec<(u8, &'a str, &'a [u8])>, ShellError> {
+    let mut files = Vec::new();
+    let mut rest = index;
+    let mut offset = 0usize;
+    while !rest.is_empty() {
+        let (header, after) = rest
+            .split_once('\n')
+            .ok_or_else(|| bad("batch", "index entry without header"))?;
+        let fields: Vec<&str> = header.split(' ').collect();
+        let [kind, size, key_len] = fields[..] else {
+            return Err(bad("batch", "index entry needs three fields"));
+        };
+        let kind = match kind {
+            "F" => b'F',
+            "G" => b'G',
+            _ => return Err(bad("batch", "unknown entry type")),
+        };
+        let number = |text: &str| {
+            text.parse::<usize>()
+                .map_err(|_| bad("batch", "index number"))
+        };
+        let (size, key_len) = (number(size)?, number(key_len)?);
+        let target = after
+            .get(..key_len)
+            .ok_or_else(|| bad("batch", "index entry shorter than its key"))?;
+        let end = offset
+            .checked_add(size)
+            .filter(|end| *end <= body.len())
+            .ok_or_else(|| bad("batch", "contents shorter than the index says"))?;
+        files.push((kind, target, &body[offset..end]));
+        offset = end;
+        rest = &after[key_len..];
+    }
+    if offset != body.len() {
+        return Err(bad("batch", "contents longer than the index says"));
+    }
+    Ok(files)
 }
 
 fn parse_names(key: &str, mut body: &[u8]) -> Result<Vec<String>, ShellError> {
