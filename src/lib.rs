@@ -1,3 +1,4 @@
 //! plumb: agentless compliance scanning of Linux hosts.
 
 pub mod exit;
+pub mod probe;

@@ -1,0 +1,3 @@
+//! Gathering facts from hosts.
+
+pub mod ssh;
