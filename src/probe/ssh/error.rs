@@ -136,7 +136,7 @@ fn truncate(text: &str, max: usize) -> String {
 fn ssh_detail(log: &str) -> String {
     let lines: Vec<&str> = log
         .lines()
-        .map(|l| l.trim_end_matches('\r').trim())
+        .map(|l| l.trim_end_matches('\r').trim().trim_end_matches('.'))
         .filter(|l| {
             !l.is_empty() && !l.starts_with("@@@") && !l.starts_with("Warning: Permanently added")
         })
