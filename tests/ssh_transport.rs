@@ -528,3 +528,51 @@ fn stale_control_dirs_are_cleaned_and_their_masters_stopped() -> Result<()> {
     assert!(left.is_empty(), "stale master still running: {left:?}");
     Ok(())
 }
+
+#[tokio::test]
+async fn proxy_jump_from_ssh_config() -> Result<()> {
+    let servers = TestSshd::start_many(
+        2,
+        SshdOptions {
+            count_execs: true,
+            ..SshdOptions::default()
+        },
+    )?;
+    let (Some(bastion), Some(inner)) = (servers.first(), servers.get(1)) else {
+        bail!("two servers expected");
+    };
+    let scratch = tempfile::tempdir()?;
+    let config = scratch.path().join("ssh_config");
+    let text = format!(
+        "{}{}Host behind-bastion\n  HostName 127.0.0.1\n  Port {}\n  User {}\n  \
+         IdentityFile {}\n  UserKnownHostsFile {}\n  ProxyJump {}\n",
+        bastion.config_block(),
+        inner.config_block(),
+        inner.port,
+        inner.user,
+        inner.client_key().display(),
+        inner.known_hosts().display(),
+        bastion.alias,
+    );
+    fs::write(&config, text)?;
+    let transport = SshTransport::new()?;
+    let options = SshOptions {
+        config_file: Some(config),
+        ..options_for(inner)
+    };
+    let target = target("behind-bastion", options)?;
+    let output = transport
+        .run_script(&target, b"echo $SSH_CONNECTION\n")
+        .await?;
+    assert!(!output.stdout.is_empty());
+    // The exec ran on the inner host; the bastion only forwarded (no exec there).
+    assert_eq!(inner.exec_count(), 1);
+    assert_eq!(bastion.exec_count(), 0);
+    // ...but the connection did go through it.
+    assert!(
+        bastion.log().contains("Accepted publickey"),
+        "bastion log: {}",
+        bastion.log()
+    );
+    Ok(())
+}

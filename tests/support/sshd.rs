@@ -222,6 +222,8 @@ impl TestSshd {
             config.push_str(&format!("ForceCommand /bin/sh {dir}/force-command.sh\n"));
         }
         fs::write(self.path("sshd_config"), config).context("writing sshd_config")?;
+        // Only log lines from this launch count as proof that it is listening.
+        let log_start = self.log().len();
         let child = Command::new(SSHD)
             .arg("-D")
             .arg("-e")
@@ -236,7 +238,7 @@ impl TestSshd {
             .with_context(|| format!("starting {SSHD}"))?;
         self.child = Some(child);
         self.port = port;
-        match self.wait_ready() {
+        match self.wait_ready(log_start) {
             Ok(()) => Ok(()),
             Err(err) => {
                 self.stop();
@@ -245,16 +247,24 @@ impl TestSshd {
         }
     }
 
-    fn wait_ready(&mut self) -> Result<()> {
+    /// Ready means: this sshd logged that it listens on the port (a banner alone could come
+    /// from another server that won a race for the same port), and it answers with a banner.
+    fn wait_ready(&mut self, log_start: usize) -> Result<()> {
         let started = Instant::now();
         let address = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
+        let listening = format!("Server listening on 127.0.0.1 port {}.", self.port);
         loop {
             if let Some(child) = self.child.as_mut()
                 && let Some(status) = child.try_wait()?
             {
                 bail!("sshd exited early with {status}");
             }
-            if let Ok(stream) = TcpStream::connect_timeout(&address, Duration::from_secs(2)) {
+            let ours = self
+                .log()
+                .get(log_start..)
+                .is_some_and(|new| new.contains(&listening));
+            if ours && let Ok(stream) = TcpStream::connect_timeout(&address, Duration::from_secs(2))
+            {
                 stream.set_read_timeout(Some(Duration::from_secs(5)))?;
                 let mut banner = String::new();
                 if BufReader::new(stream).read_line(&mut banner).is_ok()
@@ -264,7 +274,7 @@ impl TestSshd {
                 }
             }
             if started.elapsed() > READY_LIMIT {
-                bail!("sshd did not send its banner within {READY_LIMIT:?}");
+                bail!("sshd did not start listening within {READY_LIMIT:?}");
             }
             thread::sleep(Duration::from_millis(10));
         }
