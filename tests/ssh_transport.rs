@@ -274,27 +274,49 @@ async fn a_forced_command_that_hangs_still_times_out() -> Result<()> {
     }
 }
 
+/// This process's peak resident memory, in KiB.
+fn peak_rss_kib() -> Result<u64> {
+    let status = fs::read_to_string("/proc/self/status")?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .context("no VmHWM in /proc/self/status")
+}
+
 #[tokio::test]
 async fn output_over_the_cap_is_refused_and_the_producer_ends() -> Result<()> {
     let server = TestSshd::start(SshdOptions::default())?;
     let transport = SshTransport::new()?;
+    let cap = 1024 * 1024;
     let options = SshOptions {
-        max_output: 1024 * 1024,
+        max_output: cap,
         ..options_for(&server)
     };
     let target = target(&server.alias, options)?;
+
     // An endless stream: only stopping at the cap lets this return at all.
     let marker = "plumb-overflow-4242";
     match transport
         .run_script(&target, format!("yes {marker}\n").as_bytes())
         .await
     {
-        Err(SshError::OutputTooLarge { limit, .. }) => assert_eq!(limit, 1024 * 1024),
+        Err(SshError::OutputTooLarge { limit, .. }) => assert_eq!(limit, cap),
         other => bail!("expected OutputTooLarge, got {other:?}"),
     }
     let left = wait_until_gone(marker);
     kill_all(&left);
     assert!(left.is_empty(), "remote producer still running: {left:?}");
+
+    // 512 MiB offered: reading it all would raise this process's peak memory by that much.
+    let before = peak_rss_kib()?;
+    let script = "yes 0123456789abcdef0123456789abcdef | head -c 536870912\n";
+    match transport.run_script(&target, script.as_bytes()).await {
+        Err(SshError::OutputTooLarge { .. }) => {}
+        other => bail!("expected OutputTooLarge, got {other:?}"),
+    }
+    let grown_mib = peak_rss_kib()?.saturating_sub(before) / 1024;
+    assert!(grown_mib < 128, "peak memory grew by {grown_mib} MiB");
     Ok(())
 }
 

@@ -14,6 +14,10 @@
 //! let output = transport.run_script(&target, b"cat /etc/hostname\n").await?;
 //! # let _ = output; Ok(()) }
 //! ```
+//!
+//! At start, a caller removes what crashed runs left with [`cleanup_stale_control_dirs`]; on
+//! Ctrl-C it calls [`SshTransport::shutdown`] (e.g. from a task awaiting
+//! `tokio::signal::ctrl_c()`), which stops every master still open.
 
 mod control;
 mod error;
@@ -74,38 +78,40 @@ impl SshTransport {
         target: &SshTarget,
         script: &[u8],
     ) -> Result<ProbeOutput, SshError> {
+        let interrupted = || SshError::Interrupted {
+            host: target.name.clone(),
+        };
         if self.control.is_shut_down() {
-            return Err(SshError::Interrupted {
-                host: target.name.clone(),
-            });
+            return Err(interrupted());
         }
+        match self.connect_and_run(target, script).await {
+            // Whatever broke during a shutdown broke because of it.
+            Err(_) if self.control.is_shut_down() => Err(interrupted()),
+            Ok(output) if output.exit_code != Some(0) => Err(SshError::RemoteExit {
+                host: target.name.clone(),
+                output: Box::new(output),
+            }),
+            other => other,
+        }
+    }
+
+    async fn connect_and_run(
+        &self,
+        target: &SshTarget,
+        script: &[u8],
+    ) -> Result<ProbeOutput, SshError> {
         let started = Instant::now();
         let master = Master::launch(&self.control, target).await?;
         let connect = started.elapsed();
-        let session = master.session();
-        let result = exec::run(&session, target, script).await;
+        let result = exec::run(&master.session(), target, script).await;
         master.close().await;
-        let (stdout, exit_code, stderr_tail, exec) = match result {
-            Err(_) if self.control.is_shut_down() => {
-                return Err(SshError::Interrupted {
-                    host: target.name.clone(),
-                });
-            }
-            other => other?,
-        };
-        let output = ProbeOutput {
+        let (stdout, exit_code, stderr_tail, exec) = result?;
+        Ok(ProbeOutput {
             stdout,
             exit_code,
             stderr_tail,
             timings: ProbeTimings { connect, exec },
-        };
-        if output.exit_code != Some(0) {
-            return Err(SshError::RemoteExit {
-                host: target.name.clone(),
-                output: Box::new(output),
-            });
-        }
-        Ok(output)
+        })
     }
 
     /// Stops every open master and removes the control directory. Blocking and idempotent;
