@@ -8,6 +8,7 @@ pub mod paths;
 pub mod plan;
 pub mod shell;
 pub mod sources;
+pub mod ssh;
 pub mod timings;
 
 pub use facts::Facts;

@@ -463,12 +463,12 @@ pub fn parse(output: &[u8], nonce: &str, plan: &ProbePlan) -> Result<Facts, Shel
     Ok(facts)
 }
 
+/// One file of a batch: (record type F or G, target path, content).
+type BatchFile<'a> = (u8, &'a str, &'a [u8]);
+
 /// A batch of whole files: the key indexes `TYPE SIZE KEYLEN\nKEY` entries, the body is their
 /// contents back to back.
-fn parse_batch<'a>(
-    index: &'a str,
-    body: &'a [u8],
-) -> Result<Vec<(u8, &'a str, &'a [u8])>, ShellError> {
+fn parse_batch<'a>(index: &'a str, body: &'a [u8]) -> Result<Vec<BatchFile<'a>>, ShellError> {
     let mut files = Vec::new();
     let mut rest = index;
     let mut offset = 0usize;

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod fixtures;
+pub mod sshd;
 
 use std::process::{Command, Output};
 
