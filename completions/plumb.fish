@@ -43,6 +43,20 @@ complete -c plumb -n "__fish_plumb_needs_command" -f -a "scan" -d 'Check hosts a
 complete -c plumb -n "__fish_plumb_needs_command" -f -a "state" -d 'Inspect, verify, prune and migrate the state file'
 complete -c plumb -n "__fish_plumb_needs_command" -f -a "verify-policy" -d 'Check a scan policy\'s signature, signer, revocation, schema, clamps and pins'
 complete -c plumb -n "__fish_plumb_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c plumb -n "__fish_plumb_using_subcommand scan" -s i -l inventory -d 'Hosts from an inventory: plumb\'s YAML format or an Ansible YAML inventory' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand scan" -l limit -d 'Only inventory hosts whose name, group or label matches (globs; repeatable, or a,b)' -r
+complete -c plumb -n "__fish_plumb_using_subcommand scan" -l user -d 'Log in as this user (a user in HOST or the inventory wins)' -r
+complete -c plumb -n "__fish_plumb_using_subcommand scan" -l port -d 'SSH port (a port in HOST or the inventory wins)' -r
+complete -c plumb -n "__fish_plumb_using_subcommand scan" -l identity -d 'Private key to authenticate with' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand scan" -s o -l ssh-option -d 'An ssh option, as for `ssh -o` (repeatable)' -r
+complete -c plumb -n "__fish_plumb_using_subcommand scan" -l ssh-config -d 'Use this ssh_config instead of ~/.ssh/config and /etc/ssh/ssh_config' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand scan" -l host-key-policy -d 'strict: the host key must be known; accept-new: trust a first-seen key. A changed key is always refused [default: the policy\'s, else strict]' -r -f -a "strict\t''
+accept-new\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand scan" -l known-hosts -d 'known_hosts file to check host keys against' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand scan" -l connect-timeout -d 'Seconds to wait for a connection [default: the policy\'s, else 10]' -r
+complete -c plumb -n "__fish_plumb_using_subcommand scan" -l probe-timeout -d 'Seconds the whole probe may take on one host [default: the policy\'s, else 300]' -r
+complete -c plumb -n "__fish_plumb_using_subcommand scan" -l concurrency -d 'Hosts scanned at once [default: the policy\'s, else 16]' -r
+complete -c plumb -n "__fish_plumb_using_subcommand scan" -l max-output -d 'Most bytes one host may send back before it is cut off' -r
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l rules -d 'Rule files or directories (replaces the embedded default pack; repeatable)' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l root -d 'Scan a directory tree (image, chroot, container filesystem) instead of the live system' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l var -d 'Set a rule variable (repeatable)' -r
@@ -58,7 +72,7 @@ medium\t''
 high\t''
 critical\t''
 never\t''"
-complete -c plumb -n "__fish_plumb_using_subcommand scan" -s o -l output -d 'Write the report to FILE (atomically) instead of stdout' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand scan" -l output -d 'Write the report to FILE (atomically) instead of stdout' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l evidence-max-bytes -d 'Evidence cap per rule in bytes, at most 262144 [default: the policy\'s, else 65536]' -r
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l host-name -d 'Name the scanned host in reports and the state file (default: the hostname, or the --root directory name)' -r
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l policy -d 'Apply a signed scan policy (rulesets, vars, ssh and evidence settings)' -r -F
@@ -77,6 +91,8 @@ sarif\t''
 markdown\t''"
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand scan" -l local -d 'Scan this machine too (it is the default when no host or inventory is given)'
+complete -c plumb -n "__fish_plumb_using_subcommand scan" -l sudo -d 'Run the probe through `sudo -n` on the host'
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l no-store -d 'Do not record the results in the state file'
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l via-shell -d 'Gather facts with the generated sh script (what remote scans run) instead of natively'
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l allow-unsigned-policy -d 'Use the policy even when its signature does not verify (development only; warns)'

@@ -120,6 +120,20 @@ impl FailOn {
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
+    /// Hosts to scan over SSH: [user@]host[:port] or an ssh_config alias (default: this machine)
+    #[arg(value_name = "HOST")]
+    pub hosts: Vec<String>,
+    /// Scan this machine too (it is the default when no host or inventory is given)
+    #[arg(long)]
+    pub local: bool,
+    /// Hosts from an inventory: plumb's YAML format or an Ansible YAML inventory
+    #[arg(short = 'i', long, value_name = "FILE", env = "PLUMB_INVENTORY")]
+    pub inventory: Option<PathBuf>,
+    /// Only inventory hosts whose name, group or label matches (globs; repeatable, or a,b)
+    #[arg(long, value_name = "PATTERN")]
+    pub limit: Vec<String>,
+    #[command(flatten)]
+    pub ssh: SshArgs,
     /// Rule files or directories (replaces the embedded default pack; repeatable)
     #[arg(
         long = "rules",
@@ -150,7 +164,7 @@ pub struct ScanArgs {
     #[arg(long, value_enum, default_value_t = FailOn::Low, env = "PLUMB_FAIL_ON")]
     pub fail_on: FailOn,
     /// Write the report to FILE (atomically) instead of stdout
-    #[arg(long, short = 'o', value_name = "FILE")]
+    #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Evidence cap per rule in bytes, at most 262144 [default: the policy's, else 65536]
     #[arg(long, value_name = "BYTES")]
@@ -173,6 +187,54 @@ pub struct ScanArgs {
     pub allow_unsigned_policy: bool,
     #[command(flatten)]
     pub trust: TrustArgs,
+}
+
+/// How remote hosts are reached. Unset values come from the policy, then the defaults.
+#[derive(Debug, Clone, Args)]
+pub struct SshArgs {
+    /// Log in as this user (a user in HOST or the inventory wins)
+    #[arg(long, value_name = "USER")]
+    pub user: Option<String>,
+    /// SSH port (a port in HOST or the inventory wins)
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<u16>,
+    /// Private key to authenticate with
+    #[arg(long, value_name = "FILE")]
+    pub identity: Option<PathBuf>,
+    /// An ssh option, as for `ssh -o` (repeatable)
+    #[arg(short = 'o', long = "ssh-option", value_name = "KEY=VALUE")]
+    pub ssh_options: Vec<String>,
+    /// Use this ssh_config instead of ~/.ssh/config and /etc/ssh/ssh_config
+    #[arg(long, value_name = "FILE", env = "PLUMB_SSH_CONFIG")]
+    pub ssh_config: Option<PathBuf>,
+    /// Run the probe through `sudo -n` on the host
+    #[arg(long)]
+    pub sudo: bool,
+    /// strict: the host key must be known; accept-new: trust a first-seen key. A changed key
+    /// is always refused [default: the policy's, else strict]
+    #[arg(long, value_enum, value_name = "POLICY")]
+    pub host_key_policy: Option<HostKeyPolicyArg>,
+    /// known_hosts file to check host keys against
+    #[arg(long, value_name = "FILE")]
+    pub known_hosts: Option<PathBuf>,
+    /// Seconds to wait for a connection [default: the policy's, else 10]
+    #[arg(long, value_name = "SECONDS")]
+    pub connect_timeout: Option<u64>,
+    /// Seconds the whole probe may take on one host [default: the policy's, else 300]
+    #[arg(long, value_name = "SECONDS")]
+    pub probe_timeout: Option<u64>,
+    /// Hosts scanned at once [default: the policy's, else 16]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub concurrency: Option<u32>,
+    /// Most bytes one host may send back before it is cut off
+    #[arg(long, value_name = "BYTES", default_value_t = crate::probe::shell::DEFAULT_MAX_OUTPUT)]
+    pub max_output: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum HostKeyPolicyArg {
+    Strict,
+    AcceptNew,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -620,3 +620,91 @@ pub fn missing_facts(plan: &ProbePlan, facts: &Facts) -> BTreeSet<String> {
     }
     missing
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(nonce: &str, kind: &str, key: &str, body: &[u8]) -> Vec<u8> {
+        let mut out = format!("{nonce} {kind} {} {}\n{key}", key.len(), body.len()).into_bytes();
+        out.extend_from_slice(body);
+        out.push(b'\n');
+        out
+    }
+
+    fn plan_with_file(path: &str) -> ProbePlan {
+        let mut plan = ProbePlan::default();
+        plan.files.insert(path.to_owned());
+        plan
+    }
+
+    /// Even a file that knows the run's nonce cannot forge a record: its bytes are body bytes.
+    #[test]
+    fn file_content_cannot_forge_a_record() {
+        let nonce = "0123456789abcdef0123456789abcdef";
+        let forged = record(nonce, "F", "/etc/shadow", b"Tforged");
+        let mut body = b"T".to_vec();
+        body.extend_from_slice(&forged);
+        let mut output = record(nonce, "F", "/etc/motd", &body);
+        output.extend(record(nonce, "E", "", b"1"));
+        let facts = parse(&output, nonce, &plan_with_file("/etc/motd")).unwrap();
+        assert_eq!(facts.files.len(), 1);
+        assert_eq!(
+            facts.files["/etc/motd"].text(),
+            Some(String::from_utf8_lossy(&forged).as_ref())
+        );
+    }
+
+    #[test]
+    fn broken_streams_are_errors_not_panics() {
+        let nonce = "0123456789abcdef0123456789abcdef";
+        let plan = plan_with_file("/etc/motd");
+        let good = [
+            record(nonce, "F", "/etc/motd", b"Thi"),
+            record(nonce, "E", "", b"1"),
+        ]
+        .concat();
+        assert!(parse(&good, nonce, &plan).is_ok());
+        for cut in 0..good.len() {
+            assert!(parse(&good[..cut], nonce, &plan).is_err(), "cut at {cut}");
+        }
+        let mut longer = good.clone();
+        longer.extend_from_slice(b"junk");
+        assert!(parse(&longer, nonce, &plan).is_err());
+        let wrong_count = [
+            record(nonce, "F", "/etc/motd", b"Thi"),
+            record(nonce, "E", "", b"7"),
+        ]
+        .concat();
+        assert!(parse(&wrong_count, nonce, &plan).is_err());
+        let other_nonce = [record("ffff", "F", "/etc/motd", b"Thi")].concat();
+        assert!(matches!(
+            parse(&other_nonce, nonce, &plan),
+            Err(ShellError::Framing { .. })
+        ));
+        let huge_length = format!("{nonce} F 1 99999999999999999999\n").into_bytes();
+        assert!(parse(&huge_length, nonce, &plan).is_err());
+    }
+
+    #[test]
+    fn the_parser_survives_arbitrary_bytes() {
+        let nonce = "0123456789abcdef0123456789abcdef";
+        let plan = plan_with_file("/etc/motd");
+        // A deterministic xorshift stream: no dependency, reproducible failures.
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        for round in 0..2000 {
+            let len = (round * 7) % 400;
+            let mut bytes = Vec::with_capacity(len + 64);
+            if round % 2 == 0 {
+                bytes.extend_from_slice(format!("{nonce} ").as_bytes());
+            }
+            for _ in 0..len {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                bytes.push((state & 0xff) as u8);
+            }
+            let _ = parse(&bytes, nonce, &plan);
+        }
+    }
+}
