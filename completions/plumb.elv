@@ -80,8 +80,8 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand --quiet 'Only print errors on stderr'
             cand -v 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
             cand --verbose 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }

@@ -50,8 +50,8 @@ complete -c plumb -n "__fish_plumb_using_subcommand scan" -l port -d 'SSH port (
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l identity -d 'Private key to authenticate with' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -s o -l ssh-option -d 'An ssh option, as for `ssh -o` (repeatable)' -r
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l ssh-config -d 'Use this ssh_config instead of ~/.ssh/config and /etc/ssh/ssh_config' -r -F
-complete -c plumb -n "__fish_plumb_using_subcommand scan" -l host-key-policy -d 'strict: the host key must be known; accept-new: trust a first-seen key. A changed key is always refused [default: the policy\'s, else strict]' -r -f -a "strict\t''
-accept-new\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand scan" -l host-key-policy -d 'strict: the host key must be known; accept-new: trust a first-seen key. A changed key is always refused [default: the policy\'s, else strict]' -r -f -a "strict\t'The key must already be in a known_hosts file (`StrictHostKeyChecking yes`)'
+accept-new\t'Trust on first use: an unknown key is recorded (`StrictHostKeyChecking accept-new`)'"
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l known-hosts -d 'known_hosts file to check host keys against' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l connect-timeout -d 'Seconds to wait for a connection [default: the policy\'s, else 10]' -r
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l probe-timeout -d 'Seconds the whole probe may take on one host [default: the policy\'s, else 300]' -r
@@ -98,7 +98,7 @@ complete -c plumb -n "__fish_plumb_using_subcommand scan" -l via-shell -d 'Gathe
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l allow-unsigned-policy -d 'Use the policy even when its signature does not verify (development only; warns)'
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
-complete -c plumb -n "__fish_plumb_using_subcommand scan" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand scan" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -s V -l version -d 'Print version'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum help" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
 always\t''

@@ -213,7 +213,7 @@ pub struct SshArgs {
     /// strict: the host key must be known; accept-new: trust a first-seen key. A changed key
     /// is always refused [default: the policy's, else strict]
     #[arg(long, value_enum, value_name = "POLICY")]
-    pub host_key_policy: Option<HostKeyPolicyArg>,
+    pub host_key_policy: Option<crate::probe::ssh::HostKeyPolicy>,
     /// known_hosts file to check host keys against
     #[arg(long, value_name = "FILE")]
     pub known_hosts: Option<PathBuf>,
@@ -229,12 +229,6 @@ pub struct SshArgs {
     /// Most bytes one host may send back before it is cut off
     #[arg(long, value_name = "BYTES", default_value_t = crate::probe::shell::DEFAULT_MAX_OUTPUT)]
     pub max_output: usize,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum HostKeyPolicyArg {
-    Strict,
-    AcceptNew,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -2,17 +2,16 @@
 
 use super::Output;
 use crate::canonical::sha256_hex;
-use crate::cli::HostKeyPolicyArg;
 use crate::cli::ScanArgs;
 use crate::config::Config;
 use crate::eval::{self, EvalOptions, MAX_EVIDENCE_BYTES, RuleResult, Status};
 use crate::exit;
 use crate::fleet::{self, Failure, Probe, Via};
 use crate::inventory;
-use crate::probe::ssh::{HostKeyPolicy, SshOptions, SshTarget};
+use crate::probe::ssh::{SshOptions, SshTarget};
 use crate::probe::{Facts, ProbePlan};
 use crate::report::{self, Changes, HostOutcome, HostReport, RenderOptions, ScanReport, Summary};
-use crate::rules::{self, RuleSet, RuleSource, Selection, Severity};
+use crate::rules::{self, RuleSet, RuleSource, Selection};
 use crate::store::{self, HostRecord, ResultRecord, ScanBatch, ScanStatus, Store, Trigger};
 use anyhow::{Context, Result, anyhow};
 use std::collections::BTreeMap;
@@ -299,12 +298,10 @@ fn ssh_options(args: &ScanArgs, plan: &Plan) -> Result<SshOptions> {
         max_output: ssh.max_output,
         ..SshOptions::default()
     };
-    options.host_key_policy = match (ssh.host_key_policy, policy.map(|p| p.host_key_policy)) {
-        (Some(HostKeyPolicyArg::AcceptNew), _) => HostKeyPolicy::AcceptNew,
-        (Some(HostKeyPolicyArg::Strict), _) => HostKeyPolicy::Strict,
-        (None, Some(crate::policy::HostKeyPolicy::AcceptNew)) => HostKeyPolicy::AcceptNew,
-        (None, _) => HostKeyPolicy::Strict,
-    };
+    options.host_key_policy = ssh
+        .host_key_policy
+        .or(policy.map(|p| p.host_key_policy))
+        .unwrap_or_default();
     if let Some(seconds) = ssh.connect_timeout {
         options.connect_timeout = std::time::Duration::from_secs(seconds.max(1));
     } else if let Some(policy) = policy {
@@ -609,28 +606,14 @@ pub fn result_record(result: &RuleResult) -> ResultRecord {
     ResultRecord {
         rule_id: result.rule_id.clone(),
         title: result.title.clone(),
-        severity: store_severity(result.severity),
-        status: match result.status {
-            Status::Pass => store::Status::Pass,
-            Status::Fail => store::Status::Fail,
-            Status::Skipped => store::Status::Skipped,
-            Status::Error => store::Status::Error,
-        },
+        severity: result.severity,
+        status: result.status,
         reason: result.reason.map(|reason| reason.as_str().to_owned()),
         evidence: serde_json::json!({
             "checks": result.evidence,
             "detail": result.detail,
             "implementation": result.implementation,
         }),
-    }
-}
-
-fn store_severity(severity: Severity) -> store::Severity {
-    match severity {
-        Severity::Low => store::Severity::Low,
-        Severity::Medium => store::Severity::Medium,
-        Severity::High => store::Severity::High,
-        Severity::Critical => store::Severity::Critical,
     }
 }
 
@@ -641,15 +624,13 @@ pub fn changes_of(outcome: &store::ApplyOutcome) -> Changes {
         ..Changes::default()
     };
     for change in &outcome.changes {
-        let was_failing = change.previous_status == Some(store::Status::Fail);
+        let was_failing = change.previous_status == Some(Status::Fail);
         match (change.kind, change.new_status) {
             (store::ChangeKind::Removed, _) => changes.removed.push(change.rule_id.clone()),
-            (_, Some(store::Status::Fail)) if !was_failing => {
+            (_, Some(Status::Fail)) if !was_failing => {
                 changes.new_failures.push(change.rule_id.clone())
             }
-            (_, Some(store::Status::Pass)) if was_failing => {
-                changes.fixed.push(change.rule_id.clone())
-            }
+            (_, Some(Status::Pass)) if was_failing => changes.fixed.push(change.rule_id.clone()),
             _ => {}
         }
     }

@@ -172,54 +172,14 @@ fn emit_json<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Parses `90s`, `15m`, `4h`, `30d` (and `2w`).
+/// Parses `90s`, `15m`, `4h`, `30d`, as policy durations are written.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .ok_or_else(|| format!("{text:?} has no unit; use s, m, h, d or w (e.g. 30d)"))?;
-    let (digits, unit) = text.split_at(split);
-    let amount: u64 = digits
-        .parse()
-        .map_err(|_| format!("{text:?} does not start with a number (e.g. 30d)"))?;
-    let seconds_per_unit = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        "w" => 604_800,
-        other => {
-            return Err(format!(
-                "unknown unit {other:?} in {text:?}; use s, m, h, d or w"
-            ));
-        }
-    };
-    amount
-        .checked_mul(seconds_per_unit)
-        .map(Duration::from_secs)
-        .ok_or_else(|| format!("{text:?} is too large"))
+    crate::policy::PolicyDuration::parse(text).map(|d| d.as_duration())
 }
 
 /// Unix ms as `YYYY-MM-DDTHH:MM:SSZ` (UTC).
 pub fn format_time(unix_ms: i64) -> String {
-    let secs = unix_ms.div_euclid(1000);
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    crate::time::rfc3339_seconds(unix_ms)
 }
 
 fn opt_time(value: Option<i64>) -> String {

@@ -8,7 +8,6 @@ pub mod report;
 pub mod revocation;
 pub mod signers;
 pub mod sshsig;
-pub mod timestamp;
 
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -142,7 +141,7 @@ pub fn verify_policy(req: &VerifyRequest) -> Result<PolicyReport, PolicyInputErr
         .map(RevocationList::load)
         .transpose()?;
 
-    let now = timestamp::unix_seconds(req.now);
+    let now = crate::time::unix_seconds(req.now);
     let (signature, signer) = check_signature(&signature_path, &policy_bytes, &trusted, now)?;
     let revoked = match (&signer, &revocations) {
         (Some(s), Some(list)) => list.is_revoked(&s.fingerprint),

@@ -50,15 +50,7 @@ pub struct RulesetPin {
     pub sha256: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum HostKeyPolicy {
-    /// The host key must already be known (what `ssh` does in batch mode).
-    #[default]
-    Strict,
-    /// Trust on first use; a changed key is still refused.
-    AcceptNew,
-}
+pub use crate::probe::ssh::HostKeyPolicy;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SshSettings {

@@ -10,7 +10,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::sshsig::{WireReader, ed25519_key};
-use super::timestamp::{format_utc, parse_ssh_timestamp};
+use crate::time::{format_utc, parse_ssh_timestamp};
 
 /// `SHA256:<base64, no padding>` of a public key blob, as `ssh-keygen -lf` prints it.
 pub fn fingerprint(key_blob: &[u8]) -> String {

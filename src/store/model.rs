@@ -46,14 +46,9 @@ text_enum!(
     /// Outcome of a whole host scan: `error` means the host could not be scanned.
     ScanStatus { Ok => "ok", Partial => "partial", Error => "error" }
 );
-text_enum!(
-    /// Rule severity, ordered low < critical.
-    Severity { Low => "low", Medium => "medium", High => "high", Critical => "critical" }
-);
-text_enum!(
-    /// Verdict of one rule on one host.
-    Status { Pass => "pass", Fail => "fail", Skipped => "skipped", Error => "error" }
-);
+/// Rule severity and verdict are the rule model's and the evaluator's own types.
+pub use crate::eval::Status;
+pub use crate::rules::Severity;
 text_enum!(
     /// Why a `transactions` row was written.
     ChangeKind {

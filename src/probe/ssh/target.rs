@@ -29,7 +29,19 @@ const RESERVED_OPTIONS: &[(&str, &str)] = &[
 ];
 
 /// How an unknown host key is treated. A *changed* key is refused under every policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// Spelled `strict` / `accept-new` on the command line and in scan policies.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "kebab-case")]
 pub enum HostKeyPolicy {
     /// The key must already be in a known_hosts file (`StrictHostKeyChecking yes`).
     #[default]
