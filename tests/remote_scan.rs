@@ -405,3 +405,57 @@ fn a_host_locked_by_another_run_is_not_scanned_twice() {
     );
     assert_eq!(server.exec_count(), 0);
 }
+
+/// Ctrl-C during a probe ends the run cleanly: the host is reported as an error, the master
+/// connection and its control directory are gone.
+#[test]
+fn ctrl_c_cleans_up_master_connections() {
+    let server = TestSshd::start(SshdOptions {
+        force_command: Some("sleep 30".into()),
+        ..SshdOptions::default()
+    })
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("ssh_config");
+    write_client_config(std::slice::from_ref(&server), &config).unwrap();
+    let runtime = dir.path().join("runtime");
+    fs::create_dir(&runtime).unwrap();
+    let child = plumb()
+        .args(["scan", "--format", "json", "--no-store", "--ssh-config"])
+        .arg(&config)
+        .arg(&server.alias)
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the master's control directory exists, i.e. the probe is under way.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while fs::read_dir(&runtime).unwrap().next().is_none() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no control directory appeared"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    // SAFETY: signalling our own child.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let report = json(&out);
+    assert_eq!(report["hosts"][0]["outcome"], "error");
+    let left: Vec<_> = fs::read_dir(&runtime)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert!(left.is_empty(), "control directories left behind: {left:?}");
+    let masters = support::sshd::processes_matching(&runtime.display().to_string());
+    assert!(
+        masters.is_empty(),
+        "master connections left running: {masters:?}"
+    );
+}
