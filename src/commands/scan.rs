@@ -21,6 +21,8 @@ use std::path::{Path, PathBuf};
 /// Everything a scan was asked for, resolved from flags, environment, config and policy.
 struct Plan {
     sources: Vec<RuleSource>,
+    /// The rules loaded with policy and `--var` variables, and those variables.
+    rules: (BTreeMap<String, String>, RuleSet),
     /// Policy vars, then `--var` (inventory vars go between them, per host).
     policy_vars: BTreeMap<String, String>,
     cli_vars: BTreeMap<String, String>,
@@ -161,7 +163,7 @@ pub fn run(args: &ScanArgs, config: &Config, state: Option<&Path>, output: &Outp
 /// its variables give.
 fn targets(args: &ScanArgs, plan: &Plan) -> Result<(Vec<Target>, Vec<RuleSet>)> {
     let ssh_options = ssh_options(args, plan)?;
-    let mut rule_sets: Vec<(BTreeMap<String, String>, RuleSet)> = Vec::new();
+    let mut rule_sets: Vec<(BTreeMap<String, String>, RuleSet)> = vec![plan.rules.clone()];
     let mut rules_for = |vars: &BTreeMap<String, String>| -> Result<usize> {
         let mut merged = plan.policy_vars.clone();
         merged.extend(vars.clone());
@@ -529,10 +531,11 @@ fn plan_scan(args: &ScanArgs, policy: Option<&LoadedPolicy>) -> Result<Plan> {
         None => read_rule_sources(&args.rules)?,
     };
     let cli_vars = parse_vars(&args.vars)?;
-    // Load once up front so rule errors surface before any host is contacted.
+    // Load up front so rule errors surface before any host is contacted; hosts without
+    // inventory vars use this set as it is.
     let mut vars = policy_vars.clone();
     vars.extend(cli_vars.clone());
-    select(rules::load(&sources, &vars).map_err(exit::usage)?, args)?;
+    let rules = select(rules::load(&sources, &vars).map_err(exit::usage)?, args)?;
     let evidence_max_bytes = match (args.evidence_max_bytes, policy) {
         (Some(bytes), _) => bytes,
         (None, Some(loaded)) => loaded.policy.evidence.max_bytes as usize,
@@ -545,6 +548,7 @@ fn plan_scan(args: &ScanArgs, policy: Option<&LoadedPolicy>) -> Result<Plan> {
     }
     Ok(Plan {
         ruleset_hash: ruleset_hash(&sources),
+        rules: (vars, rules),
         sources,
         policy_vars,
         cli_vars,
