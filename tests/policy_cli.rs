@@ -560,3 +560,31 @@ fn an_older_policy_version_is_refused() {
     assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
     assert_eq!(state_scans(&state)[0]["policy_version"], 3);
 }
+
+#[test]
+fn a_symlink_in_a_pinned_directory_does_not_smuggle_in_a_rule() {
+    let fx = Fixture::new();
+    let tree = fixtures::materialise("debian12-default");
+    let outside = fx.path("smuggled.yml");
+    fs::write(
+        &outside,
+        "id: smuggled-rule\ntitle: Not pinned\nseverity: critical\n\
+         check: { method: file_exists, path: /etc/no-such-file }\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(&outside, fx.path("fixtures/policy/rules/zz.yml")).unwrap();
+    std::os::unix::fs::symlink(fx.dir.path(), fx.path("fixtures/policy/rules/loop")).unwrap();
+
+    // Pins hash regular files only, so the signed policy still verifies...
+    let out = run(verify_cmd()
+        .arg(fx.policy())
+        .arg("--allowed-signers")
+        .arg(fx.signers()));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // ...and the scan must then run only what the pins cover.
+    let out = scan_with_policy(&fx, tree.path(), &fx.path("state.db"), &[]);
+    let err = stderr(&out);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{err}");
+    assert_eq!(rule_ids(&json(&out)), policy_rules());
+    assert!(err.contains("zz.yml"), "the skipped link is named: {err}");
+}
