@@ -84,20 +84,28 @@ fn collect_yaml_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadErro
         path: dir.display().to_string(),
         source,
     };
-    let mut entries: Vec<PathBuf> = fs::read_dir(dir)
+    // DirEntry::file_type does not follow symlinks: a directory loads exactly the regular
+    // files a policy pin hashes (policy::pins), so nothing unpinned can run under a policy.
+    let mut entries: Vec<(PathBuf, fs::FileType)> = fs::read_dir(dir)
         .map_err(io)?
-        .map(|entry| entry.map(|e| e.path()))
+        .map(|entry| entry.and_then(|e| Ok((e.path(), e.file_type()?))))
         .collect::<Result<_, _>>()
         .map_err(io)?;
-    entries.sort();
-    for entry in entries {
-        if entry.is_dir() {
-            collect_yaml_files(&entry, out)?;
-        } else if matches!(
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    for (entry, file_type) in entries {
+        let yaml = matches!(
             entry.extension().and_then(|e| e.to_str()),
             Some("yml" | "yaml")
-        ) {
+        );
+        if file_type.is_dir() {
+            collect_yaml_files(&entry, out)?;
+        } else if file_type.is_file() && yaml {
             out.push(entry);
+        } else if file_type.is_symlink() && (yaml || entry.is_dir()) {
+            tracing::warn!(
+                "skipping symlink {} in a rule directory (name the target with --rules instead)",
+                entry.display()
+            );
         }
     }
     Ok(())
