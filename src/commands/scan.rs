@@ -519,13 +519,14 @@ fn plan_scan(args: &ScanArgs, policy: Option<&LoadedPolicy>) -> Result<Plan> {
                 )));
             }
             policy_vars.extend(loaded.policy.vars.clone());
-            let paths: Vec<PathBuf> = loaded
-                .policy
-                .rulesets
-                .iter()
-                .map(|pin| loaded.base.join(&pin.path))
-                .collect();
-            read_rule_sources(&paths)?
+            let mut sources = Vec::new();
+            for pin in &loaded.policy.rulesets {
+                let path = loaded.base.join(&pin.path);
+                let read = read_rule_sources(std::slice::from_ref(&path))?;
+                check_pin_of_read_sources(&path, &pin.sha256, &read)?;
+                sources.extend(read);
+            }
+            sources
         }
         None if args.rules.is_empty() => rules::embedded_sources(),
         None => read_rule_sources(&args.rules)?,
@@ -556,6 +557,32 @@ fn plan_scan(args: &ScanArgs, policy: Option<&LoadedPolicy>) -> Result<Plan> {
         policy_version: policy.and_then(|p| i64::try_from(p.policy.version).ok()),
         ssh: policy.map(|p| p.policy.ssh.clone()),
     })
+}
+
+/// Verification hashed the pinned files; this checks the bytes actually loaded, so a file
+/// changed after verification is never run unpinned.
+fn check_pin_of_read_sources(path: &Path, pinned: &str, sources: &[RuleSource]) -> Result<()> {
+    let actual = if path.is_dir() {
+        let prefix = format!("{}/", path.display().to_string().trim_end_matches('/'));
+        crate::policy::manifest_hash(sources.iter().map(|source| {
+            let rel = source.name.strip_prefix(&prefix).unwrap_or(&source.name);
+            (rel, source.text.as_bytes())
+        }))
+    } else {
+        let text = sources
+            .first()
+            .map(|s| s.text.as_bytes())
+            .unwrap_or_default();
+        crate::policy::bytes_hash(text)
+    };
+    if actual.eq_ignore_ascii_case(pinned) {
+        Ok(())
+    } else {
+        Err(exit::usage(anyhow!(
+            "rule set {} changed after the policy was verified (pinned {pinned}, read {actual}); not scanning",
+            path.display()
+        )))
+    }
 }
 
 /// A hash naming the rule content scanned: sha256 over `<sha256 of file>  <name>` lines.

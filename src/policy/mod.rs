@@ -17,7 +17,7 @@ pub use model::{
     Backoff, Clamp, EvidenceSettings, ExportSettings, HostKeyPolicy, MaintenanceWindow, Policy,
     RulesetPin, Schedule, SchemaError, SshSettings, Tier, TierIntervals, Weekday, parse_policy,
 };
-pub use pins::{PIN_ONE_LINER, PinCheck, PinError, ruleset_hash};
+pub use pins::{PIN_ONE_LINER, PinCheck, PinError, bytes_hash, manifest_hash, ruleset_hash};
 pub use report::{PolicyReport, SignatureStatus, render_table};
 pub use revocation::{RevocationError, RevocationList};
 pub use signers::{SignerInfo, SignersError, TrustSource, TrustedSigners, fingerprint};

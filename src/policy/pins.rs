@@ -75,6 +75,22 @@ pub fn ruleset_hash(path: &Path) -> Result<String, PinError> {
     Ok(hex(&Sha256::digest(lines.concat())))
 }
 
+/// The directory pin of files already read: `(path relative to the pinned directory, bytes)`.
+/// Same definition as [`ruleset_hash`], so a caller can check the very bytes it is about to use.
+pub fn manifest_hash<'a>(files: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> String {
+    let mut lines: Vec<Vec<u8>> = files
+        .into_iter()
+        .map(|(rel, bytes)| format!("{}  {rel}\n", hex(&Sha256::digest(bytes))).into_bytes())
+        .collect();
+    lines.sort();
+    hex(&Sha256::digest(lines.concat()))
+}
+
+/// The file pin of bytes already read.
+pub fn bytes_hash(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
 fn collect_manifest(root: &Path, rel: &Path, lines: &mut Vec<Vec<u8>>) -> Result<(), PinError> {
     let dir = root.join(rel);
     let io_err = |source| PinError::Io {
@@ -190,6 +206,17 @@ mod tests {
         let changed = ruleset_hash(root).unwrap();
         assert_ne!(changed, ours);
         assert_eq!(changed, shell_hash(root));
+
+        // The same value from bytes already in memory (what `scan --policy` checks).
+        let files = [
+            ("a.yml", "id: a\n"),
+            ("B.yaml", "id: b\n"),
+            ("sub/c.yml", "id: c2\n"),
+            ("sub/deeper/d d.yaml", "id: d\n"),
+            (".hidden/e.yml", "id: e\n"),
+        ];
+        let in_memory = manifest_hash(files.iter().map(|(rel, text)| (*rel, text.as_bytes())));
+        assert_eq!(in_memory, changed);
     }
 
     #[test]
