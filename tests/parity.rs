@@ -10,9 +10,80 @@ use plumb::rules::{self, RuleSet};
 use std::collections::BTreeMap;
 use std::path::Path;
 
+/// Methods the default pack uses rarely or not at all, so every method crosses both executors.
+const EVERY_METHOD: &str = r#"
+- id: parity-sshd-effective
+  title: sshd -T
+  severity: low
+  check: { method: sshd_effective_config, key: permitrootlogin, expected: "no", comparator: "!=" }
+- id: parity-file-content
+  title: file_content
+  severity: low
+  checks:
+    - { method: file_content, path: /etc/os-release, contains: "ID=" }
+    - { method: file_content, path: /etc/passwd, not_contains: "no-such-user-here" }
+- id: parity-command-output
+  title: command with output
+  severity: low
+  check: { method: command, run: "uname -s; echo to-stderr >&2; exit 3", expected_exit: 3, stdout_regex: "Linux" }
+- id: parity-set-compare
+  title: set_compare
+  severity: low
+  check: { method: set_compare, observed_command: "cut -d: -f1 /etc/passwd", authorized: [root], mode: subset }
+- id: parity-file-exists-glob
+  title: file_exists on a glob
+  severity: low
+  check: { method: file_exists, path: "/etc/*.conf" }
+- id: parity-systemd-target
+  title: systemd_target
+  severity: low
+  check: { method: systemd_target, expected: multi-user.target }
+- id: parity-apparmor
+  title: apparmor_state
+  severity: low
+  check: { method: apparmor_state, expected: enabled }
+"#;
+
 fn pack() -> RuleSet {
-    let sources = rules::read_sources(&[support::fixtures::repo().join("fixtures/rules")]).unwrap();
+    let mut sources =
+        rules::read_sources(&[support::fixtures::repo().join("fixtures/rules")]).unwrap();
+    sources.push(rules::RuleSource {
+        name: "parity-extra.yml".into(),
+        text: EVERY_METHOD.into(),
+    });
     rules::load(&sources, &BTreeMap::new()).unwrap()
+}
+
+#[test]
+fn the_parity_rules_cover_every_method() {
+    let used: std::collections::BTreeSet<&str> = pack()
+        .rules
+        .iter()
+        .flat_map(|r| r.all_checks().map(|c| c.method()))
+        .collect();
+    for method in [
+        "command",
+        "file_exists",
+        "file_absent",
+        "file_permission",
+        "file_content",
+        "file_content_match",
+        "config_value",
+        "sshd_effective_config",
+        "sysctl_value",
+        "package_state",
+        "service_state",
+        "kernel_module_state",
+        "mount_option",
+        "grub_parameter",
+        "audit_rule_exists",
+        "set_compare",
+        "systemd_target",
+        "selinux_state",
+        "apparmor_state",
+    ] {
+        assert!(used.contains(method), "no parity rule uses {method}");
+    }
 }
 
 fn shells() -> Vec<Vec<&'static str>> {
