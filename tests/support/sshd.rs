@@ -33,6 +33,9 @@ pub struct SshdOptions {
     /// Count every exec in a file (see [`TestSshd::exec_count`]), then run the client's
     /// command (or `force_command`).
     pub count_execs: bool,
+    /// Give sessions an empty HOME (sshd `SetEnv`), so the account's shell rc files do not
+    /// run: bash sources ~/.bashrc for every ssh exec, and a heavy one would dominate timings.
+    pub empty_home: bool,
 }
 
 pub struct TestSshd {
@@ -220,6 +223,10 @@ impl TestSshd {
         );
         if self.options.count_execs || self.options.force_command.is_some() {
             config.push_str(&format!("ForceCommand /bin/sh {dir}/force-command.sh\n"));
+        }
+        if self.options.empty_home {
+            fs::create_dir_all(self.path("home")).context("creating the empty home")?;
+            config.push_str(&format!("SetEnv HOME={dir}/home\n"));
         }
         fs::write(self.path("sshd_config"), config).context("writing sshd_config")?;
         // Only log lines from this launch count as proof that it is listening.
