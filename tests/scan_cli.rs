@@ -192,7 +192,7 @@ fn a_hanging_command_times_out_and_a_flood_is_capped() {
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("rules.yml"), rules).unwrap();
     let out = run(plumb()
-        .args(["scan", "--format", "json", "--rules"])
+        .args(["scan", "--format", "json", "--no-store", "--rules"])
         .arg(dir.path().join("rules.yml")));
     let report = json(&out);
     let results = report["hosts"][0]["results"].as_array().unwrap();
@@ -220,7 +220,14 @@ fn output_file_is_written_and_stdout_stays_empty() {
 
 #[test]
 fn the_embedded_pack_loads_and_scans_without_arguments() {
-    let out = run(plumb().args(["scan", "--format", "json", "--fail-on", "never"]));
+    let out = run(plumb().args([
+        "scan",
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+        "--no-store",
+    ]));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let report = json(&out);
     assert!(report["summary"]["total"].as_u64().unwrap() >= 150);

@@ -19,6 +19,11 @@ pub fn plumb() -> Command {
     ] {
         cmd.env_remove(var);
     }
+    // Never touch the developer's own state file: default state goes under target/.
+    cmd.env(
+        "XDG_STATE_HOME",
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("state-home"),
+    );
     cmd
 }
 
