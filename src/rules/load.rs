@@ -127,8 +127,9 @@ pub fn load(
             };
             LoadError::invalid(location, strip_location(&err.to_string()))
         })?;
+        let mut locator = IdLocator::new(source);
         for raw in raws {
-            let location = rule_location(source, &raw.id);
+            let location = locator.locate(&raw.id);
             if let Some(first) = seen.get(&raw.id) {
                 return Err(LoadError::invalid(
                     location,
@@ -153,18 +154,42 @@ fn strip_location(message: &str) -> String {
     }
 }
 
-/// `file:line:column` of the rule's `id:` key, for errors found after parsing.
-fn rule_location(source: &RuleSource, id: &str) -> String {
-    for (index, line) in source.text.lines().enumerate() {
-        let trimmed = line.trim_start_matches([' ', '-']);
-        if let Some(value) = trimmed.strip_prefix("id:") {
-            if value.trim().trim_matches(['"', '\'']) == id {
-                let column = line.len() - trimmed.len() + 1;
-                return format!("{}:{}:{}", source.name, index + 1, column);
-            }
+/// Finds `file:line:column` of each rule's `id:` key, for errors found after parsing. Rules come
+/// in file order, so the search resumes where the previous one ended (one pass per file).
+struct IdLocator<'a> {
+    source: &'a RuleSource,
+    lines: Vec<&'a str>,
+    cursor: usize,
+}
+
+impl<'a> IdLocator<'a> {
+    fn new(source: &'a RuleSource) -> Self {
+        Self {
+            source,
+            lines: source.text.lines().collect(),
+            cursor: 0,
         }
     }
-    format!("{} (rule `{id}`)", source.name)
+
+    fn locate(&mut self, id: &str) -> String {
+        let found = (self.cursor..self.lines.len())
+            .chain(0..self.cursor)
+            .find_map(|index| id_column(self.lines[index], id).map(|column| (index, column)));
+        match found {
+            Some((index, column)) => {
+                self.cursor = index + 1;
+                format!("{}:{}:{}", self.source.name, index + 1, column)
+            }
+            None => format!("{} (rule `{id}`)", self.source.name),
+        }
+    }
+}
+
+/// The column of `id: <id>` on this line, if it is that line.
+fn id_column(line: &str, id: &str) -> Option<usize> {
+    let trimmed = line.trim_start_matches([' ', '-']);
+    let value = trimmed.strip_prefix("id:")?;
+    (value.trim().trim_matches(['"', '\'']) == id).then(|| line.len() - trimmed.len() + 1)
 }
 
 fn build_rule(

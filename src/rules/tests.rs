@@ -77,7 +77,7 @@ fn duplicate_id_points_at_both_definitions() {
     let message = error(text);
     assert_eq!(
         message,
-        "rules/x.yml:1:3: duplicate rule id `dup` (first defined at rules/x.yml:1:3)"
+        "rules/x.yml:5:3: duplicate rule id `dup` (first defined at rules/x.yml:1:3)"
     );
     // Across files, both locations are named.
     let one = RuleSource {
