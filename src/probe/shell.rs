@@ -170,7 +170,7 @@ fn records<'a>(output: &'a [u8], nonce: &str) -> Result<Vec<Record<'a>>, ShellEr
         let body_end = body_start
             .checked_add(body_len)
             .ok_or_else(|| framing(at, "a record length overflows"))?;
-        if body_end + 1 > output.len() {
+        if body_end >= output.len() {
             return Err(ShellError::Truncated {
                 records: found.len(),
             });
@@ -244,9 +244,10 @@ fn parse_stat(key: &str, mut body: &[u8]) -> Result<Vec<StatEntry>, ShellError> 
         let number = |text: &str| text.parse::<usize>().map_err(|_| bad(key, "stat length"));
         let (path_len, link_len) = (number(path_len)?, number(link_len)?);
         let rest = &body[line_end + 1..];
-        if rest.len() < path_len + link_len {
-            return Err(bad(key, "stat entry shorter than its lengths"));
-        }
+        let entry_len = path_len
+            .checked_add(link_len)
+            .filter(|len| *len <= rest.len())
+            .ok_or_else(|| bad(key, "stat entry shorter than its lengths"))?;
         let path = String::from_utf8_lossy(&rest[..path_len]).into_owned();
         let link = String::from_utf8_lossy(&rest[path_len..path_len + link_len]).into_owned();
         let kind = match kind {
@@ -270,7 +271,7 @@ fn parse_stat(key: &str, mut body: &[u8]) -> Result<Vec<StatEntry>, ShellError> 
             uid: optional(uid, 10)?,
             gid: optional(gid, 10)?,
         });
-        body = &rest[path_len + link_len..];
+        body = &rest[entry_len..];
     }
     entries.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(entries)
@@ -296,7 +297,7 @@ fn parse_command(key: &str, body: &[u8], timeout_ms: u64) -> Result<CommandFact,
     let (out_len, err_len) = (number(out_len)?, number(err_len)?);
     let exit_code: i32 = exit.parse().map_err(|_| bad(key, "exit code"))?;
     let rest = &body[line_end + 1..];
-    if rest.len() != out_len + err_len {
+    if out_len.checked_add(err_len) != Some(rest.len()) {
         return Err(bad(key, "command output does not match its lengths"));
     }
     if exit_code < 0 {
@@ -684,6 +685,28 @@ mod tests {
         ));
         let huge_length = format!("{nonce} F 1 99999999999999999999\n").into_bytes();
         assert!(parse(&huge_length, nonce, &plan).is_err());
+        let max = usize::MAX;
+        let huge_record = format!("{nonce} F 0 {max}\n").into_bytes();
+        assert!(parse(&huge_record, nonce, &plan).is_err());
+        // Lengths inside stat and command bodies that overflow when added.
+        let mut stat_plan = plan.clone();
+        stat_plan.stats.insert("/x".into());
+        let stat_body = format!("f 644 0 0 {max} 2\nab");
+        let stat = [
+            record(nonce, "S", "/x", stat_body.as_bytes()),
+            record(nonce, "E", "", b"1"),
+        ]
+        .concat();
+        assert!(parse(&stat, nonce, &stat_plan).is_err());
+        let mut command_plan = plan.clone();
+        command_plan.commands.insert("c".into(), 1000);
+        let command_body = format!("R 0 {max} 2 0\nab");
+        let command = [
+            record(nonce, "C", "c", command_body.as_bytes()),
+            record(nonce, "E", "", b"1"),
+        ]
+        .concat();
+        assert!(parse(&command, nonce, &command_plan).is_err());
     }
 
     #[test]
