@@ -302,14 +302,30 @@ fn build_expr(raw: RawCheck) -> Result<CheckExpr, String> {
 }
 
 fn compile(what: &str, pattern: &str) -> Result<Regex, String> {
-    Regex::new(pattern).map_err(|err| format!("`{what}` is not a valid regex: {err}"))
+    compile_cached(what, pattern, false)
 }
 
 fn compile_multiline(what: &str, pattern: &str) -> Result<Regex, String> {
-    regex::RegexBuilder::new(pattern)
-        .multi_line(true)
+    compile_cached(what, pattern, true)
+}
+
+thread_local! {
+    /// Compiled regexes by (pattern, multi-line). Packs repeat patterns (`stop_at` for sshd
+    /// Match blocks, `(?i)no`), and compiling dominates loading; a `Regex` clone is cheap.
+    static REGEXES: std::cell::RefCell<HashMap<(String, bool), Regex>> = Default::default();
+}
+
+fn compile_cached(what: &str, pattern: &str, multi_line: bool) -> Result<Regex, String> {
+    let key = (pattern.to_owned(), multi_line);
+    if let Some(regex) = REGEXES.with(|cache| cache.borrow().get(&key).cloned()) {
+        return Ok(regex);
+    }
+    let regex = regex::RegexBuilder::new(pattern)
+        .multi_line(multi_line)
         .build()
-        .map_err(|err| format!("`{what}` is not a valid regex: {err}"))
+        .map_err(|err| format!("`{what}` is not a valid regex: {err}"))?;
+    REGEXES.with(|cache| cache.borrow_mut().insert(key, regex.clone()));
+    Ok(regex)
 }
 
 fn one_of<T: Copy>(what: &str, value: &str, choices: &[(&str, T)]) -> Result<T, String> {
