@@ -1,0 +1,300 @@
+//! `plumb scan`: load rules, gather facts, evaluate, report.
+
+mod record;
+mod setup;
+mod targets;
+
+use super::Output;
+use crate::canonical::sha256_hex;
+use crate::cli::ScanArgs;
+use crate::config::Config;
+use crate::eval::{self, EvalOptions, MAX_EVIDENCE_BYTES, RuleResult, Status};
+use crate::exit;
+use crate::fleet::{self, Failure, Probe, Via};
+use crate::inventory;
+use crate::probe::ssh::{SshOptions, SshTarget};
+use crate::probe::{Facts, ProbePlan};
+use crate::report::{self, Changes, HostOutcome, HostReport, RenderOptions, ScanReport, Summary};
+use crate::rules::{self, RuleSet, RuleSource, Selection};
+use crate::store::{self, HostRecord, ResultRecord, ScanBatch, ScanStatus, Store, Trigger};
+use anyhow::{Context, Result, anyhow};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use record::record_scan;
+pub use record::{changes_of, result_record};
+use setup::{load_policy, open_store, plan_scan, select};
+pub use setup::{parse_vars, state_path};
+pub use targets::local_hostname;
+use targets::{concurrency, lock_ttl, targets};
+
+/// Everything a scan was asked for, resolved from flags, environment, config and policy.
+struct Plan {
+    sources: Vec<RuleSource>,
+    /// The rules loaded with policy and `--var` variables, and those variables.
+    rules: (BTreeMap<String, String>, RuleSet),
+    /// Policy vars, then `--var` (inventory vars go between them, per host).
+    policy_vars: BTreeMap<String, String>,
+    cli_vars: BTreeMap<String, String>,
+    ruleset_hash: String,
+    evidence_max_bytes: usize,
+    policy_version: Option<i64>,
+    ssh: Option<crate::policy::SshSettings>,
+}
+
+/// One host of this run and what it is scanned with.
+struct Target {
+    probe: Probe,
+    record: HostRecord,
+    rules: usize,
+}
+
+pub fn run(args: &ScanArgs, config: &Config, state: Option<&Path>, output: &Output) -> Result<u8> {
+    let mut store = open_store(args, config, state)?;
+    let policy = match args.policy.as_ref().or(config.policy.as_ref()) {
+        Some(path) => Some(load_policy(path, args, config, store.as_mut())?),
+        None => None,
+    };
+    let plan = plan_scan(args, policy.as_ref())?;
+    let options = EvalOptions {
+        evidence_max_bytes: plan.evidence_max_bytes,
+    };
+    let (targets, rule_sets) = targets(args, &plan)?;
+    // A plan depends only on the rule set and on scanning a tree or a live system.
+    let mut plans = Vec::new();
+    let mut plan_index: BTreeMap<(usize, bool), usize> = BTreeMap::new();
+    let mut probes = Vec::with_capacity(targets.len());
+    for target in &targets {
+        let offline = target.probe.root.is_some();
+        let index = *plan_index
+            .entry((target.rules, offline))
+            .or_insert_with(|| {
+                plans.push(ProbePlan::for_rules(&rule_sets[target.rules], offline));
+                plans.len() - 1
+            });
+        probes.push(Probe {
+            plan: index,
+            ..target.probe.clone()
+        });
+    }
+    tracing::info!(
+        hosts = targets.len(),
+        plans = plans.len(),
+        "probe plans ready"
+    );
+
+    // A host another plumb run is scanning is skipped, not scanned twice.
+    let owner = format!("{}:{}", std::process::id(), uuid::Uuid::new_v4());
+    let lock_ttl = lock_ttl(args, &plan);
+    let mut locked = vec![false; targets.len()];
+    if let Some(store) = store.as_mut() {
+        for (index, target) in targets.iter().enumerate() {
+            locked[index] = store
+                .try_lock_host(&target.record.name, &owner, lock_ttl)
+                .map_err(exit::operational)?;
+        }
+    }
+    let runnable: Vec<Probe> = probes
+        .iter()
+        .zip(&locked)
+        .filter(|(_, locked)| **locked || store.is_none())
+        .map(|(probe, _)| probe.clone())
+        .collect();
+    let mut gathered = fleet::gather_all(
+        &runnable,
+        &plans,
+        concurrency(args, &plan),
+        output.interactive,
+    )?
+    .into_iter();
+
+    let mut hosts = Vec::with_capacity(targets.len());
+    let mut states = Vec::with_capacity(targets.len());
+    for (index, target) in targets.iter().enumerate() {
+        let got = if locked[index] || store.is_none() {
+            gathered.next()
+        } else {
+            None
+        };
+        let got = got.unwrap_or_else(|| fleet::Gathered {
+            facts: Err((
+                Failure::Busy,
+                "another plumb run is scanning this host".into(),
+            )),
+            started_at: report::now_unix_ms(),
+            elapsed: std::time::Duration::ZERO,
+        });
+        let rules = &rule_sets[target.rules];
+        let (mut host_report, state) = host_report(&target.record.name, got, rules, &options);
+        if let Some(store) = store.as_mut() {
+            if locked[index] {
+                record_scan(store, target, &mut host_report, &plan)?;
+                if let Err(err) = store.unlock_host(&target.record.name, &owner) {
+                    tracing::warn!(
+                        "could not release the lock on {}: {err}",
+                        target.record.name
+                    );
+                }
+            }
+        }
+        states.push(state);
+        hosts.push(host_report);
+    }
+    if !output.quiet
+        && (hosts.len() > 1 || targets.iter().any(|t| matches!(t.probe.via, Via::Ssh(_))))
+    {
+        eprint!("{}", fleet_summary(&hosts, &states));
+    }
+    let code = exit_code(&hosts, args);
+    let mut summary = Summary::default();
+    for host in &hosts {
+        summary.add(&host.summary);
+    }
+    let scan_report = ScanReport {
+        schema_version: report::JSON_SCHEMA_VERSION,
+        tool: report::TOOL,
+        generated_at: report::rfc3339(report::now_unix_ms()),
+        summary,
+        hosts,
+    };
+    let mut all_rules = RuleSet::default();
+    for set in rule_sets {
+        for rule in set.rules {
+            if !all_rules.rules.iter().any(|r| r.id == rule.id) {
+                all_rules.rules.push(rule);
+            }
+        }
+    }
+    emit(&scan_report, &all_rules, args.output.as_deref(), output)?;
+    Ok(code)
+}
+
+/// Evaluates a gathered host (or reports why it has no facts).
+fn host_report(
+    name: &str,
+    gathered: fleet::Gathered,
+    rules: &RuleSet,
+    options: &EvalOptions,
+) -> (HostReport, Option<Failure>) {
+    let duration_ms = u64::try_from(gathered.elapsed.as_millis()).unwrap_or(u64::MAX);
+    let mut report = HostReport {
+        host: name.to_owned(),
+        outcome: HostOutcome::Ok,
+        error: None,
+        platform: None,
+        scan_id: None,
+        started_at: report::rfc3339(gathered.started_at),
+        duration_ms,
+        summary: Summary::default(),
+        changes: None,
+        results: Vec::new(),
+    };
+    match gathered.facts {
+        Ok(facts) => {
+            let (results, timings) = eval::evaluate_all(rules, &facts, options);
+            tracing::debug!(host = name, ?timings, "evaluated");
+            report.platform = platform_name(&facts);
+            report.summary = Summary::of(&results);
+            report.results = results;
+            (report, None)
+        }
+        Err((failure, message)) => {
+            report.outcome = HostOutcome::Error;
+            report.error = Some(message);
+            (report, Some(failure))
+        }
+    }
+}
+
+/// The end-of-run summary on stderr: each host's status and the totals.
+fn fleet_summary(hosts: &[HostReport], states: &[Option<Failure>]) -> String {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut lines = String::new();
+    for (host, state) in hosts.iter().zip(states) {
+        let label = match state {
+            Some(failure) => failure.label(),
+            None if host.summary.fail > 0 => "failures",
+            None => "ok",
+        };
+        *counts.entry(label).or_default() += 1;
+        let detail = match (&host.error, host.summary.score) {
+            (Some(error), _) => error.clone(),
+            (None, Some(score)) => format!("{} failed, score {score}%", host.summary.fail),
+            (None, None) => format!("{} failed", host.summary.fail),
+        };
+        lines.push_str(&format!("  {:<24} {:<16} {detail}\n", host.host, label));
+    }
+    let totals: Vec<String> = counts
+        .iter()
+        .map(|(label, n)| format!("{n} {label}"))
+        .collect();
+    format!("hosts: {} ({})\n{lines}", hosts.len(), totals.join(", "))
+}
+
+fn platform_name(facts: &Facts) -> Option<String> {
+    let host = eval::HostView::new(facts);
+    let os = host.os_release();
+    os.get("PRETTY_NAME").cloned().or_else(|| {
+        let id = os.get("ID")?;
+        Some(match os.get("VERSION_ID") {
+            Some(version) => format!("{id} {version}"),
+            None => id.clone(),
+        })
+    })
+}
+
+/// 1 when any result at or above `--fail-on` failed; 3 when a host could not be scanned.
+pub fn exit_code(hosts: &[HostReport], args: &ScanArgs) -> u8 {
+    let Some(threshold) = args.fail_on.threshold() else {
+        return exit::CLEAN;
+    };
+    if hosts.iter().any(|h| h.outcome == HostOutcome::Error) {
+        return exit::OPERATIONAL;
+    }
+    let failed =
+        |result: &RuleResult| result.status == Status::Fail && result.severity >= threshold;
+    if hosts.iter().flat_map(|h| &h.results).any(failed) {
+        exit::FINDINGS
+    } else {
+        exit::CLEAN
+    }
+}
+
+/// Renders the report to `--output` (atomically) or stdout.
+pub fn emit(
+    report: &ScanReport,
+    rules: &RuleSet,
+    path: Option<&Path>,
+    output: &Output,
+) -> Result<()> {
+    let catalog = report::catalog(&rules.rules);
+    let color = output.color && path.is_none();
+    let options = RenderOptions {
+        color,
+        width: if path.is_none() {
+            report::terminal_width()
+        } else {
+            None
+        },
+    };
+    let mut text = report::render(output.format, report, &catalog, options)?;
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    match path {
+        Some(path) => report::write_atomic(path, text.as_bytes())
+            .with_context(|| format!("cannot write the report to {}", path.display())),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            match stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| stdout.flush())
+            {
+                // A closed pipe (`plumb scan | head`) is the reader's choice, not an error.
+                Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => other.context("cannot write the report to stdout"),
+            }
+        }
+    }
+}

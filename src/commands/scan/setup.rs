@@ -1,0 +1,218 @@
+//! What a scan runs: the state file, a verified policy, rule sources, variables and selection.
+
+use super::*;
+
+/// The state file path: `--state`/`PLUMB_STATE`, then the config file, then the default.
+pub fn state_path(state: Option<&Path>, config: &Config) -> Result<PathBuf> {
+    state
+        .map(Path::to_owned)
+        .or_else(|| config.state.clone())
+        .or_else(store::default_state_path)
+        .ok_or_else(|| {
+            exit::usage(anyhow!(
+                "no state directory is known for this user; pass --state PATH or set PLUMB_STATE"
+            ))
+        })
+}
+
+pub(super) fn open_store(
+    args: &ScanArgs,
+    config: &Config,
+    state: Option<&Path>,
+) -> Result<Option<Store>> {
+    if args.no_store {
+        return Ok(None);
+    }
+    let path = state_path(state, config)?;
+    Store::open(&path).map(Some).map_err(exit::operational)
+}
+
+/// Verifies the policy and refuses (exit 2, with an audit event) anything not fit to run.
+pub(super) fn load_policy(
+    path: &Path,
+    args: &ScanArgs,
+    config: &Config,
+    store: Option<&mut Store>,
+) -> Result<LoadedPolicy> {
+    let report = crate::commands::verify_policy::verify(path, &args.trust, config)?;
+    let signature_only = report.schema_errors.is_empty()
+        && !report.revoked
+        && report.pins.iter().all(|pin| pin.matched)
+        && report.policy().is_some();
+    let refusal = if report.is_valid() {
+        None
+    } else if args.allow_unsigned_policy && signature_only {
+        tracing::warn!(
+            "using policy {} although its signature does not verify (--allow-unsigned-policy): {}",
+            path.display(),
+            report.problems().join("; ")
+        );
+        None
+    } else {
+        Some(report.problems().join("; "))
+    };
+    let version = report.version.and_then(|v| i64::try_from(v).ok());
+    let last_version = match &store {
+        Some(store) => store.max_policy_version().map_err(exit::operational)?,
+        None => None,
+    };
+    let refusal = refusal.or_else(|| match (version, last_version) {
+        (Some(version), Some(last)) if version < last => Some(format!(
+            "policy version {version} is older than version {last} already used with this state file"
+        )),
+        _ => None,
+    });
+    if let Some(reason) = refusal {
+        if let Some(store) = store {
+            let detail = serde_json::json!({
+                "policy": path.display().to_string(),
+                "reason": reason,
+                "fingerprint": report.signer.as_ref().map(|s| s.fingerprint.clone()),
+                "version": report.version,
+            });
+            if let Err(err) = store.record_audit_event("policy_refused", None, &detail) {
+                tracing::warn!("could not record the refusal in the state file: {err}");
+            }
+        }
+        return Err(exit::usage(anyhow!(
+            "refusing policy {}: {reason}",
+            path.display()
+        )));
+    }
+    let policy = report
+        .policy()
+        .cloned()
+        .ok_or_else(|| exit::usage(anyhow!("policy {} could not be read", path.display())))?;
+    let base = path.parent().map(Path::to_owned).unwrap_or_default();
+    Ok(LoadedPolicy { policy, base })
+}
+
+pub(super) struct LoadedPolicy {
+    policy: crate::policy::Policy,
+    /// The policy file's directory: rule set paths are relative to it.
+    base: PathBuf,
+}
+
+pub(super) fn plan_scan(args: &ScanArgs, policy: Option<&LoadedPolicy>) -> Result<Plan> {
+    let mut policy_vars = BTreeMap::new();
+    let sources = match policy {
+        Some(loaded) => {
+            if !args.rules.is_empty() {
+                return Err(exit::usage(anyhow!(
+                    "--rules and --policy both name rules; a policy pins its own rule sets"
+                )));
+            }
+            policy_vars.extend(loaded.policy.vars.clone());
+            let mut sources = Vec::new();
+            for pin in &loaded.policy.rulesets {
+                let path = loaded.base.join(&pin.path);
+                let read = read_rule_sources(std::slice::from_ref(&path))?;
+                check_pin_of_read_sources(&path, &pin.sha256, &read)?;
+                sources.extend(read);
+            }
+            sources
+        }
+        None if args.rules.is_empty() => rules::embedded_sources(),
+        None => read_rule_sources(&args.rules)?,
+    };
+    let cli_vars = parse_vars(&args.vars)?;
+    // Load up front so rule errors surface before any host is contacted; hosts without
+    // inventory vars use this set as it is.
+    let mut vars = policy_vars.clone();
+    vars.extend(cli_vars.clone());
+    let rules = select(rules::load(&sources, &vars).map_err(exit::usage)?, args)?;
+    let evidence_max_bytes = match (args.evidence_max_bytes, policy) {
+        (Some(bytes), _) => bytes,
+        (None, Some(loaded)) => loaded.policy.evidence.max_bytes as usize,
+        (None, None) => eval::DEFAULT_EVIDENCE_BYTES,
+    };
+    if evidence_max_bytes > MAX_EVIDENCE_BYTES {
+        return Err(exit::usage(anyhow!(
+            "an evidence cap of {evidence_max_bytes} bytes is over the hard ceiling of {MAX_EVIDENCE_BYTES} bytes"
+        )));
+    }
+    Ok(Plan {
+        ruleset_hash: ruleset_hash(&sources),
+        rules: (vars, rules),
+        sources,
+        policy_vars,
+        cli_vars,
+        evidence_max_bytes,
+        policy_version: policy.and_then(|p| i64::try_from(p.policy.version).ok()),
+        ssh: policy.map(|p| p.policy.ssh.clone()),
+    })
+}
+
+/// Verification hashed the pinned files; this checks the bytes actually loaded, so a file
+/// changed after verification is never run unpinned.
+pub(super) fn check_pin_of_read_sources(
+    path: &Path,
+    pinned: &str,
+    sources: &[RuleSource],
+) -> Result<()> {
+    let actual = if path.is_dir() {
+        let prefix = format!("{}/", path.display().to_string().trim_end_matches('/'));
+        crate::policy::manifest_hash(sources.iter().map(|source| {
+            let rel = source.name.strip_prefix(&prefix).unwrap_or(&source.name);
+            (rel, source.text.as_bytes())
+        }))
+    } else {
+        let text = sources
+            .first()
+            .map(|s| s.text.as_bytes())
+            .unwrap_or_default();
+        crate::policy::bytes_hash(text)
+    };
+    if actual.eq_ignore_ascii_case(pinned) {
+        Ok(())
+    } else {
+        Err(exit::usage(anyhow!(
+            "rule set {} changed after the policy was verified (pinned {pinned}, read {actual}); not scanning",
+            path.display()
+        )))
+    }
+}
+
+/// A hash naming the rule content scanned: sha256 over `<sha256 of file>  <name>` lines.
+pub(super) fn ruleset_hash(sources: &[RuleSource]) -> String {
+    let mut lines: Vec<String> = sources
+        .iter()
+        .map(|source| format!("{}  {}\n", sha256_hex(source.text.as_bytes()), source.name))
+        .collect();
+    lines.sort();
+    sha256_hex(lines.concat().as_bytes())
+}
+
+pub(super) fn read_rule_sources(paths: &[PathBuf]) -> Result<Vec<RuleSource>> {
+    rules::read_sources(paths).map_err(|err| match err {
+        rules::LoadError::Io { .. } => exit::operational(err),
+        other => exit::usage(other),
+    })
+}
+
+/// Applies `--rule`, `--tag`, `--min-severity` and `--exclude`.
+pub(super) fn select(set: RuleSet, args: &ScanArgs) -> Result<RuleSet> {
+    let selection = Selection {
+        rule_ids: args.rule_ids.clone(),
+        tags: args.tags.clone(),
+        min_severity: args.min_severity.map(Into::into),
+        exclude: args.exclude.clone(),
+    };
+    selection
+        .apply(set)
+        .map_err(|err| exit::usage(anyhow!(err)))
+}
+
+pub fn parse_vars(pairs: &[String]) -> Result<BTreeMap<String, String>> {
+    pairs
+        .iter()
+        .map(|pair| match pair.split_once('=') {
+            Some((key, value)) if !key.trim().is_empty() => {
+                Ok((key.trim().to_owned(), value.to_owned()))
+            }
+            _ => Err(exit::usage(anyhow!(
+                "--var `{pair}` must look like KEY=VALUE"
+            ))),
+        })
+        .collect()
+}

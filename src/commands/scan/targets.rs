@@ -1,0 +1,217 @@
+//! The hosts of a scan: CLI hosts, inventory hosts and this machine, and how each is reached.
+
+use super::*;
+
+/// The hosts of this run: CLI hosts, inventory hosts, and this machine, each with the rule set
+/// its variables give.
+pub(super) fn targets(args: &ScanArgs, plan: &Plan) -> Result<(Vec<Target>, Vec<RuleSet>)> {
+    let ssh_options = ssh_options(args, plan)?;
+    let mut rule_sets: Vec<(BTreeMap<String, String>, RuleSet)> = vec![plan.rules.clone()];
+    let mut rules_for = |vars: &BTreeMap<String, String>| -> Result<usize> {
+        let mut merged = plan.policy_vars.clone();
+        merged.extend(vars.clone());
+        merged.extend(plan.cli_vars.clone());
+        if let Some(index) = rule_sets.iter().position(|(v, _)| *v == merged) {
+            return Ok(index);
+        }
+        let set = select(
+            rules::load(&plan.sources, &merged).map_err(exit::usage)?,
+            args,
+        )?;
+        rule_sets.push((merged, set));
+        Ok(rule_sets.len() - 1)
+    };
+    let mut targets = Vec::new();
+    let remote = |name: &str, destination: &str, options: SshOptions| -> Result<Via> {
+        SshTarget::new(destination, options)
+            .map(|target| Via::Ssh(Box::new(target)))
+            .map_err(|err| exit::usage(anyhow!("host `{name}`: {err}")))
+    };
+    for host in &args.hosts {
+        targets.push(Target {
+            probe: Probe {
+                name: host.clone(),
+                via: remote(host, host, ssh_options.clone())?,
+                root: None,
+                plan: 0,
+            },
+            record: host_record(host, None, None, None, BTreeMap::new()),
+            rules: rules_for(&BTreeMap::new())?,
+        });
+    }
+    if !args.limit.is_empty() && args.inventory.is_none() {
+        return Err(exit::usage(anyhow!(
+            "--limit selects inventory hosts; pass -i/--inventory FILE"
+        )));
+    }
+    if let Some(path) = &args.inventory {
+        let limit = inventory::Limit::new(&args.limit).map_err(|err| exit::usage(anyhow!(err)))?;
+        let hosts = inventory::load(path).map_err(|err| match err {
+            inventory::InventoryError::Io { .. } => exit::operational(err),
+            other => exit::usage(other),
+        })?;
+        let selected: Vec<_> = hosts.into_iter().filter(|h| limit.selects(h)).collect();
+        if selected.is_empty() {
+            return Err(exit::usage(anyhow!(
+                "no host of {} matches --limit {}",
+                path.display(),
+                args.limit.join(",")
+            )));
+        }
+        for host in selected {
+            let mut options = ssh_options.clone();
+            options.user = host.user.clone().or(options.user);
+            options.port = host.port.or(options.port);
+            let destination = host.address.clone().unwrap_or_else(|| host.name.clone());
+            targets.push(Target {
+                probe: Probe {
+                    name: host.name.clone(),
+                    via: remote(&host.name, &destination, options)?,
+                    root: host.root.clone(),
+                    plan: 0,
+                },
+                rules: rules_for(&host.vars)?,
+                record: host_record(&host.name, host.address, host.port, host.user, host.labels),
+            });
+        }
+    }
+    if args.local || targets.is_empty() {
+        let root = match &args.root {
+            Some(root) => Some(scan_root(root)?),
+            None => None,
+        };
+        let name = host_name(args, root.as_deref());
+        targets.push(Target {
+            probe: Probe {
+                name: name.clone(),
+                via: if args.via_shell {
+                    Via::LocalShell
+                } else {
+                    Via::Native
+                },
+                root: root.map(|r| r.display().to_string()),
+                plan: 0,
+            },
+            record: host_record(&name, None, None, None, BTreeMap::new()),
+            rules: rules_for(&BTreeMap::new())?,
+        });
+    } else if args.root.is_some() {
+        return Err(exit::usage(anyhow!(
+            "--root applies to this machine; with remote hosts add --local, or give a per-host `root` in the inventory"
+        )));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for target in &targets {
+        if !seen.insert(target.record.name.as_str()) {
+            return Err(exit::usage(anyhow!(
+                "host `{}` is named twice",
+                target.record.name
+            )));
+        }
+    }
+    Ok((targets, rule_sets.into_iter().map(|(_, set)| set).collect()))
+}
+
+pub(super) fn host_record(
+    name: &str,
+    address: Option<String>,
+    port: Option<u16>,
+    user: Option<String>,
+    labels: BTreeMap<String, String>,
+) -> HostRecord {
+    HostRecord {
+        name: name.to_owned(),
+        address,
+        port,
+        user,
+        labels,
+    }
+}
+
+/// SSH settings: flags, then the policy's `ssh:` section, then defaults.
+pub(super) fn ssh_options(args: &ScanArgs, plan: &Plan) -> Result<SshOptions> {
+    let ssh = &args.ssh;
+    let policy = plan.ssh.as_ref();
+    let mut options = SshOptions {
+        user: ssh.user.clone(),
+        port: ssh.port,
+        identity: ssh.identity.clone(),
+        ssh_options: ssh.ssh_options.clone(),
+        config_file: ssh.ssh_config.clone(),
+        known_hosts: ssh.known_hosts.clone(),
+        sudo: ssh.sudo || policy.is_some_and(|p| p.sudo),
+        max_output: ssh.max_output,
+        ..SshOptions::default()
+    };
+    options.host_key_policy = ssh
+        .host_key_policy
+        .or(policy.map(|p| p.host_key_policy))
+        .unwrap_or_default();
+    if let Some(seconds) = ssh.connect_timeout {
+        options.connect_timeout = std::time::Duration::from_secs(seconds.max(1));
+    } else if let Some(policy) = policy {
+        options.connect_timeout = policy.connect_timeout.as_duration();
+    }
+    if let Some(seconds) = ssh.probe_timeout {
+        options.probe_timeout = std::time::Duration::from_secs(seconds.max(1));
+    } else if let Some(policy) = policy {
+        options.probe_timeout = policy.probe_timeout.as_duration();
+    }
+    Ok(options)
+}
+
+pub(super) fn concurrency(args: &ScanArgs, plan: &Plan) -> usize {
+    args.ssh
+        .concurrency
+        .or(plan.ssh.as_ref().map(|p| p.concurrency))
+        .unwrap_or(16) as usize
+}
+
+/// How long a host lock lives: past any probe of this run, so a crashed run frees it.
+pub(super) fn lock_ttl(args: &ScanArgs, plan: &Plan) -> std::time::Duration {
+    let probe = ssh_options(args, plan)
+        .map(|o| o.connect_timeout * 2 + o.probe_timeout)
+        .unwrap_or(std::time::Duration::from_secs(600));
+    probe + std::time::Duration::from_secs(60)
+}
+
+pub(super) fn scan_root(root: &Path) -> Result<PathBuf> {
+    let meta = std::fs::metadata(root)
+        .with_context(|| format!("--root {}: cannot read the directory", root.display()))?;
+    if !meta.is_dir() {
+        return Err(exit::operational(anyhow!(
+            "--root {} is not a directory",
+            root.display()
+        )));
+    }
+    Ok(root.to_owned())
+}
+
+pub(super) fn host_name(args: &ScanArgs, root: Option<&Path>) -> String {
+    if let Some(name) = &args.host_name {
+        return name.clone();
+    }
+    if let Some(root) = root {
+        let canonical = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_owned());
+        return canonical.file_name().map_or_else(
+            || canonical.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+    }
+    local_hostname()
+}
+
+pub fn local_hostname() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: the buffer is valid for its length; gethostname NUL-terminates on success.
+    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+    if rc == 0 {
+        let len = buf.iter().position(|b| *b == 0).unwrap_or(buf.len());
+        if let Ok(name) = std::str::from_utf8(&buf[..len]) {
+            if !name.is_empty() {
+                return name.to_owned();
+            }
+        }
+    }
+    "localhost".into()
+}
