@@ -127,10 +127,14 @@ fflush() {
         _SZ=$_SZ$_s$NL
     done < "$T/sz"
     _CARGS= _INDEX= _TOTAL=0 _BQ=
-    while [ -n "$_FQ" ]; do
-        _pop _FQ; _it=$_H
-        _pop _FARGS; _hp=$_H
-        _pop _SZ; _s=$_H
+    # Walk the queue (split once) while consuming the sizes as positional parameters.
+    _oifs=$IFS; IFS=$NL; set -f
+    # shellcheck disable=SC2086
+    set -- $_SZ
+    for _it in $_FQ; do
+        IFS=$_oifs
+        _s=${1-}
+        [ $# -gt 0 ] && shift
         _ty=${_it%%"$TAB"*} _tg=${_it#*"$TAB"}
         case $_s in
             ''|*[!0-9]*) _filebody "$_ty" "$_tg" ;;
@@ -138,7 +142,8 @@ fflush() {
                 if [ "$_s" -gt "$FILE_CAP" ]; then
                     emits "$_ty" "$_tg" "L$_s"
                 else
-                    _CARGS=$_CARGS$_hp$NL
+                    rp "$_tg" 1
+                    _CARGS=$_CARGS$RP$NL
                     _INDEX=$_INDEX$_ty' '$_s' '${#_tg}$NL$_tg
                     _TOTAL=$((_TOTAL + _s))
                     _BQ=$_BQ$_it$NL
@@ -146,7 +151,8 @@ fflush() {
                 ;;
         esac
     done
-    _FN=0 _FARGS=
+    IFS=$_oifs; set +f
+    _FQ= _FN=0 _FARGS=
     [ -n "$_CARGS" ] || return 0
     _oifs=$IFS; IFS=$NL; set -f; set -- $_CARGS; set +f; IFS=$_oifs
     cat -- "$@" > "$T/all" 2>/dev/null
@@ -214,9 +220,14 @@ fstats() {
             [ "$_n" -eq "$_want" ] || _MODES=
         fi
     fi
-    _pat= _sb= _started=0
-    while [ -n "$_SE" ]; do
-        _pop _SE; _e=$_H
+    _pat= _sb= _started=0 _have_modes=0
+    [ -n "$_MODES" ] && _have_modes=1
+    # Walk the entries (split once) while consuming the modes as positional parameters.
+    _oifs=$IFS; IFS=$NL; set -f
+    # shellcheck disable=SC2086
+    set -- $_MODES
+    for _e in $_SE; do
+        IFS=$_oifs
         case $_e in
             "#$TAB"*)
                 [ "$_started" = 1 ] && emits S "$_pat" "$_sb"
@@ -230,11 +241,12 @@ fstats() {
         _tg=${_e%%"$TAB"*}; _lt=${_e#*"$TAB"}
         _m='- - -'
         if [ "$_need" = 1 ]; then
-            if [ -n "$_MODES" ]; then _pop _MODES; _m=$_H
+            if [ "$_have_modes" = 1 ] && [ $# -gt 0 ]; then _m=$1; shift
             else _m=$(stat -L -c '%a %u %g' -- "$_hp" 2>/dev/null) || _m='- - -'; fi
         fi
         _sb=$_sb$_k' '$_m' '${#_tg}' '${#_lt}$NL$_tg$_lt
     done
+    IFS=$_oifs; set +f
     [ "$_started" = 1 ] && emits S "$_pat" "$_sb"
     _SQ=
 }
