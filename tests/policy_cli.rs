@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use support::{fixtures, json, run, stderr};
+use support::{fixtures, json, plumb, run, stderr};
 use tempfile::TempDir;
 
 /// The rules of the example policy's rule sets (fixtures/policy).
@@ -19,24 +19,6 @@ const POLICY_RULES: [&str; 4] = [
     "ssh-banner-file-present",
     "ssh-permit-root-login-disabled",
 ];
-
-/// `plumb` with no configuration leaking in from the caller's environment or home.
-fn plumb() -> Command {
-    let mut cmd = support::plumb();
-    for var in [
-        "PLUMB_CONFIG",
-        "PLUMB_POLICY",
-        "PLUMB_ALLOWED_SIGNERS",
-        "PLUMB_REVOCATION_LIST",
-        "PLUMB_INVENTORY",
-        "PLUMB_LOG",
-        "CI",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.env("XDG_CONFIG_HOME", "/nonexistent/plumb-test-config");
-    cmd
-}
 
 fn checked(cmd: &mut Command) -> String {
     let out = cmd.output().expect("run command");

@@ -7,26 +7,7 @@ use serde_json::Value;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use support::{fixtures, json, run, stderr};
-
-/// `plumb` with no configuration leaking in from the caller's environment or home.
-fn plumb() -> Command {
-    let mut cmd = support::plumb();
-    for var in [
-        "PLUMB_CONFIG",
-        "PLUMB_POLICY",
-        "PLUMB_ALLOWED_SIGNERS",
-        "PLUMB_REVOCATION_LIST",
-        "PLUMB_INVENTORY",
-        "PLUMB_LOG",
-        "CI",
-    ] {
-        cmd.env_remove(var);
-    }
-    // No user config file: point the config dir somewhere empty.
-    cmd.env("XDG_CONFIG_HOME", "/nonexistent/plumb-test-config");
-    cmd
-}
+use support::{fixtures, json, plumb, run, stderr};
 
 fn rules_dir() -> PathBuf {
     fixtures::repo().join("fixtures/rules")

@@ -6,20 +6,29 @@ pub mod sshd;
 
 use std::process::{Command, Output};
 
+/// `plumb` with no configuration leaking in from the caller's environment or home.
 pub fn plumb() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_plumb"));
-    // Keep tests independent of the caller's environment.
     for var in [
         "PLUMB_STATE",
         "PLUMB_FORMAT",
         "PLUMB_RULES",
         "PLUMB_FAIL_ON",
         "PLUMB_COLOR",
+        "PLUMB_CONFIG",
+        "PLUMB_POLICY",
+        "PLUMB_ALLOWED_SIGNERS",
+        "PLUMB_REVOCATION_LIST",
+        "PLUMB_INVENTORY",
+        "PLUMB_SSH_CONFIG",
+        "PLUMB_LOG",
         "NO_COLOR",
+        "CI",
     ] {
         cmd.env_remove(var);
     }
-    // Never touch the developer's own state file: default state goes under target/.
+    // No user config file, and never the developer's own state file: defaults go under target/.
+    cmd.env("XDG_CONFIG_HOME", "/nonexistent/plumb-test-config");
     cmd.env(
         "XDG_STATE_HOME",
         std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("state-home"),
