@@ -129,10 +129,6 @@ impl<'a> HostView<'a> {
             .as_ref()
     }
 
-    pub fn systemd_running(&self) -> bool {
-        !matches!(self.facts.units, Some(UnitsFact::NotRunning) | None)
-    }
-
     /// `sshd -T` as key → values (keys lowercase, as sshd prints them).
     pub fn sshd_effective(&self) -> &Result<BTreeMap<String, Vec<String>>, String> {
         self.sshd_t

@@ -11,7 +11,7 @@ use super::facts::*;
 use super::packages;
 use super::plan::ProbePlan;
 use super::sources::{RPM_QUERY_ALL, units_command};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{Read, Write};
 use std::path::Path;
@@ -594,32 +594,6 @@ pub fn gather_with(plan: &ProbePlan, root: &Path, shell: &[&str]) -> Result<Fact
         .wait()
         .map_err(|err| ShellError::Local(format!("waiting for sh: {err}")))?;
     parse(&output, &nonce, plan)
-}
-
-/// Every key a plan asks for, to report what a parse left out.
-pub fn missing_facts(plan: &ProbePlan, facts: &Facts) -> BTreeSet<String> {
-    let mut missing = BTreeSet::new();
-    for path in &plan.files {
-        if !facts.files.contains_key(path) {
-            missing.insert(format!("file {path}"));
-        }
-    }
-    for pattern in &plan.stats {
-        if !facts.stats.contains_key(pattern) {
-            missing.insert(format!("stat {pattern}"));
-        }
-    }
-    for (dir, pattern) in &plan.dirs {
-        if facts.dir(dir, pattern).is_none() {
-            missing.insert(format!("dir {dir} {pattern}"));
-        }
-    }
-    for run in plan.commands.keys() {
-        if !facts.commands.contains_key(run) {
-            missing.insert(format!("command {run}"));
-        }
-    }
-    missing
 }
 
 #[cfg(test)]

@@ -15,10 +15,4 @@ impl Timings {
         let micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
         *self.micros.entry(name.to_owned()).or_default() += micros;
     }
-
-    pub fn merge(&mut self, other: &Timings) {
-        for (name, micros) in &other.micros {
-            *self.micros.entry(name.clone()).or_default() += micros;
-        }
-    }
 }
