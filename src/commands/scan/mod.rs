@@ -27,7 +27,7 @@ pub use record::{changes_of, result_record};
 use setup::{load_policy, open_store, plan_scan, select};
 pub use setup::{parse_vars, state_path};
 pub use targets::local_hostname;
-use targets::{concurrency, lock_ttl, targets};
+use targets::{concurrency, lock_ttl, ssh_options, targets};
 
 /// Everything a scan was asked for, resolved from flags, environment, config and policy.
 struct Plan {
@@ -60,7 +60,8 @@ pub fn run(args: &ScanArgs, config: &Config, state: Option<&Path>, output: &Outp
     let options = EvalOptions {
         evidence_max_bytes: plan.evidence_max_bytes,
     };
-    let (targets, rule_sets) = targets(args, &plan)?;
+    let ssh = ssh_options(args, &plan);
+    let (targets, rule_sets) = targets(args, &plan, &ssh)?;
     // A plan depends only on the rule set and on scanning a tree or a live system.
     let mut plans = Vec::new();
     let mut plan_index: BTreeMap<(usize, bool), usize> = BTreeMap::new();
@@ -86,7 +87,7 @@ pub fn run(args: &ScanArgs, config: &Config, state: Option<&Path>, output: &Outp
 
     // A host another plumb run is scanning is skipped, not scanned twice.
     let owner = format!("{}:{}", std::process::id(), uuid::Uuid::new_v4());
-    let lock_ttl = lock_ttl(args, &plan);
+    let lock_ttl = lock_ttl(&ssh);
     let mut locked = vec![false; targets.len()];
     if let Some(store) = store.as_mut() {
         for (index, target) in targets.iter().enumerate() {

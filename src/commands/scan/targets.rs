@@ -4,8 +4,11 @@ use super::*;
 
 /// The hosts of this run: CLI hosts, inventory hosts, and this machine, each with the rule set
 /// its variables give.
-pub(super) fn targets(args: &ScanArgs, plan: &Plan) -> Result<(Vec<Target>, Vec<RuleSet>)> {
-    let ssh_options = ssh_options(args, plan)?;
+pub(super) fn targets(
+    args: &ScanArgs,
+    plan: &Plan,
+    ssh_options: &SshOptions,
+) -> Result<(Vec<Target>, Vec<RuleSet>)> {
     let mut rule_sets: Vec<(BTreeMap<String, String>, RuleSet)> = vec![plan.rules.clone()];
     let mut rules_for = |vars: &BTreeMap<String, String>| -> Result<usize> {
         let mut merged = plan.policy_vars.clone();
@@ -129,7 +132,7 @@ pub(super) fn host_record(
 }
 
 /// SSH settings: flags, then the policy's `ssh:` section, then defaults.
-pub(super) fn ssh_options(args: &ScanArgs, plan: &Plan) -> Result<SshOptions> {
+pub(super) fn ssh_options(args: &ScanArgs, plan: &Plan) -> SshOptions {
     let ssh = &args.ssh;
     let policy = plan.ssh.as_ref();
     let mut options = SshOptions {
@@ -157,7 +160,7 @@ pub(super) fn ssh_options(args: &ScanArgs, plan: &Plan) -> Result<SshOptions> {
     } else if let Some(policy) = policy {
         options.probe_timeout = policy.probe_timeout.as_duration();
     }
-    Ok(options)
+    options
 }
 
 pub(super) fn concurrency(args: &ScanArgs, plan: &Plan) -> usize {
@@ -168,11 +171,8 @@ pub(super) fn concurrency(args: &ScanArgs, plan: &Plan) -> usize {
 }
 
 /// How long a host lock lives: past any probe of this run, so a crashed run frees it.
-pub(super) fn lock_ttl(args: &ScanArgs, plan: &Plan) -> std::time::Duration {
-    let probe = ssh_options(args, plan)
-        .map(|o| o.connect_timeout * 2 + o.probe_timeout)
-        .unwrap_or(std::time::Duration::from_secs(600));
-    probe + std::time::Duration::from_secs(60)
+pub(super) fn lock_ttl(ssh: &SshOptions) -> std::time::Duration {
+    ssh.connect_timeout * 2 + ssh.probe_timeout + std::time::Duration::from_secs(60)
 }
 
 pub(super) fn scan_root(root: &Path) -> Result<PathBuf> {
