@@ -81,6 +81,11 @@ async fn script_output_comes_back_byte_exact() -> Result<()> {
         .map(|entry| entry.path())
         .collect();
     assert!(leftovers.is_empty(), "left in control dir: {leftovers:?}");
+    // A clean run stops its master with a stop-listening request; the master then exits
+    // by itself, without `ssh -O exit`.
+    let masters = wait_until_gone(&transport.control_dir().display().to_string());
+    kill_all(&masters);
+    assert!(masters.is_empty(), "ssh masters still running: {masters:?}");
     Ok(())
 }
 

@@ -104,7 +104,7 @@ impl SshTransport {
         let master = Master::launch(&self.control, target).await?;
         let connect = started.elapsed();
         let result = exec::run(&master.session(), target, script).await;
-        master.close().await;
+        master.close(result.is_ok()).await;
         let (stdout, exit_code, stderr_tail, exec) = result?;
         Ok(ProbeOutput {
             stdout,

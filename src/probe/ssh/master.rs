@@ -87,12 +87,18 @@ impl Master {
         openssh::Session::resume_mux(self.slot.socket.clone().into_boxed_path(), None)
     }
 
-    /// Stops the master and forgets its files.
-    pub(crate) async fn close(mut self) {
+    /// Stops the master and forgets its files. After a clean exec, a stop-listening request
+    /// over the control socket is enough: the master exits by itself once its last session
+    /// has closed, and no ssh process has to start. Otherwise (`sessions_done` false, or the
+    /// request failed) `ssh -O exit` ends it with whatever still runs.
+    pub(crate) async fn close(mut self, sessions_done: bool) {
         self.open = false;
-        let socket = self.slot.socket.clone();
-        // `ssh -O exit` blocks for a few ms; keep it off the async worker threads.
-        let _ = tokio::task::spawn_blocking(move || stop_master_blocking(&socket)).await;
+        let stopped = sessions_done && self.session().close().await.is_ok();
+        if !stopped {
+            let socket = self.slot.socket.clone();
+            // `ssh -O exit` blocks for a few ms; keep it off the async worker threads.
+            let _ = tokio::task::spawn_blocking(move || stop_master_blocking(&socket)).await;
+        }
         self.control.release(&self.slot);
     }
 }
