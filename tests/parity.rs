@@ -166,3 +166,58 @@ fn the_live_machine_gives_identical_facts_through_both_executors() {
     };
     check_parity(&stable, Path::new("/"), false, "live machine");
 }
+
+/// Commands at the edges of capture: a timeout, floods over the stdout and stderr caps (drained,
+/// so the command still exits normally), output without a final newline, raw bytes, a non-zero
+/// exit, and a command that reads stdin (it must see end of input at once).
+const COMMAND_EDGES: &str = r#"
+- id: edge-timeout
+  title: hangs past its timeout
+  severity: low
+  check: { method: command, run: "sleep 30", timeout: 1 }
+- id: edge-stdout-flood
+  title: more stdout than the cap
+  severity: low
+  check: { method: command, run: "head -c 3000000 /dev/zero | tr '\\0' a; echo tr exited $? >&2" }
+- id: edge-stderr-flood
+  title: more stderr than the cap
+  severity: low
+  check: { method: command, run: "head -c 300000 /dev/zero | tr '\\0' e >&2; echo tr exited $?; exit 4", expected_exit: 4 }
+- id: edge-raw-bytes
+  title: no final newline, raw bytes
+  severity: low
+  check: { method: command, run: "printf 'a\\001\\377\\000b'" }
+- id: edge-stdin
+  title: reads stdin
+  severity: low
+  check: { method: command, run: "cat; echo read-all" }
+"#;
+
+#[test]
+fn command_edge_cases_give_identical_facts_through_both_executors() {
+    let rules = rules::load(
+        &[rules::RuleSource {
+            name: "command-edges.yml".into(),
+            text: COMMAND_EDGES.into(),
+        }],
+        &BTreeMap::new(),
+    )
+    .unwrap();
+    let plan = ProbePlan::for_rules(&rules, false);
+    let (native, _) = probe::native::gather(&plan, Path::new("/"));
+    // The cases are what they claim to be.
+    let fact = |run: &str| native.commands.get(run).unwrap_or_else(|| panic!("{run}"));
+    assert!(matches!(
+        fact("sleep 30"),
+        probe::facts::CommandFact::TimedOut { .. }
+    ));
+    assert!(matches!(
+        fact("head -c 3000000 /dev/zero | tr '\\0' a; echo tr exited $? >&2"),
+        probe::facts::CommandFact::Ran {
+            stdout_truncated: true,
+            exit_code: 0,
+            ..
+        }
+    ));
+    check_parity(&rules, Path::new("/"), false, "command edge cases");
+}

@@ -275,54 +275,114 @@ $2"
     emits D "$_key" "E$_names"
 }
 
-# A command with a timeout and capped output, captured into a directory so several can run at
-# once: _run_cmd DIR COMMAND TIMEOUT_SECONDS, then _emit_cmd TYPE COMMAND DIR. Body: T (timed
-# out) or R EXIT OUTLEN ERRLEN TRUNCATED LF OUT ERR.
-_run_cmd() {
-    mkdir -p "$1"
+# Commands run side by side, each with a timeout and capped output, captured into files:
+# `_start ID COMMAND TIMEOUT_SECONDS` runs one in the background and leaves $T/ID_o, $T/ID_e,
+# $T/ID_rc, and $T/ID_to when it timed out. After `wait`, `_measure` sizes every captured file
+# with one wc, `_cmd_rec` queues each record, and `_cat_flush` writes all queued records with
+# one cat. Body of a command record: T (timed out) or R EXIT OUTLEN ERRLEN TRUNCATED LF OUT ERR.
+_MQ=
+_cap() { # BYTES FILE: the first BYTES of stdin go to FILE; the rest is drained, so the command
+    # neither blocks nor dies of SIGPIPE (the native executor drains too). Only ever a
+    # pipeline element (a subshell), so exec replaces nothing but that subshell.
+    head -c "$1" > "$2"
+    exec cat > /dev/null
+}
+_run_cmd() { # PREFIX COMMAND TIMEOUT_SECONDS
     if [ -n "$_HAVE_TIMEOUT" ]; then
-        { { timeout -k 1 "$3" /bin/sh -c "$2" < /dev/null; echo $? > "$1/rc"; } 2>&1 1>&3 \
-            | { head -c "$ERR_CAP" > "$1/e"; cat > /dev/null; }; } 3>&1 \
-            | { head -c $((OUT_CAP + 1)) > "$1/o"; cat > /dev/null; }
-        read -r _rc < "$1/rc" 2>/dev/null
-        [ "$_rc" = 124 ] && : > "$1/to"
+        { { timeout -k 1 "$3" /bin/sh -c "$2" < /dev/null; echo $? > "$1_rc"; } 2>&1 1>&3 \
+            | _cap "$ERR_CAP" "$1_e"; } 3>&1 | _cap $((OUT_CAP + 1)) "$1_o"
+        read -r _rc < "$1_rc" 2>/dev/null
+        [ "$_rc" = 124 ] && : > "$1_to"
     else
         # No timeout(1): a watchdog kills the command (its children may outlive it).
         { { /bin/sh -c "$2" < /dev/null & _cp=$!
-            ( sleep "$3"; : > "$1/to"; kill -9 "$_cp" ) > /dev/null 2>&1 < /dev/null & _wp=$!
-            wait "$_cp"; echo $? > "$1/rc"
+            ( sleep "$3"; : > "$1_to"; kill -9 "$_cp" ) > /dev/null 2>&1 < /dev/null & _wp=$!
+            wait "$_cp"; echo $? > "$1_rc"
             kill "$_wp" 2>/dev/null; } 2>&1 1>&3 \
-            | { head -c "$ERR_CAP" > "$1/e"; cat > /dev/null; }; } 3>&1 \
-            | { head -c $((OUT_CAP + 1)) > "$1/o"; cat > /dev/null; }
+            | _cap "$ERR_CAP" "$1_e"; } 3>&1 | _cap $((OUT_CAP + 1)) "$1_o"
     fi
 }
-_emit_cmd() { # TYPE COMMAND DIR
-    if [ -e "$3/to" ]; then emits "$1" "$2" T; return; fi
+_start() { # ID COMMAND TIMEOUT_SECONDS: runs in the background
+    _MQ=$_MQ${1}_o$NL${1}_e$NL
+    _run_cmd "$T/$1" "$2" "$3" &
+}
+_measure() { # sets _SZ_<name> for every file named in _MQ, with one wc
+    [ -n "$_MQ" ] || return 0
+    _oifs=$IFS; IFS=$NL; set -f
+    # shellcheck disable=SC2086
+    set -- $_MQ
+    IFS=$_oifs; set +f
+    _paths=
+    for _nm in "$@"; do _paths=$_paths$T/$_nm$NL; done
+    _oifs=$IFS; IFS=$NL; set -f
+    # shellcheck disable=SC2086
+    set -- $_paths
+    IFS=$_oifs; set +f
+    _i=0
+    if wc -c -- "$@" > "$T/sz" 2>/dev/null; then
+        while read -r _s _f; do
+            case $_s in ''|*[!0-9]*) _i=0; break ;; esac
+            _i=$((_i + 1))
+            [ "$_i" -le $# ] || break
+            eval "_S$_i=\$_s"
+        done < "$T/sz"
+    fi
+    _n=0
+    for _p in "$@"; do
+        _n=$((_n + 1))
+        # A short or odd wc answer: size the files one by one.
+        if [ "$_i" -lt $# ]; then _size "$_p"; eval "_S$_n=\$_S"; fi
+        eval "_SZ_${_p##*/}=\$_S$_n"
+    done
+}
+printf '\n' > "$T/nl"
+_CATQ=
+_queue() { # TYPE KEY BODYLEN BODYPREFIX FILE...: the header now, the body files at _cat_flush
+    _h=$T/h$_N
+    { _rec "$1" "$2" "$3"; printf '%s' "$4"; } > "$_h"
+    _CATQ=$_CATQ$_h$NL
+    shift 4
+    for _f in "$@"; do _CATQ=$_CATQ$_f$NL; done
+    _CATQ=$_CATQ$T/nl$NL
+}
+_cat_flush() {
+    [ -n "$_CATQ" ] || return 0
+    _oifs=$IFS; IFS=$NL; set -f
+    # shellcheck disable=SC2086
+    set -- $_CATQ
+    IFS=$_oifs; set +f
+    cat -- "$@"
+    _CATQ=
+}
+_cmd_rec() { # TYPE COMMAND ID
+    _p=$T/$3
+    if [ -e "$_p"_to ]; then emits "$1" "$2" T; return; fi
     _rc=
-    read -r _rc < "$3/rc" 2>/dev/null
+    read -r _rc < "$_p"_rc 2>/dev/null
     case $_rc in ''|*[!0-9]*) _rc=-1 ;; esac
-    _size "$3/o"; _ol=$_S _tr=0
-    if [ "$_ol" -gt "$OUT_CAP" ]; then _ol=$OUT_CAP _tr=1; fi
-    _size "$3/e"; _el=$_S
+    eval "_ol=\$_SZ_${3}_o _el=\$_SZ_${3}_e"
+    _tr=0 _of=$_p"_o"
+    if [ "$_ol" -gt "$OUT_CAP" ]; then
+        _ol=$OUT_CAP _tr=1 _of=$_p"_oc"
+        head -c "$OUT_CAP" "$_p"_o > "$_of"
+    fi
     _h="R $_rc $_ol $_el $_tr
 "
-    _rec "$1" "$2" $((${#_h} + _ol + _el))
-    printf '%s' "$_h"
-    head -c "$_ol" "$3/o"
-    cat "$3/e"
-    _end_rec
+    _queue "$1" "$2" $((${#_h} + _ol + _el)) "$_h" "$_of" "$_p"_e
 }
-fcmd() { # TYPE COMMAND TIMEOUT_SECONDS: one command, run now
-    _run_cmd "$T/c" "$2" "$3"
-    _emit_cmd "$1" "$2" "$T/c"
+_file_rec() { # TYPE KEY NAME: a record whose body is the file $T/NAME
+    eval "_fl=\$_SZ_$3"
+    _queue "$1" "$2" "$_fl" "" "$T/$3"
 }
 
-# Package databases: P (dpkg/apk name lines), Q (an rpm sqlite database), K (rpm -qa).
-fpkgs() { # OFFLINE(0|1) RPM_QUERY
+# Package databases: P (dpkg/apk name lines), Q (an rpm sqlite database), K (rpm -qa, run with
+# the commands). `_pkgs_start` before `wait`, `_pkgs_rec` after `_measure`.
+_PKGS=
+_pkgs_start() { # OFFLINE(0|1) RPM_QUERY
     rp /var/lib/dpkg/status 1
     if [ -f "$RP" ] && [ -r "$RP" ]; then
-        grep -E '^(Package|Status):' -- "$RP" > "$T/p" 2>/dev/null
-        emitf P dpkg "" "$T/p"
+        grep -E '^(Package|Status):' -- "$RP" > "$T/pd" 2>/dev/null
+        _PKGS=$_PKGS' P:dpkg:pd' _MQ=${_MQ}pd$NL
     fi
     _db=
     for _cand in /var/lib/rpm/rpmdb.sqlite /usr/lib/sysimage/rpm/rpmdb.sqlite; do
@@ -330,20 +390,34 @@ fpkgs() { # OFFLINE(0|1) RPM_QUERY
         if [ -f "$RP" ]; then _db=$_cand; break; fi
     done
     if [ -n "$_db" ]; then
-        emitf Q "$_db" "" "$RP"
+        # A copy, so an rpm transaction during the scan cannot change its size under us.
+        cat -- "$RP" > "$T/pq" 2>/dev/null
+        _PKGS=$_PKGS" Q:$_db:pq" _MQ=${_MQ}pq$NL
     elif [ "$1" = 0 ]; then
         for _cand in /usr/bin/rpm /bin/rpm; do
             rp "$_cand" 1
-            if [ -f "$RP" ]; then fcmd K "$2" 30; break; fi
+            if [ -f "$RP" ]; then _PKGS=$_PKGS' K'; _start k "$2" 30; break; fi
         done
     fi
     rp /lib/apk/db/installed 1
     if [ -f "$RP" ] && [ -r "$RP" ]; then
-        grep '^P:' -- "$RP" > "$T/p" 2>/dev/null
-        emitf P apk "" "$T/p"
+        grep '^P:' -- "$RP" > "$T/pa" 2>/dev/null
+        _PKGS=$_PKGS' P:apk:pa' _MQ=${_MQ}pa$NL
     fi
 }
+_pkgs_rec() { # RPM_QUERY
+    for _pk in $_PKGS; do
+        case $_pk in
+            K) _cmd_rec K "$1" k ;;
+            *) _t=${_pk%%:*} _r=${_pk#*:}; _file_rec "$_t" "${_r%:*}" "${_r##*:}" ;;
+        esac
+    done
+}
 
-funits() { # COMMAND
-    if [ -d /run/systemd/system ]; then fcmd U "$1" 30; else emits U "" N; fi
+_UNITS=
+_units_start() { # COMMAND
+    if [ -d /run/systemd/system ]; then _UNITS=1; _start u "$1" 30; else emits U "" N; fi
+}
+_units_rec() { # COMMAND
+    [ -z "$_UNITS" ] || _cmd_rec U "$1" u
 }

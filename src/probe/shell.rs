@@ -70,28 +70,36 @@ pub fn script(plan: &ProbePlan, root: &str, nonce: &str) -> String {
         let _ = writeln!(out, "fstat {}", quote(pattern));
     }
     out.push_str("fstats\n");
-    // Commands run side by side (as the native executor runs them), then are emitted in order.
+    // Commands, the rpm query and the unit query run side by side (as the native executor runs
+    // them); their records are written afterwards, all with one wc and one cat.
     for (index, (run, timeout_ms)) in plan.commands.iter().enumerate() {
         let seconds = timeout_ms.div_ceil(1000).max(1);
-        let _ = writeln!(out, "_run_cmd \"$T/c{index}\" {} {seconds} &", quote(run));
+        let _ = writeln!(out, "_start c{index} {} {seconds}", quote(run));
     }
-    if !plan.commands.is_empty() {
-        out.push_str("wait\n");
+    let rpm_query = quote(RPM_QUERY_ALL);
+    if plan.packages {
+        let _ = writeln!(out, "_pkgs_start {} {rpm_query}", u8::from(plan.offline));
     }
+    let units =
+        (!plan.offline && !plan.units.is_empty()).then(|| quote(&units_command(&plan.units)));
+    if let Some(units) = &units {
+        let _ = writeln!(out, "_units_start {units}");
+    }
+    out.push_str(
+        "wait
+_measure
+",
+    );
     for (index, run) in plan.commands.keys().enumerate() {
-        let _ = writeln!(out, "_emit_cmd C {} \"$T/c{index}\"", quote(run));
+        let _ = writeln!(out, "_cmd_rec C {} c{index}", quote(run));
     }
     if plan.packages {
-        let _ = writeln!(
-            out,
-            "fpkgs {} {}",
-            u8::from(plan.offline),
-            quote(RPM_QUERY_ALL)
-        );
+        let _ = writeln!(out, "_pkgs_rec {rpm_query}");
     }
-    if !plan.offline && !plan.units.is_empty() {
-        let _ = writeln!(out, "funits {}", quote(&units_command(&plan.units)));
+    if let Some(units) = &units {
+        let _ = writeln!(out, "_units_rec {units}");
     }
+    out.push_str("_cat_flush\n");
     out.push_str("emits E \"\" \"$_N\"\n");
     out
 }
