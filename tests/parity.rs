@@ -221,3 +221,119 @@ fn command_edge_cases_give_identical_facts_through_both_executors() {
     ));
     check_parity(&rules, Path::new("/"), false, "command edge cases");
 }
+
+/// Commands only some platform families need are skipped on other hosts, decided from
+/// os-release in the same way by both executors; unusual os-release files run everything.
+#[test]
+fn platform_gated_commands_follow_os_release_the_same_way_in_both_executors() {
+    let rules = rules::load(
+        &[rules::RuleSource {
+            name: "gated.yml".into(),
+            text: r#"
+- id: gated-rhel
+  title: rhel only
+  severity: low
+  platforms: [{ family: rhel, min_version: 8 }]
+  check: { method: command, run: "echo rhel" }
+- id: gated-debian
+  title: debian only
+  severity: low
+  platforms: [{ family: debian }]
+  check: { method: command, run: "echo debian" }
+- id: everywhere
+  title: every platform
+  severity: low
+  check: { method: command, run: "echo all" }
+"#
+            .into(),
+        }],
+        &BTreeMap::new(),
+    )
+    .unwrap();
+    let plan = ProbePlan::for_rules(&rules, false);
+    // (case, files under the root, the commands expected to run)
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a [&'a str]);
+    let cases: [Case; 9] = [
+        (
+            "rocky",
+            &[(
+                "etc/os-release",
+                "NAME=\"Rocky Linux\"\nID=\"rocky\"\nID_LIKE=\"rhel centos fedora\"\n",
+            )],
+            &["echo all", "echo rhel"],
+        ),
+        (
+            "debian",
+            &[("etc/os-release", "ID=debian\nVERSION_ID=\"12\"\n")],
+            &["echo all", "echo debian"],
+        ),
+        (
+            "ubuntu (ID_LIKE names debian, so the loose reading keeps debian's commands)",
+            &[("etc/os-release", "ID=ubuntu\nID_LIKE=debian\n")],
+            &["echo all", "echo debian"],
+        ),
+        (
+            "blanks and single quotes",
+            &[("etc/os-release", "  ID = 'ol'\t\n")],
+            &["echo all", "echo rhel"],
+        ),
+        (
+            "comments",
+            &[("etc/os-release", "#ID=rhel\nID=debian")],
+            &["echo all", "echo debian"],
+        ),
+        (
+            "fallback file",
+            &[("usr/lib/os-release", "ID=centos\n")],
+            &["echo all", "echo rhel"],
+        ),
+        (
+            "crlf: unknown",
+            &[("etc/os-release", "ID=debian\r\n")],
+            &["echo all", "echo debian", "echo rhel"],
+        ),
+        (
+            "no ID: unknown",
+            &[("etc/os-release", "NAME=Something\n")],
+            &["echo all", "echo debian", "echo rhel"],
+        ),
+        (
+            "no os-release: unknown",
+            &[],
+            &["echo all", "echo debian", "echo rhel"],
+        ),
+    ];
+    for (what, files, expected) in cases {
+        let root = tempfile::tempdir().unwrap();
+        for (path, text) in files {
+            let path = root.path().join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let (native, _) = probe::native::gather(&plan, root.path());
+        let ran: Vec<&str> = native.commands.keys().map(String::as_str).collect();
+        assert_eq!(ran, expected, "{what}: native");
+        for shell in shells() {
+            let label = format!("{what} via {}", shell.join(" "));
+            let facts = probe::shell::gather_with(&plan, root.path(), &shell)
+                .unwrap_or_else(|err| panic!("{label}: {err}"));
+            assert_eq!(native.commands, facts.commands, "{label}");
+        }
+    }
+    // A relative symlink inside the root is followed there, as for every other file.
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(root.path().join("etc")).unwrap();
+    std::fs::create_dir_all(root.path().join("usr/lib")).unwrap();
+    std::fs::write(root.path().join("usr/lib/os-release"), "ID=rhel\n").unwrap();
+    std::os::unix::fs::symlink("../usr/lib/os-release", root.path().join("etc/os-release"))
+        .unwrap();
+    let (native, _) = probe::native::gather(&plan, root.path());
+    assert_eq!(
+        native.commands.keys().collect::<Vec<_>>(),
+        ["echo all", "echo rhel"]
+    );
+    for shell in shells() {
+        let facts = probe::shell::gather_with(&plan, root.path(), &shell).unwrap();
+        assert_eq!(native.commands, facts.commands, "symlink via {shell:?}");
+    }
+}

@@ -1,12 +1,10 @@
 //! Matching a rule's `platforms` against /etc/os-release.
 
-use crate::rules::Platform;
+use crate::rules::{Platform, RHEL_REBUILDS};
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 /// Distributions that keep RHEL's version numbers, so `family: rhel` covers them.
-const RHEL_REBUILDS: [&str; 5] = ["rhel", "centos", "rocky", "almalinux", "ol"];
-
 /// Whether any platform matches. No platforms means every host.
 pub fn matches(platforms: &[Platform], os: &BTreeMap<String, String>) -> Result<bool, String> {
     if platforms.is_empty() {

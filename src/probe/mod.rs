@@ -2,6 +2,7 @@
 
 pub mod command;
 pub mod facts;
+pub mod families;
 pub mod native;
 pub mod packages;
 pub mod paths;

@@ -2,6 +2,7 @@
 
 use super::command::run_shell;
 use super::facts::*;
+use super::families;
 use super::packages;
 use super::paths::{NameMatcher, expand, host_path, host_path_nofollow};
 use super::plan::ProbePlan;
@@ -20,11 +21,13 @@ pub fn gather(plan: &ProbePlan, root: &Path) -> (Facts, Timings) {
     let mut timings = Timings::default();
     let started = Instant::now();
     // Commands are the slow part: run them all at once while files are read.
+    let os_words = families::host_words(root);
     let commands: Vec<_> = plan
         .commands
         .iter()
-        .map(|(run, timeout)| {
-            let (run, timeout) = (run.clone(), *timeout);
+        .filter(|(_, planned)| families::needed(&planned.os_words, os_words.as_ref()))
+        .map(|(run, planned)| {
+            let (run, timeout) = (run.clone(), planned.timeout_ms);
             thread::spawn(move || {
                 let fact = run_shell(&run, timeout);
                 (run, fact)

@@ -2,9 +2,11 @@
 //!
 //! The plan is fixed before anything runs, so one round trip gathers it all: facts for every
 //! implementation and platform are requested, and evaluation picks what applies afterwards.
+//! The one exception is commands: each carries the platform families of the rules that need
+//! it, and a host whose os-release names none of them skips it (see `families`).
 
 use super::sources::*;
-use crate::rules::{Check, RuleSet};
+use crate::rules::{Check, Platform, RuleSet};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -17,11 +19,20 @@ pub struct ProbePlan {
     pub stats: BTreeSet<String>,
     /// (directory, file-name glob) listings with contents.
     pub dirs: BTreeSet<(String, String)>,
-    /// Shell commands and their timeout in milliseconds.
-    pub commands: BTreeMap<String, u64>,
+    /// Shell commands to run.
+    pub commands: BTreeMap<String, PlannedCommand>,
     pub packages: bool,
     /// Units to ask a running systemd about.
     pub units: BTreeSet<String>,
+}
+
+/// One command of a plan.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct PlannedCommand {
+    pub timeout_ms: u64,
+    /// The os-release ID/ID_LIKE words of the platform families whose rules need it; empty
+    /// when a rule needs it on every platform.
+    pub os_words: BTreeSet<String>,
 }
 
 impl ProbePlan {
@@ -32,8 +43,14 @@ impl ProbePlan {
         };
         plan.add_host_basics();
         for rule in &rules.rules {
+            let words: BTreeSet<String> = rule
+                .platforms
+                .iter()
+                .flat_map(|platform| Platform::family_words(&platform.family))
+                .map(str::to_owned)
+                .collect();
             for check in rule.all_checks() {
-                plan.add_check(check);
+                plan.add_check(check, &words);
             }
         }
         plan
@@ -71,10 +88,27 @@ impl ProbePlan {
         self.dirs.insert((path.to_owned(), pattern.to_owned()));
     }
 
-    fn command(&mut self, run: &str, timeout_ms: u64) {
-        if !self.offline {
-            let slot = self.commands.entry(run.to_owned()).or_insert(timeout_ms);
-            *slot = (*slot).max(timeout_ms);
+    /// Adds a command wanted on hosts with any of `os_words` (all hosts when empty).
+    fn command(&mut self, run: &str, timeout_ms: u64, os_words: &BTreeSet<String>) {
+        if self.offline {
+            return;
+        }
+        match self.commands.get_mut(run) {
+            Some(planned) => {
+                planned.timeout_ms = planned.timeout_ms.max(timeout_ms);
+                if planned.os_words.is_empty() || os_words.is_empty() {
+                    planned.os_words.clear();
+                } else {
+                    planned.os_words.extend(os_words.iter().cloned());
+                }
+            }
+            None => {
+                let planned = PlannedCommand {
+                    timeout_ms,
+                    os_words: os_words.clone(),
+                };
+                self.commands.insert(run.to_owned(), planned);
+            }
         }
     }
 
@@ -90,10 +124,10 @@ impl ProbePlan {
         }
     }
 
-    fn add_check(&mut self, check: &Check) {
+    fn add_check(&mut self, check: &Check, os_words: &BTreeSet<String>) {
         let default_timeout = crate::rules::DEFAULT_COMMAND_TIMEOUT_MS;
         match check {
-            Check::Command(command) => self.command(&command.run, command.timeout_ms),
+            Check::Command(command) => self.command(&command.run, command.timeout_ms, os_words),
             Check::FileExists { path } | Check::FileAbsent { path } => self.stat(path),
             Check::FilePermission(check) => {
                 self.stat(&check.path);
@@ -114,7 +148,7 @@ impl ProbePlan {
                     self.dir(path, &check.scan_pattern);
                 }
             }
-            Check::SshdEffectiveConfig { .. } => self.command(SSHD_T, default_timeout),
+            Check::SshdEffectiveConfig { .. } => self.command(SSHD_T, default_timeout, os_words),
             Check::SysctlValue { key, persisted, .. } => {
                 self.runtime_file(&sysctl_proc_path(key));
                 if *persisted {
@@ -149,16 +183,16 @@ impl ProbePlan {
             }
             Check::AuditRuleExists(_) => {
                 self.dir(AUDIT_RULES_DIR, "*.rules");
-                self.command(AUDITCTL_LIST, default_timeout);
+                self.command(AUDITCTL_LIST, default_timeout, os_words);
             }
             Check::SetCompare {
                 observed_command,
                 timeout_ms,
                 ..
-            } => self.command(observed_command, *timeout_ms),
+            } => self.command(observed_command, *timeout_ms, os_words),
             Check::SystemdTarget { .. } => {
                 DEFAULT_TARGET_LINKS.iter().for_each(|path| self.stat(path));
-                self.command(SYSTEMCTL_GET_DEFAULT, default_timeout);
+                self.command(SYSTEMCTL_GET_DEFAULT, default_timeout, os_words);
             }
             Check::SelinuxState { .. } => {
                 self.file(SELINUX_CONFIG);

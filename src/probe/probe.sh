@@ -302,9 +302,50 @@ _run_cmd() { # PREFIX COMMAND TIMEOUT_SECONDS
             | _cap "$ERR_CAP" "$1_e"; } 3>&1 | _cap $((OUT_CAP + 1)) "$1_o"
     fi
 }
-_start() { # ID COMMAND TIMEOUT_SECONDS: runs in the background
-    _MQ=$_MQ${1}_o$NL${1}_e$NL
-    _run_cmd "$T/$1" "$2" "$3" &
+# The words of os-release's ID and ID_LIKE values (" w1 w2 "), for commands only some
+# platform families need; empty when unknown, and then every command runs. The same reading
+# as probe/families.rs: the first readable file, lines trimmed of blanks, one pair of outer
+# quotes dropped, and any word that is not a plain [a-z0-9._-] name makes it unknown.
+_OSW=
+_os_words() {
+    _osf=
+    for _cand in /etc/os-release /usr/lib/os-release; do
+        rp "$_cand" 1
+        if [ -f "$RP" ] && [ -r "$RP" ]; then _osf=$RP; break; fi
+    done
+    [ -n "$_osf" ] || return 0
+    _w= _plain=1
+    while IFS= read -r _l || [ -n "$_l" ]; do
+        _l=${_l#"${_l%%[! $TAB]*}"}
+        _l=${_l%"${_l##*[! $TAB]}"}
+        case $_l in ''|'#'*) continue ;; *=*) ;; *) continue ;; esac
+        _k=${_l%%=*} _v=${_l#*=}
+        _k=${_k%"${_k##*[! $TAB]}"}
+        case $_k in ID|ID_LIKE) ;; *) continue ;; esac
+        _v=${_v#"${_v%%[! $TAB]*}"}
+        case $_v in \"*\"|\'*\') _v=${_v#?}; _v=${_v%?} ;; esac
+        _oifs=$IFS; IFS=" $TAB"; set -f
+        for _x in $_v; do
+            case $_x in *[!a-z0-9._-]*) _plain=0 ;; esac
+            _w="$_w$_x "
+        done
+        IFS=$_oifs; set +f
+    done < "$_osf"
+    if [ "$_plain" = 1 ] && [ -n "$_w" ]; then _OSW=" $_w"; fi
+}
+_STARTED=' '
+_start() { # ID COMMAND TIMEOUT_SECONDS [OS_WORD...]: runs in the background, unless the
+    # host's os-release words are known and hold none of the OS_WORDs
+    _id=$1 _run=$2 _secs=$3
+    shift 3
+    if [ $# -gt 0 ] && [ -n "$_OSW" ]; then
+        _want=0
+        for _x in "$@"; do case $_OSW in *" $_x "*) _want=1; break ;; esac; done
+        [ "$_want" = 1 ] || return 0
+    fi
+    _STARTED="$_STARTED$_id "
+    _MQ=$_MQ${_id}_o$NL${_id}_e$NL
+    _run_cmd "$T/$_id" "$_run" "$_secs" &
 }
 _measure() { # sets _SZ_<name> for every file named in _MQ, with one wc
     [ -n "$_MQ" ] || return 0
@@ -354,7 +395,8 @@ _cat_flush() {
     cat -- "$@"
     _CATQ=
 }
-_cmd_rec() { # TYPE COMMAND ID
+_cmd_rec() { # TYPE COMMAND ID: nothing when the command was not started
+    case $_STARTED in *" $3 "*) ;; *) return 0 ;; esac
     _p=$T/$3
     if [ -e "$_p"_to ]; then emits "$1" "$2" T; return; fi
     _rc=

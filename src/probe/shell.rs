@@ -72,9 +72,15 @@ pub fn script(plan: &ProbePlan, root: &str, nonce: &str) -> String {
     out.push_str("fstats\n");
     // Commands, the rpm query and the unit query run side by side (as the native executor runs
     // them); their records are written afterwards, all with one wc and one cat.
-    for (index, (run, timeout_ms)) in plan.commands.iter().enumerate() {
-        let seconds = timeout_ms.div_ceil(1000).max(1);
-        let _ = writeln!(out, "_start c{index} {} {seconds}", quote(run));
+    // Each `_start` names the os-release words of the families that need it (none: all).
+    out.push_str("_os_words\n");
+    for (index, (run, planned)) in plan.commands.iter().enumerate() {
+        let seconds = planned.timeout_ms.div_ceil(1000).max(1);
+        let _ = write!(out, "_start c{index} {} {seconds}", quote(run));
+        for word in &planned.os_words {
+            let _ = write!(out, " {}", quote(word));
+        }
+        out.push('\n');
     }
     let rpm_query = quote(RPM_QUERY_ALL);
     if plan.packages {
@@ -372,7 +378,11 @@ pub fn parse(output: &[u8], nonce: &str, plan: &ProbePlan) -> Result<Facts, Shel
                 listings.push((dir, pattern, names));
             }
             b'C' => {
-                let timeout = plan.commands.get(key).copied().unwrap_or_default();
+                let timeout = plan
+                    .commands
+                    .get(key)
+                    .map(|c| c.timeout_ms)
+                    .unwrap_or_default();
                 facts
                     .commands
                     .insert(key.to_owned(), parse_command(key, record.body, timeout)?);
@@ -681,7 +691,11 @@ mod tests {
         .concat();
         assert!(parse(&stat, nonce, &stat_plan).is_err());
         let mut command_plan = plan.clone();
-        command_plan.commands.insert("c".into(), 1000);
+        let planned = crate::probe::plan::PlannedCommand {
+            timeout_ms: 1000,
+            ..Default::default()
+        };
+        command_plan.commands.insert("c".into(), planned);
         let command_body = format!("R 0 {max} 2 0\nab");
         let command = [
             record(nonce, "C", "c", command_body.as_bytes()),

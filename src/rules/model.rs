@@ -120,6 +120,20 @@ pub struct Platform {
     pub max_version: Option<String>,
 }
 
+/// os-release IDs that belong to the `rhel` family besides `rhel` itself.
+pub const RHEL_REBUILDS: [&str; 4] = ["centos", "rocky", "almalinux", "ol"];
+
+impl Platform {
+    /// The os-release ID/ID_LIKE words that can put a host in `family`.
+    pub fn family_words(family: &str) -> Vec<&str> {
+        let mut words = vec![family];
+        if family == "rhel" {
+            words.extend(RHEL_REBUILDS);
+        }
+        words
+    }
+}
+
 #[derive(Clone, Debug)]
 pub enum Comparator {
     Eq,
