@@ -36,7 +36,7 @@ markdown\t''"
 complete -c plumb -n "__fish_plumb_needs_command" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_needs_command" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_needs_command" -s q -l quiet -d 'Only print errors on stderr'
-complete -c plumb -n "__fish_plumb_needs_command" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
+complete -c plumb -n "__fish_plumb_needs_command" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
 complete -c plumb -n "__fish_plumb_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c plumb -n "__fish_plumb_needs_command" -s V -l version -d 'Print version'
 complete -c plumb -n "__fish_plumb_needs_command" -f -a "scan" -d 'Check hosts against rules and report (and store) the results'
@@ -97,7 +97,7 @@ complete -c plumb -n "__fish_plumb_using_subcommand scan" -l no-store -d 'Do not
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l via-shell -d 'Gather facts with the generated sh script (what remote scans run) instead of natively'
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l allow-unsigned-policy -d 'Use the policy even when its signature does not verify (development only; warns)'
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -s q -l quiet -d 'Only print errors on stderr'
-complete -c plumb -n "__fish_plumb_using_subcommand scan" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
+complete -c plumb -n "__fish_plumb_using_subcommand scan" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -s V -l version -d 'Print version'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum help" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
@@ -112,7 +112,7 @@ markdown\t''"
 complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum help" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum help" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum help" -s q -l quiet -d 'Only print errors on stderr'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum help" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum help" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum help" -s h -l help -d 'Print help'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum help" -s V -l version -d 'Print version'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum help" -f -a "path" -d 'Print the state file\'s path'
@@ -137,7 +137,7 @@ markdown\t''"
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from path" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from path" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from path" -s q -l quiet -d 'Only print errors on stderr'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from path" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from path" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from path" -s h -l help -d 'Print help'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from path" -s V -l version -d 'Print version'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from show" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
@@ -152,7 +152,7 @@ markdown\t''"
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from show" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from show" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Only print errors on stderr'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from show" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from show" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from hosts" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
@@ -167,7 +167,7 @@ markdown\t''"
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from hosts" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from hosts" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from hosts" -s q -l quiet -d 'Only print errors on stderr'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from hosts" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from hosts" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from hosts" -s h -l help -d 'Print help'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from hosts" -s V -l version -d 'Print version'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from scans" -l host -d 'Only scans of this host' -r
@@ -184,7 +184,7 @@ markdown\t''"
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from scans" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from scans" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from scans" -s q -l quiet -d 'Only print errors on stderr'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from scans" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from scans" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from scans" -s h -l help -d 'Print help'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from scans" -s V -l version -d 'Print version'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from history" -l rule -d 'Only changes of this rule' -r
@@ -201,7 +201,7 @@ markdown\t''"
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from history" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from history" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from history" -s q -l quiet -d 'Only print errors on stderr'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from history" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from history" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from history" -s h -l help -d 'Print help'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from history" -s V -l version -d 'Print version'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from check" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
@@ -216,7 +216,7 @@ markdown\t''"
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from check" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from check" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Only print errors on stderr'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from check" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from check" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from migrate" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
@@ -231,7 +231,7 @@ markdown\t''"
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from migrate" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from migrate" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from migrate" -s q -l quiet -d 'Only print errors on stderr'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from migrate" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from migrate" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from migrate" -s h -l help -d 'Print help'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from migrate" -s V -l version -d 'Print version'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from prune" -l older-than -d 'Age such as 90s, 15m, 4h, 30d' -r
@@ -247,7 +247,7 @@ markdown\t''"
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from prune" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from prune" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from prune" -s q -l quiet -d 'Only print errors on stderr'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from prune" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from prune" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from prune" -s V -l version -d 'Print version'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from vacuum" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
@@ -262,7 +262,7 @@ markdown\t''"
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from vacuum" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from vacuum" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from vacuum" -s q -l quiet -d 'Only print errors on stderr'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from vacuum" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from vacuum" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from vacuum" -s h -l help -d 'Print help'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from vacuum" -s V -l version -d 'Print version'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "path" -d 'Print the state file\'s path'
@@ -291,7 +291,7 @@ markdown\t''"
 complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -s q -l quiet -d 'Only print errors on stderr'
-complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug, -vvv: trace)'
+complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
 complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -s h -l help -d 'Print help'
 complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -s V -l version -d 'Print version'
 complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state verify-policy help" -f -a "scan" -d 'Check hosts against rules and report (and store) the results'

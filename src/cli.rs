@@ -29,7 +29,7 @@ pub struct GlobalArgs {
     /// Only print errors on stderr
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
-    /// More detail on stderr (-v: info, -vv: debug, -vvv: trace)
+    /// More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// Output format [default: table on a terminal, json otherwise]

@@ -103,7 +103,9 @@ impl SshTransport {
         let started = Instant::now();
         let master = Master::launch(&self.control, target).await?;
         let connect = started.elapsed();
+        tracing::debug!(host = target.name, ?connect, "ssh master up");
         let result = exec::run(&master.session(), target, script).await;
+        tracing::debug!(host = target.name, exec = ?started.elapsed() - connect, "probe exec done");
         master.close(result.is_ok()).await;
         let (stdout, exit_code, stderr_tail, exec) = result?;
         Ok(ProbeOutput {

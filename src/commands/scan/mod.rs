@@ -57,6 +57,7 @@ pub fn run(args: &ScanArgs, config: &Config, state: Option<&Path>, output: &Outp
         None => None,
     };
     let plan = plan_scan(args, policy.as_ref())?;
+    tracing::debug!(rules = plan.rules.1.rules.len(), "rules loaded");
     let options = EvalOptions {
         evidence_max_bytes: plan.evidence_max_bytes,
     };
