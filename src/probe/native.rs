@@ -21,7 +21,12 @@ pub fn gather(plan: &ProbePlan, root: &Path) -> (Facts, Timings) {
     let mut timings = Timings::default();
     let started = Instant::now();
     // Commands are the slow part: run them all at once while files are read.
-    let os_words = families::host_words(root);
+    let gated = plan.commands.values().any(|c| !c.os_words.is_empty());
+    let os_words = if gated {
+        families::host_words(root)
+    } else {
+        None
+    };
     let commands: Vec<_> = plan
         .commands
         .iter()

@@ -73,7 +73,9 @@ pub fn script(plan: &ProbePlan, root: &str, nonce: &str) -> String {
     // Commands, the rpm query and the unit query run side by side (as the native executor runs
     // them); their records are written afterwards, all with one wc and one cat.
     // Each `_start` names the os-release words of the families that need it (none: all).
-    out.push_str("_os_words\n");
+    if plan.commands.values().any(|c| !c.os_words.is_empty()) {
+        out.push_str("_os_words\n");
+    }
     for (index, (run, planned)) in plan.commands.iter().enumerate() {
         let seconds = planned.timeout_ms.div_ceil(1000).max(1);
         let _ = write!(out, "_start c{index} {} {seconds}", quote(run));
