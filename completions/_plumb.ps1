@@ -110,7 +110,7 @@ Register-ArgumentCompleter -Native -CommandName 'plumb' -ScriptBlock {
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'A host''s change log, newest first')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Integrity check, foreign keys and the change log''s hash chain (exit 1 if unsound)')
             [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Apply pending schema migrations, including ones not applied automatically')
-            [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Drop scans and change-log rows older than DURATION (current state is kept)')
+            [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Drop scans and change-log rows older than DURATION (current state, each host''s last scan and the scan with the highest policy version are kept)')
             [CompletionResult]::new('vacuum', 'vacuum', [CompletionResultType]::ParameterValue, 'Rebuild the file to reclaim space')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -263,7 +263,7 @@ Register-ArgumentCompleter -Native -CommandName 'plumb' -ScriptBlock {
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'A host''s change log, newest first')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Integrity check, foreign keys and the change log''s hash chain (exit 1 if unsound)')
             [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Apply pending schema migrations, including ones not applied automatically')
-            [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Drop scans and change-log rows older than DURATION (current state is kept)')
+            [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Drop scans and change-log rows older than DURATION (current state, each host''s last scan and the scan with the highest policy version are kept)')
             [CompletionResult]::new('vacuum', 'vacuum', [CompletionResultType]::ParameterValue, 'Rebuild the file to reclaim space')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -335,7 +335,7 @@ Register-ArgumentCompleter -Native -CommandName 'plumb' -ScriptBlock {
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'A host''s change log, newest first')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Integrity check, foreign keys and the change log''s hash chain (exit 1 if unsound)')
             [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Apply pending schema migrations, including ones not applied automatically')
-            [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Drop scans and change-log rows older than DURATION (current state is kept)')
+            [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Drop scans and change-log rows older than DURATION (current state, each host''s last scan and the scan with the highest policy version are kept)')
             [CompletionResult]::new('vacuum', 'vacuum', [CompletionResultType]::ParameterValue, 'Rebuild the file to reclaim space')
             break
         }

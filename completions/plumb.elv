@@ -105,7 +105,7 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand history 'A host''s change log, newest first'
             cand check 'Integrity check, foreign keys and the change log''s hash chain (exit 1 if unsound)'
             cand migrate 'Apply pending schema migrations, including ones not applied automatically'
-            cand prune 'Drop scans and change-log rows older than DURATION (current state is kept)'
+            cand prune 'Drop scans and change-log rows older than DURATION (current state, each host''s last scan and the scan with the highest policy version are kept)'
             cand vacuum 'Rebuild the file to reclaim space'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -248,7 +248,7 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand history 'A host''s change log, newest first'
             cand check 'Integrity check, foreign keys and the change log''s hash chain (exit 1 if unsound)'
             cand migrate 'Apply pending schema migrations, including ones not applied automatically'
-            cand prune 'Drop scans and change-log rows older than DURATION (current state is kept)'
+            cand prune 'Drop scans and change-log rows older than DURATION (current state, each host''s last scan and the scan with the highest policy version are kept)'
             cand vacuum 'Rebuild the file to reclaim space'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -306,7 +306,7 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand history 'A host''s change log, newest first'
             cand check 'Integrity check, foreign keys and the change log''s hash chain (exit 1 if unsound)'
             cand migrate 'Apply pending schema migrations, including ones not applied automatically'
-            cand prune 'Drop scans and change-log rows older than DURATION (current state is kept)'
+            cand prune 'Drop scans and change-log rows older than DURATION (current state, each host''s last scan and the scan with the highest policy version are kept)'
             cand vacuum 'Rebuild the file to reclaim space'
         }
         &'plumb;help;state;path'= {

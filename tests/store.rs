@@ -290,6 +290,26 @@ fn migrate_reports_versions() {
 }
 
 #[test]
+fn prune_keeps_the_highest_policy_version() {
+    let (_dir, path) = temp_state();
+    let mut store = Store::open(&path).unwrap();
+    for (i, (at, version)) in [(1000, Some(7)), (2000, Some(3)), (3000, None)]
+        .into_iter()
+        .enumerate()
+    {
+        let mut scan = synthetic("h", at, 5, i);
+        scan.policy_version = version;
+        store.apply_scan(&scan).unwrap();
+    }
+    assert_eq!(store.max_policy_version().unwrap(), Some(7));
+    let report = store.prune_before(i64::MAX).unwrap();
+    // The latest scan stays as the host's current one, version 7's as the rollback floor.
+    assert_eq!(report.scans_deleted, 1);
+    assert_eq!(store.max_policy_version().unwrap(), Some(7));
+    assert!(store.check().unwrap().sound);
+}
+
+#[test]
 fn prune_keeps_current_state_and_a_verifiable_chain() {
     let (_dir, path) = temp_state();
     let mut store = Store::open(&path).unwrap();

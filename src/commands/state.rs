@@ -37,7 +37,8 @@ pub enum StateCommand {
     Check,
     /// Apply pending schema migrations, including ones not applied automatically.
     Migrate,
-    /// Drop scans and change-log rows older than DURATION (current state is kept).
+    /// Drop scans and change-log rows older than DURATION (current state, each host's last
+    /// scan and the scan with the highest policy version are kept).
     Prune {
         /// Age such as 90s, 15m, 4h, 30d.
         #[arg(long, value_parser = parse_duration)]

@@ -306,7 +306,8 @@ impl Store {
     }
 
     /// Drops scans and change-log rows older than `older_than_ms` before now. Never touches
-    /// `host_rule_state` or `hosts`, keeps each host's latest scan, and records a checkpoint so
+    /// `host_rule_state` or `hosts`, keeps each host's latest scan and the newest scan with the
+    /// highest policy version (the policy rollback check reads it), and records a checkpoint so
     /// the remaining chain still verifies. Only a contiguous oldest prefix of the log is cut.
     pub fn prune(&mut self, older_than_ms: i64) -> Result<PruneReport, StoreError> {
         let cutoff = now_ms().saturating_sub(older_than_ms);
@@ -323,7 +324,9 @@ impl Store {
         let result = (|| -> rusqlite::Result<PruneReport> {
             let scans_deleted = tx.execute(
                 "DELETE FROM scans WHERE finished_at < ?1
-                   AND scan_id NOT IN (SELECT last_scan_id FROM hosts WHERE last_scan_id IS NOT NULL)",
+                   AND scan_id NOT IN (SELECT last_scan_id FROM hosts WHERE last_scan_id IS NOT NULL)
+                   AND scan_id NOT IN (SELECT scan_id FROM scans WHERE policy_version IS NOT NULL
+                                       ORDER BY policy_version DESC, finished_at DESC LIMIT 1)",
                 [cutoff],
             )? as u64;
             // Last id of the oldest run of rows that are all before the cutoff.
