@@ -337,3 +337,33 @@ fn platform_gated_commands_follow_os_release_the_same_way_in_both_executors() {
         assert_eq!(native.commands, facts.commands, "symlink via {shell:?}");
     }
 }
+
+/// A live host with rpm but no sqlite rpm database is asked `rpm -qa`, run with the commands
+/// by the shell probe; both executors report the same packages (or the same error).
+#[test]
+fn the_rpm_query_gives_identical_packages_through_both_executors() {
+    let rules = rules::load(
+        &[rules::RuleSource {
+            name: "rpm.yml".into(),
+            text: "- id: pkg\n  title: a package\n  severity: low\n  \
+                   check: { method: package_state, name: openssh, state: present }\n"
+                .into(),
+        }],
+        &BTreeMap::new(),
+    )
+    .unwrap();
+    let plan = ProbePlan::for_rules(&rules, false);
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(root.path().join("usr/bin")).unwrap();
+    std::fs::write(root.path().join("usr/bin/rpm"), "").unwrap();
+    let (native, _) = probe::native::gather(&plan, root.path());
+    let packages = native.packages.as_ref().expect("packages gathered");
+    assert!(
+        !packages.errors.is_empty() || !packages.sources.is_empty(),
+        "rpm -qa left no trace: {packages:?}"
+    );
+    for shell in shells() {
+        let facts = probe::shell::gather_with(&plan, root.path(), &shell).unwrap();
+        assert_eq!(native.packages, facts.packages, "via {shell:?}");
+    }
+}
