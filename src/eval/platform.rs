@@ -4,7 +4,6 @@ use crate::rules::{Platform, RHEL_REBUILDS};
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
-/// Distributions that keep RHEL's version numbers, so `family: rhel` covers them.
 /// Whether any platform matches. No platforms means every host.
 pub fn matches(platforms: &[Platform], os: &BTreeMap<String, String>) -> Result<bool, String> {
     if platforms.is_empty() {

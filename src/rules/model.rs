@@ -120,7 +120,8 @@ pub struct Platform {
     pub max_version: Option<String>,
 }
 
-/// os-release IDs that belong to the `rhel` family besides `rhel` itself.
+/// os-release IDs that belong to the `rhel` family besides `rhel` itself: distributions that
+/// keep RHEL's version numbers.
 pub const RHEL_REBUILDS: [&str; 4] = ["centos", "rocky", "almalinux", "ol"];
 
 impl Platform {
