@@ -93,11 +93,7 @@ pub fn script(plan: &ProbePlan, root: &str, nonce: &str) -> String {
     if let Some(units) = &units {
         let _ = writeln!(out, "_units_start {units}");
     }
-    out.push_str(
-        "wait
-_measure
-",
-    );
+    out.push_str("wait\n_measure\n");
     for (index, run) in plan.commands.keys().enumerate() {
         let _ = writeln!(out, "_cmd_rec C {} c{index}", quote(run));
     }
