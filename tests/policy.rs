@@ -5,69 +5,20 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime};
 
+mod support;
+
 use plumb::policy::{
     PolicyInputError, PolicyReport, SignatureStatus, SignersError, TrustSource, VerifyRequest,
     render_table, ruleset_hash, verify_policy,
 };
+use support::tools::{fingerprint, keygen, sig_path, sign};
 use tempfile::TempDir;
 
 const RULE: &str =
     "id: t-rule\ntitle: T\nseverity: low\ncheck: { method: file_exists, path: /etc/hostname }\n";
 
-fn run(cmd: &mut Command) -> String {
-    let out = cmd.output().expect("run command");
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf8 output")
-}
-
-/// Generates a key pair without passphrase; returns the private key path.
-fn keygen(dir: &Path, name: &str, key_type: &str) -> PathBuf {
-    let path = dir.join(name);
-    let mut cmd = Command::new("ssh-keygen");
-    cmd.args(["-q", "-t", key_type, "-N", "", "-C"])
-        .arg(format!("{name}@example.com"))
-        .arg("-f")
-        .arg(&path);
-    if key_type == "rsa" {
-        cmd.args(["-b", "2048"]);
-    }
-    run(&mut cmd);
-    path
-}
-
 fn public_key(key: &Path) -> String {
     fs::read_to_string(key.with_extension("pub")).expect("read .pub")
-}
-
-/// `ssh-keygen -Y sign`, which writes `<file>.sig`.
-fn sign(key: &Path, file: &Path, namespace: &str) {
-    let sig = sig_path(file);
-    let _ = fs::remove_file(&sig);
-    run(Command::new("ssh-keygen")
-        .args(["-q", "-Y", "sign", "-n", namespace, "-f"])
-        .arg(key)
-        .arg(file));
-}
-
-fn sig_path(file: &Path) -> PathBuf {
-    let mut name = file.as_os_str().to_owned();
-    name.push(".sig");
-    PathBuf::from(name)
-}
-
-/// The `SHA256:` fingerprint ssh-keygen prints for a key.
-fn ssh_fingerprint(key: &Path) -> String {
-    let out = run(Command::new("ssh-keygen")
-        .arg("-lf")
-        .arg(key.with_extension("pub")));
-    out.split_whitespace()
-        .nth(1)
-        .expect("fingerprint field")
-        .to_string()
 }
 
 fn allowed_line(principal: &str, options: &str, key: &Path) -> String {
@@ -171,7 +122,7 @@ fn valid_policy_verifies_and_agrees_with_ssh_keygen() {
     assert_eq!(report.signature, SignatureStatus::Valid);
     let signer = report.signer.as_ref().unwrap();
     assert_eq!(signer.principal.as_deref(), Some("alice@example.com"));
-    assert_eq!(signer.fingerprint, ssh_fingerprint(&fx.key));
+    assert_eq!(signer.fingerprint, fingerprint(&fx.key));
     assert_eq!(signer.key_type, "ssh-ed25519");
     assert!(
         signer
@@ -241,7 +192,7 @@ fn signature_by_an_untrusted_key_is_refused() {
     let report = fx.verify(&policy);
     assert!(!report.is_valid());
     assert_eq!(invalid_code(&report), "untrusted_key");
-    assert!(invalid_reason(&report).contains(&ssh_fingerprint(&mallory)));
+    assert!(invalid_reason(&report).contains(&fingerprint(&mallory)));
     assert_eq!(report.signer.as_ref().unwrap().principal, None);
 }
 
@@ -304,7 +255,7 @@ fn namespaces_option_restricts_the_key() {
 #[test]
 fn revoked_key_fails_although_the_signature_is_valid() {
     let fx = Fixture::new();
-    let fingerprint = ssh_fingerprint(&fx.key);
+    let fingerprint = fingerprint(&fx.key);
     fs::write(
         fx.path("revoked.txt"),
         format!("# stolen laptop\n{fingerprint}  # alice, 2026\n"),
@@ -353,7 +304,7 @@ fn rsa_signature_is_refused_with_its_own_message() {
     assert!(invalid_reason(&report).contains("Ed25519"));
     assert_eq!(
         report.signer.as_ref().unwrap().fingerprint,
-        ssh_fingerprint(&rsa)
+        fingerprint(&rsa)
     );
 }
 
@@ -464,7 +415,7 @@ fn rotation_with_two_keys_and_a_pub_trust_file() {
     sign(&next, &policy, "plumb-policy");
     let report = fx.verify(&policy);
     assert!(report.is_valid(), "{:?}", report.problems());
-    assert_eq!(report.signer.unwrap().fingerprint, ssh_fingerprint(&next));
+    assert_eq!(report.signer.unwrap().fingerprint, fingerprint(&next));
 
     // A single .pub file as the trust source: the principal is the key comment.
     let req = VerifyRequest::new(&policy, TrustSource::PublicKey(next.with_extension("pub")));
@@ -599,16 +550,12 @@ fn table_rendering_honours_colour() {
     assert!(render_table(&report, true).contains('\u{1b}'));
 }
 
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 #[test]
 fn example_policy_pins_are_current() {
-    let example = repo_root().join("scan-policy.example.yaml");
+    let example = support::fixtures::repo().join("scan-policy.example.yaml");
     let policy = plumb::policy::read_policy(&example).expect("example parses");
     for pin in &policy.rulesets {
-        let actual = ruleset_hash(&repo_root().join(&pin.path)).unwrap();
+        let actual = ruleset_hash(&support::fixtures::repo().join(&pin.path)).unwrap();
         assert_eq!(
             actual,
             pin.sha256,
@@ -625,7 +572,7 @@ fn example_policy_pins_are_current() {
 fn example_policy_verifies_once_signed() {
     let tmp = tempfile::tempdir().unwrap();
     let key = keygen(tmp.path(), "ops", "ed25519");
-    let example = repo_root().join("scan-policy.example.yaml");
+    let example = support::fixtures::repo().join("scan-policy.example.yaml");
     // Sign from stdin so nothing is written next to the example in the repository.
     let sig = tmp.path().join("example.sig");
     let out = Command::new("ssh-keygen")

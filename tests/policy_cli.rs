@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use support::tools::{fingerprint, keygen, sign, sqlite3};
 use support::{fixtures, json, plumb, run, stderr};
 use tempfile::TempDir;
 
@@ -19,16 +20,6 @@ const POLICY_RULES: [&str; 4] = [
     "ssh-banner-file-present",
     "ssh-permit-root-login-disabled",
 ];
-
-fn checked(cmd: &mut Command) -> String {
-    let out = cmd.output().expect("run command");
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 fn copy_tree(from: &Path, to: &Path) {
     fs::create_dir_all(to).unwrap();
@@ -64,8 +55,8 @@ impl Fixture {
             &repo.join("fixtures/policy"),
             &dir.path().join("fixtures/policy"),
         );
-        let key = keygen(dir.path(), "ops");
-        let mallory = keygen(dir.path(), "mallory");
+        let key = keygen(dir.path(), "ops", "ed25519");
+        let mallory = keygen(dir.path(), "mallory", "ed25519");
         fs::write(
             dir.path().join("allowed_signers"),
             signers_line("ops@example.com", &key),
@@ -99,14 +90,7 @@ impl Fixture {
 
     /// (Re-)signs the policy as it is now.
     fn sign(&self) {
-        let _ = fs::remove_file(self.sig());
-        checked(
-            Command::new("ssh-keygen")
-                .args(["-q", "-Y", "sign", "-f"])
-                .arg(&self.key)
-                .args(["-n", "plumb-policy"])
-                .arg(self.policy()),
-        );
+        sign(&self.key, &self.policy(), "plumb-policy");
         assert!(self.sig().exists());
     }
 
@@ -129,25 +113,8 @@ impl Fixture {
     }
 
     fn fingerprint(&self) -> String {
-        let out = checked(
-            Command::new("ssh-keygen")
-                .arg("-lf")
-                .arg(self.key.with_extension("pub")),
-        );
-        out.split_whitespace().nth(1).unwrap().to_string()
+        fingerprint(&self.key)
     }
-}
-
-fn keygen(dir: &Path, name: &str) -> PathBuf {
-    let key = dir.join(name);
-    checked(
-        Command::new("ssh-keygen")
-            .args(["-q", "-t", "ed25519", "-N", "", "-C"])
-            .arg(format!("{name}@example.com"))
-            .arg("-f")
-            .arg(&key),
-    );
-    key
 }
 
 fn signers_line(principal: &str, key: &Path) -> String {
@@ -348,20 +315,6 @@ fn state_scans(state: &Path) -> Vec<Value> {
         .arg(state));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     json(&out).as_array().unwrap().clone()
-}
-
-fn sqlite3(state: &Path, sql: &str) -> String {
-    let out = Command::new("sqlite3")
-        .arg(state)
-        .arg(sql)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
 }
 
 /// The `policy_refused` audit events' details, oldest first.

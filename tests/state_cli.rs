@@ -7,6 +7,7 @@ use serde_json::Value;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use support::tools::sqlite3;
 use support::{fixtures, json, plumb, run, stderr};
 
 fn rules_dir() -> PathBuf {
@@ -291,20 +292,6 @@ fn damaged_state_files_exit_3_and_stay_untouched() {
     let state = dir.path().join("state.db");
     fs::write(&state, "hosts:\n  - web-1\n  - web-2\n".repeat(200)).unwrap();
     assert_refused_untouched(&state, "not sqlite");
-}
-
-fn sqlite3(state: &Path, sql: &str) -> String {
-    let out = Command::new("sqlite3")
-        .arg(state)
-        .arg(sql)
-        .output()
-        .expect("sqlite3 CLI");
-    assert!(
-        out.status.success(),
-        "sqlite3 {sql}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Behaviour of the state store on real SQLite files.
 
 mod common;
+mod support;
 
 use common::*;
 use plumb::commands::state::{StateCommand, StateContext, run};
@@ -9,6 +10,7 @@ use plumb::store::{
 };
 use serde_json::json;
 use std::path::{Path, PathBuf};
+use support::tools::sqlite3;
 
 fn temp_state() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();

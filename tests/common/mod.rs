@@ -107,17 +107,3 @@ pub fn count(path: &Path, query: &str) -> i64 {
     let conn = Connection::open(path).unwrap();
     conn.query_row(query, [], |row| row.get(0)).unwrap()
 }
-
-pub fn sqlite3(path: &Path, sql: &str) -> String {
-    let out = std::process::Command::new("sqlite3")
-        .arg(path)
-        .arg(sql)
-        .output()
-        .expect("sqlite3 CLI is installed");
-    assert!(
-        out.status.success(),
-        "sqlite3 failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}

@@ -3,6 +3,7 @@
 
 pub mod fixtures;
 pub mod sshd;
+pub mod tools;
 
 use std::process::{Command, Output};
 
