@@ -28,7 +28,7 @@ use common::{Stats, stats};
 use plumb::probe::ProbePlan;
 use plumb::probe::shell;
 use plumb::rules::RuleSet;
-use sshd::{SshdOptions, TestSshd, write_client_config};
+use sshd::{SshdOptions, TestSshd, stop_master, write_client_config};
 
 const FLEET_HOSTS: usize = 100;
 const FLEET_CONCURRENCY: usize = 32;
@@ -218,7 +218,7 @@ fn per_host_wall(
                     .args([alias, "true"]),
             )
         })?);
-        let master = Master::start(&config, alias, scratch)?;
+        let master = Master::start(&server, scratch)?;
         master_start.push(master.started_ms);
         empty_exec.push(time_ms(|| master.exec_script(b"").map(drop))?);
     }
@@ -317,7 +317,7 @@ fn per_host_wall(
     let mut baseline = Vec::new();
     for run in 1..=baseline_runs {
         let started = Instant::now();
-        let master = Master::start(&config, alias, scratch)?;
+        let master = Master::start(&server, scratch)?;
         let mut outputs = Vec::with_capacity(scripts.len());
         for (script, _, _) in &scripts {
             outputs.push(master.exec_script(script.as_bytes())?);
@@ -469,22 +469,13 @@ struct Master {
 }
 
 impl Master {
-    fn start(config: &Path, alias: &str, scratch: &Path) -> Result<Master> {
+    fn start(server: &TestSshd, scratch: &Path) -> Result<Master> {
         let dir = tempfile::tempdir_in(scratch)?;
         let socket = dir.path().join("m.sock");
-        let started_ms = time_ms(|| {
-            run_ok(
-                Command::new("ssh")
-                    .arg("-F")
-                    .arg(config)
-                    .args(["-M", "-f", "-N", "-o", "ControlPersist=60s", "-S"])
-                    .arg(&socket)
-                    .arg(alias),
-            )
-        })?;
+        let started_ms = time_ms(|| server.start_master(&socket, "60s"))?;
         Ok(Master {
-            config: config.to_path_buf(),
-            alias: alias.to_owned(),
+            config: server.ssh_config(),
+            alias: server.alias.clone(),
             socket,
             started_ms,
             _dir: dir,
@@ -507,13 +498,6 @@ impl Master {
 
 impl Drop for Master {
     fn drop(&mut self) {
-        let _ = Command::new("ssh")
-            .args(["-F", "/dev/null", "-S"])
-            .arg(&self.socket)
-            .args(["-O", "exit", "x"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
+        stop_master(&self.socket);
     }
 }

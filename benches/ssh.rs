@@ -10,7 +10,6 @@
 #[path = "../tests/support/sshd.rs"]
 mod sshd;
 
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -116,17 +115,7 @@ async fn exec_per_command(server: &TestSshd, commands: usize, expected: &[u8]) -
     let dir = tempfile::tempdir()?;
     let socket = dir.path().join("m.sock");
     let started = Instant::now();
-    let status = Command::new("ssh")
-        .args(["-M", "-f", "-N", "-o", "ControlPersist=60s", "-F"])
-        .arg(server.ssh_config())
-        .arg("-S")
-        .arg(&socket)
-        .arg(&server.alias)
-        .stdin(Stdio::null())
-        .status()?;
-    if !status.success() {
-        bail!("starting the baseline master failed");
-    }
+    server.start_master(&socket, "60s")?;
     let session = openssh::Session::resume_mux(socket.clone().into_boxed_path(), None);
     for _ in 0..commands {
         let output = session.command("cat").arg("/etc/hostname").output().await?;
@@ -135,12 +124,7 @@ async fn exec_per_command(server: &TestSshd, commands: usize, expected: &[u8]) -
         }
     }
     let elapsed = started.elapsed();
-    let _ = Command::new("ssh")
-        .args(["-F", "/dev/null", "-S"])
-        .arg(&socket)
-        .args(["-O", "exit", "x"])
-        .stderr(Stdio::null())
-        .status();
+    sshd::stop_master(&socket);
     Ok(elapsed)
 }
 

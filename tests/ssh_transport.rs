@@ -536,15 +536,9 @@ fn stale_control_dirs_are_cleaned_and_their_masters_stopped() -> Result<()> {
     let stale = base.path().join("plumb-ssh-4194999-crashed");
     fs::create_dir(&stale)?;
     let socket = stale.join("1.sock");
-    let status = Command::new("ssh")
-        .args(["-M", "-f", "-N", "-o", "ControlPersist=yes", "-F"])
-        .arg(server.ssh_config())
-        .arg("-S")
-        .arg(&socket)
-        .arg(&server.alias)
-        .stdin(Stdio::null())
-        .status()?;
-    assert!(status.success(), "starting a master by hand");
+    server
+        .start_master(&socket, "yes")
+        .context("starting a master by hand")?;
     assert!(!processes_matching(&socket.display().to_string()).is_empty());
 
     let removed = cleanup_stale_control_dirs_in(base.path())?;

@@ -187,6 +187,29 @@ impl TestSshd {
         )
     }
 
+    /// Starts an OpenSSH master for this server on `socket` (`ssh -M -f -N`), as benchmarks'
+    /// baselines use or a crashed plumb leaves behind; idle, it lingers for `persist`
+    /// (`ControlPersist`). Stop it with [`stop_master`].
+    pub fn start_master(&self, socket: &Path, persist: &str) -> Result<()> {
+        let status = Command::new("ssh")
+            .arg("-F")
+            .arg(self.ssh_config())
+            .args(["-M", "-f", "-N", "-o"])
+            .arg(format!("ControlPersist={persist}"))
+            .arg("-S")
+            .arg(socket)
+            .arg(&self.alias)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .context("running ssh")?;
+        if !status.success() {
+            bail!("starting a master for {} exited {status}", self.alias);
+        }
+        Ok(())
+    }
+
     fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
@@ -305,6 +328,18 @@ impl Drop for TestSshd {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// Stops the master listening on `socket` (`ssh -O exit`); best effort.
+pub fn stop_master(socket: &Path) {
+    let _ = Command::new("ssh")
+        .args(["-F", "/dev/null", "-S"])
+        .arg(socket)
+        .args(["-O", "exit", "master"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
 }
 
 /// Writes one client ssh_config naming every server by its alias.
