@@ -85,13 +85,15 @@ impl SshTransport {
             return Err(interrupted());
         }
         match self.connect_and_run(target, script).await {
-            // Whatever broke during a shutdown broke because of it.
-            Err(_) if self.control.is_shut_down() => Err(interrupted()),
-            Ok(output) if output.exit_code != Some(0) => Err(SshError::RemoteExit {
+            Ok(output) if output.exit_code == Some(0) => Ok(output),
+            // Whatever broke during a shutdown broke because of it, also a probe killed with
+            // its master (no exit code).
+            _ if self.control.is_shut_down() => Err(interrupted()),
+            Ok(output) => Err(SshError::RemoteExit {
                 host: target.name.clone(),
                 output: Box::new(output),
             }),
-            other => other,
+            Err(err) => Err(err),
         }
     }
 
