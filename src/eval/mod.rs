@@ -16,10 +16,16 @@ use crate::probe::{Facts, Timings};
 use crate::rules::{CheckExpr, Rule, RuleSet};
 use std::time::Instant;
 
-/// Default evidence cap per rule.
+/// Default evidence cap per rule, in bytes of [`evidence_size`].
 pub const DEFAULT_EVIDENCE_BYTES: usize = 64 * 1024;
-/// No configuration may raise the cap beyond this.
+/// No configuration may raise the cap beyond this; the store refuses anything larger.
 pub const MAX_EVIDENCE_BYTES: usize = 256 * 1024;
+
+/// The one measure of evidence, used by the evaluator's cap and the store's ceiling alike: the
+/// length of the canonical JSON of what is stored ([`RuleResult::stored_evidence`]).
+pub fn evidence_size(stored: &serde_json::Value) -> usize {
+    crate::canonical::to_canonical_string(stored).len()
+}
 
 #[derive(Clone, Debug)]
 pub struct EvalOptions {
@@ -158,7 +164,7 @@ fn evaluate_expr(expr: &CheckExpr, host: &HostView, timings: &mut Timings) -> Ex
 /// Over the cap, the verdict becomes `error: evidence_oversize`; a verdict is never kept on
 /// truncated evidence.
 fn apply_evidence_cap(result: &mut RuleResult, cap: usize) {
-    let size = serde_json::to_vec(&result.evidence).map_or(usize::MAX, |bytes| bytes.len());
+    let size = evidence_size(&result.stored_evidence());
     if size <= cap {
         return;
     }
@@ -176,4 +182,8 @@ fn apply_evidence_cap(result: &mut RuleResult, cap: usize) {
         })
         .into_iter()
         .collect();
+    // Even the first check's own fields may be too large (a huge expected value).
+    if evidence_size(&result.stored_evidence()) > cap {
+        result.evidence.clear();
+    }
 }

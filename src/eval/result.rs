@@ -108,3 +108,14 @@ pub struct RuleResult {
     pub implementation: Option<String>,
     pub evidence: Vec<Evidence>,
 }
+
+impl RuleResult {
+    /// The evidence as the state file stores it and as the cap measures it.
+    pub fn stored_evidence(&self) -> serde_json::Value {
+        serde_json::json!({
+            "checks": self.evidence,
+            "detail": self.detail,
+            "implementation": self.implementation,
+        })
+    }
+}
