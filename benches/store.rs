@@ -2,7 +2,7 @@
 //! Prints median, min and max of >= 10 runs.
 
 use plumb::store::{
-    HostRecord, ResultRecord, ScanBatch, ScanStatus, Severity, Status, Store, Trigger,
+    HostRecord, ResultRecord, ScanBatch, ScanStatus, Scope, Severity, Status, Store, Trigger,
 };
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -51,6 +51,8 @@ fn batch(host: &str, at: i64, rules: usize, changed: &dyn Fn(usize) -> bool) -> 
         error: None,
         policy_version: Some(1),
         ruleset_hash: "bench".to_string(),
+        scope: Scope::Full,
+        rule_source: "embedded".to_string(),
         results,
     }
 }

@@ -67,7 +67,7 @@ medium\t''
 high\t''
 critical\t''"
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l exclude -d 'Leave these rules out (repeatable)' -r
-complete -c plumb -n "__fish_plumb_using_subcommand scan" -l fail-on -d 'Exit 1 when a rule at or above this severity fails (`never`: always exit 0 after a scan)' -r -f -a "low\t''
+complete -c plumb -n "__fish_plumb_using_subcommand scan" -l fail-on -d 'Exit 1 when a rule at or above this severity fails. `never` is a soft fail of findings only: a host that could not be scanned still exits 3, and so does a rule in `error` unless --allow-errors' -r -f -a "low\t''
 medium\t''
 high\t''
 critical\t''
@@ -93,6 +93,7 @@ complete -c plumb -n "__fish_plumb_using_subcommand scan" -l state -d 'State fil
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l local -d 'Scan this machine too (it is the default when no host or inventory is given)'
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l sudo -d 'Run the probe through `sudo -n` on the host'
+complete -c plumb -n "__fish_plumb_using_subcommand scan" -l allow-errors -d 'Do not fail the run (exit 3) for rules that could not be assessed (status `error`) at or above --fail-on (any severity with --fail-on never); they are still reported'
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l no-store -d 'Do not record the results in the state file'
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l via-shell -d 'Gather facts with the generated sh script (what remote scans run) instead of natively'
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l allow-unsigned-policy -d 'Use the policy even when its signature does not verify (development only; warns)'

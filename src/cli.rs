@@ -160,9 +160,15 @@ pub struct ScanArgs {
     /// Leave these rules out (repeatable)
     #[arg(long = "exclude", value_name = "ID")]
     pub exclude: Vec<String>,
-    /// Exit 1 when a rule at or above this severity fails (`never`: always exit 0 after a scan)
+    /// Exit 1 when a rule at or above this severity fails. `never` is a soft fail of findings
+    /// only: a host that could not be scanned still exits 3, and so does a rule in `error`
+    /// unless --allow-errors
     #[arg(long, value_enum, default_value_t = FailOn::Low, env = "PLUMB_FAIL_ON")]
     pub fail_on: FailOn,
+    /// Do not fail the run (exit 3) for rules that could not be assessed (status `error`) at
+    /// or above --fail-on (any severity with --fail-on never); they are still reported
+    #[arg(long)]
+    pub allow_errors: bool,
     /// Write the report to FILE (atomically) instead of stdout
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,

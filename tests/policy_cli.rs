@@ -523,3 +523,54 @@ fn a_symlink_in_a_pinned_directory_does_not_smuggle_in_a_rule() {
     assert_eq!(rule_ids(&json(&out)), policy_rules());
     assert!(err.contains("zz.yml"), "the skipped link is named: {err}");
 }
+
+/// A policy scan and an ad-hoc scan of one host are two baselines: alternating them never
+/// records a rule of the other as removed, and the host keeps the union of their rules.
+#[test]
+fn policy_and_ad_hoc_scans_of_one_host_never_remove_each_others_rules() {
+    let fx = Fixture::new();
+    let tree = fixtures::materialise("debian12-default");
+    let state = fx.path("state.db");
+    let ad_hoc = || {
+        run(plumb()
+            .args(["scan", "--format", "json", "--allow-errors", "--root"])
+            .arg(tree.path())
+            .arg("--state")
+            .arg(&state))
+    };
+    let mut embedded = BTreeSet::new();
+    for _ in 0..2 {
+        let out = scan_with_policy(&fx, tree.path(), &state, &["--allow-errors"]);
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
+        assert_eq!(
+            json(&out)["hosts"][0]["changes"]["removed"],
+            serde_json::json!([])
+        );
+        let out = ad_hoc();
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
+        let report = json(&out);
+        assert_eq!(
+            report["hosts"][0]["changes"]["removed"],
+            serde_json::json!([])
+        );
+        embedded = rule_ids(&report);
+    }
+    let removed = sqlite3(
+        &state,
+        "SELECT count(*) FROM transactions WHERE change_kind = 'removed';",
+    );
+    assert_eq!(removed.trim(), "0");
+    let live = sqlite3(
+        &state,
+        "SELECT count(*) FROM host_rule_state WHERE removed_at IS NULL;",
+    );
+    let union: BTreeSet<String> = embedded.union(&policy_rules()).cloned().collect();
+    assert_eq!(live.trim(), union.len().to_string());
+    let sources: BTreeSet<String> = state_scans(&state)
+        .iter()
+        .map(|s| s["rule_source"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(sources.len(), 2, "{sources:?}");
+    assert!(sources.contains("embedded"));
+    assert!(sources.iter().any(|s| s.starts_with("policy:")));
+}

@@ -219,7 +219,7 @@ fn rejected_batches_write_nothing() {
     let mut duplicate = synthetic("h", 2000, 10, 1);
     duplicate.results.push(duplicate.results[0].clone());
     let mut oversize = synthetic("h", 2000, 10, 1);
-    oversize.results[3].evidence = json!({"actual": "x".repeat(store::MAX_EVIDENCE_BYTES)});
+    oversize.results[3].evidence = json!({"actual": "x".repeat(plumb::eval::MAX_EVIDENCE_BYTES)});
     let mut no_host = synthetic("", 2000, 10, 1);
     no_host.host.name = "  ".into();
     let mut not_object = synthetic("h", 2000, 10, 1);

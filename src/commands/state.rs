@@ -271,8 +271,8 @@ fn render_hosts(hosts: &[store::HostSummary], color: bool) -> String {
 
 fn render_scans(scans: &[store::ScanSummary]) -> String {
     let mut t = table(&[
-        "scan", "host", "trigger", "finished", "status", "pass", "fail", "skipped", "error",
-        "score", "changes",
+        "scan", "host", "trigger", "finished", "status", "scope", "pass", "fail", "skipped",
+        "error", "score", "changes",
     ]);
     for scan in scans {
         t.add_row(vec![
@@ -281,6 +281,7 @@ fn render_scans(scans: &[store::ScanSummary]) -> String {
             scan.trigger.clone(),
             format_time(scan.finished_at),
             scan.status.clone(),
+            scan.scope.clone(),
             scan.counts.pass.to_string(),
             scan.counts.fail.to_string(),
             scan.counts.skipped.to_string(),

@@ -2,6 +2,7 @@
 
 use super::load::RuleSet;
 use super::model::Severity;
+use std::collections::BTreeSet;
 
 #[derive(Clone, Debug, Default)]
 pub struct Selection {
@@ -12,15 +13,52 @@ pub struct Selection {
 }
 
 impl Selection {
-    /// Keeps the selected rules. Naming a rule id that does not exist is an error, so a typo
-    /// never turns into an empty, passing scan.
+    /// A scan with any selection looks at part of the rule source only.
+    pub fn scope(&self) -> crate::store::Scope {
+        let narrowed = !self.rule_ids.is_empty()
+            || !self.tags.is_empty()
+            || self.min_severity.is_some()
+            || !self.exclude.is_empty();
+        if narrowed {
+            crate::store::Scope::Partial
+        } else {
+            crate::store::Scope::Full
+        }
+    }
+
+    /// Keeps the selected rules. Naming a rule id that does not exist is an error, and so is a
+    /// selection that keeps nothing, so a typo never turns into an empty, passing scan.
     pub fn apply(&self, set: RuleSet) -> Result<RuleSet, String> {
         for id in self.rule_ids.iter().chain(&self.exclude) {
             if !set.rules.iter().any(|rule| &rule.id == id) {
                 return Err(format!("no rule with id `{id}` is loaded"));
             }
         }
-        let rules = set
+        if set.rules.is_empty() {
+            return Err("no rule is loaded, so there is nothing to scan".into());
+        }
+        let known_tags: BTreeSet<String> = set
+            .rules
+            .iter()
+            .flat_map(|rule| rule.tags.iter().cloned())
+            .collect();
+        let unknown: Vec<&str> = self
+            .tags
+            .iter()
+            .map(String::as_str)
+            .filter(|tag| !known_tags.contains(*tag))
+            .collect();
+        let tags_hint = || {
+            let shown: Vec<&str> = known_tags.iter().map(String::as_str).take(60).collect();
+            let more = known_tags.len().saturating_sub(shown.len());
+            let more = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
+            format!("known tags (case-sensitive): {}{more}", shown.join(", "))
+        };
+        let rules: Vec<_> = set
             .rules
             .into_iter()
             .filter(|rule| self.rule_ids.is_empty() || self.rule_ids.contains(&rule.id))
@@ -30,6 +68,26 @@ impl Selection {
             .filter(|rule| self.min_severity.is_none_or(|min| rule.severity >= min))
             .filter(|rule| !self.exclude.contains(&rule.id))
             .collect();
+        if rules.is_empty() {
+            let mut message = "the selection matches no rule".to_string();
+            if !unknown.is_empty() {
+                message.push_str(&format!(
+                    "; no loaded rule has the tag {}; {}",
+                    unknown
+                        .iter()
+                        .map(|tag| format!("`{tag}`"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    tags_hint()
+                ));
+            } else if !self.tags.is_empty() {
+                message.push_str(&format!("; {}", tags_hint()));
+            }
+            if let Some(min) = self.min_severity {
+                message.push_str(&format!("; --min-severity is {}", min.as_str()));
+            }
+            return Err(message);
+        }
         Ok(RuleSet { rules })
     }
 }

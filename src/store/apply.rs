@@ -3,15 +3,15 @@
 use super::Store;
 use super::chain::{TxRow, chain_head};
 use super::error::{StoreError, sql};
-use super::model::{ChangeKind, Counts, FailingCounts, ScanBatch, ScanStatus, Severity, Status};
+use super::model::{
+    ChangeKind, Counts, FailingCounts, ScanBatch, ScanStatus, Scope, Severity, Status,
+};
 use crate::canonical::{canonical_hash, to_canonical_string};
+use crate::eval::{MAX_EVIDENCE_BYTES, evidence_size};
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::Serialize;
 use serde_json::json;
 use std::collections::{BTreeMap, HashSet};
-
-/// Hard ceiling on one result's evidence, measured as canonical JSON bytes (DESIGN §3).
-pub const MAX_EVIDENCE_BYTES: usize = 256 * 1024;
 
 /// One row of the change log as reported back to the scan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -101,6 +101,9 @@ fn validate(batch: &ScanBatch) -> Result<Vec<Prepared<'_>>, StoreError> {
     if batch.ruleset_hash.is_empty() {
         problems.push("ruleset_hash is empty".to_string());
     }
+    if batch.rule_source.is_empty() {
+        problems.push("rule_source is empty".to_string());
+    }
     let mut seen = HashSet::new();
     let mut prepared = Vec::with_capacity(batch.results.len());
     for record in &batch.results {
@@ -121,11 +124,12 @@ fn validate(batch: &ScanBatch) -> Result<Vec<Prepared<'_>>, StoreError> {
             ));
         }
         let evidence_text = to_canonical_string(&record.evidence);
-        if evidence_text.len() > MAX_EVIDENCE_BYTES {
+        // The text is needed anyway; its length is `evidence_size`, the evaluator's measure.
+        let size = evidence_text.len();
+        debug_assert_eq!(size, evidence_size(&record.evidence));
+        if size > MAX_EVIDENCE_BYTES {
             problems.push(format!(
-                "rule {id}: evidence is {} bytes, over the {} byte ceiling",
-                evidence_text.len(),
-                MAX_EVIDENCE_BYTES
+                "rule {id}: evidence is {size} bytes, over the {MAX_EVIDENCE_BYTES} byte ceiling"
             ));
         }
         let hash = result_hash(
@@ -275,8 +279,9 @@ fn insert_scan(
     tx.prepare_cached(
         "INSERT INTO scans (scan_id, host, trigger, started_at, finished_at, status, error,
              policy_version, ruleset_hash, result_hash, pass_count, fail_count, skipped_count,
-             error_count, score, fast_path, change_count)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+             error_count, score, fast_path, change_count, scope, rule_source)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+             ?18, ?19)",
     )?
     .execute(params![
         batch.scan_id.to_string(),
@@ -296,6 +301,8 @@ fn insert_scan(
         score,
         fast_path,
         i64::try_from(change_count).unwrap_or(i64::MAX),
+        batch.scope.as_str(),
+        batch.rule_source,
     ])?;
     tx.prepare_cached(
         "UPDATE hosts SET last_scan_id = ?2, last_scan_at = ?3, last_scan_status = ?4 WHERE name = ?1",
@@ -328,6 +335,47 @@ fn load_current(tx: &Transaction, host: &str) -> rusqlite::Result<BTreeMap<Strin
     .collect()
 }
 
+/// The id of a rule source's name, created on first use.
+fn source_id(tx: &Transaction, name: &str) -> rusqlite::Result<i64> {
+    tx.prepare_cached("INSERT INTO rule_sources (name) VALUES (?1) ON CONFLICT(name) DO NOTHING")?
+        .execute([name])?;
+    tx.prepare_cached("SELECT id FROM rule_sources WHERE name = ?1")?
+        .query_row([name], |row| row.get(0))
+}
+
+/// Whether the source already holds exactly the host's live rules, so a scan whose results
+/// equal the live state changes no membership either (the fast path's second condition).
+fn source_holds_all_live(tx: &Transaction, host: &str, source: i64) -> rusqlite::Result<bool> {
+    tx.prepare_cached(
+        "SELECT (SELECT count(*) FROM host_rule_sources WHERE host = ?1 AND source_id = ?2)
+              = (SELECT pass_count + fail_count + skipped_count + error_count
+                 FROM hosts WHERE name = ?1)",
+    )?
+    .query_row(params![host, source], |row| row.get(0))
+}
+
+/// Rule sources per rule: this source's rules, and how many sources hold each rule.
+struct Memberships {
+    own: HashSet<String>,
+    holders: BTreeMap<String, usize>,
+}
+
+fn load_memberships(tx: &Transaction, host: &str, source: i64) -> rusqlite::Result<Memberships> {
+    let mut own = HashSet::new();
+    let mut holders = BTreeMap::new();
+    let mut stmt =
+        tx.prepare_cached("SELECT rule_id, source_id = ?2 FROM host_rule_sources WHERE host = ?1")?;
+    let mut rows = stmt.query(params![host, source])?;
+    while let Some(row) = rows.next()? {
+        let rule: String = row.get(0)?;
+        if row.get::<_, bool>(1)? {
+            own.insert(rule.clone());
+        }
+        *holders.entry(rule).or_insert(0) += 1;
+    }
+    Ok(Memberships { own, holders })
+}
+
 fn write_scan(
     tx: &Transaction,
     batch: &ScanBatch,
@@ -358,7 +406,10 @@ fn write_scan(
     let current_hash: Option<String> = tx
         .prepare_cached("SELECT current_result_hash FROM hosts WHERE name = ?1")?
         .query_row([host], |row| row.get(0))?;
-    if current_hash.as_deref() == Some(batch_hash.as_str()) {
+    let source = source_id(tx, &batch.rule_source)?;
+    if current_hash.as_deref() == Some(batch_hash.as_str())
+        && source_holds_all_live(tx, host, source)?
+    {
         tx.prepare_cached(
             "UPDATE host_rule_state SET last_checked_at = ?2, check_count = check_count + 1,
                  last_scan_id = ?3
@@ -377,6 +428,7 @@ fn write_scan(
     }
 
     let mut current = load_current(tx, host)?;
+    let members = load_memberships(tx, host, source)?;
     let mut log = ChangeLog::new(tx)?;
     let at = batch.finished_at;
     for item in prepared {
@@ -425,6 +477,12 @@ fn write_scan(
                 scan_id,
             ])?;
         }
+        if !members.own.contains(&record.rule_id) {
+            tx.prepare_cached(
+                "INSERT INTO host_rule_sources (host, source_id, rule_id) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![host, source, record.rule_id])?;
+        }
         if let Some(kind) = kind {
             log.push(TxRow {
                 id: 0,
@@ -453,11 +511,27 @@ fn write_scan(
         );
     }
 
-    // Only a complete scan proves a rule is gone; a partial one may simply not have got there.
-    if batch.status == ScanStatus::Ok {
+    // Only a complete scan of the whole rule source proves a rule is gone: a partial run may
+    // not have got there, a selection did not look, and another source never had the rule.
+    if batch.status == ScanStatus::Ok && batch.scope == Scope::Full {
         let present: HashSet<&str> = prepared.iter().map(|p| p.record.rule_id.as_str()).collect();
         for (rule_id, state) in current.iter_mut() {
             if state.removed || present.contains(rule_id.as_str()) {
+                continue;
+            }
+            // The rule left this source; it is gone only if no other source holds it (a row
+            // that no source holds predates sources and is adopted, as before them).
+            let holders = members.holders.get(rule_id).copied().unwrap_or(0);
+            if members.own.contains(rule_id) {
+                tx.prepare_cached(
+                    "DELETE FROM host_rule_sources
+                     WHERE host = ?1 AND source_id = ?2 AND rule_id = ?3",
+                )?
+                .execute(params![host, source, rule_id])?;
+                if holders > 1 {
+                    continue;
+                }
+            } else if holders > 0 {
                 continue;
             }
             tx.prepare_cached(

@@ -13,12 +13,12 @@ mod model;
 mod queries;
 pub mod schema;
 
-pub use apply::{ApplyOutcome, Change, MAX_EVIDENCE_BYTES, result_hash, scan_result_hash};
+pub use apply::{ApplyOutcome, Change, result_hash, scan_result_hash};
 pub use chain::{BadRow, ChainReport, CheckReport, FkViolation, GENESIS_HASH, check_file};
 pub use error::{BUSY_TIMEOUT_SECS, StoreError};
 pub use model::{
     ChangeKind, ComplianceState, Counts, FailingCounts, HostRecord, ResultRecord, ScanBatch,
-    ScanStatus, Severity, Status, Trigger, compliance_state,
+    ScanStatus, Scope, Severity, Status, Trigger, compliance_state,
 };
 pub use queries::{
     HistoryEntry, HostLastScan, HostSummary, LastChanges, PruneReport, ScanSummary, ShowReport,

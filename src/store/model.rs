@@ -46,6 +46,11 @@ text_enum!(
     /// Outcome of a whole host scan: `error` means the host could not be scanned.
     ScanStatus { Ok => "ok", Partial => "partial", Error => "error" }
 );
+text_enum!(
+    /// What a scan looked at. A `partial` scan (a `--tag`/`--rule`/`--min-severity`/`--exclude`
+    /// selection) updates the rules it evaluated and never removes any other.
+    Scope { Full => "full", Partial => "partial" }
+);
 /// Rule severity and verdict are the rule model's and the evaluator's own types.
 pub use crate::eval::Status;
 pub use crate::rules::Severity;
@@ -85,6 +90,10 @@ pub struct ScanBatch {
     pub error: Option<String>,
     pub policy_version: Option<i64>,
     pub ruleset_hash: String,
+    pub scope: Scope,
+    /// Names where the rules came from (`embedded`, the `--rules` paths, or the policy), so a
+    /// rule is `removed` only when it leaves the source that produced it.
+    pub rule_source: String,
     pub results: Vec<ResultRecord>,
 }
 

@@ -63,6 +63,10 @@ pub struct ScanSummary {
     pub score: Option<f64>,
     pub fast_path: bool,
     pub change_count: u32,
+    /// `partial` for a selection: its counts and score cover the selected rules only.
+    pub scope: String,
+    /// The baseline the scan was recorded under (`embedded`, `rules:…`, `policy:…`).
+    pub rule_source: Option<String>,
 }
 
 /// One row of the change log (`plumb state history`).
@@ -126,12 +130,14 @@ fn scan_summary(row: &Row) -> rusqlite::Result<ScanSummary> {
         score: row.get(14)?,
         fast_path: row.get(15)?,
         change_count: row.get(16)?,
+        scope: row.get(17)?,
+        rule_source: row.get(18)?,
     })
 }
 
 const SCAN_COLUMNS: &str = "scan_id, host, trigger, started_at, finished_at, status, error,
     policy_version, ruleset_hash, result_hash, pass_count, fail_count, skipped_count,
-    error_count, score, fast_path, change_count";
+    error_count, score, fast_path, change_count, scope, rule_source";
 
 fn history_entry(row: &Row) -> rusqlite::Result<HistoryEntry> {
     Ok(HistoryEntry {

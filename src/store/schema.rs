@@ -14,10 +14,11 @@ pub struct Migration {
 }
 
 /// Every migration, in order.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    name: "initial schema: hosts, rules, scans, host_rule_state, transactions, audit_events, host_locks, chain_checkpoints",
-    auto_safe: true,
-    sql: r#"
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        name: "initial schema: hosts, rules, scans, host_rule_state, transactions, audit_events, host_locks, chain_checkpoints",
+        auto_safe: true,
+        sql: r#"
 CREATE TABLE hosts (
     name               TEXT PRIMARY KEY NOT NULL,
     address            TEXT,
@@ -136,7 +137,33 @@ CREATE TABLE host_locks (
     expires_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 "#,
-}];
+    },
+    Migration {
+        name: "scan scope and rule sources: a selection never removes rules, nor does another source",
+        auto_safe: true,
+        sql: r#"
+ALTER TABLE scans ADD COLUMN scope TEXT NOT NULL DEFAULT 'full' CHECK (scope IN ('full','partial'));
+ALTER TABLE scans ADD COLUMN rule_source TEXT;
+
+-- A rule source is where a scan's rules came from: `embedded`, `rules:<paths>`, `policy:<path>`.
+CREATE TABLE rule_sources (
+    id   INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+);
+
+-- Which sources hold each live rule of a host. A full scan of a source drops the rules it no
+-- longer has; a rule is `removed` once no source holds it. Rows older than this migration have
+-- no membership; the next full scan of any source adopts them, as older plumb did.
+CREATE TABLE host_rule_sources (
+    host      TEXT NOT NULL,
+    source_id INTEGER NOT NULL REFERENCES rule_sources(id),
+    rule_id   TEXT NOT NULL,
+    PRIMARY KEY (host, source_id, rule_id),
+    FOREIGN KEY (host, rule_id) REFERENCES host_rule_state(host, rule_id)
+) WITHOUT ROWID;
+"#,
+    },
+];
 
 /// The schema version this binary writes.
 pub fn latest_version() -> i64 {

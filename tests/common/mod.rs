@@ -2,7 +2,9 @@
 #![allow(dead_code)]
 
 use plumb::canonical::sha256_hex;
-use plumb::store::{HostRecord, ResultRecord, ScanBatch, ScanStatus, Severity, Status, Trigger};
+use plumb::store::{
+    HostRecord, ResultRecord, ScanBatch, ScanStatus, Scope, Severity, Status, Trigger,
+};
 use rusqlite::Connection;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -49,6 +51,8 @@ pub fn batch(host_name: &str, at: i64, results: Vec<ResultRecord>) -> ScanBatch 
         error: None,
         policy_version: Some(1),
         ruleset_hash: "sha256:ruleset".to_string(),
+        scope: Scope::Full,
+        rule_source: "embedded".to_string(),
         results,
     }
 }
@@ -85,6 +89,8 @@ pub fn digest(path: &Path) -> String {
         ("scans", "scan_id"),
         ("host_rule_state", "host, rule_id"),
         ("transactions", "id"),
+        ("rule_sources", "id"),
+        ("host_rule_sources", "host, source_id, rule_id"),
     ] {
         let mut stmt = conn
             .prepare(&format!("SELECT * FROM {table} ORDER BY {order}"))

@@ -38,6 +38,9 @@ struct Plan {
     policy_vars: BTreeMap<String, String>,
     cli_vars: BTreeMap<String, String>,
     ruleset_hash: String,
+    /// The baseline this scan is recorded under (see `setup::rule_source_of_paths`).
+    rule_source: String,
+    scope: store::Scope,
     evidence_max_bytes: usize,
     policy_version: Option<i64>,
     ssh: Option<crate::policy::SshSettings>,
@@ -149,6 +152,11 @@ pub fn run(args: &ScanArgs, config: &Config, state: Option<&Path>, output: &Outp
         eprint!("{}", fleet_summary(&hosts, &states));
     }
     let code = exit_code(&hosts, args);
+    if let Some(note) = unassessed_note(&hosts, args) {
+        if !output.quiet || code != exit::CLEAN {
+            eprintln!("plumb: {note}");
+        }
+    }
     let mut summary = Summary::default();
     for host in &hosts {
         summary.add(&host.summary);
@@ -246,14 +254,19 @@ fn platform_name(facts: &Facts) -> Option<String> {
     })
 }
 
-/// 1 when any result at or above `--fail-on` failed; 3 when a host could not be scanned.
+/// 3 when a host could not be scanned, or (fail closed, unless `--allow-errors`) a rule at or
+/// above `--fail-on` could not be assessed; else 1 when a rule at or above `--fail-on` failed.
+/// `--fail-on never` softens findings only, so its error floor is the lowest severity.
 pub fn exit_code(hosts: &[HostReport], args: &ScanArgs) -> u8 {
-    let Some(threshold) = args.fail_on.threshold() else {
-        return exit::CLEAN;
-    };
     if hosts.iter().any(|h| h.outcome == HostOutcome::Error) {
         return exit::OPERATIONAL;
     }
+    if !args.allow_errors && !unassessed(hosts, args).is_empty() {
+        return exit::OPERATIONAL;
+    }
+    let Some(threshold) = args.fail_on.threshold() else {
+        return exit::CLEAN;
+    };
     let failed =
         |result: &RuleResult| result.status == Status::Fail && result.severity >= threshold;
     if hosts.iter().flat_map(|h| &h.results).any(failed) {
@@ -261,6 +274,68 @@ pub fn exit_code(hosts: &[HostReport], args: &ScanArgs) -> u8 {
     } else {
         exit::CLEAN
     }
+}
+
+/// Results in `error` at or above the gate's severity floor.
+fn unassessed<'a>(hosts: &'a [HostReport], args: &ScanArgs) -> Vec<&'a RuleResult> {
+    let floor = args.fail_on.threshold().unwrap_or(rules::Severity::Low);
+    hosts
+        .iter()
+        .flat_map(|h| &h.results)
+        .filter(|r| r.status == Status::Error && r.severity >= floor)
+        .collect()
+}
+
+/// Why rules could not be assessed, with what the operator can do about it; `None` when every
+/// rule at or above the gate's floor was assessed.
+fn unassessed_note(hosts: &[HostReport], args: &ScanArgs) -> Option<String> {
+    let errors = unassessed(hosts, args);
+    if errors.is_empty() {
+        return None;
+    }
+    let mut by_reason: BTreeMap<&str, usize> = BTreeMap::new();
+    for result in &errors {
+        *by_reason
+            .entry(result.reason.map_or("unknown", |r| r.as_str()))
+            .or_default() += 1;
+    }
+    let reasons: Vec<String> = by_reason
+        .iter()
+        .map(|(reason, n)| format!("{reason}: {n}"))
+        .collect();
+    let detail = |needle: &str| {
+        errors
+            .iter()
+            .any(|r| r.detail.as_deref().is_some_and(|d| d.contains(needle)))
+    };
+    let mut hints = Vec::new();
+    if detail("ermission denied") {
+        hints.push("permission denied: run as root or with --sudo".to_owned());
+    }
+    if by_reason.contains_key(eval::Reason::EvidenceOversize.as_str()) {
+        hints.push(format!(
+            "evidence over the cap: raise --evidence-max-bytes (at most {MAX_EVIDENCE_BYTES})"
+        ));
+    }
+    if by_reason.contains_key(eval::Reason::Timeout.as_str()) {
+        hints.push("a command timed out".to_owned());
+    }
+    let verdict = if args.allow_errors {
+        "allowed by --allow-errors"
+    } else {
+        "exit 3; --allow-errors accepts them"
+    };
+    let n = errors.len();
+    let rules = if n == 1 { "rule" } else { "rules" };
+    let hints = if hints.is_empty() {
+        String::new()
+    } else {
+        format!("; {}", hints.join("; "))
+    };
+    Some(format!(
+        "{n} {rules} could not be assessed ({}){hints} ({verdict})",
+        reasons.join(", ")
+    ))
 }
 
 /// Renders the report to `--output` (atomically) or stdout.

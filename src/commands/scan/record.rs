@@ -57,6 +57,8 @@ pub(super) fn scan_batch(
         error: host.error.clone(),
         policy_version: plan.policy_version,
         ruleset_hash: plan.ruleset_hash.clone(),
+        scope: plan.scope,
+        rule_source: plan.rule_source.clone(),
         results: host.results.iter().map(result_record).collect(),
     }
 }
@@ -68,11 +70,7 @@ pub fn result_record(result: &RuleResult) -> ResultRecord {
         severity: result.severity,
         status: result.status,
         reason: result.reason.map(|reason| reason.as_str().to_owned()),
-        evidence: serde_json::json!({
-            "checks": result.evidence,
-            "detail": result.detail,
-            "implementation": result.implementation,
-        }),
+        evidence: result.stored_evidence(),
     }
 }
 

@@ -84,17 +84,54 @@ pub(super) fn load_policy(
         .cloned()
         .ok_or_else(|| exit::usage(anyhow!("policy {} could not be read", path.display())))?;
     let base = path.parent().map(Path::to_owned).unwrap_or_default();
-    Ok(LoadedPolicy { policy, base })
+    Ok(LoadedPolicy {
+        policy,
+        base,
+        source: rule_source_of_policy(path),
+    })
 }
 
 pub(super) struct LoadedPolicy {
     policy: crate::policy::Policy,
     /// The policy file's directory: rule set paths are relative to it.
     base: PathBuf,
+    /// The rule source its scans are recorded under.
+    source: String,
 }
+
+/// A scan's rule source names its baseline in the state file: a rule is recorded `removed`
+/// only when a full scan of the same source no longer has it. Paths are absolute, so the same
+/// rules reached through another working directory are the same source.
+fn rule_source_of_policy(path: &Path) -> String {
+    format!("policy:{}", absolute(path).display())
+}
+
+fn rule_source_of_paths(paths: &[PathBuf]) -> String {
+    let mut names: Vec<String> = paths
+        .iter()
+        .map(|path| absolute(path).display().to_string())
+        .collect();
+    names.sort();
+    names.dedup();
+    format!("rules:{}", names.join("\n"))
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path)
+        .or_else(|_| std::path::absolute(path))
+        .unwrap_or_else(|_| path.to_owned())
+}
+
+/// The embedded pack's rule source.
+pub(super) const EMBEDDED_SOURCE: &str = "embedded";
 
 pub(super) fn plan_scan(args: &ScanArgs, policy: Option<&LoadedPolicy>) -> Result<Plan> {
     let mut policy_vars = BTreeMap::new();
+    let rule_source = match policy {
+        Some(loaded) => loaded.source.clone(),
+        None if args.rules.is_empty() => EMBEDDED_SOURCE.to_owned(),
+        None => rule_source_of_paths(&args.rules),
+    };
     let sources = match policy {
         Some(loaded) => {
             if !args.rules.is_empty() {
@@ -133,6 +170,8 @@ pub(super) fn plan_scan(args: &ScanArgs, policy: Option<&LoadedPolicy>) -> Resul
     }
     Ok(Plan {
         ruleset_hash: ruleset_hash(&sources),
+        rule_source,
+        scope: selection(args).scope(),
         rules: (vars, rules),
         sources,
         policy_vars,
@@ -190,15 +229,18 @@ pub(super) fn read_rule_sources(paths: &[PathBuf]) -> Result<Vec<RuleSource>> {
     })
 }
 
-/// Applies `--rule`, `--tag`, `--min-severity` and `--exclude`.
-pub(super) fn select(set: RuleSet, args: &ScanArgs) -> Result<RuleSet> {
-    let selection = Selection {
+fn selection(args: &ScanArgs) -> Selection {
+    Selection {
         rule_ids: args.rule_ids.clone(),
         tags: args.tags.clone(),
         min_severity: args.min_severity.map(Into::into),
         exclude: args.exclude.clone(),
-    };
-    selection
+    }
+}
+
+/// Applies `--rule`, `--tag`, `--min-severity` and `--exclude`.
+pub(super) fn select(set: RuleSet, args: &ScanArgs) -> Result<RuleSet> {
+    selection(args)
         .apply(set)
         .map_err(|err| exit::usage(anyhow!(err)))
 }
