@@ -1,13 +1,15 @@
 //! Gathering facts from many hosts at once: one probe per host (native, local sh, or ONE ssh
-//! exec), bounded concurrency, a progress display on a terminal, Ctrl-C that cleans up.
+//! exec), bounded concurrency, each host locked as its probe starts and handed back as soon as
+//! it is done, a progress display on a terminal, Ctrl-C that cleans up.
 
 use crate::probe::shell::{self, ShellError};
 use crate::probe::ssh::{SshError, SshTarget, SshTransport};
 use crate::probe::{Facts, ProbePlan, native};
+use crate::store::{HostLock, HostLocks};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 /// How one host's facts are gathered.
@@ -61,15 +63,35 @@ pub struct Gathered {
     /// Unix milliseconds.
     pub started_at: i64,
     pub elapsed: Duration,
+    /// This run's lock on the host, to be dropped once its results are recorded. `None` when
+    /// there is no state file, or the host was not probed because it could not be locked.
+    pub lock: Option<HostLock>,
 }
 
-/// Runs every probe with at most `concurrency` at once, returning results in input order.
-pub fn gather_all(
+impl Gathered {
+    /// A host that was not probed.
+    fn not_probed(failure: Failure, message: String) -> Gathered {
+        Gathered {
+            facts: Err((failure, message)),
+            started_at: crate::report::now_unix_ms(),
+            elapsed: Duration::ZERO,
+            lock: None,
+        }
+    }
+}
+
+/// Runs every probe with at most `concurrency` at once and hands each host's result, with its
+/// index in `probes`, to `each` on the calling thread as soon as that host is done, while the
+/// others are still probed. With `locks`, a host is locked when its probe starts (one held by
+/// another run is `busy` and not probed) and the lock travels with its result.
+pub fn gather(
     probes: &[Probe],
     plans: &[ProbePlan],
     concurrency: usize,
     progress: bool,
-) -> anyhow::Result<Vec<Gathered>> {
+    locks: Option<Arc<HostLocks>>,
+    mut each: impl FnMut(usize, Gathered),
+) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -87,53 +109,97 @@ pub fn gather_all(
     let failures = Arc::new(AtomicUsize::new(0));
     let in_flight = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let plans: Arc<Vec<ProbePlan>> = Arc::new(plans.to_vec());
-    let results = runtime.block_on(async {
-        if let Some(transport) = transport.clone() {
-            tokio::spawn(async move {
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    // Masters and control dirs go; in-flight probes end as interrupted.
-                    tokio::task::spawn_blocking(move || transport.shutdown());
-                }
-            });
-        }
-        let limit = Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
-        let mut tasks = Vec::with_capacity(probes.len());
-        for probe in probes.iter().cloned() {
-            let (limit, plans, transport) = (limit.clone(), plans.clone(), transport.clone());
-            let (bar, failures, in_flight) = (bar.clone(), failures.clone(), in_flight.clone());
-            tasks.push(tokio::spawn(async move {
-                let _permit = limit.acquire_owned().await;
-                set_in_flight(&in_flight, &bar, &failures, Some(&probe.name), None);
-                let started_at = crate::report::now_unix_ms();
-                let clock = Instant::now();
-                let facts = run_one(&probe, &plans[probe.plan], transport.as_ref()).await;
-                if facts.is_err() {
-                    failures.fetch_add(1, Ordering::Relaxed);
-                }
-                set_in_flight(&in_flight, &bar, &failures, None, Some(&probe.name));
-                bar.inc(1);
-                Gathered {
-                    facts,
-                    started_at,
-                    elapsed: clock.elapsed(),
-                }
-            }));
-        }
-        let mut results = Vec::with_capacity(tasks.len());
-        for task in tasks {
-            results.push(task.await.unwrap_or_else(|err| Gathered {
-                facts: Err((Failure::Error, format!("the probe task failed: {err}"))),
-                started_at: crate::report::now_unix_ms(),
-                elapsed: Duration::ZERO,
-            }));
-        }
-        results
-    });
+    if let Some(transport) = transport.clone() {
+        runtime.spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                // Masters and control dirs go; in-flight probes end as interrupted.
+                tokio::task::spawn_blocking(move || transport.shutdown());
+            }
+        });
+    }
+    // The probes run on the runtime's workers; this thread takes their results as they come.
+    let (done, results) = mpsc::channel::<(usize, Gathered)>();
+    let limit = Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
+    for (index, probe) in probes.iter().cloned().enumerate() {
+        let (limit, plans, transport) = (limit.clone(), plans.clone(), transport.clone());
+        let (bar, failures, in_flight) = (bar.clone(), failures.clone(), in_flight.clone());
+        let (locks, done) = (locks.clone(), done.clone());
+        runtime.spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            let lock = match locks {
+                Some(locks) => match lock_host(locks, &probe.name).await {
+                    Ok(lock) => Some(lock),
+                    Err(not_probed) => {
+                        failures.fetch_add(1, Ordering::Relaxed);
+                        bar.inc(1);
+                        // A send fails only when the caller is gone; nothing is left to tell.
+                        let _ = done.send((index, not_probed));
+                        return;
+                    }
+                },
+                None => None,
+            };
+            set_in_flight(&in_flight, &bar, &failures, Some(&probe.name), None);
+            let started_at = crate::report::now_unix_ms();
+            let clock = Instant::now();
+            let facts = run_one(&probe, &plans[probe.plan], transport.as_ref()).await;
+            if facts.is_err() {
+                failures.fetch_add(1, Ordering::Relaxed);
+            }
+            set_in_flight(&in_flight, &bar, &failures, None, Some(&probe.name));
+            bar.inc(1);
+            let gathered = Gathered {
+                facts,
+                started_at,
+                elapsed: clock.elapsed(),
+                lock,
+            };
+            let _ = done.send((index, gathered));
+        });
+    }
+    drop(done);
+    let mut delivered = vec![false; probes.len()];
+    for (index, gathered) in results {
+        delivered[index] = true;
+        each(index, gathered);
+    }
+    // A task that panicked sent nothing (and its lock was released as it unwound).
+    for (index, _) in delivered.iter().enumerate().filter(|(_, sent)| !**sent) {
+        each(
+            index,
+            Gathered::not_probed(Failure::Error, "the probe task failed".into()),
+        );
+    }
     bar.finish_and_clear();
     if let Some(transport) = transport {
         transport.shutdown();
     }
-    Ok(results)
+    Ok(())
+}
+
+/// Locks a host for this run, or says why it is not probed.
+async fn lock_host(locks: Arc<HostLocks>, host: &str) -> Result<HostLock, Gathered> {
+    let name = host.to_owned();
+    // SQLite calls block (up to the busy timeout), so they stay off the async workers.
+    let locked = tokio::task::spawn_blocking(move || locks.try_lock(&name)).await;
+    match locked {
+        Ok(Ok(Some(lock))) => Ok(lock),
+        Ok(Ok(None)) => Err(Gathered::not_probed(
+            Failure::Busy,
+            "another plumb run is scanning this host".into(),
+        )),
+        Ok(Err(err)) => Err(Gathered::not_probed(
+            Failure::Error,
+            format!(
+                "not scanned: the host could not be locked in the state file: {:#}",
+                anyhow::Error::new(err)
+            ),
+        )),
+        Err(err) => Err(Gathered::not_probed(
+            Failure::Error,
+            format!("not scanned: locking the host failed: {err}"),
+        )),
+    }
 }
 
 fn progress_bar(total: usize, visible: bool) -> ProgressBar {

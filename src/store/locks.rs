@@ -1,10 +1,27 @@
 //! Per-host scan guard: a row in `host_locks` with an owner and an expiry, so two plumb runs
 //! never scan one host at once and a crashed run's lock lapses by itself.
+//!
+//! A run takes a host's lock when that host's probe starts and keeps it alive with a
+//! heartbeat until the host's results are recorded, so the expiry can be short.
 
-use super::error::{StoreError, sql};
+use super::error::{BUSY_TIMEOUT_SECS, StoreError, sql};
 use super::{Store, now_ms};
 use rusqlite::{TransactionBehavior, params};
+use std::path::Path;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
 use std::time::Duration;
+
+/// How long a host lock lives without a heartbeat: a crashed run frees its hosts this soon.
+pub const HOST_LOCK_TTL: Duration = Duration::from_secs(60);
+
+/// How often a run extends the locks it holds.
+pub const HOST_LOCK_HEARTBEAT: Duration = Duration::from_secs(15);
+
+// An extension may wait the whole busy timeout for the state file; the next one must still
+// come before the lock lapses.
+const _: () = assert!(HOST_LOCK_HEARTBEAT.as_secs() + BUSY_TIMEOUT_SECS < HOST_LOCK_TTL.as_secs());
 
 impl Store {
     /// Takes the lock on `host` for `owner` for `ttl`. Returns false if another owner holds an
@@ -17,7 +34,7 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let path = self.path.clone();
         let now = now_ms();
-        let expires_at = now.saturating_add(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX));
+        let expires_at = expiry(ttl);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -55,6 +72,130 @@ impl Store {
         tx.commit().map_err(sql(&path, "unlocking a host"))?;
         Ok(removed == 1)
     }
+
+    /// Moves the expiry of every lock `owner` holds to `ttl` from now; the number extended.
+    /// It never creates a lock, so a lock released meanwhile stays released.
+    pub fn extend_host_locks(&mut self, owner: &str, ttl: Duration) -> Result<usize, StoreError> {
+        let expires_at = expiry(ttl);
+        self.conn
+            .execute(
+                "UPDATE host_locks SET expires_at = ?1 WHERE owner = ?2",
+                params![expires_at, owner],
+            )
+            .map_err(sql(&self.path, "extending host locks"))
+    }
+}
+
+fn expiry(ttl: Duration) -> i64 {
+    now_ms().saturating_add(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// One run's host locks. They use their own connection to the state file, so probe tasks can
+/// lock hosts while the calling thread records results (SQLite serialises the two writers),
+/// and a background thread extends every lock the run holds each heartbeat.
+pub struct HostLocks {
+    shared: Arc<Shared>,
+    /// Dropping it stops the heartbeat.
+    stop: Option<mpsc::Sender<()>>,
+    heartbeat: Option<JoinHandle<()>>,
+}
+
+struct Shared {
+    store: Mutex<Store>,
+    owner: String,
+    ttl: Duration,
+}
+
+impl Shared {
+    fn store(&self) -> std::sync::MutexGuard<'_, Store> {
+        // A panic elsewhere while holding the connection leaves it usable.
+        self.store.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// This run's lock on one host; dropping it releases the lock.
+pub struct HostLock {
+    shared: Arc<Shared>,
+    host: String,
+}
+
+impl std::fmt::Debug for HostLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HostLock")
+            .field("host", &self.host)
+            .finish()
+    }
+}
+
+impl HostLocks {
+    /// Opens a second connection to the state file at `path` and starts the heartbeat.
+    pub fn open(path: &Path, owner: String) -> Result<HostLocks, StoreError> {
+        HostLocks::with_timing(path, owner, HOST_LOCK_TTL, HOST_LOCK_HEARTBEAT)
+    }
+
+    fn with_timing(
+        path: &Path,
+        owner: String,
+        ttl: Duration,
+        heartbeat: Duration,
+    ) -> Result<HostLocks, StoreError> {
+        let shared = Arc::new(Shared {
+            store: Mutex::new(Store::open(path)?),
+            owner,
+            ttl,
+        });
+        let (stop, stopped) = mpsc::channel::<()>();
+        let beat = shared.clone();
+        let heartbeat = std::thread::spawn(move || {
+            while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(heartbeat) {
+                if let Err(err) = beat.store().extend_host_locks(&beat.owner, beat.ttl) {
+                    tracing::warn!("could not extend this run's host locks: {err}");
+                }
+            }
+        });
+        Ok(HostLocks {
+            shared,
+            stop: Some(stop),
+            heartbeat: Some(heartbeat),
+        })
+    }
+
+    /// Locks `host` for this run; `None` when another run holds it. Blocking.
+    pub fn try_lock(&self, host: &str) -> Result<Option<HostLock>, StoreError> {
+        let shared = &self.shared;
+        if !shared
+            .store()
+            .try_lock_host(host, &shared.owner, shared.ttl)?
+        {
+            return Ok(None);
+        }
+        Ok(Some(HostLock {
+            shared: shared.clone(),
+            host: host.to_owned(),
+        }))
+    }
+}
+
+impl Drop for HostLocks {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(thread) = self.heartbeat.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for HostLock {
+    fn drop(&mut self) {
+        let shared = &self.shared;
+        if let Err(err) = shared.store().unlock_host(&self.host, &shared.owner) {
+            tracing::warn!(
+                "could not release the lock on {} (it lapses within {} s): {err}",
+                self.host,
+                shared.ttl.as_secs()
+            );
+        }
+    }
 }
 
 #[cfg(test)]
@@ -90,6 +231,68 @@ mod tests {
         std::thread::sleep(Duration::from_millis(5));
         assert!(
             a.try_lock_host("web1", "run-a", Duration::from_secs(60))
+                .unwrap()
+        );
+    }
+
+    fn lock_rows(store: &Store) -> Vec<(String, String, i64)> {
+        let mut stmt = store
+            .conn
+            .prepare("SELECT host, owner, expires_at FROM host_locks ORDER BY host")
+            .unwrap();
+        stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn extending_never_recreates_a_released_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("state.db")).unwrap();
+        let ttl = Duration::from_secs(60);
+        assert!(store.try_lock_host("web1", "run-a", ttl).unwrap());
+        assert!(store.try_lock_host("web2", "run-b", ttl).unwrap());
+        assert_eq!(store.extend_host_locks("run-a", ttl).unwrap(), 1);
+        assert!(store.unlock_host("web1", "run-a").unwrap());
+        assert_eq!(store.extend_host_locks("run-a", ttl).unwrap(), 0);
+        let rows = lock_rows(&store);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].0, "web2");
+    }
+
+    /// The heartbeat pushes the expiry forward while the guard lives; dropping the guard
+    /// deletes the row.
+    #[test]
+    fn a_held_lock_is_extended_until_its_guard_drops() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        let locks = HostLocks::with_timing(
+            &path,
+            "run-a".into(),
+            Duration::from_secs(60),
+            Duration::from_millis(20),
+        )
+        .unwrap();
+        let mut other = Store::open(&path).unwrap();
+        let lock = locks.try_lock("web1").unwrap().expect("web1 is free");
+        let first = lock_rows(&other)[0].2;
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while lock_rows(&other)[0].2 <= first {
+            assert!(std::time::Instant::now() < deadline, "never extended");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(
+            !other
+                .try_lock_host("web1", "run-b", Duration::from_secs(60))
+                .unwrap()
+        );
+        drop(lock);
+        assert!(lock_rows(&other).is_empty());
+        drop(locks);
+        assert!(
+            other
+                .try_lock_host("web1", "run-b", Duration::from_secs(60))
                 .unwrap()
         );
     }

@@ -16,7 +16,9 @@ use crate::probe::ssh::{SshOptions, SshTarget};
 use crate::probe::{Facts, ProbePlan};
 use crate::report::{self, Changes, HostOutcome, HostReport, RenderOptions, ScanReport, Summary};
 use crate::rules::{self, RuleSet, RuleSource, Selection};
-use crate::store::{self, HostRecord, ResultRecord, ScanBatch, ScanStatus, Store, Trigger};
+use crate::store::{
+    self, HostLocks, HostRecord, ResultRecord, ScanBatch, ScanStatus, Store, Trigger,
+};
 use anyhow::{Context, Result, anyhow};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -27,7 +29,7 @@ pub use record::{changes_of, result_record};
 use setup::{load_policy, open_store, plan_scan, select};
 pub use setup::{parse_vars, state_path};
 pub use targets::local_hostname;
-use targets::{concurrency, lock_ttl, ssh_options, targets};
+use targets::{concurrency, ssh_options, targets};
 
 /// Everything a scan was asked for, resolved from flags, environment, config and policy.
 struct Plan {
@@ -89,63 +91,59 @@ pub fn run(args: &ScanArgs, config: &Config, state: Option<&Path>, output: &Outp
         "probe plans ready"
     );
 
-    // A host another plumb run is scanning is skipped, not scanned twice.
-    let owner = format!("{}:{}", std::process::id(), uuid::Uuid::new_v4());
-    let lock_ttl = lock_ttl(&ssh);
-    let mut locked = vec![false; targets.len()];
-    if let Some(store) = store.as_mut() {
-        for (index, target) in targets.iter().enumerate() {
-            locked[index] = store
-                .try_lock_host(&target.record.name, &owner, lock_ttl)
-                .map_err(exit::operational)?;
+    // A host another plumb run is scanning is skipped, not scanned twice. Locks are taken as
+    // each probe starts, on a second connection (see `HostLocks`), and released once the
+    // host's results are recorded; the heartbeat ends with `gather`.
+    let locks = match store.as_ref() {
+        Some(store) => {
+            let owner = format!("{}:{}", std::process::id(), uuid::Uuid::new_v4());
+            let locks = HostLocks::open(store.path(), owner).map_err(exit::operational)?;
+            Some(std::sync::Arc::new(locks))
         }
-    }
-    let runnable: Vec<Probe> = probes
-        .iter()
-        .zip(&locked)
-        .filter(|(_, locked)| **locked || store.is_none())
-        .map(|(probe, _)| probe.clone())
+        None => None,
+    };
+    // Each host is evaluated and recorded as it arrives; the report keeps the input order.
+    let mut done: Vec<Option<(HostReport, Option<Failure>)>> = std::iter::repeat_with(|| None)
+        .take(targets.len())
         .collect();
-    let mut gathered = fleet::gather_all(
-        &runnable,
+    fleet::gather(
+        &probes,
         &plans,
         concurrency(args, &plan),
         output.interactive,
-    )?
-    .into_iter();
-
-    let mut hosts = Vec::with_capacity(targets.len());
-    let mut states = Vec::with_capacity(targets.len());
-    for (index, target) in targets.iter().enumerate() {
-        let got = if locked[index] || store.is_none() {
-            gathered.next()
-        } else {
-            None
-        };
-        let got = got.unwrap_or_else(|| fleet::Gathered {
-            facts: Err((
-                Failure::Busy,
-                "another plumb run is scanning this host".into(),
-            )),
-            started_at: report::now_unix_ms(),
-            elapsed: std::time::Duration::ZERO,
-        });
-        let rules = &rule_sets[target.rules];
-        let (mut host_report, state) = host_report(&target.record.name, got, rules, &options);
-        if let Some(store) = store.as_mut() {
-            if locked[index] {
-                record_scan(store, target, &mut host_report, &plan)?;
-                if let Err(err) = store.unlock_host(&target.record.name, &owner) {
-                    tracing::warn!(
-                        "could not release the lock on {}: {err}",
-                        target.record.name
-                    );
+        locks,
+        |index, mut got| {
+            let target = &targets[index];
+            let lock = got.lock.take();
+            let rules = &rule_sets[target.rules];
+            let (mut host_report, mut state) =
+                host_report(&target.record.name, got, rules, &options);
+            // Only a host this run locked is recorded; a busy one belongs to the other run.
+            if let (Some(store), Some(_)) = (store.as_mut(), &lock) {
+                if let Err(err) = record_scan(store, target, &mut host_report, &plan) {
+                    not_recorded(&mut host_report, &err);
+                    state = Some(Failure::Error);
                 }
             }
-        }
-        states.push(state);
-        hosts.push(host_report);
-    }
+            drop(lock);
+            done[index] = Some((host_report, state));
+        },
+    )?;
+    let (hosts, states): (Vec<HostReport>, Vec<Option<Failure>>) = done
+        .into_iter()
+        .zip(&targets)
+        .map(|(done, target)| {
+            done.unwrap_or_else(|| {
+                let missing = fleet::Gathered {
+                    facts: Err((Failure::Error, "the host was never probed".into())),
+                    started_at: report::now_unix_ms(),
+                    elapsed: std::time::Duration::ZERO,
+                    lock: None,
+                };
+                host_report(&target.record.name, missing, &RuleSet::default(), &options)
+            })
+        })
+        .unzip();
     if !output.quiet
         && (hosts.len() > 1 || targets.iter().any(|t| matches!(t.probe.via, Via::Ssh(_))))
     {
@@ -215,6 +213,19 @@ fn host_report(
             (report, Some(failure))
         }
     }
+}
+
+/// A host whose scan could not be stored becomes an error, keeping any results it has.
+fn not_recorded(host: &mut HostReport, err: &anyhow::Error) {
+    host.error = Some(match (host.outcome, host.error.take()) {
+        (HostOutcome::Ok, _) | (_, None) => {
+            format!("scanned, but the results could not be recorded in the state file: {err:#}")
+        }
+        (_, Some(error)) => {
+            format!("{error}; this error could not be recorded in the state file: {err:#}")
+        }
+    });
+    host.outcome = HostOutcome::Error;
 }
 
 /// The end-of-run summary on stderr: each host's status and the totals.

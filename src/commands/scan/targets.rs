@@ -170,11 +170,6 @@ pub(super) fn concurrency(args: &ScanArgs, plan: &Plan) -> usize {
         .unwrap_or(16) as usize
 }
 
-/// How long a host lock lives: past any probe of this run, so a crashed run frees it.
-pub(super) fn lock_ttl(ssh: &SshOptions) -> std::time::Duration {
-    ssh.connect_timeout * 2 + ssh.probe_timeout + std::time::Duration::from_secs(60)
-}
-
 pub(super) fn scan_root(root: &Path) -> Result<PathBuf> {
     let meta = std::fs::metadata(root)
         .with_context(|| format!("--root {}: cannot read the directory", root.display()))?;
