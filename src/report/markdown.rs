@@ -57,7 +57,7 @@ fn summary_row(out: &mut String, host: &HostReport) {
         .platform
         .as_deref()
         .map_or_else(|| "-".to_owned(), cell);
-    if host.outcome == HostOutcome::Error {
+    if !host.evaluated() {
         let error = host.error.as_deref().unwrap_or("no error recorded");
         let _ = writeln!(
             out,
@@ -100,8 +100,11 @@ fn host_section(out: &mut String, host: &HostReport, rules: &RuleCatalog) {
     let _ = writeln!(out, "\n## {}\n", inline(&host.host));
     if host.outcome == HostOutcome::Error {
         let error = host.error.as_deref().unwrap_or("no error recorded");
-        let _ = writeln!(out, "> **Could not be scanned:** {}", inline(error));
-        return;
+        if !host.evaluated() {
+            let _ = writeln!(out, "> **Could not be scanned:** {}", inline(error));
+            return;
+        }
+        let _ = writeln!(out, "> **Error:** {}\n", inline(error));
     }
     let shown = findings::findings(&host.results);
     if shown.is_empty() {

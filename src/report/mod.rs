@@ -128,6 +128,14 @@ pub struct HostReport {
     pub results: Vec<RuleResult>,
 }
 
+impl HostReport {
+    /// The host was evaluated: it has results even if its outcome is an error (for example
+    /// results that could not be recorded in the state file).
+    pub fn evaluated(&self) -> bool {
+        self.outcome == HostOutcome::Ok || !self.results.is_empty()
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct ToolInfo {
     pub name: &'static str,

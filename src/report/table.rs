@@ -38,11 +38,7 @@ pub(super) fn render(report: &ScanReport, rules: &RuleCatalog, options: RenderOp
         render_host(&mut out, host, rules, paint, width);
     }
     if report.hosts.len() > 1 {
-        let unscanned = report
-            .hosts
-            .iter()
-            .filter(|h| h.outcome == HostOutcome::Error)
-            .count();
+        let unscanned = report.hosts.iter().filter(|h| !h.evaluated()).count();
         let hosts = format!(
             "{}: {} scanned, {} not scanned",
             paint.bold(&format!("{} hosts", report.hosts.len())),
@@ -62,6 +58,7 @@ pub(super) fn render(report: &ScanReport, rules: &RuleCatalog, options: RenderOp
 fn render_host(out: &mut String, host: &HostReport, rules: &RuleCatalog, paint: Paint, width: u16) {
     let outcome = match host.outcome {
         HostOutcome::Ok => paint.fg("ok", Ansi::Green),
+        HostOutcome::Error if host.evaluated() => paint.fg("not recorded", Ansi::Red),
         HostOutcome::Error => paint.fg("not scanned", Ansi::Red),
     };
     let platform = clean(host.platform.as_deref().unwrap_or("unknown platform"));
@@ -78,7 +75,9 @@ fn render_host(out: &mut String, host: &HostReport, rules: &RuleCatalog, paint: 
             &format!("{} {error}", paint.fg("error:", Ansi::Red)),
             width,
         );
-        return;
+        if !host.evaluated() {
+            return;
+        }
     }
     push_wrapped(out, &counts(&host.summary, paint), width);
     if let Some(failed) = failed_by_severity(&host.summary, paint) {
