@@ -286,16 +286,22 @@ fn a_full_disk_is_reported_as_full() {
         state = quoted(&state),
     );
     let tree = fixtures::materialise("debian12-default");
-    for (what, state) in [
-        ("existing file", state.clone()),
-        ("new file", mnt.join("new.db")),
+    let new_file = mnt.join("new.db");
+    for (what, cmd, file) in [
+        ("scan", scan_cmd(tree.path(), &state), &state),
+        (
+            "scan into a new file",
+            scan_cmd(tree.path(), &new_file),
+            &new_file,
+        ),
+        // Reading a clean WAL file needs room for its -shm.
+        ("state check", state_cmd(&["check"], &state), &state),
     ] {
-        let cmd = scan_cmd(tree.path(), &state);
         let err = assert_exit(&run(&mut in_namespace(&setup, &cmd)), 3, what);
         assert!(
             err.contains(&format!(
                 "the file system holding state file {} is full",
-                state.display()
+                file.display()
             )),
             "{what}: {err}"
         );
