@@ -14,7 +14,7 @@ use support::tools::sqlite3;
 
 fn temp_state() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("nested").join("state.db");
+    let path = dir.path().join("state.db");
     (dir, path)
 }
 
@@ -27,7 +27,7 @@ fn kinds(outcome: &store::ApplyOutcome) -> Vec<(String, ChangeKind)> {
 }
 
 #[test]
-fn open_creates_parent_dirs_and_sets_pragmas() {
+fn open_sets_pragmas() {
     let (_dir, path) = temp_state();
     let store = Store::open(&path).unwrap();
     assert_eq!(
@@ -365,7 +365,7 @@ fn prune_keeps_current_state_and_a_verifiable_chain() {
         &path,
         &format!("UPDATE transactions SET reason = 'x' WHERE id = {first};"),
     );
-    let report = store::check_file(&path);
+    let report = store::check_file(&path).unwrap();
     assert_eq!(report.chain.unwrap().first_bad.unwrap().id, first);
 }
 
@@ -379,7 +379,7 @@ fn state_with_log(path: &Path) {
 fn edited_transaction_row_is_named_by_check() {
     let (_dir, path) = temp_state();
     state_with_log(&path);
-    assert!(store::check_file(&path).sound);
+    assert!(store::check_file(&path).unwrap().sound);
     let target: (i64, String, String) = {
         let line = sqlite3(
             &path,
@@ -392,7 +392,7 @@ fn edited_transaction_row_is_named_by_check() {
         &path,
         "UPDATE transactions SET new_status = 'pass' WHERE id = 14;",
     );
-    let report = store::check_file(&path);
+    let report = store::check_file(&path).unwrap();
     assert!(!report.sound);
     let bad = report.chain.unwrap().first_bad.unwrap();
     assert_eq!((bad.id, bad.scan_id, bad.rule_id), target);
@@ -420,7 +420,12 @@ fn deleted_transaction_row_breaks_the_chain_at_the_next_row() {
     };
     assert_eq!(run(&StateCommand::Check, &ctx).unwrap(), plumb::exit::CLEAN);
     sqlite3(&path, "DELETE FROM transactions WHERE id = 5;");
-    let bad = store::check_file(&path).chain.unwrap().first_bad.unwrap();
+    let bad = store::check_file(&path)
+        .unwrap()
+        .chain
+        .unwrap()
+        .first_bad
+        .unwrap();
     assert_eq!(bad.id, 6);
     assert!(bad.problem.contains("prev_hash"), "{}", bad.problem);
 }
@@ -445,7 +450,7 @@ fn assert_reported_as_damaged(path: &Path) {
     assert!(message.contains(&path.display().to_string()), "{message}");
     assert!(message.contains("plumb state check"), "{message}");
     assert_eq!(std::fs::read(path).unwrap(), bytes, "open changed the file");
-    let report = store::check_file(path);
+    let report = store::check_file(path).unwrap();
     assert!(!report.sound);
     assert_eq!(
         std::fs::read(path).unwrap(),

@@ -89,12 +89,7 @@ pub fn run(cmd: &StateCommand, ctx: &StateContext) -> anyhow::Result<u8> {
             emit(ctx, entries.as_slice(), render_history)
         }
         StateCommand::Check => {
-            if !path.exists() {
-                return Err(exit::operational(store::StoreError::Missing {
-                    path: path.to_path_buf(),
-                }));
-            }
-            let report = store::check_file(path);
+            let report = store::check_file(path).map_err(store_error)?;
             emit(ctx, &report, render_check)?;
             Ok(if report.sound {
                 exit::CLEAN
@@ -103,7 +98,7 @@ pub fn run(cmd: &StateCommand, ctx: &StateContext) -> anyhow::Result<u8> {
             })
         }
         StateCommand::Migrate => {
-            let mut store = Store::open_unmigrated(path).map_err(exit::operational)?;
+            let mut store = Store::open_unmigrated(path).map_err(store_error)?;
             let report = store.migrate().map_err(exit::operational)?;
             emit(ctx, &report, |r| {
                 if r.applied.is_empty() {
@@ -151,7 +146,18 @@ pub fn run(cmd: &StateCommand, ctx: &StateContext) -> anyhow::Result<u8> {
 }
 
 fn open_existing(path: &Path) -> anyhow::Result<Store> {
-    Store::open_existing(path).map_err(exit::operational)
+    Store::open_existing(path).map_err(store_error)
+}
+
+/// Marks a store error with its exit class: a state path that cannot be used as given is the
+/// operator's configuration (2), anything else is operational (3).
+pub(crate) fn store_error(err: store::StoreError) -> anyhow::Error {
+    match err {
+        store::StoreError::UnsupportedUrl { .. } | store::StoreError::MissingDirectory { .. } => {
+            exit::usage(err)
+        }
+        other => exit::operational(other),
+    }
 }
 
 fn emit<T: Serialize + ?Sized>(

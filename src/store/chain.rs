@@ -5,6 +5,8 @@
 //! There is no secret key: this detects edits, inserts and deletions inside the log, not an
 //! attacker who recomputes every later hash.
 
+use super::StoreError;
+use super::error::{classify_with_os_error, io_error, last_os_error, sql};
 use crate::canonical::{sha256_hex, to_canonical_string};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use serde::Serialize;
@@ -126,21 +128,36 @@ pub struct CheckReport {
 
 /// Checks a state file without going through [`crate::store::Store::open`]: opened read-only
 /// and never modified, so it also works on files `open` refuses as damaged.
-pub fn check_file(path: &Path) -> CheckReport {
-    if !path.exists() {
-        return failed_report(path, format!("no state file at {}", path.display()));
-    }
-    match Connection::open_with_flags(
+///
+/// Damage is a report that is not sound. A file that cannot be examined at all (missing,
+/// unreadable, read-only directory for a WAL file, full disk) is an error, named as `open`
+/// names it.
+pub fn check_file(path: &Path) -> Result<CheckReport, StoreError> {
+    super::require_existing(path)?;
+    // The OS says plainly why a file cannot be read; SQLite would only say "unable to open".
+    std::fs::File::open(path).map_err(|source| io_error(path, "opening", source))?;
+    let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    ) {
+    );
+    match conn {
         Ok(conn) => {
             let _ = conn.busy_timeout(std::time::Duration::from_secs(
                 super::error::BUSY_TIMEOUT_SECS,
             ));
             check_connection(&conn, path)
         }
-        Err(err) => failed_report(path, format!("cannot open: {err}")),
+        Err(err) => unexaminable(path, "cannot open", sql(path, "opening")(err)),
+    }
+}
+
+/// A damaged or unreadable-as-SQLite file is a report that is not sound; a file out of reach
+/// (access, space, I/O, a lock) is the error itself.
+fn unexaminable(path: &Path, step: &str, err: StoreError) -> Result<CheckReport, StoreError> {
+    match err {
+        StoreError::Corrupt { detail, .. } => Ok(failed_report(path, format!("{step}: {detail}"))),
+        StoreError::Sqlite { source, .. } => Ok(failed_report(path, format!("{step}: {source}"))),
+        other => Err(other),
     }
 }
 
@@ -155,14 +172,21 @@ fn failed_report(path: &Path, error: String) -> CheckReport {
     }
 }
 
-pub(crate) fn check_connection(conn: &Connection, path: &Path) -> CheckReport {
+pub(crate) fn check_connection(conn: &Connection, path: &Path) -> Result<CheckReport, StoreError> {
+    let classify = |step: &str, err| classify_with_os_error(path, step, err, last_os_error(conn));
     let integrity = match string_rows(conn, "PRAGMA integrity_check") {
         Ok(lines) => lines,
-        Err(err) => return failed_report(path, format!("integrity_check could not run: {err}")),
+        Err(err) => {
+            let err = classify("running integrity_check", err);
+            return unexaminable(path, "integrity_check could not run", err);
+        }
     };
     let foreign_key_violations = match foreign_key_violations(conn) {
         Ok(found) => found,
-        Err(err) => return failed_report(path, format!("foreign_key_check could not run: {err}")),
+        Err(err) => {
+            let err = classify("running foreign_key_check", err);
+            return unexaminable(path, "foreign_key_check could not run", err);
+        }
     };
     let has_log: bool = conn
         .query_row(
@@ -175,7 +199,16 @@ pub(crate) fn check_connection(conn: &Connection, path: &Path) -> CheckReport {
     let (chain, chain_error) = if has_log {
         match walk_chain(conn) {
             Ok(report) => (Some(report), None),
-            Err(err) => (None, Some(format!("chain walk failed: {err}"))),
+            Err(err) => match classify("walking the hash chain", err) {
+                StoreError::Corrupt { detail, .. } => {
+                    (None, Some(format!("chain walk failed: {detail}")))
+                }
+                // Rows that do not decode (a tampered column type) are a finding too.
+                StoreError::Sqlite { source, .. } => {
+                    (None, Some(format!("chain walk failed: {source}")))
+                }
+                other => return Err(other),
+            },
         }
     } else {
         (None, None)
@@ -184,14 +217,14 @@ pub(crate) fn check_connection(conn: &Connection, path: &Path) -> CheckReport {
         && foreign_key_violations.is_empty()
         && chain_error.is_none()
         && chain.as_ref().is_none_or(|c| c.first_bad.is_none());
-    CheckReport {
+    Ok(CheckReport {
         path: path.to_path_buf(),
         sound,
         integrity,
         foreign_key_violations,
         chain,
         error: chain_error,
-    }
+    })
 }
 
 fn string_rows(conn: &Connection, query: &str) -> rusqlite::Result<Vec<String>> {

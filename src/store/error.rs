@@ -56,6 +56,69 @@ pub enum StoreError {
         source: std::io::Error,
     },
 
+    /// Exit 3. The file system is read-only (or SQLite found the file unwritable).
+    #[error(
+        "state file {} cannot be written; plumb needs the file and its directory writable: \
+         remount the file system read-write or point --state at a writable location",
+        .path.display()
+    )]
+    ReadOnly {
+        path: PathBuf,
+        #[source]
+        source: Cause,
+    },
+
+    /// Exit 3. This user may not read or write the file, or create files in its directory
+    /// (mode, owner, or an immutable attribute).
+    #[error(
+        "state file {} is not usable by this user; plumb must read and write the file and \
+         create files (-wal, -shm) in its directory: fix their owner, mode or attributes, or \
+         run plumb as their owner",
+        .path.display()
+    )]
+    PermissionDenied {
+        path: PathBuf,
+        #[source]
+        source: Cause,
+    },
+
+    /// Exit 3. Nothing could be written because the file system is full.
+    #[error(
+        "the file system holding state file {} is full; free space on it (or move the state \
+         file) and run again",
+        .path.display()
+    )]
+    DiskFull {
+        path: PathBuf,
+        #[source]
+        source: Cause,
+    },
+
+    /// Exit 3. Any other I/O failure on the file or next to it.
+    #[error(
+        "state file {}: {context} failed with an I/O error; check the device and the kernel log",
+        .path.display()
+    )]
+    Io {
+        path: PathBuf,
+        context: String,
+        #[source]
+        source: Cause,
+    },
+
+    /// Exit 2. `--state` (or `PLUMB_STATE`, or `state:` in the config) is a URL, not a path.
+    #[error("{}", unsupported_url_message(.scheme))]
+    UnsupportedUrl { scheme: String },
+
+    /// Exit 2. An explicitly chosen state file's directory does not exist; plumb creates a
+    /// directory only for the default location.
+    #[error(
+        "{} is not an existing directory, so state file {} cannot be created there; create the \
+         directory or correct --state (PLUMB_STATE, or state: in the config)",
+        .dir.display(), .path.display()
+    )]
+    MissingDirectory { path: PathBuf, dir: PathBuf },
+
     #[error("rejected scan batch {scan_id} for host {host:?} (nothing was written): {}", .problems.join("; "))]
     InvalidBatch {
         scan_id: uuid::Uuid,
@@ -72,14 +135,85 @@ pub enum StoreError {
     },
 }
 
+/// The underlying error of an I/O-class [`StoreError`]: the OS error when one is known,
+/// else SQLite's own.
+pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// SQLite's error as a [`Cause`]: its code and description, once (rusqlite's error would
+/// print the description again as its own source).
+fn sqlite_cause(err: rusqlite::Error) -> Cause {
+    match err {
+        rusqlite::Error::SqliteFailure(inner, _) => inner.into(),
+        other => other.into(),
+    }
+}
+
+fn unsupported_url_message(scheme: &str) -> String {
+    if matches!(scheme, "postgres" | "postgresql") {
+        "PostgreSQL state backends are not supported yet; --state takes a file path".to_string()
+    } else {
+        format!("--state takes a file path, not a {scheme}:// URL")
+    }
+}
+
 /// How long a connection waits for another writer before reporting the file as locked.
 pub const BUSY_TIMEOUT_SECS: u64 = 30;
 
+/// Names an OS error on the state file (or its directory) for what it is.
+pub fn io_error(path: &Path, context: &str, source: std::io::Error) -> StoreError {
+    use std::io::ErrorKind;
+    let path = path.to_path_buf();
+    match source.kind() {
+        ErrorKind::PermissionDenied => StoreError::PermissionDenied {
+            path,
+            source: source.into(),
+        },
+        ErrorKind::ReadOnlyFilesystem => StoreError::ReadOnly {
+            path,
+            source: source.into(),
+        },
+        ErrorKind::StorageFull | ErrorKind::QuotaExceeded => StoreError::DiskFull {
+            path,
+            source: source.into(),
+        },
+        _ => StoreError::Io {
+            path,
+            context: context.to_string(),
+            source: source.into(),
+        },
+    }
+}
+
+/// Whether an OS error says something about access or space (an errno SQLite kept from an
+/// unrelated earlier call, such as a probe for a missing journal, says nothing).
+fn is_telling(err: &std::io::Error) -> bool {
+    use std::io::ErrorKind;
+    matches!(
+        err.kind(),
+        ErrorKind::PermissionDenied
+            | ErrorKind::ReadOnlyFilesystem
+            | ErrorKind::StorageFull
+            | ErrorKind::QuotaExceeded
+    )
+}
+
 /// Classifies a SQLite error: busy → `Locked`, corruption → `Corrupt`, else `Sqlite`.
 pub fn classify(path: &Path, context: &str, source: rusqlite::Error) -> StoreError {
+    classify_with_os_error(path, context, source, None)
+}
+
+/// [`classify`], also told the OS error behind the failure when SQLite kept one. Access and
+/// I/O failures become `ReadOnly`, `PermissionDenied`, `DiskFull` or `Io`; only SQLite's own
+/// corruption codes are `Corrupt`.
+pub fn classify_with_os_error(
+    path: &Path,
+    context: &str,
+    source: rusqlite::Error,
+    os_error: Option<std::io::Error>,
+) -> StoreError {
     use rusqlite::ErrorCode;
-    let code = source.sqlite_error_code();
-    match code {
+    let os_error = os_error.filter(is_telling);
+    match source.sqlite_error_code() {
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Locked {
             path: path.to_path_buf(),
             waited_secs: BUSY_TIMEOUT_SECS,
@@ -88,6 +222,41 @@ pub fn classify(path: &Path, context: &str, source: rusqlite::Error) -> StoreErr
             path: path.to_path_buf(),
             detail: source.to_string(),
         },
+        Some(ErrorCode::DiskFull) => StoreError::DiskFull {
+            path: path.to_path_buf(),
+            source: os_error.map_or_else(|| sqlite_cause(source), Into::into),
+        },
+        Some(
+            code @ (ErrorCode::ReadOnly
+            | ErrorCode::CannotOpen
+            | ErrorCode::SystemIoFailure
+            | ErrorCode::PermissionDenied),
+        ) => {
+            // SQLite creates -wal and -shm next to the file even to read it; an unwritable
+            // directory is the usual cause, and the OS says why.
+            if let Err(err) = directory_writable(path) {
+                return io_error(path, context, err);
+            }
+            if let Some(err) = os_error {
+                return io_error(path, context, err);
+            }
+            let path = path.to_path_buf();
+            match code {
+                ErrorCode::ReadOnly => StoreError::ReadOnly {
+                    path,
+                    source: sqlite_cause(source),
+                },
+                ErrorCode::PermissionDenied => StoreError::PermissionDenied {
+                    path,
+                    source: sqlite_cause(source),
+                },
+                _ => StoreError::Io {
+                    path,
+                    context: context.to_string(),
+                    source: sqlite_cause(source),
+                },
+            }
+        }
         _ => StoreError::Sqlite {
             path: path.to_path_buf(),
             context: context.to_string(),
@@ -96,10 +265,51 @@ pub fn classify(path: &Path, context: &str, source: rusqlite::Error) -> StoreErr
     }
 }
 
+/// The directory a state file lives in (`.` for a bare file name).
+pub fn directory_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    }
+}
+
+/// Whether this process may create files in the state file's directory: `EROFS` on a
+/// read-only mount, `EACCES`/`EPERM` for mode, owner or an immutable attribute (root too).
+pub fn directory_writable(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(dir) = std::ffi::CString::new(directory_of(path).as_os_str().as_bytes()) else {
+        // A NUL byte: no such directory can exist, and opening reports that on its own.
+        return Ok(());
+    };
+    // SAFETY: `dir` is a valid NUL-terminated string that outlives the call.
+    let rc = unsafe { libc::faccessat(libc::AT_FDCWD, dir.as_ptr(), libc::W_OK, libc::AT_EACCESS) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+/// The OS error behind the connection's last failed file operation, if SQLite kept one.
+pub fn last_os_error(conn: &rusqlite::Connection) -> Option<std::io::Error> {
+    // SAFETY: the handle is valid while `conn` is borrowed; sqlite3_system_errno only reads it.
+    let errno = unsafe { rusqlite::ffi::sqlite3_system_errno(conn.handle()) };
+    (errno != 0).then(|| std::io::Error::from_raw_os_error(errno))
+}
+
 /// `map_err` adapter: `.map_err(sql(&self.path, "reading hosts"))`.
 pub fn sql<'a>(
     path: &'a Path,
     context: &'a str,
 ) -> impl FnOnce(rusqlite::Error) -> StoreError + 'a {
     move |source| classify(path, context, source)
+}
+
+/// [`sql`] for a connection at hand, so the OS error behind a failure is named.
+pub fn sql_on<'a>(
+    conn: &'a rusqlite::Connection,
+    path: &'a Path,
+    context: &'a str,
+) -> impl FnOnce(rusqlite::Error) -> StoreError + 'a {
+    move |source| classify_with_os_error(path, context, source, last_os_error(conn))
 }

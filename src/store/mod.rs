@@ -2,7 +2,12 @@
 //! tamper-evident change log, and the queries behind `plumb state`.
 //!
 //! Opening never replaces, resets or rewrites a damaged file: it is probed read-only first
-//! and reported as [`StoreError::Corrupt`].
+//! and reported as [`StoreError::Corrupt`]. A file that cannot be reached (read-only file
+//! system, permissions, full disk) is reported as that, never as damaged.
+//!
+//! The file holds evidence, so a new one (and SQLite's -wal and -shm, which take its mode) is
+//! 0600, and the default location's directory is created 0700. An explicit path's directory
+//! must exist: a typo is reported instead of silently creating a tree.
 
 mod apply;
 mod audit;
@@ -26,9 +31,12 @@ pub use queries::{
     VacuumReport,
 };
 
-use error::sql;
+use error::{directory_of, directory_writable, io_error, sql, sql_on};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use serde::Serialize;
+use std::fs::{DirBuilder, OpenOptions};
+use std::io::ErrorKind;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -41,6 +49,117 @@ pub fn default_state_path() -> Option<PathBuf> {
     dirs::state_dir()
         .or_else(dirs::data_local_dir)
         .map(|dir| dir.join("plumb").join("state.db"))
+}
+
+/// Mode of a state file plumb creates (SQLite gives its -wal and -shm files the same).
+const FILE_MODE: u32 = 0o600;
+/// Mode of the default location's directories when plumb creates them.
+const DIR_MODE: u32 = 0o700;
+
+/// Refuses a `--state` value that is a URL rather than a file path (a `postgres://` URL would
+/// otherwise become a relative directory named `postgres:`).
+pub fn check_state_path(path: &Path) -> Result<(), StoreError> {
+    let Some(text) = path.to_str() else {
+        return Ok(());
+    };
+    let Some((scheme, _)) = text.split_once("://") else {
+        return Ok(());
+    };
+    let is_scheme = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    if is_scheme {
+        // The rest may hold a password: it is not repeated in the message.
+        return Err(StoreError::UnsupportedUrl {
+            scheme: scheme.to_ascii_lowercase(),
+        });
+    }
+    Ok(())
+}
+
+fn is_default_path(path: &Path) -> bool {
+    default_state_path().is_some_and(|default| default == path)
+}
+
+/// Checks that the state file's directory exists (an explicit path's directory is never
+/// created).
+fn require_directory(path: &Path) -> Result<(), StoreError> {
+    let dir = directory_of(path);
+    let missing = || StoreError::MissingDirectory {
+        path: path.to_path_buf(),
+        dir: dir.to_path_buf(),
+    };
+    match std::fs::metadata(dir) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => Err(missing()),
+        Err(err) if matches!(err.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => {
+            Err(missing())
+        }
+        Err(source) => Err(io_error(path, "reading its directory", source)),
+    }
+}
+
+/// Creates the default location's directory (0700), or checks that an explicit one exists.
+fn prepare_directory(path: &Path) -> Result<(), StoreError> {
+    check_state_path(path)?;
+    if is_default_path(path) {
+        let dir = directory_of(path);
+        DirBuilder::new()
+            .recursive(true)
+            .mode(DIR_MODE)
+            .create(dir)
+            .map_err(|source| StoreError::CreateDir {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+    }
+    require_directory(path)
+}
+
+/// For commands that only read: the file must already exist, and nothing is created.
+pub(crate) fn require_existing(path: &Path) -> Result<(), StoreError> {
+    check_state_path(path)?;
+    let missing = || StoreError::Missing {
+        path: path.to_path_buf(),
+    };
+    // The default location's directory appears with the first scan, like the file.
+    if !is_default_path(path) {
+        require_directory(path)?;
+    }
+    match std::fs::metadata(path) {
+        Ok(_) => Ok(()),
+        Err(err) if matches!(err.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => {
+            Err(missing())
+        }
+        Err(source) => Err(io_error(path, "reading its metadata", source)),
+    }
+}
+
+/// Creates the file 0600 before SQLite sees it (SQLite would create it with the umask's mode),
+/// or opens an existing one read-write, so a read-only file system or a permission problem is
+/// reported by the OS as what it is. Returns the size of an existing file, 0 for a new one.
+fn create_or_open(path: &Path) -> Result<u64, StoreError> {
+    let mut options = OpenOptions::new();
+    options.read(true).write(true);
+    let created = options.clone().create_new(true).mode(FILE_MODE).open(path);
+    let file = match created {
+        Ok(_) => return Ok(0),
+        // Existing, or created a moment ago by a concurrent plumb: leave its mode alone.
+        Err(err) if err.kind() == ErrorKind::AlreadyExists => options
+            .open(path)
+            .map_err(|source| io_error(path, "opening", source))?,
+        Err(source) => return Err(io_error(path, "creating", source)),
+    };
+    // SQLite creates -wal and -shm next to the file, even to read it.
+    directory_writable(path)
+        .map_err(|source| io_error(path, "creating files in its directory", source))?;
+    file.metadata()
+        .map(|meta| meta.len())
+        .map_err(|source| StoreError::Stat {
+            path: path.to_path_buf(),
+            source,
+        })
 }
 
 /// Milliseconds since the Unix epoch, for rows the store stamps itself (audit, prune, locks).
@@ -80,33 +199,15 @@ impl Store {
     /// Opens an existing state file; a missing one is [`StoreError::Missing`] (used by the
     /// read-only `plumb state` commands so they never create files).
     pub fn open_existing(path: &Path) -> Result<Store, StoreError> {
-        if !path.exists() {
-            return Err(StoreError::Missing {
-                path: path.to_path_buf(),
-            });
-        }
+        require_existing(path)?;
         Store::open(path)
     }
 
     /// Opens and probes the file but leaves the schema as it is (for `plumb state migrate`).
     /// A schema newer than this binary is still refused.
     pub fn open_unmigrated(path: &Path) -> Result<Store, StoreError> {
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|source| StoreError::CreateDir {
-                path: parent.to_path_buf(),
-                source,
-            })?;
-        }
-        let existing_size = match std::fs::metadata(path) {
-            Ok(meta) => Some(meta.len()),
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
-            Err(source) => {
-                return Err(StoreError::Stat {
-                    path: path.to_path_buf(),
-                    source,
-                });
-            }
-        };
+        prepare_directory(path)?;
+        let existing_size = create_or_open(path)?;
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -115,14 +216,14 @@ impl Store {
         )
         .map_err(sql(path, "opening"))?;
         conn.busy_timeout(Duration::from_secs(BUSY_TIMEOUT_SECS))
-            .map_err(sql(path, "setting busy_timeout"))?;
+            .map_err(sql_on(&conn, path, "setting busy_timeout"))?;
         let store = Store {
             conn,
             path: path.to_path_buf(),
         };
         // Probe before anything that could write (switching to WAL rewrites the header).
-        if let Some(size) = existing_size.filter(|size| *size > 0) {
-            store.probe(size)?;
+        if existing_size > 0 {
+            store.probe(existing_size)?;
         }
         // Refuse a newer schema before configure(), which may rewrite the header. Version and
         // tables are read in one statement (one snapshot): a concurrent first open may be
@@ -153,19 +254,9 @@ impl Store {
             path: self.path.clone(),
             detail,
         };
-        // Any failure here other than a busy file means the file cannot be read as a
-        // database (not SQLite, truncated: short reads, malformed pages).
-        let damaged = |step: &str| {
-            let path = self.path.clone();
-            let step = step.to_string();
-            move |err: rusqlite::Error| match error::classify(&path, &step, err) {
-                StoreError::Sqlite { source, .. } => StoreError::Corrupt {
-                    path,
-                    detail: format!("{step}: {source}"),
-                },
-                other => other,
-            }
-        };
+        // Only SQLite's corruption codes mean damage; a file that cannot be read or written
+        // (read-only, permissions, full disk) is reported as that.
+        let damaged = |step: &'static str| sql_on(&self.conn, &self.path, step);
         self.conn
             .query_row("SELECT count(*) FROM sqlite_master", [], |row| {
                 row.get::<_, i64>(0)
@@ -195,7 +286,7 @@ impl Store {
                 [],
                 |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)? > 0)),
             )
-            .map_err(sql(&self.path, "reading the schema"))
+            .map_err(sql_on(&self.conn, &self.path, "reading the schema"))
     }
 
     fn configure(&self) -> Result<(), StoreError> {
@@ -215,7 +306,13 @@ impl Store {
                 {
                     std::thread::sleep(Duration::from_millis(20));
                 }
-                other => break other.map_err(sql(&self.path, "switching to WAL mode"))?,
+                other => {
+                    break other.map_err(sql_on(
+                        &self.conn,
+                        &self.path,
+                        "switching to WAL mode",
+                    ))?;
+                }
             }
         };
         if !mode.eq_ignore_ascii_case("wal") {
@@ -227,7 +324,7 @@ impl Store {
         }
         self.conn
             .execute_batch("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")
-            .map_err(sql(&self.path, "setting pragmas"))
+            .map_err(sql_on(&self.conn, &self.path, "setting pragmas"))
     }
 
     /// The file this store is backed by.
@@ -301,6 +398,34 @@ impl Store {
 
     /// Integrity check, foreign-key check and hash-chain walk (`plumb state check`).
     pub fn check(&self) -> Result<CheckReport, StoreError> {
-        Ok(chain::check_connection(&self.conn, &self.path))
+        chain::check_connection(&self.conn, &self.path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_refused_and_paths_that_merely_contain_a_colon_are_not() {
+        for url in [
+            "postgres://plumb@localhost/plumb",
+            "POSTGRESQL://u:p@db/plumb",
+            "sqlite:///var/lib/plumb.db",
+            "file:///tmp/x.db",
+        ] {
+            assert!(
+                matches!(
+                    check_state_path(Path::new(url)),
+                    Err(StoreError::UnsupportedUrl { .. })
+                ),
+                "{url}"
+            );
+        }
+        let err = check_state_path(Path::new("POSTGRESQL://u:p@db/plumb")).unwrap_err();
+        assert!(err.to_string().starts_with("PostgreSQL state backends"));
+        for path in ["state.db", "./postgres://h/db", "/srv/a://b/x.db", "a:b.db"] {
+            assert!(check_state_path(Path::new(path)).is_ok(), "{path}");
+        }
     }
 }

@@ -3,8 +3,9 @@
 use super::*;
 
 /// The state file path: `--state`/`PLUMB_STATE`, then the config file, then the default.
+/// A URL is refused here (exit 2), before anything can be created.
 pub fn state_path(state: Option<&Path>, config: &Config) -> Result<PathBuf> {
-    state
+    let path = state
         .map(Path::to_owned)
         .or_else(|| config.state.clone())
         .or_else(store::default_state_path)
@@ -12,7 +13,9 @@ pub fn state_path(state: Option<&Path>, config: &Config) -> Result<PathBuf> {
             exit::usage(anyhow!(
                 "no state directory is known for this user; pass --state PATH or set PLUMB_STATE"
             ))
-        })
+        })?;
+    store::check_state_path(&path).map_err(exit::usage)?;
+    Ok(path)
 }
 
 pub(super) fn open_store(
@@ -24,7 +27,9 @@ pub(super) fn open_store(
         return Ok(None);
     }
     let path = state_path(state, config)?;
-    Store::open(&path).map(Some).map_err(exit::operational)
+    Store::open(&path)
+        .map(Some)
+        .map_err(crate::commands::state::store_error)
 }
 
 /// Verifies the policy and refuses (exit 2, with an audit event) anything not fit to run.
