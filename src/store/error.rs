@@ -276,13 +276,20 @@ pub fn directory_of(path: &Path) -> &Path {
 /// Whether this process may create files in the state file's directory: `EROFS` on a
 /// read-only mount, `EACCES`/`EPERM` for mode, owner or an immutable attribute (root too).
 pub fn directory_writable(path: &Path) -> std::io::Result<()> {
+    accessible(directory_of(path), libc::W_OK)
+}
+
+/// `faccessat(2)` with the effective ids: what opening would say (EACCES, EROFS, ...) without
+/// opening. plumb never opens a state file itself once it exists: closing any descriptor of a
+/// file drops every POSIX lock this process holds on it, including SQLite's.
+pub fn accessible(path: &Path, mode: libc::c_int) -> std::io::Result<()> {
     use std::os::unix::ffi::OsStrExt;
-    let Ok(dir) = std::ffi::CString::new(directory_of(path).as_os_str().as_bytes()) else {
-        // A NUL byte: no such directory can exist, and opening reports that on its own.
+    let Ok(path) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
+        // A NUL byte: no such file can exist, and opening reports that on its own.
         return Ok(());
     };
-    // SAFETY: `dir` is a valid NUL-terminated string that outlives the call.
-    let rc = unsafe { libc::faccessat(libc::AT_FDCWD, dir.as_ptr(), libc::W_OK, libc::AT_EACCESS) };
+    // SAFETY: `path` is a valid NUL-terminated string that outlives the call.
+    let rc = unsafe { libc::faccessat(libc::AT_FDCWD, path.as_ptr(), mode, libc::AT_EACCESS) };
     if rc == 0 {
         Ok(())
     } else {

@@ -31,7 +31,7 @@ pub use queries::{
     VacuumReport,
 };
 
-use error::{directory_of, directory_writable, io_error, sql, sql_on};
+use error::{accessible, directory_of, directory_writable, io_error, sql, sql_on};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use serde::Serialize;
 use std::fs::{DirBuilder, OpenOptions};
@@ -137,24 +137,31 @@ pub(crate) fn require_existing(path: &Path) -> Result<(), StoreError> {
 }
 
 /// Creates the file 0600 before SQLite sees it (SQLite would create it with the umask's mode),
-/// or opens an existing one read-write, so a read-only file system or a permission problem is
-/// reported by the OS as what it is. Returns the size of an existing file, 0 for a new one.
+/// or checks that an existing one can be read and written, so a read-only file system or a
+/// permission problem is reported by the OS as what it is. Returns the size of an existing
+/// file, 0 for a new one.
 fn create_or_open(path: &Path) -> Result<u64, StoreError> {
-    let mut options = OpenOptions::new();
-    options.read(true).write(true);
-    let created = options.clone().create_new(true).mode(FILE_MODE).open(path);
-    let file = match created {
+    // A new file has no SQLite connection yet, so closing this descriptor drops no lock.
+    let created = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .mode(FILE_MODE)
+        .open(path);
+    match created {
         Ok(_) => return Ok(0),
         // Existing, or created a moment ago by a concurrent plumb: leave its mode alone.
-        Err(err) if err.kind() == ErrorKind::AlreadyExists => options
-            .open(path)
-            .map_err(|source| io_error(path, "opening", source))?,
+        Err(err) if err.kind() == ErrorKind::AlreadyExists => {}
         Err(source) => return Err(io_error(path, "creating", source)),
-    };
+    }
+    // Never open an existing file here: another connection of this process may hold locks
+    // on it that closing our descriptor would drop (see `error::accessible`).
+    accessible(path, libc::R_OK | libc::W_OK)
+        .map_err(|source| io_error(path, "opening", source))?;
     // SQLite creates -wal and -shm next to the file, even to read it.
     directory_writable(path)
         .map_err(|source| io_error(path, "creating files in its directory", source))?;
-    file.metadata()
+    std::fs::metadata(path)
         .map(|meta| meta.len())
         .map_err(|source| StoreError::Stat {
             path: path.to_path_buf(),
