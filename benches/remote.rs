@@ -89,7 +89,14 @@ fn timed_scan(args: &[&str], config: &Path) -> Result<(f64, serde_json::Value)> 
         .args(args)
         .arg("--ssh-config")
         .arg(config)
-        .args(["--no-store", "--format", "json", "--fail-on", "never"])
+        .args([
+            "--no-store",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "--allow-errors",
+        ])
         .stdin(Stdio::null());
     let started = Instant::now();
     let output = command.output().context("running plumb")?;
@@ -276,6 +283,7 @@ fn per_host_wall(
                 "json",
                 "--fail-on",
                 "never",
+                "--allow-errors",
             ]))
         })?);
     }

@@ -20,8 +20,16 @@ fn main() {
     let state = state_dir.path().join("state.db");
     let scan = || {
         let mut cmd = std::process::Command::new(binary);
-        cmd.args(["scan", "--format", "json", "--fail-on", "never", "--state"])
-            .arg(&state);
+        cmd.args([
+            "scan",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "--allow-errors",
+            "--state",
+        ])
+        .arg(&state);
         cmd
     };
     // Warm the page cache once so the first run does not stand out.
