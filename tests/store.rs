@@ -253,8 +253,7 @@ fn newer_schema_is_refused_and_left_alone() {
     assert!(err.to_string().contains("newer"));
     assert!(Store::open_unmigrated(&path).is_err());
     assert_eq!(std::fs::read(&path).unwrap(), bytes);
-    let code = plumb::exit::code_for(&plumb::exit::operational(err));
-    assert_eq!(code, plumb::exit::OPERATIONAL);
+    assert_eq!(plumb::Error::from(err).code(), plumb::exit::OPERATIONAL);
 }
 
 #[test]
@@ -592,6 +591,6 @@ fn state_commands_run_against_a_real_file() {
         color: false,
     };
     let err = run(&StateCommand::Show, &missing).unwrap_err();
-    assert_eq!(plumb::exit::code_for(&err), plumb::exit::OPERATIONAL);
+    assert_eq!(err.code(), plumb::exit::OPERATIONAL);
     assert!(!missing.state_path.exists());
 }

@@ -13,7 +13,7 @@ pub const DEFAULT_COMMAND_TIMEOUT_MS: u64 = 30_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    #[error("cannot read rules from {path}: {source}")]
+    #[error("cannot read rules from {path}")]
     Io {
         path: String,
         #[source]

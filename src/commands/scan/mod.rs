@@ -17,9 +17,8 @@ use crate::probe::{Facts, ProbePlan};
 use crate::report::{self, Changes, HostOutcome, HostReport, RenderOptions, ScanReport, Summary};
 use crate::rules::{self, RuleSet, RuleSource, Selection};
 use crate::store::{self, HostRecord, ResultRecord, ScanBatch, ScanStatus, Store, Trigger};
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result};
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use record::record_scan;
@@ -287,16 +286,6 @@ pub fn emit(
     match path {
         Some(path) => report::write_atomic(path, text.as_bytes())
             .with_context(|| format!("cannot write the report to {}", path.display())),
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            match stdout
-                .write_all(text.as_bytes())
-                .and_then(|()| stdout.flush())
-            {
-                // A closed pipe (`plumb scan | head`) is the reader's choice, not an error.
-                Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                other => other.context("cannot write the report to stdout"),
-            }
-        }
+        None => Ok(crate::output::print(&text)?),
     }
 }
