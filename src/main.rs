@@ -59,6 +59,7 @@ fn run(cli: &Cli, output: &Output) -> Result<u8, Error> {
     }
 }
 
+/// `-q`/`-v` set the level; without them `PLUMB_LOG` may (flags beat the environment).
 fn init_logging(quiet: bool, verbose: u8, color: bool) {
     let level = match (quiet, verbose) {
         (true, _) => "error",
@@ -67,8 +68,12 @@ fn init_logging(quiet: bool, verbose: u8, color: bool) {
         (false, 2) => "debug",
         (false, _) => "trace",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("PLUMB_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("plumb={level}")));
+    let from_flags = || tracing_subscriber::EnvFilter::new(format!("plumb={level}"));
+    let filter = if quiet || verbose > 0 {
+        from_flags()
+    } else {
+        tracing_subscriber::EnvFilter::try_from_env("PLUMB_LOG").unwrap_or_else(|_| from_flags())
+    };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -1,5 +1,5 @@
-//! What every command owes its caller (DESIGN §8): a closed stdout pipe is a clean exit and an
-//! error states each cause once.
+//! What every command owes its caller (DESIGN §8): a closed stdout pipe is a clean exit, an
+//! error states each cause once, and `-v`/`-q` beat `PLUMB_LOG`.
 
 mod support;
 
@@ -224,4 +224,31 @@ fn an_error_states_each_cause_once() {
         assert_eq!(err.matches(cause).count(), 1, "{name}: {err}");
         assert_eq!(err.lines().count(), 1, "{name}: {err}");
     }
+}
+
+fn scan_logging(log: &str, flags: &[&str]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let root = host_tree(dir.path());
+    let out = run(plumb()
+        .args(["scan", "--no-store", "--format", "json", "--root"])
+        .arg(&root)
+        .env("PLUMB_LOG", log)
+        .args(flags));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    stderr(&out)
+}
+
+#[test]
+fn verbosity_flags_beat_plumb_log() {
+    let quiet = scan_logging("trace", &["-q"]);
+    assert!(
+        !quiet.contains("DEBUG") && !quiet.contains("TRACE"),
+        "{quiet}"
+    );
+    let verbose = scan_logging("off", &["-vv"]);
+    assert!(verbose.contains("DEBUG"), "{verbose}");
+    // Without a flag the environment applies.
+    let from_env = scan_logging("plumb=debug", &[]);
+    assert!(from_env.contains("DEBUG"), "{from_env}");
+    assert!(!scan_logging("off", &[]).contains("DEBUG"));
 }
