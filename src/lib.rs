@@ -21,6 +21,7 @@ pub mod policy;
 pub mod probe;
 pub mod report;
 pub mod rules;
+pub mod score;
 pub mod store;
 pub mod time;
 

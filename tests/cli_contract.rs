@@ -1,5 +1,6 @@
 //! What every command owes its caller (DESIGN §8): a closed stdout pipe is a clean exit, an
-//! error states each cause once, and `-v`/`-q` beat `PLUMB_LOG`.
+//! error states each cause once, `-v`/`-q` beat `PLUMB_LOG`, and the scan report and
+//! `plumb state` agree on a host's score.
 
 mod support;
 
@@ -7,7 +8,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use support::tools::keygen;
-use support::{fixtures, plumb, run, stderr};
+use support::{fixtures, json, plumb, run, stderr};
 
 /// A host tree with just an os-release and an sshd_config.
 fn host_tree(dir: &Path) -> PathBuf {
@@ -251,4 +252,53 @@ fn verbosity_flags_beat_plumb_log() {
     let from_env = scan_logging("plumb=debug", &[]);
     assert!(from_env.contains("DEBUG"), "{from_env}");
     assert!(!scan_logging("off", &[]).contains("DEBUG"));
+}
+
+#[test]
+fn the_report_and_state_hosts_agree_on_the_score() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = host_tree(dir.path());
+    let rules = dir.path().join("rules");
+    fs::create_dir(&rules).unwrap();
+    for (id, key, expected) in [
+        ("root-login-off", "PermitRootLogin", "no"),
+        ("x11-off", "X11Forwarding", "no"),
+        ("auth-tries", "MaxAuthTries", "4"),
+    ] {
+        fs::write(
+            rules.join(format!("{id}.yml")),
+            format!(
+                "id: {id}\ntitle: {id}\nseverity: low\ncheck: {{ method: config_value, path: /etc/ssh/sshd_config, key: {key}, expected: '{expected}' }}\n"
+            ),
+        )
+        .unwrap();
+    }
+    let state = dir.path().join("state.db");
+    let out = run(plumb()
+        .args(["scan", "--format", "json", "--host-name", "web1", "--rules"])
+        .arg(&rules)
+        .arg("--root")
+        .arg(&root)
+        .arg("--state")
+        .arg(&state));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = json(&out);
+    let summary = &report["hosts"][0]["summary"];
+    assert_eq!(
+        (summary["pass"].as_u64(), summary["fail"].as_u64()),
+        (Some(1), Some(2))
+    );
+    assert_eq!(summary["score"].as_f64(), Some(33.3), "{summary}");
+
+    let out = run(plumb()
+        .args(["state", "hosts", "--format", "json", "--state"])
+        .arg(&state));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let hosts = json(&out);
+    assert_eq!(hosts[0]["score"], summary["score"], "{hosts}");
+
+    let out = run(plumb()
+        .args(["state", "scans", "--format", "json", "--state"])
+        .arg(&state));
+    assert_eq!(json(&out)[0]["score"], summary["score"]);
 }
