@@ -10,6 +10,7 @@ pub mod canonical;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod defaults;
 pub mod error;
 pub mod eval;
 pub mod exit;

@@ -165,7 +165,7 @@ pub(super) fn concurrency(args: &ScanArgs, plan: &Plan) -> usize {
     args.ssh
         .concurrency
         .or(plan.ssh.as_ref().map(|p| p.concurrency))
-        .unwrap_or(16) as usize
+        .unwrap_or(crate::defaults::CONCURRENCY) as usize
 }
 
 /// How long a host lock lives: past any probe of this run, so a crashed run frees it.
