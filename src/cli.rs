@@ -223,17 +223,23 @@ pub struct SshArgs {
     /// known_hosts file to check host keys against
     #[arg(long, value_name = "FILE")]
     pub known_hosts: Option<PathBuf>,
-    /// Seconds to wait for a connection [default: the policy's, else 10]
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", help = format!(
+        "Seconds to wait for a connection [default: the policy's, else {}]",
+        crate::defaults::CONNECT_TIMEOUT.as_secs()
+    ))]
     pub connect_timeout: Option<u64>,
-    /// Seconds the whole probe may take on one host [default: the policy's, else 300]
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", help = format!(
+        "Seconds the whole probe may take on one host [default: the policy's, else {}]",
+        crate::defaults::PROBE_TIMEOUT.as_secs()
+    ))]
     pub probe_timeout: Option<u64>,
-    /// Hosts scanned at once [default: the policy's, else 16]
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024), help = format!(
+        "Hosts scanned at once [default: the policy's, else {}]",
+        crate::defaults::CONCURRENCY
+    ))]
     pub concurrency: Option<u32>,
     /// Most bytes one host may send back before it is cut off
-    #[arg(long, value_name = "BYTES", default_value_t = crate::probe::shell::DEFAULT_MAX_OUTPUT)]
+    #[arg(long, value_name = "BYTES", default_value_t = crate::defaults::MAX_OUTPUT)]
     pub max_output: usize,
 }
 

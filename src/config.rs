@@ -3,8 +3,7 @@
 //! Looked up at `--config FILE`, else `$PLUMB_CONFIG`, else `<config dir>/plumb/config.yaml`
 //! (`~/.config/plumb/config.yaml` on Linux). Relative paths in it are relative to the file.
 
-use crate::exit;
-use anyhow::{Context, Result, anyhow};
+use crate::error::{Error, Result};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -41,20 +40,21 @@ pub fn load(explicit: Option<&Path>) -> Result<Config> {
         Err(err) if err.kind() == std::io::ErrorKind::NotFound && !required => {
             return Ok(Config::default());
         }
-        Err(err) => {
-            return Err(exit::usage(anyhow!(err)))
-                .with_context(|| format!("cannot read the config file {}", path.display()));
-        }
+        Err(source) => return Err(Error::ConfigRead { path, source }),
     };
     let mut config: Config = if text.trim().is_empty() {
         Config::default()
     } else {
         serde_yaml::from_str(&text).map_err(|err| {
-            let at = err
+            let location = err
                 .location()
                 .map(|l| format!(":{}:{}", l.line(), l.column()))
                 .unwrap_or_default();
-            exit::usage(anyhow!("{}{at}: {err}", path.display()))
+            Error::Config {
+                path: path.clone(),
+                location,
+                message: err.to_string(),
+            }
         })?
     };
     let base = path.parent().unwrap_or(Path::new("."));

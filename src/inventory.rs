@@ -34,7 +34,7 @@ pub struct InventoryHost {
 
 #[derive(Debug, thiserror::Error)]
 pub enum InventoryError {
-    #[error("cannot read the inventory {path}: {source}")]
+    #[error("cannot read the inventory {path}")]
     Io {
         path: String,
         #[source]

@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime};
 
 mod support;
 
+use plumb::error::Chain;
 use plumb::policy::{
     PolicyInputError, PolicyReport, SignatureStatus, SignersError, TrustSource, VerifyRequest,
     render_table, ruleset_hash, verify_policy,
@@ -285,7 +286,7 @@ fn missing_revocation_list_is_an_input_error() {
     let policy = fx.write_signed(&fx.policy_text("revocation_list: nowhere.txt\n"));
     let err = verify_policy(&fx.request(&policy)).unwrap_err();
     assert!(matches!(err, PolicyInputError::Revocation(_)), "{err}");
-    assert!(err.to_string().contains("nowhere.txt"));
+    assert!(Chain(&err).to_string().contains("nowhere.txt"));
 }
 
 #[test]
@@ -372,7 +373,7 @@ fn empty_allowed_signers_is_its_own_error() {
         matches!(err, PolicyInputError::Trust(SignersError::Empty(_))),
         "{err}"
     );
-    assert!(err.to_string().contains("no keys"));
+    assert!(Chain(&err).to_string().contains("no keys"));
 }
 
 #[test]
@@ -387,7 +388,8 @@ fn malformed_allowed_signers_names_file_and_line() {
     .unwrap();
     let err = verify_policy(&fx.request(&policy)).unwrap_err();
     assert!(
-        err.to_string()
+        Chain(&err)
+            .to_string()
             .contains("allowed_signers:3: missing base64 key"),
         "{err}"
     );

@@ -1,8 +1,9 @@
 //! `plumb state`: inspect, verify, prune, migrate the state file.
 
+use crate::error::{Error, Result};
 use crate::exit;
+use crate::output;
 use crate::store::{self, ComplianceState, Store};
-use anyhow::Context;
 use comfy_table::{Cell, Color, Table, presets::UTF8_FULL_CONDENSED};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -57,39 +58,35 @@ pub struct StateContext {
 }
 
 /// Runs one `plumb state` command, printing its data on stdout; returns the exit code.
-pub fn run(cmd: &StateCommand, ctx: &StateContext) -> anyhow::Result<u8> {
+pub fn run(cmd: &StateCommand, ctx: &StateContext) -> Result<u8> {
     let path = ctx.state_path.as_path();
     match cmd {
         StateCommand::Path => {
             if ctx.json {
-                emit_json(&serde_json::json!({ "path": path }))?;
+                output::print_json(&serde_json::json!({ "path": path }))?;
             } else {
-                println!("{}", path.display());
+                output::print(&format!("{}\n", path.display()))?;
             }
             Ok(exit::CLEAN)
         }
         StateCommand::Show => {
-            let report = open_existing(path)?.show().map_err(exit::operational)?;
+            let report = open_existing(path)?.show()?;
             emit(ctx, &report, render_show)
         }
         StateCommand::Hosts => {
-            let hosts = open_existing(path)?.hosts().map_err(exit::operational)?;
+            let hosts = open_existing(path)?.hosts()?;
             emit(ctx, hosts.as_slice(), |h| render_hosts(h, ctx.color))
         }
         StateCommand::Scans { host, limit } => {
-            let scans = open_existing(path)?
-                .scans(host.as_deref(), *limit)
-                .map_err(exit::operational)?;
+            let scans = open_existing(path)?.scans(host.as_deref(), *limit)?;
             emit(ctx, scans.as_slice(), render_scans)
         }
         StateCommand::History { host, rule, limit } => {
-            let entries = open_existing(path)?
-                .history(host, rule.as_deref(), *limit)
-                .map_err(exit::operational)?;
+            let entries = open_existing(path)?.history(host, rule.as_deref(), *limit)?;
             emit(ctx, entries.as_slice(), render_history)
         }
         StateCommand::Check => {
-            let report = store::check_file(path).map_err(store_error)?;
+            let report = store::check_file(path)?;
             emit(ctx, &report, render_check)?;
             Ok(if report.sound {
                 exit::CLEAN
@@ -98,8 +95,8 @@ pub fn run(cmd: &StateCommand, ctx: &StateContext) -> anyhow::Result<u8> {
             })
         }
         StateCommand::Migrate => {
-            let mut store = Store::open_unmigrated(path).map_err(store_error)?;
-            let report = store.migrate().map_err(exit::operational)?;
+            let mut store = Store::open_unmigrated(path)?;
+            let report = store.migrate()?;
             emit(ctx, &report, |r| {
                 if r.applied.is_empty() {
                     format!(
@@ -123,10 +120,8 @@ pub fn run(cmd: &StateCommand, ctx: &StateContext) -> anyhow::Result<u8> {
         }
         StateCommand::Prune { older_than } => {
             let millis = i64::try_from(older_than.as_millis())
-                .map_err(|_| exit::usage(anyhow::anyhow!("--older-than is too large")))?;
-            let report = open_existing(path)?
-                .prune(millis)
-                .map_err(exit::operational)?;
+                .map_err(|_| Error::args("--older-than is too large"))?;
+            let report = open_existing(path)?.prune(millis)?;
             emit(ctx, &report, |r| {
                 format!(
                     "pruned {} scans and {} change-log rows older than {}\n",
@@ -137,7 +132,7 @@ pub fn run(cmd: &StateCommand, ctx: &StateContext) -> anyhow::Result<u8> {
             })
         }
         StateCommand::Vacuum => {
-            let report = open_existing(path)?.vacuum().map_err(exit::operational)?;
+            let report = open_existing(path)?.vacuum()?;
             emit(ctx, &report, |r| {
                 format!("vacuumed: {} -> {} bytes\n", r.bytes_before, r.bytes_after)
             })
@@ -145,38 +140,21 @@ pub fn run(cmd: &StateCommand, ctx: &StateContext) -> anyhow::Result<u8> {
     }
 }
 
-fn open_existing(path: &Path) -> anyhow::Result<Store> {
-    Store::open_existing(path).map_err(store_error)
-}
-
-/// Marks a store error with its exit class: a state path that cannot be used as given is the
-/// operator's configuration (2), anything else is operational (3).
-pub(crate) fn store_error(err: store::StoreError) -> anyhow::Error {
-    match err {
-        store::StoreError::UnsupportedUrl { .. } | store::StoreError::MissingDirectory { .. } => {
-            exit::usage(err)
-        }
-        other => exit::operational(other),
-    }
+fn open_existing(path: &Path) -> Result<Store> {
+    Ok(Store::open_existing(path)?)
 }
 
 fn emit<T: Serialize + ?Sized>(
     ctx: &StateContext,
     value: &T,
     render: impl Fn(&T) -> String,
-) -> anyhow::Result<u8> {
+) -> Result<u8> {
     if ctx.json {
-        emit_json(value)?;
+        output::print_json(value)?;
     } else {
-        print!("{}", render(value));
+        output::print(&render(value))?;
     }
     Ok(exit::CLEAN)
-}
-
-fn emit_json<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
-    let text = serde_json::to_string_pretty(value).context("serialising output")?;
-    println!("{text}");
-    Ok(())
 }
 
 /// Parses `90s`, `15m`, `4h`, `30d`, as policy durations are written.

@@ -4,11 +4,10 @@
 use super::Output;
 use crate::cli::{TrustArgs, VerifyPolicyArgs};
 use crate::config::Config;
-use crate::exit;
+use crate::error::{Error, Result};
+use crate::output;
 use crate::policy::{self, PolicyReport, TrustSource, VerifyRequest};
 use crate::report::Format;
-use anyhow::{Result, anyhow};
-use std::io::Write;
 use std::path::PathBuf;
 
 pub fn run(args: &VerifyPolicyArgs, config: &Config, output: &Output) -> Result<u8> {
@@ -17,23 +16,21 @@ pub fn run(args: &VerifyPolicyArgs, config: &Config, output: &Output) -> Result<
         .clone()
         .or_else(|| config.policy.clone())
         .ok_or_else(|| {
-            exit::usage(anyhow!(
-                "no policy given: pass POLICY, set PLUMB_POLICY, or set `policy` in the config file"
-            ))
+            Error::args(
+                "no policy given: pass POLICY, set PLUMB_POLICY, or set `policy` in the config file",
+            )
         })?;
     let report = verify(&policy, &args.trust, config)?;
     let text = match output.format {
-        Format::Json => serde_json::to_string_pretty(&report)? + "\n",
+        Format::Json => serde_json::to_string_pretty(&report).map_err(Error::Json)? + "\n",
         Format::Table => policy::render_table(&report, output.color),
         other => {
-            return Err(exit::usage(anyhow!(
+            return Err(Error::args(format!(
                 "verify-policy prints table or json, not {other:?}"
             )));
         }
     };
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(text.as_bytes())?;
-    stdout.flush()?;
+    output::print(&text)?;
     Ok(report.exit_code())
 }
 
@@ -51,7 +48,7 @@ pub fn verify(
         .revocation_list
         .clone()
         .or_else(|| config.revocation_list.clone());
-    policy::verify_policy(&request).map_err(exit::usage)
+    Ok(policy::verify_policy(&request)?)
 }
 
 fn trust_source(trust: &TrustArgs, config: &Config) -> Result<TrustSource> {
@@ -63,8 +60,8 @@ fn trust_source(trust: &TrustArgs, config: &Config) -> Result<TrustSource> {
     pick(&trust.key, &trust.allowed_signers)
         .or_else(|| pick(&config.trusted_key, &config.allowed_signers))
         .ok_or_else(|| {
-            exit::usage(anyhow!(
-                "no trusted keys: pass --allowed-signers FILE or --key PUB, set PLUMB_ALLOWED_SIGNERS, or set `allowed_signers` in the config file"
-            ))
+            Error::args(
+                "no trusted keys: pass --allowed-signers FILE or --key PUB, set PLUMB_ALLOWED_SIGNERS, or set `allowed_signers` in the config file",
+            )
         })
 }

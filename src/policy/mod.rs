@@ -60,34 +60,34 @@ impl VerifyRequest {
 /// opposed to a policy that was checked and found invalid (a report, exit 1).
 #[derive(Debug, thiserror::Error)]
 pub enum PolicyInputError {
-    #[error("cannot read policy {path}: {source}")]
+    #[error("cannot read policy {}", .path.display())]
     Policy {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("cannot read signature {path}: {source}")]
+    #[error("cannot read signature {}", .path.display())]
     Signature {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("trusted signers: {0}")]
+    #[error("trusted signers")]
     Trust(#[from] SignersError),
-    #[error("revocation list: {0}")]
+    #[error("revocation list")]
     Revocation(#[from] RevocationError),
 }
 
 /// Reading and parsing a policy without checking its signature.
 #[derive(Debug, thiserror::Error)]
 pub enum PolicyLoadError {
-    #[error("cannot read policy {path}: {source}")]
+    #[error("cannot read policy {}", .path.display())]
     Io {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("{0}")]
+    #[error(transparent)]
     Schema(#[from] SchemaError),
 }
 

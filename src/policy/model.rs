@@ -65,10 +65,10 @@ impl Default for SshSettings {
     fn default() -> Self {
         Self {
             host_key_policy: HostKeyPolicy::Strict,
-            connect_timeout: PolicyDuration::from_secs(10),
-            probe_timeout: PolicyDuration::from_secs(120),
+            connect_timeout: PolicyDuration::from_secs(crate::defaults::CONNECT_TIMEOUT.as_secs()),
+            probe_timeout: PolicyDuration::from_secs(crate::defaults::PROBE_TIMEOUT.as_secs()),
             sudo: false,
-            concurrency: 16,
+            concurrency: crate::defaults::CONCURRENCY,
         }
     }
 }
@@ -779,6 +779,25 @@ mod tests {
         assert_eq!(policy.backoff.threshold, 3);
         assert_eq!(policy.ssh.host_key_policy, HostKeyPolicy::Strict);
         assert!(policy.clamps.is_empty());
+    }
+
+    #[test]
+    fn an_ssh_section_without_timeouts_keeps_the_defaults_of_a_run_without_policy() {
+        let policy = parse(&minimal("ssh: {sudo: true}\n")).unwrap();
+        let no_policy = crate::probe::ssh::SshOptions::default();
+        assert_eq!(
+            policy.ssh.probe_timeout.as_duration(),
+            no_policy.probe_timeout
+        );
+        assert_eq!(
+            policy.ssh.connect_timeout.as_duration(),
+            no_policy.connect_timeout
+        );
+        assert_eq!(policy.ssh.concurrency, crate::defaults::CONCURRENCY);
+        assert_eq!(
+            SshSettings::default().probe_timeout.as_duration(),
+            no_policy.probe_timeout
+        );
     }
 
     #[test]

@@ -24,7 +24,7 @@ pub const PIN_ONE_LINER: &str = "cd DIR && find . -type f \\( -name '*.yml' -o -
 
 #[derive(Debug, thiserror::Error)]
 pub enum PinError {
-    #[error("{path}: {source}")]
+    #[error("cannot read {}", .path.display())]
     Io {
         path: PathBuf,
         #[source]
@@ -140,7 +140,7 @@ pub fn check_pins(pins: &[RulesetPin], policy_dir: &Path) -> Vec<PinCheck> {
             let resolved = policy_dir.join(&pin.path);
             let (actual, error) = match ruleset_hash(&resolved) {
                 Ok(hash) => (Some(hash), None),
-                Err(err) => (None, Some(err.to_string())),
+                Err(err) => (None, Some(crate::error::Chain(&err).to_string())),
             };
             PinCheck {
                 path: pin.path.clone(),

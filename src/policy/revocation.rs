@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RevocationError {
-    #[error("{path}: {source}")]
+    #[error("cannot read {}", .path.display())]
     Io {
         path: PathBuf,
         #[source]

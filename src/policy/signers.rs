@@ -77,7 +77,7 @@ pub struct TrustedSigners {
 /// Problems with the trust file itself (configuration errors).
 #[derive(Debug, thiserror::Error)]
 pub enum SignersError {
-    #[error("{path}: {source}")]
+    #[error("cannot read {}", .path.display())]
     Io {
         path: PathBuf,
         #[source]

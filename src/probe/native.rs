@@ -207,7 +207,7 @@ fn gather_packages(root: &Path, offline: bool) -> PackagesFact {
             Err(err) => fact.errors.push(err),
         }
     } else if !offline && has_rpm(root) {
-        match run_shell(RPM_QUERY_ALL, crate::rules::DEFAULT_COMMAND_TIMEOUT_MS) {
+        match run_shell(RPM_QUERY_ALL, crate::defaults::COMMAND_TIMEOUT_MS) {
             CommandFact::Ran {
                 exit_code: 0,
                 stdout,
@@ -252,10 +252,7 @@ fn gather_units(units: &std::collections::BTreeSet<String>, root: &Path) -> Unit
         return UnitsFact::NotRunning;
     }
     UnitsFact::Ran {
-        output: run_shell(
-            &units_command(units),
-            crate::rules::DEFAULT_COMMAND_TIMEOUT_MS,
-        ),
+        output: run_shell(&units_command(units), crate::defaults::COMMAND_TIMEOUT_MS),
     }
 }
 

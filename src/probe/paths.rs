@@ -4,8 +4,7 @@ use globset::{GlobBuilder, GlobMatcher};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// Symlink hops allowed while resolving one path, as the kernel's limit.
-const MAX_LINK_HOPS: usize = 40;
+use crate::defaults::MAX_LINK_HOPS;
 
 /// The host path for a target path, following symlinks in the last component: `/etc/x` under
 /// root `/srv/img` is `/srv/img/etc/x`. Under a root, symlinks (absolute ones included) resolve

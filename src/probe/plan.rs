@@ -125,7 +125,7 @@ impl ProbePlan {
     }
 
     fn add_check(&mut self, check: &Check, os_words: &BTreeSet<String>) {
-        let default_timeout = crate::rules::DEFAULT_COMMAND_TIMEOUT_MS;
+        let default_timeout = crate::defaults::COMMAND_TIMEOUT_MS;
         match check {
             Check::Command(command) => self.command(&command.run, command.timeout_ms, os_words),
             Check::FileExists { path } | Check::FileAbsent { path } => self.stat(path),

@@ -65,7 +65,7 @@ rp() {
             .) continue ;;
             ..) _done=${_done%/*}; continue ;;
         esac
-        if { [ -n "$_rest" ] || [ "$2" = 1 ]; } && [ -L "$ROOT$_done/$_c" ] && [ "$_hops" -lt 40 ]; then
+        if { [ -n "$_rest" ] || [ "$2" = 1 ]; } && [ -L "$ROOT$_done/$_c" ] && [ "$_hops" -lt "$MAX_HOPS" ]; then
             _hops=$((_hops + 1))
             _l=$(readlink -- "$ROOT$_done/$_c")
             case $_l in /*) _done= ;; esac
@@ -438,7 +438,7 @@ _pkgs_start() { # OFFLINE(0|1) RPM_QUERY
     elif [ "$1" = 0 ]; then
         for _cand in /usr/bin/rpm /bin/rpm; do
             rp "$_cand" 1
-            if [ -f "$RP" ]; then _PKGS=$_PKGS' K'; _start k "$2" 30; break; fi
+            if [ -f "$RP" ]; then _PKGS=$_PKGS' K'; _start k "$2" "$QUERY_SECS"; break; fi
         done
     fi
     rp /lib/apk/db/installed 1
@@ -458,7 +458,7 @@ _pkgs_rec() { # RPM_QUERY
 
 _UNITS=
 _units_start() { # COMMAND
-    if [ -d /run/systemd/system ]; then _UNITS=1; _start u "$1" 30; else emits U "" N; fi
+    if [ -d /run/systemd/system ]; then _UNITS=1; _start u "$1" "$QUERY_SECS"; else emits U "" N; fi
 }
 _units_rec() { # COMMAND
     [ -z "$_UNITS" ] || _cmd_rec U "$1" u

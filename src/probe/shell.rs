@@ -11,6 +11,7 @@ use super::facts::*;
 use super::packages;
 use super::plan::ProbePlan;
 use super::sources::{RPM_QUERY_ALL, units_command};
+use crate::defaults::{COMMAND_TIMEOUT_MS, MAX_LINK_HOPS, MAX_OUTPUT};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{Read, Write};
@@ -18,8 +19,6 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 const PRELUDE: &str = include_str!("probe.sh");
-/// Default cap on everything one host may send back.
-pub const DEFAULT_MAX_OUTPUT: usize = 64 * 1024 * 1024;
 /// Bytes of junk tolerated before the first record (a noisy shell rc file on the target).
 const MAX_PREAMBLE: usize = 64 * 1024;
 
@@ -47,6 +46,11 @@ fn quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', r"'\''"))
 }
 
+/// Whole seconds for `_start`, rounded up (at least 1).
+fn timeout_secs(ms: u64) -> u64 {
+    ms.div_ceil(1000).max(1)
+}
+
 /// The script for `plan`, reading files under `root` on the target ("/" for the live system).
 pub fn script(plan: &ProbePlan, root: &str, nonce: &str) -> String {
     let root = root.trim_end_matches('/');
@@ -57,6 +61,12 @@ pub fn script(plan: &ProbePlan, root: &str, nonce: &str) -> String {
     let _ = writeln!(
         out,
         "FILE_CAP={MAX_FILE_BYTES} OUT_CAP={MAX_STDOUT_BYTES} ERR_CAP={MAX_STDERR_BYTES}"
+    );
+    // The same limits the native executor applies.
+    let _ = writeln!(
+        out,
+        "QUERY_SECS={} MAX_HOPS={MAX_LINK_HOPS}",
+        timeout_secs(COMMAND_TIMEOUT_MS)
     );
     out.push_str(PRELUDE);
     for path in &plan.files {
@@ -77,7 +87,7 @@ pub fn script(plan: &ProbePlan, root: &str, nonce: &str) -> String {
         out.push_str("_os_words\n");
     }
     for (index, (run, planned)) in plan.commands.iter().enumerate() {
-        let seconds = planned.timeout_ms.div_ceil(1000).max(1);
+        let seconds = timeout_secs(planned.timeout_ms);
         let _ = write!(out, "_start c{index} {} {seconds}", quote(run));
         for word in &planned.os_words {
             let _ = write!(out, " {}", quote(word));
@@ -389,7 +399,7 @@ pub fn parse(output: &[u8], nonce: &str, plan: &ProbePlan) -> Result<Facts, Shel
                 facts.units = Some(if record.body == b"N" {
                     UnitsFact::NotRunning
                 } else {
-                    let timeout = crate::rules::DEFAULT_COMMAND_TIMEOUT_MS;
+                    let timeout = crate::defaults::COMMAND_TIMEOUT_MS;
                     UnitsFact::Ran {
                         output: parse_command(key, record.body, timeout)?,
                     }
@@ -405,8 +415,7 @@ pub fn parse(output: &[u8], nonce: &str, plan: &ProbePlan) -> Result<Facts, Shel
             }
             b'Q' => rpm = Some(read_shipped_rpmdb(key, record.body)),
             b'K' => {
-                let fact =
-                    parse_command(key, record.body, crate::rules::DEFAULT_COMMAND_TIMEOUT_MS)?;
+                let fact = parse_command(key, record.body, crate::defaults::COMMAND_TIMEOUT_MS)?;
                 rpm = Some(match fact {
                     CommandFact::Ran {
                         exit_code: 0,
@@ -595,14 +604,12 @@ pub fn gather_with(plan: &ProbePlan, root: &Path, shell: &[&str]) -> Result<Fact
         .stdout
         .take()
         .ok_or_else(|| ShellError::Local("no stdout pipe".into()))?
-        .take(DEFAULT_MAX_OUTPUT as u64 + 1)
+        .take(MAX_OUTPUT as u64 + 1)
         .read_to_end(&mut output);
-    if output.len() > DEFAULT_MAX_OUTPUT {
+    if output.len() > MAX_OUTPUT {
         let _ = child.kill();
         let _ = child.wait();
-        return Err(ShellError::TooLarge {
-            limit: DEFAULT_MAX_OUTPUT,
-        });
+        return Err(ShellError::TooLarge { limit: MAX_OUTPUT });
     }
     let _ = writer.join();
     read.map_err(|err| ShellError::Local(format!("reading the probe output: {err}")))?;
@@ -615,6 +622,24 @@ pub fn gather_with(plan: &ProbePlan, root: &Path, shell: &[&str]) -> Result<Fact
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_script_takes_its_limits_from_the_generator() {
+        let script = script(&plan_with_file("/etc/hostname"), "", "n0");
+        let limits = format!(
+            "QUERY_SECS={} MAX_HOPS={}\n",
+            COMMAND_TIMEOUT_MS / 1000,
+            MAX_LINK_HOPS
+        );
+        assert!(script.contains(&limits), "{script}");
+        // Every `_start` in the prelude passes its timeout as a variable, and the hop limit
+        // is the generator's.
+        let literal_timeout = regex::Regex::new(r#"_start \w+ "\$\d" \d"#).unwrap();
+        assert!(!literal_timeout.is_match(PRELUDE));
+        assert_eq!(PRELUDE.matches(r#""$QUERY_SECS""#).count(), 2);
+        assert!(PRELUDE.contains(r#"-lt "$MAX_HOPS""#));
+        assert!(!PRELUDE.contains("-lt 40"));
+    }
 
     fn record(nonce: &str, kind: &str, key: &str, body: &[u8]) -> Vec<u8> {
         let mut out = format!("{nonce} {kind} {} {}\n{key}", key.len(), body.len()).into_bytes();

@@ -34,10 +34,7 @@ pub use control::{
 };
 pub use error::SshError;
 pub use exec::{ProbeOutput, ProbeTimings, STDERR_TAIL};
-pub use target::{
-    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_OUTPUT, DEFAULT_PROBE_TIMEOUT, Destination, HostKeyPolicy,
-    SshOptions, SshTarget,
-};
+pub use target::{Destination, HostKeyPolicy, SshOptions, SshTarget};
 
 use master::Master;
 

@@ -37,7 +37,7 @@ pub struct Summary {
     pub fail: usize,
     pub skipped: usize,
     pub error: usize,
-    /// pass / (pass + fail) × 100; `None` when nothing was assessed.
+    /// [`crate::score::compliance_score`]; `None` when nothing was assessed.
     pub score: Option<f64>,
     /// Failures by severity name.
     pub failed_by_severity: BTreeMap<Severity, usize>,
@@ -81,8 +81,7 @@ impl Summary {
 }
 
 fn score(pass: usize, fail: usize) -> Option<f64> {
-    let assessed = pass + fail;
-    (assessed > 0).then(|| (pass as f64 * 1000.0 / assessed as f64).round() / 10.0)
+    crate::score::compliance_score(pass as u64, fail as u64)
 }
 
 /// What changed since the host's previous stored scan.

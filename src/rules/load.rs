@@ -8,12 +8,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// Default timeout for a command check.
-pub const DEFAULT_COMMAND_TIMEOUT_MS: u64 = 30_000;
-
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    #[error("cannot read rules from {path}: {source}")]
+    #[error("cannot read rules from {path}")]
     Io {
         path: String,
         #[source]
@@ -382,7 +379,7 @@ fn expectation(expected: Option<Scalar>, comparator: Option<&str>) -> Result<Exp
 /// Seconds as a number (`30`) or with a unit (`30s`, `2m`).
 fn timeout_ms(value: Option<Scalar>) -> Result<u64, String> {
     let Some(Scalar(text)) = value else {
-        return Ok(DEFAULT_COMMAND_TIMEOUT_MS);
+        return Ok(crate::defaults::COMMAND_TIMEOUT_MS);
     };
     let text = text.trim();
     let (digits, unit) = match text.find(|c: char| !c.is_ascii_digit()) {

@@ -8,10 +8,7 @@ mod select;
 mod tests;
 mod vars;
 
-pub use load::{
-    DEFAULT_COMMAND_TIMEOUT_MS, LoadError, RuleSet, RuleSource, load, normalise_whitespace,
-    read_sources,
-};
+pub use load::{LoadError, RuleSet, RuleSource, load, normalise_whitespace, read_sources};
 pub use model::*;
 pub use select::Selection;
 

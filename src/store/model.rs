@@ -137,10 +137,9 @@ impl Counts {
         }
     }
 
-    /// pass / (pass + fail) × 100, or `None` when no rule was assessable.
+    /// [`crate::score::compliance_score`] of these counts.
     pub fn score(&self) -> Option<f64> {
-        let assessed = self.pass + self.fail;
-        (assessed > 0).then(|| self.pass as f64 / assessed as f64 * 100.0)
+        crate::score::compliance_score(self.pass.into(), self.fail.into())
     }
 }
 

@@ -8,6 +8,7 @@ use super::Output;
 use crate::canonical::sha256_hex;
 use crate::cli::ScanArgs;
 use crate::config::Config;
+use crate::error::{Error, Result};
 use crate::eval::{self, EvalOptions, MAX_EVIDENCE_BYTES, RuleResult, Status};
 use crate::exit;
 use crate::fleet::{self, Failure, Probe, Via};
@@ -19,9 +20,7 @@ use crate::rules::{self, RuleSet, RuleSource, Selection};
 use crate::store::{
     self, HostLocks, HostRecord, ResultRecord, ScanBatch, ScanStatus, Store, Trigger,
 };
-use anyhow::{Context, Result, anyhow};
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use record::record_scan;
@@ -97,7 +96,7 @@ pub fn run(args: &ScanArgs, config: &Config, state: Option<&Path>, output: &Outp
     let locks = match store.as_ref() {
         Some(store) => {
             let owner = format!("{}:{}", std::process::id(), uuid::Uuid::new_v4());
-            let locks = HostLocks::open(store.path(), owner).map_err(exit::operational)?;
+            let locks = HostLocks::open(store.path(), owner)?;
             Some(std::sync::Arc::new(locks))
         }
         None => None,
@@ -216,13 +215,14 @@ fn host_report(
 }
 
 /// A host whose scan could not be stored becomes an error, keeping any results it has.
-fn not_recorded(host: &mut HostReport, err: &anyhow::Error) {
+fn not_recorded(host: &mut HostReport, err: &Error) {
+    let err = crate::error::Chain(err);
     host.error = Some(match (host.outcome, host.error.take()) {
         (HostOutcome::Ok, _) | (_, None) => {
-            format!("scanned, but the results could not be recorded in the state file: {err:#}")
+            format!("scanned, but the results could not be recorded in the state file: {err}")
         }
         (_, Some(error)) => {
-            format!("{error}; this error could not be recorded in the state file: {err:#}")
+            format!("{error}; this error could not be recorded in the state file: {err}")
         }
     });
     host.outcome = HostOutcome::Error;
@@ -372,17 +372,7 @@ pub fn emit(
     }
     match path {
         Some(path) => report::write_atomic(path, text.as_bytes())
-            .with_context(|| format!("cannot write the report to {}", path.display())),
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            match stdout
-                .write_all(text.as_bytes())
-                .and_then(|()| stdout.flush())
-            {
-                // A closed pipe (`plumb scan | head`) is the reader's choice, not an error.
-                Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                other => other.context("cannot write the report to stdout"),
-            }
-        }
+            .map_err(|source| Error::io("writing the report to", path, source)),
+        None => Ok(crate::output::print(&text)?),
     }
 }

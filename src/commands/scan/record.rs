@@ -11,15 +11,14 @@ pub(super) fn record_scan(
     plan: &Plan,
 ) -> Result<()> {
     let previous = store
-        .scans(Some(&host.host), 1)
-        .map_err(exit::operational)?
+        .scans(Some(&host.host), 1)?
         .into_iter()
         .next()
         .map(|scan| scan.scan_id);
     let finished_at = report::now_unix_ms();
     let started_at = finished_at - i64::try_from(host.duration_ms).unwrap_or(0);
     let batch = scan_batch(host, target.record.clone(), plan, started_at, finished_at);
-    let outcome = store.apply_scan(&batch).map_err(exit::operational)?;
+    let outcome = store.apply_scan(&batch)?;
     host.scan_id = Some(outcome.scan_id.to_string());
     if host.outcome == HostOutcome::Ok {
         host.changes = Some(Changes {

@@ -1,6 +1,7 @@
 //! What a scan runs: the state file, a verified policy, rule sources, variables and selection.
 
 use super::*;
+use crate::error::{Error, Result};
 
 /// The state file path: `--state`/`PLUMB_STATE`, then the config file, then the default.
 /// A URL is refused here (exit 2), before anything can be created.
@@ -10,11 +11,11 @@ pub fn state_path(state: Option<&Path>, config: &Config) -> Result<PathBuf> {
         .or_else(|| config.state.clone())
         .or_else(store::default_state_path)
         .ok_or_else(|| {
-            exit::usage(anyhow!(
-                "no state directory is known for this user; pass --state PATH or set PLUMB_STATE"
-            ))
+            Error::args(
+                "no state directory is known for this user; pass --state PATH or set PLUMB_STATE",
+            )
         })?;
-    store::check_state_path(&path).map_err(exit::usage)?;
+    store::check_state_path(&path)?;
     Ok(path)
 }
 
@@ -27,9 +28,7 @@ pub(super) fn open_store(
         return Ok(None);
     }
     let path = state_path(state, config)?;
-    Store::open(&path)
-        .map(Some)
-        .map_err(crate::commands::state::store_error)
+    Ok(Some(Store::open(&path)?))
 }
 
 /// Verifies the policy and refuses (exit 2, with an audit event) anything not fit to run.
@@ -58,7 +57,7 @@ pub(super) fn load_policy(
     };
     let version = report.version.and_then(|v| i64::try_from(v).ok());
     let last_version = match &store {
-        Some(store) => store.max_policy_version().map_err(exit::operational)?,
+        Some(store) => store.max_policy_version()?,
         None => None,
     };
     let refusal = refusal.or_else(|| match (version, last_version) {
@@ -79,15 +78,18 @@ pub(super) fn load_policy(
                 tracing::warn!("could not record the refusal in the state file: {err}");
             }
         }
-        return Err(exit::usage(anyhow!(
-            "refusing policy {}: {reason}",
-            path.display()
-        )));
+        return Err(Error::PolicyRefused {
+            path: path.to_owned(),
+            reason,
+        });
     }
     let policy = report
         .policy()
         .cloned()
-        .ok_or_else(|| exit::usage(anyhow!("policy {} could not be read", path.display())))?;
+        .ok_or_else(|| Error::PolicyRefused {
+            path: path.to_owned(),
+            reason: "it could not be read".into(),
+        })?;
     let base = path.parent().map(Path::to_owned).unwrap_or_default();
     Ok(LoadedPolicy {
         policy,
@@ -140,9 +142,9 @@ pub(super) fn plan_scan(args: &ScanArgs, policy: Option<&LoadedPolicy>) -> Resul
     let sources = match policy {
         Some(loaded) => {
             if !args.rules.is_empty() {
-                return Err(exit::usage(anyhow!(
-                    "--rules and --policy both name rules; a policy pins its own rule sets"
-                )));
+                return Err(Error::args(
+                    "--rules and --policy both name rules; a policy pins its own rule sets",
+                ));
             }
             policy_vars.extend(loaded.policy.vars.clone());
             let mut sources = Vec::new();
@@ -162,14 +164,14 @@ pub(super) fn plan_scan(args: &ScanArgs, policy: Option<&LoadedPolicy>) -> Resul
     // inventory vars use this set as it is.
     let mut vars = policy_vars.clone();
     vars.extend(cli_vars.clone());
-    let rules = select(rules::load(&sources, &vars).map_err(exit::usage)?, args)?;
+    let rules = select(rules::load(&sources, &vars)?, args)?;
     let evidence_max_bytes = match (args.evidence_max_bytes, policy) {
         (Some(bytes), _) => bytes,
         (None, Some(loaded)) => loaded.policy.evidence.max_bytes as usize,
         (None, None) => eval::DEFAULT_EVIDENCE_BYTES,
     };
     if evidence_max_bytes > MAX_EVIDENCE_BYTES {
-        return Err(exit::usage(anyhow!(
+        return Err(Error::args(format!(
             "an evidence cap of {evidence_max_bytes} bytes is over the hard ceiling of {MAX_EVIDENCE_BYTES} bytes"
         )));
     }
@@ -210,10 +212,11 @@ pub(super) fn check_pin_of_read_sources(
     if actual.eq_ignore_ascii_case(pinned) {
         Ok(())
     } else {
-        Err(exit::usage(anyhow!(
-            "rule set {} changed after the policy was verified (pinned {pinned}, read {actual}); not scanning",
-            path.display()
-        )))
+        Err(Error::PinMismatch {
+            path: path.to_owned(),
+            pinned: pinned.to_owned(),
+            actual,
+        })
     }
 }
 
@@ -228,10 +231,7 @@ pub(super) fn ruleset_hash(sources: &[RuleSource]) -> String {
 }
 
 pub(super) fn read_rule_sources(paths: &[PathBuf]) -> Result<Vec<RuleSource>> {
-    rules::read_sources(paths).map_err(|err| match err {
-        rules::LoadError::Io { .. } => exit::operational(err),
-        other => exit::usage(other),
-    })
+    Ok(rules::read_sources(paths)?)
 }
 
 fn selection(args: &ScanArgs) -> Selection {
@@ -245,9 +245,7 @@ fn selection(args: &ScanArgs) -> Selection {
 
 /// Applies `--rule`, `--tag`, `--min-severity` and `--exclude`.
 pub(super) fn select(set: RuleSet, args: &ScanArgs) -> Result<RuleSet> {
-    selection(args)
-        .apply(set)
-        .map_err(|err| exit::usage(anyhow!(err)))
+    selection(args).apply(set).map_err(Error::Args)
 }
 
 pub fn parse_vars(pairs: &[String]) -> Result<BTreeMap<String, String>> {
@@ -257,7 +255,7 @@ pub fn parse_vars(pairs: &[String]) -> Result<BTreeMap<String, String>> {
             Some((key, value)) if !key.trim().is_empty() => {
                 Ok((key.trim().to_owned(), value.to_owned()))
             }
-            _ => Err(exit::usage(anyhow!(
+            _ => Err(Error::args(format!(
                 "--var `{pair}` must look like KEY=VALUE"
             ))),
         })

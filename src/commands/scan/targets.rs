@@ -1,6 +1,7 @@
 //! The hosts of a scan: CLI hosts, inventory hosts and this machine, and how each is reached.
 
 use super::*;
+use crate::error::{Error, Result};
 
 /// The hosts of this run: CLI hosts, inventory hosts, and this machine, each with the rule set
 /// its variables give.
@@ -17,10 +18,7 @@ pub(super) fn targets(
         if let Some(index) = rule_sets.iter().position(|(v, _)| *v == merged) {
             return Ok(index);
         }
-        let set = select(
-            rules::load(&plan.sources, &merged).map_err(exit::usage)?,
-            args,
-        )?;
+        let set = select(rules::load(&plan.sources, &merged)?, args)?;
         rule_sets.push((merged, set));
         Ok(rule_sets.len() - 1)
     };
@@ -28,7 +26,10 @@ pub(super) fn targets(
     let remote = |name: &str, destination: &str, options: SshOptions| -> Result<Via> {
         SshTarget::new(destination, options)
             .map(|target| Via::Ssh(Box::new(target)))
-            .map_err(|err| exit::usage(anyhow!("host `{name}`: {err}")))
+            .map_err(|source| Error::Target {
+                host: name.to_owned(),
+                source: Box::new(source),
+            })
     };
     for host in &args.hosts {
         targets.push(Target {
@@ -43,19 +44,16 @@ pub(super) fn targets(
         });
     }
     if !args.limit.is_empty() && args.inventory.is_none() {
-        return Err(exit::usage(anyhow!(
-            "--limit selects inventory hosts; pass -i/--inventory FILE"
-        )));
+        return Err(Error::args(
+            "--limit selects inventory hosts; pass -i/--inventory FILE",
+        ));
     }
     if let Some(path) = &args.inventory {
-        let limit = inventory::Limit::new(&args.limit).map_err(|err| exit::usage(anyhow!(err)))?;
-        let hosts = inventory::load(path).map_err(|err| match err {
-            inventory::InventoryError::Io { .. } => exit::operational(err),
-            other => exit::usage(other),
-        })?;
+        let limit = inventory::Limit::new(&args.limit).map_err(Error::Args)?;
+        let hosts = inventory::load(path)?;
         let selected: Vec<_> = hosts.into_iter().filter(|h| limit.selects(h)).collect();
         if selected.is_empty() {
-            return Err(exit::usage(anyhow!(
+            return Err(Error::args(format!(
                 "no host of {} matches --limit {}",
                 path.display(),
                 args.limit.join(",")
@@ -99,14 +97,14 @@ pub(super) fn targets(
             rules: rules_for(&BTreeMap::new())?,
         });
     } else if args.root.is_some() {
-        return Err(exit::usage(anyhow!(
-            "--root applies to this machine; with remote hosts add --local, or give a per-host `root` in the inventory"
-        )));
+        return Err(Error::args(
+            "--root applies to this machine; with remote hosts add --local, or give a per-host `root` in the inventory",
+        ));
     }
     let mut seen = std::collections::BTreeSet::new();
     for target in &targets {
         if !seen.insert(target.record.name.as_str()) {
-            return Err(exit::usage(anyhow!(
+            return Err(Error::args(format!(
                 "host `{}` is named twice",
                 target.record.name
             )));
@@ -167,17 +165,15 @@ pub(super) fn concurrency(args: &ScanArgs, plan: &Plan) -> usize {
     args.ssh
         .concurrency
         .or(plan.ssh.as_ref().map(|p| p.concurrency))
-        .unwrap_or(16) as usize
+        .unwrap_or(crate::defaults::CONCURRENCY) as usize
 }
 
 pub(super) fn scan_root(root: &Path) -> Result<PathBuf> {
-    let meta = std::fs::metadata(root)
-        .with_context(|| format!("--root {}: cannot read the directory", root.display()))?;
+    const ACTION: &str = "read the --root directory";
+    let meta = std::fs::metadata(root).map_err(|source| Error::io(ACTION, root, source))?;
     if !meta.is_dir() {
-        return Err(exit::operational(anyhow!(
-            "--root {} is not a directory",
-            root.display()
-        )));
+        let source = std::io::Error::from(std::io::ErrorKind::NotADirectory);
+        return Err(Error::io(ACTION, root, source));
     }
     Ok(root.to_owned())
 }

@@ -52,9 +52,9 @@ impl ControlDir {
         let dir = tempfile::Builder::new()
             .prefix(&format!("{PREFIX}{}-", std::process::id()))
             .tempdir_in(base)
-            .map_err(|source| SshError::Local {
+            .map_err(|cause| SshError::Local {
                 context: format!("creating an ssh control directory in {}", base.display()),
-                source,
+                cause,
             })?;
         Ok(ControlDir {
             path: dir.path().to_path_buf(),

@@ -86,13 +86,10 @@ pub enum SshError {
     #[error("{host}: interrupted")]
     Interrupted { host: String },
 
-    /// A local operation failed (spawning ssh, the control directory).
-    #[error("{context}: {source}")]
-    Local {
-        context: String,
-        #[source]
-        source: io::Error,
-    },
+    /// A local operation failed (spawning ssh, the control directory). The cause is part of
+    /// the message, not a source: host reports carry this error as one line of text.
+    #[error("{context}: {cause}")]
+    Local { context: String, cause: io::Error },
 }
 
 impl SshError {

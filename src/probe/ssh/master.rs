@@ -33,9 +33,9 @@ impl Master {
             control: Arc::clone(control),
             open: true,
         };
-        let stderr = File::create(&master.slot.stderr).map_err(|source| SshError::Local {
+        let stderr = File::create(&master.slot.stderr).map_err(|cause| SshError::Local {
             context: format!("creating {}", master.slot.stderr.display()),
-            source,
+            cause,
         })?;
         let mut command = tokio::process::Command::new("ssh");
         command
@@ -45,9 +45,9 @@ impl Master {
             // A file, not a pipe: the backgrounded master must not hold a pipe we wait on.
             .stderr(Stdio::from(stderr))
             .kill_on_drop(true);
-        let child = command.spawn().map_err(|source| SshError::Local {
+        let child = command.spawn().map_err(|cause| SshError::Local {
             context: "running ssh (is the OpenSSH client installed?)".to_owned(),
-            source,
+            cause,
         })?;
         let timeout = target.options.connect_timeout;
         // ssh's ConnectTimeout covers TCP and the banner; this bounds the rest (key exchange,
@@ -60,10 +60,10 @@ impl Master {
                     timeout,
                 });
             }
-            Ok(Err(source)) => {
+            Ok(Err(cause)) => {
                 return Err(SshError::Local {
                     context: "waiting for ssh".to_owned(),
-                    source,
+                    cause,
                 });
             }
             Ok(Ok(output)) => output.status,

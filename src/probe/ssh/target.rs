@@ -8,13 +8,6 @@ use std::time::Duration;
 
 use super::error::SshError;
 
-/// Default cap on a probe's stdout.
-pub const DEFAULT_MAX_OUTPUT: usize = 64 * 1024 * 1024;
-/// Default limit for connecting and authenticating.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Default limit for the whole probe (exec to exit).
-pub const DEFAULT_PROBE_TIMEOUT: Duration = Duration::from_secs(300);
-
 /// `ssh_config` keywords plumb sets itself; an operator's `-o` may not override them because
 /// they carry the host-key policy and the connection lifecycle.
 const RESERVED_OPTIONS: &[(&str, &str)] = &[
@@ -204,9 +197,9 @@ impl Default for SshOptions {
             known_hosts: None,
             host_key_policy: HostKeyPolicy::Strict,
             sudo: false,
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            probe_timeout: DEFAULT_PROBE_TIMEOUT,
-            max_output: DEFAULT_MAX_OUTPUT,
+            connect_timeout: crate::defaults::CONNECT_TIMEOUT,
+            probe_timeout: crate::defaults::PROBE_TIMEOUT,
+            max_output: crate::defaults::MAX_OUTPUT,
         }
     }
 }

@@ -1,0 +1,22 @@
+//! The compliance score, computed in one place with one rounding, so the scan report and
+//! `plumb state` show the same number for the same scan.
+
+/// pass / (pass + fail) × 100, rounded to 0.1; `None` when no rule was assessable (all
+/// skipped or in error).
+pub fn compliance_score(pass: u64, fail: u64) -> Option<f64> {
+    let assessed = pass + fail;
+    (assessed > 0).then(|| (pass as f64 * 1000.0 / assessed as f64).round() / 10.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounds_to_a_tenth() {
+        assert_eq!(compliance_score(1, 2), Some(33.3));
+        assert_eq!(compliance_score(2, 1), Some(66.7));
+        assert_eq!(compliance_score(3, 0), Some(100.0));
+        assert_eq!(compliance_score(0, 0), None);
+    }
+}
