@@ -423,7 +423,8 @@ _file_rec() { # TYPE KEY NAME: a record whose body is the file $T/NAME
 }
 
 # Package databases: P (dpkg/apk name lines), R (dpkg/apk refused: past the hop limit or over
-# DB_CAP), Q (an rpm sqlite database), K (rpm -qa, run with the commands). `_pkgs_start` before `wait`, `_pkgs_rec` after `_measure`.
+# DB_CAP), Q (an rpm sqlite database), K (rpm -qa, run with the commands). `_pkgs_start`
+# before `wait`, `_pkgs_rec` after `_measure`.
 _PKGS=
 _pkgdb() { # MANAGER TARGET NAME ERE: the database's lines matching ERE go to $T/NAME for a P
     # record; an R record (body O or L<size>, as a file's) when it cannot be read as a whole
