@@ -4,7 +4,7 @@ use super::compare::{compare, describe};
 use super::config::{ConfigLine, find_config_values, sysctl_assignments};
 use super::host::{ConfigFile, HostView, parse_env_file};
 use super::result::{Evidence, Outcome, Reason, Status};
-use crate::probe::facts::{CommandFact, DirFact, FileFact, FileKind, UnitsFact};
+use crate::probe::facts::{CommandFact, DirFact, FileFact, FileKind, TOO_MANY_LINKS, UnitsFact};
 use crate::probe::sources::*;
 use crate::rules::*;
 use serde_json::{Value, json};
@@ -222,6 +222,7 @@ fn with_file(
             v.probe_failed(format!("{path} is too large to read ({size} bytes)"))
         }
         Some(FileFact::Unreadable) => v.probe_failed(format!("{path} is not a readable file")),
+        Some(FileFact::TooManyLinks) => v.probe_failed(format!("{path}: {TOO_MANY_LINKS}")),
         None => v.probe_failed(format!("{path} was not gathered")),
     }
 }
@@ -365,11 +366,11 @@ fn config_files<'a>(
             files.extend(listing);
             if let Some(DirFact::Entries { entries }) = host.facts.dir(path, &c.scan_pattern) {
                 for entry in entries.iter().filter(|e| e.content.text().is_none()) {
-                    problems.push(format!(
-                        "{}/{} is not readable",
-                        path.trim_end_matches('/'),
-                        entry.name
-                    ));
+                    let file = format!("{}/{}", path.trim_end_matches('/'), entry.name);
+                    problems.push(match entry.content {
+                        FileFact::TooManyLinks => format!("{file}: {TOO_MANY_LINKS}"),
+                        _ => format!("{file} is not readable"),
+                    });
                 }
             }
             continue;
@@ -384,6 +385,7 @@ fn config_files<'a>(
                 problems.push(format!("{path} is too large ({size} bytes)"))
             }
             Some(FileFact::Unreadable) => problems.push(format!("{path} is not readable")),
+            Some(FileFact::TooManyLinks) => problems.push(format!("{path}: {TOO_MANY_LINKS}")),
         }
     }
     (files, problems)

@@ -12,6 +12,11 @@ pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 /// Command output kept per stream; the rest is dropped and flagged.
 pub const MAX_STDOUT_BYTES: usize = 1024 * 1024;
 pub const MAX_STDERR_BYTES: usize = 64 * 1024;
+/// Largest package database (dpkg status, apk installed) either executor reads; a bigger one is
+/// an error for package facts, never a truncated list.
+pub const MAX_PACKAGE_DB_BYTES: u64 = 64 * 1024 * 1024;
+/// Why a path under `--root` has no fact: it needs more symlinks than the hop limit.
+pub const TOO_MANY_LINKS: &str = "too many levels of symbolic links under --root";
 /// The PATH both executors give commands, so `sshd -T` and friends resolve the same way.
 pub const COMMAND_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -24,6 +29,9 @@ pub enum FileFact {
     TooLarge {
         size: u64,
     },
+    /// The path needs more symlinks than the hop limit under `--root` (a loop, or a chain
+    /// built to end outside the root): nothing was read.
+    TooManyLinks,
     /// Content decoded as UTF-8, invalid sequences replaced.
     Text {
         content: String,
@@ -123,6 +131,26 @@ pub struct PackagesFact {
     pub sources: Vec<PackageSource>,
     /// A database that exists but could not be read, with the reason.
     pub errors: Vec<String>,
+}
+
+/// Why a package database that is there was not read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DatabaseRefusal {
+    TooManyLinks,
+    TooLarge { size: u64 },
+}
+
+impl DatabaseRefusal {
+    /// The [`PackagesFact::errors`] entry for the database at `origin`.
+    pub fn message(self, origin: &str) -> String {
+        match self {
+            Self::TooManyLinks => format!("{origin}: {TOO_MANY_LINKS}"),
+            Self::TooLarge { size } => format!(
+                "{origin} is larger than the {MAX_PACKAGE_DB_BYTES}-byte cap for package \
+                 databases ({size} bytes)"
+            ),
+        }
+    }
 }
 
 /// Unit states from a running systemd (`systemctl show`).

@@ -10,20 +10,22 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use super::paths::host_path;
+use super::facts::FileFact;
+use super::native;
 use super::sources::OS_RELEASE;
 
 /// The host's os-release words, or `None` when they are unknown and every command runs.
 pub fn host_words(root: &Path) -> Option<BTreeSet<String>> {
-    // The first candidate that is a readable regular file, as the shell's `[ -f ] && [ -r ]`.
-    let text = OS_RELEASE.iter().find_map(|target| {
-        let path = host_path(root, target);
-        if !path.is_file() {
-            return None;
-        }
-        std::fs::read(&path).ok()
-    })?;
-    os_words(&String::from_utf8_lossy(&text))
+    // The first candidate that is a readable regular file, as the shell's `[ -f ] && [ -r ]`,
+    // read as any other file fact (capped, never a FIFO or a device).
+    let text = OS_RELEASE
+        .iter()
+        .find_map(|target| match native::read_file(root, target) {
+            FileFact::Text { content } => Some(Some(content)),
+            FileFact::TooLarge { .. } => Some(None),
+            FileFact::Missing | FileFact::Unreadable | FileFact::TooManyLinks => None,
+        })??;
+    os_words(&text)
 }
 
 /// Every word of every `ID` and `ID_LIKE` value in an os-release text, or `None` when there

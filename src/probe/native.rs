@@ -4,7 +4,7 @@ use super::command::run_shell;
 use super::facts::*;
 use super::families;
 use super::packages;
-use super::paths::{NameMatcher, expand, host_path, host_path_nofollow};
+use super::paths::{NameMatcher, OpenError, expand, host_path, host_path_nofollow, open_regular};
 use super::plan::ProbePlan;
 use super::sources::*;
 use super::timings::Timings;
@@ -89,18 +89,16 @@ pub fn gather(plan: &ProbePlan, root: &Path) -> (Facts, Timings) {
     (facts, timings)
 }
 
+/// A file's content, read under `root`: never anything but a regular file, never past the cap.
 pub fn read_file(root: &Path, target: &str) -> FileFact {
-    let path = host_path(root, target);
-    let file = match fs::File::open(&path) {
-        Ok(file) => file,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return FileFact::Missing,
-        Err(_) => return FileFact::Unreadable,
+    let (file, meta) = match open_regular(root, target) {
+        Ok(opened) => opened,
+        Err(OpenError::Missing) => return FileFact::Missing,
+        Err(OpenError::TooManyLinks) => return FileFact::TooManyLinks,
+        Err(OpenError::NotRegular | OpenError::Io(_)) => return FileFact::Unreadable,
     };
-    match file.metadata() {
-        Ok(meta) if !meta.is_file() => return FileFact::Unreadable,
-        Ok(meta) if meta.len() > MAX_FILE_BYTES => return FileFact::TooLarge { size: meta.len() },
-        Err(_) => return FileFact::Unreadable,
-        Ok(_) => {}
+    if meta.len() > MAX_FILE_BYTES {
+        return FileFact::TooLarge { size: meta.len() };
     }
     // /proc files report size 0, so read to the cap rather than trusting the length.
     let mut bytes = Vec::new();
@@ -121,7 +119,7 @@ pub fn stat_glob(root: &Path, pattern: &str) -> Vec<StatEntry> {
 }
 
 fn stat_one(root: &Path, target: &str) -> Option<StatEntry> {
-    let path = host_path_nofollow(root, target);
+    let path = host_path_nofollow(root, target).ok()?;
     let link = fs::symlink_metadata(&path).ok()?;
     let file_type = link.file_type();
     let kind = if file_type.is_symlink() {
@@ -138,7 +136,9 @@ fn stat_one(root: &Path, target: &str) -> Option<StatEntry> {
         .then(|| fs::read_link(&path).ok())
         .flatten()
         .map(|target| target.to_string_lossy().into_owned());
-    let resolved = fs::metadata(host_path(root, target)).ok();
+    let resolved = host_path(root, target)
+        .ok()
+        .and_then(|path| fs::metadata(path).ok());
     Some(StatEntry {
         path: target.to_owned(),
         kind,
@@ -150,7 +150,9 @@ fn stat_one(root: &Path, target: &str) -> Option<StatEntry> {
 }
 
 pub fn read_dir(root: &Path, dir: &str, pattern: &str) -> DirFact {
-    let path = host_path(root, dir);
+    let Ok(path) = host_path(root, dir) else {
+        return DirFact::Missing;
+    };
     if !fs::metadata(&path).is_ok_and(|meta| meta.is_dir()) {
         return DirFact::Missing;
     }
@@ -169,8 +171,11 @@ pub fn read_dir(root: &Path, dir: &str, pattern: &str) -> DirFact {
         .filter_map(|entry| entry.file_name().into_string().ok())
         .filter(|name| matcher.is_match(name))
         .filter(|name| {
+            // An entry whose links go past the hop limit is listed, so its error reaches the rule.
             let target = format!("{}/{name}", dir.trim_end_matches('/'));
-            fs::metadata(host_path(root, &target)).is_ok_and(|meta| meta.is_file())
+            host_path(root, &target).map_or(true, |path| {
+                fs::metadata(path).is_ok_and(|meta| meta.is_file())
+            })
         })
         .collect();
     names.sort();
@@ -189,16 +194,21 @@ pub fn read_dir(root: &Path, dir: &str, pattern: &str) -> DirFact {
 
 fn gather_packages(root: &Path, offline: bool) -> PackagesFact {
     let mut fact = PackagesFact::default();
-    if let Some(content) = read_database(root, DPKG_STATUS) {
-        fact.sources.push(PackageSource {
+    match read_database(root, DPKG_STATUS) {
+        Database::Text(content) => fact.sources.push(PackageSource {
             manager: PackageManager::Dpkg,
             origin: DPKG_STATUS.into(),
             installed: packages::parse_dpkg_status(&content),
-        });
+        }),
+        Database::Refused(why) => fact.errors.push(why.message(DPKG_STATUS)),
+        Database::Absent => {}
     }
-    let rpmdb = RPMDB_SQLITE.iter().find(|db| host_path(root, db).is_file());
-    if let Some(db) = rpmdb {
-        match packages::read_rpmdb_sqlite(&host_path(root, db), db) {
+    let is_file = |target: &str| host_path(root, target).is_ok_and(|path| path.is_file());
+    let rpmdb = RPMDB_SQLITE.iter().find(|db| is_file(db));
+    let rpmdb_path = rpmdb.and_then(|db| host_path(root, db).ok().map(|path| (db, path)));
+    if let Some((db, path)) = rpmdb_path {
+        // sqlite opens the path itself: a tree changed since resolution could redirect it.
+        match packages::read_rpmdb_sqlite(&path, db) {
             Ok(installed) => fact.sources.push(PackageSource {
                 manager: PackageManager::Rpm,
                 origin: (*db).into(),
@@ -206,7 +216,7 @@ fn gather_packages(root: &Path, offline: bool) -> PackagesFact {
             }),
             Err(err) => fact.errors.push(err),
         }
-    } else if !offline && has_rpm(root) {
+    } else if !offline && ["/usr/bin/rpm", "/bin/rpm"].iter().any(|rpm| is_file(rpm)) {
         match run_shell(RPM_QUERY_ALL, crate::defaults::COMMAND_TIMEOUT_MS) {
             CommandFact::Ran {
                 exit_code: 0,
@@ -220,35 +230,49 @@ fn gather_packages(root: &Path, offline: bool) -> PackagesFact {
             other => fact.errors.push(format!("{RPM_QUERY_ALL}: {other:?}")),
         }
     }
-    if let Some(content) = read_database(root, APK_INSTALLED) {
-        fact.sources.push(PackageSource {
+    match read_database(root, APK_INSTALLED) {
+        Database::Text(content) => fact.sources.push(PackageSource {
             manager: PackageManager::Apk,
             origin: APK_INSTALLED.into(),
             installed: packages::parse_apk_installed(&content),
-        });
+        }),
+        Database::Refused(why) => fact.errors.push(why.message(APK_INSTALLED)),
+        Database::Absent => {}
     }
     fact
 }
 
-/// A package database as text, whole (they outgrow the per-file fact cap on big hosts).
-fn read_database(root: &Path, target: &str) -> Option<String> {
-    let path = host_path(root, target);
-    if !fs::metadata(&path).is_ok_and(|meta| meta.is_file()) {
-        return None;
-    }
-    fs::read(&path)
-        .ok()
-        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+enum Database {
+    /// No readable regular file there: the host does not use that manager.
+    Absent,
+    Refused(DatabaseRefusal),
+    Text(String),
 }
 
-fn has_rpm(root: &Path) -> bool {
-    ["/usr/bin/rpm", "/bin/rpm"]
-        .iter()
-        .any(|path| host_path(root, path).is_file())
+/// A package database as text, whole up to its own cap (they outgrow the per-file fact cap on
+/// big hosts); over the cap it is refused, never cut short.
+fn read_database(root: &Path, target: &str) -> Database {
+    let (file, meta) = match open_regular(root, target) {
+        Ok(opened) => opened,
+        Err(OpenError::TooManyLinks) => return Database::Refused(DatabaseRefusal::TooManyLinks),
+        Err(OpenError::Missing | OpenError::NotRegular | OpenError::Io(_)) => {
+            return Database::Absent;
+        }
+    };
+    let too_large = |size| Database::Refused(DatabaseRefusal::TooLarge { size });
+    if meta.len() > MAX_PACKAGE_DB_BYTES {
+        return too_large(meta.len());
+    }
+    let mut bytes = Vec::new();
+    match file.take(MAX_PACKAGE_DB_BYTES + 1).read_to_end(&mut bytes) {
+        Ok(_) if bytes.len() as u64 > MAX_PACKAGE_DB_BYTES => too_large(bytes.len() as u64),
+        Ok(_) => Database::Text(String::from_utf8_lossy(&bytes).into_owned()),
+        Err(_) => Database::Absent,
+    }
 }
 
 fn gather_units(units: &std::collections::BTreeSet<String>, root: &Path) -> UnitsFact {
-    if !host_path(root, SYSTEMD_RUNNING).is_dir() {
+    if !host_path(root, SYSTEMD_RUNNING).is_ok_and(|path| path.is_dir()) {
         return UnitsFact::NotRunning;
     }
     UnitsFact::Ran {

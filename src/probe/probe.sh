@@ -53,6 +53,9 @@ emitf() { # TYPE KEY PREFIX FILE: body is PREFIX then the file's bytes
 
 # Resolve a target path to a host path under ROOT; symlinks (absolute ones too) resolve inside
 # ROOT, as for the scanned system itself. $2 = 1 follows a symlink in the last component.
+# Past the hop limit (a loop, or a chain built to end outside ROOT) it fails with RP empty:
+# what is left would resolve from the host's /. Reads then trust RP to hold no symlink, which
+# a tree changed during the scan could break (the native executor opens with O_NOFOLLOW).
 rp() {
     if [ -z "$ROOT" ]; then RP=$1; return; fi
     _rest=$1 _done= _hops=0
@@ -65,7 +68,8 @@ rp() {
             .) continue ;;
             ..) _done=${_done%/*}; continue ;;
         esac
-        if { [ -n "$_rest" ] || [ "$2" = 1 ]; } && [ -L "$ROOT$_done/$_c" ] && [ "$_hops" -lt "$MAX_HOPS" ]; then
+        if { [ -n "$_rest" ] || [ "$2" = 1 ]; } && [ -L "$ROOT$_done/$_c" ]; then
+            [ "$_hops" -lt "$MAX_HOPS" ] || { RP=; return 1; }
             _hops=$((_hops + 1))
             _l=$(readlink -- "$ROOT$_done/$_c")
             case $_l in /*) _done= ;; esac
@@ -77,9 +81,10 @@ rp() {
     RP=$ROOT$_done
 }
 
-# File content record body: M missing, U unreadable, L<size> too large, T<bytes>.
+# File content record body: M missing, U unreadable, L<size> too large, O too many symlinks
+# under ROOT, T<bytes>.
 _filebody() { # TYPE TARGET
-    rp "$2" 1
+    rp "$2" 1 || { emits "$1" "$2" O; return; }
     if [ ! -e "$RP" ]; then emits "$1" "$2" M; return; fi
     if [ ! -f "$RP" ] || [ ! -r "$RP" ] || ! head -c $((FILE_CAP + 1)) -- "$RP" > "$T/f" 2>/dev/null; then
         emits "$1" "$2" U
@@ -97,7 +102,7 @@ _filebody() { # TYPE TARGET
 # newline, or a file that changes size between wc and cat, takes the one-by-one path instead.
 _FQ= _FARGS= _FN=0
 _fqueue() { # TYPE TARGET
-    rp "$2" 1
+    rp "$2" 1 || { emits "$1" "$2" O; return; }
     if [ ! -e "$RP" ]; then emits "$1" "$2" M; return; fi
     if [ ! -f "$RP" ] || [ ! -r "$RP" ]; then emits "$1" "$2" U; return; fi
     case $2$RP in *"$NL"*|*"$TAB"*) _filebody "$1" "$2"; return ;; esac
@@ -185,7 +190,7 @@ _sentries() { # PATTERN: appends "KIND<TAB>NEEDSTAT<TAB>TARGET<TAB>LINK" lines f
     esac
 }
 _sentry() { # TARGET
-    rp "$1" 0
+    rp "$1" 0 || return 0
     _lt=
     if [ -L "$RP" ]; then _k=l; _lt=$(readlink -- "$RP")
     elif [ -d "$RP" ]; then _k=d
@@ -267,8 +272,8 @@ $2"
         # shellcheck disable=SC2254
         case $_nm in $2) ;; *) continue ;; esac
         _tp=${1%/}/$_nm
-        rp "$_tp" 1
-        [ -f "$RP" ] || continue
+        # An entry whose links go past the hop limit is listed, so its error reaches the rule.
+        if rp "$_tp" 1; then [ -f "$RP" ] || continue; fi
         _names=$_names${#_nm}:$_nm
         _fqueue G "$_tp"
     done
@@ -417,15 +422,21 @@ _file_rec() { # TYPE KEY NAME: a record whose body is the file $T/NAME
     _queue "$1" "$2" "$_fl" "" "$T/$3"
 }
 
-# Package databases: P (dpkg/apk name lines), Q (an rpm sqlite database), K (rpm -qa, run with
-# the commands). `_pkgs_start` before `wait`, `_pkgs_rec` after `_measure`.
+# Package databases: P (dpkg/apk name lines), R (dpkg/apk refused: past the hop limit or over
+# DB_CAP), Q (an rpm sqlite database), K (rpm -qa, run with the commands). `_pkgs_start`
+# before `wait`, `_pkgs_rec` after `_measure`.
 _PKGS=
+_pkgdb() { # MANAGER TARGET NAME ERE: the database's lines matching ERE go to $T/NAME for a P
+    # record; an R record (body O or L<size>, as a file's) when it cannot be read as a whole
+    rp "$2" 1 || { emits R "$1" O; return 0; }
+    [ -f "$RP" ] && [ -r "$RP" ] || return 0
+    _s=$(stat -L -c %s -- "$RP" 2>/dev/null)
+    case $_s in ''|*[!0-9]*) ;; *) [ "$_s" -le "$DB_CAP" ] || { emits R "$1" "L$_s"; return 0; } ;; esac
+    grep -E "$4" -- "$RP" > "$T/$3" 2>/dev/null
+    _PKGS="$_PKGS P:$1:$3" _MQ=$_MQ$3$NL
+}
 _pkgs_start() { # OFFLINE(0|1) RPM_QUERY
-    rp /var/lib/dpkg/status 1
-    if [ -f "$RP" ] && [ -r "$RP" ]; then
-        grep -E '^(Package|Status):' -- "$RP" > "$T/pd" 2>/dev/null
-        _PKGS=$_PKGS' P:dpkg:pd' _MQ=${_MQ}pd$NL
-    fi
+    _pkgdb dpkg /var/lib/dpkg/status pd '^(Package|Status):'
     _db=
     for _cand in /var/lib/rpm/rpmdb.sqlite /usr/lib/sysimage/rpm/rpmdb.sqlite; do
         rp "$_cand" 1
@@ -441,11 +452,7 @@ _pkgs_start() { # OFFLINE(0|1) RPM_QUERY
             if [ -f "$RP" ]; then _PKGS=$_PKGS' K'; _start k "$2" "$QUERY_SECS"; break; fi
         done
     fi
-    rp /lib/apk/db/installed 1
-    if [ -f "$RP" ] && [ -r "$RP" ]; then
-        grep '^P:' -- "$RP" > "$T/pa" 2>/dev/null
-        _PKGS=$_PKGS' P:apk:pa' _MQ=${_MQ}pa$NL
-    fi
+    _pkgdb apk /lib/apk/db/installed pa '^P:'
 }
 _pkgs_rec() { # RPM_QUERY
     for _pk in $_PKGS; do

@@ -5,7 +5,8 @@
 //! run. Lengths are in bytes, so a file that contains a record header is only ever body bytes;
 //! the stream must end with an `E` record carrying the record count, so truncation is caught.
 //! Record types: F file, G file inside a listed directory, S stat glob, D directory listing,
-//! C command, U systemd units, P/Q/K package databases, X probe failure, E end.
+//! C command, U systemd units, P/Q/K package databases (R: one refused), X probe failure,
+//! E end.
 
 use super::facts::*;
 use super::packages;
@@ -65,7 +66,7 @@ pub fn script(plan: &ProbePlan, root: &str, nonce: &str) -> String {
     // The same limits the native executor applies.
     let _ = writeln!(
         out,
-        "QUERY_SECS={} MAX_HOPS={MAX_LINK_HOPS}",
+        "QUERY_SECS={} MAX_HOPS={MAX_LINK_HOPS} DB_CAP={MAX_PACKAGE_DB_BYTES}",
         timeout_secs(COMMAND_TIMEOUT_MS)
     );
     out.push_str(PRELUDE);
@@ -241,6 +242,7 @@ fn parse_file(key: &str, body: &[u8]) -> Result<FileFact, ShellError> {
     match body.split_first() {
         Some((b'M', [])) => Ok(FileFact::Missing),
         Some((b'U', [])) => Ok(FileFact::Unreadable),
+        Some((b'O', [])) => Ok(FileFact::TooManyLinks),
         Some((b'L', size)) => std::str::from_utf8(size)
             .ok()
             .and_then(|s| s.parse().ok())
@@ -408,8 +410,20 @@ pub fn parse(output: &[u8], nonce: &str, plan: &ProbePlan) -> Result<Facts, Shel
             b'P' => {
                 let text = String::from_utf8_lossy(record.body);
                 match key {
-                    "dpkg" => dpkg = Some(packages::parse_dpkg_status(&text)),
-                    "apk" => apk = Some(packages::parse_apk_installed(&text)),
+                    "dpkg" => dpkg = Some(Ok(packages::parse_dpkg_status(&text))),
+                    "apk" => apk = Some(Ok(packages::parse_apk_installed(&text))),
+                    _ => return Err(bad(key, "unknown package database")),
+                }
+            }
+            b'R' => {
+                let refusal = match parse_file(key, record.body)? {
+                    FileFact::TooManyLinks => DatabaseRefusal::TooManyLinks,
+                    FileFact::TooLarge { size } => DatabaseRefusal::TooLarge { size },
+                    _ => return Err(bad(key, "unknown package database refusal")),
+                };
+                match key {
+                    "dpkg" => dpkg = Some(Err(refusal)),
+                    "apk" => apk = Some(Err(refusal)),
                     _ => return Err(bad(key, "unknown package database")),
                 }
             }
@@ -465,24 +479,24 @@ pub fn parse(output: &[u8], nonce: &str, plan: &ProbePlan) -> Result<Facts, Shel
     }
     if plan.packages {
         let mut fact = PackagesFact::default();
-        if let Some(installed) = dpkg {
-            fact.sources.push(PackageSource {
-                manager: PackageManager::Dpkg,
-                origin: super::sources::DPKG_STATUS.into(),
-                installed,
-            });
-        }
-        match rpm {
-            Some(Ok(source)) => fact.sources.push(source),
-            Some(Err(error)) => fact.errors.push(error),
-            None => {}
-        }
-        if let Some(installed) = apk {
-            fact.sources.push(PackageSource {
-                manager: PackageManager::Apk,
-                origin: super::sources::APK_INSTALLED.into(),
-                installed,
-            });
+        // In the native executor's order: dpkg, rpm, apk.
+        let listed = |manager, origin: &str, read: Option<Result<_, DatabaseRefusal>>| {
+            read.map(|read| {
+                read.map(|installed| PackageSource {
+                    manager,
+                    origin: origin.into(),
+                    installed,
+                })
+                .map_err(|why| why.message(origin))
+            })
+        };
+        let dpkg = listed(PackageManager::Dpkg, super::sources::DPKG_STATUS, dpkg);
+        let apk = listed(PackageManager::Apk, super::sources::APK_INSTALLED, apk);
+        for read in [dpkg, rpm, apk].into_iter().flatten() {
+            match read {
+                Ok(source) => fact.sources.push(source),
+                Err(error) => fact.errors.push(error),
+            }
         }
         facts.packages = Some(fact);
     }
