@@ -641,9 +641,10 @@ mod tests {
     fn the_script_takes_its_limits_from_the_generator() {
         let script = script(&plan_with_file("/etc/hostname"), "", "n0");
         let limits = format!(
-            "QUERY_SECS={} MAX_HOPS={}\n",
+            "QUERY_SECS={} MAX_HOPS={} DB_CAP={}\n",
             COMMAND_TIMEOUT_MS / 1000,
-            MAX_LINK_HOPS
+            MAX_LINK_HOPS,
+            MAX_PACKAGE_DB_BYTES
         );
         assert!(script.contains(&limits), "{script}");
         // Every `_start` in the prelude passes its timeout as a variable, and the hop limit
