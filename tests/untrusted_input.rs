@@ -53,6 +53,10 @@ impl Finished {
 }
 
 /// Runs plumb to completion under [`ADDRESS_SPACE`], killing it after [`HANG_GUARD`].
+#[expect(
+    clippy::zombie_processes,
+    reason = "the child is reaped by wait4, which also reports its peak memory"
+)]
 fn run_guarded(cmd: &mut Command) -> Finished {
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     // SAFETY: setrlimit is async-signal-safe, and nothing else runs between fork and exec.
