@@ -268,36 +268,42 @@ async fn run_one(
             };
             let nonce = shell::new_nonce();
             let script = shell::script(plan, probe.root.as_deref().unwrap_or("/"), &nonce);
-            match transport.run_script(target, script.as_bytes()).await {
-                Ok(output) => shell::parse(&output.stdout, &nonce, plan).map_err(parse_failure),
+            let ran = transport.run_script(target, script.as_bytes()).await;
+            let (output, exit) = match ran {
+                Ok(output) => (output, None),
                 Err(SshError::RemoteExit { output, .. }) => {
                     // A complete stream is usable whatever the exit status; otherwise say why.
-                    shell::parse(&output.stdout, &nonce, plan).map_err(|err| {
-                        let exit = output.exit_code.map_or_else(
-                            || "was killed".to_owned(),
-                            |code| format!("exited {code}"),
-                        );
-                        let stderr = output
-                            .stderr_tail
-                            .lines()
-                            .last()
-                            .unwrap_or_default()
-                            .to_owned();
+                    let exit = output
+                        .exit_code
+                        .map_or_else(|| "was killed".to_owned(), |code| format!("exited {code}"));
+                    let stderr = output.stderr_tail.lines().last().unwrap_or_default();
+                    let stderr = if stderr.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {stderr}")
+                    };
+                    (*output, Some((exit, stderr)))
+                }
+                Err(err) => return Err((classify(&err), err.to_string())),
+            };
+            // Parsing a big stream (and reading a shipped rpm database) is blocking work: off the
+            // async workers, so other hosts' probes and timeouts keep running meanwhile.
+            let plan = plan.clone();
+            let parsed =
+                tokio::task::spawn_blocking(move || shell::parse(&output.stdout, &nonce, &plan))
+                    .await
+                    .map_err(|err| {
                         (
                             Failure::Error,
-                            format!(
-                                "the probe {exit} ({err}){}",
-                                if stderr.is_empty() {
-                                    String::new()
-                                } else {
-                                    format!(": {stderr}")
-                                }
-                            ),
+                            format!("parsing the probe output failed: {err}"),
                         )
-                    })
+                    })?;
+            parsed.map_err(|err| match exit {
+                None => parse_failure(err),
+                Some((exit, stderr)) => {
+                    (Failure::Error, format!("the probe {exit} ({err}){stderr}"))
                 }
-                Err(err) => Err((classify(&err), err.to_string())),
-            }
+            })
         }
     }
 }

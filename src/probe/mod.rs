@@ -11,6 +11,7 @@ pub mod shell;
 pub mod sources;
 pub mod ssh;
 pub mod timings;
+pub mod untrusted_db;
 
 pub use facts::Facts;
 pub use plan::ProbePlan;

@@ -33,6 +33,10 @@ pub enum ShellError {
     Probe(String),
     #[error("the probe output is larger than the {limit} byte cap")]
     TooLarge { limit: usize },
+    #[error(
+        "the probe output would take more than {limit} bytes of memory as facts (at the record for `{key}`)"
+    )]
+    TooCostly { key: String, limit: usize },
     #[error("cannot run the probe locally: {0}")]
     Local(String),
 }
@@ -126,8 +130,13 @@ struct Record<'a> {
     body: &'a [u8],
 }
 
-/// Splits the stream into records, checking framing and the end record.
-fn records<'a>(output: &'a [u8], nonce: &str) -> Result<Vec<Record<'a>>, ShellError> {
+/// Walks the stream's records in order, handing each to `each`, checking framing and the end
+/// record. Nothing is collected, so a stream of tiny records costs no memory here.
+fn records<'a>(
+    output: &'a [u8],
+    nonce: &str,
+    mut each: impl FnMut(Record<'a>) -> Result<(), ShellError>,
+) -> Result<(), ShellError> {
     let marker = format!("{nonce} ");
     let start = find_record_start(output, marker.as_bytes()).ok_or_else(|| {
         let detail = if output.is_empty() {
@@ -138,12 +147,10 @@ fn records<'a>(output: &'a [u8], nonce: &str) -> Result<Vec<Record<'a>>, ShellEr
         ShellError::Framing { offset: 0, detail }
     })?;
     let mut at = start;
-    let mut found = Vec::new();
+    let mut found = 0usize;
     loop {
         if at >= output.len() {
-            return Err(ShellError::Truncated {
-                records: found.len(),
-            });
+            return Err(ShellError::Truncated { records: found });
         }
         let framing = |offset: usize, detail: &str| ShellError::Framing {
             offset,
@@ -156,9 +163,7 @@ fn records<'a>(output: &'a [u8], nonce: &str) -> Result<Vec<Record<'a>>, ShellEr
             .position(|b| *b == b'\n')
             .ok_or_else(|| {
                 if rest.len() < 256 && !rest.contains(&b'\n') {
-                    ShellError::Truncated {
-                        records: found.len(),
-                    }
+                    ShellError::Truncated { records: found }
                 } else {
                     framing(at, "a record header is not terminated")
                 }
@@ -194,9 +199,7 @@ fn records<'a>(output: &'a [u8], nonce: &str) -> Result<Vec<Record<'a>>, ShellEr
             .checked_add(body_len)
             .ok_or_else(|| framing(at, "a record length overflows"))?;
         if body_end >= output.len() {
-            return Err(ShellError::Truncated {
-                records: found.len(),
-            });
+            return Err(ShellError::Truncated { records: found });
         }
         if output[body_end] != b'\n' {
             return Err(framing(body_end, "a record is longer than its header says"));
@@ -207,15 +210,16 @@ fn records<'a>(output: &'a [u8], nonce: &str) -> Result<Vec<Record<'a>>, ShellEr
         at = body_end + 1;
         if kind == b'E' {
             let count: Option<usize> = std::str::from_utf8(body).ok().and_then(|t| t.parse().ok());
-            if count != Some(found.len()) {
+            if count != Some(found) {
                 return Err(framing(body_start, "the end record's count does not match"));
             }
             if output[at..].iter().any(|b| !b.is_ascii_whitespace()) {
                 return Err(framing(at, "data follows the end record"));
             }
-            return Ok(found);
+            return Ok(());
         }
-        found.push(Record { kind, key, body });
+        found += 1;
+        each(Record { kind, key, body })?;
     }
 }
 
@@ -238,7 +242,59 @@ fn bad(key: &str, detail: &str) -> ShellError {
     }
 }
 
-fn parse_file(key: &str, body: &[u8]) -> Result<FileFact, ShellError> {
+/// Memory the parsed facts may take beyond the size of the stream they come from, so a host's
+/// parse costs at most about twice its output cap. Real facts cost about their bytes: file
+/// contents and command output are copied once, and entries are few.
+const PARSE_ALLOWANCE: usize = 8 * 1024 * 1024;
+/// What one parsed item costs beyond its bytes: an owned string's header and allocator slack,
+/// and its slot in a map, set or vector.
+const ITEM_OVERHEAD: usize = 64;
+
+/// The memory left for one stream's facts. Every item is charged before it is built, so a
+/// stream of millions of tiny entries (each worth far more in memory than in bytes) is refused
+/// at the budget instead of taking many times its size.
+struct Budget {
+    limit: usize,
+    left: usize,
+}
+
+impl Budget {
+    fn for_output(output: &[u8]) -> Budget {
+        let limit = output.len().saturating_add(PARSE_ALLOWANCE);
+        Budget { limit, left: limit }
+    }
+
+    fn charge(&mut self, key: &str, bytes: usize) -> Result<(), ShellError> {
+        match self.left.checked_sub(bytes) {
+            Some(left) => {
+                self.left = left;
+                Ok(())
+            }
+            None => Err(ShellError::TooCostly {
+                key: key.to_owned(),
+                limit: self.limit,
+            }),
+        }
+    }
+
+    /// An item of `bytes` bytes.
+    fn item(&mut self, key: &str, bytes: usize) -> Result<(), ShellError> {
+        self.charge(key, bytes.saturating_add(ITEM_OVERHEAD))
+    }
+
+    /// A text of `text.len()` bytes split into a set of lines.
+    fn lines(&mut self, key: &str, text: &[u8]) -> Result<(), ShellError> {
+        let lines = text.iter().filter(|b| **b == b'\n').count() + 1;
+        self.charge(
+            key,
+            lines
+                .saturating_mul(ITEM_OVERHEAD)
+                .saturating_add(text.len()),
+        )
+    }
+}
+
+fn parse_file(key: &str, body: &[u8], budget: &mut Budget) -> Result<FileFact, ShellError> {
     match body.split_first() {
         Some((b'M', [])) => Ok(FileFact::Missing),
         Some((b'U', [])) => Ok(FileFact::Unreadable),
@@ -248,12 +304,25 @@ fn parse_file(key: &str, body: &[u8]) -> Result<FileFact, ShellError> {
             .and_then(|s| s.parse().ok())
             .map(|size| FileFact::TooLarge { size })
             .ok_or_else(|| bad(key, "bad size")),
-        Some((b'T', content)) => Ok(FileFact::from_bytes(content)),
+        Some((b'T', content)) => file_content(key, content, budget),
         _ => Err(bad(key, "unknown file state")),
     }
 }
 
-fn parse_stat(key: &str, mut body: &[u8]) -> Result<Vec<StatEntry>, ShellError> {
+/// File content as a fact; the probe never sends more than the file cap.
+fn file_content(key: &str, content: &[u8], budget: &mut Budget) -> Result<FileFact, ShellError> {
+    if content.len() as u64 > MAX_FILE_BYTES {
+        return Err(bad(key, "content is larger than the file cap"));
+    }
+    budget.item(key, content.len())?;
+    Ok(FileFact::from_bytes(content))
+}
+
+fn parse_stat(
+    key: &str,
+    mut body: &[u8],
+    budget: &mut Budget,
+) -> Result<Vec<StatEntry>, ShellError> {
     let mut entries = Vec::new();
     while !body.is_empty() {
         let line_end = body
@@ -272,6 +341,8 @@ fn parse_stat(key: &str, mut body: &[u8]) -> Result<Vec<StatEntry>, ShellError> 
             .checked_add(link_len)
             .filter(|len| *len <= rest.len())
             .ok_or_else(|| bad(key, "stat entry shorter than its lengths"))?;
+        // Twice the entry: a growing vector holds up to double its length.
+        budget.item(key, 2 * std::mem::size_of::<StatEntry>() + entry_len)?;
         let path = String::from_utf8_lossy(&rest[..path_len]).into_owned();
         let link = String::from_utf8_lossy(&rest[path_len..path_len + link_len]).into_owned();
         let kind = match kind {
@@ -301,7 +372,12 @@ fn parse_stat(key: &str, mut body: &[u8]) -> Result<Vec<StatEntry>, ShellError> 
     Ok(entries)
 }
 
-fn parse_command(key: &str, body: &[u8], timeout_ms: u64) -> Result<CommandFact, ShellError> {
+fn parse_command(
+    key: &str,
+    body: &[u8],
+    timeout_ms: u64,
+    budget: &mut Budget,
+) -> Result<CommandFact, ShellError> {
     if body == b"T" {
         return Ok(CommandFact::TimedOut { timeout_ms });
     }
@@ -324,11 +400,16 @@ fn parse_command(key: &str, body: &[u8], timeout_ms: u64) -> Result<CommandFact,
     if out_len.checked_add(err_len) != Some(rest.len()) {
         return Err(bad(key, "command output does not match its lengths"));
     }
+    // The probe caps both streams; more is not a probe's output.
+    if out_len > MAX_STDOUT_BYTES || err_len > MAX_STDERR_BYTES {
+        return Err(bad(key, "command output is larger than its cap"));
+    }
     if exit_code < 0 {
         return Ok(CommandFact::Failed {
             reason: "the command's exit status could not be read".into(),
         });
     }
+    budget.item(key, rest.len())?;
     Ok(CommandFact::Ran {
         exit_code,
         stdout: String::from_utf8_lossy(&rest[..out_len]).into_owned(),
@@ -337,109 +418,149 @@ fn parse_command(key: &str, body: &[u8], timeout_ms: u64) -> Result<CommandFact,
     })
 }
 
-/// Parses a probe's output into facts for `plan`.
+/// Parses a probe's output into facts for `plan`. A malformed stream is refused before any
+/// fact is built; building then stops at the memory budget (see [`Budget`]).
 pub fn parse(output: &[u8], nonce: &str, plan: &ProbePlan) -> Result<Facts, ShellError> {
-    let mut facts = Facts {
-        offline: plan.offline,
-        ..Facts::default()
+    records(output, nonce, |_| Ok(()))?;
+    let mut parser = Parser {
+        plan,
+        budget: Budget::for_output(output),
+        facts: Facts {
+            offline: plan.offline,
+            ..Facts::default()
+        },
+        listed_files: BTreeMap::new(),
+        listings: Vec::new(),
+        dpkg: None,
+        apk: None,
+        rpm: None,
     };
-    let mut listed_files: BTreeMap<&str, FileFact> = BTreeMap::new();
-    let mut listings: Vec<(&str, &str, Option<Vec<String>>)> = Vec::new();
-    let mut dpkg = None;
-    let mut apk = None;
-    let mut rpm: Option<Result<PackageSource, String>> = None;
-    let records = records(output, nonce)?;
-    for record in &records {
+    records(output, nonce, |record| parser.record(record))?;
+    parser.finish()
+}
+
+/// A directory listing: its key (`DIR\nPATTERN`) and its names, `None` when it is missing.
+type Listing = (String, Option<Vec<String>>);
+
+/// Facts built from records as they come.
+struct Parser<'p> {
+    plan: &'p ProbePlan,
+    budget: Budget,
+    facts: Facts,
+    /// Contents of files inside listed directories, by target path.
+    listed_files: BTreeMap<String, FileFact>,
+    listings: Vec<Listing>,
+    dpkg: Option<Result<std::collections::BTreeSet<String>, DatabaseRefusal>>,
+    apk: Option<Result<std::collections::BTreeSet<String>, DatabaseRefusal>>,
+    rpm: Option<Result<PackageSource, String>>,
+}
+
+impl Parser<'_> {
+    fn record(&mut self, record: Record) -> Result<(), ShellError> {
         let key: &str = &record.key;
+        let budget = &mut self.budget;
+        budget.item(key, key.len())?;
         match record.kind {
             b'B' => {
-                for (kind, target, content) in parse_batch(key, record.body)? {
-                    let fact = FileFact::from_bytes(content);
+                let (files, listed) = (&mut self.facts.files, &mut self.listed_files);
+                for_each_batch_file(key, record.body, |kind, target, content| {
+                    let fact = file_content(target, content, budget)?;
+                    budget.item(target, target.len())?;
                     match kind {
-                        b'F' => {
-                            facts.files.insert(target.to_owned(), fact);
-                        }
-                        _ => {
-                            listed_files.insert(target, fact);
-                        }
-                    }
-                }
+                        b'F' => files.insert(target.to_owned(), fact),
+                        _ => listed.insert(target.to_owned(), fact),
+                    };
+                    Ok(())
+                })?;
             }
             b'F' => {
-                facts
-                    .files
-                    .insert(key.to_owned(), parse_file(key, record.body)?);
+                let fact = parse_file(key, record.body, budget)?;
+                self.facts.files.insert(key.to_owned(), fact);
             }
             b'G' => {
-                listed_files.insert(key, parse_file(key, record.body)?);
+                let fact = parse_file(key, record.body, budget)?;
+                self.listed_files.insert(key.to_owned(), fact);
             }
             b'S' => {
-                facts
-                    .stats
-                    .insert(key.to_owned(), parse_stat(key, record.body)?);
+                let entries = parse_stat(key, record.body, budget)?;
+                self.facts.stats.insert(key.to_owned(), entries);
             }
             b'D' => {
-                let (dir, pattern) = key.split_once('\n').ok_or_else(|| bad(key, "dir key"))?;
+                if !key.contains('\n') {
+                    return Err(bad(key, "dir key"));
+                }
                 let names = match record.body.split_first() {
                     Some((b'M', [])) => None,
-                    Some((b'E', rest)) => Some(parse_names(key, rest)?),
+                    Some((b'E', rest)) => Some(parse_names(key, rest, budget)?),
                     _ => return Err(bad(key, "unknown listing state")),
                 };
-                listings.push((dir, pattern, names));
+                self.listings.push((key.to_owned(), names));
             }
             b'C' => {
-                let timeout = plan
+                let timeout = self
+                    .plan
                     .commands
                     .get(key)
                     .map(|c| c.timeout_ms)
                     .unwrap_or_default();
-                facts
-                    .commands
-                    .insert(key.to_owned(), parse_command(key, record.body, timeout)?);
+                let fact = parse_command(key, record.body, timeout, budget)?;
+                self.facts.commands.insert(key.to_owned(), fact);
             }
             b'U' => {
-                facts.units = Some(if record.body == b"N" {
+                self.facts.units = Some(if record.body == b"N" {
                     UnitsFact::NotRunning
                 } else {
                     let timeout = crate::defaults::COMMAND_TIMEOUT_MS;
                     UnitsFact::Ran {
-                        output: parse_command(key, record.body, timeout)?,
+                        output: parse_command(key, record.body, timeout, budget)?,
                     }
                 });
             }
             b'P' => {
+                budget.lines(key, record.body)?;
                 let text = String::from_utf8_lossy(record.body);
                 match key {
-                    "dpkg" => dpkg = Some(Ok(packages::parse_dpkg_status(&text))),
-                    "apk" => apk = Some(Ok(packages::parse_apk_installed(&text))),
+                    "dpkg" => self.dpkg = Some(Ok(packages::parse_dpkg_status(&text))),
+                    "apk" => self.apk = Some(Ok(packages::parse_apk_installed(&text))),
                     _ => return Err(bad(key, "unknown package database")),
                 }
             }
             b'R' => {
-                let refusal = match parse_file(key, record.body)? {
+                let refusal = match parse_file(key, record.body, budget)? {
                     FileFact::TooManyLinks => DatabaseRefusal::TooManyLinks,
                     FileFact::TooLarge { size } => DatabaseRefusal::TooLarge { size },
                     _ => return Err(bad(key, "unknown package database refusal")),
                 };
                 match key {
-                    "dpkg" => dpkg = Some(Err(refusal)),
-                    "apk" => apk = Some(Err(refusal)),
+                    "dpkg" => self.dpkg = Some(Err(refusal)),
+                    "apk" => self.apk = Some(Err(refusal)),
                     _ => return Err(bad(key, "unknown package database")),
                 }
             }
-            b'Q' => rpm = Some(read_shipped_rpmdb(key, record.body)),
+            b'Q' => {
+                let source = read_shipped_rpmdb(key, record.body);
+                if let Ok(source) = &source {
+                    let bytes: usize = source.installed.iter().map(String::len).sum();
+                    budget.charge(key, bytes + source.installed.len() * ITEM_OVERHEAD)?;
+                }
+                self.rpm = Some(source);
+            }
             b'K' => {
-                let fact = parse_command(key, record.body, crate::defaults::COMMAND_TIMEOUT_MS)?;
-                rpm = Some(match fact {
+                let timeout = crate::defaults::COMMAND_TIMEOUT_MS;
+                let fact = parse_command(key, record.body, timeout, budget)?;
+                self.rpm = Some(match fact {
                     CommandFact::Ran {
                         exit_code: 0,
                         stdout,
                         ..
-                    } => Ok(PackageSource {
-                        manager: PackageManager::Rpm,
-                        origin: RPM_QUERY_ALL.into(),
-                        installed: packages::parse_name_lines(&stdout),
-                    }),
+                    } => {
+                        budget.lines(key, stdout.as_bytes())?;
+                        Ok(PackageSource {
+                            manager: PackageManager::Rpm,
+                            origin: RPM_QUERY_ALL.into(),
+                            installed: packages::parse_name_lines(&stdout),
+                        })
+                    }
                     other => Err(format!("{RPM_QUERY_ALL}: {other:?}")),
                 });
             }
@@ -450,74 +571,86 @@ pub fn parse(output: &[u8], nonce: &str, plan: &ProbePlan) -> Result<Facts, Shel
             }
             _ => return Err(bad(key, "unknown record type")),
         }
+        Ok(())
     }
-    for (dir, pattern, names) in listings {
-        let listing = match names {
-            None => DirFact::Missing,
-            Some(mut names) => {
-                names.sort();
-                names.dedup();
-                let entries = names
-                    .into_iter()
-                    .map(|name| {
+
+    fn finish(mut self) -> Result<Facts, ShellError> {
+        let mut facts = self.facts;
+        for (key, names) in self.listings {
+            let Some((dir, pattern)) = key.split_once('\n') else {
+                continue;
+            };
+            let listing = match names {
+                None => DirFact::Missing,
+                Some(mut names) => {
+                    names.sort();
+                    names.dedup();
+                    let mut entries = Vec::with_capacity(names.len());
+                    for name in names {
                         let target = format!("{}/{name}", dir.trim_end_matches('/'));
-                        let content = listed_files
+                        let content = self
+                            .listed_files
                             .get(target.as_str())
                             .cloned()
                             .unwrap_or(FileFact::Unreadable);
-                        DirEntryFact { name, content }
-                    })
-                    .collect();
-                DirFact::Entries { entries }
-            }
-        };
-        facts
-            .dirs
-            .entry(dir.to_owned())
-            .or_default()
-            .insert(pattern.to_owned(), listing);
-    }
-    if plan.packages {
-        let mut fact = PackagesFact::default();
-        // In the native executor's order: dpkg, rpm, apk.
-        let listed = |manager, origin: &str, read: Option<Result<_, DatabaseRefusal>>| {
-            read.map(|read| {
-                read.map(|installed| PackageSource {
-                    manager,
-                    origin: origin.into(),
-                    installed,
-                })
-                .map_err(|why| why.message(origin))
-            })
-        };
-        let dpkg = listed(PackageManager::Dpkg, super::sources::DPKG_STATUS, dpkg);
-        let apk = listed(PackageManager::Apk, super::sources::APK_INSTALLED, apk);
-        for read in [dpkg, rpm, apk].into_iter().flatten() {
-            match read {
-                Ok(source) => fact.sources.push(source),
-                Err(error) => fact.errors.push(error),
-            }
+                        // A file listed under many patterns is copied for each.
+                        let copied = content.text().map_or(0, str::len);
+                        self.budget.item(&key, copied)?;
+                        entries.push(DirEntryFact { name, content });
+                    }
+                    DirFact::Entries { entries }
+                }
+            };
+            facts
+                .dirs
+                .entry(dir.to_owned())
+                .or_default()
+                .insert(pattern.to_owned(), listing);
         }
-        facts.packages = Some(fact);
+        if self.plan.packages {
+            let mut fact = PackagesFact::default();
+            // In the native executor's order: dpkg, rpm, apk.
+            let listed = |manager, origin: &str, read: Option<Result<_, DatabaseRefusal>>| {
+                read.map(|read| {
+                    read.map(|installed| PackageSource {
+                        manager,
+                        origin: origin.into(),
+                        installed,
+                    })
+                    .map_err(|why| why.message(origin))
+                })
+            };
+            let dpkg = listed(PackageManager::Dpkg, super::sources::DPKG_STATUS, self.dpkg);
+            let apk = listed(PackageManager::Apk, super::sources::APK_INSTALLED, self.apk);
+            for read in [dpkg, self.rpm, apk].into_iter().flatten() {
+                match read {
+                    Ok(source) => fact.sources.push(source),
+                    Err(error) => fact.errors.push(error),
+                }
+            }
+            facts.packages = Some(fact);
+        }
+        Ok(facts)
     }
-    Ok(facts)
 }
 
-/// One file of a batch: (record type F or G, target path, content).
-type BatchFile<'a> = (u8, &'a str, &'a [u8]);
-
-/// A batch of whole files: the key indexes `TYPE SIZE KEYLEN\nKEY` entries, the body is their
-/// contents back to back.
-fn parse_batch<'a>(index: &'a str, body: &'a [u8]) -> Result<Vec<BatchFile<'a>>, ShellError> {
-    let mut files = Vec::new();
+/// Hands each file of a batch to `each` as (record type F or G, target path, content): the key
+/// indexes `TYPE SIZE KEYLEN\nKEY` entries, the body is their contents back to back.
+fn for_each_batch_file<'a>(
+    index: &'a str,
+    body: &'a [u8],
+    mut each: impl FnMut(u8, &'a str, &'a [u8]) -> Result<(), ShellError>,
+) -> Result<(), ShellError> {
     let mut rest = index;
     let mut offset = 0usize;
     while !rest.is_empty() {
         let (header, after) = rest
             .split_once('\n')
             .ok_or_else(|| bad("batch", "index entry without header"))?;
-        let fields: Vec<&str> = header.split(' ').collect();
-        let [kind, size, key_len] = fields[..] else {
+        let mut fields = header.split(' ');
+        let (Some(kind), Some(size), Some(key_len), None) =
+            (fields.next(), fields.next(), fields.next(), fields.next())
+        else {
             return Err(bad("batch", "index entry needs three fields"));
         };
         let kind = match kind {
@@ -537,17 +670,17 @@ fn parse_batch<'a>(index: &'a str, body: &'a [u8]) -> Result<Vec<BatchFile<'a>>,
             .checked_add(size)
             .filter(|end| *end <= body.len())
             .ok_or_else(|| bad("batch", "contents shorter than the index says"))?;
-        files.push((kind, target, &body[offset..end]));
+        each(kind, target, &body[offset..end])?;
         offset = end;
         rest = &after[key_len..];
     }
     if offset != body.len() {
         return Err(bad("batch", "contents longer than the index says"));
     }
-    Ok(files)
+    Ok(())
 }
 
-fn parse_names(key: &str, mut body: &[u8]) -> Result<Vec<String>, ShellError> {
+fn parse_names(key: &str, mut body: &[u8], budget: &mut Budget) -> Result<Vec<String>, ShellError> {
     let mut names = Vec::new();
     while !body.is_empty() {
         let colon = body
@@ -563,6 +696,8 @@ fn parse_names(key: &str, mut body: &[u8]) -> Result<Vec<String>, ShellError> {
             return Err(bad(key, "listing entry shorter than its length"));
         }
         if let Ok(name) = std::str::from_utf8(&rest[..len]) {
+            // Twice a name's slot: a growing vector holds up to double its length.
+            budget.item(key, 2 * std::mem::size_of::<String>() + len)?;
             names.push(name.to_owned());
         }
         body = &rest[len..];
