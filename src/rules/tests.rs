@@ -12,7 +12,7 @@ fn try_load(text: &str, overrides: &[(&str, &str)]) -> Result<RuleSet, String> {
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect();
-    load(&sources, &overrides).map_err(|err| err.to_string())
+    load(&sources, &vars_from(&overrides, &VarOrigin::CommandLine)).map_err(|err| err.to_string())
 }
 
 #[track_caller]
