@@ -87,11 +87,8 @@ pub enum Error {
     #[error("cannot serialise the output as JSON")]
     Json(#[source] serde_json::Error),
 
-    /// To be removed: an untyped error marked as usage at the call site ([`crate::exit::usage`]).
-    #[error(transparent)]
-    Usage(anyhow::Error),
-
-    /// To be removed: an untyped error, operational by default ([`crate::exit::operational`]).
+    /// A failure of plumb's own machinery without a kind of its own (the async runtime, the
+    /// ssh transport's setup, rendering a report): operational.
     #[error(transparent)]
     Operational(anyhow::Error),
 }
@@ -105,8 +102,7 @@ impl Error {
             | Self::Config { .. }
             | Self::PolicyInput(_)
             | Self::PolicyRefused { .. }
-            | Self::PinMismatch { .. }
-            | Self::Usage(_) => USAGE,
+            | Self::PinMismatch { .. } => USAGE,
             // Rule files that exist but cannot be read are the machine's fault, not the rules'.
             Self::Rules(LoadError::Io { .. }) => OPERATIONAL,
             Self::Rules(LoadError::Invalid { .. } | LoadError::Empty(_)) => USAGE,
@@ -140,32 +136,12 @@ impl Error {
     }
 }
 
-/// Untyped errors from code not yet converted: the first typed error in the chain decides the
-/// class, as `exit::usage` marked it; an unmarked chain is operational.
+/// An untyped failure is operational, unless it is one of ours passed through anyhow.
 impl From<anyhow::Error> for Error {
     fn from(error: anyhow::Error) -> Self {
-        // Only an error that *is* ours (no context around it) is unwrapped: downcasting through
-        // a context would drop the context's message.
-        let error = if error
-            .chain()
-            .next()
-            .is_some_and(|cause| cause.is::<Error>())
-        {
-            match error.downcast::<Error>() {
-                Ok(typed) => return typed,
-                Err(error) => error,
-            }
-        } else {
-            error
-        };
-        let usage = error
-            .chain()
-            .find_map(|cause| cause.downcast_ref::<Error>())
-            .is_some_and(|typed| typed.code() == USAGE);
-        if usage {
-            Self::Usage(error)
-        } else {
-            Self::Operational(error)
+        match error.downcast::<Error>() {
+            Ok(typed) => typed,
+            Err(error) => Self::Operational(error),
         }
     }
 }
@@ -188,7 +164,6 @@ impl fmt::Display for Chain<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use anyhow::Context;
     use std::io;
 
     fn io_error() -> io::Error {
@@ -223,16 +198,11 @@ mod tests {
     }
 
     #[test]
-    fn untyped_chains_keep_the_class_they_were_marked_with() {
-        let marked = Err::<(), _>(anyhow::Error::new(Error::Usage(anyhow::anyhow!("bad"))))
-            .context("while parsing")
-            .unwrap_err();
-        let marked = Error::from(marked);
-        assert_eq!(marked.code(), USAGE);
-        assert_eq!(Chain(&marked).to_string(), "while parsing: bad");
+    fn untyped_errors_are_operational_and_typed_ones_keep_their_class() {
         assert_eq!(Error::from(anyhow::anyhow!("disk")).code(), OPERATIONAL);
         let typed = Error::from(anyhow::Error::new(Error::args("flag")));
         assert!(matches!(typed, Error::Args(_)));
+        assert_eq!(typed.code(), USAGE);
     }
 
     #[test]

@@ -1,8 +1,6 @@
 //! Process exit codes (DESIGN §8). Which failure earns which code is decided in one place,
 //! [`crate::error::Error::code`].
 
-use crate::error::Error;
-
 /// Ran, and nothing at or above the `--fail-on` severity failed.
 pub const CLEAN: u8 = 0;
 /// Ran, and found failures or regressions.
@@ -18,15 +16,3 @@ pub const HELP_TEXT: &str = "Exit codes:
   1  findings: failures at or above --fail-on (or regressions)
   2  usage, configuration, rule or policy error
   3  operational error: unreachable host, state file locked or corrupt, I/O";
-
-/// To be removed once every call site returns a typed [`Error`]: marks an untyped error as a
-/// usage error ([`Error::Usage`]).
-pub fn usage(error: impl Into<anyhow::Error>) -> anyhow::Error {
-    anyhow::Error::new(Error::Usage(error.into()))
-}
-
-/// To be removed once every call site returns a typed [`Error`]: marks an untyped error as
-/// operational ([`Error::Operational`]).
-pub fn operational(error: impl Into<anyhow::Error>) -> anyhow::Error {
-    anyhow::Error::new(Error::Operational(error.into()))
-}

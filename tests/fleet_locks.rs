@@ -49,7 +49,7 @@ impl Fleet {
         fs::write(&inventory_path, inventory).unwrap();
         fs::write(
             dir.path().join("gated.yml"),
-            "- id: gated\n  title: waits for the test\n  severity: low\n  vars: { gates: /nonexistent, gate_name: none }\n  check:\n    method: command\n    timeout: 5m\n    run: \"touch '{{ gates }}/started-{{ gate_name }}'; while [ ! -e '{{ gates }}/go-{{ gate_name }}' ]; do sleep 0.1; done\"\n",
+            "- id: gated\n  title: waits for the test\n  severity: low\n  vars: { gates: /nonexistent, gate_name: none }\n  check:\n    method: command\n    timeout: 5m\n    run: \"touch {{ gates }}/started-{{ gate_name }}; while [ ! -e {{ gates }}/go-{{ gate_name }} ]; do sleep 0.1; done\"\n",
         )
         .unwrap();
         fs::write(

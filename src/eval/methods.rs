@@ -3,6 +3,7 @@
 use super::compare::{compare, describe};
 use super::config::{ConfigLine, find_config_values, sysctl_assignments};
 use super::host::{ConfigFile, HostView, parse_env_file};
+use super::redact;
 use super::result::{Evidence, Outcome, Reason, Status};
 use crate::probe::facts::{CommandFact, DirFact, FileFact, FileKind, TOO_MANY_LINKS, UnitsFact};
 use crate::probe::sources::*;
@@ -117,6 +118,12 @@ pub fn evaluate_check(check: &Check, host: &HostView) -> Outcome {
                     Some(m) => {
                         let line = text[..m.start()].matches('\n').count() + 1;
                         let matched = text[m.start()..].lines().next().unwrap_or_default();
+                        // A shadow line holds a password hash: show only what the check saw.
+                        let matched = if redact::is_shadow_file(path) {
+                            redact::shadow_line(matched)
+                        } else {
+                            matched.to_owned()
+                        };
                         (
                             format!("matched: {matched}"),
                             json!({ "file": path, "line": line }),
@@ -412,11 +419,31 @@ fn config_value(check: &Check, c: &ConfigValueCheck, host: &HostView) -> Outcome
         let source = json!({ "files_read": read });
         return v.pass_if(c.missing == Missing::Pass, "not set", source);
     };
+    if redact::is_shadow_file(&hit.file) {
+        return shadow_config_value(&v, c, hit);
+    }
     let source = json!({ "file": hit.file, "line": hit.line_no, "text": hit.text });
     match &c.expectation {
         Some(expectation) => v.compared(&hit.value, expectation, source),
         None => v.outcome(Status::Pass, hit.value.clone(), source),
     }
+}
+
+/// A config_value read from a shadow file: compared on the real value, shown as the state of
+/// the password field only.
+fn shadow_config_value(v: &Verdict, c: &ConfigValueCheck, hit: &ConfigLine) -> Outcome {
+    let source =
+        json!({ "file": hit.file, "line": hit.line_no, "text": redact::shadow_line(&hit.text) });
+    let password = hit.value.split(':').next().unwrap_or_default();
+    let mut outcome = match &c.expectation {
+        Some(expectation) => match compare(&hit.value, expectation) {
+            Ok(ok) => v.pass_if(ok, "", source),
+            Err(_) => v.outcome(Status::Fail, "", source),
+        },
+        None => v.outcome(Status::Pass, "", source),
+    };
+    outcome.evidence.actual = redact::password_state(password);
+    outcome
 }
 
 fn sysctl(

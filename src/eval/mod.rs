@@ -5,6 +5,7 @@ mod config;
 pub mod host;
 mod methods;
 mod platform;
+mod redact;
 mod result;
 #[cfg(test)]
 mod tests;
@@ -109,6 +110,7 @@ fn evaluate_timed(
         result.detail = Some(detail);
     }
     result.evidence = evidence;
+    redact::evidence(&mut result.evidence, result.detail.as_mut(), rule.sensitive);
     apply_evidence_cap(
         &mut result,
         options.evidence_max_bytes.min(MAX_EVIDENCE_BYTES),

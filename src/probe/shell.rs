@@ -13,6 +13,7 @@ use super::packages;
 use super::plan::ProbePlan;
 use super::sources::{RPM_QUERY_ALL, units_command};
 use crate::defaults::{COMMAND_TIMEOUT_MS, MAX_LINK_HOPS, MAX_OUTPUT};
+use crate::rules::shell_quote as quote;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{Read, Write};
@@ -44,11 +45,6 @@ pub enum ShellError {
 /// A random per-run nonce (hex), unknown to anything on the target before the script arrives.
 pub fn new_nonce() -> String {
     uuid::Uuid::new_v4().simple().to_string()
-}
-
-/// Single-quotes `text` for sh.
-fn quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', r"'\''"))
 }
 
 /// Whole seconds for `_start`, rounded up (at least 1).

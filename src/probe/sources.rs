@@ -80,9 +80,10 @@ pub fn units_command<'a>(units: impl IntoIterator<Item = &'a String>) -> String 
     let mut command = String::from(
         "systemctl show --no-pager --property=Id,Names,LoadState,ActiveState,UnitFileState --",
     );
+    // Names were checked against systemd's grammar at load; quoting keeps them words anyway.
     for unit in units {
         command.push(' ');
-        command.push_str(unit);
+        command.push_str(&crate::rules::shell_quote(unit));
     }
     command
 }

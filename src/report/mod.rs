@@ -13,7 +13,7 @@ mod markdown;
 mod sarif;
 mod table;
 
-pub use table::terminal_width;
+pub use table::{clean as terminal_safe, terminal_width};
 
 /// Version of the JSON/NDJSON report schema (documented in README). Bump on breaking changes.
 pub const JSON_SCHEMA_VERSION: u32 = 1;

@@ -278,7 +278,7 @@ fn new_table(paint: Paint, width: u16) -> Table {
 
 /// Text from hosts and rule files made safe for a terminal: control characters (an escape
 /// sequence in a config file, say) are shown escaped, never sent; line breaks stay.
-fn clean(text: &str) -> String {
+pub fn clean(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if c == '\t' {

@@ -1,8 +1,9 @@
 //! Loading rule files and directories into a validated [`RuleSet`].
 
 use super::model::*;
+use super::names;
 use super::raw::{CheckNode, OneOrMany, RawCheck, RawRule, RuleFile, Scalar};
-use super::vars::substitute;
+use super::vars::{Resolved, TextKind, VarOrigin, Vars, substitute};
 use regex::Regex;
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
@@ -108,12 +109,9 @@ fn collect_yaml_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadErro
     Ok(())
 }
 
-/// Parses and validates rule sources. `overrides` (from `--var` or a policy) win over each
-/// rule's own `vars`.
-pub fn load(
-    sources: &[RuleSource],
-    overrides: &BTreeMap<String, String>,
-) -> Result<RuleSet, LoadError> {
+/// Parses and validates rule sources. `overrides` (from a policy, an inventory or `--var`,
+/// already merged by precedence) win over each rule's own `vars`.
+pub fn load(sources: &[RuleSource], overrides: &Vars) -> Result<RuleSet, LoadError> {
     let mut rules = Vec::new();
     let mut seen: HashMap<String, String> = HashMap::new();
     for source in sources {
@@ -189,25 +187,31 @@ fn id_column(line: &str, id: &str) -> Option<usize> {
     (value.trim().trim_matches(['"', '\'']) == id).then(|| line.len() - trimmed.len() + 1)
 }
 
-fn build_rule(
-    raw: RawRule,
-    overrides: &BTreeMap<String, String>,
-    location: &str,
-) -> Result<Rule, String> {
-    let mut vars: BTreeMap<String, String> = raw
+fn build_rule(raw: RawRule, overrides: &Vars, location: &str) -> Result<Rule, String> {
+    // Each value with its origin; `None` is the rule's own default.
+    let mut vars: BTreeMap<String, (String, Option<&VarOrigin>)> = raw
         .vars
         .into_iter()
-        .map(|(name, Scalar(value))| (name, value))
+        .map(|(name, Scalar(value))| (name, (value, None)))
         .collect();
-    for (name, value) in overrides {
-        if vars.contains_key(name) {
-            vars.insert(name.clone(), value.clone());
+    for (name, var) in overrides {
+        if let Some(slot) = vars.get_mut(name) {
+            *slot = (var.value.clone(), Some(&var.origin));
         }
     }
-    let lookup = |name: &str| vars.get(name).or_else(|| overrides.get(name)).cloned();
-    let mut resolve = |text: &str| substitute(text, &lookup);
+    let lookup = |name: &str| match vars.get(name) {
+        Some((value, origin)) => Some(Resolved {
+            value,
+            origin: *origin,
+        }),
+        None => overrides.get(name).map(|var| Resolved {
+            value: &var.value,
+            origin: Some(&var.origin),
+        }),
+    };
+    let mut resolve = |text: &str, kind: TextKind| substitute(text, kind, &lookup);
 
-    let build = |node: CheckNode, resolve: &mut dyn FnMut(&str) -> Result<String, String>| {
+    let build = |node: CheckNode, resolve: &mut super::raw::StringMap| {
         let mut raw = node.0;
         raw.try_map_strings(resolve)?;
         build_expr(raw)
@@ -273,8 +277,12 @@ fn build_rule(
         tags: raw.tags,
         references,
         platforms,
-        vars,
+        vars: vars
+            .iter()
+            .map(|(name, (value, _))| (name.clone(), value.clone()))
+            .collect(),
         remediation: raw.remediation,
+        sensitive: raw.sensitive,
         implementations,
         source: location.to_owned(),
     })
@@ -539,42 +547,27 @@ fn build_check(raw: RawCheck) -> Result<Check, String> {
             key: key.to_ascii_lowercase(),
             expectation: expectation(raw.expected.clone(), raw.comparator.as_deref())?,
         },
-        "sysctl_value" => {
-            if key.is_empty() || key.contains("..") || key.starts_with(['.', '/']) {
-                return Err(format!("`key` is not a sysctl name: `{key}`"));
-            }
-            Check::SysctlValue {
-                key,
-                expectation: expectation(raw.expected.clone(), raw.comparator.as_deref())?,
-                persisted: raw.persisted.unwrap_or(false),
-            }
-        }
+        "sysctl_value" => Check::SysctlValue {
+            key: names::sysctl_key(&key)?,
+            expectation: expectation(raw.expected.clone(), raw.comparator.as_deref())?,
+            persisted: raw.persisted.unwrap_or(false),
+        },
         "package_state" => Check::PackageState {
-            name,
+            name: names::package(&name)?,
             present: one_of(
                 "state",
                 raw.state.as_deref().unwrap_or("present"),
                 &[("present", true), ("absent", false)],
             )?,
         },
-        "service_state" => {
-            if name.is_empty() || name.contains('/') {
-                return Err(format!("`name` is not a unit name: `{name}`"));
-            }
-            let unit = if name.contains('.') {
-                name
-            } else {
-                format!("{name}.service")
-            };
-            Check::ServiceState(ServiceStateCheck {
-                unit,
-                enabled: raw.enabled,
-                active: raw.active,
-                masked: raw.masked,
-            })
-        }
+        "service_state" => Check::ServiceState(ServiceStateCheck {
+            unit: names::unit(&name)?,
+            enabled: raw.enabled,
+            active: raw.active,
+            masked: raw.masked,
+        }),
         "kernel_module_state" => Check::KernelModuleState {
-            name: name.replace('-', "_"),
+            name: names::kernel_module(&name)?,
             state: one_of(
                 "state",
                 raw.state.as_deref().unwrap_or_default(),

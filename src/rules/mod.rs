@@ -2,6 +2,7 @@
 
 mod load;
 pub mod model;
+mod names;
 mod raw;
 mod select;
 #[cfg(test)]
@@ -11,6 +12,7 @@ mod vars;
 pub use load::{LoadError, RuleSet, RuleSource, load, normalise_whitespace, read_sources};
 pub use model::*;
 pub use select::Selection;
+pub use vars::{Var, VarOrigin, Vars, quote as shell_quote, vars_from};
 
 /// The default rule pack, compiled into the binary from fixtures/rules.
 pub fn embedded_sources() -> Vec<RuleSource> {

@@ -387,6 +387,8 @@ pub struct Rule {
     pub platforms: Vec<Platform>,
     pub vars: BTreeMap<String, String>,
     pub remediation: String,
+    /// Evidence keeps verdicts only, never the text the check read (see `eval::redact`).
+    pub sensitive: bool,
     /// Tried in order; the last one is the default.
     pub implementations: Vec<Implementation>,
     /// Where the rule was defined, for messages.

@@ -5,6 +5,8 @@
 //! the offending mapping.
 
 use super::model::Capability;
+use super::names;
+use super::vars::TextKind;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::collections::BTreeMap;
@@ -308,44 +310,50 @@ impl RawCheck {
             {
                 Err("service_state needs at least one of `enabled`, `active`, `masked`".into())
             }
-            _ => Ok(()),
+            _ => self.validate_identifiers(method),
         }
     }
 
+    /// Names that reach a command line or a path, checked here (where the error can point at
+    /// the mapping) when they hold no `{{ var }}`; substituted ones are checked after loading.
+    fn validate_identifiers(&self, method: &str) -> Result<(), String> {
+        let literal = |text: &Option<String>| text.clone().filter(|t| !t.contains("{{"));
+        let check: fn(&str) -> Result<String, String> = match method {
+            "service_state" => names::unit,
+            "package_state" => names::package,
+            "kernel_module_state" => names::kernel_module,
+            "sysctl_value" => {
+                return literal(&self.key).map_or(Ok(()), |key| names::sysctl_key(&key).map(drop));
+            }
+            _ => return Ok(()),
+        };
+        literal(&self.name).map_or(Ok(()), |name| check(&name).map(drop))
+    }
+
     /// Applies `f` to every string parameter (for `{{ var }}` substitution).
-    pub fn try_map_strings(
-        &mut self,
-        f: &mut dyn FnMut(&str) -> Result<String, String>,
-    ) -> Result<(), String> {
-        fn one(
-            slot: &mut Option<String>,
-            f: &mut dyn FnMut(&str) -> Result<String, String>,
-        ) -> Result<(), String> {
+    /// Shell command text (`run`, `observed_command`) is marked so values in it get quoted.
+    pub fn try_map_strings(&mut self, f: &mut StringMap) -> Result<(), String> {
+        fn one(slot: &mut Option<String>, kind: TextKind, f: &mut StringMap) -> Result<(), String> {
             if let Some(text) = slot {
-                *text = f(text)?;
+                *text = f(text, kind)?;
             }
             Ok(())
         }
-        fn scalar(
-            slot: &mut Option<Scalar>,
-            f: &mut dyn FnMut(&str) -> Result<String, String>,
-        ) -> Result<(), String> {
+        fn scalar(slot: &mut Option<Scalar>, f: &mut StringMap) -> Result<(), String> {
             if let Some(Scalar(text)) = slot {
-                *text = f(text)?;
+                *text = f(text, TextKind::Plain)?;
             }
             Ok(())
         }
-        fn list(
-            slot: &mut Option<Vec<String>>,
-            f: &mut dyn FnMut(&str) -> Result<String, String>,
-        ) -> Result<(), String> {
+        fn list(slot: &mut Option<Vec<String>>, f: &mut StringMap) -> Result<(), String> {
             for text in slot.iter_mut().flatten() {
-                *text = f(text)?;
+                *text = f(text, TextKind::Plain)?;
             }
             Ok(())
         }
+        one(&mut self.run, TextKind::Shell, f)?;
+        one(&mut self.observed_command, TextKind::Shell, f)?;
         for slot in [
-            &mut self.run,
             &mut self.expected_stdout,
             &mut self.stdout_regex,
             &mut self.owner,
@@ -359,9 +367,8 @@ impl RawCheck {
             &mut self.name,
             &mut self.mount_point,
             &mut self.rule,
-            &mut self.observed_command,
         ] {
-            one(slot, f)?;
+            one(slot, TextKind::Plain, f)?;
         }
         for slot in [
             &mut self.expected,
@@ -375,7 +382,7 @@ impl RawCheck {
         list(&mut self.authorized, f)?;
         if let Some(OneOrMany(paths)) = &mut self.path {
             for path in paths {
-                *path = f(path)?;
+                *path = f(path, TextKind::Plain)?;
             }
         }
         for child in self.checks.iter_mut().chain(self.any.iter_mut()).flatten() {
@@ -384,6 +391,9 @@ impl RawCheck {
         Ok(())
     }
 }
+
+/// What `try_map_strings` applies to each string parameter.
+pub type StringMap<'a> = dyn FnMut(&str, TextKind) -> Result<String, String> + 'a;
 
 /// A check mapping whose shape was validated where it was read.
 #[derive(Clone, Debug)]
@@ -443,6 +453,9 @@ pub struct RawRule {
     pub vars: BTreeMap<String, Scalar>,
     #[serde(default)]
     pub remediation: String,
+    /// Evidence shows verdicts only, never the text the check read.
+    #[serde(default)]
+    pub sensitive: bool,
     pub check: Option<CheckNode>,
     pub checks: Option<Vec<CheckNode>>,
     pub any: Option<Vec<CheckNode>>,

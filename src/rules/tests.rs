@@ -12,7 +12,7 @@ fn try_load(text: &str, overrides: &[(&str, &str)]) -> Result<RuleSet, String> {
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect();
-    load(&sources, &overrides).map_err(|err| err.to_string())
+    load(&sources, &vars_from(&overrides, &VarOrigin::CommandLine)).map_err(|err| err.to_string())
 }
 
 #[track_caller]
@@ -249,5 +249,54 @@ fn parameter_values_are_validated() {
         let message = error(&format!("{HEAD}check: {check}\n"));
         assert!(message.starts_with("rules/x.yml:"), "{message}");
         assert!(message.contains(wanted), "{check}: {message}");
+    }
+}
+
+#[test]
+fn values_are_quoted_in_shell_text_only() {
+    let text = format!(
+        "{HEAD}vars: {{ who: root }}\nchecks:\n  - {{ method: command, run: \"id -u {{{{ who }}}}\" }}\n  \
+         - {{ method: set_compare, observed_command: \"getent group {{{{ who }}}}\", authorized: [x] }}\n  \
+         - {{ method: file_exists, path: \"/home/{{{{ who }}}}\" }}\n"
+    );
+    let set = try_load(&text, &[("who", "a'b c")]).unwrap();
+    let leaves = set.rules[0].implementations[0].check.leaves();
+    match (leaves[0], leaves[1], leaves[2]) {
+        (
+            Check::Command(command),
+            Check::SetCompare {
+                observed_command, ..
+            },
+            Check::FileExists { path },
+        ) => {
+            assert_eq!(command.run, r"id -u 'a'\''b c'");
+            assert_eq!(observed_command, r"getent group 'a'\''b c'");
+            assert_eq!(path, "/home/a'b c");
+        }
+        other => panic!("unexpected checks: {other:?}"),
+    }
+}
+
+#[test]
+fn identifiers_are_checked_where_they_are_written() {
+    for (method, field, bad) in [
+        ("service_state", "name", "x.service;id"),
+        ("package_state", "name", "a b"),
+        ("kernel_module_state", "name", "usb$(id)"),
+        ("sysctl_value", "key", "net.ipv4 ip_forward"),
+    ] {
+        let extra = match method {
+            "service_state" => "enabled: false",
+            "kernel_module_state" => "state: disabled",
+            "sysctl_value" => "expected: 0",
+            _ => "state: present",
+        };
+        let text = format!("{HEAD}check:\n  method: {method}\n  {field}: \"{bad}\"\n  {extra}\n");
+        let message = error(&text);
+        // The error points at the check mapping that holds the name.
+        assert!(
+            message.starts_with("rules/x.yml:5:3: check: ") && message.contains(bad),
+            "{method}: {message}"
+        );
     }
 }

@@ -34,10 +34,11 @@ use targets::{concurrency, ssh_options, targets};
 struct Plan {
     sources: Vec<RuleSource>,
     /// The rules loaded with policy and `--var` variables, and those variables.
-    rules: (BTreeMap<String, String>, RuleSet),
-    /// Policy vars, then `--var` (inventory vars go between them, per host).
-    policy_vars: BTreeMap<String, String>,
-    cli_vars: BTreeMap<String, String>,
+    rules: (rules::Vars, RuleSet),
+    /// Precedence: rule defaults < inventory vars (per host) < policy vars < `--var`. The
+    /// inventory is not signed, so it cannot change what a signed policy sets.
+    policy_vars: rules::Vars,
+    cli_vars: rules::Vars,
     ruleset_hash: String,
     /// The baseline this scan is recorded under (see `setup::rule_source_of_paths`).
     rule_source: String,
@@ -165,16 +166,28 @@ pub fn run(args: &ScanArgs, config: &Config, state: Option<&Path>, output: &Outp
         summary,
         hosts,
     };
+    emit(
+        &scan_report,
+        &merge_rule_sets(rule_sets),
+        args.output.as_deref(),
+        output,
+    )?;
+    Ok(code)
+}
+
+/// Every rule of the run's rule sets once, for the report's catalog: the first occurrence of
+/// an id wins and order is kept. Linear, so a large pack across many variable sets stays cheap.
+fn merge_rule_sets(rule_sets: Vec<RuleSet>) -> RuleSet {
+    let mut seen = std::collections::HashSet::new();
     let mut all_rules = RuleSet::default();
     for set in rule_sets {
         for rule in set.rules {
-            if !all_rules.rules.iter().any(|r| r.id == rule.id) {
+            if seen.insert(rule.id.clone()) {
                 all_rules.rules.push(rule);
             }
         }
     }
-    emit(&scan_report, &all_rules, args.output.as_deref(), output)?;
-    Ok(code)
+    all_rules
 }
 
 /// Evaluates a gathered host (or reports why it has no facts).
@@ -239,12 +252,14 @@ fn fleet_summary(hosts: &[HostReport], states: &[Option<Failure>]) -> String {
             None => "ok",
         };
         *counts.entry(label).or_default() += 1;
+        // A host's error text comes from the host (its stderr): never raw to a terminal.
         let detail = match (&host.error, host.summary.score) {
-            (Some(error), _) => error.clone(),
+            (Some(error), _) => report::terminal_safe(error),
             (None, Some(score)) => format!("{} failed, score {score}%", host.summary.fail),
             (None, None) => format!("{} failed", host.summary.fail),
         };
-        lines.push_str(&format!("  {:<24} {:<16} {detail}\n", host.host, label));
+        let name = report::terminal_safe(&host.host);
+        lines.push_str(&format!("  {name:<24} {label:<16} {detail}\n"));
     }
     let totals: Vec<String> = counts
         .iter()
@@ -374,5 +389,63 @@ pub fn emit(
         Some(path) => report::write_atomic(path, text.as_bytes())
             .map_err(|source| Error::io("writing the report to", path, source)),
         None => Ok(crate::output::print(&text)?),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(id: &str, title: &str) -> rules::Rule {
+        let text = format!(
+            "id: {id}\ntitle: {title}\nseverity: low\ncheck: {{ method: file_exists, path: /x }}\n"
+        );
+        let source = RuleSource {
+            name: "x.yml".into(),
+            text,
+        };
+        rules::load(&[source], &rules::Vars::new())
+            .unwrap()
+            .rules
+            .remove(0)
+    }
+
+    #[test]
+    fn merging_rule_sets_keeps_the_first_of_each_id_in_order() {
+        let first = RuleSet {
+            rules: vec![rule("b", "first b"), rule("a", "first a")],
+        };
+        let second = RuleSet {
+            rules: vec![rule("a", "second a"), rule("c", "second c"), rule("b", "x")],
+        };
+        let merged = merge_rule_sets(vec![first, second]);
+        let got: Vec<(&str, &str)> = merged
+            .rules
+            .iter()
+            .map(|r| (r.id.as_str(), r.title.as_str()))
+            .collect();
+        assert_eq!(got, [("b", "first b"), ("a", "first a"), ("c", "second c")]);
+    }
+
+    #[test]
+    fn the_fleet_summary_sends_no_escape_sequence_from_a_host() {
+        let host = HostReport {
+            host: "evil\u{1b}[2J".into(),
+            outcome: HostOutcome::Error,
+            error: Some("probe exited 1: \u{1b}]0;owned\u{7}\u{1b}[2Jgone".into()),
+            platform: None,
+            scan_id: None,
+            started_at: String::new(),
+            duration_ms: 0,
+            summary: Summary::default(),
+            changes: None,
+            results: Vec::new(),
+        };
+        let text = fleet_summary(&[host], &[Some(Failure::Error)]);
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}'),
+            "{text:?}"
+        );
+        assert!(text.contains("probe exited 1"), "{text}");
     }
 }

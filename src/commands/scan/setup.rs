@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::error::{Error, Result};
+use crate::rules::VarOrigin;
 
 /// The state file path: `--state`/`PLUMB_STATE`, then the config file, then the default.
 /// A URL is refused here (exit 2), before anything can be created.
@@ -95,6 +96,7 @@ pub(super) fn load_policy(
         policy,
         base,
         source: rule_source_of_policy(path),
+        signed: report.is_valid(),
     })
 }
 
@@ -104,6 +106,8 @@ pub(super) struct LoadedPolicy {
     base: PathBuf,
     /// The rule source its scans are recorded under.
     source: String,
+    /// Its signature verified (not accepted with `--allow-unsigned-policy`).
+    signed: bool,
 }
 
 /// A scan's rule source names its baseline in the state file: a rule is recorded `removed`
@@ -133,7 +137,7 @@ fn absolute(path: &Path) -> PathBuf {
 pub(super) const EMBEDDED_SOURCE: &str = "embedded";
 
 pub(super) fn plan_scan(args: &ScanArgs, policy: Option<&LoadedPolicy>) -> Result<Plan> {
-    let mut policy_vars = BTreeMap::new();
+    let mut policy_vars = rules::Vars::new();
     let rule_source = match policy {
         Some(loaded) => loaded.source.clone(),
         None if args.rules.is_empty() => EMBEDDED_SOURCE.to_owned(),
@@ -146,7 +150,12 @@ pub(super) fn plan_scan(args: &ScanArgs, policy: Option<&LoadedPolicy>) -> Resul
                     "--rules and --policy both name rules; a policy pins its own rule sets",
                 ));
             }
-            policy_vars.extend(loaded.policy.vars.clone());
+            let origin = if loaded.signed {
+                VarOrigin::SignedPolicy
+            } else {
+                VarOrigin::UnsignedPolicy
+            };
+            policy_vars = rules::vars_from(&loaded.policy.vars, &origin);
             let mut sources = Vec::new();
             for pin in &loaded.policy.rulesets {
                 let path = loaded.base.join(&pin.path);
@@ -159,7 +168,7 @@ pub(super) fn plan_scan(args: &ScanArgs, policy: Option<&LoadedPolicy>) -> Resul
         None if args.rules.is_empty() => rules::embedded_sources(),
         None => read_rule_sources(&args.rules)?,
     };
-    let cli_vars = parse_vars(&args.vars)?;
+    let cli_vars = rules::vars_from(&parse_vars(&args.vars)?, &VarOrigin::CommandLine);
     // Load up front so rule errors surface before any host is contacted; hosts without
     // inventory vars use this set as it is.
     let mut vars = policy_vars.clone();

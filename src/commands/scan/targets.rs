@@ -10,12 +10,38 @@ pub(super) fn targets(
     plan: &Plan,
     ssh_options: &SshOptions,
 ) -> Result<(Vec<Target>, Vec<RuleSet>)> {
-    let mut rule_sets: Vec<(BTreeMap<String, String>, RuleSet)> = vec![plan.rules.clone()];
-    let mut rules_for = |vars: &BTreeMap<String, String>| -> Result<usize> {
-        let mut merged = plan.policy_vars.clone();
-        merged.extend(vars.clone());
+    let mut rule_sets: Vec<(rules::Vars, RuleSet)> = vec![plan.rules.clone()];
+    let mut rules_for = |host: Option<(&Path, &inventory::InventoryHost)>| -> Result<usize> {
+        let mut merged = rules::Vars::new();
+        if let Some((file, host)) = host {
+            let origin = rules::VarOrigin::Inventory {
+                file: file.display().to_string(),
+                host: host.name.clone(),
+            };
+            merged = rules::vars_from(&host.vars, &origin);
+            for name in host
+                .vars
+                .keys()
+                .filter(|n| plan.policy_vars.contains_key(*n))
+            {
+                tracing::warn!(
+                    "{origin} sets `{name}`, which the policy sets; the policy's value applies"
+                );
+            }
+        }
+        merged.extend(plan.policy_vars.clone());
         merged.extend(plan.cli_vars.clone());
-        if let Some(index) = rule_sets.iter().position(|(v, _)| *v == merged) {
+        // Hosts whose values and kinds of origin agree share one rule set; which inventory
+        // host a value came from only names it in a load error.
+        let same = |known: &rules::Vars| {
+            known.len() == merged.len()
+                && known.iter().zip(&merged).all(|((n1, v1), (n2, v2))| {
+                    n1 == n2
+                        && v1.value == v2.value
+                        && std::mem::discriminant(&v1.origin) == std::mem::discriminant(&v2.origin)
+                })
+        };
+        if let Some(index) = rule_sets.iter().position(|(known, _)| same(known)) {
             return Ok(index);
         }
         let set = select(rules::load(&plan.sources, &merged)?, args)?;
@@ -40,7 +66,7 @@ pub(super) fn targets(
                 plan: 0,
             },
             record: host_record(host, None, None, None, BTreeMap::new()),
-            rules: rules_for(&BTreeMap::new())?,
+            rules: rules_for(None)?,
         });
     }
     if !args.limit.is_empty() && args.inventory.is_none() {
@@ -71,7 +97,7 @@ pub(super) fn targets(
                     root: host.root.clone(),
                     plan: 0,
                 },
-                rules: rules_for(&host.vars)?,
+                rules: rules_for(Some((path, &host)))?,
                 record: host_record(&host.name, host.address, host.port, host.user, host.labels),
             });
         }
@@ -94,7 +120,7 @@ pub(super) fn targets(
                 plan: 0,
             },
             record: host_record(&name, None, None, None, BTreeMap::new()),
-            rules: rules_for(&BTreeMap::new())?,
+            rules: rules_for(None)?,
         });
     } else if args.root.is_some() {
         return Err(Error::args(
