@@ -41,8 +41,6 @@ struct Finished {
     code: Option<i32>,
     stdout: Vec<u8>,
     stderr: String,
-    /// Peak resident memory of plumb (and the processes it waited for), in bytes.
-    max_rss: u64,
 }
 
 impl Finished {
@@ -53,10 +51,6 @@ impl Finished {
 }
 
 /// Runs plumb to completion under [`ADDRESS_SPACE`], killing it after [`HANG_GUARD`].
-#[expect(
-    clippy::zombie_processes,
-    reason = "the child is reaped by wait4, which also reports its peak memory"
-)]
 fn run_guarded(cmd: &mut Command) -> Finished {
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     // SAFETY: setrlimit is async-signal-safe, and nothing else runs between fork and exec.
@@ -73,7 +67,6 @@ fn run_guarded(cmd: &mut Command) -> Finished {
         });
     }
     let mut child = cmd.spawn().unwrap();
-    let pid = child.id() as libc::pid_t;
     let drain = |mut pipe: Box<dyn Read + Send>| {
         std::thread::spawn(move || {
             let mut bytes = Vec::new();
@@ -84,30 +77,21 @@ fn run_guarded(cmd: &mut Command) -> Finished {
     let stdout = drain(Box::new(child.stdout.take().unwrap()));
     let stderr = drain(Box::new(child.stderr.take().unwrap()));
     let started = Instant::now();
-    let mut status = 0;
-    // SAFETY: a zeroed rusage is a valid value for wait4 to fill.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    loop {
-        // wait4 rather than Child::wait: it also reports this child's peak memory.
-        // SAFETY: waiting for our own child with valid pointers.
-        let done = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
-        if done == pid {
-            break;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
         }
-        assert_eq!(done, 0, "wait4: {}", std::io::Error::last_os_error());
         if started.elapsed() > HANG_GUARD {
             let _ = child.kill();
-            // SAFETY: as above.
-            unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+            let _ = child.wait();
             panic!("plumb did not finish within {HANG_GUARD:?}: killed");
         }
         std::thread::sleep(Duration::from_millis(50));
-    }
+    };
     Finished {
-        code: libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status)),
+        code: status.code(),
         stdout: stdout.join().unwrap(),
         stderr: String::from_utf8_lossy(&stderr.join().unwrap()).into_owned(),
-        max_rss: u64::try_from(usage.ru_maxrss).unwrap() * 1024,
     }
 }
 
