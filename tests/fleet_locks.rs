@@ -14,7 +14,7 @@ use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
 use support::sshd::{SshdOptions, TestSshd, processes_matching, write_client_config};
 use support::tools::sqlite3;
-use support::{json, plumb, run, stderr};
+use support::{json, plumb, report_host as host, run, stderr};
 
 /// How long the test waits for something a run is about to do.
 const PATIENCE: Duration = Duration::from_secs(60);
@@ -155,15 +155,6 @@ fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
         assert!(Instant::now() < deadline, "gave up waiting: {what}");
         std::thread::sleep(Duration::from_millis(50));
     }
-}
-
-fn host<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
-    report["hosts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|h| h["host"] == name)
-        .unwrap_or_else(|| panic!("{name} is not in the report: {report}"))
 }
 
 fn finish(child: Child) -> Output {

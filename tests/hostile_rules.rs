@@ -199,25 +199,12 @@ fn an_inventory_var_is_one_shell_word_on_the_host_and_never_raw() {
     assert!(!marker.exists());
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 /// The example policy (fixtures/policy, `permit_root: "no"`), signed by a trusted key.
 fn signed_example_policy(dir: &Path) -> (PathBuf, PathBuf) {
     let repo = fixtures::repo();
     let policy = dir.join("scan-policy.yaml");
     fs::copy(repo.join("scan-policy.example.yaml"), &policy).unwrap();
-    copy_tree(&repo.join("fixtures/policy"), &dir.join("fixtures/policy"));
+    fixtures::copy_tree(&repo.join("fixtures/policy"), &dir.join("fixtures/policy"));
     let key = keygen(dir, "ops", "ed25519");
     let public = fs::read_to_string(key.with_extension("pub")).unwrap();
     let fields: Vec<&str> = public.split_whitespace().take(2).collect();

@@ -21,19 +21,6 @@ const POLICY_RULES: [&str; 4] = [
     "ssh-permit-root-login-disabled",
 ];
 
-fn copy_tree(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 /// A temp copy of scan-policy.example.yaml with fixtures/policy beside it (so its relative
 /// pins resolve), an Ed25519 signing key `ops` trusted by `allowed_signers`, and a second key
 /// `mallory` trusted only by `other_signers`.
@@ -51,7 +38,7 @@ impl Fixture {
             dir.path().join("scan-policy.yaml"),
         )
         .unwrap();
-        copy_tree(
+        fixtures::copy_tree(
             &repo.join("fixtures/policy"),
             &dir.path().join("fixtures/policy"),
         );

@@ -8,11 +8,10 @@ use plumb::probe::{self, ProbePlan};
 use plumb::rules::{self, RuleSet};
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Read;
 use std::os::unix::fs::symlink;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
+use std::time::Duration;
 use support::plumb;
 
 const TOO_MANY_LINKS: &str = "too many levels of symbolic links under --root";
@@ -20,46 +19,10 @@ const TOO_MANY_LINKS: &str = "too many levels of symbolic links under --root";
 const SCAN_DEADLINE: Duration = Duration::from_secs(120);
 const EXECUTORS: [&[&str]; 2] = [&[], &["--via-shell"]];
 
-/// Runs `cmd` to completion, or kills it and fails the test past the deadline.
-fn run_bounded(cmd: &mut Command) -> Output {
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let drain = |mut pipe: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            pipe.read_to_end(&mut bytes).unwrap();
-            bytes
-        })
-    };
-    let stdout = drain(Box::new(child.stdout.take().unwrap()));
-    let stderr = drain(Box::new(child.stderr.take().unwrap()));
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > SCAN_DEADLINE {
-            child.kill().unwrap();
-            child.wait().unwrap();
-            panic!("{cmd:?} did not finish within {SCAN_DEADLINE:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    Output {
-        status,
-        stdout: stdout.join().unwrap(),
-        stderr: stderr.join().unwrap(),
-    }
-}
-
 /// `plumb scan` of `root` with the rules in `rules`, recording into `state`; rules that could
 /// not be assessed are what these tests expect, so they do not fail the run.
 fn scan(rules: &Path, root: &Path, state: &Path, extra: &[&str]) -> Output {
-    let out = run_bounded(
+    let out = support::run_bounded(
         plumb()
             .args(["scan", "--format", "json", "--rules"])
             .arg(rules)
@@ -69,6 +32,7 @@ fn scan(rules: &Path, root: &Path, state: &Path, extra: &[&str]) -> Output {
             .arg(state)
             .arg("--allow-errors")
             .args(extra),
+        SCAN_DEADLINE,
     );
     assert!(
         matches!(out.status.code(), Some(0..=1)),

@@ -6,11 +6,10 @@ mod support;
 
 use common::*;
 use plumb::store::{ChangeKind, Scope, Severity, Status, Store};
-use serde_json::Value;
 use std::fs;
 use std::path::Path;
 use support::tools::sqlite3;
-use support::{fixtures, json, plumb, run, stderr};
+use support::{fixtures, json, plumb, run, state_json, stderr};
 
 fn store_in(dir: &tempfile::TempDir) -> Store {
     Store::open(&dir.path().join("state.db")).unwrap()
@@ -150,17 +149,6 @@ fn scan(state: &Path, args: &[&str]) -> std::process::Output {
         .args(["scan", "--format", "json", "--host-name", "vm", "--state"])
         .arg(state)
         .args(args))
-}
-
-fn state_json(state: &Path, args: &[&str]) -> Value {
-    let out = run(plumb()
-        .arg("state")
-        .args(args)
-        .arg("--state")
-        .arg(state)
-        .args(["--format", "json"]));
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    json(&out)
 }
 
 fn removed_rows(state: &Path) -> String {

@@ -8,7 +8,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use support::tools::sqlite3;
-use support::{fixtures, json, plumb, run, stderr};
+use support::{fixtures, json, plumb, run, state_json, stderr};
 
 fn rules_dir() -> PathBuf {
     fixtures::repo().join("fixtures/rules")
@@ -32,23 +32,6 @@ fn scan(root: &Path, host: &str, state: &Path) -> Value {
         matches!(out.status.code(), Some(0 | 1)),
         "scan failed ({:?}): {}",
         out.status.code(),
-        stderr(&out)
-    );
-    json(&out)
-}
-
-/// `plumb state ARGS --state S --format json`, which must exit 0; its JSON.
-fn state_json(state: &Path, args: &[&str]) -> Value {
-    let out = run(plumb()
-        .arg("state")
-        .args(args)
-        .arg("--state")
-        .arg(state)
-        .args(["--format", "json"]));
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "state {args:?}: {}",
         stderr(&out)
     );
     json(&out)

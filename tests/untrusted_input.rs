@@ -9,13 +9,12 @@
 mod support;
 
 use std::fs;
-use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 use support::sshd::{SshdOptions, TestSshd};
-use support::{fixtures, plumb};
+use support::{fixtures, plumb, report_host as host};
 
 /// Far beyond any honest scan here; only a hang reaches it.
 const HANG_GUARD: Duration = Duration::from_secs(180);
@@ -52,7 +51,6 @@ impl Finished {
 
 /// Runs plumb to completion under [`ADDRESS_SPACE`], killing it after [`HANG_GUARD`].
 fn run_guarded(cmd: &mut Command) -> Finished {
-    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     // SAFETY: setrlimit is async-signal-safe, and nothing else runs between fork and exec.
     unsafe {
         cmd.pre_exec(|| {
@@ -66,32 +64,11 @@ fn run_guarded(cmd: &mut Command) -> Finished {
             Ok(())
         });
     }
-    let mut child = cmd.spawn().unwrap();
-    let drain = |mut pipe: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            let _ = pipe.read_to_end(&mut bytes);
-            bytes
-        })
-    };
-    let stdout = drain(Box::new(child.stdout.take().unwrap()));
-    let stderr = drain(Box::new(child.stderr.take().unwrap()));
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > HANG_GUARD {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("plumb did not finish within {HANG_GUARD:?}: killed");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let out = support::run_bounded(cmd, HANG_GUARD);
     Finished {
-        code: status.code(),
-        stdout: stdout.join().unwrap(),
-        stderr: String::from_utf8_lossy(&stderr.join().unwrap()).into_owned(),
+        code: out.status.code(),
+        stdout: out.stdout,
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
 
@@ -270,15 +247,6 @@ fn scan_fleet(config: &Path, args: &[&str]) -> Finished {
             .arg(config)
             .args(args),
     )
-}
-
-fn host<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
-    report["hosts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|h| h["host"] == name)
-        .unwrap_or_else(|| panic!("no host {name}: {report}"))
 }
 
 /// Over ssh, a host whose image holds a hostile rpm database costs that host its package

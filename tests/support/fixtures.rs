@@ -36,7 +36,8 @@ pub fn materialise(name: &str) -> tempfile::TempDir {
     dir
 }
 
-fn copy_tree(from: &Path, to: &Path) {
+/// Copies the tree `from` to `to`: directories (0755), files and symlinks as links.
+pub fn copy_tree(from: &Path, to: &Path) {
     fs::create_dir_all(to).unwrap();
     fs::set_permissions(to, fs::Permissions::from_mode(0o755)).unwrap();
     for entry in fs::read_dir(from).unwrap() {

@@ -5,7 +5,9 @@ pub mod fixtures;
 pub mod sshd;
 pub mod tools;
 
-use std::process::{Command, Output};
+use std::io::Read;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 /// `plumb` with no configuration leaking in from the caller's environment or home.
 pub fn plumb() -> Command {
@@ -53,4 +55,68 @@ pub fn json(output: &Output) -> serde_json::Value {
             stderr(output)
         )
     })
+}
+
+/// Runs `cmd` to completion with stdout and stderr captured, or kills it and fails the test
+/// once `deadline` has passed, so a regression that hangs fails instead of stalling CI.
+pub fn run_bounded(cmd: &mut Command, deadline: Duration) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starting the command");
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            bytes
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().expect("stdout is piped")));
+    let stderr = drain(Box::new(child.stderr.take().expect("stderr is piped")));
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waiting for the command") {
+            break status;
+        }
+        if started.elapsed() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{cmd:?} did not finish within {deadline:?}: killed");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    Output {
+        status,
+        stdout: stdout.join().expect("stdout reader"),
+        stderr: stderr.join().expect("stderr reader"),
+    }
+}
+
+/// The host named `name` in a JSON scan report.
+pub fn report_host<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    report["hosts"]
+        .as_array()
+        .expect("hosts array")
+        .iter()
+        .find(|h| h["host"] == name)
+        .unwrap_or_else(|| panic!("{name} is not in the report: {report}"))
+}
+
+/// `plumb state ARGS --state S --format json`, which must exit 0; its JSON.
+pub fn state_json(state: &std::path::Path, args: &[&str]) -> serde_json::Value {
+    let out = run(plumb()
+        .arg("state")
+        .args(args)
+        .arg("--state")
+        .arg(state)
+        .args(["--format", "json"]));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "state {args:?}: {}",
+        stderr(&out)
+    );
+    json(&out)
 }
