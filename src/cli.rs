@@ -172,8 +172,11 @@ pub struct ScanArgs {
     /// Write the report to FILE (atomically) instead of stdout
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Evidence cap per rule in bytes, at most 262144 [default: the policy's, else 65536]
-    #[arg(long, value_name = "BYTES")]
+    #[arg(long, value_name = "BYTES", help = format!(
+        "Evidence cap per rule in bytes, at most {} [default: the policy's, else {}]",
+        crate::defaults::MAX_EVIDENCE_BYTES,
+        crate::defaults::EVIDENCE_BYTES
+    ))]
     pub evidence_max_bytes: Option<usize>,
     /// Name the scanned host in reports and the state file (default: the hostname, or the
     /// --root directory name)

@@ -16,3 +16,8 @@ pub const MAX_OUTPUT: usize = 64 * 1024 * 1024;
 pub const COMMAND_TIMEOUT_MS: u64 = 30_000;
 /// Symlink hops allowed while resolving one path under `--root`, as the kernel's limit.
 pub const MAX_LINK_HOPS: usize = 40;
+/// Evidence kept per rule result, in bytes of `eval::evidence_size`, unless a flag or the
+/// policy says otherwise.
+pub const EVIDENCE_BYTES: usize = 64 * 1024;
+/// No flag or policy may raise the evidence cap beyond this; the store refuses anything larger.
+pub const MAX_EVIDENCE_BYTES: usize = 256 * 1024;

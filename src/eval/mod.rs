@@ -17,10 +17,7 @@ use crate::probe::{Facts, Timings};
 use crate::rules::{CheckExpr, Rule, RuleSet};
 use std::time::Instant;
 
-/// Default evidence cap per rule, in bytes of [`evidence_size`].
-pub const DEFAULT_EVIDENCE_BYTES: usize = 64 * 1024;
-/// No configuration may raise the cap beyond this; the store refuses anything larger.
-pub const MAX_EVIDENCE_BYTES: usize = 256 * 1024;
+pub use crate::defaults::{EVIDENCE_BYTES as DEFAULT_EVIDENCE_BYTES, MAX_EVIDENCE_BYTES};
 
 /// The one measure of evidence, used by the evaluator's cap and the store's ceiling alike: the
 /// length of the canonical JSON of what is stored ([`RuleResult::stored_evidence`]).

@@ -16,10 +16,10 @@ use super::duration::PolicyDuration;
 pub const INTERVAL_FLOOR: PolicyDuration = PolicyDuration::from_secs(5 * 60);
 /// Scan intervals never exceed this, so a host is never forgotten for long.
 pub const INTERVAL_CAP: PolicyDuration = PolicyDuration::from_secs(48 * 3600);
-/// Evidence cap when the policy names none (64 KiB).
-pub const DEFAULT_EVIDENCE_MAX_BYTES: u64 = 65_536;
-/// Evidence cap no policy may exceed (256 KiB).
-pub const EVIDENCE_MAX_BYTES_CEILING: u64 = 262_144;
+/// Evidence cap when the policy names none.
+pub const DEFAULT_EVIDENCE_MAX_BYTES: u64 = crate::defaults::EVIDENCE_BYTES as u64;
+/// Evidence cap no policy may exceed.
+pub const EVIDENCE_MAX_BYTES_CEILING: u64 = crate::defaults::MAX_EVIDENCE_BYTES as u64;
 /// Longest maintenance window; longer ones are almost always a mistake for "forever".
 pub const MAINTENANCE_WINDOW_MAX: PolicyDuration = PolicyDuration::from_secs(7 * 86_400);
 
@@ -531,7 +531,7 @@ impl<'de> Deserialize<'de> for EvidenceSettings {
             if max_bytes > EVIDENCE_MAX_BYTES_CEILING {
                 return Err(format!(
                     "evidence.max_bytes {max_bytes} is above the hard ceiling of \
-                     {EVIDENCE_MAX_BYTES_CEILING} bytes (256 KiB)"
+                     {EVIDENCE_MAX_BYTES_CEILING} bytes"
                 ));
             }
             Ok(EvidenceSettings { max_bytes })
