@@ -9,7 +9,8 @@
 //! - its size is capped ([`MAX_YAML_BYTES`]);
 //! - libyaml's own event parser walks it once, stopping at the first collection deeper than
 //!   [`MAX_DEPTH`] (so the scanner's per-token cost stays bounded) and once the document,
-//!   aliases expanded, would outweigh [`MAX_YAML_BYTES`] of text;
+//!   aliases expanded, holds more than [`MAX_YAML_NODES`] values or would outweigh
+//!   [`MAX_YAML_BYTES`] of text;
 //! - files that never need aliases (policy, config) may refuse them outright.
 //!
 //! Syntax errors are not reported here: the real parse reports them in its own words.
@@ -23,13 +24,18 @@ use unsafe_libyaml_norway as unsafe_yaml;
 /// Largest policy, config, inventory or rule file read (8 MiB: tens of thousands of hosts).
 pub const MAX_YAML_BYTES: u64 = 8 * 1024 * 1024;
 
+/// Most values (scalars and collections, aliases expanded) in one file. Parsed, a value costs
+/// serde_norway a few hundred bytes (an 8 MiB list of one-letter items: 4 million values,
+/// about 1 GB); a million (100 000 hosts of 10 values each) bounds it to a few hundred MB.
+pub const MAX_YAML_NODES: u64 = 1_000_000;
+
 /// Deepest nesting of collections; plumb's formats need a handful of levels.
 pub const MAX_DEPTH: usize = 64;
 
 /// Whether a file may use aliases (`*name`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Aliases {
-    /// Allowed, as long as the expanded document stays within [`MAX_YAML_BYTES`].
+    /// Allowed, as long as the expanded document stays within the limits above.
     Bounded,
     /// Refused: the format never needs them.
     Refused,
@@ -92,14 +98,33 @@ struct Event {
     length: u64,
 }
 
+/// The size of a node with its aliases expanded: how many nodes, and how many scalar bytes.
+#[derive(Debug, Clone, Copy, Default)]
+struct Weight {
+    nodes: u64,
+    bytes: u64,
+}
+
+impl Weight {
+    fn node(bytes: u64) -> Self {
+        Self { nodes: 1, bytes }
+    }
+
+    fn add(&mut self, other: Weight) {
+        self.nodes = self.nodes.saturating_add(other.nodes);
+        self.bytes = self.bytes.saturating_add(other.bytes);
+    }
+}
+
 /// The running totals of one pass over the events.
 struct Walk {
     aliases: Aliases,
-    /// Expanded weight of each anchored node: one per node plus its scalar bytes.
-    anchors: HashMap<Vec<u8>, u64>,
+    /// Expanded weight of each anchored node.
+    anchors: HashMap<Vec<u8>, Weight>,
     /// Open collections: their anchor and weight so far.
-    open: Vec<(Option<Vec<u8>>, u64)>,
-    expanded: u64,
+    open: Vec<(Option<Vec<u8>>, Weight)>,
+    /// The whole document so far, aliases expanded.
+    expanded: Weight,
 }
 
 impl Walk {
@@ -108,7 +133,7 @@ impl Walk {
             aliases,
             anchors: HashMap::new(),
             open: Vec::new(),
-            expanded: 0,
+            expanded: Weight::default(),
         }
     }
 
@@ -129,26 +154,26 @@ impl Walk {
                         "nested deeper than {MAX_DEPTH} levels of sequences and mappings"
                     )));
                 }
-                self.open.push((event.anchor.clone(), 1));
-                self.add(1).map_err(refuse)?;
+                // The collection's own node counts towards the document now, and towards its
+                // parent (through its total) when it ends.
+                self.open.push((event.anchor.clone(), Weight::node(0)));
+                self.count(Weight::node(0)).map_err(refuse)?;
             }
             unsafe_yaml::YAML_SEQUENCE_END_EVENT | unsafe_yaml::YAML_MAPPING_END_EVENT => {
                 if let Some((anchor, weight)) = self.open.pop() {
                     if let Some(anchor) = anchor {
                         self.anchors.insert(anchor, weight);
                     }
-                    if let Some(parent) = self.open.last_mut() {
-                        parent.1 = parent.1.saturating_add(weight);
-                    }
+                    self.add_to_parent(weight);
                 }
             }
             unsafe_yaml::YAML_SCALAR_EVENT => {
-                let weight = 1 + event.length;
+                let weight = Weight::node(event.length);
                 if let Some(anchor) = &event.anchor {
                     self.anchors.insert(anchor.clone(), weight);
                 }
                 self.add_to_parent(weight);
-                self.add(weight).map_err(refuse)?;
+                self.count(weight).map_err(refuse)?;
             }
             unsafe_yaml::YAML_ALIAS_EVENT => {
                 if self.aliases == Aliases::Refused {
@@ -162,24 +187,29 @@ impl Walk {
                     .as_ref()
                     .and_then(|name| self.anchors.get(name))
                     .copied()
-                    .unwrap_or(1);
+                    .unwrap_or(Weight::node(0));
                 self.add_to_parent(weight);
-                self.add(weight).map_err(refuse)?;
+                self.count(weight).map_err(refuse)?;
             }
             _ => {}
         }
         Ok(())
     }
 
-    fn add_to_parent(&mut self, weight: u64) {
+    fn add_to_parent(&mut self, weight: Weight) {
         if let Some(parent) = self.open.last_mut() {
-            parent.1 = parent.1.saturating_add(weight);
+            parent.1.add(weight);
         }
     }
 
-    fn add(&mut self, weight: u64) -> Result<(), String> {
-        self.expanded = self.expanded.saturating_add(weight);
-        if self.expanded > MAX_YAML_BYTES {
+    fn count(&mut self, weight: Weight) -> Result<(), String> {
+        self.expanded.add(weight);
+        if self.expanded.nodes > MAX_YAML_NODES {
+            return Err(format!(
+                "more than {MAX_YAML_NODES} values (sequence items, keys and values), aliases expanded"
+            ));
+        }
+        if self.expanded.nodes.saturating_add(self.expanded.bytes) > MAX_YAML_BYTES {
             return Err(format!(
                 "with its aliases expanded, the document is larger than the {MAX_YAML_BYTES}-byte limit for a YAML file"
             ));
@@ -337,6 +367,15 @@ mod tests {
         let err = refusal(small, Aliases::Refused);
         assert_eq!((err.line, err.column), (Some(2), Some(6)));
         assert!(err.message.contains("aliases"), "{err}");
+    }
+
+    #[test]
+    fn a_huge_number_of_values_is_refused() {
+        let many = format!("[{}]\n", vec!["x"; MAX_YAML_NODES as usize].join(","));
+        let err = refusal(&many, Aliases::Bounded);
+        assert!(err.message.contains("more than 1000000 values"), "{err}");
+        let enough = format!("[{}]\n", vec!["x"; MAX_YAML_NODES as usize - 1].join(","));
+        assert_eq!(check(&enough, Aliases::Bounded), Ok(()));
     }
 
     #[test]
