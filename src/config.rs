@@ -4,6 +4,7 @@
 //! (`~/.config/plumb/config.yaml` on Linux). Relative paths in it are relative to the file.
 
 use crate::error::{Error, Result};
+use crate::yaml_bounds::{self, Aliases, MAX_YAML_BYTES};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -35,13 +36,19 @@ pub fn load(explicit: Option<&Path>) -> Result<Config> {
             None => return Ok(Config::default()),
         },
     };
-    let text = match std::fs::read_to_string(&path) {
+    let text = match crate::bounded_read::read_regular_text(&path, MAX_YAML_BYTES) {
         Ok(text) => text,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound && !required => {
             return Ok(Config::default());
         }
         Err(source) => return Err(Error::ConfigRead { path, source }),
     };
+    // A config file never needs aliases.
+    yaml_bounds::check(&text, Aliases::Refused).map_err(|refusal| Error::Config {
+        path: path.clone(),
+        location: refusal.location_suffix(),
+        message: refusal.message,
+    })?;
     let mut config: Config = if text.trim().is_empty() {
         Config::default()
     } else {

@@ -103,7 +103,14 @@ impl Error {
             | Self::PolicyInput(_)
             | Self::PolicyRefused { .. }
             | Self::PinMismatch { .. } => USAGE,
-            // Rule files that exist but cannot be read are the machine's fault, not the rules'.
+            // A rule file or inventory refused as given (not a regular file, over its size cap)
+            // is the operator's input; one that exists but cannot be read is the machine's.
+            Self::Rules(LoadError::Io { source, .. })
+            | Self::Inventory(InventoryError::Io { source, .. })
+                if crate::bounded_read::is_refusal(source) =>
+            {
+                USAGE
+            }
             Self::Rules(LoadError::Io { .. }) => OPERATIONAL,
             Self::Rules(LoadError::Invalid { .. } | LoadError::Empty(_)) => USAGE,
             Self::Inventory(InventoryError::Io { .. }) => OPERATIONAL,

@@ -11,6 +11,7 @@
 //! Ansible's: `all:` with `hosts`, `vars` and nested `children`; `ansible_host`, `ansible_port`
 //! and `ansible_user` give the connection, other variables become rule variables.
 
+use crate::yaml_bounds::{self, Aliases, MAX_YAML_BYTES};
 use globset::{Glob, GlobMatcher};
 use serde::Deserialize;
 use serde_yaml::Value;
@@ -52,15 +53,24 @@ fn invalid(location: impl Into<String>, message: impl Into<String>) -> Inventory
 }
 
 pub fn load(path: &Path) -> Result<Vec<InventoryHost>, InventoryError> {
-    let text = std::fs::read_to_string(path).map_err(|source| InventoryError::Io {
-        path: path.display().to_string(),
-        source,
+    let text = crate::bounded_read::read_regular_text(path, MAX_YAML_BYTES).map_err(|source| {
+        InventoryError::Io {
+            path: path.display().to_string(),
+            source,
+        }
     })?;
     parse(&text, &path.display().to_string())
 }
 
 /// Parses either format; a top-level `all:` mapping means Ansible.
 pub fn parse(text: &str, name: &str) -> Result<Vec<InventoryHost>, InventoryError> {
+    // Ansible inventories do use anchors, so aliases are allowed within the expansion bound.
+    yaml_bounds::check(text, Aliases::Bounded).map_err(|refusal| {
+        invalid(
+            format!("{name}{}", refusal.location_suffix()),
+            refusal.message,
+        )
+    })?;
     let value: Value = serde_yaml::from_str(text).map_err(|err| yaml_error(name, &err))?;
     let is_ansible = value
         .as_mapping()

@@ -6,6 +6,7 @@
 // Data reaches stdout only through `output::print`, which treats a closed pipe as success.
 #![deny(clippy::print_stdout)]
 
+pub mod bounded_read;
 pub mod canonical;
 pub mod cli;
 pub mod commands;
@@ -25,5 +26,6 @@ pub mod rules;
 pub mod score;
 pub mod store;
 pub mod time;
+pub mod yaml_bounds;
 
 pub use error::Error;

@@ -179,8 +179,12 @@ fn one_changed_byte_invalidates_the_signature() {
     let report = fx.verify(&policy);
     assert!(!report.is_valid());
     assert_eq!(invalid_code(&report), "bad_signature");
+    // Verify, then read: a policy whose signature does not verify is not parsed.
+    assert!(!report.contents_checked);
     assert!(report.schema_errors.is_empty());
-    assert_eq!(report.version, Some(4));
+    assert_eq!(report.version, None);
+    assert!(report.policy().is_none());
+    assert!(report.pins.is_empty());
 }
 
 #[test]

@@ -20,7 +20,7 @@ pub fn run(args: &VerifyPolicyArgs, config: &Config, output: &Output) -> Result<
                 "no policy given: pass POLICY, set PLUMB_POLICY, or set `policy` in the config file",
             )
         })?;
-    let report = verify(&policy, &args.trust, config)?;
+    let report = verify(&policy, &args.trust, config, false)?;
     let text = match output.format {
         Format::Json => serde_json::to_string_pretty(&report).map_err(Error::Json)? + "\n",
         Format::Table => policy::render_table(&report, output.color),
@@ -36,13 +36,17 @@ pub fn run(args: &VerifyPolicyArgs, config: &Config, output: &Output) -> Result<
 
 /// Verifies `policy` against the trust configured by flags, environment or config file.
 /// Unreadable inputs are usage errors (exit 2); an invalid policy is a report, not an error.
+/// `accept_unsigned` (scan's `--allow-unsigned-policy`) parses a policy whose signature does
+/// not verify; otherwise such a policy is reported without being parsed.
 pub fn verify(
     policy: &std::path::Path,
     trust: &TrustArgs,
     config: &Config,
+    accept_unsigned: bool,
 ) -> Result<PolicyReport> {
     let source = trust_source(trust, config)?;
     let mut request = VerifyRequest::new(policy, source);
+    request.accept_unsigned = accept_unsigned;
     request.signature = trust.signature.clone();
     request.revocation_list = trust
         .revocation_list

@@ -12,6 +12,9 @@ pub mod sshsig;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+use crate::bounded_read::{MAX_TRUST_FILE_BYTES, read_regular};
+use crate::yaml_bounds::{self, Aliases, MAX_YAML_BYTES};
+
 pub use duration::PolicyDuration;
 pub use model::{
     Backoff, Clamp, EvidenceSettings, ExportSettings, HostKeyPolicy, MaintenanceWindow, Policy,
@@ -34,6 +37,10 @@ pub struct VerifyRequest {
     pub revocation_list: Option<PathBuf>,
     /// The instant `valid-after`/`valid-before` are checked against.
     pub now: SystemTime,
+    /// Parse the policy and read the files it names even when its signature does not verify
+    /// (`scan --allow-unsigned-policy`: the operator accepted it unsigned). Otherwise such a
+    /// policy is reported invalid without being parsed.
+    pub accept_unsigned: bool,
 }
 
 impl VerifyRequest {
@@ -44,6 +51,7 @@ impl VerifyRequest {
             trust,
             revocation_list: None,
             now: SystemTime::now(),
+            accept_unsigned: false,
         }
     }
 
@@ -94,7 +102,7 @@ pub enum PolicyLoadError {
 /// Parses a policy file (no signature, pin or revocation checks: use [`verify_policy`] for
 /// anything that acts on it).
 pub fn read_policy(path: &Path) -> Result<Policy, PolicyLoadError> {
-    let bytes = std::fs::read(path).map_err(|source| PolicyLoadError::Io {
+    let bytes = read_regular(path, MAX_YAML_BYTES).map_err(|source| PolicyLoadError::Io {
         path: path.to_path_buf(),
         source,
     })?;
@@ -102,12 +110,17 @@ pub fn read_policy(path: &Path) -> Result<Policy, PolicyLoadError> {
 }
 
 fn parse_policy_bytes(bytes: &[u8], path: &Path) -> Result<Policy, SchemaError> {
-    let text = std::str::from_utf8(bytes).map_err(|e| SchemaError {
+    let schema_error = |line, column, message| SchemaError {
         file: path.display().to_string(),
-        line: None,
-        column: None,
-        message: format!("policy is not UTF-8 text: {e}"),
-    })?;
+        line,
+        column,
+        message,
+    };
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| schema_error(None, None, format!("policy is not UTF-8 text: {e}")))?;
+    // A policy never needs aliases; depth and size are bounded before the parser sees it.
+    yaml_bounds::check(text, Aliases::Refused)
+        .map_err(|refusal| schema_error(refusal.line, refusal.column, refusal.message))?;
     parse_policy(text, path)
 }
 
@@ -117,41 +130,58 @@ fn policy_dir(policy: &Path) -> &Path {
 }
 
 /// Checks signature, signer trust, revocation, schema, clamps and pins of a policy.
+///
+/// Verify, then read: the signature is checked over the policy's raw bytes first. Only a
+/// policy whose signature verifies (or that the operator accepted unsigned, see
+/// [`VerifyRequest::accept_unsigned`]) is parsed, and only then are the files it names (its
+/// revocation list, its pinned rule sets) read. Every file is read only if it is a regular
+/// file within a size cap, and no error quotes a file's content.
 pub fn verify_policy(req: &VerifyRequest) -> Result<PolicyReport, PolicyInputError> {
-    let policy_bytes = std::fs::read(&req.policy).map_err(|source| PolicyInputError::Policy {
-        path: req.policy.clone(),
-        source,
-    })?;
+    let policy_bytes =
+        read_regular(&req.policy, MAX_YAML_BYTES).map_err(|source| PolicyInputError::Policy {
+            path: req.policy.clone(),
+            source,
+        })?;
     let trusted = TrustedSigners::load(&req.trust)?;
     let signature_path = req.signature_path();
+    let now = crate::time::unix_seconds(req.now);
+    let (signature, signer) = check_signature(&signature_path, &policy_bytes, &trusted, now)?;
 
-    let (policy, schema_errors) = match parse_policy_bytes(&policy_bytes, &req.policy) {
-        Ok(policy) => (Some(policy), Vec::new()),
-        Err(err) => (None, vec![err]),
-    };
-
-    let revocation_path = req.revocation_list.clone().or_else(|| {
-        policy
-            .as_ref()
-            .and_then(|p| p.revocation_list.as_ref())
-            .map(|rel| policy_dir(&req.policy).join(rel))
-    });
-    let revocations = revocation_path
+    // The operator's own revocation list (flag, environment, config) is read either way.
+    let operator_revocations = req
+        .revocation_list
         .as_deref()
         .map(RevocationList::load)
         .transpose()?;
 
-    let now = crate::time::unix_seconds(req.now);
-    let (signature, signer) = check_signature(&signature_path, &policy_bytes, &trusted, now)?;
+    let contents_checked = signature == SignatureStatus::Valid || req.accept_unsigned;
+    let (policy, schema_errors) = if contents_checked {
+        match parse_policy_bytes(&policy_bytes, &req.policy) {
+            Ok(policy) => (Some(policy), Vec::new()),
+            Err(err) => (None, vec![err]),
+        }
+    } else {
+        (None, Vec::new())
+    };
+
+    let revocations = match operator_revocations {
+        Some(list) => Some(list),
+        None => policy
+            .as_ref()
+            .and_then(|p| p.revocation_list.as_ref())
+            .map(|rel| RevocationList::load(&policy_dir(&req.policy).join(rel)))
+            .transpose()?,
+    };
     let revoked = match (&signer, &revocations) {
         (Some(s), Some(list)) => list.is_revoked(&s.fingerprint),
         _ => false,
     };
 
-    let pins = policy
-        .as_ref()
-        .map(|p| pins::check_pins(&p.rulesets, policy_dir(&req.policy)))
-        .unwrap_or_default();
+    // A revoked key's policy is not trusted, so its rule sets are not read either.
+    let pins = match &policy {
+        Some(p) if !revoked => pins::check_pins(&p.rulesets, policy_dir(&req.policy)),
+        _ => Vec::new(),
+    };
 
     let mut report = PolicyReport {
         policy_path: req.policy.display().to_string(),
@@ -160,7 +190,8 @@ pub fn verify_policy(req: &VerifyRequest) -> Result<PolicyReport, PolicyInputErr
         signature,
         signer,
         revoked,
-        revocation_list: revocation_path.map(|p| p.display().to_string()),
+        revocation_list: revocations.map(|list| list.path.display().to_string()),
+        contents_checked,
         version: policy.as_ref().map(|p| p.version),
         description: policy.as_ref().map(|p| p.description.clone()),
         schema_errors,
@@ -183,7 +214,7 @@ fn check_signature(
     trusted: &TrustedSigners,
     now: i64,
 ) -> Result<(SignatureStatus, Option<SignerInfo>), PolicyInputError> {
-    let armoured = match std::fs::read(path) {
+    let armoured = match read_regular(path, MAX_TRUST_FILE_BYTES) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let status = SignatureStatus::Missing {

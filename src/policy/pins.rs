@@ -126,10 +126,13 @@ fn collect_manifest(root: &Path, rel: &Path, lines: &mut Vec<Vec<u8>>) -> Result
     Ok(())
 }
 
+/// A pinned rule file: read like every rule file, regular and within the YAML size cap.
 fn read(path: &Path) -> Result<Vec<u8>, PinError> {
-    fs::read(path).map_err(|source| PinError::Io {
-        path: path.to_path_buf(),
-        source,
+    crate::bounded_read::read_regular(path, crate::yaml_bounds::MAX_YAML_BYTES).map_err(|source| {
+        PinError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
     })
 }
 

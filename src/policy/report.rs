@@ -37,6 +37,10 @@ pub struct PolicyReport {
     pub revoked: bool,
     /// The revocation list consulted, if any.
     pub revocation_list: Option<String>,
+    /// Whether the policy was parsed and the files it names read. False when its signature
+    /// does not verify: such a policy is not parsed, so `version`, `description`,
+    /// `schema_errors`, `clamps` and `pins` are empty and say nothing about it.
+    pub contents_checked: bool,
     pub version: Option<u64>,
     pub description: Option<String>,
     pub schema_errors: Vec<SchemaError>,
@@ -111,6 +115,9 @@ fn pin_problem(pin: &PinCheck) -> String {
     }
 }
 
+/// What the table says of a policy left unparsed because its signature does not verify.
+const NOT_CHECKED: &str = "not checked: the signature does not verify, so the policy was not parsed and the files it names were not read";
+
 /// A human table of the report. `color` forces ANSI colours on or off.
 pub fn render_table(report: &PolicyReport, color: bool) -> String {
     let mut table = Table::new();
@@ -174,7 +181,12 @@ pub fn render_table(report: &PolicyReport, color: bool) -> String {
             Cell::new(description.trim()),
         ]);
     }
-    if report.schema_errors.is_empty() {
+    if !report.contents_checked {
+        table.add_row(vec![
+            Cell::new("contents"),
+            paint(NOT_CHECKED.into(), Some(false)),
+        ]);
+    } else if report.schema_errors.is_empty() {
         table.add_row(vec![Cell::new("schema"), paint("ok".into(), Some(true))]);
     }
     for error in &report.schema_errors {

@@ -153,10 +153,12 @@ impl TrustedSigners {
     /// Loads keys from either kind of trust source.
     pub fn load(source: &TrustSource) -> Result<Self, SignersError> {
         let path = source.path();
-        let text = std::fs::read_to_string(path).map_err(|source| SignersError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text =
+            crate::bounded_read::read_regular_text(path, crate::bounded_read::MAX_TRUST_FILE_BYTES)
+                .map_err(|source| SignersError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
         match source {
             TrustSource::AllowedSigners(_) => parse_allowed_signers(&text, path),
             TrustSource::PublicKey(_) => parse_public_key_file(&text, path),
@@ -309,7 +311,7 @@ fn parse_signer_line(line_text: &str, line: usize) -> Result<AllowedSigner, Stri
         },
         line,
     };
-    for option in split_options(options) {
+    for (index, option) in split_options(options).into_iter().enumerate() {
         let (name, value) = match option.split_once('=') {
             Some((n, v)) => (n, Some(v.trim_matches('"'))),
             None => (option, None),
@@ -319,13 +321,18 @@ fn parse_signer_line(line_text: &str, line: usize) -> Result<AllowedSigner, Stri
             ("namespaces", Some(v)) => entry.namespaces = Some(v.to_string()),
             ("valid-after", Some(v)) => {
                 entry.valid_after =
-                    Some(parse_ssh_timestamp(v).map_err(|e| format!("valid-after: {e}"))?)
+                    Some(parse_ssh_timestamp(v).map_err(|_| bad_timestamp("valid-after"))?)
             }
             ("valid-before", Some(v)) => {
                 entry.valid_before =
-                    Some(parse_ssh_timestamp(v).map_err(|e| format!("valid-before: {e}"))?)
+                    Some(parse_ssh_timestamp(v).map_err(|_| bad_timestamp("valid-before"))?)
             }
-            _ => return Err(format!("unknown or malformed option {option:?}")),
+            _ => {
+                return Err(format!(
+                    "option {} is unknown or malformed (known: cert-authority, namespaces=\"...\", valid-after=\"...\", valid-before=\"...\")",
+                    index + 1
+                ));
+            }
         }
     }
     let mut fields = rest.split_whitespace();
@@ -334,28 +341,33 @@ fn parse_signer_line(line_text: &str, line: usize) -> Result<AllowedSigner, Stri
     Ok(entry)
 }
 
+/// Errors here never quote the file: a trust path may name any file (issue 10).
+fn bad_timestamp(option: &str) -> String {
+    format!("{option} is not a timestamp YYYYMMDD[HHMM[SS]][Z]")
+}
+
 /// Reads `keytype base64 [comment...]`.
 fn parse_key_fields<'a>(
     fields: &mut impl Iterator<Item = &'a str>,
 ) -> Result<(PublicKey, Option<String>), String> {
     let key_type = fields.next().ok_or("missing key type")?;
     if !is_key_type(key_type) {
-        return Err(format!("{key_type:?} is not an SSH key type"));
+        return Err(
+            "the key type field is not an SSH key type (ssh-ed25519, ecdsa-sha2-..., sk-...)"
+                .into(),
+        );
     }
     let encoded = fields
         .next()
         .ok_or("missing base64 key after the key type")?;
     let blob = STANDARD
         .decode(encoded)
-        .map_err(|e| format!("key is not valid base64: {e}"))?;
+        .map_err(|_| "key is not valid base64".to_string())?;
     let inner_type = WireReader::new(&blob)
         .string("key type")
         .map_err(|e| format!("malformed key: {e}"))?;
     if inner_type != key_type.as_bytes() {
-        return Err(format!(
-            "key type {key_type:?} does not match the key data ({:?})",
-            String::from_utf8_lossy(inner_type)
-        ));
+        return Err("the key type field does not match the key data".into());
     }
     if key_type == "ssh-ed25519" {
         ed25519_key(&blob).map_err(|e| format!("malformed Ed25519 key: {e}"))?;
@@ -501,7 +513,7 @@ mod tests {
         let err = parse(&format!("# c\nalice bogus=1 ssh-ed25519 {KEY}\n")).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "signers:2: unknown or malformed option \"bogus=1\""
+            "signers:2: option 1 is unknown or malformed (known: cert-authority, namespaces=\"...\", valid-after=\"...\", valid-before=\"...\")"
         );
         let err = parse("alice ssh-ed25519 ???\n").unwrap_err();
         assert!(

@@ -4,6 +4,7 @@ use super::model::*;
 use super::names;
 use super::raw::{CheckNode, OneOrMany, RawCheck, RawRule, RuleFile, Scalar};
 use super::vars::{Resolved, TextKind, VarOrigin, Vars, substitute};
+use crate::yaml_bounds::{self, Aliases, MAX_YAML_BYTES};
 use regex::Regex;
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
@@ -64,10 +65,12 @@ pub fn read_sources(paths: &[PathBuf]) -> Result<Vec<RuleSource>, LoadError> {
             vec![path.clone()]
         };
         for file in files {
-            let text = fs::read_to_string(&file).map_err(|source| LoadError::Io {
-                path: file.display().to_string(),
-                source,
-            })?;
+            let text = crate::bounded_read::read_regular_text(&file, MAX_YAML_BYTES).map_err(
+                |source| LoadError::Io {
+                    path: file.display().to_string(),
+                    source,
+                },
+            )?;
             sources.push(RuleSource {
                 name: file.display().to_string(),
                 text,
@@ -115,6 +118,12 @@ pub fn load(sources: &[RuleSource], overrides: &Vars) -> Result<RuleSet, LoadErr
     let mut rules = Vec::new();
     let mut seen: HashMap<String, String> = HashMap::new();
     for source in sources {
+        yaml_bounds::check(&source.text, Aliases::Bounded).map_err(|refusal| {
+            LoadError::invalid(
+                format!("{}{}", source.name, refusal.location_suffix()),
+                refusal.message,
+            )
+        })?;
         let RuleFile(raws) = serde_yaml::from_str(&source.text).map_err(|err| {
             let location = match err.location() {
                 Some(at) => format!("{}:{}:{}", source.name, at.line(), at.column()),

@@ -39,7 +39,12 @@ pub(super) fn load_policy(
     config: &Config,
     store: Option<&mut Store>,
 ) -> Result<LoadedPolicy> {
-    let report = crate::commands::verify_policy::verify(path, &args.trust, config)?;
+    let report = crate::commands::verify_policy::verify(
+        path,
+        &args.trust,
+        config,
+        args.allow_unsigned_policy,
+    )?;
     let signature_only = report.schema_errors.is_empty()
         && !report.revoked
         && report.pins.iter().all(|pin| pin.matched)
