@@ -1,5 +1,5 @@
 //! `cargo bench --bench hostile`: what hostile input costs plumb now (issue figures: a 60 MB
-//! stream of tiny pairs, hostile rpm databases, 100k rules across rule sets).
+//! stream of tiny pairs, hostile rpm databases, deeply nested YAML, 100k rules).
 //! Prints median, min and max over PLUMB_BENCH_RUNS runs (default 15; 5 for the 100k-rule
 //! scan) of a release build.
 
@@ -15,6 +15,7 @@ fn main() {
     println!("plumb hostile-input benchmark, {runs} runs (release build)");
     tiny_pairs(runs);
     hostile_rpmdbs(runs);
+    deep_yaml(runs);
     many_rules(runs.clamp(1, 5));
 }
 
@@ -121,6 +122,52 @@ fn hostile_rpmdbs(runs: usize) {
 fn build_db(path: &Path, sql: &str) {
     let conn = rusqlite::Connection::open(path).expect("creating a bench database");
     conn.execute_batch(sql).expect("building a bench database");
+}
+
+/// Deeply nested YAML as a rules file and as an inventory: the time until plumb refuses it
+/// (100k nested flow mappings took about a minute to parse before).
+fn deep_yaml(runs: usize) {
+    const DEPTH: usize = 100_000;
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let deep = format!("{}1{}\n", "{a: ".repeat(DEPTH), "}".repeat(DEPTH));
+    let rules = dir.path().join("deep-rules.yml");
+    std::fs::write(&rules, &deep).expect("a rules file");
+    let inventory = dir.path().join("deep-inventory.yml");
+    std::fs::write(&inventory, format!("vars: {deep}")).expect("an inventory");
+    let binary = env!("CARGO_BIN_EXE_plumb");
+    let cases: [(&str, Vec<std::ffi::OsString>); 2] = [
+        (
+            "rules file",
+            vec![
+                "scan".into(),
+                "--no-store".into(),
+                "--rules".into(),
+                rules.into(),
+            ],
+        ),
+        (
+            "inventory",
+            vec![
+                "scan".into(),
+                "--no-store".into(),
+                "-i".into(),
+                inventory.into(),
+            ],
+        ),
+    ];
+    for (label, args) in cases {
+        let mut wall = Vec::new();
+        let mut code = 0;
+        for _ in 0..runs {
+            let mut cmd = std::process::Command::new(binary);
+            cmd.args(&args);
+            let (seconds, _, exit) = run_measured(&mut cmd);
+            wall.push(seconds * 1000.0);
+            code = exit;
+        }
+        println!("{{a: ...}} nested {DEPTH} deep as a {label}: exit {code}");
+        show("  time to the refusal", &wall, "ms");
+    }
 }
 
 /// `plumb scan` of a small tree with 100k trivial rules (the rule-set merge was quadratic:
