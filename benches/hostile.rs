@@ -182,14 +182,18 @@ fn many_rules(runs: usize) {
         "ID=debian\nVERSION_ID=\"12\"\n",
     )
     .expect("a tree");
-    let mut text = String::with_capacity(RULES * 120);
-    for i in 0..RULES {
-        text.push_str(&format!(
-            "- id: r{i}\n  title: r{i}\n  severity: low\n  check: {{ method: file_exists, path: /etc/os-release }}\n"
-        ));
+    // Twenty files of 5,000 rules: each file stays under the per-file YAML bounds.
+    let rules = dir.path().join("rules");
+    std::fs::create_dir(&rules).expect("a rules dir");
+    for file in 0..20 {
+        let mut text = String::with_capacity(RULES / 20 * 120);
+        for i in file * RULES / 20..(file + 1) * RULES / 20 {
+            text.push_str(&format!(
+                "- id: r{i}\n  title: r{i}\n  severity: low\n  check: {{ method: file_exists, path: /etc/os-release }}\n"
+            ));
+        }
+        std::fs::write(rules.join(format!("r{file:02}.yml")), text).expect("a rules file");
     }
-    let rules = dir.path().join("rules.yml");
-    std::fs::write(&rules, text).expect("a rules file");
     let binary = env!("CARGO_BIN_EXE_plumb");
     let (mut wall, mut rss) = (Vec::new(), Vec::new());
     for _ in 0..runs {

@@ -19,10 +19,22 @@ pub fn embedded_sources() -> Vec<RuleSource> {
     EMBEDDED
         .iter()
         .map(|(name, text)| RuleSource {
-            name: format!("<embedded>/{name}"),
+            name: format!("{EMBEDDED_PREFIX}{name}"),
             text: (*text).to_owned(),
         })
         .collect()
+}
+
+const EMBEDDED_PREFIX: &str = "<embedded>/";
+
+/// Whether `source` is one of the pack's files exactly as compiled into this binary (so it is
+/// trusted input, and tests already hold it to the YAML bounds).
+pub(crate) fn is_embedded(source: &RuleSource) -> bool {
+    source
+        .name
+        .strip_prefix(EMBEDDED_PREFIX)
+        .and_then(|name| EMBEDDED.iter().find(|(embedded, _)| *embedded == name))
+        .is_some_and(|(_, text)| *text == source.text)
 }
 
 include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));

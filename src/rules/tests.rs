@@ -300,3 +300,18 @@ fn identifiers_are_checked_where_they_are_written() {
         );
     }
 }
+
+#[test]
+fn the_embedded_pack_is_within_the_yaml_bounds_it_is_spared_at_run_time() {
+    for source in crate::rules::embedded_sources() {
+        assert!(crate::rules::is_embedded(&source), "{}", source.name);
+        crate::yaml_bounds::check(&source.text, crate::yaml_bounds::Aliases::Bounded)
+            .unwrap_or_else(|refusal| panic!("{}: {}", source.name, refusal.message));
+        // Only the exact compiled-in text is spared.
+        let edited = RuleSource {
+            name: source.name.clone(),
+            text: format!("{}\n", source.text),
+        };
+        assert!(!crate::rules::is_embedded(&edited));
+    }
+}
