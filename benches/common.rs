@@ -53,3 +53,16 @@ pub fn run_measured(cmd: &mut std::process::Command) -> (f64, i64, i32) {
     let wall = started.elapsed().as_secs_f64();
     (wall, usage.ru_maxrss, libc::WEXITSTATUS(status))
 }
+
+/// Prints a labelled median with min and max; returns the statistics.
+pub fn show(label: &str, samples: &[f64], unit: &str) -> Stats {
+    let s = stats(samples);
+    println!(
+        "{label:<58} median {:>9.1} {unit} (min {:.1}, max {:.1}, n={})",
+        s.median,
+        s.min,
+        s.max,
+        samples.len()
+    );
+    s
+}

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{run_measured, runs, stats};
+use common::{run_measured, runs, show};
 use plumb::probe::{ProbePlan, packages, shell};
 use std::path::Path;
 use std::time::Instant;
@@ -17,17 +17,6 @@ fn main() {
     hostile_rpmdbs(runs);
     deep_yaml(runs);
     many_rules(runs.clamp(1, 5));
-}
-
-fn show(label: &str, samples: &[f64], unit: &str) {
-    let s = stats(samples);
-    println!(
-        "{label:<58} median {:>9.1} {unit}  (min {:.1}, max {:.1}, n={})",
-        s.median,
-        s.min,
-        s.max,
-        samples.len()
-    );
 }
 
 /// Peak resident memory of this process in KiB; `reset` first makes it the current size.

@@ -24,7 +24,7 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail, ensure};
-use common::{Stats, stats};
+use common::{show, stats};
 use plumb::probe::ProbePlan;
 use plumb::probe::shell;
 use plumb::rules::RuleSet;
@@ -66,18 +66,6 @@ fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .map(|text| text.trim().to_owned())
         .unwrap_or_else(|err| format!("unavailable ({err})"))
-}
-
-fn show(label: &str, samples: &[f64], unit: &str) -> Stats {
-    let s = stats(samples);
-    println!(
-        "{label:<58} median {:>9.1} {unit} (min {:.1}, max {:.1}, n={})",
-        s.median,
-        s.min,
-        s.max,
-        samples.len()
-    );
-    s
 }
 
 /// `plumb scan … --format json --no-store --fail-on never`, timed end to end; returns the wall

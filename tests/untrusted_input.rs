@@ -9,7 +9,6 @@
 mod support;
 
 use std::fs;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -51,20 +50,7 @@ impl Finished {
 
 /// Runs plumb to completion under [`ADDRESS_SPACE`], killing it after [`HANG_GUARD`].
 fn run_guarded(cmd: &mut Command) -> Finished {
-    // SAFETY: setrlimit is async-signal-safe, and nothing else runs between fork and exec.
-    unsafe {
-        cmd.pre_exec(|| {
-            let limit = libc::rlimit {
-                rlim_cur: ADDRESS_SPACE,
-                rlim_max: ADDRESS_SPACE,
-            };
-            if libc::setrlimit(libc::RLIMIT_AS, &limit) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    let out = support::run_bounded(cmd, HANG_GUARD);
+    let out = support::run_bounded(support::limit_address_space(cmd, ADDRESS_SPACE), HANG_GUARD);
     Finished {
         code: out.status.code(),
         stdout: out.stdout,

@@ -11,11 +11,9 @@ mod support;
 
 use plumb::policy::ruleset_hash;
 use std::fs;
-use std::io::Read;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 use support::plumb;
 use support::tools::{keygen, sign};
 use tempfile::TempDir;
@@ -56,49 +54,12 @@ impl Finished {
 
 /// Runs plumb to completion under [`ADDRESS_SPACE`], killing it after [`HANG_GUARD`].
 fn run_guarded(cmd: &mut Command) -> Finished {
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    // SAFETY: setrlimit is async-signal-safe, and nothing else runs between fork and exec.
-    unsafe {
-        cmd.pre_exec(|| {
-            let limit = libc::rlimit {
-                rlim_cur: ADDRESS_SPACE,
-                rlim_max: ADDRESS_SPACE,
-            };
-            if libc::setrlimit(libc::RLIMIT_AS, &limit) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    let mut child = cmd.spawn().unwrap();
-    let drain = |mut pipe: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            let _ = pipe.read_to_end(&mut bytes);
-            bytes
-        })
-    };
-    let stdout = drain(Box::new(child.stdout.take().unwrap()));
-    let stderr = drain(Box::new(child.stderr.take().unwrap()));
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > HANG_GUARD {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("plumb did not finish within {HANG_GUARD:?}: killed");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let out = support::run_bounded(support::limit_address_space(cmd, ADDRESS_SPACE), HANG_GUARD);
     let text = |bytes: Vec<u8>| String::from_utf8_lossy(&bytes).into_owned();
     Finished {
-        code: status.code(),
-        stdout: text(stdout.join().unwrap()),
-        stderr: text(stderr.join().unwrap()),
+        code: out.status.code(),
+        stdout: text(out.stdout),
+        stderr: text(out.stderr),
     }
 }
 

@@ -120,3 +120,22 @@ pub fn state_json(state: &std::path::Path, args: &[&str]) -> serde_json::Value {
     );
     json(&out)
 }
+
+/// Makes `cmd` run with at most `bytes` of address space, so a regression that allocates
+/// without bound fails the test instead of exhausting the machine.
+pub fn limit_address_space(cmd: &mut Command, bytes: u64) -> &mut Command {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: setrlimit is async-signal-safe, and nothing else runs between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            let limit = libc::rlimit {
+                rlim_cur: bytes,
+                rlim_max: bytes,
+            };
+            if libc::setrlimit(libc::RLIMIT_AS, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        })
+    }
+}
