@@ -7,7 +7,6 @@
 use super::error::{BUSY_TIMEOUT_SECS, StoreError, sql};
 use super::{Store, now_ms};
 use rusqlite::{TransactionBehavior, params};
-use std::path::Path;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
@@ -128,19 +127,19 @@ impl std::fmt::Debug for HostLock {
 }
 
 impl HostLocks {
-    /// Opens a second connection to the state file at `path` and starts the heartbeat.
-    pub fn open(path: &Path, owner: String) -> Result<HostLocks, StoreError> {
-        HostLocks::with_timing(path, owner, HOST_LOCK_TTL, HOST_LOCK_HEARTBEAT)
+    /// Opens a second connection to `store`'s file and starts the heartbeat.
+    pub fn open(store: &Store, owner: String) -> Result<HostLocks, StoreError> {
+        HostLocks::with_timing(store, owner, HOST_LOCK_TTL, HOST_LOCK_HEARTBEAT)
     }
 
     fn with_timing(
-        path: &Path,
+        store: &Store,
         owner: String,
         ttl: Duration,
         heartbeat: Duration,
     ) -> Result<HostLocks, StoreError> {
         let shared = Arc::new(Shared {
-            store: Mutex::new(Store::open(path)?),
+            store: Mutex::new(store.reconnect()?),
             owner,
             ttl,
         });
@@ -268,7 +267,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("state.db");
         let locks = HostLocks::with_timing(
-            &path,
+            &Store::open(&path).unwrap(),
             "run-a".into(),
             Duration::from_secs(60),
             Duration::from_millis(20),

@@ -296,6 +296,25 @@ impl Store {
             .map_err(sql_on(&self.conn, &self.path, "reading the schema"))
     }
 
+    /// A second connection to this already opened, checked and migrated file (for a run's
+    /// host locks), without repeating the damage probe.
+    pub fn reconnect(&self) -> Result<Store, StoreError> {
+        let path = &self.path;
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(sql(path, "opening"))?;
+        conn.busy_timeout(Duration::from_secs(BUSY_TIMEOUT_SECS))
+            .map_err(sql_on(&conn, path, "setting busy_timeout"))?;
+        let store = Store {
+            conn,
+            path: path.clone(),
+        };
+        store.configure()?;
+        Ok(store)
+    }
+
     fn configure(&self) -> Result<(), StoreError> {
         // Switching to WAL needs the file to itself and SQLite reports a conflicting opener as
         // busy at once, without the busy handler, so wait out concurrent first opens here.

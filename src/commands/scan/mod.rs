@@ -97,7 +97,7 @@ pub fn run(args: &ScanArgs, config: &Config, state: Option<&Path>, output: &Outp
     let locks = match store.as_ref() {
         Some(store) => {
             let owner = format!("{}:{}", std::process::id(), uuid::Uuid::new_v4());
-            let locks = HostLocks::open(store.path(), owner)?;
+            let locks = HostLocks::open(store, owner)?;
             Some(std::sync::Arc::new(locks))
         }
         None => None,
