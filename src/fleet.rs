@@ -7,7 +7,7 @@ use crate::probe::ssh::{SshError, SshTarget, SshTransport};
 use crate::probe::{Facts, ProbePlan, native};
 use crate::store::{HostLock, HostLocks};
 use indicatif::{ProgressBar, ProgressStyle};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
@@ -41,6 +41,8 @@ pub enum Failure {
     HostKeyRefused,
     /// Another plumb run holds this host's lock.
     Busy,
+    /// The run's admission check refused the host (a scheduled job that failed verification).
+    Rejected,
     /// Anything else: authentication, sudo, malformed or oversized output.
     Error,
 }
@@ -52,6 +54,7 @@ impl Failure {
             Self::TimedOut => "timed out",
             Self::HostKeyRefused => "host key refused",
             Self::Busy => "busy",
+            Self::Rejected => "rejected",
             Self::Error => "error",
         }
     }
@@ -80,16 +83,22 @@ impl Gathered {
     }
 }
 
+/// A last check on a host right before its probe starts (after it is locked); an `Err` says
+/// why the host is not probed. It may block: it runs off the async workers.
+pub type Admit = Arc<dyn Fn(&str) -> Result<(), String> + Send + Sync>;
+
 /// Runs every probe with at most `concurrency` at once and hands each host's result, with its
 /// index in `probes`, to `each` on the calling thread as soon as that host is done, while the
 /// others are still probed. With `locks`, a host is locked when its probe starts (one held by
-/// another run is `busy` and not probed) and the lock travels with its result.
+/// another run is `busy` and not probed) and the lock travels with its result. With `admit`,
+/// a locked host that it refuses is `rejected` and not probed.
 pub fn gather(
     probes: &[Probe],
     plans: &[ProbePlan],
     concurrency: usize,
     progress: bool,
     locks: Option<Arc<HostLocks>>,
+    admit: Option<Admit>,
     mut each: impl FnMut(usize, Gathered),
 ) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -123,21 +132,29 @@ pub fn gather(
     for (index, probe) in probes.iter().cloned().enumerate() {
         let (limit, plans, transport) = (limit.clone(), plans.clone(), transport.clone());
         let (bar, failures, in_flight) = (bar.clone(), failures.clone(), in_flight.clone());
-        let (locks, done) = (locks.clone(), done.clone());
+        let (locks, admit, done) = (locks.clone(), admit.clone(), done.clone());
         runtime.spawn(async move {
             let _permit = limit.acquire_owned().await;
-            let lock = match locks {
-                Some(locks) => match lock_host(locks, &probe.name).await {
-                    Ok(lock) => Some(lock),
-                    Err(not_probed) => {
-                        failures.fetch_add(1, Ordering::Relaxed);
-                        bar.inc(1);
-                        // A send fails only when the caller is gone; nothing is left to tell.
-                        let _ = done.send((index, not_probed));
-                        return;
-                    }
-                },
-                None => None,
+            let admitted = async {
+                let lock = match locks {
+                    Some(locks) => Some(lock_host(locks, &probe.name).await?),
+                    None => None,
+                };
+                if let Some(admit) = admit {
+                    // On refusal the lock drops here, before anything is recorded.
+                    admit_host(admit, &probe.name).await?;
+                }
+                Ok::<_, Gathered>(lock)
+            };
+            let lock = match admitted.await {
+                Ok(lock) => lock,
+                Err(not_probed) => {
+                    failures.fetch_add(1, Ordering::Relaxed);
+                    bar.inc(1);
+                    // A send fails only when the caller is gone; nothing is left to tell.
+                    let _ = done.send((index, not_probed));
+                    return;
+                }
             };
             set_in_flight(&in_flight, &bar, &failures, Some(&probe.name), None);
             let started_at = crate::report::now_unix_ms();
@@ -202,6 +219,18 @@ async fn lock_host(locks: Arc<HostLocks>, host: &str) -> Result<HostLock, Gather
     }
 }
 
+async fn admit_host(admit: Admit, host: &str) -> Result<(), Gathered> {
+    let name = host.to_owned();
+    match tokio::task::spawn_blocking(move || admit(&name)).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(reason)) => Err(Gathered::not_probed(Failure::Rejected, reason)),
+        Err(err) => Err(Gathered::not_probed(
+            Failure::Error,
+            format!("not scanned: the admission check failed: {err}"),
+        )),
+    }
+}
+
 fn progress_bar(total: usize, visible: bool) -> ProgressBar {
     if !visible {
         return ProgressBar::hidden();
@@ -248,6 +277,16 @@ async fn run_one(
     plan: &ProbePlan,
     transport: Option<&SshTransport>,
 ) -> Result<Facts, (Failure, String)> {
+    let local = matches!(probe.via, Via::Native | Via::LocalShell);
+    if let (true, Some(root)) = (local, &probe.root) {
+        // An inventory host's tree that is gone is an unreachable host, never an empty scan.
+        if !Path::new(root).is_dir() {
+            return Err((
+                Failure::Unreachable,
+                format!("its root {root} is not a directory on this machine"),
+            ));
+        }
+    }
     match &probe.via {
         Via::Native => {
             let (plan, root) = (plan.clone(), local_root(probe));

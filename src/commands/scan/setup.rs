@@ -20,12 +20,9 @@ pub fn state_path(state: Option<&Path>, config: &Config) -> Result<PathBuf> {
     Ok(path)
 }
 
-pub(super) fn open_store(
-    args: &ScanArgs,
-    config: &Config,
-    state: Option<&Path>,
-) -> Result<Option<Store>> {
-    if args.no_store {
+/// The state file a run records into; `None` with `--no-store`.
+pub fn open_store(no_store: bool, config: &Config, state: Option<&Path>) -> Result<Option<Store>> {
+    if no_store {
         return Ok(None);
     }
     let path = state_path(state, config)?;
@@ -33,25 +30,22 @@ pub(super) fn open_store(
 }
 
 /// Verifies the policy and refuses (exit 2, with an audit event) anything not fit to run.
-pub(super) fn load_policy(
+pub fn load_policy(
     path: &Path,
-    args: &ScanArgs,
+    trust: &crate::cli::TrustArgs,
+    allow_unsigned_policy: bool,
     config: &Config,
     store: Option<&mut Store>,
 ) -> Result<LoadedPolicy> {
-    let report = crate::commands::verify_policy::verify(
-        path,
-        &args.trust,
-        config,
-        args.allow_unsigned_policy,
-    )?;
+    let report =
+        crate::commands::verify_policy::verify(path, trust, config, allow_unsigned_policy)?;
     let signature_only = report.schema_errors.is_empty()
         && !report.revoked
         && report.pins.iter().all(|pin| pin.matched)
         && report.policy().is_some();
     let refusal = if report.is_valid() {
         None
-    } else if args.allow_unsigned_policy && signature_only {
+    } else if allow_unsigned_policy && signature_only {
         tracing::warn!(
             "using policy {} although its signature does not verify (--allow-unsigned-policy): {}",
             path.display(),
@@ -105,14 +99,15 @@ pub(super) fn load_policy(
     })
 }
 
-pub(super) struct LoadedPolicy {
-    policy: crate::policy::Policy,
+/// A policy that verified (or was accepted unsigned with `--allow-unsigned-policy`).
+pub struct LoadedPolicy {
+    pub policy: crate::policy::Policy,
     /// The policy file's directory: rule set paths are relative to it.
     base: PathBuf,
     /// The rule source its scans are recorded under.
     source: String,
     /// Its signature verified (not accepted with `--allow-unsigned-policy`).
-    signed: bool,
+    pub signed: bool,
 }
 
 /// A scan's rule source names its baseline in the state file: a rule is recorded `removed`

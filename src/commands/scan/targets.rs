@@ -9,7 +9,7 @@ pub(super) fn targets(
     args: &ScanArgs,
     plan: &Plan,
     ssh_options: &SshOptions,
-) -> Result<(Vec<Target>, Vec<RuleSet>)> {
+) -> Result<(Vec<ScanTarget>, Vec<RuleSet>)> {
     let mut rule_sets: Vec<(rules::Vars, RuleSet)> = vec![plan.rules.clone()];
     let mut rules_for = |host: Option<(&Path, &inventory::InventoryHost)>| -> Result<usize> {
         let mut merged = rules::Vars::new();
@@ -58,7 +58,7 @@ pub(super) fn targets(
             })
     };
     for host in &args.hosts {
-        targets.push(Target {
+        targets.push(ScanTarget {
             probe: Probe {
                 name: host.clone(),
                 via: remote(host, host, ssh_options.clone())?,
@@ -69,31 +69,22 @@ pub(super) fn targets(
             rules: rules_for(None)?,
         });
     }
-    if !args.limit.is_empty() && args.inventory.is_none() {
-        return Err(Error::args(
-            "--limit selects inventory hosts; pass -i/--inventory FILE",
-        ));
-    }
     if let Some(path) = &args.inventory {
-        let limit = inventory::Limit::new(&args.limit).map_err(Error::Args)?;
-        let hosts = inventory::load(path)?;
-        let selected: Vec<_> = hosts.into_iter().filter(|h| limit.selects(h)).collect();
-        if selected.is_empty() {
-            return Err(Error::args(format!(
-                "no host of {} matches --limit {}",
-                path.display(),
-                args.limit.join(",")
-            )));
-        }
+        let selected = inventory_hosts(path, &args.limit)?;
         for host in selected {
-            let mut options = ssh_options.clone();
-            options.user = host.user.clone().or(options.user);
-            options.port = host.port.or(options.port);
-            let destination = host.address.clone().unwrap_or_else(|| host.name.clone());
-            targets.push(Target {
+            let via = if host.local {
+                local_via(args)
+            } else {
+                let mut options = ssh_options.clone();
+                options.user = host.user.clone().or(options.user);
+                options.port = host.port.or(options.port);
+                let destination = host.address.clone().unwrap_or_else(|| host.name.clone());
+                remote(&host.name, &destination, options)?
+            };
+            targets.push(ScanTarget {
                 probe: Probe {
                     name: host.name.clone(),
-                    via: remote(&host.name, &destination, options)?,
+                    via,
                     root: host.root.clone(),
                     plan: 0,
                 },
@@ -102,20 +93,21 @@ pub(super) fn targets(
             });
         }
     }
+    if !args.limit.is_empty() && args.inventory.is_none() {
+        return Err(Error::args(
+            "--limit selects inventory hosts; pass -i/--inventory FILE",
+        ));
+    }
     if args.local || targets.is_empty() {
         let root = match &args.root {
             Some(root) => Some(scan_root(root)?),
             None => None,
         };
         let name = host_name(args, root.as_deref());
-        targets.push(Target {
+        targets.push(ScanTarget {
             probe: Probe {
                 name: name.clone(),
-                via: if args.via_shell {
-                    Via::LocalShell
-                } else {
-                    Via::Native
-                },
+                via: local_via(args),
                 root: root.map(|r| r.display().to_string()),
                 plan: 0,
             },
@@ -137,6 +129,30 @@ pub(super) fn targets(
         }
     }
     Ok((targets, rule_sets.into_iter().map(|(_, set)| set).collect()))
+}
+
+/// The hosts of an inventory that `--limit` selects; none selected is a usage error.
+pub fn inventory_hosts(path: &Path, patterns: &[String]) -> Result<Vec<inventory::InventoryHost>> {
+    let limit = inventory::Limit::new(patterns).map_err(Error::Args)?;
+    let hosts = inventory::load(path)?;
+    let selected: Vec<_> = hosts.into_iter().filter(|h| limit.selects(h)).collect();
+    if selected.is_empty() {
+        return Err(Error::args(format!(
+            "no host of {} matches --limit {}",
+            path.display(),
+            patterns.join(",")
+        )));
+    }
+    Ok(selected)
+}
+
+/// This machine: the native reader, or the shell probe with `--via-shell`.
+fn local_via(args: &ScanArgs) -> Via {
+    if args.via_shell {
+        Via::LocalShell
+    } else {
+        Via::Native
+    }
 }
 
 pub(super) fn host_record(
