@@ -7,9 +7,11 @@
 //! hosts:
 //!   web-1: { address: 10.0.0.5, port: 22, user: ops, groups: [web],
 //!            labels: { env: prod }, vars: {}, root: /srv/image }
+//!   image-1: { connection: local, root: /srv/images/web }   # a tree on this machine
 //! ```
-//! Ansible's: `all:` with `hosts`, `vars` and nested `children`; `ansible_host`, `ansible_port`
-//! and `ansible_user` give the connection, other variables become rule variables.
+//! Ansible's: `all:` with `hosts`, `vars` and nested `children`; `ansible_host`, `ansible_port`,
+//! `ansible_user` and `ansible_connection` (`ssh` or `local`) give the connection, other
+//! variables become rule variables.
 
 use crate::yaml_bounds::{self, Aliases, MAX_YAML_BYTES};
 use globset::{Glob, GlobMatcher};
@@ -31,6 +33,28 @@ pub struct InventoryHost {
     pub vars: BTreeMap<String, String>,
     /// Scan this directory on the host instead of its live system.
     pub root: Option<String>,
+    /// This machine (or a tree on it, with `root`), scanned without ssh.
+    pub local: bool,
+}
+
+/// How a host is reached.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Connection {
+    #[default]
+    Ssh,
+    Local,
+}
+
+impl Connection {
+    /// Ansible's `ansible_connection` value (`smart` is its name for ssh).
+    fn from_ansible(value: &str) -> Option<Connection> {
+        match value {
+            "ssh" | "smart" => Some(Connection::Ssh),
+            "local" => Some(Connection::Local),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -127,6 +151,8 @@ struct PlumbHost {
     #[serde(default)]
     vars: BTreeMap<String, Scalar>,
     root: Option<String>,
+    #[serde(default)]
+    connection: Connection,
 }
 
 /// Any YAML scalar, as text.
@@ -182,6 +208,7 @@ fn parse_plumb(text: &str, name: &str) -> Result<Vec<InventoryHost>, InventoryEr
             labels: texts(&host.labels),
             vars,
             root: host.root,
+            local: host.connection == Connection::Local,
         });
     }
     Ok(hosts)
@@ -293,6 +320,18 @@ fn walk_group(
             }
             entry.user = merged.remove("ansible_user").or(entry.user.take());
             entry.root = merged.remove("plumb_root").or(entry.root.take());
+            if let Some(connection) = merged.remove("ansible_connection") {
+                entry.local = Connection::from_ansible(&connection)
+                    .ok_or_else(|| {
+                        invalid(
+                            name,
+                            format!(
+                                "host `{host_name}`: ansible_connection `{connection}` is not supported (ssh or local)"
+                            ),
+                        )
+                    })?
+                    == Connection::Local;
+            }
             merged.retain(|key, _| !key.starts_with("ansible_"));
             entry.vars = merged;
         }
@@ -373,6 +412,32 @@ hosts:
         assert_eq!(web.vars["b"], "2");
         assert_eq!(web.vars["c"], "3");
         assert_eq!(web.labels["env"], "prod");
+    }
+
+    #[test]
+    fn local_connections_in_both_formats() {
+        let plumb = "hosts:\n  img: { connection: local, root: /srv/img }\n  web: { connection: ssh }\n  bare:\n";
+        let hosts = parse(plumb, "inv.yml").unwrap();
+        let local: Vec<(&str, bool)> = hosts.iter().map(|h| (h.name.as_str(), h.local)).collect();
+        assert_eq!(local, [("bare", false), ("img", true), ("web", false)]);
+        let err = parse("hosts:\n  a: { connection: docker }\n", "inv.yml").unwrap_err();
+        assert!(err.to_string().contains("inv.yml:2:"), "{err}");
+
+        let ansible = "all:\n  hosts:\n    img: { ansible_connection: local, plumb_root: /srv/img }\n    web: { ansible_connection: smart }\n";
+        let hosts = parse(ansible, "inv.yml").unwrap();
+        let img = hosts.iter().find(|h| h.name == "img").unwrap();
+        assert!(img.local && img.root.as_deref() == Some("/srv/img"));
+        assert!(!img.vars.contains_key("ansible_connection"));
+        assert!(!hosts.iter().find(|h| h.name == "web").unwrap().local);
+        let err = parse(
+            "all:\n  hosts:\n    a: { ansible_connection: winrm }\n",
+            "inv.yml",
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("ansible_connection `winrm`"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub fn plumb() -> Command {
         "PLUMB_ALLOWED_SIGNERS",
         "PLUMB_REVOCATION_LIST",
         "PLUMB_INVENTORY",
+        "PLUMB_SCHEDULE_KEY_FILE",
         "PLUMB_SSH_CONFIG",
         "PLUMB_LOG",
         "NO_COLOR",
