@@ -21,6 +21,8 @@ pub struct Config {
     pub trusted_key: Option<PathBuf>,
     /// Revocation list of key fingerprints, checked for every policy.
     pub revocation_list: Option<PathBuf>,
+    /// Inventory that `schedule run-once` enrols when `-i` is not given.
+    pub inventory: Option<PathBuf>,
 }
 
 pub fn default_path() -> Option<PathBuf> {
@@ -71,6 +73,7 @@ pub fn load(explicit: Option<&Path>) -> Result<Config> {
         &mut config.allowed_signers,
         &mut config.trusted_key,
         &mut config.revocation_list,
+        &mut config.inventory,
     ]
     .into_iter()
     .flatten()

@@ -86,6 +86,73 @@ pub fn rfc3339_seconds(unix_ms: i64) -> String {
     )
 }
 
+/// Parses RFC 3339 (`2026-12-01T06:00:00Z`, optional fraction, `Z` or `±HH:MM`) to unix ms.
+pub fn parse_rfc3339(text: &str) -> Result<i64, String> {
+    let bad = || format!("{text:?} is not an RFC 3339 time such as 2026-12-01T06:00:00Z");
+    let bytes = text.as_bytes();
+    if bytes.len() < 20 || !matches!(bytes[10], b'T' | b't' | b' ') {
+        return Err(bad());
+    }
+    let digits = |range: std::ops::Range<usize>| -> Result<i64, String> {
+        let part = text.get(range).ok_or_else(bad)?;
+        if !part.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
+        part.parse::<i64>().map_err(|_| bad())
+    };
+    let separators = [(4, b'-'), (7, b'-'), (13, b':'), (16, b':')];
+    if separators.iter().any(|(at, c)| bytes[*at] != *c) {
+        return Err(bad());
+    }
+    let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    let (hour, minute, second) = (digits(11..13)?, digits(14..16)?, digits(17..19)?);
+    if !(1..=12).contains(&month)
+        || day < 1
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return Err(bad());
+    }
+    let mut rest = &text[19..];
+    let mut millis = 0;
+    if let Some(fraction) = rest.strip_prefix('.') {
+        let len = fraction.bytes().take_while(u8::is_ascii_digit).count();
+        if len == 0 {
+            return Err(bad());
+        }
+        let first3 = format!("{:0<3}", &fraction[..len.min(3)]);
+        millis = first3.parse::<i64>().map_err(|_| bad())?;
+        rest = &fraction[len..];
+    }
+    let offset_secs = match rest {
+        "Z" | "z" => 0,
+        _ => {
+            let sign = match rest.as_bytes().first() {
+                Some(b'+') => 1,
+                Some(b'-') => -1,
+                _ => return Err(bad()),
+            };
+            let (h, m) = rest[1..].split_once(':').ok_or_else(bad)?;
+            if h.len() != 2 || m.len() != 2 {
+                return Err(bad());
+            }
+            let (h, m) = (
+                h.parse::<i64>().map_err(|_| bad())?,
+                m.parse::<i64>().map_err(|_| bad())?,
+            );
+            if h > 23 || m > 59 {
+                return Err(bad());
+            }
+            sign * (h * 3600 + m * 60)
+        }
+    };
+    let secs = days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second
+        - offset_secs;
+    Ok(secs * 1000 + millis)
+}
+
 fn is_leap(year: i64) -> bool {
     (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
 }
@@ -129,6 +196,25 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parses_rfc3339_with_offsets_and_fractions() {
+        let base = parse_rfc3339("2026-12-01T06:00:00Z").unwrap();
+        assert_eq!(rfc3339_seconds(base), "2026-12-01T06:00:00Z");
+        assert_eq!(parse_rfc3339("2026-12-01T07:30:00+01:30").unwrap(), base);
+        assert_eq!(
+            parse_rfc3339("2026-12-01T06:00:00.25Z").unwrap(),
+            base + 250
+        );
+        for bad in [
+            "2026-12-01",
+            "2026-13-01T00:00:00Z",
+            "2026-12-01T06:00:00",
+            "x",
+        ] {
+            assert!(parse_rfc3339(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn parses_the_three_lengths() {
