@@ -25,6 +25,7 @@ pub mod report;
 pub mod rules;
 pub mod score;
 pub mod store;
+pub mod tier;
 pub mod time;
 pub mod yaml_bounds;
 

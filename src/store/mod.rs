@@ -18,13 +18,14 @@ mod model;
 mod queries;
 pub mod schema;
 
+pub use crate::tier::Tier;
 pub use apply::{ApplyOutcome, Change, result_hash, scan_result_hash};
 pub use chain::{BadRow, ChainReport, CheckReport, FkViolation, GENESIS_HASH, check_file};
 pub use error::{BUSY_TIMEOUT_SECS, StoreError};
 pub use locks::{HOST_LOCK_HEARTBEAT, HOST_LOCK_TTL, HostLock, HostLocks};
 pub use model::{
-    ChangeKind, ComplianceState, Counts, FailingCounts, HostRecord, ResultRecord, ScanBatch,
-    ScanStatus, Scope, Severity, Status, Trigger, compliance_state,
+    ChangeKind, Counts, FailingCounts, HostRecord, ResultRecord, ScanBatch, ScanStatus, Scope,
+    Severity, Status, Trigger,
 };
 pub use queries::{
     HistoryEntry, HostLastScan, HostSummary, LastChanges, PruneReport, ScanSummary, ShowReport,
