@@ -23,6 +23,7 @@ pub mod policy;
 pub mod probe;
 pub mod report;
 pub mod rules;
+pub mod schedule_key;
 pub mod score;
 pub mod store;
 pub mod tier;

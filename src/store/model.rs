@@ -37,6 +37,7 @@ macro_rules! text_enum {
         }
     };
 }
+pub(super) use text_enum;
 
 text_enum!(
     /// What started a scan.
