@@ -32,7 +32,7 @@ use std::time::Duration;
 const MAX_ERROR_BYTES: usize = 4096;
 
 /// The schedule's knobs: the policy's (clamped) intervals and backoff, or DESIGN's defaults.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ScheduleSettings {
     /// Already clamped to [`crate::policy::model::INTERVAL_FLOOR`, `INTERVAL_CAP`] by the
     /// policy parser.
@@ -40,16 +40,6 @@ pub struct ScheduleSettings {
     pub backoff: Backoff,
     /// Cap on hosts claimed by one pass; `None` = no cap.
     pub max_hosts: Option<u32>,
-}
-
-impl Default for ScheduleSettings {
-    fn default() -> Self {
-        Self {
-            intervals: TierIntervals::default(),
-            backoff: Backoff::default(),
-            max_hosts: None,
-        }
-    }
 }
 
 impl ScheduleSettings {
@@ -677,7 +667,7 @@ impl Store {
                     job,
                 )
                 .optional()?;
-            let Some(mut found) = found else {
+            let Some(found) = found else {
                 audit(
                     tx,
                     now,
@@ -734,7 +724,6 @@ impl Store {
                 expire_job(tx, now, &found)?;
                 return Ok(Err(rejected(RejectReason::LeaseExpired)));
             }
-            found.status = JobStatus::Claimed;
             Ok(Ok(found))
         })
     }
