@@ -246,9 +246,10 @@ fn never_scanned_hosts_come_first_then_the_most_overdue_then_by_name_up_to_max_h
         .enrol(
             &names(&["h1", "h2", "h3", "n-b", "n-a"]),
             &settings,
-            T0 + 5 * HOUR,
+            T0 + 6 * HOUR + 10_000,
         )
         .unwrap();
+    assert!(status(&f, "n-a", T0).next_scan_at > status(&f, "h1", T0).next_scan_at);
     let report = claim(&mut f, "run-2", T0 + 7 * HOUR, Some(4));
     assert_eq!(claimed(&report), ["n-a", "n-b", "h2", "h3"]);
     assert_eq!(report.over_cap, 1);
@@ -754,4 +755,37 @@ fn concurrent_claimers_take_every_host_exactly_once() {
         200
     );
     assert_eq!(count(&f.path, "SELECT count(*) FROM jobs"), 200);
+}
+
+#[test]
+fn a_schema_2_state_file_gains_the_schedule_tables_when_opened() {
+    use plumb::store::schema::{MIGRATIONS, latest_version};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    for migration in &MIGRATIONS[..2] {
+        conn.execute_batch(migration.sql).unwrap();
+    }
+    conn.pragma_update(None, "user_version", 2).unwrap();
+    drop(conn);
+
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), latest_version());
+    let (_, detail) = &store.audit_events("schema_migrated").unwrap()[0];
+    let detail: Value = serde_json::from_str(detail).unwrap();
+    assert!(
+        detail["applied"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("3: schedule"),
+        "{detail}"
+    );
+    assert_eq!(
+        sqlite3(
+            &path,
+            "SELECT name FROM sqlite_master WHERE name IN ('host_schedule','host_backoff','jobs') ORDER BY name;"
+        )
+        .trim(),
+        "host_backoff\nhost_schedule\njobs"
+    );
 }

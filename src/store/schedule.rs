@@ -1071,3 +1071,28 @@ fn backoff_of(conn: &Connection, host: &str) -> rusqlite::Result<(u32, Option<i6
         .optional()?
         .unwrap_or((0, None)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::PolicyDuration;
+
+    #[test]
+    fn suppression_doubles_from_the_threshold_and_never_overflows_past_the_cap() {
+        let settings = ScheduleSettings {
+            backoff: Backoff {
+                threshold: 2,
+                base: PolicyDuration::from_secs(60),
+                max: PolicyDuration::from_secs(3600),
+            },
+            ..ScheduleSettings::default()
+        };
+        let secs = |failures| settings.suppression(failures).map(|d| d.as_secs());
+        assert_eq!(secs(1), None);
+        assert_eq!(secs(2), Some(60));
+        assert_eq!(secs(3), Some(120));
+        assert_eq!(secs(7), Some(1920));
+        assert_eq!(secs(8), Some(3600));
+        assert_eq!(secs(u32::MAX), Some(3600));
+    }
+}
