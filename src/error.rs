@@ -71,6 +71,16 @@ pub enum Error {
     #[error(transparent)]
     Store(#[from] StoreError),
 
+    /// The schedule's job-signing key cannot be used (missing override, not a regular file,
+    /// loose mode, wrong length, unreadable). The key itself is never printed.
+    #[error("schedule key {}: {problem}", .path.display())]
+    ScheduleKey {
+        path: PathBuf,
+        problem: String,
+        #[source]
+        source: Option<std::io::Error>,
+    },
+
     /// A local file or directory could not be used; `action` reads "cannot {action} PATH".
     #[error("cannot {action} {}", .path.display())]
     Io {
@@ -121,12 +131,18 @@ impl Error {
             },
             // A state path that cannot be used as given is the operator's configuration.
             Self::Store(
-                StoreError::UnsupportedUrl { .. } | StoreError::MissingDirectory { .. },
+                StoreError::UnsupportedUrl { .. }
+                | StoreError::MissingDirectory { .. }
+                | StoreError::UnknownHost { .. },
             ) => USAGE,
             // Locked, corrupt, of another schema, unreadable or unwritable: the state file
             // stopped the run.
             Self::Store(_) => OPERATIONAL,
-            Self::Io { .. } | Self::Output(_) | Self::Json(_) | Self::Operational(_) => OPERATIONAL,
+            Self::ScheduleKey { .. }
+            | Self::Io { .. }
+            | Self::Output(_)
+            | Self::Json(_)
+            | Self::Operational(_) => OPERATIONAL,
         }
     }
 

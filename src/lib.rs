@@ -24,8 +24,10 @@ pub mod probe;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod schedule_key;
 pub mod score;
 pub mod store;
+pub mod tier;
 pub mod time;
 pub mod yaml_bounds;
 

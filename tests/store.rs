@@ -5,9 +5,7 @@ mod support;
 
 use common::*;
 use plumb::commands::state::{StateCommand, StateContext, run};
-use plumb::store::{
-    self, ChangeKind, ComplianceState, ScanStatus, Severity, Status, Store, StoreError,
-};
+use plumb::store::{self, ChangeKind, ScanStatus, Severity, Status, Store, StoreError, Tier};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use support::tools::sqlite3;
@@ -155,7 +153,7 @@ fn removed_rule_is_logged_once_and_no_longer_counted() {
     ];
     store.apply_scan(&batch("h", 1000, rules.clone())).unwrap();
     let hosts = store.hosts().unwrap();
-    assert_eq!(hosts[0].compliance, ComplianceState::Critical);
+    assert_eq!(hosts[0].compliance, Tier::Critical);
 
     let only_keep = vec![rules[0].clone()];
     let outcome = store
@@ -167,7 +165,7 @@ fn removed_rule_is_logged_once_and_no_longer_counted() {
     let hosts = store.hosts().unwrap();
     assert_eq!(hosts[0].score, Some(100.0));
     assert_eq!(hosts[0].failing.critical, 0);
-    assert_eq!(hosts[0].compliance, ComplianceState::Compliant);
+    assert_eq!(hosts[0].compliance, Tier::Compliant);
 
     let third = store.apply_scan(&batch("h", 3000, only_keep)).unwrap();
     assert!(third.fast_path, "nothing changed since the removal");
@@ -519,18 +517,15 @@ fn hosts_reports_tiers_and_failing_severities() {
     store.apply_scan(&never).unwrap();
     let hosts = store.hosts().unwrap();
     let by_name = |n: &str| hosts.iter().find(|h| h.name == n).unwrap();
-    assert_eq!(by_name("crit").compliance, ComplianceState::Critical);
+    assert_eq!(by_name("crit").compliance, Tier::Critical);
     assert_eq!(by_name("crit").failing.critical, 1);
     assert_eq!(
         by_name("crit").failing.low + by_name("crit").failing.medium + by_name("crit").failing.high,
         3
     );
-    assert_eq!(
-        by_name("mostly").compliance,
-        ComplianceState::MostlyCompliant
-    );
+    assert_eq!(by_name("mostly").compliance, Tier::MostlyCompliant);
     assert_eq!(by_name("mostly").failing.high, 2);
-    assert_eq!(by_name("never").compliance, ComplianceState::Unknown);
+    assert_eq!(by_name("never").compliance, Tier::Unknown);
     let show = store.show().unwrap();
     assert_eq!(
         (show.hosts, show.rules, show.scans, show.transactions),

@@ -3,7 +3,8 @@
 use crate::error::{Error, Result};
 use crate::exit;
 use crate::output;
-use crate::store::{self, ComplianceState, Store};
+use crate::store::{self, Store};
+use crate::tier::Tier;
 use comfy_table::{Cell, Color, Table, presets::UTF8_FULL_CONDENSED};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -209,12 +210,12 @@ fn render_show(report: &store::ShowReport) -> String {
     out
 }
 
-fn compliance_color(state: ComplianceState) -> Color {
+fn compliance_color(state: Tier) -> Color {
     match state {
-        ComplianceState::Critical | ComplianceState::NonCompliant => Color::Red,
-        ComplianceState::Partial | ComplianceState::MostlyCompliant => Color::Yellow,
-        ComplianceState::Compliant => Color::Green,
-        ComplianceState::Unknown => Color::Grey,
+        Tier::Critical | Tier::NonCompliant => Color::Red,
+        Tier::Partial | Tier::MostlyCompliant => Color::Yellow,
+        Tier::Compliant => Color::Green,
+        Tier::Unknown => Color::Grey,
     }
 }
 

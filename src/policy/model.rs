@@ -87,38 +87,7 @@ impl Default for EvidenceSettings {
 }
 
 /// The compliance tiers of DESIGN §5, each with its own scan interval.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Tier {
-    Unknown,
-    Critical,
-    NonCompliant,
-    Partial,
-    MostlyCompliant,
-    Compliant,
-}
-
-impl Tier {
-    pub const ALL: [Tier; 6] = [
-        Tier::Unknown,
-        Tier::Critical,
-        Tier::NonCompliant,
-        Tier::Partial,
-        Tier::MostlyCompliant,
-        Tier::Compliant,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Tier::Unknown => "unknown",
-            Tier::Critical => "critical",
-            Tier::NonCompliant => "non_compliant",
-            Tier::Partial => "partial",
-            Tier::MostlyCompliant => "mostly_compliant",
-            Tier::Compliant => "compliant",
-        }
-    }
-}
+pub use crate::tier::Tier;
 
 /// Effective interval per tier (already clamped).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

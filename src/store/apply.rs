@@ -157,7 +157,7 @@ fn validate(batch: &ScanBatch) -> Result<Vec<Prepared<'_>>, StoreError> {
     }
 }
 
-fn parse<T: std::str::FromStr<Err = String>>(text: String) -> rusqlite::Result<T> {
+pub(super) fn parse<T: std::str::FromStr<Err = String>>(text: String) -> rusqlite::Result<T> {
     text.parse().map_err(|err: String| {
         rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, err.into())
     })

@@ -119,6 +119,10 @@ pub enum StoreError {
     )]
     MissingDirectory { path: PathBuf, dir: PathBuf },
 
+    /// Exit 2. A schedule command named a host that is not enrolled in the schedule.
+    #[error("host {host:?} is not enrolled in the schedule of state file {}", .path.display())]
+    UnknownHost { path: PathBuf, host: String },
+
     #[error("rejected scan batch {scan_id} for host {host:?} (nothing was written): {}", .problems.join("; "))]
     InvalidBatch {
         scan_id: uuid::Uuid,

@@ -16,19 +16,26 @@ mod error;
 mod locks;
 mod model;
 mod queries;
+mod schedule;
 pub mod schema;
 
+pub use crate::tier::Tier;
 pub use apply::{ApplyOutcome, Change, result_hash, scan_result_hash};
 pub use chain::{BadRow, ChainReport, CheckReport, FkViolation, GENESIS_HASH, check_file};
 pub use error::{BUSY_TIMEOUT_SECS, StoreError};
 pub use locks::{HOST_LOCK_HEARTBEAT, HOST_LOCK_TTL, HostLock, HostLocks};
 pub use model::{
-    ChangeKind, ComplianceState, Counts, FailingCounts, HostRecord, ResultRecord, ScanBatch,
-    ScanStatus, Scope, Severity, Status, Trigger, compliance_state,
+    ChangeKind, Counts, FailingCounts, HostRecord, ResultRecord, ScanBatch, ScanStatus, Scope,
+    Severity, Status, Trigger,
 };
 pub use queries::{
     HistoryEntry, HostLastScan, HostSummary, LastChanges, PruneReport, ScanSummary, ShowReport,
     VacuumReport,
+};
+pub use schedule::{
+    ClaimReport, ClaimRequest, EnrolReport, HostScheduleStatus, Job, JobRejected, JobResult,
+    JobStatus, RejectReason, Rescheduled, ScheduleSettings, ScheduleSnapshot, no_maintenance,
+    policy_maintenance,
 };
 
 use error::{accessible, directory_of, directory_writable, io_error, sql, sql_on};
@@ -44,17 +51,23 @@ use std::time::Duration;
 /// their header and schema read (SQLite still reports damage when a bad page is touched).
 const QUICK_CHECK_MAX_BYTES: u64 = 32 * 1024 * 1024;
 
-/// `dirs::state_dir()` (else `dirs::data_local_dir()`) + `plumb/state.db`.
-pub fn default_state_path() -> Option<PathBuf> {
+/// `dirs::state_dir()` (else `dirs::data_local_dir()`) + `plumb`: where the default state
+/// file and the schedule key live.
+pub fn default_state_dir() -> Option<PathBuf> {
     dirs::state_dir()
         .or_else(dirs::data_local_dir)
-        .map(|dir| dir.join("plumb").join("state.db"))
+        .map(|dir| dir.join("plumb"))
+}
+
+/// [`default_state_dir`] + `state.db`.
+pub fn default_state_path() -> Option<PathBuf> {
+    default_state_dir().map(|dir| dir.join("state.db"))
 }
 
 /// Mode of a state file plumb creates (SQLite gives its -wal and -shm files the same).
 const FILE_MODE: u32 = 0o600;
 /// Mode of the default location's directories when plumb creates them.
-const DIR_MODE: u32 = 0o700;
+pub(crate) const DIR_MODE: u32 = 0o700;
 
 /// Refuses a `--state` value that is a URL rather than a file path (a `postgres://` URL would
 /// otherwise become a relative directory named `postgres:`).

@@ -37,6 +37,7 @@ macro_rules! text_enum {
         }
     };
 }
+pub(super) use text_enum;
 
 text_enum!(
     /// What started a scan.
@@ -64,18 +65,6 @@ text_enum!(
         Removed => "removed",
     }
 );
-text_enum!(
-    /// Compliance tier of a host (DESIGN §5).
-    ComplianceState {
-        Unknown => "unknown",
-        Critical => "critical",
-        NonCompliant => "non_compliant",
-        Partial => "partial",
-        MostlyCompliant => "mostly_compliant",
-        Compliant => "compliant",
-    }
-);
-
 /// The results of scanning one host, as handed to [`crate::store::Store::apply_scan`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ScanBatch {
@@ -163,42 +152,9 @@ impl FailingCounts {
     }
 }
 
-/// DESIGN §5 tiers. `score` is `None` when the host was never scanned or nothing on it was
-/// assessable (all skipped / error): both are `unknown`.
-pub fn compliance_state(score: Option<f64>, failed_critical: u32) -> ComplianceState {
-    if failed_critical > 0 {
-        return ComplianceState::Critical;
-    }
-    match score {
-        None => ComplianceState::Unknown,
-        Some(s) if s < 20.0 => ComplianceState::Critical,
-        Some(s) if s < 50.0 => ComplianceState::NonCompliant,
-        Some(s) if s < 70.0 => ComplianceState::Partial,
-        Some(s) if s < 90.0 => ComplianceState::MostlyCompliant,
-        Some(_) => ComplianceState::Compliant,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tiers_follow_design() {
-        assert_eq!(compliance_state(None, 0), ComplianceState::Unknown);
-        assert_eq!(compliance_state(Some(100.0), 1), ComplianceState::Critical);
-        assert_eq!(compliance_state(Some(19.9), 0), ComplianceState::Critical);
-        assert_eq!(
-            compliance_state(Some(20.0), 0),
-            ComplianceState::NonCompliant
-        );
-        assert_eq!(compliance_state(Some(69.9), 0), ComplianceState::Partial);
-        assert_eq!(
-            compliance_state(Some(70.0), 0),
-            ComplianceState::MostlyCompliant
-        );
-        assert_eq!(compliance_state(Some(90.0), 0), ComplianceState::Compliant);
-    }
 
     #[test]
     fn enums_round_trip_as_text() {

@@ -2,9 +2,10 @@
 
 use super::apply::{Change, changes_of_scan};
 use super::error::{StoreError, sql};
-use super::model::{ComplianceState, Counts, FailingCounts, compliance_state};
+use super::model::{Counts, FailingCounts};
 use super::{Store, now_ms};
 use crate::canonical::to_canonical_string;
+use crate::tier::Tier;
 use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -37,7 +38,7 @@ pub struct HostSummary {
     pub name: String,
     pub address: Option<String>,
     pub score: Option<f64>,
-    pub compliance: ComplianceState,
+    pub compliance: Tier,
     pub last_scan_id: Option<String>,
     pub last_scan_at: Option<i64>,
     pub last_scan_status: Option<String>,
@@ -237,7 +238,7 @@ impl Store {
                 name: row.get(0)?,
                 address: row.get(1)?,
                 score,
-                compliance: compliance_state(score, failing.critical),
+                compliance: Tier::of(score, failing.critical),
                 last_scan_id: row.get(2)?,
                 last_scan_at: row.get(3)?,
                 last_scan_status: row.get(4)?,

@@ -163,6 +163,55 @@ CREATE TABLE host_rule_sources (
 ) WITHOUT ROWID;
 "#,
     },
+    Migration {
+        name: "schedule: host_schedule, host_backoff and jobs (leases with an HMAC per job)",
+        auto_safe: true,
+        sql: r#"
+-- One row per host ever enrolled. A host that leaves the inventory keeps its row with
+-- enrolled = 0 (its history stays) and is never claimed. Times are unix milliseconds.
+CREATE TABLE host_schedule (
+    host                        TEXT PRIMARY KEY NOT NULL,
+    compliance_state            TEXT NOT NULL CHECK (compliance_state IN
+                                  ('unknown','critical','non_compliant','partial','mostly_compliant','compliant')),
+    score                       REAL,
+    has_critical                INTEGER NOT NULL DEFAULT 0,
+    interval_secs               INTEGER NOT NULL CHECK (interval_secs > 0),
+    next_scan_at                INTEGER NOT NULL,
+    last_scan_finished_at       INTEGER,
+    policy_version_at_last_scan INTEGER,
+    maintenance_until           INTEGER,
+    enrolled                    INTEGER NOT NULL DEFAULT 1
+) WITHOUT ROWID;
+CREATE INDEX host_schedule_by_next ON host_schedule(next_scan_at);
+
+-- Consecutive failed scans of a host; suppressed (not claimed) until suppress_until.
+CREATE TABLE host_backoff (
+    host                 TEXT PRIMARY KEY NOT NULL,
+    consecutive_failures INTEGER NOT NULL DEFAULT 0,
+    suppress_until       INTEGER,
+    last_error           TEXT
+) WITHOUT ROWID;
+
+-- A claimed scan of one host: a lease held by one run (owner) until lease_expires_at. hmac
+-- covers host, ruleset_hash, policy_version and enqueued_at under the local schedule key.
+CREATE TABLE jobs (
+    job_id           TEXT PRIMARY KEY NOT NULL,
+    host             TEXT NOT NULL,
+    owner            TEXT NOT NULL,
+    claimed_at       INTEGER NOT NULL,
+    lease_expires_at INTEGER NOT NULL,
+    policy_version   INTEGER,
+    ruleset_hash     TEXT NOT NULL,
+    enqueued_at      INTEGER NOT NULL,
+    hmac             TEXT NOT NULL,
+    status           TEXT NOT NULL CHECK (status IN
+                       ('claimed','done','failed','rejected','expired','released'))
+) WITHOUT ROWID;
+CREATE INDEX jobs_by_host_status ON jobs(host, status);
+-- At most one live lease per host, whatever the claim logic does.
+CREATE UNIQUE INDEX jobs_one_live_claim ON jobs(host) WHERE status = 'claimed';
+"#,
+    },
 ];
 
 /// The schema version this binary writes.

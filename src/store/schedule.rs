@@ -1,0 +1,1098 @@
+//! Schedule state (DESIGN §5): which enrolled host is due, claims as leases in `jobs`, the
+//! per-host backoff, maintenance, and the tier and interval each scan leaves behind.
+//!
+//! Every time is unix milliseconds and `now` is always the caller's, never read here, so a
+//! run uses one instant throughout and tests can move time. A clock that went backwards
+//! between runs only makes hosts not due yet; no interval or overdue time is ever negative.
+//!
+//! Every change to a host's schedule writes an `audit_events` row whose detail has `reason`,
+//! `old` and `new` ({tier, interval_secs, next_scan_at}, null when there was no row):
+//! kind `schedule_changed` (reasons `enrolled`, `enrolled_from_history`, `re_enrolled`,
+//! `left_inventory`, `interval_changed`, `scanned`, `scan_failed`, `backoff_suppressed`,
+//! `backoff_reset`, `maintenance_set`, `maintenance_cleared`, `maintenance_skip`),
+//! `job_rejected` (`bad_signature`, `missing`) and `job_lease_expired` (`lease_expired`).
+
+use super::Store;
+use super::apply::parse;
+use super::error::{StoreError, sql};
+use super::model::text_enum;
+use crate::canonical::to_canonical_string;
+use crate::policy::{Backoff, Policy, Schedule, TierIntervals};
+use crate::schedule_key::JobKey;
+use crate::tier::Tier;
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior, params};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// `last_error` (and its audit copy) is cut to this many bytes.
+const MAX_ERROR_BYTES: usize = 4096;
+
+/// The schedule's knobs: the policy's (clamped) intervals and backoff, or DESIGN's defaults.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ScheduleSettings {
+    /// Already clamped to [`crate::policy::model::INTERVAL_FLOOR`, `INTERVAL_CAP`] by the
+    /// policy parser.
+    pub intervals: TierIntervals,
+    pub backoff: Backoff,
+    /// Cap on hosts claimed by one pass; `None` = no cap.
+    pub max_hosts: Option<u32>,
+}
+
+impl ScheduleSettings {
+    pub fn new(schedule: &Schedule, backoff: &Backoff) -> Self {
+        Self {
+            intervals: schedule.intervals.clone(),
+            backoff: backoff.clone(),
+            max_hosts: schedule.max_hosts_per_run,
+        }
+    }
+
+    pub fn from_policy(policy: &Policy) -> Self {
+        Self::new(&policy.schedule, &policy.backoff)
+    }
+
+    fn interval_secs(&self, tier: Tier) -> i64 {
+        i64::try_from(self.intervals.get(tier).as_secs()).unwrap_or(i64::MAX)
+    }
+
+    /// Suppression after `failures` consecutive failures: none below the threshold, then
+    /// base × 2^(failures − threshold), at most `max`.
+    pub fn suppression(&self, failures: u32) -> Option<Duration> {
+        let backoff = &self.backoff;
+        let threshold = backoff.threshold.max(1);
+        if failures < threshold {
+            return None;
+        }
+        let factor = 1u64.checked_shl(failures - threshold).unwrap_or(u64::MAX);
+        let secs = backoff.base.as_secs().saturating_mul(factor);
+        Some(Duration::from_secs(secs.min(backoff.max.as_secs())))
+    }
+}
+
+/// The policy's maintenance windows in the form [`ClaimRequest::maintenance`] takes: given a
+/// host and an instant (ms), the end (ms) of the window it is in.
+pub fn policy_maintenance(schedule: &Schedule) -> impl Fn(&str, i64) -> Option<i64> + '_ {
+    move |host, at_ms| {
+        schedule
+            .maintenance_end(host, at_ms.div_euclid(1000))
+            .map(|end_secs| end_secs.saturating_mul(1000))
+    }
+}
+
+/// For runs without maintenance windows.
+pub fn no_maintenance(_host: &str, _at_ms: i64) -> Option<i64> {
+    None
+}
+
+fn ms(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}
+
+fn secs_to_ms(secs: i64) -> i64 {
+    secs.saturating_mul(1000)
+}
+
+text_enum!(
+    /// Where a job stands. Only `claimed` is live.
+    JobStatus {
+        Claimed => "claimed",
+        Done => "done",
+        Failed => "failed",
+        Rejected => "rejected",
+        Expired => "expired",
+        Released => "released",
+    }
+);
+
+/// One claimed scan of one host (a `jobs` row).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Job {
+    pub job_id: String,
+    pub host: String,
+    pub owner: String,
+    pub claimed_at: i64,
+    pub lease_expires_at: i64,
+    /// Snapshotted when the job was claimed.
+    pub policy_version: Option<i64>,
+    pub ruleset_hash: String,
+    pub enqueued_at: i64,
+    /// Hex HMAC-SHA256 of host, ruleset_hash, policy_version and enqueued_at.
+    pub hmac: String,
+    pub status: JobStatus,
+}
+
+const JOB_COLUMNS: &str = "job_id, host, owner, claimed_at, lease_expires_at, policy_version,
+    ruleset_hash, enqueued_at, hmac, status";
+
+fn job(row: &Row) -> rusqlite::Result<Job> {
+    Ok(Job {
+        job_id: row.get(0)?,
+        host: row.get(1)?,
+        owner: row.get(2)?,
+        claimed_at: row.get(3)?,
+        lease_expires_at: row.get(4)?,
+        policy_version: row.get(5)?,
+        ruleset_hash: row.get(6)?,
+        enqueued_at: row.get(7)?,
+        hmac: row.get(8)?,
+        status: parse(row.get(9)?)?,
+    })
+}
+
+/// What one `schedule run-once` pass asks for.
+pub struct ClaimRequest<'a> {
+    /// This run's id; its leases are its own.
+    pub owner: String,
+    pub now: i64,
+    /// How long a claim lasts before another run may take the host over.
+    pub lease: Duration,
+    pub max_hosts: Option<u32>,
+    pub policy_version: Option<i64>,
+    pub ruleset_hash: String,
+    /// End (ms) of the maintenance window `host` is in at the given instant (ms), if any:
+    /// [`policy_maintenance`] or [`no_maintenance`].
+    pub maintenance: &'a dyn Fn(&str, i64) -> Option<i64>,
+}
+
+/// What a claim pass did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ClaimReport {
+    /// Claimed by this pass, in claim order (never scanned first, then most overdue).
+    pub jobs: Vec<Job>,
+    /// Due but in maintenance: their next scan moved to the window's end.
+    pub skipped_maintenance: Vec<String>,
+    /// Due but suppressed after repeated failures.
+    pub skipped_backoff: Vec<String>,
+    /// Due but held by another run's live lease.
+    pub already_claimed: Vec<String>,
+    /// Due and claimable, left for a later pass by `max_hosts`.
+    pub over_cap: usize,
+    /// Enrolled hosts not due yet.
+    pub not_yet_due: usize,
+    /// Earliest instant (ms) an unclaimed host becomes due or leaves its suppression.
+    pub next_due: Option<i64>,
+    /// Leases that had lapsed, marked `expired` by this pass.
+    pub expired: Vec<Job>,
+}
+
+/// Why [`Store::verify_job`] refused a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectReason {
+    /// No such job row.
+    Missing,
+    /// The row's HMAC does not match its fields: it was edited outside plumb.
+    BadSignature,
+    /// The job is no longer claimed (done, expired, ...).
+    NotClaimed(JobStatus),
+    /// The lease lapsed before the job was started; it is now `expired`.
+    LeaseExpired,
+}
+
+/// A job the executor must not run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct JobRejected {
+    pub job_id: String,
+    pub host: Option<String>,
+    pub reason: RejectReason,
+}
+
+impl fmt::Display for JobRejected {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let host = self.host.as_deref().unwrap_or("?");
+        match self.reason {
+            RejectReason::Missing => write!(f, "job {} does not exist", self.job_id),
+            RejectReason::BadSignature => write!(
+                f,
+                "job {} for host {host:?} was modified outside plumb (its HMAC does not match); rejected",
+                self.job_id
+            ),
+            RejectReason::NotClaimed(status) => {
+                write!(
+                    f,
+                    "job {} for host {host:?} is {status}, not claimed",
+                    self.job_id
+                )
+            }
+            RejectReason::LeaseExpired => write!(
+                f,
+                "the lease of job {} for host {host:?} expired before it started",
+                self.job_id
+            ),
+        }
+    }
+}
+
+impl std::error::Error for JobRejected {}
+
+/// How a claimed job ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobResult {
+    /// The scan ran and was recorded (with `apply_scan`) before this is reported.
+    Scanned { finished_at: i64 },
+    /// The host could not be scanned.
+    Failed { error: String },
+}
+
+/// A host's tier, interval and next scan: what audit rows record as `old` and `new`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ScheduleSnapshot {
+    pub tier: Tier,
+    pub interval_secs: i64,
+    pub next_scan_at: i64,
+}
+
+/// What [`Store::finish_job`] did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Rescheduled {
+    pub job_id: String,
+    pub host: String,
+    /// The job row was no longer this run's live claim (its lease lapsed and it was expired
+    /// or re-claimed): neither the job nor the schedule was changed.
+    pub lease_lost: bool,
+    /// The job's status after the call; `None` if the row is gone.
+    pub job_status: Option<JobStatus>,
+    pub old: Option<ScheduleSnapshot>,
+    pub new: Option<ScheduleSnapshot>,
+    pub consecutive_failures: u32,
+    pub suppress_until: Option<i64>,
+}
+
+/// What [`Store::enrol`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct EnrolReport {
+    /// New to the schedule.
+    pub enrolled: Vec<String>,
+    /// Back in the inventory after leaving it.
+    pub re_enrolled: Vec<String>,
+    /// Left the inventory: kept, never claimed.
+    pub unenrolled: Vec<String>,
+    /// Enrolled already, given a new interval by the settings.
+    pub rescheduled: Vec<String>,
+    pub unchanged: usize,
+}
+
+/// One host's schedule (`plumb schedule status`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HostScheduleStatus {
+    pub host: String,
+    pub enrolled: bool,
+    pub tier: Tier,
+    pub score: Option<f64>,
+    pub has_critical: bool,
+    pub interval_secs: i64,
+    pub next_scan_at: i64,
+    /// How long past due (ms), 0 when not due.
+    pub overdue_by: i64,
+    pub last_scan_finished_at: Option<i64>,
+    pub policy_version_at_last_scan: Option<i64>,
+    pub maintenance_until: Option<i64>,
+    pub consecutive_failures: u32,
+    pub suppress_until: Option<i64>,
+    pub last_error: Option<String>,
+    /// Owner of the live lease on the host, if any.
+    pub claimed_by: Option<String>,
+}
+
+/// A `host_schedule` row.
+#[derive(Debug, Clone)]
+struct ScheduleRow {
+    tier: Tier,
+    score: Option<f64>,
+    has_critical: bool,
+    interval_secs: i64,
+    next_scan_at: i64,
+    last_scan_finished_at: Option<i64>,
+    maintenance_until: Option<i64>,
+    enrolled: bool,
+}
+
+impl ScheduleRow {
+    fn snapshot(&self) -> ScheduleSnapshot {
+        ScheduleSnapshot {
+            tier: self.tier,
+            interval_secs: self.interval_secs,
+            next_scan_at: self.next_scan_at,
+        }
+    }
+}
+
+const ROW_COLUMNS: &str = "compliance_state, score, has_critical, interval_secs, next_scan_at,
+    last_scan_finished_at, maintenance_until, enrolled";
+
+/// Reads [`ROW_COLUMNS`] starting at column `at`.
+fn schedule_row(row: &Row, at: usize) -> rusqlite::Result<ScheduleRow> {
+    Ok(ScheduleRow {
+        tier: parse(row.get(at)?)?,
+        score: row.get(at + 1)?,
+        has_critical: row.get(at + 2)?,
+        interval_secs: row.get(at + 3)?,
+        next_scan_at: row.get(at + 4)?,
+        last_scan_finished_at: row.get(at + 5)?,
+        maintenance_until: row.get(at + 6)?,
+        enrolled: row.get(at + 7)?,
+    })
+}
+
+fn load_row(conn: &Connection, host: &str) -> rusqlite::Result<Option<ScheduleRow>> {
+    conn.query_row(
+        &format!("SELECT {ROW_COLUMNS} FROM host_schedule WHERE host = ?1"),
+        [host],
+        |row| schedule_row(row, 0),
+    )
+    .optional()
+}
+
+/// A host's standing from the store: score of its latest full-scope `ok` scan, and the
+/// critical rules failing now (any scope: a selection that found one counts too).
+struct Assessment {
+    score: Option<f64>,
+    failed_critical: u32,
+    /// When that full scan finished.
+    finished_at: Option<i64>,
+    policy_version: Option<i64>,
+}
+
+impl Assessment {
+    fn tier(&self) -> Tier {
+        Tier::of(self.score, self.failed_critical)
+    }
+}
+
+fn assess(conn: &Connection, host: &str) -> rusqlite::Result<Assessment> {
+    let failed_critical: u32 = conn
+        .query_row(
+            "SELECT fail_critical FROM hosts WHERE name = ?1",
+            [host],
+            |row| row.get(0),
+        )
+        .optional()?
+        .unwrap_or(0);
+    let full: Option<(u32, u32, i64, Option<i64>)> = conn
+        .query_row(
+            "SELECT pass_count, fail_count, finished_at, policy_version FROM scans
+             WHERE host = ?1 AND scope = 'full' AND status = 'ok'
+             ORDER BY finished_at DESC, rowid DESC LIMIT 1",
+            [host],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+        )
+        .optional()?;
+    Ok(match full {
+        Some((pass, fail, finished_at, policy_version)) => Assessment {
+            score: crate::score::compliance_score(pass.into(), fail.into()),
+            failed_critical,
+            finished_at: Some(finished_at),
+            policy_version,
+        },
+        None => Assessment {
+            score: None,
+            failed_critical,
+            finished_at: None,
+            policy_version: None,
+        },
+    })
+}
+
+fn snapshot_json(snapshot: Option<ScheduleSnapshot>) -> Value {
+    snapshot.map_or(Value::Null, |s| {
+        json!({"tier": s.tier.as_str(), "interval_secs": s.interval_secs, "next_scan_at": s.next_scan_at})
+    })
+}
+
+/// One audit row about a host's schedule; `extra` (an object) adds fields to the detail.
+#[allow(clippy::too_many_arguments)]
+fn audit(
+    tx: &Transaction,
+    now: i64,
+    kind: &str,
+    host: Option<&str>,
+    reason: &str,
+    old: Option<ScheduleSnapshot>,
+    new: Option<ScheduleSnapshot>,
+    extra: Value,
+) -> rusqlite::Result<()> {
+    let mut detail =
+        json!({"reason": reason, "old": snapshot_json(old), "new": snapshot_json(new)});
+    if let (Some(detail), Value::Object(extra)) = (detail.as_object_mut(), extra) {
+        detail.extend(extra);
+    }
+    tx.prepare_cached(
+        "INSERT INTO audit_events (occurred_at, kind, host, detail) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![now, kind, host, to_canonical_string(&detail)])?;
+    Ok(())
+}
+
+fn changed(
+    tx: &Transaction,
+    now: i64,
+    host: &str,
+    reason: &str,
+    old: Option<ScheduleSnapshot>,
+    new: Option<ScheduleSnapshot>,
+    extra: Value,
+) -> rusqlite::Result<()> {
+    audit(
+        tx,
+        now,
+        "schedule_changed",
+        Some(host),
+        reason,
+        old,
+        new,
+        extra,
+    )
+}
+
+fn truncate(text: &str, max: usize) -> &str {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// Runs `work` in one `BEGIN IMMEDIATE` transaction and commits it.
+fn immediate<T>(
+    store: &mut Store,
+    context: &str,
+    work: impl FnOnce(&Transaction) -> rusqlite::Result<T>,
+) -> Result<T, StoreError> {
+    let path = store.path.clone();
+    let tx = store
+        .conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(sql(&path, context))?;
+    let value = work(&tx).map_err(sql(&path, context))?;
+    tx.commit().map_err(sql(&path, context))?;
+    Ok(value)
+}
+
+impl Store {
+    /// Makes `hosts` the enrolled set. A new host takes its tier and next scan from a full
+    /// scan already in the store, else is `unknown` and due at `now`; an enrolled host not
+    /// in `hosts` is unenrolled (kept, never claimed); one coming back is enrolled again. An
+    /// enrolled host whose tier has another interval under `settings` is rescheduled from its
+    /// last scan.
+    pub fn enrol(
+        &mut self,
+        hosts: &[String],
+        settings: &ScheduleSettings,
+        now: i64,
+    ) -> Result<EnrolReport, StoreError> {
+        immediate(self, "enrolling hosts", |tx| {
+            let wanted: BTreeSet<&str> = hosts.iter().map(String::as_str).collect();
+            let existing: BTreeMap<String, ScheduleRow> = tx
+                .prepare(&format!("SELECT host, {ROW_COLUMNS} FROM host_schedule"))?
+                .query_map([], |row| Ok((row.get(0)?, schedule_row(row, 1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut report = EnrolReport::default();
+            for host in &wanted {
+                let Some(row) = existing.get(*host) else {
+                    enrol_new(tx, host, settings, now)?;
+                    report.enrolled.push(host.to_string());
+                    continue;
+                };
+                let old = row.snapshot();
+                let interval_secs = settings.interval_secs(row.tier);
+                let mut new = old;
+                if interval_secs != row.interval_secs {
+                    new.interval_secs = interval_secs;
+                    if let Some(last) = row.last_scan_finished_at {
+                        new.next_scan_at = last.saturating_add(secs_to_ms(interval_secs));
+                    }
+                }
+                if row.enrolled && new == old {
+                    report.unchanged += 1;
+                    continue;
+                }
+                tx.prepare_cached(
+                    "UPDATE host_schedule SET enrolled = 1, interval_secs = ?2, next_scan_at = ?3
+                     WHERE host = ?1",
+                )?
+                .execute(params![host, new.interval_secs, new.next_scan_at])?;
+                let reason = if row.enrolled {
+                    report.rescheduled.push(host.to_string());
+                    "interval_changed"
+                } else {
+                    report.re_enrolled.push(host.to_string());
+                    "re_enrolled"
+                };
+                changed(tx, now, host, reason, Some(old), Some(new), json!({}))?;
+            }
+            for (host, row) in &existing {
+                if row.enrolled && !wanted.contains(host.as_str()) {
+                    tx.prepare_cached("UPDATE host_schedule SET enrolled = 0 WHERE host = ?1")?
+                        .execute([host])?;
+                    let snapshot = Some(row.snapshot());
+                    changed(
+                        tx,
+                        now,
+                        host,
+                        "left_inventory",
+                        snapshot,
+                        snapshot,
+                        json!({}),
+                    )?;
+                    report.unenrolled.push(host.clone());
+                }
+            }
+            Ok(report)
+        })
+    }
+
+    /// Claims the due hosts for `request.owner`, in one `BEGIN IMMEDIATE` transaction so two
+    /// overlapping runs never claim one host: lapsed leases are expired first; a due host in
+    /// maintenance has its next scan moved to the window's end, one under backoff waits.
+    /// Order: never scanned, then most overdue, then name; at most `max_hosts`.
+    pub fn claim_due(
+        &mut self,
+        request: &ClaimRequest,
+        key: &JobKey,
+    ) -> Result<ClaimReport, StoreError> {
+        let now = request.now;
+        immediate(self, "claiming due hosts", |tx| {
+            let mut report = ClaimReport {
+                expired: expire_leases(tx, now)?,
+                ..ClaimReport::default()
+            };
+            report.not_yet_due = tx.query_row(
+                "SELECT count(*) FROM host_schedule WHERE enrolled = 1 AND next_scan_at > ?1",
+                [now],
+                |row| row.get::<_, i64>(0).map(|n| n.unsigned_abs() as usize),
+            )?;
+            let due: Vec<(String, ScheduleRow, Option<i64>, bool)> = tx
+                .prepare(&format!(
+                    "SELECT s.host, b.suppress_until,
+                            EXISTS (SELECT 1 FROM jobs j WHERE j.host = s.host AND j.status = 'claimed'),
+                            {ROW_COLUMNS}
+                     FROM host_schedule s LEFT JOIN host_backoff b ON b.host = s.host
+                     WHERE s.enrolled = 1 AND s.next_scan_at <= ?1
+                     ORDER BY s.last_scan_finished_at IS NOT NULL, s.next_scan_at, s.host"
+                ))?
+                .query_map([now], |row| {
+                    Ok((row.get(0)?, schedule_row(row, 3)?, row.get(1)?, row.get(2)?))
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            let cap = request
+                .max_hosts
+                .map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX));
+            let lease_expires_at = now.saturating_add(ms(request.lease));
+            let mut next_due: Option<i64> = None;
+            for (host, row, suppress_until, claimed) in due {
+                if claimed {
+                    report.already_claimed.push(host);
+                    continue;
+                }
+                let window_end = [row.maintenance_until, (request.maintenance)(&host, now)]
+                    .into_iter()
+                    .flatten()
+                    .filter(|end| *end > now)
+                    .max();
+                if let Some(end) = window_end {
+                    tx.prepare_cached(
+                        "UPDATE host_schedule SET next_scan_at = ?2 WHERE host = ?1",
+                    )?
+                    .execute(params![host, end])?;
+                    let old = row.snapshot();
+                    let new = ScheduleSnapshot {
+                        next_scan_at: end,
+                        ..old
+                    };
+                    changed(
+                        tx,
+                        now,
+                        &host,
+                        "maintenance_skip",
+                        Some(old),
+                        Some(new),
+                        json!({"maintenance_until": end}),
+                    )?;
+                    report.skipped_maintenance.push(host);
+                    continue;
+                }
+                if let Some(until) = suppress_until.filter(|until| *until > now) {
+                    next_due = Some(next_due.map_or(until, |next| next.min(until)));
+                    report.skipped_backoff.push(host);
+                    continue;
+                }
+                if report.jobs.len() >= cap {
+                    report.over_cap += 1;
+                    continue;
+                }
+                let job = Job {
+                    job_id: uuid::Uuid::new_v4().to_string(),
+                    hmac: key.sign(&host, &request.ruleset_hash, request.policy_version, now),
+                    host,
+                    owner: request.owner.clone(),
+                    claimed_at: now,
+                    lease_expires_at,
+                    policy_version: request.policy_version,
+                    ruleset_hash: request.ruleset_hash.clone(),
+                    enqueued_at: now,
+                    status: JobStatus::Claimed,
+                };
+                insert_job(tx, &job)?;
+                report.jobs.push(job);
+            }
+            let upcoming: Option<i64> = tx.query_row(
+                "SELECT min(next_scan_at) FROM host_schedule WHERE enrolled = 1 AND next_scan_at > ?1",
+                [now],
+                |row| row.get(0),
+            )?;
+            report.next_due = [next_due, upcoming].into_iter().flatten().min();
+            Ok(report)
+        })
+    }
+
+    /// Re-reads job `job_id` and checks its HMAC over the row's own host, ruleset hash,
+    /// policy version and enqueued_at, so a row edited outside plumb is caught: it becomes
+    /// `rejected`, with a `job_rejected` audit row. A job no longer claimed, or whose lease
+    /// lapsed (it is then expired), is refused too. The outer error is the state file's.
+    pub fn verify_job(
+        &mut self,
+        job_id: &str,
+        key: &JobKey,
+        now: i64,
+    ) -> Result<Result<Job, JobRejected>, StoreError> {
+        immediate(self, "verifying a job", |tx| {
+            let found = tx
+                .query_row(
+                    &format!("SELECT {JOB_COLUMNS} FROM jobs WHERE job_id = ?1"),
+                    [job_id],
+                    job,
+                )
+                .optional()?;
+            let Some(found) = found else {
+                audit(
+                    tx,
+                    now,
+                    "job_rejected",
+                    None,
+                    "missing",
+                    None,
+                    None,
+                    json!({"job_id": job_id}),
+                )?;
+                return Ok(Err(JobRejected {
+                    job_id: job_id.to_string(),
+                    host: None,
+                    reason: RejectReason::Missing,
+                }));
+            };
+            let rejected = |reason| JobRejected {
+                job_id: job_id.to_string(),
+                host: Some(found.host.clone()),
+                reason,
+            };
+            let genuine = key.verify(
+                &found.host,
+                &found.ruleset_hash,
+                found.policy_version,
+                found.enqueued_at,
+                &found.hmac,
+            );
+            if !genuine {
+                tx.prepare_cached("UPDATE jobs SET status = 'rejected' WHERE job_id = ?1")?
+                    .execute([job_id])?;
+                let snapshot = load_row(tx, &found.host)?.map(|row| row.snapshot());
+                audit(
+                    tx,
+                    now,
+                    "job_rejected",
+                    Some(&found.host),
+                    "bad_signature",
+                    snapshot,
+                    snapshot,
+                    json!({
+                        "job_id": job_id, "host": found.host, "owner": found.owner,
+                        "status_before": found.status.as_str(),
+                        "policy_version": found.policy_version,
+                        "ruleset_hash": found.ruleset_hash, "enqueued_at": found.enqueued_at,
+                    }),
+                )?;
+                return Ok(Err(rejected(RejectReason::BadSignature)));
+            }
+            if found.status != JobStatus::Claimed {
+                return Ok(Err(rejected(RejectReason::NotClaimed(found.status))));
+            }
+            if found.lease_expires_at <= now {
+                expire_job(tx, now, &found)?;
+                return Ok(Err(rejected(RejectReason::LeaseExpired)));
+            }
+            Ok(Ok(found))
+        })
+    }
+
+    /// Records how `job` ended and reschedules its host, if the job is still this owner's
+    /// live claim (else nothing changes and `lease_lost` is set). A scan sets the tier from
+    /// the store's latest full-scope results, the interval for it, the next scan at
+    /// `finished_at` + interval, and clears any backoff. A failure counts towards backoff:
+    /// from the threshold on the host is suppressed until `now` + base × 2^(failures −
+    /// threshold) (at most max); its next scan stays, so it is retried after that.
+    pub fn finish_job(
+        &mut self,
+        job: &Job,
+        result: &JobResult,
+        settings: &ScheduleSettings,
+        now: i64,
+    ) -> Result<Rescheduled, StoreError> {
+        immediate(self, "finishing a job", |tx| {
+            let status = match result {
+                JobResult::Scanned { .. } => JobStatus::Done,
+                JobResult::Failed { .. } => JobStatus::Failed,
+            };
+            let updated = tx
+                .prepare_cached(
+                    "UPDATE jobs SET status = ?2
+                     WHERE job_id = ?1 AND owner = ?3 AND host = ?4 AND status = 'claimed'",
+                )?
+                .execute(params![job.job_id, status.as_str(), job.owner, job.host])?;
+            let host = job.host.as_str();
+            let row = load_row(tx, host)?;
+            let (failures, suppress) = backoff_of(tx, host)?;
+            let mut outcome = Rescheduled {
+                job_id: job.job_id.clone(),
+                host: host.to_string(),
+                lease_lost: true,
+                job_status: None,
+                old: row.as_ref().map(ScheduleRow::snapshot),
+                new: row.as_ref().map(ScheduleRow::snapshot),
+                consecutive_failures: failures,
+                suppress_until: suppress,
+            };
+            let Some(row) = row.filter(|_| updated == 1) else {
+                outcome.job_status = tx
+                    .query_row(
+                        "SELECT status FROM jobs WHERE job_id = ?1",
+                        [&job.job_id],
+                        |r| parse(r.get(0)?),
+                    )
+                    .optional()?;
+                return Ok(outcome);
+            };
+            outcome.lease_lost = false;
+            outcome.job_status = Some(status);
+            let old = row.snapshot();
+            match result {
+                JobResult::Scanned { finished_at } => {
+                    let assessment = assess(tx, host)?;
+                    let tier = assessment.tier();
+                    let interval_secs = settings.interval_secs(tier);
+                    let new = ScheduleSnapshot {
+                        tier,
+                        interval_secs,
+                        next_scan_at: finished_at.saturating_add(secs_to_ms(interval_secs)),
+                    };
+                    tx.prepare_cached(
+                        "UPDATE host_schedule SET compliance_state = ?2, score = ?3,
+                             has_critical = ?4, interval_secs = ?5, next_scan_at = ?6,
+                             last_scan_finished_at = ?7, policy_version_at_last_scan = ?8
+                         WHERE host = ?1",
+                    )?
+                    .execute(params![
+                        host,
+                        tier.as_str(),
+                        assessment.score,
+                        assessment.failed_critical > 0,
+                        interval_secs,
+                        new.next_scan_at,
+                        finished_at,
+                        job.policy_version,
+                    ])?;
+                    changed(
+                        tx,
+                        now,
+                        host,
+                        "scanned",
+                        Some(old),
+                        Some(new),
+                        json!({"job_id": job.job_id, "score": assessment.score,
+                               "finished_at": finished_at}),
+                    )?;
+                    if failures > 0 || suppress.is_some() {
+                        tx.prepare_cached("DELETE FROM host_backoff WHERE host = ?1")?
+                            .execute([host])?;
+                        changed(
+                            tx,
+                            now,
+                            host,
+                            "backoff_reset",
+                            Some(new),
+                            Some(new),
+                            json!({"previous_failures": failures, "previous_suppress_until": suppress}),
+                        )?;
+                    }
+                    outcome.new = Some(new);
+                    outcome.consecutive_failures = 0;
+                    outcome.suppress_until = None;
+                }
+                JobResult::Failed { error } => {
+                    let failures = failures.saturating_add(1);
+                    let suppress_until = settings
+                        .suppression(failures)
+                        .map(|delay| now.saturating_add(ms(delay)));
+                    let error = truncate(error, MAX_ERROR_BYTES);
+                    tx.prepare_cached(
+                        "INSERT INTO host_backoff (host, consecutive_failures, suppress_until, last_error)
+                         VALUES (?1, ?2, ?3, ?4)
+                         ON CONFLICT(host) DO UPDATE SET consecutive_failures = excluded.consecutive_failures,
+                             suppress_until = excluded.suppress_until, last_error = excluded.last_error",
+                    )?
+                    .execute(params![host, failures, suppress_until, error])?;
+                    let reason = if suppress_until.is_some() {
+                        "backoff_suppressed"
+                    } else {
+                        "scan_failed"
+                    };
+                    changed(
+                        tx,
+                        now,
+                        host,
+                        reason,
+                        Some(old),
+                        Some(old),
+                        json!({"job_id": job.job_id, "consecutive_failures": failures,
+                               "suppress_until": suppress_until, "error": error}),
+                    )?;
+                    outcome.consecutive_failures = failures;
+                    outcome.suppress_until = suppress_until;
+                }
+            }
+            Ok(outcome)
+        })
+    }
+
+    /// Gives back `owner`'s remaining live claims (a run that stops early); the count.
+    pub fn release_jobs(&mut self, owner: &str, now: i64) -> Result<usize, StoreError> {
+        immediate(self, "releasing jobs", |tx| {
+            tx.execute(
+                "UPDATE jobs SET status = 'released', lease_expires_at = min(lease_expires_at, ?2)
+                 WHERE owner = ?1 AND status = 'claimed'",
+                params![owner, now],
+            )
+        })
+    }
+
+    /// The schedule of every host ever enrolled (by name), or of one; an unknown host is
+    /// [`StoreError::UnknownHost`].
+    pub fn schedule_status(
+        &self,
+        host: Option<&str>,
+        now: i64,
+    ) -> Result<Vec<HostScheduleStatus>, StoreError> {
+        let query = format!(
+            "SELECT s.host, b.consecutive_failures, b.suppress_until, b.last_error,
+                    (SELECT owner FROM jobs j WHERE j.host = s.host AND j.status = 'claimed'),
+                    s.policy_version_at_last_scan, {ROW_COLUMNS}
+             FROM host_schedule s LEFT JOIN host_backoff b ON b.host = s.host
+             WHERE ?1 IS NULL OR s.host = ?1 ORDER BY s.host"
+        );
+        let statuses: Vec<HostScheduleStatus> = self
+            .conn
+            .prepare(&query)
+            .and_then(|mut stmt| {
+                stmt.query_map([host], |r| {
+                    let row = schedule_row(r, 6)?;
+                    Ok(HostScheduleStatus {
+                        host: r.get(0)?,
+                        enrolled: row.enrolled,
+                        tier: row.tier,
+                        score: row.score,
+                        has_critical: row.has_critical,
+                        interval_secs: row.interval_secs,
+                        next_scan_at: row.next_scan_at,
+                        overdue_by: now.saturating_sub(row.next_scan_at).max(0),
+                        last_scan_finished_at: row.last_scan_finished_at,
+                        policy_version_at_last_scan: r.get(5)?,
+                        maintenance_until: row.maintenance_until,
+                        consecutive_failures: r.get::<_, Option<u32>>(1)?.unwrap_or(0),
+                        suppress_until: r.get(2)?,
+                        last_error: r.get(3)?,
+                        claimed_by: r.get(4)?,
+                    })
+                })?
+                .collect()
+            })
+            .map_err(sql(&self.path, "reading the schedule"))?;
+        match host {
+            Some(host) if statuses.is_empty() => Err(StoreError::UnknownHost {
+                path: self.path.clone(),
+                host: host.to_string(),
+            }),
+            _ => Ok(statuses),
+        }
+    }
+
+    /// Puts an enrolled host in maintenance until `until` (ms), or ends it (`None`): while
+    /// in maintenance it is not claimed, and a due scan moves to the end of it.
+    pub fn set_maintenance(
+        &mut self,
+        host: &str,
+        until: Option<i64>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let found = immediate(self, "setting maintenance", |tx| {
+            let Some(row) = load_row(tx, host)?.filter(|row| row.enrolled) else {
+                return Ok(false);
+            };
+            tx.prepare_cached("UPDATE host_schedule SET maintenance_until = ?2 WHERE host = ?1")?
+                .execute(params![host, until])?;
+            let snapshot = Some(row.snapshot());
+            let reason = if until.is_some() {
+                "maintenance_set"
+            } else {
+                "maintenance_cleared"
+            };
+            changed(
+                tx,
+                now,
+                host,
+                reason,
+                snapshot,
+                snapshot,
+                json!({"maintenance_until_before": row.maintenance_until, "maintenance_until": until}),
+            )?;
+            Ok(true)
+        })?;
+        if found {
+            Ok(())
+        } else {
+            Err(StoreError::UnknownHost {
+                path,
+                host: host.to_string(),
+            })
+        }
+    }
+}
+
+fn enrol_new(
+    tx: &Transaction,
+    host: &str,
+    settings: &ScheduleSettings,
+    now: i64,
+) -> rusqlite::Result<()> {
+    let assessment = assess(tx, host)?;
+    let (tier, next_scan_at, reason) = match assessment.finished_at {
+        Some(finished_at) => {
+            let tier = assessment.tier();
+            let next = finished_at.saturating_add(secs_to_ms(settings.interval_secs(tier)));
+            (tier, next, "enrolled_from_history")
+        }
+        None => (Tier::Unknown, now, "enrolled"),
+    };
+    let interval_secs = settings.interval_secs(tier);
+    tx.prepare_cached(
+        "INSERT INTO host_schedule (host, compliance_state, score, has_critical, interval_secs,
+             next_scan_at, last_scan_finished_at, policy_version_at_last_scan, enrolled)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1)",
+    )?
+    .execute(params![
+        host,
+        tier.as_str(),
+        assessment.score,
+        assessment.failed_critical > 0,
+        interval_secs,
+        next_scan_at,
+        assessment.finished_at,
+        assessment.policy_version,
+    ])?;
+    let new = ScheduleSnapshot {
+        tier,
+        interval_secs,
+        next_scan_at,
+    };
+    changed(tx, now, host, reason, None, Some(new), json!({}))
+}
+
+fn insert_job(tx: &Transaction, job: &Job) -> rusqlite::Result<()> {
+    tx.prepare_cached(&format!(
+        "INSERT INTO jobs ({JOB_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+    ))?
+    .execute(params![
+        job.job_id,
+        job.host,
+        job.owner,
+        job.claimed_at,
+        job.lease_expires_at,
+        job.policy_version,
+        job.ruleset_hash,
+        job.enqueued_at,
+        job.hmac,
+        job.status.as_str(),
+    ])?;
+    Ok(())
+}
+
+/// Marks every lapsed lease `expired` (one audit row each); the jobs as they were.
+fn expire_leases(tx: &Transaction, now: i64) -> rusqlite::Result<Vec<Job>> {
+    let stale: Vec<Job> = tx
+        .prepare_cached(&format!(
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE status = 'claimed' AND lease_expires_at <= ?1
+             ORDER BY host"
+        ))?
+        .query_map([now], job)?
+        .collect::<rusqlite::Result<_>>()?;
+    for job in &stale {
+        expire_job(tx, now, job)?;
+    }
+    Ok(stale)
+}
+
+fn expire_job(tx: &Transaction, now: i64, job: &Job) -> rusqlite::Result<()> {
+    tx.prepare_cached("UPDATE jobs SET status = 'expired' WHERE job_id = ?1")?
+        .execute([&job.job_id])?;
+    let snapshot = load_row(tx, &job.host)?.map(|row| row.snapshot());
+    audit(
+        tx,
+        now,
+        "job_lease_expired",
+        Some(&job.host),
+        "lease_expired",
+        snapshot,
+        snapshot,
+        json!({"job_id": job.job_id, "owner": job.owner, "lease_expires_at": job.lease_expires_at}),
+    )
+}
+
+/// A host's (consecutive failures, suppress_until); (0, None) without a row.
+fn backoff_of(conn: &Connection, host: &str) -> rusqlite::Result<(u32, Option<i64>)> {
+    Ok(conn
+        .query_row(
+            "SELECT consecutive_failures, suppress_until FROM host_backoff WHERE host = ?1",
+            [host],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?
+        .unwrap_or((0, None)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::PolicyDuration;
+
+    #[test]
+    fn suppression_doubles_from_the_threshold_and_never_overflows_past_the_cap() {
+        let settings = ScheduleSettings {
+            backoff: Backoff {
+                threshold: 2,
+                base: PolicyDuration::from_secs(60),
+                max: PolicyDuration::from_secs(3600),
+            },
+            ..ScheduleSettings::default()
+        };
+        let secs = |failures| settings.suppression(failures).map(|d| d.as_secs());
+        assert_eq!(secs(1), None);
+        assert_eq!(secs(2), Some(60));
+        assert_eq!(secs(3), Some(120));
+        assert_eq!(secs(7), Some(1920));
+        assert_eq!(secs(8), Some(3600));
+        assert_eq!(secs(u32::MAX), Some(3600));
+    }
+}
