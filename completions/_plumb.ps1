@@ -35,6 +35,7 @@ Register-ArgumentCompleter -Native -CommandName 'plumb' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('scan', 'scan', [CompletionResultType]::ParameterValue, 'Check hosts against rules and report (and store) the results')
             [CompletionResult]::new('state', 'state', [CompletionResultType]::ParameterValue, 'Inspect, verify, prune and migrate the state file')
+            [CompletionResult]::new('schedule', 'schedule', [CompletionResultType]::ParameterValue, 'Scheduled scans without a daemon: `run-once` for cron or a systemd timer, status, maintenance')
             [CompletionResult]::new('verify-policy', 'verify-policy', [CompletionResultType]::ParameterValue, 'Check a scan policy''s signature, signer, revocation, schema, clamps and pins')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -299,6 +300,168 @@ Register-ArgumentCompleter -Native -CommandName 'plumb' -ScriptBlock {
         'plumb;state;help;help' {
             break
         }
+        'plumb;schedule' {
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table on a terminal, json otherwise]')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'State file [default: <state dir>/plumb/state.db]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: <config dir>/plumb/config.yaml]')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only print errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only print errors on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('run-once', 'run-once', [CompletionResultType]::ParameterValue, 'Claim the hosts that are due, scan them, reschedule them, and exit (for cron or a systemd timer; overlapping runs never scan a host twice)')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Per host: tier, score, interval, next scan, how overdue, maintenance and backoff')
+            [CompletionResult]::new('maintenance', 'maintenance', [CompletionResultType]::ParameterValue, 'Keep a host out of scheduled scans until a time, for a while, or no longer')
+            [CompletionResult]::new('cron', 'cron', [CompletionResultType]::ParameterValue, 'Print a crontab line and a systemd service and timer that run `run-once` with these options')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'plumb;schedule;run-once' {
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Inventory whose hosts are scheduled (plumb YAML or Ansible YAML)')
+            [CompletionResult]::new('--inventory', '--inventory', [CompletionResultType]::ParameterName, 'Inventory whose hosts are scheduled (plumb YAML or Ansible YAML)')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Only inventory hosts whose name, group or label matches (glob; repeatable)')
+            [CompletionResult]::new('--rules', '--rules', [CompletionResultType]::ParameterName, 'Rule files or directories (the embedded pack when neither this nor --policy is given)')
+            [CompletionResult]::new('--var', '--var', [CompletionResultType]::ParameterName, 'Set a rule variable (repeatable)')
+            [CompletionResult]::new('--policy', '--policy', [CompletionResultType]::ParameterName, 'The signed scan policy: rule sets, intervals, maintenance windows, backoff')
+            [CompletionResult]::new('--allowed-signers', '--allowed-signers', [CompletionResultType]::ParameterName, 'OpenSSH allowed_signers file with the keys trusted to sign policies')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'A single trusted public key (.pub); wins over allowed_signers')
+            [CompletionResult]::new('--signature', '--signature', [CompletionResultType]::ParameterName, 'The detached signature [default: POLICY.sig]')
+            [CompletionResult]::new('--revocation-list', '--revocation-list', [CompletionResultType]::ParameterName, 'Fingerprints of revoked keys, one a line [default: the policy''s revocation_list]')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Log in as this user (a user in HOST or the inventory wins)')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'SSH port (a port in HOST or the inventory wins)')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Private key to authenticate with')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'An ssh option, as for `ssh -o` (repeatable)')
+            [CompletionResult]::new('--ssh-option', '--ssh-option', [CompletionResultType]::ParameterName, 'An ssh option, as for `ssh -o` (repeatable)')
+            [CompletionResult]::new('--ssh-config', '--ssh-config', [CompletionResultType]::ParameterName, 'Use this ssh_config instead of ~/.ssh/config and /etc/ssh/ssh_config')
+            [CompletionResult]::new('--host-key-policy', '--host-key-policy', [CompletionResultType]::ParameterName, 'strict: the host key must be known; accept-new: trust a first-seen key. A changed key is always refused [default: the policy''s, else strict]')
+            [CompletionResult]::new('--known-hosts', '--known-hosts', [CompletionResultType]::ParameterName, 'known_hosts file to check host keys against')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a connection [default: the policy''s, else 10]')
+            [CompletionResult]::new('--probe-timeout', '--probe-timeout', [CompletionResultType]::ParameterName, 'Seconds the whole probe may take on one host [default: the policy''s, else 300]')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Hosts scanned at once [default: the policy''s, else 16]')
+            [CompletionResult]::new('--max-output', '--max-output', [CompletionResultType]::ParameterName, 'Most bytes one host may send back before it is cut off')
+            [CompletionResult]::new('--max-hosts', '--max-hosts', [CompletionResultType]::ParameterName, 'Most hosts this pass claims [default: the policy''s max_hosts_per_run, else no cap]')
+            [CompletionResult]::new('--lease', '--lease', [CompletionResultType]::ParameterName, 'How long a claim holds a host before another run may take it over, such as 30m [default: the probe timeout for each round of --concurrency hosts, plus one]')
+            [CompletionResult]::new('--fail-on', '--fail-on', [CompletionResultType]::ParameterName, 'Lowest severity of a failure that makes the exit code 1')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table on a terminal, json otherwise]')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'State file [default: <state dir>/plumb/state.db]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: <config dir>/plumb/config.yaml]')
+            [CompletionResult]::new('--allow-unsigned-policy', '--allow-unsigned-policy', [CompletionResultType]::ParameterName, 'Run without a verified policy signature (or without any policy)')
+            [CompletionResult]::new('--sudo', '--sudo', [CompletionResultType]::ParameterName, 'Run the probe through `sudo -n` on the host')
+            [CompletionResult]::new('--allow-errors', '--allow-errors', [CompletionResultType]::ParameterName, 'Exit 0/1 even when rules could not be assessed')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only print errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only print errors on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'plumb;schedule;status' {
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table on a terminal, json otherwise]')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'State file [default: <state dir>/plumb/state.db]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: <config dir>/plumb/config.yaml]')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only print errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only print errors on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'plumb;schedule;maintenance' {
+            [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'End of the window (RFC 3339, such as 2026-12-01T06:00:00Z)')
+            [CompletionResult]::new('--for', '--for', [CompletionResultType]::ParameterName, 'Length of the window from now, such as 2h or 1d')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table on a terminal, json otherwise]')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'State file [default: <state dir>/plumb/state.db]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: <config dir>/plumb/config.yaml]')
+            [CompletionResult]::new('--clear', '--clear', [CompletionResultType]::ParameterName, 'End the host''s maintenance now')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only print errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only print errors on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'plumb;schedule;cron' {
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Inventory whose hosts are scheduled (plumb YAML or Ansible YAML)')
+            [CompletionResult]::new('--inventory', '--inventory', [CompletionResultType]::ParameterName, 'Inventory whose hosts are scheduled (plumb YAML or Ansible YAML)')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Only inventory hosts whose name, group or label matches (glob; repeatable)')
+            [CompletionResult]::new('--rules', '--rules', [CompletionResultType]::ParameterName, 'Rule files or directories (the embedded pack when neither this nor --policy is given)')
+            [CompletionResult]::new('--var', '--var', [CompletionResultType]::ParameterName, 'Set a rule variable (repeatable)')
+            [CompletionResult]::new('--policy', '--policy', [CompletionResultType]::ParameterName, 'The signed scan policy: rule sets, intervals, maintenance windows, backoff')
+            [CompletionResult]::new('--allowed-signers', '--allowed-signers', [CompletionResultType]::ParameterName, 'OpenSSH allowed_signers file with the keys trusted to sign policies')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'A single trusted public key (.pub); wins over allowed_signers')
+            [CompletionResult]::new('--signature', '--signature', [CompletionResultType]::ParameterName, 'The detached signature [default: POLICY.sig]')
+            [CompletionResult]::new('--revocation-list', '--revocation-list', [CompletionResultType]::ParameterName, 'Fingerprints of revoked keys, one a line [default: the policy''s revocation_list]')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Log in as this user (a user in HOST or the inventory wins)')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'SSH port (a port in HOST or the inventory wins)')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Private key to authenticate with')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'An ssh option, as for `ssh -o` (repeatable)')
+            [CompletionResult]::new('--ssh-option', '--ssh-option', [CompletionResultType]::ParameterName, 'An ssh option, as for `ssh -o` (repeatable)')
+            [CompletionResult]::new('--ssh-config', '--ssh-config', [CompletionResultType]::ParameterName, 'Use this ssh_config instead of ~/.ssh/config and /etc/ssh/ssh_config')
+            [CompletionResult]::new('--host-key-policy', '--host-key-policy', [CompletionResultType]::ParameterName, 'strict: the host key must be known; accept-new: trust a first-seen key. A changed key is always refused [default: the policy''s, else strict]')
+            [CompletionResult]::new('--known-hosts', '--known-hosts', [CompletionResultType]::ParameterName, 'known_hosts file to check host keys against')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a connection [default: the policy''s, else 10]')
+            [CompletionResult]::new('--probe-timeout', '--probe-timeout', [CompletionResultType]::ParameterName, 'Seconds the whole probe may take on one host [default: the policy''s, else 300]')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Hosts scanned at once [default: the policy''s, else 16]')
+            [CompletionResult]::new('--max-output', '--max-output', [CompletionResultType]::ParameterName, 'Most bytes one host may send back before it is cut off')
+            [CompletionResult]::new('--max-hosts', '--max-hosts', [CompletionResultType]::ParameterName, 'Most hosts this pass claims [default: the policy''s max_hosts_per_run, else no cap]')
+            [CompletionResult]::new('--lease', '--lease', [CompletionResultType]::ParameterName, 'How long a claim holds a host before another run may take it over, such as 30m [default: the probe timeout for each round of --concurrency hosts, plus one]')
+            [CompletionResult]::new('--fail-on', '--fail-on', [CompletionResultType]::ParameterName, 'Lowest severity of a failure that makes the exit code 1')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table on a terminal, json otherwise]')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'State file [default: <state dir>/plumb/state.db]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: <config dir>/plumb/config.yaml]')
+            [CompletionResult]::new('--allow-unsigned-policy', '--allow-unsigned-policy', [CompletionResultType]::ParameterName, 'Run without a verified policy signature (or without any policy)')
+            [CompletionResult]::new('--sudo', '--sudo', [CompletionResultType]::ParameterName, 'Run the probe through `sudo -n` on the host')
+            [CompletionResult]::new('--allow-errors', '--allow-errors', [CompletionResultType]::ParameterName, 'Exit 0/1 even when rules could not be assessed')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only print errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only print errors on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'plumb;schedule;help' {
+            [CompletionResult]::new('run-once', 'run-once', [CompletionResultType]::ParameterValue, 'Claim the hosts that are due, scan them, reschedule them, and exit (for cron or a systemd timer; overlapping runs never scan a host twice)')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Per host: tier, score, interval, next scan, how overdue, maintenance and backoff')
+            [CompletionResult]::new('maintenance', 'maintenance', [CompletionResultType]::ParameterValue, 'Keep a host out of scheduled scans until a time, for a while, or no longer')
+            [CompletionResult]::new('cron', 'cron', [CompletionResultType]::ParameterValue, 'Print a crontab line and a systemd service and timer that run `run-once` with these options')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'plumb;schedule;help;run-once' {
+            break
+        }
+        'plumb;schedule;help;status' {
+            break
+        }
+        'plumb;schedule;help;maintenance' {
+            break
+        }
+        'plumb;schedule;help;cron' {
+            break
+        }
+        'plumb;schedule;help;help' {
+            break
+        }
         'plumb;verify-policy' {
             [CompletionResult]::new('--allowed-signers', '--allowed-signers', [CompletionResultType]::ParameterName, 'OpenSSH allowed_signers file with the keys trusted to sign policies')
             [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'A single trusted public key (.pub); wins over allowed_signers')
@@ -321,6 +484,7 @@ Register-ArgumentCompleter -Native -CommandName 'plumb' -ScriptBlock {
         'plumb;help' {
             [CompletionResult]::new('scan', 'scan', [CompletionResultType]::ParameterValue, 'Check hosts against rules and report (and store) the results')
             [CompletionResult]::new('state', 'state', [CompletionResultType]::ParameterValue, 'Inspect, verify, prune and migrate the state file')
+            [CompletionResult]::new('schedule', 'schedule', [CompletionResultType]::ParameterValue, 'Scheduled scans without a daemon: `run-once` for cron or a systemd timer, status, maintenance')
             [CompletionResult]::new('verify-policy', 'verify-policy', [CompletionResultType]::ParameterValue, 'Check a scan policy''s signature, signer, revocation, schema, clamps and pins')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -365,6 +529,25 @@ Register-ArgumentCompleter -Native -CommandName 'plumb' -ScriptBlock {
             break
         }
         'plumb;help;state;vacuum' {
+            break
+        }
+        'plumb;help;schedule' {
+            [CompletionResult]::new('run-once', 'run-once', [CompletionResultType]::ParameterValue, 'Claim the hosts that are due, scan them, reschedule them, and exit (for cron or a systemd timer; overlapping runs never scan a host twice)')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Per host: tier, score, interval, next scan, how overdue, maintenance and backoff')
+            [CompletionResult]::new('maintenance', 'maintenance', [CompletionResultType]::ParameterValue, 'Keep a host out of scheduled scans until a time, for a while, or no longer')
+            [CompletionResult]::new('cron', 'cron', [CompletionResultType]::ParameterValue, 'Print a crontab line and a systemd service and timer that run `run-once` with these options')
+            break
+        }
+        'plumb;help;schedule;run-once' {
+            break
+        }
+        'plumb;help;schedule;status' {
+            break
+        }
+        'plumb;help;schedule;maintenance' {
+            break
+        }
+        'plumb;help;schedule;cron' {
             break
         }
         'plumb;help;verify-policy' {

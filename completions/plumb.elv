@@ -32,6 +32,7 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand --version 'Print version'
             cand scan 'Check hosts against rules and report (and store) the results'
             cand state 'Inspect, verify, prune and migrate the state file'
+            cand schedule 'Scheduled scans without a daemon: `run-once` for cron or a systemd timer, status, maintenance'
             cand verify-policy 'Check a scan policy''s signature, signer, revocation, schema, clamps and pins'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -273,6 +274,157 @@ set edit:completion:arg-completer[plumb] = {|@words|
         }
         &'plumb;state;help;help'= {
         }
+        &'plumb;schedule'= {
+            cand --color 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)'
+            cand --format 'Output format [default: table on a terminal, json otherwise]'
+            cand --state 'State file [default: <state dir>/plumb/state.db]'
+            cand --config 'Config file [default: <config dir>/plumb/config.yaml]'
+            cand -q 'Only print errors on stderr'
+            cand --quiet 'Only print errors on stderr'
+            cand -v 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+            cand --verbose 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand run-once 'Claim the hosts that are due, scan them, reschedule them, and exit (for cron or a systemd timer; overlapping runs never scan a host twice)'
+            cand status 'Per host: tier, score, interval, next scan, how overdue, maintenance and backoff'
+            cand maintenance 'Keep a host out of scheduled scans until a time, for a while, or no longer'
+            cand cron 'Print a crontab line and a systemd service and timer that run `run-once` with these options'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'plumb;schedule;run-once'= {
+            cand -i 'Inventory whose hosts are scheduled (plumb YAML or Ansible YAML)'
+            cand --inventory 'Inventory whose hosts are scheduled (plumb YAML or Ansible YAML)'
+            cand --limit 'Only inventory hosts whose name, group or label matches (glob; repeatable)'
+            cand --rules 'Rule files or directories (the embedded pack when neither this nor --policy is given)'
+            cand --var 'Set a rule variable (repeatable)'
+            cand --policy 'The signed scan policy: rule sets, intervals, maintenance windows, backoff'
+            cand --allowed-signers 'OpenSSH allowed_signers file with the keys trusted to sign policies'
+            cand --key 'A single trusted public key (.pub); wins over allowed_signers'
+            cand --signature 'The detached signature [default: POLICY.sig]'
+            cand --revocation-list 'Fingerprints of revoked keys, one a line [default: the policy''s revocation_list]'
+            cand --user 'Log in as this user (a user in HOST or the inventory wins)'
+            cand --port 'SSH port (a port in HOST or the inventory wins)'
+            cand --identity 'Private key to authenticate with'
+            cand -o 'An ssh option, as for `ssh -o` (repeatable)'
+            cand --ssh-option 'An ssh option, as for `ssh -o` (repeatable)'
+            cand --ssh-config 'Use this ssh_config instead of ~/.ssh/config and /etc/ssh/ssh_config'
+            cand --host-key-policy 'strict: the host key must be known; accept-new: trust a first-seen key. A changed key is always refused [default: the policy''s, else strict]'
+            cand --known-hosts 'known_hosts file to check host keys against'
+            cand --connect-timeout 'Seconds to wait for a connection [default: the policy''s, else 10]'
+            cand --probe-timeout 'Seconds the whole probe may take on one host [default: the policy''s, else 300]'
+            cand --concurrency 'Hosts scanned at once [default: the policy''s, else 16]'
+            cand --max-output 'Most bytes one host may send back before it is cut off'
+            cand --max-hosts 'Most hosts this pass claims [default: the policy''s max_hosts_per_run, else no cap]'
+            cand --lease 'How long a claim holds a host before another run may take it over, such as 30m [default: the probe timeout for each round of --concurrency hosts, plus one]'
+            cand --fail-on 'Lowest severity of a failure that makes the exit code 1'
+            cand --color 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)'
+            cand --format 'Output format [default: table on a terminal, json otherwise]'
+            cand --state 'State file [default: <state dir>/plumb/state.db]'
+            cand --config 'Config file [default: <config dir>/plumb/config.yaml]'
+            cand --allow-unsigned-policy 'Run without a verified policy signature (or without any policy)'
+            cand --sudo 'Run the probe through `sudo -n` on the host'
+            cand --allow-errors 'Exit 0/1 even when rules could not be assessed'
+            cand -q 'Only print errors on stderr'
+            cand --quiet 'Only print errors on stderr'
+            cand -v 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+            cand --verbose 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'plumb;schedule;status'= {
+            cand --color 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)'
+            cand --format 'Output format [default: table on a terminal, json otherwise]'
+            cand --state 'State file [default: <state dir>/plumb/state.db]'
+            cand --config 'Config file [default: <config dir>/plumb/config.yaml]'
+            cand -q 'Only print errors on stderr'
+            cand --quiet 'Only print errors on stderr'
+            cand -v 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+            cand --verbose 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'plumb;schedule;maintenance'= {
+            cand --until 'End of the window (RFC 3339, such as 2026-12-01T06:00:00Z)'
+            cand --for 'Length of the window from now, such as 2h or 1d'
+            cand --color 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)'
+            cand --format 'Output format [default: table on a terminal, json otherwise]'
+            cand --state 'State file [default: <state dir>/plumb/state.db]'
+            cand --config 'Config file [default: <config dir>/plumb/config.yaml]'
+            cand --clear 'End the host''s maintenance now'
+            cand -q 'Only print errors on stderr'
+            cand --quiet 'Only print errors on stderr'
+            cand -v 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+            cand --verbose 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'plumb;schedule;cron'= {
+            cand -i 'Inventory whose hosts are scheduled (plumb YAML or Ansible YAML)'
+            cand --inventory 'Inventory whose hosts are scheduled (plumb YAML or Ansible YAML)'
+            cand --limit 'Only inventory hosts whose name, group or label matches (glob; repeatable)'
+            cand --rules 'Rule files or directories (the embedded pack when neither this nor --policy is given)'
+            cand --var 'Set a rule variable (repeatable)'
+            cand --policy 'The signed scan policy: rule sets, intervals, maintenance windows, backoff'
+            cand --allowed-signers 'OpenSSH allowed_signers file with the keys trusted to sign policies'
+            cand --key 'A single trusted public key (.pub); wins over allowed_signers'
+            cand --signature 'The detached signature [default: POLICY.sig]'
+            cand --revocation-list 'Fingerprints of revoked keys, one a line [default: the policy''s revocation_list]'
+            cand --user 'Log in as this user (a user in HOST or the inventory wins)'
+            cand --port 'SSH port (a port in HOST or the inventory wins)'
+            cand --identity 'Private key to authenticate with'
+            cand -o 'An ssh option, as for `ssh -o` (repeatable)'
+            cand --ssh-option 'An ssh option, as for `ssh -o` (repeatable)'
+            cand --ssh-config 'Use this ssh_config instead of ~/.ssh/config and /etc/ssh/ssh_config'
+            cand --host-key-policy 'strict: the host key must be known; accept-new: trust a first-seen key. A changed key is always refused [default: the policy''s, else strict]'
+            cand --known-hosts 'known_hosts file to check host keys against'
+            cand --connect-timeout 'Seconds to wait for a connection [default: the policy''s, else 10]'
+            cand --probe-timeout 'Seconds the whole probe may take on one host [default: the policy''s, else 300]'
+            cand --concurrency 'Hosts scanned at once [default: the policy''s, else 16]'
+            cand --max-output 'Most bytes one host may send back before it is cut off'
+            cand --max-hosts 'Most hosts this pass claims [default: the policy''s max_hosts_per_run, else no cap]'
+            cand --lease 'How long a claim holds a host before another run may take it over, such as 30m [default: the probe timeout for each round of --concurrency hosts, plus one]'
+            cand --fail-on 'Lowest severity of a failure that makes the exit code 1'
+            cand --color 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)'
+            cand --format 'Output format [default: table on a terminal, json otherwise]'
+            cand --state 'State file [default: <state dir>/plumb/state.db]'
+            cand --config 'Config file [default: <config dir>/plumb/config.yaml]'
+            cand --allow-unsigned-policy 'Run without a verified policy signature (or without any policy)'
+            cand --sudo 'Run the probe through `sudo -n` on the host'
+            cand --allow-errors 'Exit 0/1 even when rules could not be assessed'
+            cand -q 'Only print errors on stderr'
+            cand --quiet 'Only print errors on stderr'
+            cand -v 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+            cand --verbose 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'plumb;schedule;help'= {
+            cand run-once 'Claim the hosts that are due, scan them, reschedule them, and exit (for cron or a systemd timer; overlapping runs never scan a host twice)'
+            cand status 'Per host: tier, score, interval, next scan, how overdue, maintenance and backoff'
+            cand maintenance 'Keep a host out of scheduled scans until a time, for a while, or no longer'
+            cand cron 'Print a crontab line and a systemd service and timer that run `run-once` with these options'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'plumb;schedule;help;run-once'= {
+        }
+        &'plumb;schedule;help;status'= {
+        }
+        &'plumb;schedule;help;maintenance'= {
+        }
+        &'plumb;schedule;help;cron'= {
+        }
+        &'plumb;schedule;help;help'= {
+        }
         &'plumb;verify-policy'= {
             cand --allowed-signers 'OpenSSH allowed_signers file with the keys trusted to sign policies'
             cand --key 'A single trusted public key (.pub); wins over allowed_signers'
@@ -294,6 +446,7 @@ set edit:completion:arg-completer[plumb] = {|@words|
         &'plumb;help'= {
             cand scan 'Check hosts against rules and report (and store) the results'
             cand state 'Inspect, verify, prune and migrate the state file'
+            cand schedule 'Scheduled scans without a daemon: `run-once` for cron or a systemd timer, status, maintenance'
             cand verify-policy 'Check a scan policy''s signature, signer, revocation, schema, clamps and pins'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -327,6 +480,20 @@ set edit:completion:arg-completer[plumb] = {|@words|
         &'plumb;help;state;prune'= {
         }
         &'plumb;help;state;vacuum'= {
+        }
+        &'plumb;help;schedule'= {
+            cand run-once 'Claim the hosts that are due, scan them, reschedule them, and exit (for cron or a systemd timer; overlapping runs never scan a host twice)'
+            cand status 'Per host: tier, score, interval, next scan, how overdue, maintenance and backoff'
+            cand maintenance 'Keep a host out of scheduled scans until a time, for a while, or no longer'
+            cand cron 'Print a crontab line and a systemd service and timer that run `run-once` with these options'
+        }
+        &'plumb;help;schedule;run-once'= {
+        }
+        &'plumb;help;schedule;status'= {
+        }
+        &'plumb;help;schedule;maintenance'= {
+        }
+        &'plumb;help;schedule;cron'= {
         }
         &'plumb;help;verify-policy'= {
         }

@@ -41,6 +41,7 @@ complete -c plumb -n "__fish_plumb_needs_command" -s h -l help -d 'Print help (s
 complete -c plumb -n "__fish_plumb_needs_command" -s V -l version -d 'Print version'
 complete -c plumb -n "__fish_plumb_needs_command" -f -a "scan" -d 'Check hosts against rules and report (and store) the results'
 complete -c plumb -n "__fish_plumb_needs_command" -f -a "state" -d 'Inspect, verify, prune and migrate the state file'
+complete -c plumb -n "__fish_plumb_needs_command" -f -a "schedule" -d 'Scheduled scans without a daemon: `run-once` for cron or a systemd timer, status, maintenance'
 complete -c plumb -n "__fish_plumb_needs_command" -f -a "verify-policy" -d 'Check a scan policy\'s signature, signer, revocation, schema, clamps and pins'
 complete -c plumb -n "__fish_plumb_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -s i -l inventory -d 'Hosts from an inventory: plumb\'s YAML format or an Ansible YAML inventory' -r -F
@@ -276,6 +277,156 @@ complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subco
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "prune" -d 'Drop scans and change-log rows older than DURATION (current state, each host\'s last scan and the scan with the highest policy version are kept)'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "vacuum" -d 'Rebuild the file to reclaim space'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and not __fish_seen_subcommand_from run-once status maintenance cron help" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and not __fish_seen_subcommand_from run-once status maintenance cron help" -l format -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t''
+json\t''
+ndjson\t''
+junit\t''
+sarif\t''
+markdown\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and not __fish_seen_subcommand_from run-once status maintenance cron help" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and not __fish_seen_subcommand_from run-once status maintenance cron help" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and not __fish_seen_subcommand_from run-once status maintenance cron help" -s q -l quiet -d 'Only print errors on stderr'
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and not __fish_seen_subcommand_from run-once status maintenance cron help" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and not __fish_seen_subcommand_from run-once status maintenance cron help" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and not __fish_seen_subcommand_from run-once status maintenance cron help" -s V -l version -d 'Print version'
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and not __fish_seen_subcommand_from run-once status maintenance cron help" -f -a "run-once" -d 'Claim the hosts that are due, scan them, reschedule them, and exit (for cron or a systemd timer; overlapping runs never scan a host twice)'
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and not __fish_seen_subcommand_from run-once status maintenance cron help" -f -a "status" -d 'Per host: tier, score, interval, next scan, how overdue, maintenance and backoff'
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and not __fish_seen_subcommand_from run-once status maintenance cron help" -f -a "maintenance" -d 'Keep a host out of scheduled scans until a time, for a while, or no longer'
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and not __fish_seen_subcommand_from run-once status maintenance cron help" -f -a "cron" -d 'Print a crontab line and a systemd service and timer that run `run-once` with these options'
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and not __fish_seen_subcommand_from run-once status maintenance cron help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -s i -l inventory -d 'Inventory whose hosts are scheduled (plumb YAML or Ansible YAML)' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l limit -d 'Only inventory hosts whose name, group or label matches (glob; repeatable)' -r
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l rules -d 'Rule files or directories (the embedded pack when neither this nor --policy is given)' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l var -d 'Set a rule variable (repeatable)' -r
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l policy -d 'The signed scan policy: rule sets, intervals, maintenance windows, backoff' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l allowed-signers -d 'OpenSSH allowed_signers file with the keys trusted to sign policies' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l key -d 'A single trusted public key (.pub); wins over allowed_signers' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l signature -d 'The detached signature [default: POLICY.sig]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l revocation-list -d 'Fingerprints of revoked keys, one a line [default: the policy\'s revocation_list]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l user -d 'Log in as this user (a user in HOST or the inventory wins)' -r
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l port -d 'SSH port (a port in HOST or the inventory wins)' -r
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l identity -d 'Private key to authenticate with' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -s o -l ssh-option -d 'An ssh option, as for `ssh -o` (repeatable)' -r
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l ssh-config -d 'Use this ssh_config instead of ~/.ssh/config and /etc/ssh/ssh_config' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l host-key-policy -d 'strict: the host key must be known; accept-new: trust a first-seen key. A changed key is always refused [default: the policy\'s, else strict]' -r -f -a "strict\t'The key must already be in a known_hosts file (`StrictHostKeyChecking yes`)'
+accept-new\t'Trust on first use: an unknown key is recorded (`StrictHostKeyChecking accept-new`)'"
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l known-hosts -d 'known_hosts file to check host keys against' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l connect-timeout -d 'Seconds to wait for a connection [default: the policy\'s, else 10]' -r
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l probe-timeout -d 'Seconds the whole probe may take on one host [default: the policy\'s, else 300]' -r
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l concurrency -d 'Hosts scanned at once [default: the policy\'s, else 16]' -r
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l max-output -d 'Most bytes one host may send back before it is cut off' -r
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l max-hosts -d 'Most hosts this pass claims [default: the policy\'s max_hosts_per_run, else no cap]' -r
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l lease -d 'How long a claim holds a host before another run may take it over, such as 30m [default: the probe timeout for each round of --concurrency hosts, plus one]' -r
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l fail-on -d 'Lowest severity of a failure that makes the exit code 1' -r -f -a "low\t''
+medium\t''
+high\t''
+critical\t''
+never\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l format -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t''
+json\t''
+ndjson\t''
+junit\t''
+sarif\t''
+markdown\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l allow-unsigned-policy -d 'Run without a verified policy signature (or without any policy)'
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l sudo -d 'Run the probe through `sudo -n` on the host'
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l allow-errors -d 'Exit 0/1 even when rules could not be assessed'
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -s q -l quiet -d 'Only print errors on stderr'
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -s V -l version -d 'Print version'
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from status" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from status" -l format -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t''
+json\t''
+ndjson\t''
+junit\t''
+sarif\t''
+markdown\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from status" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from status" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Only print errors on stderr'
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from status" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from maintenance" -l until -d 'End of the window (RFC 3339, such as 2026-12-01T06:00:00Z)' -r
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from maintenance" -l for -d 'Length of the window from now, such as 2h or 1d' -r
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from maintenance" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from maintenance" -l format -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t''
+json\t''
+ndjson\t''
+junit\t''
+sarif\t''
+markdown\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from maintenance" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from maintenance" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from maintenance" -l clear -d 'End the host\'s maintenance now'
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from maintenance" -s q -l quiet -d 'Only print errors on stderr'
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from maintenance" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from maintenance" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from maintenance" -s V -l version -d 'Print version'
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -s i -l inventory -d 'Inventory whose hosts are scheduled (plumb YAML or Ansible YAML)' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l limit -d 'Only inventory hosts whose name, group or label matches (glob; repeatable)' -r
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l rules -d 'Rule files or directories (the embedded pack when neither this nor --policy is given)' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l var -d 'Set a rule variable (repeatable)' -r
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l policy -d 'The signed scan policy: rule sets, intervals, maintenance windows, backoff' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l allowed-signers -d 'OpenSSH allowed_signers file with the keys trusted to sign policies' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l key -d 'A single trusted public key (.pub); wins over allowed_signers' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l signature -d 'The detached signature [default: POLICY.sig]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l revocation-list -d 'Fingerprints of revoked keys, one a line [default: the policy\'s revocation_list]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l user -d 'Log in as this user (a user in HOST or the inventory wins)' -r
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l port -d 'SSH port (a port in HOST or the inventory wins)' -r
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l identity -d 'Private key to authenticate with' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -s o -l ssh-option -d 'An ssh option, as for `ssh -o` (repeatable)' -r
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l ssh-config -d 'Use this ssh_config instead of ~/.ssh/config and /etc/ssh/ssh_config' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l host-key-policy -d 'strict: the host key must be known; accept-new: trust a first-seen key. A changed key is always refused [default: the policy\'s, else strict]' -r -f -a "strict\t'The key must already be in a known_hosts file (`StrictHostKeyChecking yes`)'
+accept-new\t'Trust on first use: an unknown key is recorded (`StrictHostKeyChecking accept-new`)'"
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l known-hosts -d 'known_hosts file to check host keys against' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l connect-timeout -d 'Seconds to wait for a connection [default: the policy\'s, else 10]' -r
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l probe-timeout -d 'Seconds the whole probe may take on one host [default: the policy\'s, else 300]' -r
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l concurrency -d 'Hosts scanned at once [default: the policy\'s, else 16]' -r
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l max-output -d 'Most bytes one host may send back before it is cut off' -r
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l max-hosts -d 'Most hosts this pass claims [default: the policy\'s max_hosts_per_run, else no cap]' -r
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l lease -d 'How long a claim holds a host before another run may take it over, such as 30m [default: the probe timeout for each round of --concurrency hosts, plus one]' -r
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l fail-on -d 'Lowest severity of a failure that makes the exit code 1' -r -f -a "low\t''
+medium\t''
+high\t''
+critical\t''
+never\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l format -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t''
+json\t''
+ndjson\t''
+junit\t''
+sarif\t''
+markdown\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l allow-unsigned-policy -d 'Run without a verified policy signature (or without any policy)'
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l sudo -d 'Run the probe through `sudo -n` on the host'
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l allow-errors -d 'Exit 0/1 even when rules could not be assessed'
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -s q -l quiet -d 'Only print errors on stderr'
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -s V -l version -d 'Print version'
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from help" -f -a "run-once" -d 'Claim the hosts that are due, scan them, reschedule them, and exit (for cron or a systemd timer; overlapping runs never scan a host twice)'
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from help" -f -a "status" -d 'Per host: tier, score, interval, next scan, how overdue, maintenance and backoff'
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from help" -f -a "maintenance" -d 'Keep a host out of scheduled scans until a time, for a while, or no longer'
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from help" -f -a "cron" -d 'Print a crontab line and a systemd service and timer that run `run-once` with these options'
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -l allowed-signers -d 'OpenSSH allowed_signers file with the keys trusted to sign policies' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -l key -d 'A single trusted public key (.pub); wins over allowed_signers' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -l signature -d 'The detached signature [default: POLICY.sig]' -r -F
@@ -295,10 +446,11 @@ complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -s q -l quiet
 complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
 complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -s h -l help -d 'Print help'
 complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -s V -l version -d 'Print version'
-complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state verify-policy help" -f -a "scan" -d 'Check hosts against rules and report (and store) the results'
-complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state verify-policy help" -f -a "state" -d 'Inspect, verify, prune and migrate the state file'
-complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state verify-policy help" -f -a "verify-policy" -d 'Check a scan policy\'s signature, signer, revocation, schema, clamps and pins'
-complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state verify-policy help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state schedule verify-policy help" -f -a "scan" -d 'Check hosts against rules and report (and store) the results'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state schedule verify-policy help" -f -a "state" -d 'Inspect, verify, prune and migrate the state file'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state schedule verify-policy help" -f -a "schedule" -d 'Scheduled scans without a daemon: `run-once` for cron or a systemd timer, status, maintenance'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state schedule verify-policy help" -f -a "verify-policy" -d 'Check a scan policy\'s signature, signer, revocation, schema, clamps and pins'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state schedule verify-policy help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "path" -d 'Print the state file\'s path'
 complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "show" -d 'Schema version, size, row counts and each host\'s last scan'
 complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "hosts" -d 'Every host with its score, compliance tier and failing rules by severity'
@@ -308,3 +460,7 @@ complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcom
 complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "migrate" -d 'Apply pending schema migrations, including ones not applied automatically'
 complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "prune" -d 'Drop scans and change-log rows older than DURATION (current state, each host\'s last scan and the scan with the highest policy version are kept)'
 complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "vacuum" -d 'Rebuild the file to reclaim space'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from schedule" -f -a "run-once" -d 'Claim the hosts that are due, scan them, reschedule them, and exit (for cron or a systemd timer; overlapping runs never scan a host twice)'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from schedule" -f -a "status" -d 'Per host: tier, score, interval, next scan, how overdue, maintenance and backoff'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from schedule" -f -a "maintenance" -d 'Keep a host out of scheduled scans until a time, for a while, or no longer'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from schedule" -f -a "cron" -d 'Print a crontab line and a systemd service and timer that run `run-once` with these options'

@@ -60,6 +60,12 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::commands::state::StateCommand,
     },
+    /// Scheduled scans without a daemon: `run-once` for cron or a systemd timer, status,
+    /// maintenance
+    Schedule {
+        #[command(subcommand)]
+        command: crate::commands::schedule::ScheduleCommand,
+    },
     /// Check a scan policy's signature, signer, revocation, schema, clamps and pins
     #[command(after_help = VERIFY_POLICY_EXIT)]
     VerifyPolicy(VerifyPolicyArgs),

@@ -55,6 +55,7 @@ fn run(cli: &Cli, output: &Output) -> Result<u8, Error> {
             };
             commands::state::run(command, &context)
         }
+        Command::Schedule { command } => commands::schedule::run(command, &config, state, output),
         Command::VerifyPolicy(args) => commands::verify_policy::run(args, &config, output),
     }
 }

@@ -64,8 +64,12 @@ fn request<'a>(
         policy_version: Some(7),
         ruleset_hash: RULESET.to_string(),
         maintenance,
+        settings: &DEFAULT_SETTINGS,
     }
 }
+
+static DEFAULT_SETTINGS: std::sync::LazyLock<ScheduleSettings> =
+    std::sync::LazyLock::new(ScheduleSettings::default);
 
 fn claim(f: &mut Fixture, owner: &str, now: i64, max_hosts: Option<u32>) -> ClaimReport {
     f.store
@@ -788,4 +792,36 @@ fn a_schema_2_state_file_gains_the_schedule_tables_when_opened() {
         .trim(),
         "host_backoff\nhost_schedule\njobs"
     );
+}
+
+#[test]
+fn a_lapsed_claim_whose_scan_was_recorded_is_done_and_not_scanned_again() {
+    let mut f = fixture();
+    f.store
+        .enrol(&names(&["a", "b"]), &DEFAULT_SETTINGS, T0)
+        .unwrap();
+    let claimed = claim(&mut f, "killed-run", T0, None);
+    assert_eq!(claimed.jobs.len(), 2);
+    // The killed run recorded a's scheduled scan, then died before rescheduling it.
+    let mut scan = batch(
+        "a",
+        T0 + MINUTE,
+        vec![result("r", Status::Pass, Severity::Low)],
+    );
+    scan.trigger = plumb::store::Trigger::Scheduled;
+    f.store.apply_scan(&scan).unwrap();
+
+    let after_lease = T0 + i64::try_from(LEASE.as_millis()).unwrap() + 1;
+    let next = claim(&mut f, "next-run", after_lease, None);
+    let hosts: Vec<&str> = next.jobs.iter().map(|j| j.host.as_str()).collect();
+    assert_eq!(hosts, ["b"], "a was scanned by the killed run");
+    let status: Vec<HostScheduleStatus> = f.store.schedule_status(Some("a"), after_lease).unwrap();
+    assert_eq!(status[0].tier, Tier::Compliant);
+    assert_eq!(status[0].last_scan_finished_at, Some(T0 + MINUTE));
+    assert_eq!(status[0].next_scan_at, T0 + MINUTE + 48 * HOUR);
+    let job_statuses = sqlite3(
+        &f.path,
+        "SELECT host, status FROM jobs WHERE owner = 'killed-run' ORDER BY host",
+    );
+    assert_eq!(job_statuses.trim(), "a|done\nb|expired");
 }

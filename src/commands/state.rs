@@ -176,7 +176,8 @@ fn score_text(score: Option<f64>) -> String {
     score.map_or_else(|| "-".to_string(), |s| format!("{s:.1}"))
 }
 
-fn table(header: &[&str]) -> Table {
+/// A table in the style every `plumb state` and `plumb schedule` table uses.
+pub(crate) fn table(header: &[&str]) -> Table {
     let mut table = Table::new();
     table
         .load_style(UTF8_FULL_CONDENSED)

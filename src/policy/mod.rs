@@ -17,8 +17,9 @@ use crate::yaml_bounds::{self, Aliases, MAX_YAML_BYTES};
 
 pub use duration::PolicyDuration;
 pub use model::{
-    Backoff, Clamp, EvidenceSettings, ExportSettings, HostKeyPolicy, MaintenanceWindow, Policy,
-    RulesetPin, Schedule, SchemaError, SshSettings, Tier, TierIntervals, Weekday, parse_policy,
+    Backoff, Clamp, EvidenceSettings, ExportSettings, HostKeyPolicy, INTERVAL_CAP, INTERVAL_FLOOR,
+    MaintenanceWindow, Policy, RulesetPin, Schedule, SchemaError, SshSettings, Tier, TierIntervals,
+    Weekday, parse_policy,
 };
 pub use pins::{PIN_ONE_LINER, PinCheck, PinError, bytes_hash, manifest_hash, ruleset_hash};
 pub use report::{PolicyReport, SignatureStatus, render_table};

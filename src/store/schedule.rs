@@ -156,6 +156,8 @@ pub struct ClaimRequest<'a> {
     /// End (ms) of the maintenance window `host` is in at the given instant (ms), if any:
     /// [`policy_maintenance`] or [`no_maintenance`].
     pub maintenance: &'a dyn Fn(&str, i64) -> Option<i64>,
+    /// Intervals for a host found already scanned by a run whose lease lapsed.
+    pub settings: &'a ScheduleSettings,
 }
 
 /// What a claim pass did.
@@ -557,7 +559,7 @@ impl Store {
         let now = request.now;
         immediate(self, "claiming due hosts", |tx| {
             let mut report = ClaimReport {
-                expired: expire_leases(tx, now)?,
+                expired: expire_leases(tx, now, request.settings)?,
                 ..ClaimReport::default()
             };
             report.not_yet_due = tx.query_row(
@@ -780,52 +782,14 @@ impl Store {
             let old = row.snapshot();
             match result {
                 JobResult::Scanned { finished_at } => {
-                    let assessment = assess(tx, host)?;
-                    let tier = assessment.tier();
-                    let interval_secs = settings.interval_secs(tier);
-                    let new = ScheduleSnapshot {
-                        tier,
-                        interval_secs,
-                        next_scan_at: finished_at.saturating_add(secs_to_ms(interval_secs)),
+                    let scan = ScanFinished {
+                        finished_at: *finished_at,
+                        policy_version: job.policy_version,
+                        job_id: &job.job_id,
                     };
-                    tx.prepare_cached(
-                        "UPDATE host_schedule SET compliance_state = ?2, score = ?3,
-                             has_critical = ?4, interval_secs = ?5, next_scan_at = ?6,
-                             last_scan_finished_at = ?7, policy_version_at_last_scan = ?8
-                         WHERE host = ?1",
-                    )?
-                    .execute(params![
-                        host,
-                        tier.as_str(),
-                        assessment.score,
-                        assessment.failed_critical > 0,
-                        interval_secs,
-                        new.next_scan_at,
-                        finished_at,
-                        job.policy_version,
-                    ])?;
-                    changed(
-                        tx,
-                        now,
-                        host,
-                        "scanned",
-                        Some(old),
-                        Some(new),
-                        json!({"job_id": job.job_id, "score": assessment.score,
-                               "finished_at": finished_at}),
-                    )?;
+                    let new = reschedule_scanned(tx, host, old, &scan, settings, now)?;
                     if failures > 0 || suppress.is_some() {
-                        tx.prepare_cached("DELETE FROM host_backoff WHERE host = ?1")?
-                            .execute([host])?;
-                        changed(
-                            tx,
-                            now,
-                            host,
-                            "backoff_reset",
-                            Some(new),
-                            Some(new),
-                            json!({"previous_failures": failures, "previous_suppress_until": suppress}),
-                        )?;
+                        reset_backoff(tx, host, new, failures, suppress, now)?;
                     }
                     outcome.new = Some(new);
                     outcome.consecutive_failures = 0;
@@ -941,9 +905,20 @@ impl Store {
             let Some(row) = load_row(tx, host)?.filter(|row| row.enrolled) else {
                 return Ok(false);
             };
-            tx.prepare_cached("UPDATE host_schedule SET maintenance_until = ?2 WHERE host = ?1")?
-                .execute(params![host, until])?;
+            // Clearing a window that pushed the host's next scan to its end makes it due now.
+            let pushed = until.is_none()
+                && row.maintenance_until == Some(row.next_scan_at)
+                && row.next_scan_at > now;
+            let next_scan_at = if pushed { now } else { row.next_scan_at };
+            tx.prepare_cached(
+                "UPDATE host_schedule SET maintenance_until = ?2, next_scan_at = ?3 WHERE host = ?1",
+            )?
+            .execute(params![host, until, next_scan_at])?;
             let snapshot = Some(row.snapshot());
+            let after = Some(ScheduleSnapshot {
+                next_scan_at,
+                ..row.snapshot()
+            });
             let reason = if until.is_some() {
                 "maintenance_set"
             } else {
@@ -955,7 +930,7 @@ impl Store {
                 host,
                 reason,
                 snapshot,
-                snapshot,
+                after,
                 json!({"maintenance_until_before": row.maintenance_until, "maintenance_until": until}),
             )?;
             Ok(true)
@@ -1030,7 +1005,88 @@ fn insert_job(tx: &Transaction, job: &Job) -> rusqlite::Result<()> {
 }
 
 /// Marks every lapsed lease `expired` (one audit row each); the jobs as they were.
-fn expire_leases(tx: &Transaction, now: i64) -> rusqlite::Result<Vec<Job>> {
+/// A scan that ends a job: when it finished and under which policy version it ran.
+struct ScanFinished<'a> {
+    finished_at: i64,
+    policy_version: Option<i64>,
+    job_id: &'a str,
+}
+
+/// Sets a host's tier from its latest full scan and its next scan one interval after `scan`.
+fn reschedule_scanned(
+    tx: &Transaction,
+    host: &str,
+    old: ScheduleSnapshot,
+    scan: &ScanFinished,
+    settings: &ScheduleSettings,
+    now: i64,
+) -> rusqlite::Result<ScheduleSnapshot> {
+    let assessment = assess(tx, host)?;
+    let tier = assessment.tier();
+    let interval_secs = settings.interval_secs(tier);
+    let new = ScheduleSnapshot {
+        tier,
+        interval_secs,
+        next_scan_at: scan.finished_at.saturating_add(secs_to_ms(interval_secs)),
+    };
+    tx.prepare_cached(
+        "UPDATE host_schedule SET compliance_state = ?2, score = ?3,
+             has_critical = ?4, interval_secs = ?5, next_scan_at = ?6,
+             last_scan_finished_at = ?7, policy_version_at_last_scan = ?8
+         WHERE host = ?1",
+    )?
+    .execute(params![
+        host,
+        tier.as_str(),
+        assessment.score,
+        assessment.failed_critical > 0,
+        interval_secs,
+        new.next_scan_at,
+        scan.finished_at,
+        scan.policy_version,
+    ])?;
+    changed(
+        tx,
+        now,
+        host,
+        "scanned",
+        Some(old),
+        Some(new),
+        json!({"job_id": scan.job_id, "score": assessment.score,
+               "finished_at": scan.finished_at}),
+    )?;
+    Ok(new)
+}
+
+fn reset_backoff(
+    tx: &Transaction,
+    host: &str,
+    snapshot: ScheduleSnapshot,
+    failures: u32,
+    suppress: Option<i64>,
+    now: i64,
+) -> rusqlite::Result<()> {
+    tx.prepare_cached("DELETE FROM host_backoff WHERE host = ?1")?
+        .execute([host])?;
+    changed(
+        tx,
+        now,
+        host,
+        "backoff_reset",
+        Some(snapshot),
+        Some(snapshot),
+        json!({"previous_failures": failures, "previous_suppress_until": suppress}),
+    )
+}
+
+/// Ends the jobs whose lease has lapsed. A run killed after it recorded a host's scan but
+/// before it rescheduled the host has still scanned it: that job is done and the host is
+/// rescheduled from the recorded scan, so the next pass does not scan it again.
+fn expire_leases(
+    tx: &Transaction,
+    now: i64,
+    settings: &ScheduleSettings,
+) -> rusqlite::Result<Vec<Job>> {
     let stale: Vec<Job> = tx
         .prepare_cached(&format!(
             "SELECT {JOB_COLUMNS} FROM jobs WHERE status = 'claimed' AND lease_expires_at <= ?1
@@ -1039,9 +1095,38 @@ fn expire_leases(tx: &Transaction, now: i64) -> rusqlite::Result<Vec<Job>> {
         .query_map([now], job)?
         .collect::<rusqlite::Result<_>>()?;
     for job in &stale {
-        expire_job(tx, now, job)?;
+        match recorded_scan(tx, job)? {
+            Some(scan) => {
+                tx.prepare_cached("UPDATE jobs SET status = 'done' WHERE job_id = ?1")?
+                    .execute([&job.job_id])?;
+                if let Some(row) = load_row(tx, &job.host)? {
+                    reschedule_scanned(tx, &job.host, row.snapshot(), &scan, settings, now)?;
+                    let (failures, suppress) = backoff_of(tx, &job.host)?;
+                    if failures > 0 || suppress.is_some() {
+                        let new = load_row(tx, &job.host)?.map_or(row.snapshot(), |r| r.snapshot());
+                        reset_backoff(tx, &job.host, new, failures, suppress, now)?;
+                    }
+                }
+            }
+            None => expire_job(tx, now, job)?,
+        }
     }
     Ok(stale)
+}
+
+/// The full, successful scheduled scan of the job's host recorded since the job was claimed.
+fn recorded_scan<'a>(tx: &Transaction, job: &'a Job) -> rusqlite::Result<Option<ScanFinished<'a>>> {
+    let finished_at: Option<i64> = tx
+        .prepare_cached(
+            "SELECT max(finished_at) FROM scans WHERE host = ?1 AND trigger = 'scheduled'
+               AND status = 'ok' AND scope = 'full' AND finished_at >= ?2",
+        )?
+        .query_row(params![job.host, job.claimed_at], |row| row.get(0))?;
+    Ok(finished_at.map(|finished_at| ScanFinished {
+        finished_at,
+        policy_version: job.policy_version,
+        job_id: &job.job_id,
+    }))
 }
 
 fn expire_job(tx: &Transaction, now: i64, job: &Job) -> rusqlite::Result<()> {

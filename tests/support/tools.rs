@@ -18,9 +18,15 @@ pub fn checked(cmd: &mut Command) -> String {
     String::from_utf8(out.stdout).expect("UTF-8 output")
 }
 
-/// The sqlite3 CLI's output for `sql` run on the database at `path`.
+/// The sqlite3 CLI's output for `sql` run on the database at `path`, waiting (as plumb does)
+/// while a running plumb holds the write lock.
 pub fn sqlite3(path: &Path, sql: &str) -> String {
-    checked(Command::new("sqlite3").arg(path).arg(sql))
+    checked(
+        Command::new("sqlite3")
+            .args(["-cmd", ".timeout 10000"])
+            .arg(path)
+            .arg(sql),
+    )
 }
 
 /// A new key pair without passphrase, commented `<name>@example.com`; the private key's path.
