@@ -499,6 +499,7 @@ fn policy_intervals_are_clamped_and_its_maintenance_windows_apply() {
         &policy,
         format!(
             "version: 1\n\
+             inventory: inventory.yml\n\
              rulesets:\n  - path: {rules}\n    sha256: {hash}\n\
              schedule:\n  intervals: {{ unknown: 1m, compliant: 30d }}\n\
              \x20 maintenance_windows:\n\
@@ -515,9 +516,8 @@ fn policy_intervals_are_clamped_and_its_maintenance_windows_apply() {
         "schedule",
         "run-once",
         "--allow-unsigned-policy",
-        "-i",
     ])
-    .arg(&fleet.inventory)
+    // No -i: the policy names its inventory, relative to itself.
     .arg("--policy")
     .arg(&policy)
     .arg("--key")

@@ -215,7 +215,7 @@ fn run_once(
     let mut store = Store::open(&scan::state_path(state, config)?)?;
     let policy = load_policy(args, config, &mut store)?;
     let key = Arc::new(JobKey::resolve(key_override().as_deref())?);
-    let scan_args = scan_args(args, config)?;
+    let scan_args = scan_args(args, policy.as_ref(), config)?;
     let request = scan::request(&scan_args, policy.as_ref(), Trigger::Scheduled, false)?;
     let settings = match &policy {
         Some(loaded) => ScheduleSettings::from_policy(&loaded.policy),
@@ -469,14 +469,19 @@ fn load_policy(
 
 /// The scan options of a pass: every inventory host, the whole rule set (a tier comes only
 /// from a full scan), recorded in the state file.
-fn scan_args(args: &RunOnceArgs, config: &Config) -> Result<ScanArgs> {
+fn scan_args(
+    args: &RunOnceArgs,
+    policy: Option<&scan::LoadedPolicy>,
+    config: &Config,
+) -> Result<ScanArgs> {
     let inventory = args
         .inventory
         .clone()
+        .or_else(|| policy.and_then(scan::LoadedPolicy::inventory))
         .or_else(|| config.inventory.clone())
         .ok_or_else(|| {
             Error::args(
-                "schedule run-once needs an inventory: -i FILE, PLUMB_INVENTORY or `inventory:` in the config file",
+                "schedule run-once needs an inventory: -i FILE, PLUMB_INVENTORY, or `inventory:` in the policy or the config file",
             )
         })?;
     Ok(ScanArgs {
@@ -685,7 +690,13 @@ fn run_once_words(
         "schedule".into(),
         "run-once".into(),
     ];
-    let inventory = scan_args(args, config)?.inventory;
+    // The policy's own inventory is found when the pass runs; only -i and the config's count here.
+    let inventory = args.inventory.clone().or_else(|| config.inventory.clone());
+    if inventory.is_none() && args.policy.is_none() && config.policy.is_none() {
+        return Err(Error::args(
+            "schedule cron needs an inventory: -i FILE, PLUMB_INVENTORY, or `inventory:` in the policy or the config file",
+        ));
+    }
     let mut path_flag = |flag: &str, path: Option<&PathBuf>| {
         if let Some(path) = path {
             words.push(flag.into());

@@ -39,6 +39,9 @@ pub struct Policy {
     pub export: ExportSettings,
     /// Path of the revocation list, relative to the policy file.
     pub revocation_list: Option<String>,
+    /// The inventory `schedule run-once` enrols when `-i` is not given, relative to the
+    /// policy file.
+    pub inventory: Option<String>,
     /// Every interval the policy gave outside [`INTERVAL_FLOOR`, `INTERVAL_CAP`].
     pub clamps: Vec<Clamp>,
 }
@@ -373,6 +376,8 @@ struct RawPolicy {
     export: ExportSettings,
     #[serde(default)]
     revocation_list: Option<String>,
+    #[serde(default)]
+    inventory: Option<String>,
 }
 
 impl<'de> Deserialize<'de> for Policy {
@@ -391,6 +396,13 @@ impl<'de> Deserialize<'de> for Policy {
             {
                 return Err("revocation_list is empty; remove the key or name a file".into());
             }
+            if raw
+                .inventory
+                .as_deref()
+                .is_some_and(|path| path.trim().is_empty())
+            {
+                return Err("inventory is empty; remove the key or name a file".into());
+            }
             let RawScheduleChecked(schedule, clamps) = raw.schedule;
             Ok(Policy {
                 version: raw.version,
@@ -403,6 +415,7 @@ impl<'de> Deserialize<'de> for Policy {
                 backoff: raw.backoff,
                 export: raw.export,
                 revocation_list: raw.revocation_list,
+                inventory: raw.inventory,
                 clamps,
             })
         })

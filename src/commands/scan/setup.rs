@@ -110,6 +110,16 @@ pub struct LoadedPolicy {
     pub signed: bool,
 }
 
+impl LoadedPolicy {
+    /// The policy's `inventory`, resolved against the policy file's directory.
+    pub fn inventory(&self) -> Option<PathBuf> {
+        self.policy
+            .inventory
+            .as_ref()
+            .map(|path| self.base.join(path))
+    }
+}
+
 /// A scan's rule source names its baseline in the state file: a rule is recorded `removed`
 /// only when a full scan of the same source no longer has it. Paths are absolute, so the same
 /// rules reached through another working directory are the same source.
