@@ -312,7 +312,9 @@ fn maintenance_keeps_a_host_out_until_it_ends_or_is_cleared() {
     let fleet = Fleet::new(3);
     // Enrol all three, scan one.
     let out = run(&mut fleet.run_once(&["--max-hosts", "1"]));
-    assert_eq!(json(&out)["scanned"], 1, "{}", stderr(&out));
+    let summary = json(&out);
+    assert_eq!(summary["scanned"], 1, "{}", stderr(&out));
+    assert_eq!(summary["over_cap"], 2, "{summary}");
     let out = run(fleet
         .plumb()
         .args(["schedule", "maintenance", "h001", "--for", "1h"]));

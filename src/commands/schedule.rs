@@ -198,6 +198,10 @@ struct PassSummary {
     skipped_maintenance: Vec<String>,
     skipped_backoff: Vec<String>,
     not_yet_due: usize,
+    /// Due, but over `--max-hosts`: left for the next pass.
+    over_cap: usize,
+    /// Due, but another pass holds their claim.
+    claimed_elsewhere: usize,
     next_due: Option<String>,
     /// Intervals the policy asked for that were clamped to the floor or cap.
     clamps: Vec<String>,
@@ -264,6 +268,8 @@ fn run_once(
         skipped_maintenance: claims.skipped_maintenance.clone(),
         skipped_backoff: claims.skipped_backoff.clone(),
         not_yet_due: claims.not_yet_due,
+        over_cap: claims.over_cap,
+        claimed_elsewhere: claims.already_claimed.len(),
         next_due: claims.next_due.map(crate::time::rfc3339_seconds),
         clamps: policy
             .as_ref()
@@ -525,6 +531,12 @@ fn render_summary(summary: &PassSummary) -> String {
         summary.skipped_backoff.len(),
         summary.not_yet_due,
     );
+    if summary.over_cap > 0 || summary.claimed_elsewhere > 0 {
+        text.push_str(&format!(
+            "due but over --max-hosts {}, claimed by another pass {}\n",
+            summary.over_cap, summary.claimed_elsewhere
+        ));
+    }
     match &summary.next_due {
         Some(at) => text.push_str(&format!("next due: {at}\n")),
         None => text.push_str("next due: none scheduled\n"),
