@@ -123,6 +123,8 @@ impl Error {
             Self::Store(
                 StoreError::UnsupportedUrl { .. } | StoreError::MissingDirectory { .. },
             ) => USAGE,
+            // An unknown or outdated batch id is the operator's input.
+            Self::Store(StoreError::AckRefused { .. }) => USAGE,
             // Locked, corrupt, of another schema, unreadable or unwritable: the state file
             // stopped the run.
             Self::Store(_) => OPERATIONAL,
