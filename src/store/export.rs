@@ -396,7 +396,9 @@ fn build_batch(tx: &Transaction, request: &ExportRequest) -> rusqlite::Result<Ex
         let wanted = if full { Keep::Removals } else { Keep::Both };
         collect_rows(
             tx,
-            "WHERE (host, rule_id) IN (SELECT host, rule_id FROM transactions WHERE id > ?1)",
+            // Driven from the log (a range of its primary key), then one lookup per row.
+            "FROM (SELECT DISTINCT host, rule_id FROM transactions WHERE id > ?1) AS t
+             CROSS JOIN host_rule_state s ON s.host = t.host AND s.rule_id = t.rule_id",
             [acked],
             wanted,
             &mut per_host,
@@ -405,7 +407,7 @@ fn build_batch(tx: &Transaction, request: &ExportRequest) -> rusqlite::Result<Ex
     if full {
         collect_rows(
             tx,
-            "WHERE removed_at IS NULL",
+            "FROM host_rule_state s WHERE s.removed_at IS NULL",
             [],
             Keep::Results,
             &mut per_host,
@@ -514,19 +516,20 @@ enum Keep {
     Both,
 }
 
-/// Adds the `host_rule_state` rows that `filter` selects to `per_host`: live rows as results,
+/// Adds the `host_rule_state` rows (`s`) that `from` selects to `per_host`: live rows as results,
 /// removed rows as removals, as `keep` says.
 fn collect_rows(
     tx: &Transaction,
-    filter: &str,
+    from: &str,
     params: impl rusqlite::Params,
     keep: Keep,
     per_host: &mut BTreeMap<String, HostRecords>,
 ) -> rusqlite::Result<()> {
     let query = format!(
-        "SELECT host, rule_id, status, severity, reason, evidence, evidence_hash,
-                first_seen_at, last_changed_at, last_checked_at, last_scan_id, removed_at
-         FROM host_rule_state {filter} ORDER BY host, rule_id"
+        "SELECT s.host, s.rule_id, s.status, s.severity, s.reason, s.evidence, s.evidence_hash,
+                s.first_seen_at, s.last_changed_at, s.last_checked_at, s.last_scan_id,
+                s.removed_at
+         {from} ORDER BY s.host, s.rule_id"
     );
     let mut stmt = tx.prepare(&query)?;
     let mut rows = stmt.query(params)?;
