@@ -34,15 +34,15 @@ INSERT INTO rules (id, title, severity, content_hash, first_seen)
   SELECT printf('rule-%05d', i), printf('Synthetic rule %d', i),
          CASE i % 4 WHEN 0 THEN 'low' WHEN 1 THEN 'medium' WHEN 2 THEN 'high' ELSE 'critical' END,
          lower(hex(randomblob(32))), 1000 FROM r;
+INSERT INTO hosts (name, first_seen, last_scan_id, last_scan_at, last_scan_status,
+                   current_result_hash, pass_count, fail_count)
+  SELECT printf('host-%05d', i), 1000, printf('%08x-0000-4000-8000-%012x', i, i),
+         2000, 'ok', lower(hex(randomblob(32))), 133, 67 FROM n;
 INSERT INTO scans (scan_id, host, trigger, started_at, finished_at, status, ruleset_hash,
                    result_hash, pass_count, fail_count, scope, rule_source)
   SELECT printf('%08x-0000-4000-8000-%012x', i, i), printf('host-%05d', i),
          'scheduled', 1000, 2000, 'ok', 'bench', lower(hex(randomblob(32))), 133, 67, 'full', 'embedded'
   FROM n;
-INSERT INTO hosts (name, first_seen, last_scan_id, last_scan_at, last_scan_status,
-                   current_result_hash, pass_count, fail_count)
-  SELECT printf('host-%05d', i), 1000, printf('%08x-0000-4000-8000-%012x', i, i),
-         2000, 'ok', lower(hex(randomblob(32))), 133, 67 FROM n;
 INSERT INTO host_rule_state (host, rule_id, status, severity, reason, evidence, evidence_hash,
     first_seen_at, last_changed_at, last_checked_at, check_count, last_scan_id)
   SELECT printf('host-%05d', n.i), printf('rule-%05d', r.i),
@@ -75,11 +75,17 @@ CREATE TEMP TABLE changed AS
 UPDATE host_rule_state SET status = CASE status WHEN 'pass' THEN 'fail' ELSE 'pass' END,
     evidence_hash = lower(hex(randomblob(32))), last_changed_at = 3000, last_checked_at = 3000
   WHERE (host, rule_id) IN (SELECT host, rule_id FROM changed);
-UPDATE hosts SET current_result_hash = lower(hex(randomblob(32))), last_scan_at = 3000
+INSERT INTO scans (scan_id, host, trigger, started_at, finished_at, status, ruleset_hash,
+                   result_hash, pass_count, fail_count, scope, rule_source)
+  SELECT DISTINCT printf('%08x-0000-4000-9000-%012x', h, h), host, 'scheduled', 2500, 3000,
+         'ok', 'bench', '', 133, 67, 'full', 'embedded'
+  FROM changed;
+UPDATE hosts SET current_result_hash = lower(hex(randomblob(32))), last_scan_at = 3000,
+    last_scan_id = printf('%08x-0000-4000-9000-%012x', substr(name, 6) + 0, substr(name, 6) + 0)
   WHERE name IN (SELECT host FROM changed);
 INSERT INTO transactions (id, scan_id, host, rule_id, change_kind, new_status, severity,
     evidence_hash, occurred_at, prev_hash, row_hash)
-  SELECT {rows} + h * {CHANGED_RULES_PER_HOST} + k + 1, printf('%08x-0000-4000-8000-%012x', h, h),
+  SELECT {rows} + h * {CHANGED_RULES_PER_HOST} + k + 1, printf('%08x-0000-4000-9000-%012x', h, h),
          host, rule_id, 'state_changed', 'pass', 'low', '', 3000, '', ''
   FROM changed;
 COMMIT;
@@ -106,26 +112,41 @@ fn main() {
         let out = dir.path().join(format!("batch.{format}"));
         let export = || {
             let mut cmd = Command::new(binary);
-            cmd.args(["state", "export", "--consumer", CONSUMER, "--format", format])
-                .arg("--state")
-                .arg(&state)
-                .arg("--output")
-                .arg(&out)
-                .env("XDG_CONFIG_HOME", "/nonexistent/plumb-bench-config");
+            cmd.args([
+                "state",
+                "export",
+                "--consumer",
+                CONSUMER,
+                "--format",
+                format,
+            ])
+            .arg("--state")
+            .arg(&state)
+            .arg("--output")
+            .arg(&out)
+            .env("XDG_CONFIG_HOME", "/nonexistent/plumb-bench-config");
             cmd
         };
         // Warm the page cache once, and check the run works.
-        let (_, _, code) = common::run_measured(&mut export());
-        assert_eq!(code, 0, "plumb state export failed");
-        let mut wall = Vec::new();
-        let mut rss = Vec::new();
+        assert_eq!(
+            common::run_timed(&mut export()).code,
+            0,
+            "plumb state export failed"
+        );
+        let (mut wall, mut cpu, mut rss) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..runs {
-            let (secs, kib, code) = common::run_measured(&mut export());
-            assert_eq!(code, 0);
-            wall.push(secs * 1000.0);
-            rss.push(kib as f64 / 1024.0);
+            let run = common::run_timed(&mut export());
+            assert_eq!(run.code, 0);
+            wall.push(run.wall_secs * 1000.0);
+            cpu.push(run.cpu_secs * 1000.0);
+            rss.push(run.peak_rss_kib as f64 / 1024.0);
         }
         common::show(&format!("export, --format {format}: wall"), &wall, "ms");
+        common::show(
+            &format!("export, --format {format}: CPU (user+sys)"),
+            &cpu,
+            "ms",
+        );
         common::show(&format!("export, --format {format}: peak RSS"), &rss, "MiB");
         sizes(&out, format);
     }
@@ -155,7 +176,9 @@ fn sizes(path: &Path, format: &str) {
         .map(|r| serde_json::to_string(r).expect("JSON").len() + 1)
         .sum();
     let results = if format == "ndjson" {
-        text.lines().filter(|l| l.starts_with("{\"t\":\"result\"")).count()
+        text.lines()
+            .filter(|l| l.starts_with("{\"t\":\"result\""))
+            .count()
     } else {
         text.matches("{\"t\":\"result\"").count()
     };

@@ -566,3 +566,25 @@ fn two_consumers_keep_independent_cursors() {
     let table = String::from_utf8(out.stdout).unwrap();
     assert!(table.contains("lake") && table.contains("siem"), "{table}");
 }
+
+#[test]
+fn a_prune_past_the_cursor_forces_a_full_batch() {
+    let site = Site::new(&["web1"]);
+    site.scan("web1");
+    site.ack("siem", &site.export("siem", &[]));
+    site.sshd_config(
+        "web1",
+        "PermitRootLogin yes\nX11Forwarding yes\nMaxAuthTries 3\n",
+    );
+    site.scan("web1");
+    // The change log, including the change the consumer has not acknowledged, ages out.
+    site.sql("UPDATE transactions SET occurred_at = 0;");
+    let out = run(plumb()
+        .args(["state", "prune", "--older-than", "1d", "--state"])
+        .arg(site.state()));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(site.sql("SELECT count(*) FROM transactions;"), "0");
+    let batch = site.export("siem", &[]);
+    assert_eq!(batch.header["full_reason"], "pruned");
+    assert_eq!(batch.results().len(), 3);
+}

@@ -396,8 +396,9 @@ fn build_batch(tx: &Transaction, request: &ExportRequest) -> rusqlite::Result<Ex
         let wanted = if full { Keep::Removals } else { Keep::Both };
         collect_rows(
             tx,
-            // Driven from the log (a range of its primary key), then one lookup per row.
-            "FROM (SELECT DISTINCT host, rule_id FROM transactions WHERE id > ?1) AS t
+            // Driven from the log: a range of its primary key (NOT INDEXED, or SQLite walks
+            // a whole index for the DISTINCT), then one lookup per row.
+            "FROM (SELECT DISTINCT host, rule_id FROM transactions NOT INDEXED WHERE id > ?1) AS t
              CROSS JOIN host_rule_state s ON s.host = t.host AND s.rule_id = t.rule_id",
             [acked],
             wanted,

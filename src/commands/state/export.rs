@@ -45,36 +45,39 @@ pub(super) fn export(
         now_ms: store::now_ms(),
     };
     let batch = open_existing(&ctx.state_path)?.export_batch(&request)?;
-    let text = if ctx.ndjson {
-        ndjson(&batch)?
+    let mut bytes = Vec::new();
+    if ctx.ndjson {
+        ndjson(&mut bytes, &batch)?;
     } else {
-        let mut text = serde_json::to_string(&batch).map_err(Error::Json)?;
-        text.push('\n');
-        text
-    };
+        write_line(&mut bytes, &batch)?;
+    }
     match output {
-        Some(path) => crate::report::write_atomic(path, text.as_bytes())
+        Some(path) => crate::report::write_atomic(path, &bytes)
             .map_err(|source| Error::io("write the export batch to", path, source))?,
-        None => crate::output::print(&text)?,
+        // serde_json writes UTF-8, so this borrows without copying.
+        None => crate::output::print(&String::from_utf8_lossy(&bytes))?,
     }
     Ok(exit::CLEAN)
 }
 
 /// One JSON object a line: the header (`"t":"batch"`), the records, and an `end` line with
 /// the counts, so a consumer can tell a complete file from a cut one.
-fn ndjson(batch: &ExportBatch) -> Result<String> {
+fn ndjson(out: &mut Vec<u8>, batch: &ExportBatch) -> Result<()> {
     #[derive(Serialize)]
     struct Header<'a> {
         t: &'static str,
         #[serde(flatten)]
         header: &'a store::BatchHeader,
     }
-    let mut text = line(&Header {
-        t: "batch",
-        header: &batch.header,
-    })?;
+    write_line(
+        out,
+        &Header {
+            t: "batch",
+            header: &batch.header,
+        },
+    )?;
     for record in &batch.records {
-        text.push_str(&line(record)?);
+        write_line(out, record)?;
     }
     #[derive(Serialize)]
     struct End<'a> {
@@ -82,18 +85,21 @@ fn ndjson(batch: &ExportBatch) -> Result<String> {
         batch_id: &'a str,
         counts: store::BatchCounts,
     }
-    text.push_str(&line(&End {
-        t: "end",
-        batch_id: &batch.header.batch_id,
-        counts: batch.counts,
-    })?);
-    Ok(text)
+    write_line(
+        out,
+        &End {
+            t: "end",
+            batch_id: &batch.header.batch_id,
+            counts: batch.counts,
+        },
+    )
 }
 
-fn line<T: Serialize>(value: &T) -> Result<String> {
-    let mut text = serde_json::to_string(value).map_err(Error::Json)?;
-    text.push('\n');
-    Ok(text)
+/// Appends `value` as compact JSON and a newline.
+fn write_line<T: Serialize>(out: &mut Vec<u8>, value: &T) -> Result<()> {
+    serde_json::to_writer(&mut *out, value).map_err(Error::Json)?;
+    out.push(b'\n');
+    Ok(())
 }
 
 pub(super) fn ack(ctx: &StateContext, consumer: &str, batch_id: &str) -> Result<u8> {
