@@ -54,6 +54,40 @@ pub fn run_measured(cmd: &mut std::process::Command) -> (f64, i64, i32) {
     (wall, usage.ru_maxrss, libc::WEXITSTATUS(status))
 }
 
+/// What [`run_timed`] measured of one run.
+pub struct Measured {
+    pub wall_secs: f64,
+    /// User plus system CPU time: on a busy machine it says more than the wall time.
+    pub cpu_secs: f64,
+    pub peak_rss_kib: i64,
+    pub code: i32,
+}
+
+/// [`run_measured`] that also reports the child's CPU time.
+#[allow(clippy::zombie_processes)]
+pub fn run_timed(cmd: &mut std::process::Command) -> Measured {
+    use std::process::Stdio;
+    let started = std::time::Instant::now();
+    let child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawning the benchmarked command");
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: rusage is plain data; wait4 fills it for our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(rc, pid, "wait4 failed");
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    Measured {
+        wall_secs: started.elapsed().as_secs_f64(),
+        cpu_secs: secs(usage.ru_utime) + secs(usage.ru_stime),
+        peak_rss_kib: usage.ru_maxrss,
+        code: libc::WEXITSTATUS(status),
+    }
+}
+
 /// Prints a labelled median with min and max; returns the statistics.
 pub fn show(label: &str, samples: &[f64], unit: &str) -> Stats {
     let s = stats(samples);

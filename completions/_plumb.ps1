@@ -114,6 +114,9 @@ Register-ArgumentCompleter -Native -CommandName 'plumb' -ScriptBlock {
             [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Apply pending schema migrations, including ones not applied automatically')
             [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Drop scans and change-log rows older than DURATION (current state, each host''s last scan and the scan with the highest policy version are kept)')
             [CompletionResult]::new('vacuum', 'vacuum', [CompletionResultType]::ParameterValue, 'Rebuild the file to reclaim space')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write what a consumer has not acknowledged: changed results in full, unchanged hosts as references, removals (JSON, or NDJSON with --format ndjson). Moves no cursor')
+            [CompletionResult]::new('ack', 'ack', [CompletionResultType]::ParameterValue, 'Acknowledge an exported batch after uploading it: the consumer''s cursor moves to it')
+            [CompletionResult]::new('consumers', 'consumers', [CompletionResultType]::ParameterValue, 'Each export consumer''s cursor, last acknowledgement and whether a full sync is due')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -257,6 +260,57 @@ Register-ArgumentCompleter -Native -CommandName 'plumb' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'plumb;state;export' {
+            [CompletionResult]::new('--consumer', '--consumer', [CompletionResultType]::ParameterName, 'Who the batch is for (created on first export)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the batch to FILE (atomically) instead of stdout')
+            [CompletionResult]::new('--full-sync-horizon', '--full-sync-horizon', [CompletionResultType]::ParameterName, 'Send everything when the consumer''s last acknowledged full batch is older than this, such as 12h or 7d [default: the policy''s export.full_sync_horizon default]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table on a terminal, json otherwise]')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'State file [default: <state dir>/plumb/state.db]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: <config dir>/plumb/config.yaml]')
+            [CompletionResult]::new('--full', '--full', [CompletionResultType]::ParameterName, 'Send every result, whatever the consumer acknowledged')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only print errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only print errors on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'plumb;state;ack' {
+            [CompletionResult]::new('--consumer', '--consumer', [CompletionResultType]::ParameterName, 'consumer')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table on a terminal, json otherwise]')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'State file [default: <state dir>/plumb/state.db]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: <config dir>/plumb/config.yaml]')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only print errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only print errors on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'plumb;state;consumers' {
+            [CompletionResult]::new('--full-sync-horizon', '--full-sync-horizon', [CompletionResultType]::ParameterName, 'As for `state export`')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table on a terminal, json otherwise]')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'State file [default: <state dir>/plumb/state.db]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: <config dir>/plumb/config.yaml]')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only print errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only print errors on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'plumb;state;help' {
             [CompletionResult]::new('path', 'path', [CompletionResultType]::ParameterValue, 'Print the state file''s path')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Schema version, size, row counts and each host''s last scan')
@@ -267,6 +321,9 @@ Register-ArgumentCompleter -Native -CommandName 'plumb' -ScriptBlock {
             [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Apply pending schema migrations, including ones not applied automatically')
             [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Drop scans and change-log rows older than DURATION (current state, each host''s last scan and the scan with the highest policy version are kept)')
             [CompletionResult]::new('vacuum', 'vacuum', [CompletionResultType]::ParameterValue, 'Rebuild the file to reclaim space')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write what a consumer has not acknowledged: changed results in full, unchanged hosts as references, removals (JSON, or NDJSON with --format ndjson). Moves no cursor')
+            [CompletionResult]::new('ack', 'ack', [CompletionResultType]::ParameterValue, 'Acknowledge an exported batch after uploading it: the consumer''s cursor moves to it')
+            [CompletionResult]::new('consumers', 'consumers', [CompletionResultType]::ParameterValue, 'Each export consumer''s cursor, last acknowledgement and whether a full sync is due')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -295,6 +352,15 @@ Register-ArgumentCompleter -Native -CommandName 'plumb' -ScriptBlock {
             break
         }
         'plumb;state;help;vacuum' {
+            break
+        }
+        'plumb;state;help;export' {
+            break
+        }
+        'plumb;state;help;ack' {
+            break
+        }
+        'plumb;state;help;consumers' {
             break
         }
         'plumb;state;help;help' {
@@ -502,6 +568,9 @@ Register-ArgumentCompleter -Native -CommandName 'plumb' -ScriptBlock {
             [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Apply pending schema migrations, including ones not applied automatically')
             [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Drop scans and change-log rows older than DURATION (current state, each host''s last scan and the scan with the highest policy version are kept)')
             [CompletionResult]::new('vacuum', 'vacuum', [CompletionResultType]::ParameterValue, 'Rebuild the file to reclaim space')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write what a consumer has not acknowledged: changed results in full, unchanged hosts as references, removals (JSON, or NDJSON with --format ndjson). Moves no cursor')
+            [CompletionResult]::new('ack', 'ack', [CompletionResultType]::ParameterValue, 'Acknowledge an exported batch after uploading it: the consumer''s cursor moves to it')
+            [CompletionResult]::new('consumers', 'consumers', [CompletionResultType]::ParameterValue, 'Each export consumer''s cursor, last acknowledgement and whether a full sync is due')
             break
         }
         'plumb;help;state;path' {
@@ -529,6 +598,15 @@ Register-ArgumentCompleter -Native -CommandName 'plumb' -ScriptBlock {
             break
         }
         'plumb;help;state;vacuum' {
+            break
+        }
+        'plumb;help;state;export' {
+            break
+        }
+        'plumb;help;state;ack' {
+            break
+        }
+        'plumb;help;state;consumers' {
             break
         }
         'plumb;help;schedule' {

@@ -58,8 +58,17 @@ _plumb() {
             plumb__subcmd__help__subcmd__schedule,status)
                 cmd="plumb__subcmd__help__subcmd__schedule__subcmd__status"
                 ;;
+            plumb__subcmd__help__subcmd__state,ack)
+                cmd="plumb__subcmd__help__subcmd__state__subcmd__ack"
+                ;;
             plumb__subcmd__help__subcmd__state,check)
                 cmd="plumb__subcmd__help__subcmd__state__subcmd__check"
+                ;;
+            plumb__subcmd__help__subcmd__state,consumers)
+                cmd="plumb__subcmd__help__subcmd__state__subcmd__consumers"
+                ;;
+            plumb__subcmd__help__subcmd__state,export)
+                cmd="plumb__subcmd__help__subcmd__state__subcmd__export"
                 ;;
             plumb__subcmd__help__subcmd__state,history)
                 cmd="plumb__subcmd__help__subcmd__state__subcmd__history"
@@ -115,8 +124,17 @@ _plumb() {
             plumb__subcmd__schedule__subcmd__help,status)
                 cmd="plumb__subcmd__schedule__subcmd__help__subcmd__status"
                 ;;
+            plumb__subcmd__state,ack)
+                cmd="plumb__subcmd__state__subcmd__ack"
+                ;;
             plumb__subcmd__state,check)
                 cmd="plumb__subcmd__state__subcmd__check"
+                ;;
+            plumb__subcmd__state,consumers)
+                cmd="plumb__subcmd__state__subcmd__consumers"
+                ;;
+            plumb__subcmd__state,export)
+                cmd="plumb__subcmd__state__subcmd__export"
                 ;;
             plumb__subcmd__state,help)
                 cmd="plumb__subcmd__state__subcmd__help"
@@ -145,8 +163,17 @@ _plumb() {
             plumb__subcmd__state,vacuum)
                 cmd="plumb__subcmd__state__subcmd__vacuum"
                 ;;
+            plumb__subcmd__state__subcmd__help,ack)
+                cmd="plumb__subcmd__state__subcmd__help__subcmd__ack"
+                ;;
             plumb__subcmd__state__subcmd__help,check)
                 cmd="plumb__subcmd__state__subcmd__help__subcmd__check"
+                ;;
+            plumb__subcmd__state__subcmd__help,consumers)
+                cmd="plumb__subcmd__state__subcmd__help__subcmd__consumers"
+                ;;
+            plumb__subcmd__state__subcmd__help,export)
+                cmd="plumb__subcmd__state__subcmd__help__subcmd__export"
                 ;;
             plumb__subcmd__state__subcmd__help,help)
                 cmd="plumb__subcmd__state__subcmd__help__subcmd__help"
@@ -324,7 +351,7 @@ _plumb() {
             return 0
             ;;
         plumb__subcmd__help__subcmd__state)
-            opts="path show hosts scans history check migrate prune vacuum"
+            opts="path show hosts scans history check migrate prune vacuum export ack consumers"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -337,7 +364,49 @@ _plumb() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        plumb__subcmd__help__subcmd__state__subcmd__ack)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         plumb__subcmd__help__subcmd__state__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        plumb__subcmd__help__subcmd__state__subcmd__consumers)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        plumb__subcmd__help__subcmd__state__subcmd__export)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1074,12 +1143,46 @@ _plumb() {
             return 0
             ;;
         plumb__subcmd__state)
-            opts="-q -v -h -V --color --quiet --verbose --format --state --config --help --version path show hosts scans history check migrate prune vacuum help"
+            opts="-q -v -h -V --color --quiet --verbose --format --state --config --help --version path show hosts scans history check migrate prune vacuum export ack consumers help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        plumb__subcmd__state__subcmd__ack)
+            opts="-q -v -h -V --consumer --color --quiet --verbose --format --state --config --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --consumer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -1133,8 +1236,84 @@ _plumb() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        plumb__subcmd__state__subcmd__consumers)
+            opts="-q -v -h -V --full-sync-horizon --color --quiet --verbose --format --state --config --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --full-sync-horizon)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        plumb__subcmd__state__subcmd__export)
+            opts="-q -v -h -V --consumer --output --full --full-sync-horizon --color --quiet --verbose --format --state --config --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --consumer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --full-sync-horizon)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         plumb__subcmd__state__subcmd__help)
-            opts="path show hosts scans history check migrate prune vacuum help"
+            opts="path show hosts scans history check migrate prune vacuum export ack consumers help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1147,7 +1326,49 @@ _plumb() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        plumb__subcmd__state__subcmd__help__subcmd__ack)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         plumb__subcmd__state__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        plumb__subcmd__state__subcmd__help__subcmd__consumers)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        plumb__subcmd__state__subcmd__help__subcmd__export)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

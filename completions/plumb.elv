@@ -109,6 +109,9 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand migrate 'Apply pending schema migrations, including ones not applied automatically'
             cand prune 'Drop scans and change-log rows older than DURATION (current state, each host''s last scan and the scan with the highest policy version are kept)'
             cand vacuum 'Rebuild the file to reclaim space'
+            cand export 'Write what a consumer has not acknowledged: changed results in full, unchanged hosts as references, removals (JSON, or NDJSON with --format ndjson). Moves no cursor'
+            cand ack 'Acknowledge an exported batch after uploading it: the consumer''s cursor moves to it'
+            cand consumers 'Each export consumer''s cursor, last acknowledgement and whether a full sync is due'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'plumb;state;path'= {
@@ -242,6 +245,54 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'plumb;state;export'= {
+            cand --consumer 'Who the batch is for (created on first export)'
+            cand --output 'Write the batch to FILE (atomically) instead of stdout'
+            cand --full-sync-horizon 'Send everything when the consumer''s last acknowledged full batch is older than this, such as 12h or 7d [default: the policy''s export.full_sync_horizon default]'
+            cand --color 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)'
+            cand --format 'Output format [default: table on a terminal, json otherwise]'
+            cand --state 'State file [default: <state dir>/plumb/state.db]'
+            cand --config 'Config file [default: <config dir>/plumb/config.yaml]'
+            cand --full 'Send every result, whatever the consumer acknowledged'
+            cand -q 'Only print errors on stderr'
+            cand --quiet 'Only print errors on stderr'
+            cand -v 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+            cand --verbose 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'plumb;state;ack'= {
+            cand --consumer 'consumer'
+            cand --color 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)'
+            cand --format 'Output format [default: table on a terminal, json otherwise]'
+            cand --state 'State file [default: <state dir>/plumb/state.db]'
+            cand --config 'Config file [default: <config dir>/plumb/config.yaml]'
+            cand -q 'Only print errors on stderr'
+            cand --quiet 'Only print errors on stderr'
+            cand -v 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+            cand --verbose 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'plumb;state;consumers'= {
+            cand --full-sync-horizon 'As for `state export`'
+            cand --color 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)'
+            cand --format 'Output format [default: table on a terminal, json otherwise]'
+            cand --state 'State file [default: <state dir>/plumb/state.db]'
+            cand --config 'Config file [default: <config dir>/plumb/config.yaml]'
+            cand -q 'Only print errors on stderr'
+            cand --quiet 'Only print errors on stderr'
+            cand -v 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+            cand --verbose 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'plumb;state;help'= {
             cand path 'Print the state file''s path'
             cand show 'Schema version, size, row counts and each host''s last scan'
@@ -252,6 +303,9 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand migrate 'Apply pending schema migrations, including ones not applied automatically'
             cand prune 'Drop scans and change-log rows older than DURATION (current state, each host''s last scan and the scan with the highest policy version are kept)'
             cand vacuum 'Rebuild the file to reclaim space'
+            cand export 'Write what a consumer has not acknowledged: changed results in full, unchanged hosts as references, removals (JSON, or NDJSON with --format ndjson). Moves no cursor'
+            cand ack 'Acknowledge an exported batch after uploading it: the consumer''s cursor moves to it'
+            cand consumers 'Each export consumer''s cursor, last acknowledgement and whether a full sync is due'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'plumb;state;help;path'= {
@@ -271,6 +325,12 @@ set edit:completion:arg-completer[plumb] = {|@words|
         &'plumb;state;help;prune'= {
         }
         &'plumb;state;help;vacuum'= {
+        }
+        &'plumb;state;help;export'= {
+        }
+        &'plumb;state;help;ack'= {
+        }
+        &'plumb;state;help;consumers'= {
         }
         &'plumb;state;help;help'= {
         }
@@ -462,6 +522,9 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand migrate 'Apply pending schema migrations, including ones not applied automatically'
             cand prune 'Drop scans and change-log rows older than DURATION (current state, each host''s last scan and the scan with the highest policy version are kept)'
             cand vacuum 'Rebuild the file to reclaim space'
+            cand export 'Write what a consumer has not acknowledged: changed results in full, unchanged hosts as references, removals (JSON, or NDJSON with --format ndjson). Moves no cursor'
+            cand ack 'Acknowledge an exported batch after uploading it: the consumer''s cursor moves to it'
+            cand consumers 'Each export consumer''s cursor, last acknowledgement and whether a full sync is due'
         }
         &'plumb;help;state;path'= {
         }
@@ -480,6 +543,12 @@ set edit:completion:arg-completer[plumb] = {|@words|
         &'plumb;help;state;prune'= {
         }
         &'plumb;help;state;vacuum'= {
+        }
+        &'plumb;help;state;export'= {
+        }
+        &'plumb;help;state;ack'= {
+        }
+        &'plumb;help;state;consumers'= {
         }
         &'plumb;help;schedule'= {
             cand run-once 'Claim the hosts that are due, scan them, reschedule them, and exit (for cron or a systemd timer; overlapping runs never scan a host twice)'

@@ -102,31 +102,34 @@ complete -c plumb -n "__fish_plumb_using_subcommand scan" -s q -l quiet -d 'Only
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -s V -l version -d 'Print version'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum help" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack consumers help" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum help" -l format -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t''
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack consumers help" -l format -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t''
 json\t''
 ndjson\t''
 junit\t''
 sarif\t''
 markdown\t''"
-complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum help" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
-complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum help" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
-complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum help" -s q -l quiet -d 'Only print errors on stderr'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum help" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum help" -s h -l help -d 'Print help'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum help" -s V -l version -d 'Print version'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum help" -f -a "path" -d 'Print the state file\'s path'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum help" -f -a "show" -d 'Schema version, size, row counts and each host\'s last scan'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum help" -f -a "hosts" -d 'Every host with its score, compliance tier and failing rules by severity'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum help" -f -a "scans" -d 'Recorded scans, newest first'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum help" -f -a "history" -d 'A host\'s change log, newest first'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum help" -f -a "check" -d 'Integrity check, foreign keys and the change log\'s hash chain (exit 1 if unsound)'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum help" -f -a "migrate" -d 'Apply pending schema migrations, including ones not applied automatically'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum help" -f -a "prune" -d 'Drop scans and change-log rows older than DURATION (current state, each host\'s last scan and the scan with the highest policy version are kept)'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum help" -f -a "vacuum" -d 'Rebuild the file to reclaim space'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack consumers help" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack consumers help" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack consumers help" -s q -l quiet -d 'Only print errors on stderr'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack consumers help" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack consumers help" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack consumers help" -s V -l version -d 'Print version'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack consumers help" -f -a "path" -d 'Print the state file\'s path'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack consumers help" -f -a "show" -d 'Schema version, size, row counts and each host\'s last scan'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack consumers help" -f -a "hosts" -d 'Every host with its score, compliance tier and failing rules by severity'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack consumers help" -f -a "scans" -d 'Recorded scans, newest first'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack consumers help" -f -a "history" -d 'A host\'s change log, newest first'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack consumers help" -f -a "check" -d 'Integrity check, foreign keys and the change log\'s hash chain (exit 1 if unsound)'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack consumers help" -f -a "migrate" -d 'Apply pending schema migrations, including ones not applied automatically'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack consumers help" -f -a "prune" -d 'Drop scans and change-log rows older than DURATION (current state, each host\'s last scan and the scan with the highest policy version are kept)'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack consumers help" -f -a "vacuum" -d 'Rebuild the file to reclaim space'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack consumers help" -f -a "export" -d 'Write what a consumer has not acknowledged: changed results in full, unchanged hosts as references, removals (JSON, or NDJSON with --format ndjson). Moves no cursor'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack consumers help" -f -a "ack" -d 'Acknowledge an exported batch after uploading it: the consumer\'s cursor moves to it'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack consumers help" -f -a "consumers" -d 'Each export consumer\'s cursor, last acknowledgement and whether a full sync is due'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack consumers help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from path" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -267,6 +270,57 @@ complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subco
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from vacuum" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from vacuum" -s h -l help -d 'Print help'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from vacuum" -s V -l version -d 'Print version'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -l consumer -d 'Who the batch is for (created on first export)' -r
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -l output -d 'Write the batch to FILE (atomically) instead of stdout' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -l full-sync-horizon -d 'Send everything when the consumer\'s last acknowledged full batch is older than this, such as 12h or 7d [default: the policy\'s export.full_sync_horizon default]' -r
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -l format -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t''
+json\t''
+ndjson\t''
+junit\t''
+sarif\t''
+markdown\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -l full -d 'Send every result, whatever the consumer acknowledged'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -s q -l quiet -d 'Only print errors on stderr'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -s V -l version -d 'Print version'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from ack" -l consumer -r
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from ack" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from ack" -l format -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t''
+json\t''
+ndjson\t''
+junit\t''
+sarif\t''
+markdown\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from ack" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from ack" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from ack" -s q -l quiet -d 'Only print errors on stderr'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from ack" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from ack" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from ack" -s V -l version -d 'Print version'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from consumers" -l full-sync-horizon -d 'As for `state export`' -r
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from consumers" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from consumers" -l format -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t''
+json\t''
+ndjson\t''
+junit\t''
+sarif\t''
+markdown\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from consumers" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from consumers" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from consumers" -s q -l quiet -d 'Only print errors on stderr'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from consumers" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from consumers" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from consumers" -s V -l version -d 'Print version'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "path" -d 'Print the state file\'s path'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "show" -d 'Schema version, size, row counts and each host\'s last scan'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "hosts" -d 'Every host with its score, compliance tier and failing rules by severity'
@@ -276,6 +330,9 @@ complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subco
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "migrate" -d 'Apply pending schema migrations, including ones not applied automatically'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "prune" -d 'Drop scans and change-log rows older than DURATION (current state, each host\'s last scan and the scan with the highest policy version are kept)'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "vacuum" -d 'Rebuild the file to reclaim space'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "export" -d 'Write what a consumer has not acknowledged: changed results in full, unchanged hosts as references, removals (JSON, or NDJSON with --format ndjson). Moves no cursor'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "ack" -d 'Acknowledge an exported batch after uploading it: the consumer\'s cursor moves to it'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "consumers" -d 'Each export consumer\'s cursor, last acknowledgement and whether a full sync is due'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and not __fish_seen_subcommand_from run-once status maintenance cron help" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
 always\t''
@@ -460,6 +517,9 @@ complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcom
 complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "migrate" -d 'Apply pending schema migrations, including ones not applied automatically'
 complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "prune" -d 'Drop scans and change-log rows older than DURATION (current state, each host\'s last scan and the scan with the highest policy version are kept)'
 complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "vacuum" -d 'Rebuild the file to reclaim space'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "export" -d 'Write what a consumer has not acknowledged: changed results in full, unchanged hosts as references, removals (JSON, or NDJSON with --format ndjson). Moves no cursor'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "ack" -d 'Acknowledge an exported batch after uploading it: the consumer\'s cursor moves to it'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "consumers" -d 'Each export consumer\'s cursor, last acknowledgement and whether a full sync is due'
 complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from schedule" -f -a "run-once" -d 'Claim the hosts that are due, scan them, reschedule them, and exit (for cron or a systemd timer; overlapping runs never scan a host twice)'
 complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from schedule" -f -a "status" -d 'Per host: tier, score, interval, next scan, how overdue, maintenance and backoff'
 complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from schedule" -f -a "maintenance" -d 'Keep a host out of scheduled scans until a time, for a while, or no longer'

@@ -135,6 +135,8 @@ impl Error {
                 | StoreError::MissingDirectory { .. }
                 | StoreError::UnknownHost { .. },
             ) => USAGE,
+            // An unknown or outdated batch id is the operator's input.
+            Self::Store(StoreError::AckRefused { .. }) => USAGE,
             // Locked, corrupt, of another schema, unreadable or unwritable: the state file
             // stopped the run.
             Self::Store(_) => OPERATIONAL,

@@ -42,7 +42,9 @@ fn run(cli: &Cli, output: &Output) -> Result<u8, Error> {
         // Still untyped inside: its chain keeps the class its call sites marked.
         Command::Scan(args) => Ok(commands::scan::run(args, &config, state, output)?),
         Command::State { command } => {
-            if !matches!(output.format, Format::Table | Format::Json) {
+            let ndjson_ok = matches!(command, commands::state::StateCommand::Export { .. });
+            let ndjson = output.format == Format::Ndjson && ndjson_ok;
+            if !matches!(output.format, Format::Table | Format::Json) && !ndjson {
                 return Err(Error::args(format!(
                     "plumb state prints table or json, not {:?}",
                     output.format
@@ -51,6 +53,7 @@ fn run(cli: &Cli, output: &Output) -> Result<u8, Error> {
             let context = commands::state::StateContext {
                 state_path: commands::scan::state_path(state, &config)?,
                 json: output.format == Format::Json,
+                ndjson,
                 color: output.color,
             };
             commands::state::run(command, &context)

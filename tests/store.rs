@@ -398,6 +398,7 @@ fn edited_transaction_row_is_named_by_check() {
     let ctx = StateContext {
         state_path: path.clone(),
         json: true,
+        ndjson: false,
         color: false,
     };
     assert_eq!(
@@ -413,6 +414,7 @@ fn deleted_transaction_row_breaks_the_chain_at_the_next_row() {
     let ctx = StateContext {
         state_path: path.clone(),
         json: false,
+        ndjson: false,
         color: false,
     };
     assert_eq!(run(&StateCommand::Check, &ctx).unwrap(), plumb::exit::CLEAN);
@@ -457,6 +459,7 @@ fn assert_reported_as_damaged(path: &Path) {
     let ctx = StateContext {
         state_path: path.to_path_buf(),
         json: true,
+        ndjson: false,
         color: false,
     };
     assert!(run(&StateCommand::Hosts, &ctx).is_err());
@@ -564,6 +567,7 @@ fn state_commands_run_against_a_real_file() {
         let ctx = StateContext {
             state_path: path.clone(),
             json,
+            ndjson: false,
             color: false,
         };
         for cmd in [
@@ -588,6 +592,7 @@ fn state_commands_run_against_a_real_file() {
     let missing = StateContext {
         state_path: path.with_file_name("none.db"),
         json: false,
+        ndjson: false,
         color: false,
     };
     let err = run(&StateCommand::Show, &missing).unwrap_err();

@@ -10,6 +10,8 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod export;
+
 #[derive(Debug, Clone, clap::Subcommand)]
 pub enum StateCommand {
     /// Print the state file's path.
@@ -48,6 +50,36 @@ pub enum StateCommand {
     },
     /// Rebuild the file to reclaim space.
     Vacuum,
+    /// Write what a consumer has not acknowledged: changed results in full, unchanged hosts
+    /// as references, removals (JSON, or NDJSON with --format ndjson). Moves no cursor.
+    Export {
+        /// Who the batch is for (created on first export)
+        #[arg(long)]
+        consumer: String,
+        /// Write the batch to FILE (atomically) instead of stdout
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Send every result, whatever the consumer acknowledged
+        #[arg(long)]
+        full: bool,
+        /// Send everything when the consumer's last acknowledged full batch is older than
+        /// this, such as 12h or 7d [default: the policy's export.full_sync_horizon default]
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+        full_sync_horizon: Option<Duration>,
+    },
+    /// Acknowledge an exported batch after uploading it: the consumer's cursor moves to it.
+    Ack {
+        #[arg(long)]
+        consumer: String,
+        /// The batch_id of the exported batch
+        batch_id: String,
+    },
+    /// Each export consumer's cursor, last acknowledgement and whether a full sync is due.
+    Consumers {
+        /// As for `state export`
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+        full_sync_horizon: Option<Duration>,
+    },
 }
 
 /// What every `plumb state` command needs from the global options.
@@ -55,6 +87,8 @@ pub enum StateCommand {
 pub struct StateContext {
     pub state_path: PathBuf,
     pub json: bool,
+    /// `--format ndjson` (only `state export` accepts it).
+    pub ndjson: bool,
     pub color: bool,
 }
 
@@ -138,6 +172,14 @@ pub fn run(cmd: &StateCommand, ctx: &StateContext) -> Result<u8> {
                 format!("vacuumed: {} -> {} bytes\n", r.bytes_before, r.bytes_after)
             })
         }
+        StateCommand::Export {
+            consumer,
+            output,
+            full,
+            full_sync_horizon,
+        } => export::export(ctx, consumer, *full, *full_sync_horizon, output.as_deref()),
+        StateCommand::Ack { consumer, batch_id } => export::ack(ctx, consumer, batch_id),
+        StateCommand::Consumers { full_sync_horizon } => export::consumers(ctx, *full_sync_horizon),
     }
 }
 

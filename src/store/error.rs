@@ -130,6 +130,15 @@ pub enum StoreError {
         problems: Vec<String>,
     },
 
+    /// Exit 2. `state ack` of a batch that cannot move the consumer's cursor; nothing changed.
+    #[error("state file {}: cannot acknowledge batch {batch_id} for consumer {consumer:?}: {reason}; nothing was changed", .path.display())]
+    AckRefused {
+        path: PathBuf,
+        consumer: String,
+        batch_id: String,
+        reason: String,
+    },
+
     #[error("state file {}: {context}", .path.display())]
     Sqlite {
         path: PathBuf,

@@ -13,6 +13,7 @@ mod apply;
 mod audit;
 mod chain;
 mod error;
+mod export;
 mod locks;
 mod model;
 mod queries;
@@ -23,6 +24,10 @@ pub use crate::tier::Tier;
 pub use apply::{ApplyOutcome, Change, result_hash, scan_result_hash};
 pub use chain::{BadRow, ChainReport, CheckReport, FkViolation, GENESIS_HASH, check_file};
 pub use error::{BUSY_TIMEOUT_SECS, StoreError};
+pub use export::{
+    AckOutcome, BatchCounts, BatchHeader, ConsumerStatus, EXPORT_SCHEMA_VERSION, ExportBatch,
+    ExportRequest, FullReason, Record as ExportRecord, ResultRecord as ExportResult,
+};
 pub use locks::{HOST_LOCK_HEARTBEAT, HOST_LOCK_TTL, HostLock, HostLocks};
 pub use model::{
     ChangeKind, Counts, FailingCounts, HostRecord, ResultRecord, ScanBatch, ScanStatus, Scope,

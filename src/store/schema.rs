@@ -210,6 +210,35 @@ CREATE TABLE jobs (
 CREATE INDEX jobs_by_host_status ON jobs(host, status);
 -- At most one live lease per host, whatever the claim logic does.
 CREATE UNIQUE INDEX jobs_one_live_claim ON jobs(host) WHERE status = 'claimed';
+    Migration {
+        name: "export consumers and batches: a delta export's cursor moves only on ack",
+        auto_safe: true,
+        sql: r#"
+-- One row per consumer of `plumb state export`. The cursor is a transactions.id (never
+-- reused): everything logged after acked_through_txn is not yet acknowledged.
+CREATE TABLE export_consumers (
+    name              TEXT PRIMARY KEY NOT NULL,
+    created_at        INTEGER NOT NULL,
+    acked_batch_id    TEXT,
+    acked_through_txn INTEGER,
+    -- created_at of the acknowledged batch: host removals after it are not yet acknowledged.
+    acked_through_at  INTEGER,
+    acked_at          INTEGER,
+    -- created_at of the last acknowledged full batch.
+    last_full_at      INTEGER
+) WITHOUT ROWID;
+
+-- Every batch written, so `state ack` can tell a known batch from an unknown or older one.
+CREATE TABLE export_batches (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    batch_id    TEXT NOT NULL UNIQUE,
+    consumer    TEXT NOT NULL REFERENCES export_consumers(name),
+    from_txn    INTEGER,
+    through_txn INTEGER NOT NULL,
+    full        INTEGER NOT NULL,
+    created_at  INTEGER NOT NULL
+);
+CREATE INDEX export_batches_by_consumer ON export_batches(consumer, seq);
 "#,
     },
 ];

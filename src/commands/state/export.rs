@@ -1,0 +1,157 @@
+//! `plumb state export`, `state ack` and `state consumers`: a thin layer over
+//! [`Store::export_batch`] and friends that picks the horizon and writes the batch.
+
+use super::{StateContext, emit, format_time, open_existing, table};
+use crate::error::{Error, Result};
+use crate::exit;
+use crate::policy::ExportSettings;
+use crate::store::{self, ExportBatch, ExportRequest, Store};
+use serde::Serialize;
+use std::path::Path;
+use std::time::Duration;
+
+/// `--full-sync-horizon` as given, else the policy's default.
+fn horizon_ms(given: Option<Duration>) -> Result<i64> {
+    let horizon =
+        given.unwrap_or_else(|| ExportSettings::default().full_sync_horizon.as_duration());
+    if horizon.is_zero() {
+        return Err(Error::args("--full-sync-horizon must be longer than 0s"));
+    }
+    i64::try_from(horizon.as_millis()).map_err(|_| Error::args("--full-sync-horizon is too large"))
+}
+
+/// A consumer name is a label in a table and a key in the file: printable and not blank.
+fn check_consumer(name: &str) -> Result<()> {
+    if name.trim().is_empty() || name.chars().any(char::is_control) {
+        return Err(Error::args(format!(
+            "--consumer {name:?} must be non-empty without control characters"
+        )));
+    }
+    Ok(())
+}
+
+pub(super) fn export(
+    ctx: &StateContext,
+    consumer: &str,
+    full: bool,
+    horizon: Option<Duration>,
+    output: Option<&Path>,
+) -> Result<u8> {
+    check_consumer(consumer)?;
+    let request = ExportRequest {
+        consumer,
+        full,
+        full_sync_horizon_ms: horizon_ms(horizon)?,
+        now_ms: store::now_ms(),
+    };
+    let batch = open_existing(&ctx.state_path)?.export_batch(&request)?;
+    let mut bytes = Vec::new();
+    if ctx.ndjson {
+        ndjson(&mut bytes, &batch)?;
+    } else {
+        write_line(&mut bytes, &batch)?;
+    }
+    match output {
+        Some(path) => crate::report::write_atomic(path, &bytes)
+            .map_err(|source| Error::io("write the export batch to", path, source))?,
+        // serde_json writes UTF-8, so this borrows without copying.
+        None => crate::output::print(&String::from_utf8_lossy(&bytes))?,
+    }
+    Ok(exit::CLEAN)
+}
+
+/// One JSON object a line: the header (`"t":"batch"`), the records, and an `end` line with
+/// the counts, so a consumer can tell a complete file from a cut one.
+fn ndjson(out: &mut Vec<u8>, batch: &ExportBatch) -> Result<()> {
+    #[derive(Serialize)]
+    struct Header<'a> {
+        t: &'static str,
+        #[serde(flatten)]
+        header: &'a store::BatchHeader,
+    }
+    write_line(
+        out,
+        &Header {
+            t: "batch",
+            header: &batch.header,
+        },
+    )?;
+    for record in &batch.records {
+        write_line(out, record)?;
+    }
+    #[derive(Serialize)]
+    struct End<'a> {
+        t: &'static str,
+        batch_id: &'a str,
+        counts: store::BatchCounts,
+    }
+    write_line(
+        out,
+        &End {
+            t: "end",
+            batch_id: &batch.header.batch_id,
+            counts: batch.counts,
+        },
+    )
+}
+
+/// Appends `value` as compact JSON and a newline.
+fn write_line<T: Serialize>(out: &mut Vec<u8>, value: &T) -> Result<()> {
+    serde_json::to_writer(&mut *out, value).map_err(Error::Json)?;
+    out.push(b'\n');
+    Ok(())
+}
+
+pub(super) fn ack(ctx: &StateContext, consumer: &str, batch_id: &str) -> Result<u8> {
+    check_consumer(consumer)?;
+    let mut store: Store = open_existing(&ctx.state_path)?;
+    let outcome = store.ack_export(consumer, batch_id, store::now_ms())?;
+    emit(ctx, &outcome, |o| {
+        if o.moved {
+            format!(
+                "{}: acknowledged batch {} (change log through id {})\n",
+                o.consumer, o.batch_id, o.acked_through_txn
+            )
+        } else {
+            format!(
+                "{}: batch {} was already acknowledged; nothing changed\n",
+                o.consumer, o.batch_id
+            )
+        }
+    })
+}
+
+pub(super) fn consumers(ctx: &StateContext, horizon: Option<Duration>) -> Result<u8> {
+    let list =
+        open_existing(&ctx.state_path)?.export_consumers(horizon_ms(horizon)?, store::now_ms())?;
+    emit(ctx, list.as_slice(), render_consumers)
+}
+
+fn render_consumers(list: &[store::ConsumerStatus]) -> String {
+    let mut t = table(&[
+        "consumer",
+        "acked batch",
+        "through id",
+        "acked at",
+        "last full",
+        "full sync due",
+        "unacked",
+    ]);
+    let time = |at: Option<i64>| at.map_or_else(|| "-".to_string(), format_time);
+    for c in list {
+        t.add_row(vec![
+            c.name.clone(),
+            c.acked_batch_id.clone().unwrap_or_else(|| "-".into()),
+            c.acked_through_txn.map_or("-".into(), |id| id.to_string()),
+            time(c.acked_at),
+            time(c.last_full_at),
+            if c.full_sync_due {
+                "yes".to_string()
+            } else {
+                format!("at {}", time(c.next_full_sync_at))
+            },
+            c.unacked_batches.to_string(),
+        ]);
+    }
+    format!("{t}\n")
+}

@@ -1,0 +1,576 @@
+//! Delta export (DESIGN §6): what a consumer has not yet acknowledged, as one batch.
+//!
+//! The cursor is a `transactions.id` (AUTOINCREMENT, never reused). An export records its
+//! batch but never moves the cursor; only [`Store::ack_export`] does, so an upload that fails
+//! loses nothing: the next export holds the same changes again, with anything newer.
+
+use super::Store;
+use super::error::{StoreError, sql};
+use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
+use serde::{Serialize, Serializer};
+use std::collections::BTreeMap;
+
+/// Version of the export envelope and its records.
+pub const EXPORT_SCHEMA_VERSION: u32 = 1;
+
+fn rfc3339<S: Serializer>(unix_ms: &i64, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&crate::time::rfc3339_millis(*unix_ms))
+}
+
+fn opt_rfc3339<S: Serializer>(unix_ms: &Option<i64>, serializer: S) -> Result<S::Ok, S::Error> {
+    match unix_ms {
+        Some(at) => rfc3339(at, serializer),
+        None => serializer.serialize_none(),
+    }
+}
+
+/// What one export is asked for.
+#[derive(Debug, Clone, Copy)]
+pub struct ExportRequest<'a> {
+    pub consumer: &'a str,
+    /// Send everything whatever the cursor says (`--full`).
+    pub full: bool,
+    /// A consumer whose last acknowledged full batch is this old (ms) gets a full one.
+    pub full_sync_horizon_ms: i64,
+    /// The batch's time (unix ms); injected so the horizon can be tested.
+    pub now_ms: i64,
+}
+
+/// Why a batch holds everything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FullReason {
+    /// `--full` was given.
+    Requested,
+    /// The consumer has acknowledged nothing yet.
+    NewConsumer,
+    /// Its last acknowledged full batch is older than the full-sync horizon.
+    Horizon,
+    /// `state prune` dropped change-log rows the consumer has not acknowledged.
+    Pruned,
+}
+
+/// The envelope of a batch (the NDJSON header line, the JSON object's fields).
+#[derive(Debug, Clone, Serialize)]
+pub struct BatchHeader {
+    pub batch_id: String,
+    pub schema_version: u32,
+    pub consumer: String,
+    #[serde(serialize_with = "rfc3339")]
+    pub created_at: i64,
+    pub full: bool,
+    pub full_reason: Option<FullReason>,
+    /// The acknowledged batch this one follows (`None` for a new consumer).
+    pub since_batch: Option<String>,
+    /// Change-log ids after `from_txn` up to `through_txn` are covered.
+    pub from_txn: Option<i64>,
+    pub through_txn: i64,
+}
+
+/// Number of records per kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct BatchCounts {
+    /// Hosts whose results follow in full (`host` records).
+    pub hosts: u64,
+    /// Unchanged hosts (`ref` records).
+    pub refs: u64,
+    pub results: u64,
+    pub removed: u64,
+}
+
+/// One host's current result, in full.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResultRecord {
+    pub host: String,
+    pub rule_id: String,
+    pub status: String,
+    pub severity: String,
+    pub reason: Option<String>,
+    pub evidence: serde_json::Value,
+    pub result_hash: String,
+    #[serde(serialize_with = "rfc3339")]
+    pub first_seen_at: i64,
+    #[serde(serialize_with = "rfc3339")]
+    pub last_changed_at: i64,
+    #[serde(serialize_with = "rfc3339")]
+    pub last_checked_at: i64,
+    /// The last scan that checked it.
+    pub scan: String,
+}
+
+/// One record of a batch; serialised with its kind in `t`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "t", rename_all = "snake_case")]
+pub enum Record {
+    /// A host whose `result` records follow (every host in a full batch).
+    Host {
+        host: String,
+        result_hash: Option<String>,
+        scan: Option<String>,
+    },
+    /// An unchanged host: its results are those already sent.
+    Ref {
+        host: String,
+        result_hash: Option<String>,
+        scan: Option<String>,
+    },
+    Result(ResultRecord),
+    /// A rule gone from a host (`rule_id` set) or a host gone from the inventory.
+    Removed {
+        host: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        rule_id: Option<String>,
+        #[serde(serialize_with = "rfc3339")]
+        removed_at: i64,
+    },
+}
+
+/// One export batch.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportBatch {
+    #[serde(flatten)]
+    pub header: BatchHeader,
+    pub counts: BatchCounts,
+    /// Per host in name order: its `host` or `ref` record, then its results and removals;
+    /// host removals last.
+    pub records: Vec<Record>,
+}
+
+/// What `state ack` did.
+#[derive(Debug, Clone, Serialize)]
+pub struct AckOutcome {
+    pub consumer: String,
+    pub batch_id: String,
+    /// False when the batch was already the acknowledged one (nothing changed).
+    pub moved: bool,
+    pub acked_through_txn: i64,
+    #[serde(serialize_with = "rfc3339")]
+    pub acked_at: i64,
+}
+
+/// One line of `state consumers`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsumerStatus {
+    pub name: String,
+    #[serde(serialize_with = "rfc3339")]
+    pub created_at: i64,
+    pub acked_batch_id: Option<String>,
+    /// The cursor: change-log ids up to this one are acknowledged.
+    pub acked_through_txn: Option<i64>,
+    #[serde(serialize_with = "opt_rfc3339")]
+    pub acked_at: Option<i64>,
+    #[serde(serialize_with = "opt_rfc3339")]
+    pub last_full_at: Option<i64>,
+    /// The next export is a full one (new consumer, or the horizon has passed).
+    pub full_sync_due: bool,
+    #[serde(serialize_with = "opt_rfc3339")]
+    pub next_full_sync_at: Option<i64>,
+    /// Batches exported after the acknowledged one (not yet acknowledged).
+    pub unacked_batches: u64,
+}
+
+/// A consumer's row.
+struct Cursor {
+    acked_batch_id: Option<String>,
+    acked_through_txn: Option<i64>,
+    acked_through_at: Option<i64>,
+    acked_at: Option<i64>,
+    last_full_at: Option<i64>,
+}
+
+fn full_sync_due(last_full_at: Option<i64>, horizon_ms: i64, now: i64) -> bool {
+    last_full_at.is_none_or(|at| now.saturating_sub(at) >= horizon_ms)
+}
+
+/// A host row as the export needs it.
+struct HostRow {
+    name: String,
+    result_hash: Option<String>,
+    /// The last scan that was not an error: the one the result hash reflects.
+    good_scan: Option<String>,
+    removed_at: Option<i64>,
+}
+
+/// Results and rule removals of one host in this batch.
+#[derive(Default)]
+struct HostRecords {
+    results: Vec<Record>,
+    removed: Vec<Record>,
+}
+
+impl Store {
+    /// Writes down and returns one batch for `request.consumer` (created on first use). The
+    /// consumer's cursor does not move.
+    pub fn export_batch(&mut self, request: &ExportRequest) -> Result<ExportBatch, StoreError> {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql(&path, "starting the export"))?;
+        let batch = build_batch(&tx, request).map_err(sql(&path, "exporting"))?;
+        tx.commit().map_err(sql(&path, "committing the export"))?;
+        Ok(batch)
+    }
+
+    /// Moves the consumer's cursor to `batch_id`. Acknowledging the current batch again
+    /// changes nothing; an unknown batch, or one older than the acknowledged one, is refused.
+    pub fn ack_export(
+        &mut self,
+        consumer: &str,
+        batch_id: &str,
+        now: i64,
+    ) -> Result<AckOutcome, StoreError> {
+        let path = self.path.clone();
+        let refuse = |reason: String| StoreError::AckRefused {
+            path: path.clone(),
+            consumer: consumer.to_owned(),
+            batch_id: batch_id.to_owned(),
+            reason,
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql(&path, "starting the ack"))?;
+        let Some(cursor) = load_cursor(&tx, consumer).map_err(sql(&path, "reading consumers"))?
+        else {
+            return Err(refuse(
+                "no such consumer (a consumer appears with its first export)".into(),
+            ));
+        };
+        let batch: Option<(i64, i64, bool, i64)> = tx
+            .query_row(
+                "SELECT seq, through_txn, full, created_at FROM export_batches
+                 WHERE batch_id = ?1 AND consumer = ?2",
+                params![batch_id, consumer],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+            )
+            .optional()
+            .map_err(sql(&path, "reading export batches"))?;
+        let Some((seq, through_txn, full, created_at)) = batch else {
+            return Err(refuse("no batch with this id was exported to it".into()));
+        };
+        if let Some(acked) = &cursor.acked_batch_id {
+            if acked == batch_id {
+                return Ok(AckOutcome {
+                    consumer: consumer.to_owned(),
+                    batch_id: batch_id.to_owned(),
+                    moved: false,
+                    acked_through_txn: cursor.acked_through_txn.unwrap_or(through_txn),
+                    acked_at: cursor.acked_at.unwrap_or(now),
+                });
+            }
+            let acked_seq: Option<i64> = tx
+                .query_row(
+                    "SELECT seq FROM export_batches WHERE batch_id = ?1",
+                    [acked],
+                    |row| row.get(0),
+                )
+                .optional()
+                .map_err(sql(&path, "reading export batches"))?;
+            if acked_seq.is_some_and(|acked_seq| seq < acked_seq) {
+                return Err(refuse(format!(
+                    "it is older than the acknowledged batch {acked}"
+                )));
+            }
+        }
+        tx.execute(
+            "UPDATE export_consumers SET acked_batch_id = ?2, acked_through_txn = ?3,
+                 acked_through_at = ?4, acked_at = ?5,
+                 last_full_at = CASE WHEN ?6 THEN ?4 ELSE last_full_at END
+             WHERE name = ?1",
+            params![consumer, batch_id, through_txn, created_at, now, full],
+        )
+        .map_err(sql(&path, "moving the cursor"))?;
+        tx.commit().map_err(sql(&path, "committing the ack"))?;
+        Ok(AckOutcome {
+            consumer: consumer.to_owned(),
+            batch_id: batch_id.to_owned(),
+            moved: true,
+            acked_through_txn: through_txn,
+            acked_at: now,
+        })
+    }
+
+    /// Every consumer's cursor, in name order.
+    pub fn export_consumers(
+        &self,
+        full_sync_horizon_ms: i64,
+        now: i64,
+    ) -> Result<Vec<ConsumerStatus>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT c.name, c.created_at, c.acked_batch_id, c.acked_through_txn, c.acked_at,
+                        c.last_full_at,
+                        (SELECT count(*) FROM export_batches b WHERE b.consumer = c.name
+                           AND b.seq > COALESCE((SELECT seq FROM export_batches a
+                                                 WHERE a.batch_id = c.acked_batch_id), 0))
+                 FROM export_consumers c ORDER BY c.name",
+            )
+            .map_err(sql(&self.path, "reading consumers"))?;
+        stmt.query_map([], |row| {
+            let last_full_at: Option<i64> = row.get(5)?;
+            Ok(ConsumerStatus {
+                name: row.get(0)?,
+                created_at: row.get(1)?,
+                acked_batch_id: row.get(2)?,
+                acked_through_txn: row.get(3)?,
+                acked_at: row.get(4)?,
+                last_full_at,
+                full_sync_due: full_sync_due(last_full_at, full_sync_horizon_ms, now),
+                next_full_sync_at: last_full_at.map(|at| at.saturating_add(full_sync_horizon_ms)),
+                unacked_batches: row.get::<_, i64>(6)?.unsigned_abs(),
+            })
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(sql(&self.path, "reading consumers"))
+    }
+}
+
+fn load_cursor(tx: &Transaction, consumer: &str) -> rusqlite::Result<Option<Cursor>> {
+    tx.query_row(
+        "SELECT acked_batch_id, acked_through_txn, acked_through_at, acked_at, last_full_at
+         FROM export_consumers WHERE name = ?1",
+        [consumer],
+        |row| {
+            Ok(Cursor {
+                acked_batch_id: row.get(0)?,
+                acked_through_txn: row.get(1)?,
+                acked_through_at: row.get(2)?,
+                acked_at: row.get(3)?,
+                last_full_at: row.get(4)?,
+            })
+        },
+    )
+    .optional()
+}
+
+fn build_batch(tx: &Transaction, request: &ExportRequest) -> rusqlite::Result<ExportBatch> {
+    let now = request.now_ms;
+    let cursor = match load_cursor(tx, request.consumer)? {
+        Some(cursor) => cursor,
+        None => {
+            tx.execute(
+                "INSERT INTO export_consumers (name, created_at) VALUES (?1, ?2)",
+                params![request.consumer, now],
+            )?;
+            Cursor {
+                acked_batch_id: None,
+                acked_through_txn: None,
+                acked_through_at: None,
+                acked_at: None,
+                last_full_at: None,
+            }
+        }
+    };
+    let through_txn: i64 = tx
+        .query_row(
+            "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'transactions'), 0)",
+            [],
+            |row| row.get(0),
+        )
+        .optional()?
+        .unwrap_or(0);
+    let pruned_through: i64 = tx.query_row(
+        "SELECT COALESCE(MAX(last_pruned_id), 0) FROM chain_checkpoints",
+        [],
+        |row| row.get(0),
+    )?;
+    let full_reason = match cursor.acked_through_txn {
+        _ if request.full => Some(FullReason::Requested),
+        None => Some(FullReason::NewConsumer),
+        Some(_) if full_sync_due(cursor.last_full_at, request.full_sync_horizon_ms, now) => {
+            Some(FullReason::Horizon)
+        }
+        Some(acked) if acked < pruned_through => Some(FullReason::Pruned),
+        Some(_) => None,
+    };
+    let full = full_reason.is_some();
+
+    let hosts = load_hosts(tx)?;
+    let mut per_host: BTreeMap<String, HostRecords> = BTreeMap::new();
+    // Rows touched by the log after the cursor: live ones changed, removed ones are removals
+    // (a rule that came back is live again, so it is a change, not a removal). A full batch
+    // takes its results from every live row instead, and its removals from here.
+    if let Some(acked) = cursor.acked_through_txn {
+        let wanted = if full { Keep::Removals } else { Keep::Both };
+        collect_rows(
+            tx,
+            // Driven from the log: a range of its primary key (NOT INDEXED, or SQLite walks
+            // a whole index for the DISTINCT), then one lookup per row.
+            "FROM (SELECT DISTINCT host, rule_id FROM transactions NOT INDEXED WHERE id > ?1) AS t
+             CROSS JOIN host_rule_state s ON s.host = t.host AND s.rule_id = t.rule_id",
+            [acked],
+            wanted,
+            &mut per_host,
+        )?;
+    }
+    if full {
+        collect_rows(
+            tx,
+            "FROM host_rule_state s WHERE s.removed_at IS NULL",
+            [],
+            Keep::Results,
+            &mut per_host,
+        )?;
+    }
+
+    let mut counts = BatchCounts::default();
+    let mut records = Vec::new();
+    let mut host_removals = Vec::new();
+    for host in hosts {
+        if let Some(removed_at) = host.removed_at {
+            // Reported until acknowledged; a consumer that never saw the host needs nothing.
+            if cursor
+                .acked_through_at
+                .is_some_and(|acked_at| removed_at > acked_at)
+            {
+                host_removals.push(Record::Removed {
+                    host: host.name,
+                    rule_id: None,
+                    removed_at,
+                });
+            }
+            continue;
+        }
+        let rows = per_host.remove(&host.name).unwrap_or_default();
+        if full || !rows.results.is_empty() || !rows.removed.is_empty() {
+            counts.hosts += 1;
+            records.push(Record::Host {
+                host: host.name,
+                result_hash: host.result_hash,
+                scan: host.good_scan,
+            });
+        } else {
+            counts.refs += 1;
+            records.push(Record::Ref {
+                host: host.name,
+                result_hash: host.result_hash,
+                scan: host.good_scan,
+            });
+        }
+        counts.results += rows.results.len() as u64;
+        counts.removed += rows.removed.len() as u64;
+        records.extend(rows.results);
+        records.extend(rows.removed);
+    }
+    counts.removed += host_removals.len() as u64;
+    records.extend(host_removals);
+
+    let batch_id = uuid::Uuid::new_v4().to_string();
+    tx.execute(
+        "INSERT INTO export_batches (batch_id, consumer, from_txn, through_txn, full, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            batch_id,
+            request.consumer,
+            cursor.acked_through_txn,
+            through_txn,
+            full,
+            now
+        ],
+    )?;
+    Ok(ExportBatch {
+        header: BatchHeader {
+            batch_id,
+            schema_version: EXPORT_SCHEMA_VERSION,
+            consumer: request.consumer.to_owned(),
+            created_at: now,
+            full,
+            full_reason,
+            since_batch: cursor.acked_batch_id,
+            from_txn: cursor.acked_through_txn,
+            through_txn,
+        },
+        counts,
+        records,
+    })
+}
+
+fn load_hosts(tx: &Transaction) -> rusqlite::Result<Vec<HostRow>> {
+    // An `error` scan keeps the host's last good result hash, so the reference names the
+    // last scan that was not an error.
+    let mut stmt = tx.prepare(
+        "SELECT name, current_result_hash,
+                CASE WHEN last_scan_status IS NOT 'error' THEN last_scan_id ELSE
+                    (SELECT scan_id FROM scans s WHERE s.host = hosts.name AND s.status <> 'error'
+                     ORDER BY finished_at DESC, rowid DESC LIMIT 1) END,
+                removed_at
+         FROM hosts ORDER BY name",
+    )?;
+    stmt.query_map([], |row| {
+        Ok(HostRow {
+            name: row.get(0)?,
+            result_hash: row.get(1)?,
+            good_scan: row.get(2)?,
+            removed_at: row.get(3)?,
+        })
+    })?
+    .collect()
+}
+
+/// Which rows [`collect_rows`] keeps.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    Results,
+    Removals,
+    Both,
+}
+
+/// Adds the `host_rule_state` rows (`s`) that `from` selects to `per_host`: live rows as results,
+/// removed rows as removals, as `keep` says.
+fn collect_rows(
+    tx: &Transaction,
+    from: &str,
+    params: impl rusqlite::Params,
+    keep: Keep,
+    per_host: &mut BTreeMap<String, HostRecords>,
+) -> rusqlite::Result<()> {
+    let query = format!(
+        "SELECT s.host, s.rule_id, s.status, s.severity, s.reason, s.evidence, s.evidence_hash,
+                s.first_seen_at, s.last_changed_at, s.last_checked_at, s.last_scan_id,
+                s.removed_at
+         {from} ORDER BY s.host, s.rule_id"
+    );
+    let mut stmt = tx.prepare(&query)?;
+    let mut rows = stmt.query(params)?;
+    while let Some(row) = rows.next()? {
+        let host: String = row.get(0)?;
+        let rule_id: String = row.get(1)?;
+        let removed_at: Option<i64> = row.get(11)?;
+        let entry = per_host.entry(host.clone()).or_default();
+        match removed_at {
+            Some(removed_at) if keep != Keep::Results => entry.removed.push(Record::Removed {
+                host,
+                rule_id: Some(rule_id),
+                removed_at,
+            }),
+            Some(_) => {}
+            None if keep == Keep::Removals => {}
+            None => {
+                let evidence_text: String = row.get(5)?;
+                let evidence = serde_json::from_str(&evidence_text).map_err(|err| {
+                    rusqlite::Error::FromSqlConversionFailure(
+                        5,
+                        rusqlite::types::Type::Text,
+                        err.into(),
+                    )
+                })?;
+                entry.results.push(Record::Result(ResultRecord {
+                    host,
+                    rule_id,
+                    status: row.get(2)?,
+                    severity: row.get(3)?,
+                    reason: row.get(4)?,
+                    evidence,
+                    result_hash: row.get(6)?,
+                    first_seen_at: row.get(7)?,
+                    last_changed_at: row.get(8)?,
+                    last_checked_at: row.get(9)?,
+                    scan: row.get(10)?,
+                }))
+            }
+        }
+    }
+    Ok(())
+}

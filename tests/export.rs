@@ -1,0 +1,590 @@
+//! `plumb state export / ack / consumers` (DESIGN §6 delta export) on state files written by
+//! the real `plumb scan`, read back through the real binary and sqlite3.
+
+mod support;
+
+use serde_json::Value;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use support::tools::sqlite3;
+use support::{fixtures, json, plumb, run, state_json, stderr};
+
+const OS_RELEASE: &str = "ID=debian\nVERSION_ID=\"12\"\n";
+
+const RULES: &str = "
+- id: root-login-off
+  title: Root login is off
+  severity: high
+  check: { method: config_value, path: /etc/ssh/sshd_config, key: PermitRootLogin, expected: 'no' }
+- id: x11-off
+  title: X11 forwarding is off
+  severity: low
+  check: { method: config_value, path: /etc/ssh/sshd_config, key: X11Forwarding, expected: 'no' }
+- id: max-auth-tries
+  title: MaxAuthTries is 3
+  severity: medium
+  check: { method: config_value, path: /etc/ssh/sshd_config, key: MaxAuthTries, expected: '3' }
+";
+
+/// A directory with a state file, a rules file and one small root per host.
+struct Site {
+    dir: tempfile::TempDir,
+}
+
+impl Site {
+    fn new(hosts: &[&str]) -> Site {
+        let site = Site {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        site.write_rules(RULES);
+        for host in hosts {
+            let root = site.root(host);
+            fs::create_dir_all(root.join("etc/ssh")).unwrap();
+            fs::write(root.join("etc/os-release"), OS_RELEASE).unwrap();
+            site.sshd_config(
+                host,
+                "PermitRootLogin no\nX11Forwarding yes\nMaxAuthTries 3\n",
+            );
+        }
+        site
+    }
+
+    fn state(&self) -> PathBuf {
+        self.dir.path().join("state.db")
+    }
+
+    fn root(&self, host: &str) -> PathBuf {
+        self.dir.path().join("roots").join(host)
+    }
+
+    fn rules(&self) -> PathBuf {
+        self.dir.path().join("rules.yml")
+    }
+
+    fn write_rules(&self, text: &str) {
+        fs::write(self.rules(), text).unwrap();
+    }
+
+    fn sshd_config(&self, host: &str, text: &str) {
+        fs::write(self.root(host).join("etc/ssh/sshd_config"), text).unwrap();
+    }
+
+    /// A full scan of `host`'s root with the site's rules; it must record the scan.
+    fn scan(&self, host: &str) {
+        let out = run(plumb()
+            .args([
+                "scan",
+                "--format",
+                "json",
+                "--allow-errors",
+                "--host-name",
+                host,
+            ])
+            .arg("--rules")
+            .arg(self.rules())
+            .arg("--root")
+            .arg(self.root(host))
+            .arg("--state")
+            .arg(self.state()));
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
+    }
+
+    fn export(&self, consumer: &str, extra: &[&str]) -> Batch {
+        export(&self.state(), consumer, extra)
+    }
+
+    fn ack(&self, consumer: &str, batch: &Batch) {
+        let out = ack(&self.state(), consumer, batch.id());
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    }
+
+    fn sql(&self, query: &str) -> String {
+        sqlite3(&self.state(), query).trim().to_owned()
+    }
+}
+
+/// An NDJSON batch: header, records, end line.
+struct Batch {
+    header: Value,
+    records: Vec<Value>,
+    end: Value,
+}
+
+impl Batch {
+    fn parse(text: &str) -> Batch {
+        let mut lines: Vec<Value> = text
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+        let end = lines.pop().expect("an end line");
+        assert_eq!(end["t"], "end", "{text}");
+        let header = lines.remove(0);
+        assert_eq!(header["t"], "batch", "{text}");
+        assert_eq!(end["batch_id"], header["batch_id"]);
+        Batch {
+            header,
+            records: lines,
+            end,
+        }
+    }
+
+    fn id(&self) -> &str {
+        self.header["batch_id"].as_str().unwrap()
+    }
+
+    fn of(&self, kind: &str) -> Vec<&Value> {
+        self.records.iter().filter(|r| r["t"] == kind).collect()
+    }
+
+    /// (host, rule) of each full result.
+    fn results(&self) -> Vec<(String, String)> {
+        self.of("result")
+            .iter()
+            .map(|r| (text(&r["host"]), text(&r["rule_id"])))
+            .collect()
+    }
+
+    fn refs(&self) -> Vec<String> {
+        self.of("ref").iter().map(|r| text(&r["host"])).collect()
+    }
+
+    /// (host, rule or "") of each removal.
+    fn removed(&self) -> Vec<(String, String)> {
+        self.of("removed")
+            .iter()
+            .map(|r| (text(&r["host"]), r["rule_id"].as_str().unwrap_or("").into()))
+            .collect()
+    }
+}
+
+fn text(value: &Value) -> String {
+    value
+        .as_str()
+        .unwrap_or_else(|| panic!("{value}"))
+        .to_owned()
+}
+
+fn pair(host: &str, rule: &str) -> (String, String) {
+    (host.to_owned(), rule.to_owned())
+}
+
+fn export(state: &Path, consumer: &str, extra: &[&str]) -> Batch {
+    let out = run(plumb()
+        .args([
+            "state",
+            "export",
+            "--consumer",
+            consumer,
+            "--format",
+            "ndjson",
+        ])
+        .arg("--state")
+        .arg(state)
+        .args(extra));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    Batch::parse(&String::from_utf8(out.stdout).unwrap())
+}
+
+fn ack(state: &Path, consumer: &str, batch_id: &str) -> Output {
+    run(plumb()
+        .args(["state", "ack", "--consumer", consumer, batch_id])
+        .arg("--state")
+        .arg(state)
+        .args(["--format", "json"]))
+}
+
+#[test]
+fn first_export_is_full_then_an_unchanged_rescan_exports_only_references() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.db");
+    let root = fixtures::materialise("debian12-default");
+    let scan = || {
+        let out = run(plumb()
+            .args(["scan", "--format", "json", "--allow-errors"])
+            .args(["--host-name", "vm", "--state"])
+            .arg(&state)
+            .arg("--root")
+            .arg(root.path()));
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
+    };
+    scan();
+
+    // The JSON envelope, written atomically to --output.
+    let file = dir.path().join("b.json");
+    let out = run(plumb()
+        .args(["state", "export", "--consumer", "siem", "--format", "json"])
+        .arg("--output")
+        .arg(&file)
+        .arg("--state")
+        .arg(&state));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(out.stdout.is_empty(), "the batch goes to the file only");
+    let batch: Value = serde_json::from_slice(&fs::read(&file).unwrap()).unwrap();
+    assert_eq!(batch["consumer"], "siem");
+    assert_eq!(batch["schema_version"], 1);
+    assert_eq!(batch["full"], true);
+    assert_eq!(batch["full_reason"], "new_consumer");
+    let live = sqlite3(
+        &state,
+        "SELECT count(*) FROM host_rule_state WHERE removed_at IS NULL;",
+    );
+    let records = batch["records"].as_array().unwrap();
+    let results = records.iter().filter(|r| r["t"] == "result").count();
+    assert!(results > 100, "{results}");
+    assert_eq!(results.to_string(), live.trim());
+    assert_eq!(batch["counts"]["results"], results);
+    let host = &records[0];
+    assert_eq!(host["t"], "host");
+    assert_eq!(
+        host["result_hash"].as_str().unwrap(),
+        sqlite3(&state, "SELECT current_result_hash FROM hosts;").trim()
+    );
+    let one = records.iter().find(|r| r["t"] == "result").unwrap();
+    assert_eq!(one["result_hash"].as_str().unwrap().len(), 64);
+    assert!(one["evidence"].is_object() && one["last_checked_at"].is_string());
+    assert!(batch["created_at"].as_str().unwrap().ends_with('Z'));
+    let id = batch["batch_id"].as_str().unwrap();
+    assert_eq!(ack(&state, "siem", id).status.code(), Some(0));
+
+    // Unchanged re-scan: one reference naming the new scan, no rows.
+    scan();
+    let next = export(&state, "siem", &[]);
+    assert_eq!(next.header["full"], false);
+    assert_eq!(next.header["since_batch"], id);
+    assert!(next.results().is_empty() && next.removed().is_empty());
+    assert_eq!(next.refs(), ["vm"]);
+    let reference = next.of("ref")[0];
+    assert_eq!(reference["result_hash"], host["result_hash"]);
+    let last_scan = &state_json(&state, &["scans"])[0]["scan_id"];
+    assert_eq!(&reference["scan"], last_scan);
+    assert_ne!(reference["scan"], host["scan"]);
+    assert_eq!(next.end["counts"]["refs"], 1);
+}
+
+#[test]
+fn one_changed_rule_on_one_host_is_the_only_row_in_full() {
+    let site = Site::new(&["web1", "web2"]);
+    site.scan("web1");
+    site.scan("web2");
+    let first = site.export("siem", &[]);
+    assert_eq!(first.results().len(), 6);
+    site.ack("siem", &first);
+
+    site.sshd_config(
+        "web2",
+        "PermitRootLogin no\nX11Forwarding no\nMaxAuthTries 3\n",
+    );
+    site.scan("web1");
+    site.scan("web2");
+    let batch = site.export("siem", &[]);
+    assert_eq!(batch.header["full"], false);
+    assert_eq!(batch.results(), [pair("web2", "x11-off")]);
+    assert_eq!(batch.of("result")[0]["status"], "pass");
+    assert_eq!(batch.refs(), ["web1"]);
+    let host = batch.of("host");
+    assert_eq!(host.len(), 1);
+    assert_eq!(
+        text(&host[0]["result_hash"]),
+        site.sql("SELECT current_result_hash FROM hosts WHERE name = 'web2';")
+    );
+}
+
+#[test]
+fn a_retired_rule_is_a_removal_until_acknowledged() {
+    let site = Site::new(&["web1"]);
+    site.scan("web1");
+    site.ack("siem", &site.export("siem", &[]));
+
+    // A full scan with a rules file lacking max-auth-tries retires it.
+    let (kept, _) = RULES.split_once("- id: max-auth-tries").unwrap();
+    site.write_rules(kept);
+    site.scan("web1");
+    let batch = site.export("siem", &[]);
+    assert_eq!(batch.removed(), [pair("web1", "max-auth-tries")]);
+    assert!(batch.of("removed")[0]["removed_at"].is_string());
+    assert!(batch.results().is_empty());
+
+    // Not acknowledged: the next export still has it.
+    site.scan("web1");
+    let again = site.export("siem", &[]);
+    assert_eq!(again.removed(), [pair("web1", "max-auth-tries")]);
+    site.ack("siem", &again);
+    let after = site.export("siem", &[]);
+    assert!(after.removed().is_empty(), "{:?}", after.records);
+    assert_eq!(after.refs(), ["web1"]);
+}
+
+#[test]
+fn a_rule_that_comes_back_before_the_ack_is_a_change_not_a_removal() {
+    let site = Site::new(&["web1"]);
+    site.scan("web1");
+    site.ack("siem", &site.export("siem", &[]));
+    let (kept, _) = RULES.split_once("- id: max-auth-tries").unwrap();
+    site.write_rules(kept);
+    site.scan("web1");
+    assert_eq!(site.export("siem", &[]).removed().len(), 1);
+
+    site.write_rules(RULES);
+    site.scan("web1");
+    let batch = site.export("siem", &[]);
+    assert!(batch.removed().is_empty(), "{:?}", batch.records);
+    assert_eq!(batch.results(), [pair("web1", "max-auth-tries")]);
+}
+
+#[test]
+fn a_host_removed_from_the_inventory_is_a_removal_until_acknowledged() {
+    // Nothing in plumb sets hosts.removed_at yet; once something does, the export reports it.
+    let site = Site::new(&["web1", "web2"]);
+    site.scan("web1");
+    site.scan("web2");
+    site.ack("siem", &site.export("siem", &[]));
+    site.sql(&format!(
+        "UPDATE hosts SET removed_at = {} WHERE name = 'web2';",
+        now_ms()
+    ));
+    let batch = site.export("siem", &[]);
+    assert_eq!(batch.removed(), [pair("web2", "")]);
+    assert_eq!(batch.refs(), ["web1"]);
+    assert!(batch.results().is_empty() && batch.of("host").is_empty());
+    // Not acknowledged: still there.
+    let again = site.export("siem", &[]);
+    assert_eq!(again.removed(), [pair("web2", "")]);
+    site.ack("siem", &again);
+    let after = site.export("siem", &[]);
+    assert!(after.removed().is_empty(), "{:?}", after.records);
+    assert_eq!(after.refs(), ["web1"]);
+    // A scan brings the host back.
+    site.scan("web2");
+    assert_eq!(
+        site.sql("SELECT removed_at IS NULL FROM hosts WHERE name = 'web2';"),
+        "1"
+    );
+    assert_eq!(site.export("siem", &[]).refs(), ["web1", "web2"]);
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+#[test]
+fn an_upload_that_fails_is_repeated_with_anything_newer() {
+    let site = Site::new(&["web1", "web2"]);
+    site.scan("web1");
+    site.scan("web2");
+    site.ack("siem", &site.export("siem", &[]));
+
+    site.sshd_config(
+        "web1",
+        "PermitRootLogin yes\nX11Forwarding yes\nMaxAuthTries 3\n",
+    );
+    site.scan("web1");
+    let lost = site.export("siem", &[]);
+    assert_eq!(lost.results(), [pair("web1", "root-login-off")]);
+
+    // The upload failed: no ack. Another change arrives meanwhile.
+    site.sshd_config(
+        "web2",
+        "PermitRootLogin no\nX11Forwarding yes\nMaxAuthTries 6\n",
+    );
+    site.scan("web2");
+    let next = site.export("siem", &[]);
+    assert_eq!(
+        next.results(),
+        [
+            pair("web1", "root-login-off"),
+            pair("web2", "max-auth-tries")
+        ]
+    );
+    assert_eq!(next.header["since_batch"], lost.header["since_batch"]);
+
+    // Acknowledging the newer batch covers the lost one; the lost one can no longer be acked.
+    site.ack("siem", &next);
+    let out = ack(&site.state(), "siem", lost.id());
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("older"), "{}", stderr(&out));
+    assert!(site.export("siem", &[]).results().is_empty());
+}
+
+#[test]
+fn ack_is_idempotent_and_refuses_unknown_or_older_batches_without_changing_anything() {
+    let site = Site::new(&["web1"]);
+    site.scan("web1");
+    let first = site.export("siem", &[]);
+    let second = site.export("siem", &[]);
+    site.ack("siem", &second);
+    let cursor = || {
+        site.sql("SELECT acked_batch_id, acked_through_txn, acked_at FROM export_consumers WHERE name = 'siem';")
+    };
+    let before = cursor();
+
+    // Again: success, nothing moves.
+    let out = ack(&site.state(), "siem", second.id());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(json(&out)["moved"], false);
+    assert_eq!(cursor(), before);
+
+    for (consumer, id, says) in [
+        ("siem", "no-such-batch", "no batch"),
+        ("siem", first.id(), "older"),
+        ("other", second.id(), "no such consumer"),
+    ] {
+        let out = ack(&site.state(), consumer, id);
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(stderr(&out).contains(says), "{}", stderr(&out));
+        assert!(out.stdout.is_empty());
+        assert_eq!(cursor(), before);
+    }
+    // Another consumer's batch is unknown to this one.
+    let theirs = site.export("other", &[]);
+    let out = ack(&site.state(), "siem", theirs.id());
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(cursor(), before);
+}
+
+#[test]
+fn a_failed_scan_never_replaces_the_last_good_result_hash() {
+    let site = Site::new(&["web1"]);
+    site.scan("web1");
+    site.ack("siem", &site.export("siem", &[]));
+    let good_hash = site.sql("SELECT current_result_hash FROM hosts;");
+    let good_scan = site.sql("SELECT last_scan_id FROM hosts;");
+
+    // The same host from an inventory, at an address where nothing listens.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let inventory = site.dir.path().join("inventory.yml");
+    fs::write(
+        &inventory,
+        format!("hosts:\n  web1: {{ address: 127.0.0.1, port: {port} }}\n"),
+    )
+    .unwrap();
+    let known = site.dir.path().join("known_hosts");
+    fs::write(&known, "").unwrap();
+    let out = run(plumb()
+        .args(["scan", "--format", "json", "--connect-timeout", "2"])
+        .arg("--rules")
+        .arg(site.rules())
+        .arg("--known-hosts")
+        .arg(&known)
+        .arg("-i")
+        .arg(&inventory)
+        .arg("--state")
+        .arg(site.state()));
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(site.sql("SELECT last_scan_status FROM hosts;"), "error");
+    assert_ne!(site.sql("SELECT last_scan_id FROM hosts;"), good_scan);
+
+    assert_eq!(
+        site.sql("SELECT current_result_hash FROM hosts;"),
+        good_hash
+    );
+    let batch = site.export("siem", &[]);
+    assert_eq!(batch.refs(), ["web1"]);
+    let reference = batch.of("ref")[0];
+    assert_eq!(text(&reference["result_hash"]), good_hash);
+    assert_eq!(text(&reference["scan"]), good_scan);
+}
+
+#[test]
+fn the_full_sync_horizon_forces_a_full_batch() {
+    let site = Site::new(&["web1"]);
+    site.scan("web1");
+    site.ack("siem", &site.export("siem", &[]));
+    site.scan("web1");
+    assert_eq!(site.export("siem", &[]).header["full"], false);
+
+    // The last full batch was eight days ago: past the default horizon of 7 days.
+    let eight_days = 8 * 86_400_000_i64;
+    site.sql(&format!(
+        "UPDATE export_consumers SET last_full_at = last_full_at - {eight_days};"
+    ));
+    let consumers = state_json(&site.state(), &["consumers"]);
+    assert_eq!(consumers[0]["full_sync_due"], true);
+    let batch = site.export("siem", &[]);
+    assert_eq!(batch.header["full"], true);
+    assert_eq!(batch.header["full_reason"], "horizon");
+    assert_eq!(batch.results().len(), 3);
+    // A longer horizon given on the command line does not force it.
+    let batch = site.export("siem", &["--full-sync-horizon", "30d"]);
+    assert_eq!(batch.header["full"], false);
+    // Nor is it forced again once the full batch is acknowledged.
+    let full = site.export("siem", &[]);
+    site.ack("siem", &full);
+    assert_eq!(site.export("siem", &[]).header["full"], false);
+    let consumers = state_json(&site.state(), &["consumers"]);
+    assert_eq!(consumers[0]["full_sync_due"], false);
+    // --full asks for one at any time.
+    let batch = site.export("siem", &["--full"]);
+    assert_eq!(batch.header["full_reason"], "requested");
+    assert_eq!(batch.results().len(), 3);
+}
+
+#[test]
+fn two_consumers_keep_independent_cursors() {
+    let site = Site::new(&["web1"]);
+    site.scan("web1");
+    let siem = site.export("siem", &[]);
+    let lake = site.export("lake", &[]);
+    site.ack("siem", &siem);
+
+    site.sshd_config(
+        "web1",
+        "PermitRootLogin yes\nX11Forwarding yes\nMaxAuthTries 3\n",
+    );
+    site.scan("web1");
+    // siem gets only the change; lake never acknowledged, so it still gets everything.
+    assert_eq!(
+        site.export("siem", &[]).results(),
+        [pair("web1", "root-login-off")]
+    );
+    let lake_again = site.export("lake", &[]);
+    assert_eq!(lake_again.header["full_reason"], "new_consumer");
+    assert_eq!(lake_again.results().len(), 3);
+    site.ack("lake", &lake);
+
+    let consumers = state_json(&site.state(), &["consumers"]);
+    let names: Vec<_> = consumers
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| text(&c["name"]))
+        .collect();
+    assert_eq!(names, ["lake", "siem"]);
+    assert_eq!(consumers[0]["acked_batch_id"], lake.id());
+    assert_eq!(consumers[1]["acked_batch_id"], siem.id());
+    assert_eq!(consumers[0]["unacked_batches"], 1);
+    assert!(consumers[1]["acked_at"].as_str().unwrap().ends_with('Z'));
+    // The table names both.
+    let out = run(plumb()
+        .args(["state", "consumers", "--format", "table", "--state"])
+        .arg(site.state()));
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(table.contains("lake") && table.contains("siem"), "{table}");
+}
+
+#[test]
+fn a_prune_past_the_cursor_forces_a_full_batch() {
+    let site = Site::new(&["web1"]);
+    site.scan("web1");
+    site.ack("siem", &site.export("siem", &[]));
+    site.sshd_config(
+        "web1",
+        "PermitRootLogin yes\nX11Forwarding yes\nMaxAuthTries 3\n",
+    );
+    site.scan("web1");
+    // The change log, including the change the consumer has not acknowledged, ages out.
+    site.sql("UPDATE transactions SET occurred_at = 0;");
+    let out = run(plumb()
+        .args(["state", "prune", "--older-than", "1d", "--state"])
+        .arg(site.state()));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(site.sql("SELECT count(*) FROM transactions;"), "0");
+    let batch = site.export("siem", &[]);
+    assert_eq!(batch.header["full_reason"], "pruned");
+    assert_eq!(batch.results().len(), 3);
+}
