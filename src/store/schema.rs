@@ -210,6 +210,8 @@ CREATE TABLE jobs (
 CREATE INDEX jobs_by_host_status ON jobs(host, status);
 -- At most one live lease per host, whatever the claim logic does.
 CREATE UNIQUE INDEX jobs_one_live_claim ON jobs(host) WHERE status = 'claimed';
+"#,
+    },
     Migration {
         name: "export consumers and batches: a delta export's cursor moves only on ack",
         auto_safe: true,
