@@ -55,6 +55,10 @@ fn run(cli: &Cli, output: &Output) -> Result<u8, Error> {
             };
             commands::state::run(command, &context)
         }
+        Command::Drift(args) => {
+            let path = commands::scan::state_path(state, &config)?;
+            commands::drift::run(args, &path, output)
+        }
         Command::VerifyPolicy(args) => commands::verify_policy::run(args, &config, output),
     }
 }

@@ -86,6 +86,117 @@ pub fn rfc3339_seconds(unix_ms: i64) -> String {
     )
 }
 
+/// Parses a point in time given on the command line, as unix milliseconds: RFC 3339
+/// (`2026-11-24T02:59:00Z`, fractional seconds and `±HH:MM` offsets allowed), a date
+/// (`2026-11-24`, midnight UTC), or an age (`90s`, `30m`, `2h`, `7d`, `2w`) meaning that long
+/// before `now_ms`.
+pub fn parse_time(text: &str, now_ms: i64) -> Result<i64, String> {
+    let text = text.trim();
+    let bad = || {
+        format!(
+            "{text:?} is not a time: use RFC 3339 (2026-11-24T02:59:00Z), a date (2026-11-24) \
+             or an age (30m, 2h, 7d, 2w)"
+        )
+    };
+    if let Some(age) = parse_age_ms(text) {
+        return now_ms.checked_sub(age).ok_or_else(bad);
+    }
+    parse_rfc3339_or_date(text).ok_or_else(bad)
+}
+
+/// `30m`, `2h`, `7d`, `2w`, `90s` in milliseconds.
+fn parse_age_ms(text: &str) -> Option<i64> {
+    let unit_at = text.len().checked_sub(1)?;
+    let (digits, unit) = text.split_at(unit_at);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let seconds_per_unit: i64 = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 7 * 86_400,
+        _ => return None,
+    };
+    digits
+        .parse::<i64>()
+        .ok()?
+        .checked_mul(seconds_per_unit)?
+        .checked_mul(1000)
+}
+
+fn parse_rfc3339_or_date(text: &str) -> Option<i64> {
+    let number = |range: std::ops::Range<usize>| -> Option<i64> {
+        let part = text.get(range)?;
+        part.bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| part.parse().ok())?
+    };
+    let sep = |at: usize, expected: &[u8]| text.as_bytes().get(at).is_some_and(|b| expected.contains(b));
+    let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
+    if !sep(4, b"-") || !sep(7, b"-") || !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+        return None;
+    }
+    let midnight_ms = days_from_civil(year, month, day) * 86_400_000;
+    if text.len() == 10 {
+        return Some(midnight_ms);
+    }
+    let (hour, minute, second) = (number(11..13)?, number(14..16)?, number(17..19)?);
+    if !sep(10, b"Tt ") || !sep(13, b":") || !sep(16, b":") || hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    let mut rest = text.get(19..)?;
+    let mut millis = 0;
+    if let Some(fraction) = rest.strip_prefix('.') {
+        let digits = fraction.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return None;
+        }
+        // Milliseconds are the store's resolution; finer digits are dropped.
+        let kept = &fraction[..digits.min(3)];
+        millis = kept.parse::<i64>().ok()? * 10_i64.pow(3 - kept.len() as u32);
+        rest = &fraction[digits..];
+    }
+    let offset_minutes = match rest {
+        "Z" | "z" => 0,
+        _ => {
+            let sign = match rest.as_bytes().first()? {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            let (hours, colon, minutes) = (rest.get(1..3)?, rest.get(3..4)?, rest.get(4..)?);
+            if colon != ":" || minutes.len() != 2 || !(hours.bytes().chain(minutes.bytes())).all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            let (h, m): (i64, i64) = (hours.parse().ok()?, minutes.parse().ok()?);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            sign * (h * 60 + m)
+        }
+    };
+    let seconds = hour * 3600 + minute * 60 + second.min(59) - offset_minutes * 60;
+    Some(midnight_ms + seconds * 1000 + millis)
+}
+
+/// Serialises unix milliseconds as RFC 3339 UTC with milliseconds (for `serialize_with`).
+pub fn serialize_rfc3339<S: serde::Serializer>(unix_ms: &i64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&rfc3339_millis(*unix_ms))
+}
+
+/// [`serialize_rfc3339`] of an optional time (`null` when absent).
+pub fn serialize_opt_rfc3339<S: serde::Serializer>(
+    unix_ms: &Option<i64>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match unix_ms {
+        Some(ms) => s.serialize_str(&rfc3339_millis(*ms)),
+        None => s.serialize_none(),
+    }
+}
+
 fn is_leap(year: i64) -> bool {
     (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
 }
@@ -168,5 +279,23 @@ mod tests {
             );
         }
         assert_eq!(format_utc(1_735_695_000), "2025-01-01 01:30:00 UTC");
+    }
+    #[test]
+    fn command_line_times() {
+        let now = 1_735_689_600_000; // 2025-01-01T00:00:00Z
+        assert_eq!(parse_time("2025-01-01", now), Ok(now));
+        assert_eq!(parse_time("2025-01-01T00:00:00Z", now), Ok(now));
+        assert_eq!(parse_time("2025-01-01T01:30:00+01:30", now), Ok(now));
+        assert_eq!(parse_time("2024-12-31T23:00:00.5-01:00", now), Ok(now + 500));
+        assert_eq!(parse_time("2025-01-01T00:00:00.123456Z", now), Ok(now + 123));
+        assert_eq!(parse_time("30m", now), Ok(now - 1_800_000));
+        assert_eq!(parse_time("2h", now), Ok(now - 7_200_000));
+        assert_eq!(parse_time("7d", now), Ok(now - 604_800_000));
+        assert_eq!(parse_time("2w", now), Ok(now - 1_209_600_000));
+        for bad in ["", "yesterday", "2025-02-30", "2025-01-01T25:00:00Z", "2025-01-01T00:00:00",
+                    "3y", "d", "-2h", "2025-01-01T00:00:00+0100", "99999999999999999999w"] {
+            assert!(parse_time(bad, now).is_err(), "{bad}");
+        }
+        assert_eq!(rfc3339_millis(parse_time("2026-11-24T02:59:00.123Z", now).unwrap()), "2026-11-24T02:59:00.123Z");
     }
 }
