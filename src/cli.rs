@@ -68,7 +68,8 @@ pub enum Command {
     VerifyPolicy(VerifyPolicyArgs),
 }
 
-const DRIFT_EXIT: &str = "Times: RFC 3339 (2026-11-24T02:59:00Z), a date (2026-11-24, midnight UTC) or an age
+const DRIFT_EXIT: &str =
+    "Times: RFC 3339 (2026-11-24T02:59:00Z), a date (2026-11-24, midnight UTC) or an age
 (30m, 2h, 7d, 2w) meaning that long before now.
 
 Exit codes:

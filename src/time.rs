@@ -133,9 +133,18 @@ fn parse_rfc3339_or_date(text: &str) -> Option<i64> {
             .all(|b| b.is_ascii_digit())
             .then(|| part.parse().ok())?
     };
-    let sep = |at: usize, expected: &[u8]| text.as_bytes().get(at).is_some_and(|b| expected.contains(b));
+    let sep = |at: usize, expected: &[u8]| {
+        text.as_bytes()
+            .get(at)
+            .is_some_and(|b| expected.contains(b))
+    };
     let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
-    if !sep(4, b"-") || !sep(7, b"-") || !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+    if !sep(4, b"-")
+        || !sep(7, b"-")
+        || !(1..=12).contains(&month)
+        || day < 1
+        || day > days_in_month(year, month)
+    {
         return None;
     }
     let midnight_ms = days_from_civil(year, month, day) * 86_400_000;
@@ -143,7 +152,13 @@ fn parse_rfc3339_or_date(text: &str) -> Option<i64> {
         return Some(midnight_ms);
     }
     let (hour, minute, second) = (number(11..13)?, number(14..16)?, number(17..19)?);
-    if !sep(10, b"Tt ") || !sep(13, b":") || !sep(16, b":") || hour > 23 || minute > 59 || second > 60 {
+    if !sep(10, b"Tt ")
+        || !sep(13, b":")
+        || !sep(16, b":")
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
         return None;
     }
     let mut rest = text.get(19..)?;
@@ -167,7 +182,10 @@ fn parse_rfc3339_or_date(text: &str) -> Option<i64> {
                 _ => return None,
             };
             let (hours, colon, minutes) = (rest.get(1..3)?, rest.get(3..4)?, rest.get(4..)?);
-            if colon != ":" || minutes.len() != 2 || !(hours.bytes().chain(minutes.bytes())).all(|b| b.is_ascii_digit()) {
+            if colon != ":"
+                || minutes.len() != 2
+                || !(hours.bytes().chain(minutes.bytes())).all(|b| b.is_ascii_digit())
+            {
                 return None;
             }
             let (h, m): (i64, i64) = (hours.parse().ok()?, minutes.parse().ok()?);
@@ -286,16 +304,35 @@ mod tests {
         assert_eq!(parse_time("2025-01-01", now), Ok(now));
         assert_eq!(parse_time("2025-01-01T00:00:00Z", now), Ok(now));
         assert_eq!(parse_time("2025-01-01T01:30:00+01:30", now), Ok(now));
-        assert_eq!(parse_time("2024-12-31T23:00:00.5-01:00", now), Ok(now + 500));
-        assert_eq!(parse_time("2025-01-01T00:00:00.123456Z", now), Ok(now + 123));
+        assert_eq!(
+            parse_time("2024-12-31T23:00:00.5-01:00", now),
+            Ok(now + 500)
+        );
+        assert_eq!(
+            parse_time("2025-01-01T00:00:00.123456Z", now),
+            Ok(now + 123)
+        );
         assert_eq!(parse_time("30m", now), Ok(now - 1_800_000));
         assert_eq!(parse_time("2h", now), Ok(now - 7_200_000));
         assert_eq!(parse_time("7d", now), Ok(now - 604_800_000));
         assert_eq!(parse_time("2w", now), Ok(now - 1_209_600_000));
-        for bad in ["", "yesterday", "2025-02-30", "2025-01-01T25:00:00Z", "2025-01-01T00:00:00",
-                    "3y", "d", "-2h", "2025-01-01T00:00:00+0100", "99999999999999999999w"] {
+        for bad in [
+            "",
+            "yesterday",
+            "2025-02-30",
+            "2025-01-01T25:00:00Z",
+            "2025-01-01T00:00:00",
+            "3y",
+            "d",
+            "-2h",
+            "2025-01-01T00:00:00+0100",
+            "99999999999999999999w",
+        ] {
             assert!(parse_time(bad, now).is_err(), "{bad}");
         }
-        assert_eq!(rfc3339_millis(parse_time("2026-11-24T02:59:00.123Z", now).unwrap()), "2026-11-24T02:59:00.123Z");
+        assert_eq!(
+            rfc3339_millis(parse_time("2026-11-24T02:59:00.123Z", now).unwrap()),
+            "2026-11-24T02:59:00.123Z"
+        );
     }
 }

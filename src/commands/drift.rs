@@ -33,7 +33,12 @@ pub struct DriftArgs {
     #[arg(long = "scan", value_name = "ID", conflicts_with_all = ["host", "all", "since", "at", "against"])]
     pub scans: Vec<String>,
     /// Compare HOST against HOST2 (now, or --at TIME): every rule whose status or evidence differs
-    #[arg(long, value_name = "HOST2", requires = "host", conflicts_with = "since")]
+    #[arg(
+        long,
+        value_name = "HOST2",
+        requires = "host",
+        conflicts_with = "since"
+    )]
     pub against: Option<String>,
     /// Exit 1 when a regression at or above SEVERITY is present [no value: low]
     #[arg(
@@ -66,7 +71,11 @@ fn time(flag: &str, text: &str, now: i64) -> Result<i64> {
 
 /// The view the flags ask for.
 fn query(args: &DriftArgs, now: i64) -> Result<DriftQuery> {
-    let at = args.at.as_deref().map(|t| time("--at", t, now)).transpose()?;
+    let at = args
+        .at
+        .as_deref()
+        .map(|t| time("--at", t, now))
+        .transpose()?;
     let since = args
         .since
         .as_deref()

@@ -239,8 +239,13 @@ pub fn compute(store: &Store, query: &DriftQuery, now: i64) -> Result<DriftRepor
                 [only] => {
                     // Nothing to compare with: everything the first scan found is new.
                     let after_rules = snapshot(store, host, only.finished_at)?;
-                    let entries =
-                        compare(store, host, &BTreeMap::new(), &after_rules, only.finished_at)?;
+                    let entries = compare(
+                        store,
+                        host,
+                        &BTreeMap::new(),
+                        &after_rules,
+                        only.finished_at,
+                    )?;
                     (View::LastScans, None, Some(scan_side(only)), entries, None)
                 }
                 _ => (View::LastScans, None, None, Vec::new(), None),
@@ -390,11 +395,16 @@ fn finish(
     summary.hosts_affected = hosts.len();
     let mut groups: Vec<RuleGroup> = groups.into_values().collect();
     groups.sort_by(|a, b| {
-        (std::cmp::Reverse(a.severity), std::cmp::Reverse(a.hosts.len()), &a.rule_id).cmp(&(
-            std::cmp::Reverse(b.severity),
-            std::cmp::Reverse(b.hosts.len()),
-            &b.rule_id,
-        ))
+        (
+            std::cmp::Reverse(a.severity),
+            std::cmp::Reverse(a.hosts.len()),
+            &a.rule_id,
+        )
+            .cmp(&(
+                std::cmp::Reverse(b.severity),
+                std::cmp::Reverse(b.hosts.len()),
+                &b.rule_id,
+            ))
     });
     DriftReport {
         schema_version: DRIFT_SCHEMA_VERSION,
@@ -430,8 +440,7 @@ fn require_host(store: &Store, host: &str) -> Result<()> {
 /// A scan by full id or unique prefix, as git resolves abbreviated hashes.
 fn resolve_scan(store: &Store, prefix: &str) -> Result<ScanRef> {
     let wanted = prefix.to_ascii_lowercase();
-    if wanted.len() < MIN_SCAN_PREFIX
-        || !wanted.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
+    if wanted.len() < MIN_SCAN_PREFIX || !wanted.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
     {
         return Err(Error::args(format!(
             "--scan {prefix:?} is not a scan id or a prefix of one (at least {MIN_SCAN_PREFIX} hex digits)"
@@ -596,13 +605,15 @@ fn window_entries(
     for ((host, rule_id), pair) in by_pair(rows) {
         let before = state_before(store, &pair.first, true)?;
         let after = state_after(&pair.last);
-        let class = classify(before.as_ref(), after.as_ref()).or_else(|| {
-            (pair.status_changes > 0).then_some(ChangeClass::Flapped)
-        });
+        let class = classify(before.as_ref(), after.as_ref())
+            .or_else(|| (pair.status_changes > 0).then_some(ChangeClass::Flapped));
         let Some(class) = class else { continue };
         let failing_since = failing_since(store, &host, &rule_id, after.as_ref(), until)?;
         entries.push(DriftEntry {
-            severity: after.as_ref().or(before.as_ref()).map_or(pair.last.severity, |s| s.severity),
+            severity: after
+                .as_ref()
+                .or(before.as_ref())
+                .map_or(pair.last.severity, |s| s.severity),
             host,
             rule_id,
             class,
@@ -707,4 +718,61 @@ fn compare(
         });
     }
     Ok(entries)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(status: Status, severity: Severity, hash: &str) -> RuleState {
+        RuleState {
+            status,
+            severity,
+            reason: None,
+            evidence: None,
+            hash: Some(hash.to_string()),
+        }
+    }
+
+    #[test]
+    fn classes_by_hand() {
+        use ChangeClass::*;
+        use Status::*;
+        let s = |status| state(status, Severity::High, "h");
+        let cases = [
+            (Some(s(Pass)), Some(s(Fail)), Some(Regression)),
+            (Some(s(Skipped)), Some(s(Fail)), Some(Regression)),
+            (Some(s(Error)), Some(s(Fail)), Some(Regression)),
+            (Some(s(Fail)), Some(s(Pass)), Some(Fix)),
+            (None, Some(s(Fail)), Some(NewFailure)),
+            (None, Some(s(Pass)), Some(Added)),
+            (None, Some(s(Error)), Some(BecameError)),
+            (Some(s(Pass)), Some(s(Error)), Some(BecameError)),
+            (Some(s(Fail)), Some(s(Skipped)), Some(StatusChanged)),
+            (Some(s(Pass)), None, Some(Removed)),
+            (
+                Some(s(Pass)),
+                Some(state(Pass, Severity::High, "other")),
+                Some(EvidenceChanged),
+            ),
+            (
+                Some(s(Fail)),
+                Some(state(Fail, Severity::Low, "h")),
+                Some(SeverityChanged),
+            ),
+            (Some(s(Pass)), Some(s(Pass)), None),
+            (None, None, None),
+        ];
+        for (before, after, expected) in cases {
+            assert_eq!(
+                classify(before.as_ref(), after.as_ref()),
+                expected,
+                "{before:?} -> {after:?}"
+            );
+        }
+        // Evidence whose row was pruned is not claimed to have changed.
+        let mut unknown = s(Pass);
+        unknown.hash = None;
+        assert_eq!(classify(Some(&unknown), Some(&s(Pass))), None);
+    }
 }

@@ -73,10 +73,23 @@ fn actual_text(state: Option<&RuleState>) -> String {
     let Some(evidence) = state.and_then(|s| s.evidence.as_ref()) else {
         return "-".to_string();
     };
-    let value = evidence.get("actual").unwrap_or(evidence);
-    let text = match value {
+    let text_of = |value: &Value| match value {
         Value::String(s) => s.clone(),
         other => other.to_string(),
+    };
+    // Stored evidence is `{checks: [{actual, ...}], ...}`; a bare check has `actual` itself.
+    let actuals: Vec<String> = match evidence.get("checks").and_then(Value::as_array) {
+        Some(checks) => checks
+            .iter()
+            .filter_map(|check| check.get("actual"))
+            .map(text_of)
+            .collect(),
+        None => evidence.get("actual").map(text_of).into_iter().collect(),
+    };
+    let text = if actuals.is_empty() {
+        evidence.to_string()
+    } else {
+        actuals.join("; ")
     };
     let one_line = terminal_safe(&text).replace('\n', " ");
     if one_line.chars().count() > 60 {

@@ -3,10 +3,10 @@
 //! `transactions_by_time` for windows over the fleet, `transactions_by_host` for one host or
 //! one (host, rule) pair, the scans primary key for id prefixes.
 
+use super::Store;
 use super::chain::latest_checkpoint;
 use super::error::{StoreError, sql};
 use super::model::{ChangeKind, Severity, Status};
-use super::Store;
 use rusqlite::{OptionalExtension, Row, params};
 
 /// One `transactions` row as drift reads it.
@@ -214,9 +214,11 @@ impl Store {
     /// Whether the state file knows this host.
     pub fn host_known(&self, host: &str) -> Result<bool, StoreError> {
         self.conn
-            .query_row("SELECT count(*) FROM hosts WHERE name = ?1", [host], |row| {
-                row.get::<_, i64>(0)
-            })
+            .query_row(
+                "SELECT count(*) FROM hosts WHERE name = ?1",
+                [host],
+                |row| row.get::<_, i64>(0),
+            )
             .map(|n| n > 0)
             .map_err(sql(&self.path, "reading hosts"))
     }
