@@ -17,7 +17,7 @@ use crate::store::drift::{LogRow, ScanRef};
 use crate::store::{ChangeKind, Severity, Status, Store};
 use crate::time::{rfc3339_millis, serialize_opt_rfc3339};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Version of the drift JSON/NDJSON schema. Bump on breaking changes.
 pub const DRIFT_SCHEMA_VERSION: u32 = 1;
@@ -227,7 +227,7 @@ pub fn compute(store: &Store, query: &DriftQuery, now: i64) -> Result<DriftRepor
                 [newer, older] => {
                     check_horizon("the previous full scan at", older.finished_at)?;
                     let entries =
-                        window_entries(store, Some(host), older.finished_at, newer.finished_at)?;
+                        window_entries(store, host, older.finished_at, newer.finished_at)?;
                     (
                         View::LastScans,
                         Some(scan_side(older)),
@@ -254,7 +254,7 @@ pub fn compute(store: &Store, query: &DriftQuery, now: i64) -> Result<DriftRepor
         DriftQuery::Since { host, since } => {
             require_host(store, host)?;
             check_horizon("--since", *since)?;
-            let entries = window_entries(store, Some(host), *since, i64::MAX)?;
+            let entries = window_entries(store, host, *since, i64::MAX)?;
             (
                 View::Since,
                 Some(at_side(host, *since, None)),
@@ -267,19 +267,15 @@ pub fn compute(store: &Store, query: &DriftQuery, now: i64) -> Result<DriftRepor
             require_host(store, host)?;
             check_horizon("--at", *at)?;
             let rules = snapshot(store, host, *at)?;
-            let mut state = Vec::with_capacity(rules.len());
-            for (rule_id, rule) in rules {
-                let failing_since = if rule.status == Status::Fail {
-                    store.failing_since(host, &rule_id, *at)?
-                } else {
-                    None
-                };
-                state.push(StateAt {
+            let failing = store.failing_since(host, *at)?;
+            let state = rules
+                .into_iter()
+                .map(|(rule_id, rule)| StateAt {
+                    failing_since: failing_since(&failing, &rule_id, Some(&rule)),
                     rule_id,
                     state: rule,
-                    failing_since,
-                });
-            }
+                })
+                .collect();
             (
                 View::At,
                 Some(at_side(host, *at, None)),
@@ -293,7 +289,7 @@ pub fn compute(store: &Store, query: &DriftQuery, now: i64) -> Result<DriftRepor
             let b = resolve_scan(store, second)?;
             let entries = if a.host == b.host && a.finished_at <= b.finished_at {
                 check_horizon("scan", a.finished_at)?;
-                window_entries(store, Some(&a.host), a.finished_at, b.finished_at)?
+                window_entries(store, &a.host, a.finished_at, b.finished_at)?
             } else {
                 check_horizon("scan", a.finished_at.min(b.finished_at))?;
                 let before_rules = snapshot(store, &a.host, a.finished_at)?;
@@ -491,15 +487,13 @@ fn state_after(row: &LogRow) -> Option<RuleState> {
     })
 }
 
-/// The state a row changed (`None` when the rule was absent), with the evidence read from the
-/// row before it when `with_evidence`.
-fn state_before(store: &Store, row: &LogRow, with_evidence: bool) -> Result<Option<RuleState>> {
+/// The state a row changed (`None` when the rule was absent); `prior` is the row before it,
+/// which holds that state's evidence (`None` when it was pruned).
+fn state_before(row: &LogRow, prior: Option<&LogRow>) -> Option<RuleState> {
     if row.change_kind == ChangeKind::FirstSeen {
-        return Ok(None);
+        return None;
     }
-    let Some(status) = row.previous_status else {
-        return Ok(None);
-    };
+    let status = row.previous_status?;
     let mut state = RuleState {
         status,
         severity: row.previous_severity.unwrap_or(row.severity),
@@ -507,15 +501,12 @@ fn state_before(store: &Store, row: &LogRow, with_evidence: bool) -> Result<Opti
         evidence: None,
         hash: None,
     };
-    if with_evidence
-        && let Some(prior) = store.log_row_before(&row.host, &row.rule_id, row.id)?
-        && prior.new_status == Some(status)
-    {
-        state.reason = prior.reason;
+    if let Some(prior) = prior.filter(|p| p.new_status == Some(status)) {
+        state.reason = prior.reason.clone();
         state.evidence = evidence_value(prior.evidence.as_deref());
-        state.hash = prior.evidence_hash;
+        state.hash = prior.evidence_hash.clone();
     }
-    Ok(Some(state))
+    Some(state)
 }
 
 /// The rows of one (host, rule) in a window.
@@ -523,6 +514,13 @@ struct PairWindow {
     first: LogRow,
     last: LogRow,
     status_changes: u32,
+    /// The last row in the window that turned the rule to `fail`.
+    turned_fail_at: Option<i64>,
+}
+
+fn turns_fail(row: &LogRow) -> bool {
+    row.new_status == Some(Status::Fail)
+        && (row.change_kind == ChangeKind::FirstSeen || row.previous_status != Some(Status::Fail))
 }
 
 fn changes_status(row: &LogRow) -> bool {
@@ -536,9 +534,11 @@ fn by_pair(rows: Vec<LogRow>) -> BTreeMap<(String, String), PairWindow> {
     let mut pairs: BTreeMap<(String, String), PairWindow> = BTreeMap::new();
     for row in rows {
         let changed = u32::from(changes_status(&row));
+        let turned_fail_at = turns_fail(&row).then_some(row.occurred_at);
         match pairs.get_mut(&(row.host.clone(), row.rule_id.clone())) {
             Some(pair) => {
                 pair.status_changes += changed;
+                pair.turned_fail_at = turned_fail_at.or(pair.turned_fail_at);
                 pair.last = row;
             }
             None => {
@@ -548,6 +548,7 @@ fn by_pair(rows: Vec<LogRow>) -> BTreeMap<(String, String), PairWindow> {
                         first: row.clone(),
                         last: row,
                         status_changes: changed,
+                        turned_fail_at,
                     },
                 );
             }
@@ -580,40 +581,37 @@ fn classify(before: Option<&RuleState>, after: Option<&RuleState>) -> Option<Cha
     }
 }
 
+/// `failing_since` of a rule whose state is `after`, from [`Store::failing_since`]'s map.
 fn failing_since(
-    store: &Store,
-    host: &str,
+    failing: &HashMap<String, i64>,
     rule_id: &str,
     after: Option<&RuleState>,
-    at: i64,
-) -> Result<Option<i64>> {
+) -> Option<i64> {
     match after {
-        Some(state) if state.status == Status::Fail => Ok(store.failing_since(host, rule_id, at)?),
-        _ => Ok(None),
+        Some(state) if state.status == Status::Fail => failing.get(rule_id).copied(),
+        _ => None,
     }
 }
 
-/// Net change per (host, rule) over `(from, until]`, with its status changes.
-fn window_entries(
-    store: &Store,
-    host: Option<&str>,
-    from: i64,
-    until: i64,
-) -> Result<Vec<DriftEntry>> {
-    let rows = store.log_between(host, from, until)?;
+/// Net change per rule of `host` over `(from, until]`, with its status changes.
+fn window_entries(store: &Store, host: &str, from: i64, until: i64) -> Result<Vec<DriftEntry>> {
+    let rows = store.log_between(Some(host), from, until)?;
+    let priors = store.rows_before_window(Some(host), from, until)?;
+    let failing = store.failing_since(host, until)?;
     let mut entries = Vec::new();
-    for ((host, rule_id), pair) in by_pair(rows) {
-        let before = state_before(store, &pair.first, true)?;
+    for (key, pair) in by_pair(rows) {
+        let before = state_before(&pair.first, priors.get(&key));
         let after = state_after(&pair.last);
         let class = classify(before.as_ref(), after.as_ref())
             .or_else(|| (pair.status_changes > 0).then_some(ChangeClass::Flapped));
         let Some(class) = class else { continue };
-        let failing_since = failing_since(store, &host, &rule_id, after.as_ref(), until)?;
+        let (host, rule_id) = key;
         entries.push(DriftEntry {
             severity: after
                 .as_ref()
                 .or(before.as_ref())
                 .map_or(pair.last.severity, |s| s.severity),
+            failing_since: failing_since(&failing, &rule_id, after.as_ref()),
             host,
             rule_id,
             class,
@@ -621,30 +619,24 @@ fn window_entries(
             after,
             changed_at: Some(pair.last.occurred_at),
             flaps: Some(pair.status_changes),
-            failing_since,
         });
     }
     Ok(entries)
 }
 
-/// Regressions over `(since, now]` across the fleet. The class needs only the statuses the
-/// rows carry, so the evidence before is read only for the regressions kept.
+/// Regressions over `(since, now]` across the fleet. A regression turned to `fail` inside
+/// the window, so the window itself says since when it fails.
 fn fleet_regressions(store: &Store, since: i64) -> Result<Vec<DriftEntry>> {
     let rows = store.log_between(None, since, i64::MAX)?;
+    let priors = store.rows_before_window(None, since, i64::MAX)?;
     let mut entries = Vec::new();
-    for ((host, rule_id), pair) in by_pair(rows) {
+    for (key, pair) in by_pair(rows) {
+        let before = state_before(&pair.first, priors.get(&key));
         let after = state_after(&pair.last);
-        if after.as_ref().map(|a| a.status) != Some(Status::Fail) {
+        if classify(before.as_ref(), after.as_ref()) != Some(ChangeClass::Regression) {
             continue;
         }
-        let before_status = (pair.first.change_kind != ChangeKind::FirstSeen)
-            .then_some(pair.first.previous_status)
-            .flatten();
-        if !matches!(before_status, Some(s) if s != Status::Fail) {
-            continue;
-        }
-        let before = state_before(store, &pair.first, true)?;
-        let failing_since = failing_since(store, &host, &rule_id, after.as_ref(), i64::MAX)?;
+        let (host, rule_id) = key;
         entries.push(DriftEntry {
             severity: pair.last.severity,
             host,
@@ -654,7 +646,7 @@ fn fleet_regressions(store: &Store, since: i64) -> Result<Vec<DriftEntry>> {
             after,
             changed_at: Some(pair.last.occurred_at),
             flaps: Some(pair.status_changes),
-            failing_since,
+            failing_since: pair.turned_fail_at,
         });
     }
     Ok(entries)
@@ -679,8 +671,10 @@ fn snapshot(store: &Store, host: &str, at: i64) -> Result<BTreeMap<String, RuleS
     if at == i64::MAX {
         return Ok(rules);
     }
-    for ((_, rule_id), pair) in by_pair(store.log_between(Some(host), at, i64::MAX)?) {
-        match state_before(store, &pair.first, true)? {
+    let priors = store.rows_before_window(Some(host), at, i64::MAX)?;
+    for (key, pair) in by_pair(store.log_between(Some(host), at, i64::MAX)?) {
+        let rule_id = key.1.clone();
+        match state_before(&pair.first, priors.get(&key)) {
             Some(state) => rules.insert(rule_id, state),
             None => rules.remove(&rule_id),
         };
@@ -699,6 +693,7 @@ fn compare(
     let mut ids: Vec<&String> = before.keys().chain(after.keys()).collect();
     ids.sort();
     ids.dedup();
+    let failing = store.failing_since(host, at)?;
     let mut entries = Vec::new();
     for rule_id in ids {
         let (b, a) = (before.get(rule_id), after.get(rule_id));
@@ -714,7 +709,7 @@ fn compare(
             after: a.cloned(),
             changed_at: None,
             flaps: None,
-            failing_since: failing_since(store, host, rule_id, a, at)?,
+            failing_since: failing_since(&failing, rule_id, a),
         });
     }
     Ok(entries)

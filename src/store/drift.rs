@@ -8,6 +8,7 @@ use super::chain::latest_checkpoint;
 use super::error::{StoreError, sql};
 use super::model::{ChangeKind, Severity, Status};
 use rusqlite::{OptionalExtension, Row, params};
+use std::collections::HashMap;
 
 /// One `transactions` row as drift reads it.
 #[derive(Debug, Clone)]
@@ -58,6 +59,9 @@ fn parse<T: std::str::FromStr<Err = String>>(text: String) -> rusqlite::Result<T
 
 const LOG_COLUMNS: &str = "id, host, rule_id, change_kind, previous_status, new_status,
     previous_severity, severity, reason, evidence, evidence_hash, occurred_at";
+const PRIOR_COLUMNS: &str = "p.id, p.host, p.rule_id, p.change_kind, p.previous_status,
+    p.new_status, p.previous_severity, p.severity, p.reason, p.evidence, p.evidence_hash,
+    p.occurred_at";
 
 fn log_row(row: &Row) -> rusqlite::Result<LogRow> {
     Ok(LogRow {
@@ -115,44 +119,56 @@ impl Store {
             .map_err(sql(&self.path, "reading the change log"))
     }
 
-    /// The newest row of (host, rule) before row `before_id`: the state that row changed.
-    pub fn log_row_before(
+    /// For each (host, rule) with rows in the window `after < occurred_at <= until` (of one
+    /// host or of all), the newest row before its first row in the window: the state that
+    /// window started from. One statement, each lookup a seek on `transactions_by_host`.
+    pub fn rows_before_window(
         &self,
-        host: &str,
-        rule_id: &str,
-        before_id: i64,
-    ) -> Result<Option<LogRow>, StoreError> {
-        self.conn
-            .prepare_cached(&format!(
-                "SELECT {LOG_COLUMNS} FROM transactions
-                 WHERE host = ?1 AND rule_id = ?2 AND id < ?3 ORDER BY id DESC LIMIT 1"
-            ))
-            .and_then(|mut stmt| {
-                stmt.query_row(params![host, rule_id, before_id], log_row)
-                    .optional()
-            })
-            .map_err(sql(&self.path, "reading the change log"))
+        host: Option<&str>,
+        after: i64,
+        until: i64,
+    ) -> Result<HashMap<(String, String), LogRow>, StoreError> {
+        let host_filter = if host.is_some() { "AND host = ?3" } else { "" };
+        let query = format!(
+            "SELECT {PRIOR_COLUMNS}
+             FROM (SELECT host AS h, rule_id AS r, min(id) AS first_id FROM transactions
+                   WHERE occurred_at > ?1 AND occurred_at <= ?2 {host_filter}
+                   GROUP BY host, rule_id) AS w
+             JOIN transactions AS p ON p.id =
+                 (SELECT max(q.id) FROM transactions AS q
+                  WHERE q.host = w.h AND q.rule_id = w.r AND q.id < w.first_id)"
+        );
+        let mut stmt = self
+            .conn
+            .prepare(&query)
+            .map_err(sql(&self.path, "reading the change log"))?;
+        let rows = match host {
+            Some(host) => stmt.query_map(params![after, until, host], log_row),
+            None => stmt.query_map(params![after, until], log_row),
+        };
+        rows.and_then(|rows| {
+            rows.map(|row| row.map(|row| ((row.host.clone(), row.rule_id.clone()), row)))
+                .collect()
+        })
+        .map_err(sql(&self.path, "reading the change log"))
     }
 
-    /// When (host, rule) last started failing at or before `at` (unix ms): the newest row
-    /// that turned it to `fail`. `None` when that row was pruned.
-    pub fn failing_since(
-        &self,
-        host: &str,
-        rule_id: &str,
-        at: i64,
-    ) -> Result<Option<i64>, StoreError> {
-        self.conn
-            .prepare_cached(
-                "SELECT occurred_at FROM transactions
-                 WHERE host = ?1 AND rule_id = ?2 AND occurred_at <= ?3 AND new_status = 'fail'
+    /// For each rule of `host` failing at `at` (unix ms), when it last started failing: the
+    /// newest row at or before `at` that turned it to `fail`. Rules whose such row was pruned
+    /// are missing.
+    pub fn failing_since(&self, host: &str, at: i64) -> Result<HashMap<String, i64>, StoreError> {
+        // SQLite takes the bare `occurred_at` from the row that has max(id).
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT rule_id, max(id), occurred_at FROM transactions
+                 WHERE host = ?1 AND occurred_at <= ?2 AND new_status = 'fail'
                    AND (change_kind = 'first_seen' OR previous_status IS NOT 'fail')
-                 ORDER BY id DESC LIMIT 1",
+                 GROUP BY rule_id",
             )
-            .and_then(|mut stmt| {
-                stmt.query_row(params![host, rule_id, at], |row| row.get(0))
-                    .optional()
-            })
+            .map_err(sql(&self.path, "reading the change log"))?;
+        stmt.query_map(params![host, at], |row| Ok((row.get(0)?, row.get(2)?)))
+            .and_then(|rows| rows.collect())
             .map_err(sql(&self.path, "reading the change log"))
     }
 
