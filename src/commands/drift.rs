@@ -21,7 +21,6 @@ pub struct DriftArgs {
     /// Regressions across every host, grouped by rule
     #[arg(long)]
     pub all: bool,
-    /// Net change of each rule from TIME until now, with its flaps
     #[arg(long, value_name = "TIME", help = format!(
         "Net change of each rule from TIME until now, with its flaps [fleet default: {DEFAULT_FLEET_SINCE}]"
     ))]

@@ -17,6 +17,7 @@ use crate::store::drift::{LogRow, ScanRef};
 use crate::store::{ChangeKind, Severity, Status, Store};
 use crate::time::{rfc3339_millis, serialize_opt_rfc3339};
 use serde::Serialize;
+use serde_json::value::RawValue;
 use std::collections::{BTreeMap, HashMap};
 
 /// Version of the drift JSON/NDJSON schema. Bump on breaking changes.
@@ -115,8 +116,9 @@ pub struct RuleState {
     pub status: Status,
     pub severity: Severity,
     pub reason: Option<String>,
-    /// `null` when the change-log row that held it was pruned.
-    pub evidence: Option<serde_json::Value>,
+    /// `null` when the change-log row that held it was pruned. Passed through as stored
+    /// (canonical JSON), not parsed and re-serialised: fleet reports carry thousands.
+    pub evidence: Option<Box<RawValue>>,
     /// Result hash (status, reason, severity, evidence); `None` when pruned.
     #[serde(skip)]
     pub hash: Option<String>,
@@ -470,10 +472,15 @@ fn resolve_scan(store: &Store, prefix: &str) -> Result<ScanRef> {
     }
 }
 
-fn evidence_value(text: Option<&str>) -> Option<serde_json::Value> {
-    text.map(|t| {
-        serde_json::from_str(t).unwrap_or_else(|_| serde_json::Value::String(t.to_string()))
-    })
+/// Stored evidence as JSON; text that is not JSON (never written by plumb) as a string.
+fn evidence_value(text: Option<&str>) -> Option<Box<RawValue>> {
+    let text = text?;
+    match RawValue::from_string(text.to_string()) {
+        Ok(raw) => Some(raw),
+        Err(_) => serde_json::to_string(text)
+            .ok()
+            .and_then(|quoted| RawValue::from_string(quoted).ok()),
+    }
 }
 
 /// The state a row leaves behind (`None` for `removed`).

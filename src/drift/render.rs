@@ -70,9 +70,13 @@ fn status_text(state: Option<&RuleState>) -> String {
 
 /// The evidence's `actual` value (what moved), or the whole evidence on one line.
 fn actual_text(state: Option<&RuleState>) -> String {
-    let Some(evidence) = state.and_then(|s| s.evidence.as_ref()) else {
+    let Some(evidence) = state
+        .and_then(|s| s.evidence.as_ref())
+        .and_then(|raw| serde_json::from_str::<Value>(raw.get()).ok())
+    else {
         return "-".to_string();
     };
+    let evidence = &evidence;
     let text_of = |value: &Value| match value {
         Value::String(s) => s.clone(),
         other => other.to_string(),
