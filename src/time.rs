@@ -69,8 +69,16 @@ pub fn format_utc(unix: i64) -> String {
 
 /// RFC 3339 UTC with milliseconds, for reports: `2026-11-24T02:59:00.123Z`.
 pub fn rfc3339_millis(unix_ms: i64) -> String {
-    let (date_time, millis) = (rfc3339_seconds(unix_ms), unix_ms.rem_euclid(1000));
-    format!("{}.{millis:03}Z", date_time.trim_end_matches('Z'))
+    let secs = unix_ms.div_euclid(1000);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        unix_ms.rem_euclid(1000)
+    )
 }
 
 /// RFC 3339 UTC to the second, for tables: `2026-11-24T02:59:00Z`.

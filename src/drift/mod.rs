@@ -519,10 +519,17 @@ fn state_before(row: &LogRow, prior: Option<&LogRow>) -> Option<RuleState> {
 /// The rows of one (host, rule) in a window.
 struct PairWindow {
     first: LogRow,
-    last: LogRow,
+    /// The last row, when there is more than one.
+    later: Option<LogRow>,
     status_changes: u32,
     /// The last row in the window that turned the rule to `fail`.
     turned_fail_at: Option<i64>,
+}
+
+impl PairWindow {
+    fn last(&self) -> &LogRow {
+        self.later.as_ref().unwrap_or(&self.first)
+    }
 }
 
 fn turns_fail(row: &LogRow) -> bool {
@@ -537,27 +544,26 @@ fn changes_status(row: &LogRow) -> bool {
     )
 }
 
+/// Groups rows (in log order) by (host, rule).
 fn by_pair(rows: Vec<LogRow>) -> BTreeMap<(String, String), PairWindow> {
     let mut pairs: BTreeMap<(String, String), PairWindow> = BTreeMap::new();
     for row in rows {
         let changed = u32::from(changes_status(&row));
         let turned_fail_at = turns_fail(&row).then_some(row.occurred_at);
-        match pairs.get_mut(&(row.host.clone(), row.rule_id.clone())) {
-            Some(pair) => {
+        match pairs.entry((row.host.clone(), row.rule_id.clone())) {
+            std::collections::btree_map::Entry::Occupied(mut entry) => {
+                let pair = entry.get_mut();
                 pair.status_changes += changed;
                 pair.turned_fail_at = turned_fail_at.or(pair.turned_fail_at);
-                pair.last = row;
+                pair.later = Some(row);
             }
-            None => {
-                pairs.insert(
-                    (row.host.clone(), row.rule_id.clone()),
-                    PairWindow {
-                        first: row.clone(),
-                        last: row,
-                        status_changes: changed,
-                        turned_fail_at,
-                    },
-                );
+            std::collections::btree_map::Entry::Vacant(entry) => {
+                entry.insert(PairWindow {
+                    first: row,
+                    later: None,
+                    status_changes: changed,
+                    turned_fail_at,
+                });
             }
         }
     }
@@ -608,7 +614,7 @@ fn window_entries(store: &Store, host: &str, from: i64, until: i64) -> Result<Ve
     let mut entries = Vec::new();
     for (key, pair) in by_pair(rows) {
         let before = state_before(&pair.first, priors.get(&key));
-        let after = state_after(&pair.last);
+        let after = state_after(pair.last());
         let class = classify(before.as_ref(), after.as_ref())
             .or_else(|| (pair.status_changes > 0).then_some(ChangeClass::Flapped));
         let Some(class) = class else { continue };
@@ -617,14 +623,14 @@ fn window_entries(store: &Store, host: &str, from: i64, until: i64) -> Result<Ve
             severity: after
                 .as_ref()
                 .or(before.as_ref())
-                .map_or(pair.last.severity, |s| s.severity),
+                .map_or(pair.last().severity, |s| s.severity),
             failing_since: failing_since(&failing, &rule_id, after.as_ref()),
             host,
             rule_id,
             class,
             before,
             after,
-            changed_at: Some(pair.last.occurred_at),
+            changed_at: Some(pair.last().occurred_at),
             flaps: Some(pair.status_changes),
         });
     }
@@ -639,19 +645,19 @@ fn fleet_regressions(store: &Store, since: i64) -> Result<Vec<DriftEntry>> {
     let mut entries = Vec::new();
     for (key, pair) in by_pair(rows) {
         let before = state_before(&pair.first, priors.get(&key));
-        let after = state_after(&pair.last);
+        let after = state_after(pair.last());
         if classify(before.as_ref(), after.as_ref()) != Some(ChangeClass::Regression) {
             continue;
         }
         let (host, rule_id) = key;
         entries.push(DriftEntry {
-            severity: pair.last.severity,
+            severity: pair.last().severity,
             host,
             rule_id,
             class: ChangeClass::Regression,
             before,
             after,
-            changed_at: Some(pair.last.occurred_at),
+            changed_at: Some(pair.last().occurred_at),
             flaps: Some(pair.status_changes),
             failing_since: pair.turned_fail_at,
         });
