@@ -36,6 +36,7 @@ Register-ArgumentCompleter -Native -CommandName 'plumb' -ScriptBlock {
             [CompletionResult]::new('scan', 'scan', [CompletionResultType]::ParameterValue, 'Check hosts against rules and report (and store) the results')
             [CompletionResult]::new('state', 'state', [CompletionResultType]::ParameterValue, 'Inspect, verify, prune and migrate the state file')
             [CompletionResult]::new('schedule', 'schedule', [CompletionResultType]::ParameterValue, 'Scheduled scans without a daemon: `run-once` for cron or a systemd timer, status, maintenance')
+            [CompletionResult]::new('drift', 'drift', [CompletionResultType]::ParameterValue, 'What changed: between scans, since a time, at a time, host against host, or across the fleet')
             [CompletionResult]::new('verify-policy', 'verify-policy', [CompletionResultType]::ParameterValue, 'Check a scan policy''s signature, signer, revocation, schema, clamps and pins')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -445,7 +446,7 @@ Register-ArgumentCompleter -Native -CommandName 'plumb' -ScriptBlock {
             break
         }
         'plumb;schedule;maintenance' {
-            [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'End of the window (RFC 3339, such as 2026-12-01T06:00:00Z)')
+            [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'End of the window: RFC 3339 (2026-12-01T06:00:00Z) or a date (midnight UTC)')
             [CompletionResult]::new('--for', '--for', [CompletionResultType]::ParameterName, 'Length of the window from now, such as 2h or 1d')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table on a terminal, json otherwise]')
@@ -528,6 +529,27 @@ Register-ArgumentCompleter -Native -CommandName 'plumb' -ScriptBlock {
         'plumb;schedule;help;help' {
             break
         }
+        'plumb;drift' {
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Net change of each rule from TIME until now, with its flaps [fleet default: 1d]')
+            [CompletionResult]::new('--at', '--at', [CompletionResultType]::ParameterName, 'The host''s state at TIME, rebuilt from the change log (with --against: both hosts then)')
+            [CompletionResult]::new('--scan', '--scan', [CompletionResultType]::ParameterName, 'A scan by id or unique prefix; give it twice to compare scan against scan')
+            [CompletionResult]::new('--against', '--against', [CompletionResultType]::ParameterName, 'Compare HOST against HOST2 (now, or --at TIME): every rule whose status or evidence differs')
+            [CompletionResult]::new('--fail-on-regression', '--fail-on-regression', [CompletionResultType]::ParameterName, 'Exit 1 when a regression at or above SEVERITY is present [no value: low]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table on a terminal, json otherwise]')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'State file [default: <state dir>/plumb/state.db]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: <config dir>/plumb/config.yaml]')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Regressions across every host, grouped by rule')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only print errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only print errors on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'plumb;verify-policy' {
             [CompletionResult]::new('--allowed-signers', '--allowed-signers', [CompletionResultType]::ParameterName, 'OpenSSH allowed_signers file with the keys trusted to sign policies')
             [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'A single trusted public key (.pub); wins over allowed_signers')
@@ -551,6 +573,7 @@ Register-ArgumentCompleter -Native -CommandName 'plumb' -ScriptBlock {
             [CompletionResult]::new('scan', 'scan', [CompletionResultType]::ParameterValue, 'Check hosts against rules and report (and store) the results')
             [CompletionResult]::new('state', 'state', [CompletionResultType]::ParameterValue, 'Inspect, verify, prune and migrate the state file')
             [CompletionResult]::new('schedule', 'schedule', [CompletionResultType]::ParameterValue, 'Scheduled scans without a daemon: `run-once` for cron or a systemd timer, status, maintenance')
+            [CompletionResult]::new('drift', 'drift', [CompletionResultType]::ParameterValue, 'What changed: between scans, since a time, at a time, host against host, or across the fleet')
             [CompletionResult]::new('verify-policy', 'verify-policy', [CompletionResultType]::ParameterValue, 'Check a scan policy''s signature, signer, revocation, schema, clamps and pins')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -626,6 +649,9 @@ Register-ArgumentCompleter -Native -CommandName 'plumb' -ScriptBlock {
             break
         }
         'plumb;help;schedule;cron' {
+            break
+        }
+        'plumb;help;drift' {
             break
         }
         'plumb;help;verify-policy' {

@@ -16,6 +16,9 @@ _plumb() {
             ",$1")
                 cmd="plumb"
                 ;;
+            plumb,drift)
+                cmd="plumb__subcmd__drift"
+                ;;
             plumb,help)
                 cmd="plumb__subcmd__help"
                 ;;
@@ -30,6 +33,9 @@ _plumb() {
                 ;;
             plumb,verify-policy)
                 cmd="plumb__subcmd__verify__subcmd__policy"
+                ;;
+            plumb__subcmd__help,drift)
+                cmd="plumb__subcmd__help__subcmd__drift"
                 ;;
             plumb__subcmd__help,help)
                 cmd="plumb__subcmd__help__subcmd__help"
@@ -209,7 +215,7 @@ _plumb() {
 
     case "${cmd}" in
         plumb)
-            opts="-q -v -h -V --color --quiet --verbose --format --state --config --help --version scan state schedule verify-policy help"
+            opts="-q -v -h -V --color --quiet --verbose --format --state --config --help --version scan state schedule drift verify-policy help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -238,9 +244,73 @@ _plumb() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        plumb__subcmd__help)
-            opts="scan state schedule verify-policy help"
+        plumb__subcmd__drift)
+            opts="-q -v -h -V --all --since --at --scan --against --fail-on-regression --color --quiet --verbose --format --state --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --at)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --scan)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --against)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fail-on-regression)
+                    COMPREPLY=($(compgen -W "low medium high critical" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        plumb__subcmd__help)
+            opts="scan state schedule drift verify-policy help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        plumb__subcmd__help__subcmd__drift)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

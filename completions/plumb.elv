@@ -33,6 +33,7 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand scan 'Check hosts against rules and report (and store) the results'
             cand state 'Inspect, verify, prune and migrate the state file'
             cand schedule 'Scheduled scans without a daemon: `run-once` for cron or a systemd timer, status, maintenance'
+            cand drift 'What changed: between scans, since a time, at a time, host against host, or across the fleet'
             cand verify-policy 'Check a scan policy''s signature, signer, revocation, schema, clamps and pins'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -410,7 +411,7 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand --version 'Print version'
         }
         &'plumb;schedule;maintenance'= {
-            cand --until 'End of the window (RFC 3339, such as 2026-12-01T06:00:00Z)'
+            cand --until 'End of the window: RFC 3339 (2026-12-01T06:00:00Z) or a date (midnight UTC)'
             cand --for 'Length of the window from now, such as 2h or 1d'
             cand --color 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)'
             cand --format 'Output format [default: table on a terminal, json otherwise]'
@@ -485,6 +486,26 @@ set edit:completion:arg-completer[plumb] = {|@words|
         }
         &'plumb;schedule;help;help'= {
         }
+        &'plumb;drift'= {
+            cand --since 'Net change of each rule from TIME until now, with its flaps [fleet default: 1d]'
+            cand --at 'The host''s state at TIME, rebuilt from the change log (with --against: both hosts then)'
+            cand --scan 'A scan by id or unique prefix; give it twice to compare scan against scan'
+            cand --against 'Compare HOST against HOST2 (now, or --at TIME): every rule whose status or evidence differs'
+            cand --fail-on-regression 'Exit 1 when a regression at or above SEVERITY is present [no value: low]'
+            cand --color 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)'
+            cand --format 'Output format [default: table on a terminal, json otherwise]'
+            cand --state 'State file [default: <state dir>/plumb/state.db]'
+            cand --config 'Config file [default: <config dir>/plumb/config.yaml]'
+            cand --all 'Regressions across every host, grouped by rule'
+            cand -q 'Only print errors on stderr'
+            cand --quiet 'Only print errors on stderr'
+            cand -v 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+            cand --verbose 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'plumb;verify-policy'= {
             cand --allowed-signers 'OpenSSH allowed_signers file with the keys trusted to sign policies'
             cand --key 'A single trusted public key (.pub); wins over allowed_signers'
@@ -507,6 +528,7 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand scan 'Check hosts against rules and report (and store) the results'
             cand state 'Inspect, verify, prune and migrate the state file'
             cand schedule 'Scheduled scans without a daemon: `run-once` for cron or a systemd timer, status, maintenance'
+            cand drift 'What changed: between scans, since a time, at a time, host against host, or across the fleet'
             cand verify-policy 'Check a scan policy''s signature, signer, revocation, schema, clamps and pins'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -563,6 +585,8 @@ set edit:completion:arg-completer[plumb] = {|@words|
         &'plumb;help;schedule;maintenance'= {
         }
         &'plumb;help;schedule;cron'= {
+        }
+        &'plumb;help;drift'= {
         }
         &'plumb;help;verify-policy'= {
         }

@@ -42,6 +42,7 @@ complete -c plumb -n "__fish_plumb_needs_command" -s V -l version -d 'Print vers
 complete -c plumb -n "__fish_plumb_needs_command" -f -a "scan" -d 'Check hosts against rules and report (and store) the results'
 complete -c plumb -n "__fish_plumb_needs_command" -f -a "state" -d 'Inspect, verify, prune and migrate the state file'
 complete -c plumb -n "__fish_plumb_needs_command" -f -a "schedule" -d 'Scheduled scans without a daemon: `run-once` for cron or a systemd timer, status, maintenance'
+complete -c plumb -n "__fish_plumb_needs_command" -f -a "drift" -d 'What changed: between scans, since a time, at a time, host against host, or across the fleet'
 complete -c plumb -n "__fish_plumb_needs_command" -f -a "verify-policy" -d 'Check a scan policy\'s signature, signer, revocation, schema, clamps and pins'
 complete -c plumb -n "__fish_plumb_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -s i -l inventory -d 'Hosts from an inventory: plumb\'s YAML format or an Ansible YAML inventory' -r -F
@@ -415,7 +416,7 @@ complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_su
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from status" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
-complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from maintenance" -l until -d 'End of the window (RFC 3339, such as 2026-12-01T06:00:00Z)' -r
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from maintenance" -l until -d 'End of the window: RFC 3339 (2026-12-01T06:00:00Z) or a date (midnight UTC)' -r
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from maintenance" -l for -d 'Length of the window from now, such as 2h or 1d' -r
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from maintenance" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
 always\t''
@@ -484,6 +485,30 @@ complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_su
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from help" -f -a "maintenance" -d 'Keep a host out of scheduled scans until a time, for a while, or no longer'
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from help" -f -a "cron" -d 'Print a crontab line and a systemd service and timer that run `run-once` with these options'
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c plumb -n "__fish_plumb_using_subcommand drift" -l since -d 'Net change of each rule from TIME until now, with its flaps [fleet default: 1d]' -r
+complete -c plumb -n "__fish_plumb_using_subcommand drift" -l at -d 'The host\'s state at TIME, rebuilt from the change log (with --against: both hosts then)' -r
+complete -c plumb -n "__fish_plumb_using_subcommand drift" -l scan -d 'A scan by id or unique prefix; give it twice to compare scan against scan' -r
+complete -c plumb -n "__fish_plumb_using_subcommand drift" -l against -d 'Compare HOST against HOST2 (now, or --at TIME): every rule whose status or evidence differs' -r
+complete -c plumb -n "__fish_plumb_using_subcommand drift" -l fail-on-regression -d 'Exit 1 when a regression at or above SEVERITY is present [no value: low]' -r -f -a "low\t''
+medium\t''
+high\t''
+critical\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand drift" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand drift" -l format -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t''
+json\t''
+ndjson\t''
+junit\t''
+sarif\t''
+markdown\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand drift" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand drift" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand drift" -l all -d 'Regressions across every host, grouped by rule'
+complete -c plumb -n "__fish_plumb_using_subcommand drift" -s q -l quiet -d 'Only print errors on stderr'
+complete -c plumb -n "__fish_plumb_using_subcommand drift" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+complete -c plumb -n "__fish_plumb_using_subcommand drift" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand drift" -s V -l version -d 'Print version'
 complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -l allowed-signers -d 'OpenSSH allowed_signers file with the keys trusted to sign policies' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -l key -d 'A single trusted public key (.pub); wins over allowed_signers' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -l signature -d 'The detached signature [default: POLICY.sig]' -r -F
@@ -503,11 +528,12 @@ complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -s q -l quiet
 complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
 complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -s h -l help -d 'Print help'
 complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -s V -l version -d 'Print version'
-complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state schedule verify-policy help" -f -a "scan" -d 'Check hosts against rules and report (and store) the results'
-complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state schedule verify-policy help" -f -a "state" -d 'Inspect, verify, prune and migrate the state file'
-complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state schedule verify-policy help" -f -a "schedule" -d 'Scheduled scans without a daemon: `run-once` for cron or a systemd timer, status, maintenance'
-complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state schedule verify-policy help" -f -a "verify-policy" -d 'Check a scan policy\'s signature, signer, revocation, schema, clamps and pins'
-complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state schedule verify-policy help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state schedule drift verify-policy help" -f -a "scan" -d 'Check hosts against rules and report (and store) the results'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state schedule drift verify-policy help" -f -a "state" -d 'Inspect, verify, prune and migrate the state file'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state schedule drift verify-policy help" -f -a "schedule" -d 'Scheduled scans without a daemon: `run-once` for cron or a systemd timer, status, maintenance'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state schedule drift verify-policy help" -f -a "drift" -d 'What changed: between scans, since a time, at a time, host against host, or across the fleet'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state schedule drift verify-policy help" -f -a "verify-policy" -d 'Check a scan policy\'s signature, signer, revocation, schema, clamps and pins'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state schedule drift verify-policy help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "path" -d 'Print the state file\'s path'
 complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "show" -d 'Schema version, size, row counts and each host\'s last scan'
 complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "hosts" -d 'Every host with its score, compliance tier and failing rules by severity'

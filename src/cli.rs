@@ -66,10 +66,24 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::commands::schedule::ScheduleCommand,
     },
+    /// What changed: between scans, since a time, at a time, host against host, or across the fleet
+    #[command(after_help = DRIFT_EXIT)]
+    Drift(crate::commands::drift::DriftArgs),
     /// Check a scan policy's signature, signer, revocation, schema, clamps and pins
     #[command(after_help = VERIFY_POLICY_EXIT)]
     VerifyPolicy(VerifyPolicyArgs),
 }
+
+const DRIFT_EXIT: &str =
+    "Times: RFC 3339 (2026-11-24T02:59:00Z), a date (2026-11-24, midnight UTC) or an age
+(30m, 2h, 7d, 2w) meaning that long before now.
+
+Exit codes:
+  0  no regression at or above --fail-on-regression (or no gate)
+  1  a regression at or above --fail-on-regression
+  2  usage error: unknown host or scan, ambiguous scan prefix, a time that cannot be parsed
+     or is before the prune horizon
+  3  the state file is missing, locked or corrupt";
 
 const VERIFY_POLICY_EXIT: &str = "Exit codes:
   0  the policy is valid

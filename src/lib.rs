@@ -12,6 +12,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod defaults;
+pub mod drift;
 pub mod error;
 pub mod eval;
 pub mod exit;

@@ -59,6 +59,10 @@ fn run(cli: &Cli, output: &Output) -> Result<u8, Error> {
             commands::state::run(command, &context)
         }
         Command::Schedule { command } => commands::schedule::run(command, &config, state, output),
+        Command::Drift(args) => {
+            let path = commands::scan::state_path(state, &config)?;
+            commands::drift::run(args, &path, output)
+        }
         Command::VerifyPolicy(args) => commands::verify_policy::run(args, &config, output),
     }
 }

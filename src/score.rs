@@ -8,6 +8,15 @@ pub fn compliance_score(pass: u64, fail: u64) -> Option<f64> {
     (assessed > 0).then(|| (pass as f64 * 1000.0 / assessed as f64).round() / 10.0)
 }
 
+/// Serialises a stored score rounded to 0.1 as [`compliance_score`] rounds it (for
+/// `serialize_with`; a file written by an older plumb may hold more digits).
+pub fn serialize_score<S: serde::Serializer>(score: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match score {
+        Some(value) => s.serialize_f64((value * 10.0).round() / 10.0),
+        None => s.serialize_none(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

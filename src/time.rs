@@ -69,8 +69,16 @@ pub fn format_utc(unix: i64) -> String {
 
 /// RFC 3339 UTC with milliseconds, for reports: `2026-11-24T02:59:00.123Z`.
 pub fn rfc3339_millis(unix_ms: i64) -> String {
-    let (date_time, millis) = (rfc3339_seconds(unix_ms), unix_ms.rem_euclid(1000));
-    format!("{}.{millis:03}Z", date_time.trim_end_matches('Z'))
+    let secs = unix_ms.div_euclid(1000);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        unix_ms.rem_euclid(1000)
+    )
 }
 
 /// RFC 3339 UTC to the second, for tables: `2026-11-24T02:59:00Z`.
@@ -86,71 +94,133 @@ pub fn rfc3339_seconds(unix_ms: i64) -> String {
     )
 }
 
-/// Parses RFC 3339 (`2026-12-01T06:00:00Z`, optional fraction, `Z` or `±HH:MM`) to unix ms.
-pub fn parse_rfc3339(text: &str) -> Result<i64, String> {
-    let bad = || format!("{text:?} is not an RFC 3339 time such as 2026-12-01T06:00:00Z");
-    let bytes = text.as_bytes();
-    if bytes.len() < 20 || !matches!(bytes[10], b'T' | b't' | b' ') {
-        return Err(bad());
-    }
-    let digits = |range: std::ops::Range<usize>| -> Result<i64, String> {
-        let part = text.get(range).ok_or_else(bad)?;
-        if !part.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(bad());
-        }
-        part.parse::<i64>().map_err(|_| bad())
+/// Parses a point in time given on the command line, as unix milliseconds: RFC 3339
+/// (`2026-11-24T02:59:00Z`, fractional seconds and `±HH:MM` offsets allowed), a date
+/// (`2026-11-24`, midnight UTC), or an age (`90s`, `30m`, `2h`, `7d`, `2w`) meaning that long
+/// before `now_ms`.
+pub fn parse_time(text: &str, now_ms: i64) -> Result<i64, String> {
+    let text = text.trim();
+    let bad = || {
+        format!(
+            "{text:?} is not a time: use RFC 3339 (2026-11-24T02:59:00Z), a date (2026-11-24) \
+             or an age (30m, 2h, 7d, 2w)"
+        )
     };
-    let separators = [(4, b'-'), (7, b'-'), (13, b':'), (16, b':')];
-    if separators.iter().any(|(at, c)| bytes[*at] != *c) {
-        return Err(bad());
+    if let Some(age) = parse_age_ms(text) {
+        return now_ms.checked_sub(age).ok_or_else(bad);
     }
-    let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
-    let (hour, minute, second) = (digits(11..13)?, digits(14..16)?, digits(17..19)?);
-    if !(1..=12).contains(&month)
+    parse_rfc3339_or_date(text).ok_or_else(bad)
+}
+
+/// `30m`, `2h`, `7d`, `2w`, `90s` in milliseconds.
+fn parse_age_ms(text: &str) -> Option<i64> {
+    let unit_at = text.len().checked_sub(1)?;
+    let (digits, unit) = text.split_at(unit_at);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let seconds_per_unit: i64 = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 7 * 86_400,
+        _ => return None,
+    };
+    digits
+        .parse::<i64>()
+        .ok()?
+        .checked_mul(seconds_per_unit)?
+        .checked_mul(1000)
+}
+
+fn parse_rfc3339_or_date(text: &str) -> Option<i64> {
+    let number = |range: std::ops::Range<usize>| -> Option<i64> {
+        let part = text.get(range)?;
+        part.bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| part.parse().ok())?
+    };
+    let sep = |at: usize, expected: &[u8]| {
+        text.as_bytes()
+            .get(at)
+            .is_some_and(|b| expected.contains(b))
+    };
+    let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
+    if !sep(4, b"-")
+        || !sep(7, b"-")
+        || !(1..=12).contains(&month)
         || day < 1
         || day > days_in_month(year, month)
+    {
+        return None;
+    }
+    let midnight_ms = days_from_civil(year, month, day) * 86_400_000;
+    if text.len() == 10 {
+        return Some(midnight_ms);
+    }
+    let (hour, minute, second) = (number(11..13)?, number(14..16)?, number(17..19)?);
+    if !sep(10, b"Tt ")
+        || !sep(13, b":")
+        || !sep(16, b":")
         || hour > 23
         || minute > 59
         || second > 60
     {
-        return Err(bad());
+        return None;
     }
-    let mut rest = &text[19..];
+    let mut rest = text.get(19..)?;
     let mut millis = 0;
     if let Some(fraction) = rest.strip_prefix('.') {
-        let len = fraction.bytes().take_while(u8::is_ascii_digit).count();
-        if len == 0 {
-            return Err(bad());
+        let digits = fraction.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return None;
         }
-        let first3 = format!("{:0<3}", &fraction[..len.min(3)]);
-        millis = first3.parse::<i64>().map_err(|_| bad())?;
-        rest = &fraction[len..];
+        // Milliseconds are the store's resolution; finer digits are dropped.
+        let kept = &fraction[..digits.min(3)];
+        millis = kept.parse::<i64>().ok()? * 10_i64.pow(3 - kept.len() as u32);
+        rest = &fraction[digits..];
     }
-    let offset_secs = match rest {
+    let offset_minutes = match rest {
         "Z" | "z" => 0,
         _ => {
-            let sign = match rest.as_bytes().first() {
-                Some(b'+') => 1,
-                Some(b'-') => -1,
-                _ => return Err(bad()),
+            let sign = match rest.as_bytes().first()? {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
             };
-            let (h, m) = rest[1..].split_once(':').ok_or_else(bad)?;
-            if h.len() != 2 || m.len() != 2 {
-                return Err(bad());
+            let (hours, colon, minutes) = (rest.get(1..3)?, rest.get(3..4)?, rest.get(4..)?);
+            if colon != ":"
+                || minutes.len() != 2
+                || !(hours.bytes().chain(minutes.bytes())).all(|b| b.is_ascii_digit())
+            {
+                return None;
             }
-            let (h, m) = (
-                h.parse::<i64>().map_err(|_| bad())?,
-                m.parse::<i64>().map_err(|_| bad())?,
-            );
+            let (h, m): (i64, i64) = (hours.parse().ok()?, minutes.parse().ok()?);
             if h > 23 || m > 59 {
-                return Err(bad());
+                return None;
             }
-            sign * (h * 3600 + m * 60)
+            sign * (h * 60 + m)
         }
     };
-    let secs = days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second
-        - offset_secs;
-    Ok(secs * 1000 + millis)
+    let seconds = hour * 3600 + minute * 60 + second.min(59) - offset_minutes * 60;
+    Some(midnight_ms + seconds * 1000 + millis)
+}
+
+/// Serialises unix milliseconds as RFC 3339 UTC with milliseconds (for `serialize_with`).
+pub fn serialize_rfc3339<S: serde::Serializer>(unix_ms: &i64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&rfc3339_millis(*unix_ms))
+}
+
+/// [`serialize_rfc3339`] of an optional time (`null` when absent).
+pub fn serialize_opt_rfc3339<S: serde::Serializer>(
+    unix_ms: &Option<i64>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match unix_ms {
+        Some(ms) => s.serialize_str(&rfc3339_millis(*ms)),
+        None => s.serialize_none(),
+    }
 }
 
 fn is_leap(year: i64) -> bool {
@@ -198,25 +268,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_rfc3339_with_offsets_and_fractions() {
-        let base = parse_rfc3339("2026-12-01T06:00:00Z").unwrap();
-        assert_eq!(rfc3339_seconds(base), "2026-12-01T06:00:00Z");
-        assert_eq!(parse_rfc3339("2026-12-01T07:30:00+01:30").unwrap(), base);
-        assert_eq!(
-            parse_rfc3339("2026-12-01T06:00:00.25Z").unwrap(),
-            base + 250
-        );
-        for bad in [
-            "2026-12-01",
-            "2026-13-01T00:00:00Z",
-            "2026-12-01T06:00:00",
-            "x",
-        ] {
-            assert!(parse_rfc3339(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
     fn parses_the_three_lengths() {
         assert_eq!(parse_ssh_timestamp("19700101").unwrap(), 0);
         assert_eq!(parse_ssh_timestamp("20250101Z").unwrap(), 1_735_689_600);
@@ -254,5 +305,42 @@ mod tests {
             );
         }
         assert_eq!(format_utc(1_735_695_000), "2025-01-01 01:30:00 UTC");
+    }
+    #[test]
+    fn command_line_times() {
+        let now = 1_735_689_600_000; // 2025-01-01T00:00:00Z
+        assert_eq!(parse_time("2025-01-01", now), Ok(now));
+        assert_eq!(parse_time("2025-01-01T00:00:00Z", now), Ok(now));
+        assert_eq!(parse_time("2025-01-01T01:30:00+01:30", now), Ok(now));
+        assert_eq!(
+            parse_time("2024-12-31T23:00:00.5-01:00", now),
+            Ok(now + 500)
+        );
+        assert_eq!(
+            parse_time("2025-01-01T00:00:00.123456Z", now),
+            Ok(now + 123)
+        );
+        assert_eq!(parse_time("30m", now), Ok(now - 1_800_000));
+        assert_eq!(parse_time("2h", now), Ok(now - 7_200_000));
+        assert_eq!(parse_time("7d", now), Ok(now - 604_800_000));
+        assert_eq!(parse_time("2w", now), Ok(now - 1_209_600_000));
+        for bad in [
+            "",
+            "yesterday",
+            "2025-02-30",
+            "2025-01-01T25:00:00Z",
+            "2025-01-01T00:00:00",
+            "3y",
+            "d",
+            "-2h",
+            "2025-01-01T00:00:00+0100",
+            "99999999999999999999w",
+        ] {
+            assert!(parse_time(bad, now).is_err(), "{bad}");
+        }
+        assert_eq!(
+            rfc3339_millis(parse_time("2026-11-24T02:59:00.123Z", now).unwrap()),
+            "2026-11-24T02:59:00.123Z"
+        );
     }
 }

@@ -348,6 +348,20 @@ fn maintenance_keeps_a_host_out_until_it_ends_or_is_cleared() {
 
     let out = run(fleet
         .plumb()
+        .args(["schedule", "maintenance", "h002", "--until", "2999-01-01"]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        fleet.host_status("h002")["maintenance_until"],
+        "2999-01-01T00:00:00Z"
+    );
+    // An age is a time in the past: not an end for a window.
+    let out = run(fleet
+        .plumb()
+        .args(["schedule", "maintenance", "h002", "--until", "2h"]));
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+
+    let out = run(fleet
+        .plumb()
         .args(["schedule", "maintenance", "nosuch", "--for", "1h"]));
     assert_eq!(code(&out), 2, "{}", stderr(&out));
 }

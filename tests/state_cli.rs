@@ -422,7 +422,16 @@ fn state_commands_print_their_json_shapes() {
         assert_eq!(scan["status"], "ok");
         assert_eq!(scan["policy_version"], Value::Null);
         assert_eq!(scan["ruleset_hash"].as_str().unwrap().len(), 64);
-        assert!(scan["started_at"].as_i64().unwrap() <= scan["finished_at"].as_i64().unwrap());
+        // RFC 3339 UTC with milliseconds, which also sorts as text.
+        let (started, finished) = (
+            scan["started_at"].as_str().unwrap(),
+            scan["finished_at"].as_str().unwrap(),
+        );
+        for time in [started, finished] {
+            assert_eq!(time.len(), "2026-11-24T02:59:00.123Z".len(), "{time}");
+            assert!(time.ends_with('Z') && time.as_bytes()[10] == b'T', "{time}");
+        }
+        assert!(started <= finished);
     }
     assert_eq!(scans[1]["counts"]["fail"], weak["summary"]["fail"]);
     let only_weak = state_json(&state, &["scans", "--host", "weak"]);

@@ -1,5 +1,6 @@
 //! One module per subcommand. Each returns the process exit code.
 
+pub mod drift;
 pub mod scan;
 pub mod schedule;
 pub mod state;

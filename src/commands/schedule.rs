@@ -94,7 +94,7 @@ pub struct RunOnceArgs {
 pub struct MaintenanceArgs {
     /// The host, as the inventory names it.
     pub host: String,
-    /// End of the window (RFC 3339, such as 2026-12-01T06:00:00Z).
+    /// End of the window: RFC 3339 (2026-12-01T06:00:00Z) or a date (midnight UTC).
     #[arg(long, value_name = "TIME", group = "window")]
     pub until: Option<String>,
     /// Length of the window from now, such as 2h or 1d.
@@ -154,7 +154,7 @@ pub fn run(
             let mut store = Store::open_existing(&scan::state_path(state, config)?)?;
             let now = crate::store::now_ms();
             let until = match (&args.until, args.for_, args.clear) {
-                (Some(text), _, _) => Some(parse_time(text)?),
+                (Some(text), _, _) => Some(parse_until(text, now)?),
                 (None, Some(duration), _) => {
                     let millis = i64::try_from(duration.as_secs()).unwrap_or(i64::MAX / 1000);
                     Some(now.saturating_add(millis.saturating_mul(1000)))
@@ -516,8 +516,16 @@ fn scan_args(
     })
 }
 
-fn parse_time(text: &str) -> Result<i64> {
-    crate::time::parse_rfc3339(text).map_err(|err| Error::args(format!("--until `{text}`: {err}")))
+/// The end of a maintenance window: RFC 3339 or a date, and in the future.
+fn parse_until(text: &str, now: i64) -> Result<i64> {
+    let until =
+        crate::time::parse_time(text, now).map_err(|err| Error::args(format!("--until: {err}")))?;
+    if until <= now {
+        return Err(Error::args(format!(
+            "--until {text} is not in the future; --clear ends a window now"
+        )));
+    }
+    Ok(until)
 }
 
 fn render_summary(summary: &PassSummary) -> String {

@@ -209,7 +209,7 @@ fn junit_timestamp(rfc3339: &str) -> String {
 /// Escapes text for an XML 1.0 attribute value. Characters XML 1.0 cannot carry at all (most
 /// C0 controls, U+FFFE, U+FFFF) are dropped; tabs and line breaks become character references,
 /// which attribute-value normalisation would otherwise turn into spaces.
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     escape_xml(text, true)
 }
 

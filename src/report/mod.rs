@@ -13,6 +13,7 @@ mod markdown;
 mod sarif;
 mod table;
 
+pub(crate) use junit::escape as xml_escape;
 pub use table::{clean as terminal_safe, terminal_width};
 
 /// Version of the JSON/NDJSON report schema (documented in README). Bump on breaking changes.

@@ -12,6 +12,7 @@
 mod apply;
 mod audit;
 mod chain;
+pub mod drift;
 mod error;
 mod export;
 mod locks;

@@ -14,6 +14,7 @@ use std::path::PathBuf;
 pub struct HostLastScan {
     pub host: String,
     pub scan_id: String,
+    #[serde(serialize_with = "crate::time::serialize_rfc3339")]
     pub finished_at: i64,
     pub status: String,
 }
@@ -37,9 +38,11 @@ pub struct ShowReport {
 pub struct HostSummary {
     pub name: String,
     pub address: Option<String>,
+    #[serde(serialize_with = "crate::score::serialize_score")]
     pub score: Option<f64>,
     pub compliance: Tier,
     pub last_scan_id: Option<String>,
+    #[serde(serialize_with = "crate::time::serialize_opt_rfc3339")]
     pub last_scan_at: Option<i64>,
     pub last_scan_status: Option<String>,
     /// Current (non-removed) rules per status.
@@ -53,7 +56,9 @@ pub struct ScanSummary {
     pub scan_id: String,
     pub host: String,
     pub trigger: String,
+    #[serde(serialize_with = "crate::time::serialize_rfc3339")]
     pub started_at: i64,
+    #[serde(serialize_with = "crate::time::serialize_rfc3339")]
     pub finished_at: i64,
     pub status: String,
     pub error: Option<String>,
@@ -61,6 +66,7 @@ pub struct ScanSummary {
     pub ruleset_hash: String,
     pub result_hash: Option<String>,
     pub counts: Counts,
+    #[serde(serialize_with = "crate::score::serialize_score")]
     pub score: Option<f64>,
     pub fast_path: bool,
     pub change_count: u32,
@@ -74,6 +80,7 @@ pub struct ScanSummary {
 #[derive(Debug, Clone, Serialize)]
 pub struct HistoryEntry {
     pub id: i64,
+    #[serde(serialize_with = "crate::time::serialize_rfc3339")]
     pub occurred_at: i64,
     pub scan_id: String,
     pub host: String,
@@ -96,7 +103,8 @@ pub struct LastChanges {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct PruneReport {
-    /// Rows older than this (unix ms) were eligible.
+    /// Rows older than this were eligible.
+    #[serde(serialize_with = "crate::time::serialize_rfc3339")]
     pub cutoff: i64,
     pub scans_deleted: u64,
     pub transactions_deleted: u64,

@@ -1,0 +1,786 @@
+//! `plumb drift` (DESIGN §6): what changed, read from the `transactions` change log.
+//!
+//! Two ways to get a rule's state at a time T, both exact as long as T is not before the
+//! prune horizon:
+//! - a window (T1, T2] of one host (or of the fleet): the first row of each (host, rule)
+//!   in the window holds the state before it (`previous_status`, `previous_severity`; the
+//!   evidence is in the row before it), the last row the state after it;
+//! - a snapshot at T: the live `host_rule_state` rows with every change after T undone the
+//!   same way. Without pruning this equals "the newest row at or before T per rule".
+
+mod render;
+
+pub use render::render;
+
+use crate::error::{Error, Result};
+use crate::store::drift::{LogRow, ScanRef};
+use crate::store::{ChangeKind, Severity, Status, Store};
+use crate::time::{rfc3339_millis, serialize_opt_rfc3339};
+use serde::Serialize;
+use serde_json::value::RawValue;
+use std::collections::{BTreeMap, HashMap};
+
+/// Version of the drift JSON/NDJSON schema. Bump on breaking changes.
+pub const DRIFT_SCHEMA_VERSION: u32 = 1;
+
+/// Shortest scan id prefix accepted, as git accepts abbreviated hashes.
+pub const MIN_SCAN_PREFIX: usize = 4;
+
+/// What to compare.
+#[derive(Debug, Clone)]
+pub enum DriftQuery {
+    /// The host's last two full scans.
+    LastScans { host: String },
+    /// Net change of each rule of the host from `since` (unix ms) until now.
+    Since { host: String, since: i64 },
+    /// The host's state at `at`.
+    At { host: String, at: i64 },
+    /// Scan against scan, by id or unique id prefix.
+    Scans { first: String, second: String },
+    /// Host against host, now or at `at`.
+    Against {
+        host: String,
+        other: String,
+        at: Option<i64>,
+    },
+    /// Regressions across every host since `since`.
+    Fleet { since: i64 },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum View {
+    LastScans,
+    Since,
+    At,
+    Scans,
+    Against,
+    Fleet,
+}
+
+/// How a rule changed, in the order reports list them (worst first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeClass {
+    /// pass, skipped or error → fail.
+    Regression,
+    /// First seen, failing.
+    NewFailure,
+    /// Now `error` (could not be assessed).
+    BecameError,
+    /// fail → pass.
+    Fix,
+    /// Same status, the evidence (the actual value) or reason moved.
+    EvidenceChanged,
+    /// Same status, another severity.
+    SeverityChanged,
+    /// Any other status change (for example pass → skipped, error → pass).
+    StatusChanged,
+    /// First seen, not failing.
+    Added,
+    /// No longer in the rule set.
+    Removed,
+    /// Back where it started, after status changes in between (window views).
+    Flapped,
+}
+
+impl ChangeClass {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Regression => "regression",
+            Self::NewFailure => "new_failure",
+            Self::BecameError => "became_error",
+            Self::Fix => "fix",
+            Self::EvidenceChanged => "evidence_changed",
+            Self::SeverityChanged => "severity_changed",
+            Self::StatusChanged => "status_changed",
+            Self::Added => "added",
+            Self::Removed => "removed",
+            Self::Flapped => "flapped",
+        }
+    }
+}
+
+/// One side of the comparison.
+#[derive(Debug, Clone, Serialize)]
+pub struct Side {
+    pub host: Option<String>,
+    #[serde(serialize_with = "serialize_opt_rfc3339")]
+    pub at: Option<i64>,
+    pub scan_id: Option<String>,
+}
+
+/// A rule's state at one side.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleState {
+    pub status: Status,
+    pub severity: Severity,
+    pub reason: Option<String>,
+    /// `null` when the change-log row that held it was pruned. Passed through as stored
+    /// (canonical JSON), not parsed and re-serialised: fleet reports carry thousands.
+    pub evidence: Option<Box<RawValue>>,
+    /// Result hash (status, reason, severity, evidence); `None` when pruned.
+    #[serde(skip)]
+    pub hash: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DriftEntry {
+    pub host: String,
+    pub rule_id: String,
+    pub class: ChangeClass,
+    /// The severity now (before, for a removed rule).
+    pub severity: Severity,
+    /// `null`: the rule was absent.
+    pub before: Option<RuleState>,
+    pub after: Option<RuleState>,
+    /// When the last change in the window happened (window views).
+    #[serde(serialize_with = "serialize_opt_rfc3339")]
+    pub changed_at: Option<i64>,
+    /// Status changes in the window (window views); a clean regression is 1.
+    pub flaps: Option<u32>,
+    /// For a rule failing on the after side: since when, without a break.
+    #[serde(serialize_with = "serialize_opt_rfc3339")]
+    pub failing_since: Option<i64>,
+}
+
+/// One rule of `--at`.
+#[derive(Debug, Clone, Serialize)]
+pub struct StateAt {
+    pub rule_id: String,
+    #[serde(flatten)]
+    pub state: RuleState,
+    #[serde(serialize_with = "serialize_opt_rfc3339")]
+    pub failing_since: Option<i64>,
+}
+
+/// Fleet view: one rule and the hosts where it regressed.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleGroup {
+    pub rule_id: String,
+    pub severity: Severity,
+    pub hosts: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DriftSummary {
+    pub entries: usize,
+    pub by_class: BTreeMap<ChangeClass, usize>,
+    pub regressions_by_severity: BTreeMap<Severity, usize>,
+    /// Hosts with at least one entry.
+    pub hosts_affected: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DriftReport {
+    pub schema_version: u32,
+    pub view: View,
+    pub before: Option<Side>,
+    pub after: Option<Side>,
+    /// `--at`: every live rule of the host at that time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<Vec<StateAt>>,
+    /// Regressions first, then by class, severity (highest first), host and rule.
+    pub entries: Vec<DriftEntry>,
+    /// Fleet view: regressions grouped by rule.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<RuleGroup>,
+    pub summary: DriftSummary,
+}
+
+impl DriftReport {
+    /// Regressions at or above `threshold` (the `--fail-on-regression` gate).
+    pub fn regressions_at_or_above(&self, threshold: Severity) -> usize {
+        self.entries
+            .iter()
+            .filter(|e| e.class == ChangeClass::Regression && e.severity >= threshold)
+            .count()
+    }
+}
+
+/// Computes `query` against the state file. `now` (unix ms) stamps the "now" side.
+pub fn compute(store: &Store, query: &DriftQuery, now: i64) -> Result<DriftReport> {
+    let horizon = store.prune_horizon()?;
+    let check_horizon = |what: &str, at: i64| match horizon {
+        Some(h) if at < h => Err(Error::args(format!(
+            "{what} {} is before the prune horizon {}: the change log before it was pruned, \
+             so the state then cannot be rebuilt; use a time at or after {}",
+            rfc3339_millis(at),
+            rfc3339_millis(h),
+            rfc3339_millis(h)
+        ))),
+        _ => Ok(()),
+    };
+    let now_side = |host: &str| Side {
+        host: Some(host.to_string()),
+        at: Some(now),
+        scan_id: None,
+    };
+    let at_side = |host: &str, at: i64, scan_id: Option<&str>| Side {
+        host: Some(host.to_string()),
+        at: Some(at),
+        scan_id: scan_id.map(str::to_string),
+    };
+    let (view, before, after, entries, state) = match query {
+        DriftQuery::LastScans { host } => {
+            require_host(store, host)?;
+            let scans = store.last_full_scans(host, 2)?;
+            match scans.as_slice() {
+                [newer, older] => {
+                    check_horizon("the previous full scan at", older.finished_at)?;
+                    let entries =
+                        window_entries(store, host, older.finished_at, newer.finished_at)?;
+                    (
+                        View::LastScans,
+                        Some(scan_side(older)),
+                        Some(scan_side(newer)),
+                        entries,
+                        None,
+                    )
+                }
+                [only] => {
+                    // Nothing to compare with: everything the first scan found is new.
+                    let after_rules = snapshot(store, host, only.finished_at)?;
+                    let entries = compare(
+                        store,
+                        host,
+                        &BTreeMap::new(),
+                        &after_rules,
+                        only.finished_at,
+                    )?;
+                    (View::LastScans, None, Some(scan_side(only)), entries, None)
+                }
+                _ => (View::LastScans, None, None, Vec::new(), None),
+            }
+        }
+        DriftQuery::Since { host, since } => {
+            require_host(store, host)?;
+            check_horizon("--since", *since)?;
+            let entries = window_entries(store, host, *since, i64::MAX)?;
+            (
+                View::Since,
+                Some(at_side(host, *since, None)),
+                Some(now_side(host)),
+                entries,
+                None,
+            )
+        }
+        DriftQuery::At { host, at } => {
+            require_host(store, host)?;
+            check_horizon("--at", *at)?;
+            let rules = snapshot(store, host, *at)?;
+            let failing = store.failing_since(host, *at)?;
+            let state = rules
+                .into_iter()
+                .map(|(rule_id, rule)| StateAt {
+                    failing_since: failing_since(&failing, &rule_id, Some(&rule)),
+                    rule_id,
+                    state: rule,
+                })
+                .collect();
+            (
+                View::At,
+                Some(at_side(host, *at, None)),
+                None,
+                Vec::new(),
+                Some(state),
+            )
+        }
+        DriftQuery::Scans { first, second } => {
+            let a = resolve_scan(store, first)?;
+            let b = resolve_scan(store, second)?;
+            let entries = if a.host == b.host && a.finished_at <= b.finished_at {
+                check_horizon("scan", a.finished_at)?;
+                window_entries(store, &a.host, a.finished_at, b.finished_at)?
+            } else {
+                check_horizon("scan", a.finished_at.min(b.finished_at))?;
+                let before_rules = snapshot(store, &a.host, a.finished_at)?;
+                let after_rules = snapshot(store, &b.host, b.finished_at)?;
+                compare(store, &b.host, &before_rules, &after_rules, b.finished_at)?
+            };
+            (
+                View::Scans,
+                Some(scan_side(&a)),
+                Some(scan_side(&b)),
+                entries,
+                None,
+            )
+        }
+        DriftQuery::Against { host, other, at } => {
+            require_host(store, host)?;
+            require_host(store, other)?;
+            let when = at.unwrap_or(i64::MAX);
+            if let Some(at) = at {
+                check_horizon("--at", *at)?;
+            }
+            let before_rules = snapshot(store, host, when)?;
+            let after_rules = snapshot(store, other, when)?;
+            let entries = compare(store, other, &before_rules, &after_rules, when)?;
+            let side = |h: &str| match at {
+                Some(at) => at_side(h, *at, None),
+                None => now_side(h),
+            };
+            (
+                View::Against,
+                Some(side(host)),
+                Some(side(other)),
+                entries,
+                None,
+            )
+        }
+        DriftQuery::Fleet { since } => {
+            check_horizon("--since", *since)?;
+            let entries = fleet_regressions(store, *since)?;
+            let side = |at| Side {
+                host: None,
+                at: Some(at),
+                scan_id: None,
+            };
+            (
+                View::Fleet,
+                Some(side(*since)),
+                Some(side(now)),
+                entries,
+                None,
+            )
+        }
+    };
+    Ok(finish(view, before, after, entries, state))
+}
+
+fn finish(
+    view: View,
+    before: Option<Side>,
+    after: Option<Side>,
+    mut entries: Vec<DriftEntry>,
+    state: Option<Vec<StateAt>>,
+) -> DriftReport {
+    entries.sort_by(|a, b| {
+        (a.class, std::cmp::Reverse(a.severity), &a.host, &a.rule_id).cmp(&(
+            b.class,
+            std::cmp::Reverse(b.severity),
+            &b.host,
+            &b.rule_id,
+        ))
+    });
+    let mut summary = DriftSummary {
+        entries: entries.len(),
+        ..DriftSummary::default()
+    };
+    let mut hosts = std::collections::BTreeSet::new();
+    let mut groups: BTreeMap<&str, RuleGroup> = BTreeMap::new();
+    for entry in &entries {
+        *summary.by_class.entry(entry.class).or_default() += 1;
+        hosts.insert(entry.host.as_str());
+        if entry.class == ChangeClass::Regression {
+            *summary
+                .regressions_by_severity
+                .entry(entry.severity)
+                .or_default() += 1;
+            if view == View::Fleet {
+                groups
+                    .entry(&entry.rule_id)
+                    .or_insert_with(|| RuleGroup {
+                        rule_id: entry.rule_id.clone(),
+                        severity: entry.severity,
+                        hosts: Vec::new(),
+                    })
+                    .hosts
+                    .push(entry.host.clone());
+            }
+        }
+    }
+    summary.hosts_affected = hosts.len();
+    let mut groups: Vec<RuleGroup> = groups.into_values().collect();
+    groups.sort_by(|a, b| {
+        (
+            std::cmp::Reverse(a.severity),
+            std::cmp::Reverse(a.hosts.len()),
+            &a.rule_id,
+        )
+            .cmp(&(
+                std::cmp::Reverse(b.severity),
+                std::cmp::Reverse(b.hosts.len()),
+                &b.rule_id,
+            ))
+    });
+    DriftReport {
+        schema_version: DRIFT_SCHEMA_VERSION,
+        view,
+        before,
+        after,
+        state,
+        entries,
+        groups,
+        summary,
+    }
+}
+
+fn scan_side(scan: &ScanRef) -> Side {
+    Side {
+        host: Some(scan.host.clone()),
+        at: Some(scan.finished_at),
+        scan_id: Some(scan.scan_id.clone()),
+    }
+}
+
+fn require_host(store: &Store, host: &str) -> Result<()> {
+    if store.host_known(host)? {
+        Ok(())
+    } else {
+        Err(Error::args(format!(
+            "unknown host `{host}`: the state file {} has no scan of it (see `plumb state hosts`)",
+            store.path().display()
+        )))
+    }
+}
+
+/// A scan by full id or unique prefix, as git resolves abbreviated hashes.
+fn resolve_scan(store: &Store, prefix: &str) -> Result<ScanRef> {
+    let wanted = prefix.to_ascii_lowercase();
+    if wanted.len() < MIN_SCAN_PREFIX || !wanted.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
+    {
+        return Err(Error::args(format!(
+            "--scan {prefix:?} is not a scan id or a prefix of one (at least {MIN_SCAN_PREFIX} hex digits)"
+        )));
+    }
+    let mut found = store.scans_with_prefix(&wanted, 11)?;
+    match found.len() {
+        0 => Err(Error::args(format!(
+            "unknown scan `{prefix}`: no scan id starts with it (see `plumb state scans`)"
+        ))),
+        1 => Ok(found.remove(0)),
+        n => {
+            let shown: Vec<String> = found
+                .iter()
+                .take(10)
+                .map(|s| {
+                    format!(
+                        "  {} {} {}",
+                        s.scan_id,
+                        s.host,
+                        crate::time::rfc3339_seconds(s.finished_at)
+                    )
+                })
+                .collect();
+            let more = if n > 10 { "\n  ..." } else { "" };
+            Err(Error::args(format!(
+                "scan id prefix `{prefix}` is ambiguous; candidates:\n{}{more}",
+                shown.join("\n")
+            )))
+        }
+    }
+}
+
+/// Stored evidence as JSON; text that is not JSON (never written by plumb) as a string.
+fn evidence_value(text: Option<&str>) -> Option<Box<RawValue>> {
+    let text = text?;
+    match RawValue::from_string(text.to_string()) {
+        Ok(raw) => Some(raw),
+        Err(_) => serde_json::to_string(text)
+            .ok()
+            .and_then(|quoted| RawValue::from_string(quoted).ok()),
+    }
+}
+
+/// The state a row leaves behind (`None` for `removed`).
+fn state_after(row: &LogRow) -> Option<RuleState> {
+    Some(RuleState {
+        status: row.new_status?,
+        severity: row.severity,
+        reason: row.reason.clone(),
+        evidence: evidence_value(row.evidence.as_deref()),
+        hash: row.evidence_hash.clone(),
+    })
+}
+
+/// The state a row changed (`None` when the rule was absent); `prior` is the row before it,
+/// which holds that state's evidence (`None` when it was pruned).
+fn state_before(row: &LogRow, prior: Option<&LogRow>) -> Option<RuleState> {
+    if row.change_kind == ChangeKind::FirstSeen {
+        return None;
+    }
+    let status = row.previous_status?;
+    let mut state = RuleState {
+        status,
+        severity: row.previous_severity.unwrap_or(row.severity),
+        reason: None,
+        evidence: None,
+        hash: None,
+    };
+    if let Some(prior) = prior.filter(|p| p.new_status == Some(status)) {
+        state.reason = prior.reason.clone();
+        state.evidence = evidence_value(prior.evidence.as_deref());
+        state.hash = prior.evidence_hash.clone();
+    }
+    Some(state)
+}
+
+/// The rows of one (host, rule) in a window.
+struct PairWindow {
+    first: LogRow,
+    /// The last row, when there is more than one.
+    later: Option<LogRow>,
+    status_changes: u32,
+    /// The last row in the window that turned the rule to `fail`.
+    turned_fail_at: Option<i64>,
+}
+
+impl PairWindow {
+    fn last(&self) -> &LogRow {
+        self.later.as_ref().unwrap_or(&self.first)
+    }
+}
+
+fn turns_fail(row: &LogRow) -> bool {
+    row.new_status == Some(Status::Fail)
+        && (row.change_kind == ChangeKind::FirstSeen || row.previous_status != Some(Status::Fail))
+}
+
+fn changes_status(row: &LogRow) -> bool {
+    matches!(
+        row.change_kind,
+        ChangeKind::FirstSeen | ChangeKind::StateChanged | ChangeKind::Removed
+    )
+}
+
+/// Groups rows (in log order) by (host, rule).
+fn by_pair(rows: Vec<LogRow>) -> BTreeMap<(String, String), PairWindow> {
+    let mut pairs: BTreeMap<(String, String), PairWindow> = BTreeMap::new();
+    for row in rows {
+        let changed = u32::from(changes_status(&row));
+        let turned_fail_at = turns_fail(&row).then_some(row.occurred_at);
+        match pairs.entry((row.host.clone(), row.rule_id.clone())) {
+            std::collections::btree_map::Entry::Occupied(mut entry) => {
+                let pair = entry.get_mut();
+                pair.status_changes += changed;
+                pair.turned_fail_at = turned_fail_at.or(pair.turned_fail_at);
+                pair.later = Some(row);
+            }
+            std::collections::btree_map::Entry::Vacant(entry) => {
+                entry.insert(PairWindow {
+                    first: row,
+                    later: None,
+                    status_changes: changed,
+                    turned_fail_at,
+                });
+            }
+        }
+    }
+    pairs
+}
+
+/// The class of a change, or `None` when nothing that can be shown changed.
+fn classify(before: Option<&RuleState>, after: Option<&RuleState>) -> Option<ChangeClass> {
+    match (before, after) {
+        (None, None) => None,
+        (None, Some(a)) => Some(match a.status {
+            Status::Fail => ChangeClass::NewFailure,
+            Status::Error => ChangeClass::BecameError,
+            _ => ChangeClass::Added,
+        }),
+        (Some(_), None) => Some(ChangeClass::Removed),
+        (Some(b), Some(a)) if b.status != a.status => Some(match (b.status, a.status) {
+            (_, Status::Fail) => ChangeClass::Regression,
+            (Status::Fail, Status::Pass) => ChangeClass::Fix,
+            (_, Status::Error) => ChangeClass::BecameError,
+            _ => ChangeClass::StatusChanged,
+        }),
+        (Some(b), Some(a)) if b.severity != a.severity => Some(ChangeClass::SeverityChanged),
+        (Some(b), Some(a)) => match (&b.hash, &a.hash) {
+            (Some(before), Some(after)) if before != after => Some(ChangeClass::EvidenceChanged),
+            _ => None,
+        },
+    }
+}
+
+/// `failing_since` of a rule whose state is `after`, from [`Store::failing_since`]'s map.
+fn failing_since(
+    failing: &HashMap<String, i64>,
+    rule_id: &str,
+    after: Option<&RuleState>,
+) -> Option<i64> {
+    match after {
+        Some(state) if state.status == Status::Fail => failing.get(rule_id).copied(),
+        _ => None,
+    }
+}
+
+/// Net change per rule of `host` over `(from, until]`, with its status changes.
+fn window_entries(store: &Store, host: &str, from: i64, until: i64) -> Result<Vec<DriftEntry>> {
+    let rows = store.log_between(Some(host), from, until)?;
+    let priors = store.rows_before_window(Some(host), from, until)?;
+    let failing = store.failing_since(host, until)?;
+    let mut entries = Vec::new();
+    for (key, pair) in by_pair(rows) {
+        let before = state_before(&pair.first, priors.get(&key));
+        let after = state_after(pair.last());
+        let class = classify(before.as_ref(), after.as_ref())
+            .or_else(|| (pair.status_changes > 0).then_some(ChangeClass::Flapped));
+        let Some(class) = class else { continue };
+        let (host, rule_id) = key;
+        entries.push(DriftEntry {
+            severity: after
+                .as_ref()
+                .or(before.as_ref())
+                .map_or(pair.last().severity, |s| s.severity),
+            failing_since: failing_since(&failing, &rule_id, after.as_ref()),
+            host,
+            rule_id,
+            class,
+            before,
+            after,
+            changed_at: Some(pair.last().occurred_at),
+            flaps: Some(pair.status_changes),
+        });
+    }
+    Ok(entries)
+}
+
+/// Regressions over `(since, now]` across the fleet. A regression turned to `fail` inside
+/// the window, so the window itself says since when it fails.
+fn fleet_regressions(store: &Store, since: i64) -> Result<Vec<DriftEntry>> {
+    let rows = store.log_between(None, since, i64::MAX)?;
+    let priors = store.rows_before_window(None, since, i64::MAX)?;
+    let mut entries = Vec::new();
+    for (key, pair) in by_pair(rows) {
+        let before = state_before(&pair.first, priors.get(&key));
+        let after = state_after(pair.last());
+        if classify(before.as_ref(), after.as_ref()) != Some(ChangeClass::Regression) {
+            continue;
+        }
+        let (host, rule_id) = key;
+        entries.push(DriftEntry {
+            severity: pair.last().severity,
+            host,
+            rule_id,
+            class: ChangeClass::Regression,
+            before,
+            after,
+            changed_at: Some(pair.last().occurred_at),
+            flaps: Some(pair.status_changes),
+            failing_since: pair.turned_fail_at,
+        });
+    }
+    Ok(entries)
+}
+
+/// The host's live rules at `at` (unix ms; `i64::MAX` for now).
+fn snapshot(store: &Store, host: &str, at: i64) -> Result<BTreeMap<String, RuleState>> {
+    let mut rules: BTreeMap<String, RuleState> = store
+        .live_rules(host)?
+        .into_iter()
+        .map(|rule| {
+            let state = RuleState {
+                status: rule.status,
+                severity: rule.severity,
+                reason: rule.reason,
+                evidence: evidence_value(Some(&rule.evidence)),
+                hash: Some(rule.evidence_hash),
+            };
+            (rule.rule_id, state)
+        })
+        .collect();
+    if at == i64::MAX {
+        return Ok(rules);
+    }
+    let priors = store.rows_before_window(Some(host), at, i64::MAX)?;
+    for (key, pair) in by_pair(store.log_between(Some(host), at, i64::MAX)?) {
+        let rule_id = key.1.clone();
+        match state_before(&pair.first, priors.get(&key)) {
+            Some(state) => rules.insert(rule_id, state),
+            None => rules.remove(&rule_id),
+        };
+    }
+    Ok(rules)
+}
+
+/// Rule by rule, `before` against `after` (the latter of `host` at `at`).
+fn compare(
+    store: &Store,
+    host: &str,
+    before: &BTreeMap<String, RuleState>,
+    after: &BTreeMap<String, RuleState>,
+    at: i64,
+) -> Result<Vec<DriftEntry>> {
+    let mut ids: Vec<&String> = before.keys().chain(after.keys()).collect();
+    ids.sort();
+    ids.dedup();
+    let failing = store.failing_since(host, at)?;
+    let mut entries = Vec::new();
+    for rule_id in ids {
+        let (b, a) = (before.get(rule_id), after.get(rule_id));
+        let Some(class) = classify(b, a) else {
+            continue;
+        };
+        entries.push(DriftEntry {
+            host: host.to_string(),
+            rule_id: rule_id.clone(),
+            class,
+            severity: a.or(b).map_or(Severity::Low, |s| s.severity),
+            before: b.cloned(),
+            after: a.cloned(),
+            changed_at: None,
+            flaps: None,
+            failing_since: failing_since(&failing, rule_id, a),
+        });
+    }
+    Ok(entries)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(status: Status, severity: Severity, hash: &str) -> RuleState {
+        RuleState {
+            status,
+            severity,
+            reason: None,
+            evidence: None,
+            hash: Some(hash.to_string()),
+        }
+    }
+
+    #[test]
+    fn classes_by_hand() {
+        use ChangeClass::*;
+        use Status::*;
+        let s = |status| state(status, Severity::High, "h");
+        let cases = [
+            (Some(s(Pass)), Some(s(Fail)), Some(Regression)),
+            (Some(s(Skipped)), Some(s(Fail)), Some(Regression)),
+            (Some(s(Error)), Some(s(Fail)), Some(Regression)),
+            (Some(s(Fail)), Some(s(Pass)), Some(Fix)),
+            (None, Some(s(Fail)), Some(NewFailure)),
+            (None, Some(s(Pass)), Some(Added)),
+            (None, Some(s(Error)), Some(BecameError)),
+            (Some(s(Pass)), Some(s(Error)), Some(BecameError)),
+            (Some(s(Fail)), Some(s(Skipped)), Some(StatusChanged)),
+            (Some(s(Pass)), None, Some(Removed)),
+            (
+                Some(s(Pass)),
+                Some(state(Pass, Severity::High, "other")),
+                Some(EvidenceChanged),
+            ),
+            (
+                Some(s(Fail)),
+                Some(state(Fail, Severity::Low, "h")),
+                Some(SeverityChanged),
+            ),
+            (Some(s(Pass)), Some(s(Pass)), None),
+            (None, None, None),
+        ];
+        for (before, after, expected) in cases {
+            assert_eq!(
+                classify(before.as_ref(), after.as_ref()),
+                expected,
+                "{before:?} -> {after:?}"
+            );
+        }
+        // Evidence whose row was pruned is not claimed to have changed.
+        let mut unknown = s(Pass);
+        unknown.hash = None;
+        assert_eq!(classify(Some(&unknown), Some(&s(Pass))), None);
+    }
+}
