@@ -411,7 +411,7 @@ fn write_scan(
         && source_holds_all_live(tx, host, source)?
     {
         tx.prepare_cached(
-            "UPDATE host_rule_state SET last_checked_at = ?2, check_count = check_count + 1,
+            "UPDATE rule_state SET last_checked_at = ?2, check_count = check_count + 1,
                  last_scan_id = ?3
              WHERE host = ?1 AND removed_at IS NULL",
         )?
@@ -446,21 +446,21 @@ fn write_scan(
         if kind.is_none() {
             // Unchanged: only the counters move (write-on-change).
             tx.prepare_cached(
-                "UPDATE host_rule_state SET last_checked_at = ?3, check_count = check_count + 1,
+                "UPDATE rule_state SET last_checked_at = ?3, check_count = check_count + 1,
                      last_scan_id = ?4
                  WHERE host = ?1 AND rule_id = ?2",
             )?
             .execute(params![host, record.rule_id, at, scan_id])?;
         } else {
+            store_evidence(tx, &item.hash, &item.evidence_text)?;
             tx.prepare_cached(
-                "INSERT INTO host_rule_state (host, rule_id, status, severity, reason, evidence,
-                     evidence_hash, first_seen_at, last_changed_at, last_checked_at, check_count,
-                     last_scan_id, removed_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?8, 1, ?9, NULL)
+                "INSERT INTO rule_state (host, rule_id, status, severity, reason, evidence_hash,
+                     first_seen_at, last_changed_at, last_checked_at, check_count, last_scan_id,
+                     removed_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, unhex(?6), ?7, ?7, ?7, 1, ?8, NULL)
                  ON CONFLICT(host, rule_id) DO UPDATE SET
                      status = excluded.status, severity = excluded.severity,
-                     reason = excluded.reason, evidence = excluded.evidence,
-                     evidence_hash = excluded.evidence_hash,
+                     reason = excluded.reason, evidence_hash = excluded.evidence_hash,
                      last_changed_at = excluded.last_changed_at,
                      last_checked_at = excluded.last_checked_at, check_count = check_count + 1,
                      last_scan_id = excluded.last_scan_id, removed_at = NULL",
@@ -471,7 +471,6 @@ fn write_scan(
                 record.status.as_str(),
                 record.severity.as_str(),
                 record.reason,
-                item.evidence_text,
                 item.hash,
                 at,
                 scan_id,
@@ -535,7 +534,7 @@ fn write_scan(
                 continue;
             }
             tx.prepare_cached(
-                "UPDATE host_rule_state SET removed_at = ?3, last_changed_at = ?3
+                "UPDATE rule_state SET removed_at = ?3, last_changed_at = ?3
                  WHERE host = ?1 AND rule_id = ?2",
             )?
             .execute(params![host, rule_id, at])?;
@@ -577,6 +576,17 @@ fn write_scan(
         counts,
         score,
     })
+}
+
+/// Stores an evidence text once, under the result hash of the rows that hold it (the hash
+/// covers the evidence, so one hash has one text). The `transactions` and `host_rule_state`
+/// views join it back.
+fn store_evidence(tx: &Transaction, hash: &str, body: &str) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO evidence (hash, body) VALUES (unhex(?1), ?2) ON CONFLICT(hash) DO NOTHING",
+    )?
+    .execute(params![hash, body])?;
+    Ok(())
 }
 
 fn upsert_rule(
@@ -654,7 +664,7 @@ impl<'t, 'c> ChangeLog<'t, 'c> {
         // the IMMEDIATE lock makes this race-free. sqlite_sequence keeps ids unique after prune.
         let last: Option<i64> = tx
             .query_row(
-                "SELECT seq FROM sqlite_sequence WHERE name = 'transactions'",
+                "SELECT seq FROM sqlite_sequence WHERE name = 'change_log'",
                 [],
                 |row| row.get(0),
             )
@@ -672,10 +682,11 @@ impl<'t, 'c> ChangeLog<'t, 'c> {
         let row_hash = row.row_hash(&self.prev_hash);
         self.tx
             .prepare_cached(
-                "INSERT INTO transactions (id, scan_id, host, rule_id, change_kind, previous_status,
-                     new_status, previous_severity, severity, reason, evidence, evidence_hash,
-                     occurred_at, prev_hash, row_hash)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                "INSERT INTO change_log (id, scan_id, host, rule_id, change_kind, previous_status,
+                     new_status, previous_severity, severity, reason, evidence_hash, occurred_at,
+                     prev_hash, row_hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, unhex(?11), ?12, unhex(?13),
+                     unhex(?14))",
             )?
             .execute(params![
                 row.id,
@@ -688,7 +699,6 @@ impl<'t, 'c> ChangeLog<'t, 'c> {
                 row.previous_severity,
                 row.severity,
                 row.reason,
-                row.evidence,
                 row.evidence_hash,
                 row.occurred_at,
                 self.prev_hash,

@@ -190,7 +190,8 @@ pub(crate) fn check_connection(conn: &Connection, path: &Path) -> Result<CheckRe
     };
     let has_log: bool = conn
         .query_row(
-            "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='transactions'",
+            // A table up to schema 4, a view over `change_log` since.
+            "SELECT count(*) FROM sqlite_master WHERE type IN ('table','view') AND name='transactions'",
             [],
             |row| row.get::<_, i64>(0),
         )

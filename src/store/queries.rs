@@ -99,6 +99,8 @@ pub struct PruneReport {
     pub cutoff: i64,
     pub scans_deleted: u64,
     pub transactions_deleted: u64,
+    /// Evidence texts no remaining row refers to any more.
+    pub evidence_deleted: u64,
     /// row_hash of the last pruned row, where `state check` now starts the chain.
     pub checkpoint_hash: Option<String>,
 }
@@ -350,15 +352,24 @@ impl Store {
                 .optional()?;
             let mut transactions_deleted = 0;
             if let Some((last_id, hash)) = &cut {
-                transactions_deleted = tx.execute("DELETE FROM transactions WHERE id <= ?1", [last_id])? as u64;
+                transactions_deleted = tx.execute("DELETE FROM change_log WHERE id <= ?1", [last_id])? as u64;
                 tx.execute(
                     "INSERT INTO chain_checkpoints (last_pruned_id, row_hash, created_at) VALUES (?1, ?2, ?3)",
                     params![last_id, hash, now_ms()],
                 )?;
             }
+            // Rule state is never pruned, so only the change log's cut frees evidence. The
+            // subquery is built once, so this is one pass over each table.
+            let evidence_deleted = tx.execute(
+                "DELETE FROM evidence WHERE hash NOT IN (
+                     SELECT evidence_hash FROM change_log WHERE evidence_hash IS NOT NULL
+                     UNION ALL SELECT evidence_hash FROM rule_state)",
+                [],
+            )? as u64;
             let detail = serde_json::json!({
                 "cutoff": cutoff, "scans_deleted": scans_deleted,
                 "transactions_deleted": transactions_deleted,
+                "evidence_deleted": evidence_deleted,
                 "checkpoint_after_id": cut.as_ref().map(|(id, _)| *id),
             });
             tx.execute(
@@ -369,6 +380,7 @@ impl Store {
                 cutoff,
                 scans_deleted,
                 transactions_deleted,
+                evidence_deleted,
                 checkpoint_hash: cut.map(|(_, hash)| hash),
             })
         })()

@@ -163,7 +163,77 @@ CREATE TABLE host_rule_sources (
 ) WITHOUT ROWID;
 "#,
     },
+    // migration 5 (wip-evidence)
+    Migration {
+        name: "evidence stored once: content-addressed `evidence` table, hashes as blobs, \
+               `transactions` and `host_rule_state` become views",
+        // Rewrites every change-log and rule-state row.
+        auto_safe: false,
+        sql: MIGRATION_EVIDENCE_ONCE,
+    },
 ];
+
+/// Migration 5. Evidence text was stored in every `host_rule_state` and `transactions` row,
+/// and is mostly the same across hosts. It moves to `evidence`, keyed by the rows'
+/// `evidence_hash` (the result hash, which covers the evidence, so one hash has one text).
+/// The base tables `rule_state` and `change_log` keep the hashes as 32-byte blobs; views
+/// with the old names and columns (hashes as lowercase hex, evidence joined back) keep every
+/// reader and the hash chain exactly as before. Writes go to the base tables.
+const MIGRATION_EVIDENCE_ONCE: &str = r#"
+-- Refuse (and roll back) rather than lose anything: every hash must survive the blob round
+-- trip unchanged, and one evidence_hash must have one evidence text. A file that fails this
+-- was edited; `plumb state check` names the row.
+CREATE TEMP TABLE migration_5_guard (
+    ok INTEGER NOT NULL CONSTRAINT "every hash is lowercase hex and each evidence_hash has one evidence text (run plumb state check)" CHECK (ok)
+);
+INSERT INTO migration_5_guard SELECT
+    NOT EXISTS (SELECT 1 FROM transactions
+        WHERE lower(hex(unhex(prev_hash))) IS NOT prev_hash
+           OR lower(hex(unhex(row_hash))) IS NOT row_hash
+           OR (evidence_hash IS NULL) <> (evidence IS NULL)
+           OR (evidence_hash IS NOT NULL AND lower(hex(unhex(evidence_hash))) IS NOT evidence_hash))
+    AND NOT EXISTS (SELECT 1 FROM host_rule_state
+        WHERE lower(hex(unhex(evidence_hash))) IS NOT evidence_hash)
+    AND NOT EXISTS (SELECT 1 FROM
+        (SELECT evidence_hash, evidence FROM transactions WHERE evidence_hash IS NOT NULL
+         UNION SELECT evidence_hash, evidence FROM host_rule_state)
+        GROUP BY evidence_hash HAVING count(*) > 1);
+DROP TABLE migration_5_guard;
+
+-- hash: the evidence_hash (sha256) of the rows that hold this text, as a blob.
+CREATE TABLE evidence (
+    hash BLOB PRIMARY KEY NOT NULL,
+    body TEXT NOT NULL
+) WITHOUT ROWID;
+INSERT INTO evidence (hash, body)
+    SELECT unhex(evidence_hash), evidence FROM transactions WHERE evidence_hash IS NOT NULL
+    UNION SELECT unhex(evidence_hash), evidence FROM host_rule_state;
+
+-- Renaming keeps indexes, host_rule_sources' foreign key and sqlite_sequence pointing at the
+-- base tables. The hash columns keep their declared TEXT type but hold blobs from here on.
+ALTER TABLE host_rule_state RENAME TO rule_state;
+UPDATE rule_state SET evidence_hash = unhex(evidence_hash);
+ALTER TABLE rule_state DROP COLUMN evidence;
+
+ALTER TABLE transactions RENAME TO change_log;
+UPDATE change_log SET evidence_hash = unhex(evidence_hash), prev_hash = unhex(prev_hash),
+    row_hash = unhex(row_hash);
+ALTER TABLE change_log DROP COLUMN evidence;
+
+CREATE VIEW host_rule_state AS
+SELECT s.host, s.rule_id, s.status, s.severity, s.reason, e.body AS evidence,
+       lower(hex(s.evidence_hash)) AS evidence_hash, s.first_seen_at, s.last_changed_at,
+       s.last_checked_at, s.check_count, s.last_scan_id, s.removed_at
+FROM rule_state AS s LEFT JOIN evidence AS e ON e.hash = s.evidence_hash;
+
+CREATE VIEW transactions AS
+SELECT t.id, t.scan_id, t.host, t.rule_id, t.change_kind, t.previous_status, t.new_status,
+       t.previous_severity, t.severity, t.reason, e.body AS evidence,
+       CASE WHEN t.evidence_hash IS NOT NULL THEN lower(hex(t.evidence_hash)) END
+           AS evidence_hash,
+       t.occurred_at, lower(hex(t.prev_hash)) AS prev_hash, lower(hex(t.row_hash)) AS row_hash
+FROM change_log AS t LEFT JOIN evidence AS e ON e.hash = t.evidence_hash;
+"#;
 
 /// The schema version this binary writes.
 pub fn latest_version() -> i64 {
