@@ -361,9 +361,9 @@ impl Store {
             // Rule state is never pruned, so only the change log's cut frees evidence. The
             // subquery is built once, so this is one pass over each table.
             let evidence_deleted = tx.execute(
-                "DELETE FROM evidence WHERE hash NOT IN (
-                     SELECT evidence_hash FROM change_log WHERE evidence_hash IS NOT NULL
-                     UNION ALL SELECT evidence_hash FROM rule_state)",
+                "DELETE FROM evidence WHERE id NOT IN (
+                     SELECT evidence_id FROM change_log WHERE evidence_id IS NOT NULL
+                     UNION ALL SELECT evidence_id FROM rule_state)",
                 [],
             )? as u64;
             let detail = serde_json::json!({

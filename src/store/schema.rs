@@ -165,74 +165,214 @@ CREATE TABLE host_rule_sources (
     },
     // migration 5 (wip-evidence)
     Migration {
-        name: "evidence stored once: content-addressed `evidence` table, hashes as blobs, \
-               `transactions` and `host_rule_state` become views",
+        name: "compact history: evidence stored once, integer host and rule keys, binary ids \
+               and hashes; transactions, host_rule_state, host_rule_sources become views",
         // Rewrites every change-log and rule-state row.
         auto_safe: false,
         sql: MIGRATION_EVIDENCE_ONCE,
     },
 ];
 
-/// Migration 5. Evidence text was stored in every `host_rule_state` and `transactions` row,
-/// and is mostly the same across hosts. It moves to `evidence`, keyed by the rows'
-/// `evidence_hash` (the result hash, which covers the evidence, so one hash has one text).
-/// The base tables `rule_state` and `change_log` keep the hashes as 32-byte blobs; views
-/// with the old names and columns (hashes as lowercase hex, evidence joined back) keep every
-/// reader and the hash chain exactly as before. Writes go to the base tables.
+/// Migration 5: a compact change log and rule state (DESIGN §4 Footprint).
+///
+/// Before it, a first scan of the embedded pack added ~360 KB per host, most of it the same
+/// evidence text in `host_rule_state` and `transactions`, host and rule names and hex hashes
+/// repeated in every row and index. The base tables now hold:
+/// - evidence once per distinct value in `evidence`, content-addressed by the rows'
+///   `evidence_hash` (the result hash, which covers the evidence, so one hash has one text);
+/// - hosts and rules as small integer keys (`host_keys`, `rule_keys`);
+/// - scan ids as their 16 bytes and hashes as their 32 bytes;
+/// - no `prev_hash`: it is the previous row's `row_hash` (or the prune checkpoint's, or the
+///   genesis hash), so the view derives it and the chain hashes the same values.
+///
+/// Views with the old names and columns (`transactions`, `host_rule_state`,
+/// `host_rule_sources`) give every reader, and the hash chain, exactly the old logical rows.
+/// Writes go to the base tables (src/store/apply.rs).
 const MIGRATION_EVIDENCE_ONCE: &str = r#"
--- Refuse (and roll back) rather than lose anything: every hash must survive the blob round
--- trip unchanged, and one evidence_hash must have one evidence text. A file that fails this
--- was edited; `plumb state check` names the row.
+-- Refuse (and roll back) rather than lose anything. Every hash and scan id must survive the
+-- conversion to bytes unchanged, one evidence_hash must have one evidence text, a row has
+-- evidence exactly when it has an evidence_hash, and every stored prev_hash must be the one
+-- the view will derive. A file that fails this was edited: `plumb state check` names the row.
 CREATE TEMP TABLE migration_5_guard (
-    ok INTEGER NOT NULL CONSTRAINT "every hash is lowercase hex and each evidence_hash has one evidence text (run plumb state check)" CHECK (ok)
+    ok INTEGER NOT NULL CONSTRAINT "the change log is intact: hashes and scan ids are canonical, each evidence_hash has one evidence text and each prev_hash is the previous row_hash (run plumb state check)" CHECK (ok)
 );
 INSERT INTO migration_5_guard SELECT
-    NOT EXISTS (SELECT 1 FROM transactions
-        WHERE lower(hex(unhex(prev_hash))) IS NOT prev_hash
-           OR lower(hex(unhex(row_hash))) IS NOT row_hash
-           OR (evidence_hash IS NULL) <> (evidence IS NULL)
-           OR (evidence_hash IS NOT NULL AND lower(hex(unhex(evidence_hash))) IS NOT evidence_hash))
-    AND NOT EXISTS (SELECT 1 FROM host_rule_state
-        WHERE lower(hex(unhex(evidence_hash))) IS NOT evidence_hash)
+    NOT EXISTS (SELECT 1 FROM transactions AS t
+        WHERE lower(hex(unhex(t.row_hash))) IS NOT t.row_hash OR length(t.row_hash) <> 64
+           OR t.prev_hash IS NOT coalesce(
+                  (SELECT p.row_hash FROM transactions AS p WHERE p.id < t.id
+                   ORDER BY p.id DESC LIMIT 1),
+                  (SELECT row_hash FROM chain_checkpoints ORDER BY id DESC LIMIT 1),
+                  '0000000000000000000000000000000000000000000000000000000000000000')
+           OR (t.evidence_hash IS NULL) <> (t.evidence IS NULL)
+           OR (t.evidence_hash IS NOT NULL
+               AND lower(hex(unhex(t.evidence_hash))) IS NOT t.evidence_hash)
+           OR length(t.scan_id) <> 36
+           OR lower(hex(unhex(replace(t.scan_id, '-', '')))) IS NOT replace(t.scan_id, '-', '')
+           OR substr(t.scan_id, 9, 1) || substr(t.scan_id, 14, 1) || substr(t.scan_id, 19, 1)
+              || substr(t.scan_id, 24, 1) IS NOT '----')
+    AND NOT EXISTS (SELECT 1 FROM host_rule_state AS s
+        WHERE lower(hex(unhex(s.evidence_hash))) IS NOT s.evidence_hash
+           OR length(s.last_scan_id) <> 36
+           OR lower(hex(unhex(replace(s.last_scan_id, '-', ''))))
+              IS NOT replace(s.last_scan_id, '-', '')
+           OR substr(s.last_scan_id, 9, 1) || substr(s.last_scan_id, 14, 1)
+              || substr(s.last_scan_id, 19, 1) || substr(s.last_scan_id, 24, 1) IS NOT '----')
     AND NOT EXISTS (SELECT 1 FROM
         (SELECT evidence_hash, evidence FROM transactions WHERE evidence_hash IS NOT NULL
          UNION SELECT evidence_hash, evidence FROM host_rule_state)
         GROUP BY evidence_hash HAVING count(*) > 1);
 DROP TABLE migration_5_guard;
 
--- hash: the evidence_hash (sha256) of the rows that hold this text, as a blob.
+CREATE TABLE host_keys (
+    key  INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+);
+INSERT INTO host_keys (name)
+    SELECT name FROM hosts
+    UNION SELECT host FROM transactions UNION SELECT host FROM host_rule_state
+    UNION SELECT host FROM host_rule_sources;
+
+CREATE TABLE rule_keys (
+    key INTEGER PRIMARY KEY,
+    id  TEXT NOT NULL UNIQUE
+);
+INSERT INTO rule_keys (id)
+    SELECT id FROM rules
+    UNION SELECT rule_id FROM transactions UNION SELECT rule_id FROM host_rule_state
+    UNION SELECT rule_id FROM host_rule_sources;
+
+-- hash: the evidence_hash (sha256, 32 bytes) of the rows that refer to this text.
 CREATE TABLE evidence (
-    hash BLOB PRIMARY KEY NOT NULL,
+    id   INTEGER PRIMARY KEY,
+    hash BLOB NOT NULL UNIQUE,
     body TEXT NOT NULL
-) WITHOUT ROWID;
+);
 INSERT INTO evidence (hash, body)
     SELECT unhex(evidence_hash), evidence FROM transactions WHERE evidence_hash IS NOT NULL
     UNION SELECT unhex(evidence_hash), evidence FROM host_rule_state;
 
--- Renaming keeps indexes, host_rule_sources' foreign key and sqlite_sequence pointing at the
--- base tables. The hash columns keep their declared TEXT type but hold blobs from here on.
-ALTER TABLE host_rule_state RENAME TO rule_state;
-UPDATE rule_state SET evidence_hash = unhex(evidence_hash);
-ALTER TABLE rule_state DROP COLUMN evidence;
+-- The hash chain covers the logical row the `transactions` view shows; see src/store/chain.rs.
+-- evidence_id has no foreign key: pruning deletes unreferenced evidence in one pass, which a
+-- key would turn into a search of this table per evidence row. A dangling id shows as a
+-- changed row in `plumb state check`.
+CREATE TABLE change_log (
+    id                INTEGER PRIMARY KEY AUTOINCREMENT,
+    scan_id           BLOB NOT NULL,
+    host_key          INTEGER NOT NULL REFERENCES host_keys(key),
+    rule_key          INTEGER NOT NULL REFERENCES rule_keys(key),
+    change_kind       TEXT NOT NULL CHECK (change_kind IN
+                        ('first_seen','state_changed','severity_changed','evidence_changed','removed')),
+    previous_status   TEXT,
+    new_status        TEXT,
+    previous_severity TEXT,
+    severity          TEXT NOT NULL,
+    reason            TEXT,
+    evidence_id       INTEGER,
+    occurred_at       INTEGER NOT NULL,
+    row_hash          BLOB NOT NULL,
+    UNIQUE (scan_id, rule_key)
+);
+INSERT INTO change_log (id, scan_id, host_key, rule_key, change_kind, previous_status,
+        new_status, previous_severity, severity, reason, evidence_id, occurred_at, row_hash)
+    SELECT t.id, unhex(replace(t.scan_id, '-', '')), h.key, r.key, t.change_kind,
+           t.previous_status, t.new_status, t.previous_severity, t.severity, t.reason, e.id,
+           t.occurred_at, unhex(t.row_hash)
+    FROM transactions AS t
+    JOIN host_keys AS h ON h.name = t.host
+    JOIN rule_keys AS r ON r.id = t.rule_id
+    LEFT JOIN evidence AS e ON e.hash = unhex(t.evidence_hash)
+    ORDER BY t.id;
+-- Ids never repeat after a prune: carry the old sequence over.
+INSERT INTO sqlite_sequence (name, seq)
+    SELECT 'change_log', 0 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'change_log');
+UPDATE sqlite_sequence
+    SET seq = (SELECT max(seq) FROM sqlite_sequence WHERE name IN ('transactions', 'change_log'))
+    WHERE name = 'change_log';
+CREATE INDEX change_log_by_host ON change_log(host_key, rule_key, id);
+CREATE INDEX change_log_by_time ON change_log(occurred_at);
 
-ALTER TABLE transactions RENAME TO change_log;
-UPDATE change_log SET evidence_hash = unhex(evidence_hash), prev_hash = unhex(prev_hash),
-    row_hash = unhex(row_hash);
-ALTER TABLE change_log DROP COLUMN evidence;
+CREATE TABLE rule_state (
+    host_key        INTEGER NOT NULL REFERENCES host_keys(key),
+    rule_key        INTEGER NOT NULL REFERENCES rule_keys(key),
+    status          TEXT NOT NULL CHECK (status IN ('pass','fail','skipped','error')),
+    severity        TEXT NOT NULL CHECK (severity IN ('low','medium','high','critical')),
+    reason          TEXT,
+    evidence_id     INTEGER NOT NULL,
+    first_seen_at   INTEGER NOT NULL,
+    last_changed_at INTEGER NOT NULL,
+    last_checked_at INTEGER NOT NULL,
+    check_count     INTEGER NOT NULL,
+    last_scan_id    BLOB NOT NULL,
+    removed_at      INTEGER,
+    PRIMARY KEY (host_key, rule_key)
+) WITHOUT ROWID;
+INSERT INTO rule_state
+    SELECT h.key, r.key, s.status, s.severity, s.reason, e.id, s.first_seen_at,
+           s.last_changed_at, s.last_checked_at, s.check_count,
+           unhex(replace(s.last_scan_id, '-', '')), s.removed_at
+    FROM host_rule_state AS s
+    JOIN host_keys AS h ON h.name = s.host
+    JOIN rule_keys AS r ON r.id = s.rule_id
+    JOIN evidence AS e ON e.hash = unhex(s.evidence_hash);
 
-CREATE VIEW host_rule_state AS
-SELECT s.host, s.rule_id, s.status, s.severity, s.reason, e.body AS evidence,
-       lower(hex(s.evidence_hash)) AS evidence_hash, s.first_seen_at, s.last_changed_at,
-       s.last_checked_at, s.check_count, s.last_scan_id, s.removed_at
-FROM rule_state AS s LEFT JOIN evidence AS e ON e.hash = s.evidence_hash;
+CREATE TABLE rule_state_sources (
+    host_key  INTEGER NOT NULL,
+    source_id INTEGER NOT NULL REFERENCES rule_sources(id),
+    rule_key  INTEGER NOT NULL,
+    PRIMARY KEY (host_key, source_id, rule_key),
+    FOREIGN KEY (host_key, rule_key) REFERENCES rule_state(host_key, rule_key)
+) WITHOUT ROWID;
+INSERT INTO rule_state_sources
+    SELECT h.key, m.source_id, r.key
+    FROM host_rule_sources AS m
+    JOIN host_keys AS h ON h.name = m.host
+    JOIN rule_keys AS r ON r.id = m.rule_id;
+
+-- Children before parents (foreign keys are on).
+DROP TABLE host_rule_sources;
+DROP TABLE host_rule_state;
+DROP TABLE transactions;
 
 CREATE VIEW transactions AS
-SELECT t.id, t.scan_id, t.host, t.rule_id, t.change_kind, t.previous_status, t.new_status,
+SELECT t.id,
+       lower(substr(hex(t.scan_id), 1, 8) || '-' || substr(hex(t.scan_id), 9, 4) || '-'
+             || substr(hex(t.scan_id), 13, 4) || '-' || substr(hex(t.scan_id), 17, 4) || '-'
+             || substr(hex(t.scan_id), 21)) AS scan_id,
+       h.name AS host, r.id AS rule_id, t.change_kind, t.previous_status, t.new_status,
        t.previous_severity, t.severity, t.reason, e.body AS evidence,
-       CASE WHEN t.evidence_hash IS NOT NULL THEN lower(hex(t.evidence_hash)) END
-           AS evidence_hash,
-       t.occurred_at, lower(hex(t.prev_hash)) AS prev_hash, lower(hex(t.row_hash)) AS row_hash
-FROM change_log AS t LEFT JOIN evidence AS e ON e.hash = t.evidence_hash;
+       CASE WHEN e.hash IS NOT NULL THEN lower(hex(e.hash)) END AS evidence_hash,
+       t.occurred_at,
+       coalesce(
+           (SELECT lower(hex(p.row_hash)) FROM change_log AS p WHERE p.id < t.id
+            ORDER BY p.id DESC LIMIT 1),
+           (SELECT c.row_hash FROM chain_checkpoints AS c ORDER BY c.id DESC LIMIT 1),
+           '0000000000000000000000000000000000000000000000000000000000000000') AS prev_hash,
+       lower(hex(t.row_hash)) AS row_hash
+FROM change_log AS t
+JOIN host_keys AS h ON h.key = t.host_key
+JOIN rule_keys AS r ON r.key = t.rule_key
+LEFT JOIN evidence AS e ON e.id = t.evidence_id;
+
+CREATE VIEW host_rule_state AS
+SELECT h.name AS host, r.id AS rule_id, s.status, s.severity, s.reason, e.body AS evidence,
+       lower(hex(e.hash)) AS evidence_hash, s.first_seen_at, s.last_changed_at,
+       s.last_checked_at, s.check_count,
+       lower(substr(hex(s.last_scan_id), 1, 8) || '-' || substr(hex(s.last_scan_id), 9, 4)
+             || '-' || substr(hex(s.last_scan_id), 13, 4) || '-'
+             || substr(hex(s.last_scan_id), 17, 4) || '-' || substr(hex(s.last_scan_id), 21))
+           AS last_scan_id,
+       s.removed_at
+FROM rule_state AS s
+JOIN host_keys AS h ON h.key = s.host_key
+JOIN rule_keys AS r ON r.key = s.rule_key
+LEFT JOIN evidence AS e ON e.id = s.evidence_id;
+
+CREATE VIEW host_rule_sources AS
+SELECT h.name AS host, m.source_id, r.id AS rule_id
+FROM rule_state_sources AS m
+JOIN host_keys AS h ON h.key = m.host_key
+JOIN rule_keys AS r ON r.key = m.rule_key;
 "#;
 
 /// The schema version this binary writes.
