@@ -318,7 +318,9 @@ fn an_edited_change_log_row_fails_state_check() {
     .unwrap();
     sqlite3(
         &state,
-        &format!("UPDATE change_log SET new_status = 'pass' WHERE id = {id}"),
+        &format!(
+            "UPDATE change_log SET new_status = (SELECT code FROM value_codes WHERE text = 'pass') WHERE id = {id}"
+        ),
     );
     let rule = sqlite3(
         &state,

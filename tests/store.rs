@@ -389,7 +389,7 @@ fn edited_transaction_row_is_named_by_check() {
     };
     sqlite3(
         &path,
-        "UPDATE change_log SET new_status = 'pass' WHERE id = 14;",
+        "UPDATE change_log SET new_status = (SELECT code FROM value_codes WHERE text = 'pass') WHERE id = 14;",
     );
     let report = store::check_file(&path).unwrap();
     assert!(!report.sound);

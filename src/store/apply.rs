@@ -233,9 +233,13 @@ pub(crate) fn changes_of_scan(
 ) -> rusqlite::Result<Vec<Change>> {
     // The base table, so the (scan_id, rule_key) index is used.
     let mut stmt = conn.prepare_cached(
-        "SELECT r.id, t.change_kind, t.previous_status, t.new_status, t.severity
-         FROM change_log AS t JOIN rule_keys AS r ON r.key = t.rule_key
-         WHERE t.scan_id = unhex(replace(?1, '-', '')) ORDER BY t.id",
+        "SELECT r.id, (SELECT text FROM value_codes WHERE code = t.change_kind),
+                (SELECT text FROM value_codes WHERE code = t.previous_status),
+                (SELECT text FROM value_codes WHERE code = t.new_status),
+                (SELECT text FROM value_codes WHERE code = t.severity)
+         FROM scan_keys AS k JOIN change_log AS t ON t.scan_key = k.key
+         JOIN rule_keys AS r ON r.key = t.rule_key
+         WHERE k.scan_id = unhex(replace(?1, '-', '')) ORDER BY t.id",
     )?;
     stmt.query_map([scan_id], |row| {
         Ok(Change {
@@ -321,7 +325,8 @@ fn insert_scan(
 
 fn load_current(tx: &Transaction, host_key: i64) -> rusqlite::Result<BTreeMap<String, Current>> {
     let mut stmt = tx.prepare_cached(
-        "SELECT r.id, s.rule_key, s.status, s.severity, lower(hex(e.hash)),
+        "SELECT r.id, s.rule_key, (SELECT text FROM value_codes WHERE code = s.status),
+                (SELECT text FROM value_codes WHERE code = s.severity), lower(hex(e.hash)),
                 s.removed_at IS NOT NULL
          FROM rule_state AS s JOIN rule_keys AS r ON r.key = s.rule_key
          LEFT JOIN evidence AS e ON e.id = s.evidence_id
@@ -499,7 +504,9 @@ fn write_scan(
                 "INSERT INTO rule_state (host_key, rule_key, status, severity, reason, evidence_id,
                      first_seen_at, last_changed_at, last_checked_at, check_count, last_scan_id,
                      removed_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?7, 1, ?8, NULL)
+                 VALUES (?1, ?2, (SELECT code FROM value_codes WHERE text = ?3),
+                     (SELECT code FROM value_codes WHERE text = ?4), ?5, ?6, ?7, ?7, ?7, 1, ?8,
+                     NULL)
                  ON CONFLICT(host_key, rule_key) DO UPDATE SET
                      status = excluded.status, severity = excluded.severity,
                      reason = excluded.reason, evidence_id = excluded.evidence_id,
@@ -724,6 +731,7 @@ struct ChangeLog<'t, 'c> {
     tx: &'t Transaction<'c>,
     prev_hash: String,
     next_id: i64,
+    scan_key: Option<i64>,
     changes: Vec<Change>,
 }
 
@@ -742,6 +750,7 @@ impl<'t, 'c> ChangeLog<'t, 'c> {
             tx,
             prev_hash: chain_head(tx)?,
             next_id: last.unwrap_or(0) + 1,
+            scan_key: None,
             changes: Vec::new(),
         })
     }
@@ -752,15 +761,20 @@ impl<'t, 'c> ChangeLog<'t, 'c> {
         let row_hash = row.row_hash(&self.prev_hash);
         self.tx
             .prepare_cached(
-                "INSERT INTO change_log (id, scan_id, host_key, rule_key, change_kind,
+                "INSERT INTO change_log (id, scan_key, host_key, rule_key, change_kind,
                      previous_status, new_status, previous_severity, severity, reason,
                      evidence_id, occurred_at, row_hash)
-                 VALUES (?1, unhex(replace(?2, '-', '')), ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,
-                     ?12, unhex(?13))",
+                 VALUES (?1, ?2, ?3, ?4,
+                     (SELECT code FROM value_codes WHERE text = ?5),
+                     (SELECT code FROM value_codes WHERE text = ?6),
+                     (SELECT code FROM value_codes WHERE text = ?7),
+                     (SELECT code FROM value_codes WHERE text = ?8),
+                     (SELECT code FROM value_codes WHERE text = ?9),
+                     ?10, ?11, ?12, unhex(?13))",
             )?
             .execute(params![
                 row.id,
-                row.scan_id,
+                self.scan_key(&row.scan_id)?,
                 keys.host_key,
                 keys.rule_key,
                 row.change_kind,
@@ -783,6 +797,27 @@ impl<'t, 'c> ChangeLog<'t, 'c> {
         self.prev_hash = row_hash;
         self.next_id += 1;
         Ok(())
+    }
+
+    /// The scan's key in `scan_keys`, created with its first change-log row.
+    fn scan_key(&mut self, scan_id: &str) -> rusqlite::Result<i64> {
+        if let Some(key) = self.scan_key {
+            return Ok(key);
+        }
+        self.tx
+            .prepare_cached(
+                "INSERT INTO scan_keys (scan_id) VALUES (unhex(replace(?1, '-', '')))
+                 ON CONFLICT(scan_id) DO NOTHING",
+            )?
+            .execute([scan_id])?;
+        let key = self
+            .tx
+            .prepare_cached(
+                "SELECT key FROM scan_keys WHERE scan_id = unhex(replace(?1, '-', ''))",
+            )?
+            .query_row([scan_id], |row| row.get(0))?;
+        self.scan_key = Some(key);
+        Ok(key)
     }
 
     fn into_changes(self) -> Vec<Change> {

@@ -366,6 +366,10 @@ impl Store {
                      UNION ALL SELECT evidence_id FROM rule_state)",
                 [],
             )? as u64;
+            tx.execute(
+                "DELETE FROM scan_keys WHERE key NOT IN (SELECT scan_key FROM change_log)",
+                [],
+            )?;
             let detail = serde_json::json!({
                 "cutoff": cutoff, "scans_deleted": scans_deleted,
                 "transactions_deleted": transactions_deleted,

@@ -180,7 +180,9 @@ CREATE TABLE host_rule_sources (
 /// repeated in every row and index. The base tables now hold:
 /// - evidence once per distinct value in `evidence`, content-addressed by the rows'
 ///   `evidence_hash` (the result hash, which covers the evidence, so one hash has one text);
-/// - hosts and rules as small integer keys (`host_keys`, `rule_keys`);
+/// - hosts, rules and (in the change log) scans as small integer keys (`host_keys`,
+///   `rule_keys`, `scan_keys`), and statuses, severities and change kinds as the codes of
+///   `value_codes`;
 /// - scan ids as their 16 bytes and hashes as their 32 bytes;
 /// - no `prev_hash`: it is the previous row's `row_hash` (or the prune checkpoint's, or the
 ///   genesis hash), so the view derives it and the chain hashes the same values.
@@ -242,6 +244,25 @@ INSERT INTO rule_keys (id)
     UNION SELECT rule_id FROM transactions UNION SELECT rule_id FROM host_rule_state
     UNION SELECT rule_id FROM host_rule_sources;
 
+-- A change log row's scan (its 16 id bytes once per scan instead of once per row).
+CREATE TABLE scan_keys (
+    key     INTEGER PRIMARY KEY,
+    scan_id BLOB NOT NULL UNIQUE
+);
+INSERT INTO scan_keys (scan_id)
+    SELECT unhex(replace(scan_id, '-', '')) FROM transactions GROUP BY scan_id ORDER BY min(id);
+
+-- The words of the status, severity and change-kind columns, stored as these codes.
+CREATE TABLE value_codes (
+    code INTEGER PRIMARY KEY,
+    text TEXT NOT NULL UNIQUE
+);
+INSERT INTO value_codes (code, text) VALUES
+    (0, 'pass'), (1, 'fail'), (2, 'skipped'), (3, 'error'),
+    (4, 'low'), (5, 'medium'), (6, 'high'), (7, 'critical'),
+    (8, 'first_seen'), (9, 'state_changed'), (10, 'severity_changed'),
+    (11, 'evidence_changed'), (12, 'removed');
+
 -- hash: the evidence_hash (sha256, 32 bytes) of the rows that refer to this text.
 CREATE TABLE evidence (
     id   INTEGER PRIMARY KEY,
@@ -258,27 +279,31 @@ INSERT INTO evidence (hash, body)
 -- changed row in `plumb state check`.
 CREATE TABLE change_log (
     id                INTEGER PRIMARY KEY AUTOINCREMENT,
-    scan_id           BLOB NOT NULL,
+    scan_key          INTEGER NOT NULL REFERENCES scan_keys(key),
     host_key          INTEGER NOT NULL REFERENCES host_keys(key),
     rule_key          INTEGER NOT NULL REFERENCES rule_keys(key),
-    change_kind       TEXT NOT NULL CHECK (change_kind IN
-                        ('first_seen','state_changed','severity_changed','evidence_changed','removed')),
-    previous_status   TEXT,
-    new_status        TEXT,
-    previous_severity TEXT,
-    severity          TEXT NOT NULL,
+    change_kind       INTEGER NOT NULL CHECK (change_kind BETWEEN 8 AND 12),
+    previous_status   INTEGER CHECK (previous_status BETWEEN 0 AND 3),
+    new_status        INTEGER CHECK (new_status BETWEEN 0 AND 3),
+    previous_severity INTEGER CHECK (previous_severity BETWEEN 4 AND 7),
+    severity          INTEGER NOT NULL CHECK (severity BETWEEN 4 AND 7),
     reason            TEXT,
     evidence_id       INTEGER,
     occurred_at       INTEGER NOT NULL,
     row_hash          BLOB NOT NULL,
-    UNIQUE (scan_id, rule_key)
+    UNIQUE (scan_key, rule_key)
 );
-INSERT INTO change_log (id, scan_id, host_key, rule_key, change_kind, previous_status,
+INSERT INTO change_log (id, scan_key, host_key, rule_key, change_kind, previous_status,
         new_status, previous_severity, severity, reason, evidence_id, occurred_at, row_hash)
-    SELECT t.id, unhex(replace(t.scan_id, '-', '')), h.key, r.key, t.change_kind,
-           t.previous_status, t.new_status, t.previous_severity, t.severity, t.reason, e.id,
-           t.occurred_at, unhex(t.row_hash)
+    SELECT t.id, k.key, h.key, r.key,
+           (SELECT code FROM value_codes WHERE text = t.change_kind),
+           (SELECT code FROM value_codes WHERE text = t.previous_status),
+           (SELECT code FROM value_codes WHERE text = t.new_status),
+           (SELECT code FROM value_codes WHERE text = t.previous_severity),
+           (SELECT code FROM value_codes WHERE text = t.severity),
+           t.reason, e.id, t.occurred_at, unhex(t.row_hash)
     FROM transactions AS t
+    JOIN scan_keys AS k ON k.scan_id = unhex(replace(t.scan_id, '-', ''))
     JOIN host_keys AS h ON h.name = t.host
     JOIN rule_keys AS r ON r.id = t.rule_id
     LEFT JOIN evidence AS e ON e.hash = unhex(t.evidence_hash)
@@ -295,8 +320,8 @@ CREATE INDEX change_log_by_time ON change_log(occurred_at);
 CREATE TABLE rule_state (
     host_key        INTEGER NOT NULL REFERENCES host_keys(key),
     rule_key        INTEGER NOT NULL REFERENCES rule_keys(key),
-    status          TEXT NOT NULL CHECK (status IN ('pass','fail','skipped','error')),
-    severity        TEXT NOT NULL CHECK (severity IN ('low','medium','high','critical')),
+    status          INTEGER NOT NULL CHECK (status BETWEEN 0 AND 3),
+    severity        INTEGER NOT NULL CHECK (severity BETWEEN 4 AND 7),
     reason          TEXT,
     evidence_id     INTEGER NOT NULL,
     first_seen_at   INTEGER NOT NULL,
@@ -308,7 +333,8 @@ CREATE TABLE rule_state (
     PRIMARY KEY (host_key, rule_key)
 ) WITHOUT ROWID;
 INSERT INTO rule_state
-    SELECT h.key, r.key, s.status, s.severity, s.reason, e.id, s.first_seen_at,
+    SELECT h.key, r.key, (SELECT code FROM value_codes WHERE text = s.status),
+           (SELECT code FROM value_codes WHERE text = s.severity), s.reason, e.id, s.first_seen_at,
            s.last_changed_at, s.last_checked_at, s.check_count,
            unhex(replace(s.last_scan_id, '-', '')), s.removed_at
     FROM host_rule_state AS s
@@ -336,11 +362,16 @@ DROP TABLE transactions;
 
 CREATE VIEW transactions AS
 SELECT t.id,
-       lower(substr(hex(t.scan_id), 1, 8) || '-' || substr(hex(t.scan_id), 9, 4) || '-'
-             || substr(hex(t.scan_id), 13, 4) || '-' || substr(hex(t.scan_id), 17, 4) || '-'
-             || substr(hex(t.scan_id), 21)) AS scan_id,
-       h.name AS host, r.id AS rule_id, t.change_kind, t.previous_status, t.new_status,
-       t.previous_severity, t.severity, t.reason, e.body AS evidence,
+       lower(substr(hex(k.scan_id), 1, 8) || '-' || substr(hex(k.scan_id), 9, 4) || '-'
+             || substr(hex(k.scan_id), 13, 4) || '-' || substr(hex(k.scan_id), 17, 4) || '-'
+             || substr(hex(k.scan_id), 21)) AS scan_id,
+       h.name AS host, r.id AS rule_id,
+       (SELECT text FROM value_codes WHERE code = t.change_kind) AS change_kind,
+       (SELECT text FROM value_codes WHERE code = t.previous_status) AS previous_status,
+       (SELECT text FROM value_codes WHERE code = t.new_status) AS new_status,
+       (SELECT text FROM value_codes WHERE code = t.previous_severity) AS previous_severity,
+       (SELECT text FROM value_codes WHERE code = t.severity) AS severity,
+       t.reason, e.body AS evidence,
        CASE WHEN e.hash IS NOT NULL THEN lower(hex(e.hash)) END AS evidence_hash,
        t.occurred_at,
        coalesce(
@@ -350,12 +381,16 @@ SELECT t.id,
            '0000000000000000000000000000000000000000000000000000000000000000') AS prev_hash,
        lower(hex(t.row_hash)) AS row_hash
 FROM change_log AS t
+JOIN scan_keys AS k ON k.key = t.scan_key
 JOIN host_keys AS h ON h.key = t.host_key
 JOIN rule_keys AS r ON r.key = t.rule_key
 LEFT JOIN evidence AS e ON e.id = t.evidence_id;
 
 CREATE VIEW host_rule_state AS
-SELECT h.name AS host, r.id AS rule_id, s.status, s.severity, s.reason, e.body AS evidence,
+SELECT h.name AS host, r.id AS rule_id,
+       (SELECT text FROM value_codes WHERE code = s.status) AS status,
+       (SELECT text FROM value_codes WHERE code = s.severity) AS severity,
+       s.reason, e.body AS evidence,
        lower(hex(e.hash)) AS evidence_hash, s.first_seen_at, s.last_changed_at,
        s.last_checked_at, s.check_count,
        lower(substr(hex(s.last_scan_id), 1, 8) || '-' || substr(hex(s.last_scan_id), 9, 4)
