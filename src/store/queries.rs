@@ -204,7 +204,8 @@ impl Store {
             hosts: self.count("hosts")?,
             rules: self.count("rules")?,
             scans: self.count("scans")?,
-            transactions: self.count("transactions")?,
+            // The base table: counting the view would resolve every row's keys.
+            transactions: self.count("change_log")?,
             last_scans,
         })
     }
@@ -339,7 +340,7 @@ impl Store {
             )? as u64;
             // Last id of the oldest run of rows that are all before the cutoff.
             let first_kept: Option<i64> = tx.query_row(
-                "SELECT min(id) FROM transactions WHERE occurred_at >= ?1",
+                "SELECT min(id) FROM change_log WHERE occurred_at >= ?1",
                 [cutoff],
                 |row| row.get(0),
             )?;
