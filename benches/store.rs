@@ -1,5 +1,6 @@
-//! `cargo bench --bench store`: apply_scan and `hosts` timings on real state files.
-//! Prints median, min and max of >= 10 runs.
+//! `cargo bench --bench store`: apply_scan and `hosts` timings on real state files, the
+//! footprint of the embedded pack's scans (release binary on a fixture tree), and the time to
+//! open a ~30 MiB and a fleet-sized file. Prints median, min and max of >= 10 runs.
 
 use plumb::store::{
     HostRecord, ResultRecord, ScanBatch, ScanStatus, Scope, Severity, Status, Store, Trigger,
@@ -7,6 +8,7 @@ use plumb::store::{
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 const RUNS: usize = 15;
@@ -78,8 +80,83 @@ fn file_bytes(path: &Path) -> u64 {
         .sum()
 }
 
+/// A scan of `tree` with the embedded pack as `host`, by the release binary.
+fn scan_embedded(tree: &Path, host: &str, state: &Path) {
+    let status = Command::new(env!("CARGO_BIN_EXE_plumb"))
+        .args(["scan", "--format", "json", "--fail-on", "never", "--root"])
+        .arg(tree)
+        .args(["--host-name", host, "--state"])
+        .arg(state)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("running plumb");
+    assert!(status.success(), "plumb scan failed: {status}");
+}
+
+/// Bytes the state file grows by per host's first scan and per unchanged re-scan.
+fn footprint(dir: &Path) {
+    const HOSTS: u64 = 10;
+    const RESCANS: u64 = 100;
+    let tree = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/hosts/debian12-default");
+    let state = dir.join("footprint.db");
+    scan_embedded(&tree, "seed", &state);
+    let seeded = file_bytes(&state);
+    for n in 0..HOSTS {
+        scan_embedded(&tree, &format!("web-{n}"), &state);
+    }
+    let hosts = file_bytes(&state);
+    for _ in 0..RESCANS {
+        scan_embedded(&tree, "web-0", &state);
+    }
+    let rescans = file_bytes(&state);
+    println!(
+        "footprint, embedded pack on debian12-default: new file {seeded} bytes; \
+         +{} bytes per further host (first scan, {HOSTS} hosts); \
+         +{} bytes per unchanged re-scan ({RESCANS} re-scans); \
+         {} bytes per host over all {} hosts",
+        (hosts - seeded) / HOSTS,
+        (rescans - hosts) / RESCANS,
+        hosts / (HOSTS + 1),
+        HOSTS + 1
+    );
+}
+
+/// Median time to open (probe, configure) and close an existing state file.
+fn open_time(name: &str, path: &Path) {
+    let samples = (0..RUNS)
+        .map(|_| {
+            let start = Instant::now();
+            let store = Store::open(path).expect("open");
+            drop(store);
+            start.elapsed()
+        })
+        .collect();
+    report(&format!("{name} ({} MiB)", file_bytes(path) >> 20), samples);
+}
+
+/// Builds a state file whose main file (the WAL folded in) is at least `bytes`, from
+/// 200-rule hosts.
+fn file_of_size(path: &Path, bytes: u64) {
+    let mut store = Store::open(path).expect("open");
+    let mut host = 0;
+    let main_file = || std::fs::metadata(path).map_or(0, |meta| meta.len());
+    while main_file() < bytes {
+        for _ in 0..50 {
+            let fails_more = move |i: usize| (i + host) % 7 == 0;
+            store
+                .apply_scan(&batch(&format!("host-{host:05}"), 1_000, 200, &fails_more))
+                .expect("apply");
+            host += 1;
+        }
+    }
+    drop(store);
+}
+
 fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
+    footprint(dir.path());
+
     let no_change = |_: usize| false;
 
     // First sight of a 1000-rule host, each run on a fresh file.
@@ -180,4 +257,26 @@ fn main() {
         })
         .collect();
     report("hosts query, 10,000 hosts x 200 rules", samples);
+    drop(store);
+
+    // Opening reads the header and schema only, whatever the size; `state check` reads it all.
+    let medium = dir.path().join("medium.db");
+    file_of_size(&medium, 30 << 20);
+    open_time("open + close, ~30 MiB file", &medium);
+    open_time("open + close, 10,000 hosts x 200 rules", &path);
+    let conn = rusqlite::Connection::open(&medium).expect("open");
+    let samples = (0..RUNS)
+        .map(|_| {
+            let start = Instant::now();
+            let ok: String = conn
+                .query_row("PRAGMA quick_check", [], |row| row.get(0))
+                .expect("quick_check");
+            assert_eq!(ok, "ok");
+            start.elapsed()
+        })
+        .collect();
+    report(
+        "quick_check of the ~30 MiB file (no longer on open)",
+        samples,
+    );
 }

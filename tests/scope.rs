@@ -134,7 +134,8 @@ fn rows_from_before_rule_sources_are_adopted_by_the_next_full_scan() {
         .unwrap();
     drop(store);
     // What an older plumb left: live rows that no source holds.
-    sqlite3(&path, "DELETE FROM host_rule_sources;");
+    // (`host_rule_sources` is a view over `rule_state_sources` since schema 5.)
+    sqlite3(&path, "DELETE FROM rule_state_sources;");
     let mut store = Store::open(&path).unwrap();
     let out = store
         .apply_scan(&batch_of("rules:/srv/rules", Scope::Full, 2_000, &["r1"]))

@@ -203,8 +203,11 @@ fn unchanged_rescans_write_nothing_and_one_edit_records_one_change() {
 }
 
 /// A damaged state file: exit 3, the message names it and points at `plumb state check`,
-/// and the file is left byte for byte as it was.
-fn assert_refused_untouched(state: &Path, what: &str) {
+/// and nothing is recorded. Damage the cheap open-time probe sees is refused before scanning
+/// (nothing on stdout, the file byte for byte as it was); damage in pages the scan's write
+/// reads is SQLite's corruption error when the results are recorded, reported for the host,
+/// and that write is rolled back (only the host lock's row came and went).
+fn assert_refused_untouched(state: &Path, what: &str, at_open: bool) {
     let tree = fixtures::materialise("debian12-hardened");
     let before = fs::read(state).unwrap();
     let siblings = || {
@@ -219,11 +222,25 @@ fn assert_refused_untouched(state: &Path, what: &str) {
     let out = run(&mut scan_cmd(tree.path(), "web", state));
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(3), "{what}: {err}");
-    assert!(err.contains(&state.display().to_string()), "{what}: {err}");
-    assert!(err.contains("plumb state check"), "{what}: {err}");
     assert!(!err.contains("panicked"), "{what}: {err}");
-    assert!(out.stdout.is_empty(), "{what}: no report on stdout");
-    assert_eq!(fs::read(state).unwrap(), before, "{what}: file changed");
+    let message = if at_open {
+        assert!(out.stdout.is_empty(), "{what}: no report on stdout");
+        err
+    } else {
+        let report = json(&out);
+        assert_eq!(report["hosts"][0]["outcome"], "error", "{what}: {report}");
+        report["hosts"][0]["error"].as_str().unwrap().to_string()
+    };
+    assert!(
+        message.contains(&state.display().to_string()),
+        "{what}: {message}"
+    );
+    assert!(message.contains("plumb state check"), "{what}: {message}");
+    if at_open {
+        assert_eq!(fs::read(state).unwrap(), before, "{what}: file changed");
+    } else {
+        assert_eq!(fs::read(state).unwrap().len(), before.len(), "{what}: grew");
+    }
     assert_eq!(
         siblings(),
         files_before,
@@ -237,7 +254,9 @@ fn assert_refused_untouched(state: &Path, what: &str) {
     assert_eq!(out.status.code(), Some(1), "{what}: {}", stderr(&out));
     let report = json(&out);
     assert_eq!(report["sound"], false, "{what}: {report}");
-    assert_eq!(fs::read(state).unwrap(), before, "{what}: check changed it");
+    if at_open {
+        assert_eq!(fs::read(state).unwrap(), before, "{what}: check changed it");
+    }
 }
 
 /// A state file holding one real scan, closed cleanly (no -wal file left beside it).
@@ -261,20 +280,20 @@ fn damaged_state_files_exit_3_and_stay_untouched() {
         *byte = (i as u8).wrapping_mul(37).wrapping_add(11);
     }
     fs::write(&state, &bytes).unwrap();
-    assert_refused_untouched(&state, "garbage pages");
+    assert_refused_untouched(&state, "garbage pages", false);
 
     // Cut off after the first pages, as a full disk or a bad copy would leave it.
     let dir = tempfile::tempdir().unwrap();
     let state = recorded_state(dir.path());
     let bytes = fs::read(&state).unwrap();
     fs::write(&state, &bytes[..bytes.len() / 3]).unwrap();
-    assert_refused_untouched(&state, "truncated");
+    assert_refused_untouched(&state, "truncated", true);
 
     // Not SQLite at all.
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state.db");
     fs::write(&state, "hosts:\n  - web-1\n  - web-2\n".repeat(200)).unwrap();
-    assert_refused_untouched(&state, "not sqlite");
+    assert_refused_untouched(&state, "not sqlite", true);
 }
 
 #[test]
@@ -299,7 +318,9 @@ fn an_edited_change_log_row_fails_state_check() {
     .unwrap();
     sqlite3(
         &state,
-        &format!("UPDATE transactions SET new_status = 'pass' WHERE id = {id}"),
+        &format!(
+            "UPDATE change_log SET new_status = (SELECT code FROM value_codes WHERE text = 'pass') WHERE id = {id}"
+        ),
     );
     let rule = sqlite3(
         &state,

@@ -360,7 +360,7 @@ fn prune_keeps_current_state_and_a_verifiable_chain() {
     let first = count(&path, "SELECT min(id) FROM transactions");
     sqlite3(
         &path,
-        &format!("UPDATE transactions SET reason = 'x' WHERE id = {first};"),
+        &format!("UPDATE change_log SET reason = 'x' WHERE id = {first};"),
     );
     let report = store::check_file(&path).unwrap();
     assert_eq!(report.chain.unwrap().first_bad.unwrap().id, first);
@@ -387,7 +387,7 @@ fn edited_transaction_row_is_named_by_check() {
     };
     sqlite3(
         &path,
-        "UPDATE transactions SET new_status = 'pass' WHERE id = 14;",
+        "UPDATE change_log SET new_status = (SELECT code FROM value_codes WHERE text = 'pass') WHERE id = 14;",
     );
     let report = store::check_file(&path).unwrap();
     assert!(!report.sound);
@@ -418,7 +418,7 @@ fn deleted_transaction_row_breaks_the_chain_at_the_next_row() {
         color: false,
     };
     assert_eq!(run(&StateCommand::Check, &ctx).unwrap(), plumb::exit::CLEAN);
-    sqlite3(&path, "DELETE FROM transactions WHERE id = 5;");
+    sqlite3(&path, "DELETE FROM change_log WHERE id = 5;");
     let bad = store::check_file(&path)
         .unwrap()
         .chain
@@ -426,7 +426,8 @@ fn deleted_transaction_row_breaks_the_chain_at_the_next_row() {
         .first_bad
         .unwrap();
     assert_eq!(bad.id, 6);
-    assert!(bad.problem.contains("prev_hash"), "{}", bad.problem);
+    // prev_hash is derived from the row before, so the removal shows as row 6's row_hash.
+    assert!(bad.problem.contains("removed"), "{}", bad.problem);
 }
 
 /// Builds a multi-page state file and closes it (WAL folded back into the main file).
@@ -470,8 +471,11 @@ fn assert_reported_as_damaged(path: &Path) {
     );
 }
 
+/// Opening reads only the header and schema, so garbage in pages in the middle of the file
+/// is not seen there. `state check` finds it, and a command that reads those pages gets
+/// SQLite's corruption error; neither changes the file.
 #[test]
-fn garbage_bytes_are_reported_and_the_file_untouched() {
+fn garbage_bytes_are_found_by_check_and_by_reads_that_touch_them() {
     let (_dir, path) = temp_state();
     populated_file(&path);
     let mut bytes = std::fs::read(&path).unwrap();
@@ -480,7 +484,49 @@ fn garbage_bytes_are_reported_and_the_file_untouched() {
         *byte = (i * 131 % 251) as u8;
     }
     std::fs::write(&path, &bytes).unwrap();
-    assert_reported_as_damaged(&path);
+
+    let report = store::check_file(&path).unwrap();
+    assert!(!report.sound, "{report:?}");
+    assert_ne!(report.integrity, ["ok"], "{report:?}");
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        bytes,
+        "check changed the file"
+    );
+
+    // Opening is cheap: it does not read every page, so it does not see the damage.
+    let store = Store::open(&path).unwrap();
+    assert!(!store.check().unwrap().sound);
+    drop(store);
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        bytes,
+        "open changed the file"
+    );
+    // Reading every row of every table touches the damaged pages.
+    let conn =
+        rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+    let read_all = || -> rusqlite::Result<()> {
+        for table in ["hosts", "rules", "scans", "host_rule_state", "transactions"] {
+            let mut stmt = conn.prepare(&format!("SELECT * FROM {table}"))?;
+            let mut rows = stmt.query([])?;
+            while rows.next()?.is_some() {}
+        }
+        Ok(())
+    };
+    let err = read_all().expect_err("the damaged pages are read");
+    assert_eq!(
+        err.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseCorrupt),
+        "{err}"
+    );
+    drop(conn);
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        bytes,
+        "a read changed the file"
+    );
 }
 
 #[test]

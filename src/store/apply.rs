@@ -81,6 +81,7 @@ struct Prepared<'a> {
 /// The host's current row for one rule.
 #[derive(Clone)]
 struct Current {
+    rule_key: i64,
     status: Status,
     severity: Severity,
     hash: String,
@@ -230,9 +231,15 @@ pub(crate) fn changes_of_scan(
     conn: &rusqlite::Connection,
     scan_id: &str,
 ) -> rusqlite::Result<Vec<Change>> {
+    // The base table, so the (scan_id, rule_key) index is used.
     let mut stmt = conn.prepare_cached(
-        "SELECT rule_id, change_kind, previous_status, new_status, severity
-         FROM transactions WHERE scan_id = ?1 ORDER BY id",
+        "SELECT r.id, (SELECT text FROM value_codes WHERE code = t.change_kind),
+                (SELECT text FROM value_codes WHERE code = t.previous_status),
+                (SELECT text FROM value_codes WHERE code = t.new_status),
+                (SELECT text FROM value_codes WHERE code = t.severity)
+         FROM scan_keys AS k JOIN change_log AS t ON t.scan_key = k.key
+         JOIN rule_keys AS r ON r.key = t.rule_key
+         WHERE k.scan_id = unhex(replace(?1, '-', '')) ORDER BY t.id",
     )?;
     stmt.query_map([scan_id], |row| {
         Ok(Change {
@@ -316,23 +323,44 @@ fn insert_scan(
     Ok(())
 }
 
-fn load_current(tx: &Transaction, host: &str) -> rusqlite::Result<BTreeMap<String, Current>> {
+fn load_current(tx: &Transaction, host_key: i64) -> rusqlite::Result<BTreeMap<String, Current>> {
     let mut stmt = tx.prepare_cached(
-        "SELECT rule_id, status, severity, evidence_hash, removed_at IS NOT NULL
-         FROM host_rule_state WHERE host = ?1",
+        "SELECT r.id, s.rule_key, (SELECT text FROM value_codes WHERE code = s.status),
+                (SELECT text FROM value_codes WHERE code = s.severity), lower(hex(e.hash)),
+                s.removed_at IS NOT NULL
+         FROM rule_state AS s JOIN rule_keys AS r ON r.key = s.rule_key
+         LEFT JOIN evidence AS e ON e.id = s.evidence_id
+         WHERE s.host_key = ?1",
     )?;
-    stmt.query_map([host], |row| {
+    stmt.query_map([host_key], |row| {
         Ok((
             row.get::<_, String>(0)?,
             Current {
-                status: parse(row.get(1)?)?,
-                severity: parse(row.get(2)?)?,
-                hash: row.get(3)?,
-                removed: row.get(4)?,
+                rule_key: row.get(1)?,
+                status: parse(row.get(2)?)?,
+                severity: parse(row.get(3)?)?,
+                hash: row.get(4)?,
+                removed: row.get(5)?,
             },
         ))
     })?
     .collect()
+}
+
+/// The integer key that stands for a host name in the compact tables, created on first use.
+fn host_key(tx: &Transaction, name: &str) -> rusqlite::Result<i64> {
+    tx.prepare_cached("INSERT INTO host_keys (name) VALUES (?1) ON CONFLICT(name) DO NOTHING")?
+        .execute([name])?;
+    tx.prepare_cached("SELECT key FROM host_keys WHERE name = ?1")?
+        .query_row([name], |row| row.get(0))
+}
+
+/// The integer key that stands for a rule id in the compact tables, created on first use.
+fn rule_key(tx: &Transaction, id: &str) -> rusqlite::Result<i64> {
+    tx.prepare_cached("INSERT INTO rule_keys (id) VALUES (?1) ON CONFLICT(id) DO NOTHING")?
+        .execute([id])?;
+    tx.prepare_cached("SELECT key FROM rule_keys WHERE id = ?1")?
+        .query_row([id], |row| row.get(0))
 }
 
 /// The id of a rule source's name, created on first use.
@@ -345,13 +373,18 @@ fn source_id(tx: &Transaction, name: &str) -> rusqlite::Result<i64> {
 
 /// Whether the source already holds exactly the host's live rules, so a scan whose results
 /// equal the live state changes no membership either (the fast path's second condition).
-fn source_holds_all_live(tx: &Transaction, host: &str, source: i64) -> rusqlite::Result<bool> {
+fn source_holds_all_live(
+    tx: &Transaction,
+    host: &str,
+    host_key: i64,
+    source: i64,
+) -> rusqlite::Result<bool> {
     tx.prepare_cached(
-        "SELECT (SELECT count(*) FROM host_rule_sources WHERE host = ?1 AND source_id = ?2)
+        "SELECT (SELECT count(*) FROM rule_state_sources WHERE host_key = ?2 AND source_id = ?3)
               = (SELECT pass_count + fail_count + skipped_count + error_count
                  FROM hosts WHERE name = ?1)",
     )?
-    .query_row(params![host, source], |row| row.get(0))
+    .query_row(params![host, host_key, source], |row| row.get(0))
 }
 
 /// Rule sources per rule: this source's rules, and how many sources hold each rule.
@@ -360,12 +393,15 @@ struct Memberships {
     holders: BTreeMap<String, usize>,
 }
 
-fn load_memberships(tx: &Transaction, host: &str, source: i64) -> rusqlite::Result<Memberships> {
+fn load_memberships(tx: &Transaction, host_key: i64, source: i64) -> rusqlite::Result<Memberships> {
     let mut own = HashSet::new();
     let mut holders = BTreeMap::new();
-    let mut stmt =
-        tx.prepare_cached("SELECT rule_id, source_id = ?2 FROM host_rule_sources WHERE host = ?1")?;
-    let mut rows = stmt.query(params![host, source])?;
+    let mut stmt = tx.prepare_cached(
+        "SELECT r.id, m.source_id = ?2
+         FROM rule_state_sources AS m JOIN rule_keys AS r ON r.key = m.rule_key
+         WHERE m.host_key = ?1",
+    )?;
+    let mut rows = stmt.query(params![host_key, source])?;
     while let Some(row) = rows.next()? {
         let rule: String = row.get(0)?;
         if row.get::<_, bool>(1)? {
@@ -384,6 +420,8 @@ fn write_scan(
     upsert_host(tx, batch)?;
     let host = batch.host.name.as_str();
     let scan_id = batch.scan_id.to_string();
+    // The compact tables store the id's 16 bytes.
+    let scan_bytes = batch.scan_id.as_bytes().as_slice();
     if batch.status == ScanStatus::Error {
         // The host could not be scanned: record that, keep its last known state.
         insert_scan(tx, batch, None, Counts::default(), None, false, 0)?;
@@ -407,15 +445,16 @@ fn write_scan(
         .prepare_cached("SELECT current_result_hash FROM hosts WHERE name = ?1")?
         .query_row([host], |row| row.get(0))?;
     let source = source_id(tx, &batch.rule_source)?;
+    let host_key = host_key(tx, host)?;
     if current_hash.as_deref() == Some(batch_hash.as_str())
-        && source_holds_all_live(tx, host, source)?
+        && source_holds_all_live(tx, host, host_key, source)?
     {
         tx.prepare_cached(
-            "UPDATE host_rule_state SET last_checked_at = ?2, check_count = check_count + 1,
+            "UPDATE rule_state SET last_checked_at = ?2, check_count = check_count + 1,
                  last_scan_id = ?3
-             WHERE host = ?1 AND removed_at IS NULL",
+             WHERE host_key = ?1 AND removed_at IS NULL",
         )?
-        .execute(params![host, batch.finished_at, scan_id])?;
+        .execute(params![host_key, batch.finished_at, scan_bytes])?;
         insert_scan(tx, batch, Some(&batch_hash), counts, score, true, 0)?;
         return Ok(ApplyOutcome {
             scan_id: batch.scan_id,
@@ -427,14 +466,18 @@ fn write_scan(
         });
     }
 
-    let mut current = load_current(tx, host)?;
-    let members = load_memberships(tx, host, source)?;
+    let mut current = load_current(tx, host_key)?;
+    let members = load_memberships(tx, host_key, source)?;
     let mut log = ChangeLog::new(tx)?;
     let at = batch.finished_at;
     for item in prepared {
         let record = item.record;
         upsert_rule(tx, record, at)?;
         let previous = current.get(&record.rule_id);
+        let rule_key = match previous {
+            Some(prev) => prev.rule_key,
+            None => rule_key(tx, &record.rule_id)?,
+        };
         let kind = match previous {
             None => Some(ChangeKind::FirstSeen),
             Some(prev) if prev.removed => Some(ChangeKind::FirstSeen),
@@ -446,63 +489,78 @@ fn write_scan(
         if kind.is_none() {
             // Unchanged: only the counters move (write-on-change).
             tx.prepare_cached(
-                "UPDATE host_rule_state SET last_checked_at = ?3, check_count = check_count + 1,
+                "UPDATE rule_state SET last_checked_at = ?3, check_count = check_count + 1,
                      last_scan_id = ?4
-                 WHERE host = ?1 AND rule_id = ?2",
+                 WHERE host_key = ?1 AND rule_key = ?2",
             )?
-            .execute(params![host, record.rule_id, at, scan_id])?;
-        } else {
+            .execute(params![host_key, rule_key, at, scan_bytes])?;
+        }
+        let evidence_id = match kind {
+            Some(_) => Some(store_evidence(tx, &item.hash, &item.evidence_text)?),
+            None => None,
+        };
+        if let Some(evidence_id) = evidence_id {
             tx.prepare_cached(
-                "INSERT INTO host_rule_state (host, rule_id, status, severity, reason, evidence,
-                     evidence_hash, first_seen_at, last_changed_at, last_checked_at, check_count,
-                     last_scan_id, removed_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?8, 1, ?9, NULL)
-                 ON CONFLICT(host, rule_id) DO UPDATE SET
+                "INSERT INTO rule_state (host_key, rule_key, status, severity, reason, evidence_id,
+                     first_seen_at, last_changed_at, last_checked_at, check_count, last_scan_id,
+                     removed_at)
+                 VALUES (?1, ?2, (SELECT code FROM value_codes WHERE text = ?3),
+                     (SELECT code FROM value_codes WHERE text = ?4), ?5, ?6, ?7, ?7, ?7, 1, ?8,
+                     NULL)
+                 ON CONFLICT(host_key, rule_key) DO UPDATE SET
                      status = excluded.status, severity = excluded.severity,
-                     reason = excluded.reason, evidence = excluded.evidence,
-                     evidence_hash = excluded.evidence_hash,
+                     reason = excluded.reason, evidence_id = excluded.evidence_id,
                      last_changed_at = excluded.last_changed_at,
                      last_checked_at = excluded.last_checked_at, check_count = check_count + 1,
                      last_scan_id = excluded.last_scan_id, removed_at = NULL",
             )?
             .execute(params![
-                host,
-                record.rule_id,
+                host_key,
+                rule_key,
                 record.status.as_str(),
                 record.severity.as_str(),
                 record.reason,
-                item.evidence_text,
-                item.hash,
+                evidence_id,
                 at,
-                scan_id,
+                scan_bytes,
             ])?;
         }
         if !members.own.contains(&record.rule_id) {
             tx.prepare_cached(
-                "INSERT INTO host_rule_sources (host, source_id, rule_id) VALUES (?1, ?2, ?3)",
+                "INSERT INTO rule_state_sources (host_key, source_id, rule_key)
+                 VALUES (?1, ?2, ?3)",
             )?
-            .execute(params![host, source, record.rule_id])?;
+            .execute(params![host_key, source, rule_key])?;
         }
         if let Some(kind) = kind {
-            log.push(TxRow {
-                id: 0,
-                scan_id: scan_id.clone(),
-                host: host.to_string(),
-                rule_id: record.rule_id.clone(),
-                change_kind: kind.as_str().to_string(),
-                previous_status: previous.map(|p| p.status.as_str().to_string()),
-                new_status: Some(record.status.as_str().to_string()),
-                previous_severity: previous.map(|p| p.severity.as_str().to_string()),
-                severity: record.severity.as_str().to_string(),
-                reason: record.reason.clone(),
-                evidence: Some(item.evidence_text.clone()),
-                evidence_hash: Some(item.hash.clone()),
-                occurred_at: at,
-            })?;
+            let keys = RowKeys {
+                host_key,
+                rule_key,
+                evidence_id,
+            };
+            log.push(
+                keys,
+                TxRow {
+                    id: 0,
+                    scan_id: scan_id.clone(),
+                    host: host.to_string(),
+                    rule_id: record.rule_id.clone(),
+                    change_kind: kind.as_str().to_string(),
+                    previous_status: previous.map(|p| p.status.as_str().to_string()),
+                    new_status: Some(record.status.as_str().to_string()),
+                    previous_severity: previous.map(|p| p.severity.as_str().to_string()),
+                    severity: record.severity.as_str().to_string(),
+                    reason: record.reason.clone(),
+                    evidence: Some(item.evidence_text.clone()),
+                    evidence_hash: Some(item.hash.clone()),
+                    occurred_at: at,
+                },
+            )?;
         }
         current.insert(
             record.rule_id.clone(),
             Current {
+                rule_key,
                 status: record.status,
                 severity: record.severity,
                 hash: item.hash.clone(),
@@ -524,10 +582,10 @@ fn write_scan(
             let holders = members.holders.get(rule_id).copied().unwrap_or(0);
             if members.own.contains(rule_id) {
                 tx.prepare_cached(
-                    "DELETE FROM host_rule_sources
-                     WHERE host = ?1 AND source_id = ?2 AND rule_id = ?3",
+                    "DELETE FROM rule_state_sources
+                     WHERE host_key = ?1 AND source_id = ?2 AND rule_key = ?3",
                 )?
-                .execute(params![host, source, rule_id])?;
+                .execute(params![host_key, source, state.rule_key])?;
                 if holders > 1 {
                     continue;
                 }
@@ -535,25 +593,33 @@ fn write_scan(
                 continue;
             }
             tx.prepare_cached(
-                "UPDATE host_rule_state SET removed_at = ?3, last_changed_at = ?3
-                 WHERE host = ?1 AND rule_id = ?2",
+                "UPDATE rule_state SET removed_at = ?3, last_changed_at = ?3
+                 WHERE host_key = ?1 AND rule_key = ?2",
             )?
-            .execute(params![host, rule_id, at])?;
-            log.push(TxRow {
-                id: 0,
-                scan_id: scan_id.clone(),
-                host: host.to_string(),
-                rule_id: rule_id.clone(),
-                change_kind: ChangeKind::Removed.as_str().to_string(),
-                previous_status: Some(state.status.as_str().to_string()),
-                new_status: None,
-                previous_severity: Some(state.severity.as_str().to_string()),
-                severity: state.severity.as_str().to_string(),
-                reason: None,
-                evidence: None,
-                evidence_hash: None,
-                occurred_at: at,
-            })?;
+            .execute(params![host_key, state.rule_key, at])?;
+            let keys = RowKeys {
+                host_key,
+                rule_key: state.rule_key,
+                evidence_id: None,
+            };
+            log.push(
+                keys,
+                TxRow {
+                    id: 0,
+                    scan_id: scan_id.clone(),
+                    host: host.to_string(),
+                    rule_id: rule_id.clone(),
+                    change_kind: ChangeKind::Removed.as_str().to_string(),
+                    previous_status: Some(state.status.as_str().to_string()),
+                    new_status: None,
+                    previous_severity: Some(state.severity.as_str().to_string()),
+                    severity: state.severity.as_str().to_string(),
+                    reason: None,
+                    evidence: None,
+                    evidence_hash: None,
+                    occurred_at: at,
+                },
+            )?;
             state.removed = true;
         }
     }
@@ -577,6 +643,18 @@ fn write_scan(
         counts,
         score,
     })
+}
+
+/// Stores an evidence text once, under the result hash of the rows that hold it (the hash
+/// covers the evidence, so one hash has one text), and returns its id. The `transactions`
+/// and `host_rule_state` views join it back.
+fn store_evidence(tx: &Transaction, hash: &str, body: &str) -> rusqlite::Result<i64> {
+    tx.prepare_cached(
+        "INSERT INTO evidence (hash, body) VALUES (unhex(?1), ?2) ON CONFLICT(hash) DO NOTHING",
+    )?
+    .execute(params![hash, body])?;
+    tx.prepare_cached("SELECT id FROM evidence WHERE hash = unhex(?1)")?
+        .query_row([hash], |row| row.get(0))
 }
 
 fn upsert_rule(
@@ -640,11 +718,20 @@ fn update_host_summary(
     Ok(())
 }
 
-/// Appends chained rows to `transactions` within the scan's transaction.
+/// What a change-log row refers to in the compact tables (the logical row is a [`TxRow`]).
+struct RowKeys {
+    host_key: i64,
+    rule_key: i64,
+    evidence_id: Option<i64>,
+}
+
+/// Appends chained rows to `change_log` (read as `transactions`) within the scan's
+/// transaction.
 struct ChangeLog<'t, 'c> {
     tx: &'t Transaction<'c>,
     prev_hash: String,
     next_id: i64,
+    scan_key: Option<i64>,
     changes: Vec<Change>,
 }
 
@@ -654,7 +741,7 @@ impl<'t, 'c> ChangeLog<'t, 'c> {
         // the IMMEDIATE lock makes this race-free. sqlite_sequence keeps ids unique after prune.
         let last: Option<i64> = tx
             .query_row(
-                "SELECT seq FROM sqlite_sequence WHERE name = 'transactions'",
+                "SELECT seq FROM sqlite_sequence WHERE name = 'change_log'",
                 [],
                 |row| row.get(0),
             )
@@ -663,35 +750,41 @@ impl<'t, 'c> ChangeLog<'t, 'c> {
             tx,
             prev_hash: chain_head(tx)?,
             next_id: last.unwrap_or(0) + 1,
+            scan_key: None,
             changes: Vec::new(),
         })
     }
 
-    fn push(&mut self, mut row: TxRow) -> rusqlite::Result<()> {
+    /// `prev_hash` is not stored: the `transactions` view derives it from the previous row.
+    fn push(&mut self, keys: RowKeys, mut row: TxRow) -> rusqlite::Result<()> {
         row.id = self.next_id;
         let row_hash = row.row_hash(&self.prev_hash);
         self.tx
             .prepare_cached(
-                "INSERT INTO transactions (id, scan_id, host, rule_id, change_kind, previous_status,
-                     new_status, previous_severity, severity, reason, evidence, evidence_hash,
-                     occurred_at, prev_hash, row_hash)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                "INSERT INTO change_log (id, scan_key, host_key, rule_key, change_kind,
+                     previous_status, new_status, previous_severity, severity, reason,
+                     evidence_id, occurred_at, row_hash)
+                 VALUES (?1, ?2, ?3, ?4,
+                     (SELECT code FROM value_codes WHERE text = ?5),
+                     (SELECT code FROM value_codes WHERE text = ?6),
+                     (SELECT code FROM value_codes WHERE text = ?7),
+                     (SELECT code FROM value_codes WHERE text = ?8),
+                     (SELECT code FROM value_codes WHERE text = ?9),
+                     ?10, ?11, ?12, unhex(?13))",
             )?
             .execute(params![
                 row.id,
-                row.scan_id,
-                row.host,
-                row.rule_id,
+                self.scan_key(&row.scan_id)?,
+                keys.host_key,
+                keys.rule_key,
                 row.change_kind,
                 row.previous_status,
                 row.new_status,
                 row.previous_severity,
                 row.severity,
                 row.reason,
-                row.evidence,
-                row.evidence_hash,
+                keys.evidence_id,
                 row.occurred_at,
-                self.prev_hash,
                 row_hash,
             ])?;
         self.changes.push(Change {
@@ -704,6 +797,27 @@ impl<'t, 'c> ChangeLog<'t, 'c> {
         self.prev_hash = row_hash;
         self.next_id += 1;
         Ok(())
+    }
+
+    /// The scan's key in `scan_keys`, created with its first change-log row.
+    fn scan_key(&mut self, scan_id: &str) -> rusqlite::Result<i64> {
+        if let Some(key) = self.scan_key {
+            return Ok(key);
+        }
+        self.tx
+            .prepare_cached(
+                "INSERT INTO scan_keys (scan_id) VALUES (unhex(replace(?1, '-', '')))
+                 ON CONFLICT(scan_id) DO NOTHING",
+            )?
+            .execute([scan_id])?;
+        let key = self
+            .tx
+            .prepare_cached(
+                "SELECT key FROM scan_keys WHERE scan_id = unhex(replace(?1, '-', ''))",
+            )?
+            .query_row([scan_id], |row| row.get(0))?;
+        self.scan_key = Some(key);
+        Ok(key)
     }
 
     fn into_changes(self) -> Vec<Change> {

@@ -65,7 +65,7 @@ impl TxRow {
 pub(crate) fn chain_head(conn: &Connection) -> rusqlite::Result<String> {
     if let Some(hash) = conn
         .query_row(
-            "SELECT row_hash FROM transactions ORDER BY id DESC LIMIT 1",
+            "SELECT lower(hex(row_hash)) FROM change_log ORDER BY id DESC LIMIT 1",
             [],
             |row| row.get(0),
         )
@@ -190,7 +190,8 @@ pub(crate) fn check_connection(conn: &Connection, path: &Path) -> Result<CheckRe
     };
     let has_log: bool = conn
         .query_row(
-            "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='transactions'",
+            // A table up to schema 4, a view over `change_log` since.
+            "SELECT count(*) FROM sqlite_master WHERE type IN ('table','view') AND name='transactions'",
             [],
             |row| row.get::<_, i64>(0),
         )
@@ -293,7 +294,9 @@ pub(crate) fn walk_chain(conn: &Connection) -> rusqlite::Result<ChainReport> {
         } else if prev_hash != expected_prev {
             Some("prev_hash does not match the previous row's row_hash (a row was removed, inserted or edited)".to_string())
         } else if tx.row_hash(&prev_hash) != row_hash {
-            Some("row_hash does not match the row's contents (the row was edited)".to_string())
+            // Since schema 5 prev_hash is the previous row's row_hash, so a removed or inserted
+            // row shows here too.
+            Some("row_hash does not match the row's contents and the previous row's hash (the row was edited, or the one before it was removed or inserted)".to_string())
         } else {
             None
         };

@@ -53,10 +53,6 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// Files at most this large get a full `PRAGMA quick_check` on open; larger ones only have
-/// their header and schema read (SQLite still reports damage when a bad page is touched).
-const QUICK_CHECK_MAX_BYTES: u64 = 32 * 1024 * 1024;
-
 /// `dirs::state_dir()` (else `dirs::data_local_dir()`) + `plumb`: where the default state
 /// file and the schedule key live.
 pub fn default_state_dir() -> Option<PathBuf> {
@@ -249,7 +245,7 @@ impl Store {
         };
         // Probe before anything that could write (switching to WAL rewrites the header).
         if existing_size > 0 {
-            store.probe(existing_size)?;
+            store.probe()?;
         }
         // Refuse a newer schema before configure(), which may rewrite the header. Version and
         // tables are read in one statement (one snapshot): a concurrent first open may be
@@ -273,33 +269,20 @@ impl Store {
         Ok(store)
     }
 
-    /// Reads the header and schema (and runs `quick_check` on small files) so damage is
-    /// reported now rather than halfway through a later command.
-    fn probe(&self, size: u64) -> Result<(), StoreError> {
-        let corrupt = |detail: String| StoreError::Corrupt {
-            path: self.path.clone(),
-            detail,
-        };
+    /// Reads the header and schema, so a file that is not SQLite, is cut short (SQLite
+    /// compares the header's page count with the file's size) or has a damaged schema is
+    /// reported now. This is all opening checks, whatever the file's size: a full
+    /// `quick_check` reads every page and belongs to `plumb state check`. Damage elsewhere
+    /// surfaces as SQLite's corruption error when a command touches it, and the write that
+    /// hit it is rolled back.
+    fn probe(&self) -> Result<(), StoreError> {
         // Only SQLite's corruption codes mean damage; a file that cannot be read or written
         // (read-only, permissions, full disk) is reported as that.
-        let damaged = |step: &'static str| sql_on(&self.conn, &self.path, step);
         self.conn
             .query_row("SELECT count(*) FROM sqlite_master", [], |row| {
                 row.get::<_, i64>(0)
             })
-            .map_err(damaged("reading the schema"))?;
-        if size <= QUICK_CHECK_MAX_BYTES {
-            let lines: Vec<String> = self
-                .conn
-                .prepare("PRAGMA quick_check")
-                .and_then(|mut stmt| stmt.query_map([], |row| row.get::<_, String>(0))?.collect())
-                .map_err(damaged("quick_check"))?;
-            if lines != ["ok"] {
-                let mut detail = lines.into_iter().take(3).collect::<Vec<_>>().join("; ");
-                detail.insert_str(0, "quick_check: ");
-                return Err(corrupt(detail));
-            }
-        }
+            .map_err(sql_on(&self.conn, &self.path, "reading the schema"))?;
         Ok(())
     }
 
@@ -408,7 +391,8 @@ impl Store {
             });
         }
         let pending: Vec<_> = schema::pending(from).collect();
-        if !include_unsafe && pending.iter().any(|(_, m)| !m.auto_safe) {
+        // A new file has no rows to rewrite, so every migration is safe on it.
+        if from > 0 && !include_unsafe && pending.iter().any(|(_, m)| !m.auto_safe) {
             return Err(StoreError::NeedsMigration {
                 path,
                 found: from,

@@ -108,6 +108,8 @@ pub struct PruneReport {
     pub cutoff: i64,
     pub scans_deleted: u64,
     pub transactions_deleted: u64,
+    /// Evidence texts no remaining row refers to any more.
+    pub evidence_deleted: u64,
     /// row_hash of the last pruned row, where `state check` now starts the chain.
     pub checkpoint_hash: Option<String>,
 }
@@ -211,7 +213,8 @@ impl Store {
             hosts: self.count("hosts")?,
             rules: self.count("rules")?,
             scans: self.count("scans")?,
-            transactions: self.count("transactions")?,
+            // The base table: counting the view would resolve every row's keys.
+            transactions: self.count("change_log")?,
             last_scans,
         })
     }
@@ -346,7 +349,7 @@ impl Store {
             )? as u64;
             // Last id of the oldest run of rows that are all before the cutoff.
             let first_kept: Option<i64> = tx.query_row(
-                "SELECT min(id) FROM transactions WHERE occurred_at >= ?1",
+                "SELECT min(id) FROM change_log WHERE occurred_at >= ?1",
                 [cutoff],
                 |row| row.get(0),
             )?;
@@ -359,15 +362,28 @@ impl Store {
                 .optional()?;
             let mut transactions_deleted = 0;
             if let Some((last_id, hash)) = &cut {
-                transactions_deleted = tx.execute("DELETE FROM transactions WHERE id <= ?1", [last_id])? as u64;
+                transactions_deleted = tx.execute("DELETE FROM change_log WHERE id <= ?1", [last_id])? as u64;
                 tx.execute(
                     "INSERT INTO chain_checkpoints (last_pruned_id, row_hash, created_at) VALUES (?1, ?2, ?3)",
                     params![last_id, hash, now_ms()],
                 )?;
             }
+            // Rule state is never pruned, so only the change log's cut frees evidence. The
+            // subquery is built once, so this is one pass over each table.
+            let evidence_deleted = tx.execute(
+                "DELETE FROM evidence WHERE id NOT IN (
+                     SELECT evidence_id FROM change_log WHERE evidence_id IS NOT NULL
+                     UNION ALL SELECT evidence_id FROM rule_state)",
+                [],
+            )? as u64;
+            tx.execute(
+                "DELETE FROM scan_keys WHERE key NOT IN (SELECT scan_key FROM change_log)",
+                [],
+            )?;
             let detail = serde_json::json!({
                 "cutoff": cutoff, "scans_deleted": scans_deleted,
                 "transactions_deleted": transactions_deleted,
+                "evidence_deleted": evidence_deleted,
                 "checkpoint_after_id": cut.as_ref().map(|(id, _)| *id),
             });
             tx.execute(
@@ -378,6 +394,7 @@ impl Store {
                 cutoff,
                 scans_deleted,
                 transactions_deleted,
+                evidence_deleted,
                 checkpoint_hash: cut.map(|(_, hash)| hash),
             })
         })()

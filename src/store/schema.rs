@@ -243,7 +243,251 @@ CREATE TABLE export_batches (
 CREATE INDEX export_batches_by_consumer ON export_batches(consumer, seq);
 "#,
     },
+    Migration {
+        name: "compact history: evidence stored once, integer host and rule keys, binary ids \
+               and hashes; transactions, host_rule_state, host_rule_sources become views",
+        // Rewrites every change-log and rule-state row.
+        auto_safe: false,
+        sql: MIGRATION_EVIDENCE_ONCE,
+    },
 ];
+
+/// Migration 5: a compact change log and rule state (DESIGN §4 Footprint).
+///
+/// Before it, a first scan of the embedded pack added ~360 KB per host, most of it the same
+/// evidence text in `host_rule_state` and `transactions`, host and rule names and hex hashes
+/// repeated in every row and index. The base tables now hold:
+/// - evidence once per distinct value in `evidence`, content-addressed by the rows'
+///   `evidence_hash` (the result hash, which covers the evidence, so one hash has one text);
+/// - hosts, rules and (in the change log) scans as small integer keys (`host_keys`,
+///   `rule_keys`, `scan_keys`), and statuses, severities and change kinds as the codes of
+///   `value_codes`;
+/// - scan ids as their 16 bytes and hashes as their 32 bytes;
+/// - no `prev_hash`: it is the previous row's `row_hash` (or the prune checkpoint's, or the
+///   genesis hash), so the view derives it and the chain hashes the same values.
+///
+/// Views with the old names and columns (`transactions`, `host_rule_state`,
+/// `host_rule_sources`) give every reader, and the hash chain, exactly the old logical rows.
+/// Writes go to the base tables (src/store/apply.rs).
+const MIGRATION_EVIDENCE_ONCE: &str = r#"
+-- Refuse (and roll back) rather than lose anything. Every hash and scan id must survive the
+-- conversion to bytes unchanged, one evidence_hash must have one evidence text, a row has
+-- evidence exactly when it has an evidence_hash, and every stored prev_hash must be the one
+-- the view will derive. A file that fails this was edited: `plumb state check` names the row.
+CREATE TEMP TABLE migration_5_guard (
+    ok INTEGER NOT NULL CONSTRAINT "the change log is intact: hashes and scan ids are canonical, each evidence_hash has one evidence text and each prev_hash is the previous row_hash (run plumb state check)" CHECK (ok)
+);
+INSERT INTO migration_5_guard SELECT
+    NOT EXISTS (SELECT 1 FROM transactions AS t
+        WHERE lower(hex(unhex(t.row_hash))) IS NOT t.row_hash OR length(t.row_hash) <> 64
+           OR t.prev_hash IS NOT coalesce(
+                  (SELECT p.row_hash FROM transactions AS p WHERE p.id < t.id
+                   ORDER BY p.id DESC LIMIT 1),
+                  (SELECT row_hash FROM chain_checkpoints ORDER BY id DESC LIMIT 1),
+                  '0000000000000000000000000000000000000000000000000000000000000000')
+           OR (t.evidence_hash IS NULL) <> (t.evidence IS NULL)
+           OR (t.evidence_hash IS NOT NULL
+               AND lower(hex(unhex(t.evidence_hash))) IS NOT t.evidence_hash)
+           OR length(t.scan_id) <> 36
+           OR lower(hex(unhex(replace(t.scan_id, '-', '')))) IS NOT replace(t.scan_id, '-', '')
+           OR substr(t.scan_id, 9, 1) || substr(t.scan_id, 14, 1) || substr(t.scan_id, 19, 1)
+              || substr(t.scan_id, 24, 1) IS NOT '----')
+    AND NOT EXISTS (SELECT 1 FROM host_rule_state AS s
+        WHERE lower(hex(unhex(s.evidence_hash))) IS NOT s.evidence_hash
+           OR length(s.last_scan_id) <> 36
+           OR lower(hex(unhex(replace(s.last_scan_id, '-', ''))))
+              IS NOT replace(s.last_scan_id, '-', '')
+           OR substr(s.last_scan_id, 9, 1) || substr(s.last_scan_id, 14, 1)
+              || substr(s.last_scan_id, 19, 1) || substr(s.last_scan_id, 24, 1) IS NOT '----')
+    AND NOT EXISTS (SELECT 1 FROM
+        (SELECT evidence_hash, evidence FROM transactions WHERE evidence_hash IS NOT NULL
+         UNION SELECT evidence_hash, evidence FROM host_rule_state)
+        GROUP BY evidence_hash HAVING count(*) > 1);
+DROP TABLE migration_5_guard;
+
+CREATE TABLE host_keys (
+    key  INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+);
+INSERT INTO host_keys (name)
+    SELECT name FROM hosts
+    UNION SELECT host FROM transactions UNION SELECT host FROM host_rule_state
+    UNION SELECT host FROM host_rule_sources;
+
+CREATE TABLE rule_keys (
+    key INTEGER PRIMARY KEY,
+    id  TEXT NOT NULL UNIQUE
+);
+INSERT INTO rule_keys (id)
+    SELECT id FROM rules
+    UNION SELECT rule_id FROM transactions UNION SELECT rule_id FROM host_rule_state
+    UNION SELECT rule_id FROM host_rule_sources;
+
+-- A change log row's scan (its 16 id bytes once per scan instead of once per row).
+CREATE TABLE scan_keys (
+    key     INTEGER PRIMARY KEY,
+    scan_id BLOB NOT NULL UNIQUE
+);
+INSERT INTO scan_keys (scan_id)
+    SELECT unhex(replace(scan_id, '-', '')) FROM transactions GROUP BY scan_id ORDER BY min(id);
+
+-- The words of the status, severity and change-kind columns, stored as these codes.
+CREATE TABLE value_codes (
+    code INTEGER PRIMARY KEY,
+    text TEXT NOT NULL UNIQUE
+);
+INSERT INTO value_codes (code, text) VALUES
+    (0, 'pass'), (1, 'fail'), (2, 'skipped'), (3, 'error'),
+    (4, 'low'), (5, 'medium'), (6, 'high'), (7, 'critical'),
+    (8, 'first_seen'), (9, 'state_changed'), (10, 'severity_changed'),
+    (11, 'evidence_changed'), (12, 'removed');
+
+-- hash: the evidence_hash (sha256, 32 bytes) of the rows that refer to this text.
+CREATE TABLE evidence (
+    id   INTEGER PRIMARY KEY,
+    hash BLOB NOT NULL UNIQUE,
+    body TEXT NOT NULL
+);
+INSERT INTO evidence (hash, body)
+    SELECT unhex(evidence_hash), evidence FROM transactions WHERE evidence_hash IS NOT NULL
+    UNION SELECT unhex(evidence_hash), evidence FROM host_rule_state;
+
+-- The hash chain covers the logical row the `transactions` view shows; see src/store/chain.rs.
+-- evidence_id has no foreign key: pruning deletes unreferenced evidence in one pass, which a
+-- key would turn into a search of this table per evidence row. A dangling id shows as a
+-- changed row in `plumb state check`.
+CREATE TABLE change_log (
+    id                INTEGER PRIMARY KEY AUTOINCREMENT,
+    scan_key          INTEGER NOT NULL REFERENCES scan_keys(key),
+    host_key          INTEGER NOT NULL REFERENCES host_keys(key),
+    rule_key          INTEGER NOT NULL REFERENCES rule_keys(key),
+    change_kind       INTEGER NOT NULL CHECK (change_kind BETWEEN 8 AND 12),
+    previous_status   INTEGER CHECK (previous_status BETWEEN 0 AND 3),
+    new_status        INTEGER CHECK (new_status BETWEEN 0 AND 3),
+    previous_severity INTEGER CHECK (previous_severity BETWEEN 4 AND 7),
+    severity          INTEGER NOT NULL CHECK (severity BETWEEN 4 AND 7),
+    reason            TEXT,
+    evidence_id       INTEGER,
+    occurred_at       INTEGER NOT NULL,
+    row_hash          BLOB NOT NULL,
+    UNIQUE (scan_key, rule_key)
+);
+INSERT INTO change_log (id, scan_key, host_key, rule_key, change_kind, previous_status,
+        new_status, previous_severity, severity, reason, evidence_id, occurred_at, row_hash)
+    SELECT t.id, k.key, h.key, r.key,
+           (SELECT code FROM value_codes WHERE text = t.change_kind),
+           (SELECT code FROM value_codes WHERE text = t.previous_status),
+           (SELECT code FROM value_codes WHERE text = t.new_status),
+           (SELECT code FROM value_codes WHERE text = t.previous_severity),
+           (SELECT code FROM value_codes WHERE text = t.severity),
+           t.reason, e.id, t.occurred_at, unhex(t.row_hash)
+    FROM transactions AS t
+    JOIN scan_keys AS k ON k.scan_id = unhex(replace(t.scan_id, '-', ''))
+    JOIN host_keys AS h ON h.name = t.host
+    JOIN rule_keys AS r ON r.id = t.rule_id
+    LEFT JOIN evidence AS e ON e.hash = unhex(t.evidence_hash)
+    ORDER BY t.id;
+-- Ids never repeat after a prune: carry the old sequence over.
+INSERT INTO sqlite_sequence (name, seq)
+    SELECT 'change_log', 0 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'change_log');
+UPDATE sqlite_sequence
+    SET seq = (SELECT max(seq) FROM sqlite_sequence WHERE name IN ('transactions', 'change_log'))
+    WHERE name = 'change_log';
+CREATE INDEX change_log_by_host ON change_log(host_key, rule_key, id);
+CREATE INDEX change_log_by_time ON change_log(occurred_at);
+
+CREATE TABLE rule_state (
+    host_key        INTEGER NOT NULL REFERENCES host_keys(key),
+    rule_key        INTEGER NOT NULL REFERENCES rule_keys(key),
+    status          INTEGER NOT NULL CHECK (status BETWEEN 0 AND 3),
+    severity        INTEGER NOT NULL CHECK (severity BETWEEN 4 AND 7),
+    reason          TEXT,
+    evidence_id     INTEGER NOT NULL,
+    first_seen_at   INTEGER NOT NULL,
+    last_changed_at INTEGER NOT NULL,
+    last_checked_at INTEGER NOT NULL,
+    check_count     INTEGER NOT NULL,
+    last_scan_id    BLOB NOT NULL,
+    removed_at      INTEGER,
+    PRIMARY KEY (host_key, rule_key)
+) WITHOUT ROWID;
+INSERT INTO rule_state
+    SELECT h.key, r.key, (SELECT code FROM value_codes WHERE text = s.status),
+           (SELECT code FROM value_codes WHERE text = s.severity), s.reason, e.id, s.first_seen_at,
+           s.last_changed_at, s.last_checked_at, s.check_count,
+           unhex(replace(s.last_scan_id, '-', '')), s.removed_at
+    FROM host_rule_state AS s
+    JOIN host_keys AS h ON h.name = s.host
+    JOIN rule_keys AS r ON r.id = s.rule_id
+    JOIN evidence AS e ON e.hash = unhex(s.evidence_hash);
+
+CREATE TABLE rule_state_sources (
+    host_key  INTEGER NOT NULL,
+    source_id INTEGER NOT NULL REFERENCES rule_sources(id),
+    rule_key  INTEGER NOT NULL,
+    PRIMARY KEY (host_key, source_id, rule_key),
+    FOREIGN KEY (host_key, rule_key) REFERENCES rule_state(host_key, rule_key)
+) WITHOUT ROWID;
+INSERT INTO rule_state_sources
+    SELECT h.key, m.source_id, r.key
+    FROM host_rule_sources AS m
+    JOIN host_keys AS h ON h.name = m.host
+    JOIN rule_keys AS r ON r.id = m.rule_id;
+
+-- Children before parents (foreign keys are on).
+DROP TABLE host_rule_sources;
+DROP TABLE host_rule_state;
+DROP TABLE transactions;
+
+CREATE VIEW transactions AS
+SELECT t.id,
+       lower(substr(hex(k.scan_id), 1, 8) || '-' || substr(hex(k.scan_id), 9, 4) || '-'
+             || substr(hex(k.scan_id), 13, 4) || '-' || substr(hex(k.scan_id), 17, 4) || '-'
+             || substr(hex(k.scan_id), 21)) AS scan_id,
+       h.name AS host, r.id AS rule_id,
+       (SELECT text FROM value_codes WHERE code = t.change_kind) AS change_kind,
+       (SELECT text FROM value_codes WHERE code = t.previous_status) AS previous_status,
+       (SELECT text FROM value_codes WHERE code = t.new_status) AS new_status,
+       (SELECT text FROM value_codes WHERE code = t.previous_severity) AS previous_severity,
+       (SELECT text FROM value_codes WHERE code = t.severity) AS severity,
+       t.reason, e.body AS evidence,
+       CASE WHEN e.hash IS NOT NULL THEN lower(hex(e.hash)) END AS evidence_hash,
+       t.occurred_at,
+       coalesce(
+           (SELECT lower(hex(p.row_hash)) FROM change_log AS p WHERE p.id < t.id
+            ORDER BY p.id DESC LIMIT 1),
+           (SELECT c.row_hash FROM chain_checkpoints AS c ORDER BY c.id DESC LIMIT 1),
+           '0000000000000000000000000000000000000000000000000000000000000000') AS prev_hash,
+       lower(hex(t.row_hash)) AS row_hash
+FROM change_log AS t
+JOIN scan_keys AS k ON k.key = t.scan_key
+JOIN host_keys AS h ON h.key = t.host_key
+JOIN rule_keys AS r ON r.key = t.rule_key
+LEFT JOIN evidence AS e ON e.id = t.evidence_id;
+
+CREATE VIEW host_rule_state AS
+SELECT h.name AS host, r.id AS rule_id,
+       (SELECT text FROM value_codes WHERE code = s.status) AS status,
+       (SELECT text FROM value_codes WHERE code = s.severity) AS severity,
+       s.reason, e.body AS evidence,
+       lower(hex(e.hash)) AS evidence_hash, s.first_seen_at, s.last_changed_at,
+       s.last_checked_at, s.check_count,
+       lower(substr(hex(s.last_scan_id), 1, 8) || '-' || substr(hex(s.last_scan_id), 9, 4)
+             || '-' || substr(hex(s.last_scan_id), 13, 4) || '-'
+             || substr(hex(s.last_scan_id), 17, 4) || '-' || substr(hex(s.last_scan_id), 21))
+           AS last_scan_id,
+       s.removed_at
+FROM rule_state AS s
+JOIN host_keys AS h ON h.key = s.host_key
+JOIN rule_keys AS r ON r.key = s.rule_key
+LEFT JOIN evidence AS e ON e.id = s.evidence_id;
+
+CREATE VIEW host_rule_sources AS
+SELECT h.name AS host, m.source_id, r.id AS rule_id
+FROM rule_state_sources AS m
+JOIN host_keys AS h ON h.key = m.host_key
+JOIN rule_keys AS r ON r.key = m.rule_key;
+"#;
 
 /// The schema version this binary writes.
 pub fn latest_version() -> i64 {
