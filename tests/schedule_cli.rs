@@ -424,6 +424,15 @@ fn a_host_that_leaves_the_inventory_is_no_longer_scheduled_but_keeps_its_history
         fleet.count("SELECT count(*) FROM scans WHERE host = 'h002'"),
         1
     );
+    // Gone from `state hosts` (and a removal in the delta export) until it comes back.
+    let removed = "SELECT count(*) FROM hosts WHERE name = 'h002' AND removed_at IS NOT NULL";
+    assert_eq!(fleet.count(removed), 1);
+    let listed = run(fleet.plumb().args(["--format", "json", "state", "hosts"]));
+    assert!(!String::from_utf8_lossy(&listed.stdout).contains("h002"));
+    fleet.write_inventory(&Fleet::names(3), &[]);
+    let out = run(&mut fleet.run_once(&[]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(fleet.count(removed), 0);
 }
 
 #[test]

@@ -521,6 +521,8 @@ impl Store {
                     report.rescheduled.push(host.to_string());
                     "interval_changed"
                 } else {
+                    tx.prepare_cached("UPDATE hosts SET removed_at = NULL WHERE name = ?1")?
+                        .execute([host])?;
                     report.re_enrolled.push(host.to_string());
                     "re_enrolled"
                 };
@@ -530,6 +532,11 @@ impl Store {
                 if row.enrolled && !wanted.contains(host.as_str()) {
                     tx.prepare_cached("UPDATE host_schedule SET enrolled = 0 WHERE host = ?1")?
                         .execute([host])?;
+                    // Its history stays; `state hosts` and the delta export see it removed.
+                    tx.prepare_cached(
+                        "UPDATE hosts SET removed_at = ?2 WHERE name = ?1 AND removed_at IS NULL",
+                    )?
+                    .execute(params![host, now])?;
                     let snapshot = Some(row.snapshot());
                     changed(
                         tx,
