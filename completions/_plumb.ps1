@@ -58,8 +58,8 @@ Register-ArgumentCompleter -Native -CommandName 'plumb' -ScriptBlock {
             [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Hosts scanned at once [default: the policy''s, else 16]')
             [CompletionResult]::new('--max-output', '--max-output', [CompletionResultType]::ParameterName, 'Most bytes one host may send back before it is cut off')
             [CompletionResult]::new('--rules', '--rules', [CompletionResultType]::ParameterName, 'Rule files or directories (replaces the embedded default pack; repeatable)')
-            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Scan a directory tree (image, chroot, container filesystem) instead of the live system')
             [CompletionResult]::new('--var', '--var', [CompletionResultType]::ParameterName, 'Set a rule variable (repeatable)')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Scan a directory tree (image, chroot, container filesystem) instead of the live system')
             [CompletionResult]::new('--rule', '--rule', [CompletionResultType]::ParameterName, 'Only these rules (repeatable)')
             [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'Only rules with one of these tags (repeatable)')
             [CompletionResult]::new('--min-severity', '--min-severity', [CompletionResultType]::ParameterName, 'Only rules at or above this severity')
@@ -388,10 +388,10 @@ Register-ArgumentCompleter -Native -CommandName 'plumb' -ScriptBlock {
             break
         }
         'plumb;schedule;run-once' {
-            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Inventory whose hosts are scheduled (plumb YAML or Ansible YAML)')
-            [CompletionResult]::new('--inventory', '--inventory', [CompletionResultType]::ParameterName, 'Inventory whose hosts are scheduled (plumb YAML or Ansible YAML)')
-            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Only inventory hosts whose name, group or label matches (glob; repeatable)')
-            [CompletionResult]::new('--rules', '--rules', [CompletionResultType]::ParameterName, 'Rule files or directories (the embedded pack when neither this nor --policy is given)')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Hosts from an inventory: plumb''s YAML format or an Ansible YAML inventory')
+            [CompletionResult]::new('--inventory', '--inventory', [CompletionResultType]::ParameterName, 'Hosts from an inventory: plumb''s YAML format or an Ansible YAML inventory')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Only inventory hosts whose name, group or label matches (globs; repeatable, or a,b)')
+            [CompletionResult]::new('--rules', '--rules', [CompletionResultType]::ParameterName, 'Rule files or directories (replaces the embedded default pack; repeatable)')
             [CompletionResult]::new('--var', '--var', [CompletionResultType]::ParameterName, 'Set a rule variable (repeatable)')
             [CompletionResult]::new('--policy', '--policy', [CompletionResultType]::ParameterName, 'The signed scan policy: rule sets, intervals, maintenance windows, backoff')
             [CompletionResult]::new('--allowed-signers', '--allowed-signers', [CompletionResultType]::ParameterName, 'OpenSSH allowed_signers file with the keys trusted to sign policies')
@@ -464,10 +464,10 @@ Register-ArgumentCompleter -Native -CommandName 'plumb' -ScriptBlock {
             break
         }
         'plumb;schedule;cron' {
-            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Inventory whose hosts are scheduled (plumb YAML or Ansible YAML)')
-            [CompletionResult]::new('--inventory', '--inventory', [CompletionResultType]::ParameterName, 'Inventory whose hosts are scheduled (plumb YAML or Ansible YAML)')
-            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Only inventory hosts whose name, group or label matches (glob; repeatable)')
-            [CompletionResult]::new('--rules', '--rules', [CompletionResultType]::ParameterName, 'Rule files or directories (the embedded pack when neither this nor --policy is given)')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Hosts from an inventory: plumb''s YAML format or an Ansible YAML inventory')
+            [CompletionResult]::new('--inventory', '--inventory', [CompletionResultType]::ParameterName, 'Hosts from an inventory: plumb''s YAML format or an Ansible YAML inventory')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Only inventory hosts whose name, group or label matches (globs; repeatable, or a,b)')
+            [CompletionResult]::new('--rules', '--rules', [CompletionResultType]::ParameterName, 'Rule files or directories (replaces the embedded default pack; repeatable)')
             [CompletionResult]::new('--var', '--var', [CompletionResultType]::ParameterName, 'Set a rule variable (repeatable)')
             [CompletionResult]::new('--policy', '--policy', [CompletionResultType]::ParameterName, 'The signed scan policy: rule sets, intervals, maintenance windows, backoff')
             [CompletionResult]::new('--allowed-signers', '--allowed-signers', [CompletionResultType]::ParameterName, 'OpenSSH allowed_signers file with the keys trusted to sign policies')

@@ -617,7 +617,7 @@ _plumb() {
             return 0
             ;;
         plumb__subcmd__scan)
-            opts="-i -o -q -v -h -V --local --inventory --limit --user --port --identity --ssh-option --ssh-config --sudo --host-key-policy --known-hosts --connect-timeout --probe-timeout --concurrency --max-output --rules --root --var --rule --tag --min-severity --exclude --fail-on --allow-errors --output --evidence-max-bytes --host-name --no-store --via-shell --policy --allow-unsigned-policy --allowed-signers --key --signature --revocation-list --color --quiet --verbose --format --state --config --help --version"
+            opts="-i -o -q -v -h -V --local --inventory --limit --user --port --identity --ssh-option --ssh-config --sudo --host-key-policy --known-hosts --connect-timeout --probe-timeout --concurrency --max-output --rules --var --root --rule --tag --min-severity --exclude --fail-on --allow-errors --output --evidence-max-bytes --host-name --no-store --via-shell --policy --allow-unsigned-policy --allowed-signers --key --signature --revocation-list --color --quiet --verbose --format --state --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -687,11 +687,11 @@ _plumb() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --root)
+                --var)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --var)
+                --root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -60,8 +60,8 @@ complete -c plumb -n "__fish_plumb_using_subcommand scan" -l probe-timeout -d 'S
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l concurrency -d 'Hosts scanned at once [default: the policy\'s, else 16]' -r
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l max-output -d 'Most bytes one host may send back before it is cut off' -r
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l rules -d 'Rule files or directories (replaces the embedded default pack; repeatable)' -r -F
-complete -c plumb -n "__fish_plumb_using_subcommand scan" -l root -d 'Scan a directory tree (image, chroot, container filesystem) instead of the live system' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l var -d 'Set a rule variable (repeatable)' -r
+complete -c plumb -n "__fish_plumb_using_subcommand scan" -l root -d 'Scan a directory tree (image, chroot, container filesystem) instead of the live system' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l rule -d 'Only these rules (repeatable)' -r
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l tag -d 'Only rules with one of these tags (repeatable)' -r
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l min-severity -d 'Only rules at or above this severity' -r -f -a "low\t''
@@ -355,9 +355,9 @@ complete -c plumb -n "__fish_plumb_using_subcommand schedule; and not __fish_see
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and not __fish_seen_subcommand_from run-once status maintenance cron help" -f -a "maintenance" -d 'Keep a host out of scheduled scans until a time, for a while, or no longer'
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and not __fish_seen_subcommand_from run-once status maintenance cron help" -f -a "cron" -d 'Print a crontab line and a systemd service and timer that run `run-once` with these options'
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and not __fish_seen_subcommand_from run-once status maintenance cron help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -s i -l inventory -d 'Inventory whose hosts are scheduled (plumb YAML or Ansible YAML)' -r -F
-complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l limit -d 'Only inventory hosts whose name, group or label matches (glob; repeatable)' -r
-complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l rules -d 'Rule files or directories (the embedded pack when neither this nor --policy is given)' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -s i -l inventory -d 'Hosts from an inventory: plumb\'s YAML format or an Ansible YAML inventory' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l limit -d 'Only inventory hosts whose name, group or label matches (globs; repeatable, or a,b)' -r
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l rules -d 'Rule files or directories (replaces the embedded default pack; repeatable)' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l var -d 'Set a rule variable (repeatable)' -r
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l policy -d 'The signed scan policy: rule sets, intervals, maintenance windows, backoff' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l allowed-signers -d 'OpenSSH allowed_signers file with the keys trusted to sign policies' -r -F
@@ -434,9 +434,9 @@ complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_su
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from maintenance" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from maintenance" -s h -l help -d 'Print help'
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from maintenance" -s V -l version -d 'Print version'
-complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -s i -l inventory -d 'Inventory whose hosts are scheduled (plumb YAML or Ansible YAML)' -r -F
-complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l limit -d 'Only inventory hosts whose name, group or label matches (glob; repeatable)' -r
-complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l rules -d 'Rule files or directories (the embedded pack when neither this nor --policy is given)' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -s i -l inventory -d 'Hosts from an inventory: plumb\'s YAML format or an Ansible YAML inventory' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l limit -d 'Only inventory hosts whose name, group or label matches (globs; repeatable, or a,b)' -r
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l rules -d 'Rule files or directories (replaces the embedded default pack; repeatable)' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l var -d 'Set a rule variable (repeatable)' -r
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l policy -d 'The signed scan policy: rule sets, intervals, maintenance windows, backoff' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l allowed-signers -d 'OpenSSH allowed_signers file with the keys trusted to sign policies' -r -F

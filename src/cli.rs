@@ -138,22 +138,20 @@ impl FailOn {
     }
 }
 
-#[derive(Debug, Args)]
-pub struct ScanArgs {
-    /// Hosts to scan over SSH: [user@]host[:port] or an ssh_config alias (default: this machine)
-    #[arg(value_name = "HOST")]
-    pub hosts: Vec<String>,
-    /// Scan this machine too (it is the default when no host or inventory is given)
-    #[arg(long)]
-    pub local: bool,
+/// The hosts of an inventory that a run covers.
+#[derive(Debug, Clone, Default, Args)]
+pub struct InventoryArgs {
     /// Hosts from an inventory: plumb's YAML format or an Ansible YAML inventory
     #[arg(short = 'i', long, value_name = "FILE", env = "PLUMB_INVENTORY")]
     pub inventory: Option<PathBuf>,
     /// Only inventory hosts whose name, group or label matches (globs; repeatable, or a,b)
     #[arg(long, value_name = "PATTERN")]
     pub limit: Vec<String>,
-    #[command(flatten)]
-    pub ssh: SshArgs,
+}
+
+/// Rules when no policy pins them, and values for their variables.
+#[derive(Debug, Clone, Default, Args)]
+pub struct RulesArgs {
     /// Rule files or directories (replaces the embedded default pack; repeatable)
     #[arg(
         long = "rules",
@@ -162,12 +160,28 @@ pub struct ScanArgs {
         value_delimiter = ':'
     )]
     pub rules: Vec<PathBuf>,
-    /// Scan a directory tree (image, chroot, container filesystem) instead of the live system
-    #[arg(long, value_name = "DIR")]
-    pub root: Option<PathBuf>,
     /// Set a rule variable (repeatable)
     #[arg(long = "var", value_name = "KEY=VALUE")]
     pub vars: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Hosts to scan over SSH: [user@]host[:port] or an ssh_config alias (default: this machine)
+    #[arg(value_name = "HOST")]
+    pub hosts: Vec<String>,
+    /// Scan this machine too (it is the default when no host or inventory is given)
+    #[arg(long)]
+    pub local: bool,
+    #[command(flatten)]
+    pub inventory: InventoryArgs,
+    #[command(flatten)]
+    pub ssh: SshArgs,
+    #[command(flatten)]
+    pub rules: RulesArgs,
+    /// Scan a directory tree (image, chroot, container filesystem) instead of the live system
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
     /// Only these rules (repeatable)
     #[arg(long = "rule", value_name = "ID")]
     pub rule_ids: Vec<String>,

@@ -2,7 +2,7 @@
 //! needs around it (status, maintenance, the cron and timer lines).
 
 use super::Output;
-use crate::cli::{FailOn, ScanArgs, SshArgs, TrustArgs};
+use crate::cli::{FailOn, InventoryArgs, RulesArgs, ScanArgs, SshArgs, TrustArgs};
 use crate::commands::scan;
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -47,23 +47,10 @@ const RUN_ONCE_EXIT: &str = "Exit codes:
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct RunOnceArgs {
-    /// Inventory whose hosts are scheduled (plumb YAML or Ansible YAML).
-    #[arg(short = 'i', long, value_name = "FILE", env = "PLUMB_INVENTORY")]
-    pub inventory: Option<PathBuf>,
-    /// Only inventory hosts whose name, group or label matches (glob; repeatable).
-    #[arg(long, value_name = "PATTERN")]
-    pub limit: Vec<String>,
-    /// Rule files or directories (the embedded pack when neither this nor --policy is given).
-    #[arg(
-        long = "rules",
-        value_name = "PATH",
-        env = "PLUMB_RULES",
-        value_delimiter = ':'
-    )]
-    pub rules: Vec<PathBuf>,
-    /// Set a rule variable (repeatable).
-    #[arg(long = "var", value_name = "KEY=VALUE")]
-    pub vars: Vec<String>,
+    #[command(flatten)]
+    pub inventory: InventoryArgs,
+    #[command(flatten)]
+    pub rules: RulesArgs,
     /// The signed scan policy: rule sets, intervals, maintenance windows, backoff.
     #[arg(long, value_name = "FILE", env = "PLUMB_POLICY")]
     pub policy: Option<PathBuf>,
@@ -482,6 +469,7 @@ fn scan_args(
 ) -> Result<ScanArgs> {
     let inventory = args
         .inventory
+        .inventory
         .clone()
         .or_else(|| policy.and_then(scan::LoadedPolicy::inventory))
         .or_else(|| config.inventory.clone())
@@ -493,12 +481,13 @@ fn scan_args(
     Ok(ScanArgs {
         hosts: Vec::new(),
         local: false,
-        inventory: Some(inventory),
-        limit: args.limit.clone(),
+        inventory: InventoryArgs {
+            inventory: Some(inventory),
+            limit: args.inventory.limit.clone(),
+        },
         ssh: args.ssh.clone(),
         rules: args.rules.clone(),
         root: None,
-        vars: args.vars.clone(),
         rule_ids: Vec::new(),
         tags: Vec::new(),
         min_severity: None,
@@ -711,7 +700,11 @@ fn run_once_words(
         "run-once".into(),
     ];
     // The policy's own inventory is found when the pass runs; only -i and the config's count here.
-    let inventory = args.inventory.clone().or_else(|| config.inventory.clone());
+    let inventory = args
+        .inventory
+        .inventory
+        .clone()
+        .or_else(|| config.inventory.clone());
     if inventory.is_none() && args.policy.is_none() && config.policy.is_none() {
         return Err(Error::args(
             "schedule cron needs an inventory: -i FILE, PLUMB_INVENTORY, or `inventory:` in the policy or the config file",
@@ -732,13 +725,13 @@ fn run_once_words(
     path_flag("--identity", args.ssh.identity.as_ref());
     path_flag("--ssh-config", args.ssh.ssh_config.as_ref());
     path_flag("--known-hosts", args.ssh.known_hosts.as_ref());
-    for path in &args.rules {
+    for path in &args.rules.rules {
         words.push("--rules".into());
         words.push(absolute(path));
     }
     for (flag, values) in [
-        ("--limit", &args.limit),
-        ("--var", &args.vars),
+        ("--limit", &args.inventory.limit),
+        ("--var", &args.rules.vars),
         ("--ssh-option", &args.ssh.ssh_options),
     ] {
         for value in values {

@@ -150,12 +150,12 @@ pub(super) fn plan_scan(args: &ScanArgs, policy: Option<&LoadedPolicy>) -> Resul
     let mut policy_vars = rules::Vars::new();
     let rule_source = match policy {
         Some(loaded) => loaded.source.clone(),
-        None if args.rules.is_empty() => EMBEDDED_SOURCE.to_owned(),
-        None => rule_source_of_paths(&args.rules),
+        None if args.rules.rules.is_empty() => EMBEDDED_SOURCE.to_owned(),
+        None => rule_source_of_paths(&args.rules.rules),
     };
     let sources = match policy {
         Some(loaded) => {
-            if !args.rules.is_empty() {
+            if !args.rules.rules.is_empty() {
                 return Err(Error::args(
                     "--rules and --policy both name rules; a policy pins its own rule sets",
                 ));
@@ -175,10 +175,10 @@ pub(super) fn plan_scan(args: &ScanArgs, policy: Option<&LoadedPolicy>) -> Resul
             }
             sources
         }
-        None if args.rules.is_empty() => rules::embedded_sources(),
-        None => read_rule_sources(&args.rules)?,
+        None if args.rules.rules.is_empty() => rules::embedded_sources(),
+        None => read_rule_sources(&args.rules.rules)?,
     };
-    let cli_vars = rules::vars_from(&parse_vars(&args.vars)?, &VarOrigin::CommandLine);
+    let cli_vars = rules::vars_from(&parse_vars(&args.rules.vars)?, &VarOrigin::CommandLine);
     // Load up front so rule errors surface before any host is contacted; hosts without
     // inventory vars use this set as it is.
     let mut vars = policy_vars.clone();

@@ -69,8 +69,8 @@ pub(super) fn targets(
             rules: rules_for(None)?,
         });
     }
-    if let Some(path) = &args.inventory {
-        let selected = inventory_hosts(path, &args.limit)?;
+    if let Some(path) = &args.inventory.inventory {
+        let selected = inventory_hosts(path, &args.inventory.limit)?;
         for host in selected {
             let via = if host.local {
                 local_via(args)
@@ -93,7 +93,7 @@ pub(super) fn targets(
             });
         }
     }
-    if !args.limit.is_empty() && args.inventory.is_none() {
+    if !args.inventory.limit.is_empty() && args.inventory.inventory.is_none() {
         return Err(Error::args(
             "--limit selects inventory hosts; pass -i/--inventory FILE",
         ));
