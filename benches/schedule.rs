@@ -108,6 +108,20 @@ fn plumb(dir: &Path, state: &Path) -> Command {
     cmd
 }
 
+/// One pass over every host of `inventory`, recorded in a new state file.
+fn run_once(dir: &Path, state: &Path, inventory: &Path) -> Command {
+    let mut cmd = plumb(dir, state);
+    cmd.args([
+        "schedule",
+        "run-once",
+        "--allow-unsigned-policy",
+        "--allow-errors",
+        "-i",
+    ])
+    .arg(inventory);
+    cmd
+}
+
 fn run_once_against_scan(dir: &Path, tree: &Path) {
     let inventory = inventory(dir, tree, 20);
     let (mut scan, mut scheduled) = (Vec::new(), Vec::new());
@@ -121,17 +135,7 @@ fn run_once_against_scan(dir: &Path, tree: &Path) {
         assert!(code <= 1, "plumb scan exited {code}");
         scan.push(wall * 1000.0);
         let state = dir.join(format!("run-once-{run}.db"));
-        let (wall, _, code) = run_measured(
-            plumb(dir, &state)
-                .args([
-                    "schedule",
-                    "run-once",
-                    "--allow-unsigned-policy",
-                    "--allow-errors",
-                    "-i",
-                ])
-                .arg(&inventory),
-        );
+        let (wall, _, code) = run_measured(&mut run_once(dir, &state, &inventory));
         assert!(code <= 1, "run-once exited {code}");
         scheduled.push(wall * 1000.0);
     }
@@ -153,17 +157,7 @@ fn run_once_memory(dir: &Path, tree: &Path) {
         let mut rss = Vec::new();
         for run in 0..3 {
             let state = dir.join(format!("memory-{hosts}-{run}.db"));
-            let (_, kib, code) = run_measured(
-                plumb(dir, &state)
-                    .args([
-                        "schedule",
-                        "run-once",
-                        "--allow-unsigned-policy",
-                        "--allow-errors",
-                        "-i",
-                    ])
-                    .arg(&inventory),
-            );
+            let (_, kib, code) = run_measured(&mut run_once(dir, &state, &inventory));
             assert!(code <= 1, "run-once exited {code}");
             rss.push(kib as f64 / 1024.0);
         }
