@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
+use tokio::sync::OwnedSemaphorePermit;
 
 /// How one host's facts are gathered.
 #[derive(Clone, Debug)]
@@ -127,14 +128,17 @@ pub fn gather(
         });
     }
     // The probes run on the runtime's workers; this thread takes their results as they come.
-    let (done, results) = mpsc::channel::<(usize, Gathered)>();
+    // A probe's permit travels with its result and is released once `each` has taken it, so at
+    // most `concurrency` hosts' facts exist at once, however far probing runs ahead of the
+    // evaluation and recording on this thread.
+    let (done, results) = mpsc::channel::<(usize, Gathered, Option<OwnedSemaphorePermit>)>();
     let limit = Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
     for (index, probe) in probes.iter().cloned().enumerate() {
         let (limit, plans, transport) = (limit.clone(), plans.clone(), transport.clone());
         let (bar, failures, in_flight) = (bar.clone(), failures.clone(), in_flight.clone());
         let (locks, admit, done) = (locks.clone(), admit.clone(), done.clone());
         runtime.spawn(async move {
-            let _permit = limit.acquire_owned().await;
+            let permit = limit.acquire_owned().await.ok();
             let admitted = async {
                 let lock = match locks {
                     Some(locks) => Some(lock_host(locks, &probe.name).await?),
@@ -152,7 +156,7 @@ pub fn gather(
                     failures.fetch_add(1, Ordering::Relaxed);
                     bar.inc(1);
                     // A send fails only when the caller is gone; nothing is left to tell.
-                    let _ = done.send((index, not_probed));
+                    let _ = done.send((index, not_probed, permit));
                     return;
                 }
             };
@@ -171,14 +175,15 @@ pub fn gather(
                 elapsed: clock.elapsed(),
                 lock,
             };
-            let _ = done.send((index, gathered));
+            let _ = done.send((index, gathered, permit));
         });
     }
     drop(done);
     let mut delivered = vec![false; probes.len()];
-    for (index, gathered) in results {
+    for (index, gathered, permit) in results {
         delivered[index] = true;
         each(index, gathered);
+        drop(permit);
     }
     // A task that panicked sent nothing (and its lock was released as it unwound).
     for (index, _) in delivered.iter().enumerate().filter(|(_, sent)| !**sent) {
