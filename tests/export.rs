@@ -578,7 +578,7 @@ fn a_prune_past_the_cursor_forces_a_full_batch() {
     );
     site.scan("web1");
     // The change log, including the change the consumer has not acknowledged, ages out.
-    site.sql("UPDATE transactions SET occurred_at = 0;");
+    site.sql("UPDATE change_log SET occurred_at = 0;");
     let out = run(plumb()
         .args(["state", "prune", "--older-than", "1d", "--state"])
         .arg(site.state()));

@@ -1,6 +1,6 @@
 //! Delta export (DESIGN §6): what a consumer has not yet acknowledged, as one batch.
 //!
-//! The cursor is a `transactions.id` (AUTOINCREMENT, never reused). An export records its
+//! The cursor is a `change_log.id` (AUTOINCREMENT, never reused). An export records its
 //! batch but never moves the cursor; only [`Store::ack_export`] does, so an upload that fails
 //! loses nothing: the next export holds the same changes again, with anything newer.
 
@@ -365,7 +365,7 @@ fn build_batch(tx: &Transaction, request: &ExportRequest) -> rusqlite::Result<Ex
     };
     let through_txn: i64 = tx
         .query_row(
-            "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'transactions'), 0)",
+            "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'change_log'), 0)",
             [],
             |row| row.get(0),
         )
