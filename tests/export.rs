@@ -3,6 +3,8 @@
 
 mod support;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -146,7 +148,7 @@ impl Batch {
     }
 
     fn refs(&self) -> Vec<String> {
-        self.of("ref").iter().map(|r| text(&r["host"])).collect()
+        self.of("ref").iter().map(|r| text(&r["h"])).collect()
     }
 
     /// (host, rule or "") of each removal.
@@ -163,6 +165,20 @@ fn text(value: &Value) -> String {
         .as_str()
         .unwrap_or_else(|| panic!("{value}"))
         .to_owned()
+}
+
+/// A hash as the state file stores it (hex) in the export's encoding (unpadded base64url).
+fn hex_id(hex: &str) -> String {
+    let bytes: Vec<u8> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect();
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// A scan id as the state file stores it (a UUID) in the export's encoding.
+fn scan_id(uuid: &str) -> String {
+    hex_id(&uuid.replace('-', ""))
 }
 
 fn pair(host: &str, rule: &str) -> (String, String) {
@@ -222,7 +238,7 @@ fn first_export_is_full_then_an_unchanged_rescan_exports_only_references() {
     assert!(out.stdout.is_empty(), "the batch goes to the file only");
     let batch: Value = serde_json::from_slice(&fs::read(&file).unwrap()).unwrap();
     assert_eq!(batch["consumer"], "siem");
-    assert_eq!(batch["schema_version"], 1);
+    assert_eq!(batch["schema_version"], 2);
     assert_eq!(batch["full"], true);
     assert_eq!(batch["full_reason"], "new_consumer");
     let live = sqlite3(
@@ -237,12 +253,27 @@ fn first_export_is_full_then_an_unchanged_rescan_exports_only_references() {
     let host = &records[0];
     assert_eq!(host["t"], "host");
     assert_eq!(
-        host["result_hash"].as_str().unwrap(),
-        sqlite3(&state, "SELECT current_result_hash FROM hosts;").trim()
+        text(&host["r"]),
+        hex_id(sqlite3(&state, "SELECT current_result_hash FROM hosts;").trim())
     );
+    // A result: hash, scan and evidence exactly as stored, ids in the export's encoding.
     let one = records.iter().find(|r| r["t"] == "result").unwrap();
-    assert_eq!(one["result_hash"].as_str().unwrap().len(), 64);
-    assert!(one["evidence"].is_object() && one["last_checked_at"].is_string());
+    let stored = sqlite3(
+        &state,
+        &format!(
+            "SELECT evidence_hash || ' ' || last_scan_id || ' ' || evidence FROM host_rule_state
+             WHERE rule_id = '{}';",
+            text(&one["rule_id"])
+        ),
+    );
+    let mut stored = stored.trim().splitn(3, ' ');
+    assert_eq!(text(&one["result_hash"]), hex_id(stored.next().unwrap()));
+    assert_eq!(text(&one["result_hash"]).len(), 43);
+    assert_eq!(text(&one["scan"]), scan_id(stored.next().unwrap()));
+    let evidence: Value = serde_json::from_str(stored.next().unwrap()).unwrap();
+    assert!(evidence.is_object());
+    assert_eq!(one["evidence"], evidence);
+    assert!(one["last_checked_at"].is_string());
     assert!(batch["created_at"].as_str().unwrap().ends_with('Z'));
     let id = batch["batch_id"].as_str().unwrap();
     assert_eq!(ack(&state, "siem", id).status.code(), Some(0));
@@ -255,10 +286,14 @@ fn first_export_is_full_then_an_unchanged_rescan_exports_only_references() {
     assert!(next.results().is_empty() && next.removed().is_empty());
     assert_eq!(next.refs(), ["vm"]);
     let reference = next.of("ref")[0];
-    assert_eq!(reference["result_hash"], host["result_hash"]);
+    // Only what identifies the host's results, under short names.
+    let mut fields: Vec<_> = reference.as_object().unwrap().keys().collect();
+    fields.sort();
+    assert_eq!(fields, ["h", "r", "s", "t"]);
+    assert_eq!(reference["r"], host["r"]);
     let last_scan = &state_json(&state, &["scans"])[0]["scan_id"];
-    assert_eq!(&reference["scan"], last_scan);
-    assert_ne!(reference["scan"], host["scan"]);
+    assert_eq!(text(&reference["s"]), scan_id(&text(last_scan)));
+    assert_ne!(reference["s"], host["s"]);
     assert_eq!(next.end["counts"]["refs"], 1);
 }
 
@@ -285,8 +320,8 @@ fn one_changed_rule_on_one_host_is_the_only_row_in_full() {
     let host = batch.of("host");
     assert_eq!(host.len(), 1);
     assert_eq!(
-        text(&host[0]["result_hash"]),
-        site.sql("SELECT current_result_hash FROM hosts WHERE name = 'web2';")
+        text(&host[0]["r"]),
+        hex_id(&site.sql("SELECT current_result_hash FROM hosts WHERE name = 'web2';"))
     );
 }
 
@@ -486,8 +521,8 @@ fn a_failed_scan_never_replaces_the_last_good_result_hash() {
     let batch = site.export("siem", &[]);
     assert_eq!(batch.refs(), ["web1"]);
     let reference = batch.of("ref")[0];
-    assert_eq!(text(&reference["result_hash"]), good_hash);
-    assert_eq!(text(&reference["scan"]), good_scan);
+    assert_eq!(text(&reference["r"]), hex_id(&good_hash));
+    assert_eq!(text(&reference["s"]), scan_id(&good_scan));
 }
 
 #[test]
