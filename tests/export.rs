@@ -623,3 +623,98 @@ fn a_prune_past_the_cursor_forces_a_full_batch() {
     assert_eq!(batch.header["full_reason"], "pruned");
     assert_eq!(batch.results().len(), 3);
 }
+
+/// sha256 of a file, as a policy pins it.
+fn sha256(path: &Path) -> String {
+    let out = std::process::Command::new("sha256sum")
+        .arg(path)
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap()[..64].to_owned()
+}
+
+#[test]
+fn the_policy_sets_the_full_sync_horizon_unless_the_flag_does() {
+    let site = Site::new(&["web1"]);
+    site.scan("web1");
+    site.ack("siem", &site.export("siem", &[]));
+    // The last full batch was two days ago: inside the default 7 days, past the policy's 1d.
+    let two_days = 2 * 86_400_000_i64;
+    site.sql(&format!(
+        "UPDATE export_consumers SET last_full_at = last_full_at - {two_days};"
+    ));
+    assert_eq!(site.export("siem", &[]).header["full"], false);
+
+    let dir = site.dir.path();
+    let key = support::tools::keygen(dir, "signer", "ed25519");
+    let policy = dir.join("policy.yml");
+    fs::write(
+        &policy,
+        format!(
+            "version: 1\nrulesets:\n  - path: {rules}\n    sha256: {hash}\n\
+             export: {{ full_sync_horizon: 1d }}\n",
+            rules = site.rules().display(),
+            hash = sha256(&site.rules())
+        ),
+    )
+    .unwrap();
+    support::tools::sign(&key, &policy, "plumb-policy");
+    let policy_args = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec![
+            "--policy".to_string(),
+            policy.display().to_string(),
+            "--key".to_string(),
+            key.with_extension("pub").display().to_string(),
+        ];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        args
+    };
+    let with = |extra: &[&str]| {
+        let args = policy_args(extra);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        site.export("siem", &args)
+    };
+    let batch = with(&[]);
+    assert_eq!(batch.header["full"], true);
+    assert_eq!(batch.header["full_reason"], "horizon");
+    assert_eq!(batch.results().len(), 3);
+    // The flag wins over the policy.
+    assert_eq!(with(&["--full-sync-horizon", "7d"]).header["full"], false);
+
+    // The config file's policy: applies the same way.
+    let config = dir.join("config.yml");
+    fs::write(&config, format!("policy: {}\n", policy.display())).unwrap();
+    let out = run(plumb()
+        .arg("--config")
+        .arg(&config)
+        .args([
+            "state",
+            "export",
+            "--consumer",
+            "siem",
+            "--format",
+            "ndjson",
+        ])
+        .arg("--key")
+        .arg(key.with_extension("pub"))
+        .arg("--state")
+        .arg(site.state()));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let batch = Batch::parse(&String::from_utf8(out.stdout).unwrap());
+    assert_eq!(batch.header["full_reason"], "horizon");
+
+    // A policy that does not verify is refused, as by plumb scan (exit 2), and nothing is
+    // exported.
+    let mut text = fs::read_to_string(&policy).unwrap();
+    text.push_str("# edited after signing\n");
+    fs::write(&policy, text).unwrap();
+    let batches = site.sql("SELECT count(*) FROM export_batches;");
+    let args = policy_args(&[]);
+    let out = run(plumb()
+        .args(["state", "export", "--consumer", "siem", "--state"])
+        .arg(site.state())
+        .args(&args));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
+    assert_eq!(site.sql("SELECT count(*) FROM export_batches;"), batches);
+}
