@@ -101,8 +101,18 @@ pub struct StateContext {
     pub color: bool,
 }
 
+/// Runs one `plumb state` command without a config file (see [`run_with_config`]).
+pub fn run(cmd: &StateCommand, ctx: &StateContext) -> Result<u8> {
+    run_with_config(cmd, ctx, &crate::config::Config::default())
+}
+
 /// Runs one `plumb state` command, printing its data on stdout; returns the exit code.
-pub fn run(cmd: &StateCommand, ctx: &StateContext, config: &crate::config::Config) -> Result<u8> {
+/// `config` gives `state export` its default policy.
+pub fn run_with_config(
+    cmd: &StateCommand,
+    ctx: &StateContext,
+    config: &crate::config::Config,
+) -> Result<u8> {
     let path = ctx.state_path.as_path();
     match cmd {
         StateCommand::Path => {
