@@ -1341,7 +1341,7 @@ _plumb() {
             return 0
             ;;
         plumb__subcmd__state__subcmd__export)
-            opts="-q -v -h -V --consumer --output --full --full-sync-horizon --color --quiet --verbose --format --state --config --help --version"
+            opts="-q -v -h -V --consumer --output --full --full-sync-horizon --policy --allow-unsigned-policy --allowed-signers --key --signature --revocation-list --color --quiet --verbose --format --state --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1356,6 +1356,26 @@ _plumb() {
                     return 0
                     ;;
                 --full-sync-horizon)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --policy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allowed-signers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --signature)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --revocation-list)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -273,7 +273,12 @@ complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subco
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from vacuum" -s V -l version -d 'Print version'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -l consumer -d 'Who the batch is for (created on first export)' -r
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -l output -d 'Write the batch to FILE (atomically) instead of stdout' -r -F
-complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -l full-sync-horizon -d 'Send everything when the consumer\'s last acknowledged full batch is older than this, such as 12h or 7d [default: the policy\'s export.full_sync_horizon default]' -r
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -l full-sync-horizon -d 'Send everything when the consumer\'s last acknowledged full batch is older than this, such as 12h or 7d [default: the policy\'s export.full_sync_horizon, else 7d]' -r
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -l policy -d 'The signed scan policy whose export.full_sync_horizon applies [default: the config file\'s policy]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -l allowed-signers -d 'OpenSSH allowed_signers file with the keys trusted to sign policies' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -l key -d 'A single trusted public key (.pub); wins over allowed_signers' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -l signature -d 'The detached signature [default: POLICY.sig]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -l revocation-list -d 'Fingerprints of revoked keys, one a line [default: the policy\'s revocation_list]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -286,6 +291,7 @@ markdown\t''"
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -l full -d 'Send every result, whatever the consumer acknowledged'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -l allow-unsigned-policy -d 'Use the policy even when its signature does not verify (development only; warns)'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help'

@@ -56,7 +56,7 @@ fn run(cli: &Cli, output: &Output) -> Result<u8, Error> {
                 ndjson,
                 color: output.color,
             };
-            commands::state::run(command, &context)
+            commands::state::run_with_config(command, &context, &config)
         }
         Command::Schedule { command } => commands::schedule::run(command, &config, state, output),
         Command::Drift(args) => {

@@ -3,6 +3,8 @@
 
 mod support;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -146,7 +148,7 @@ impl Batch {
     }
 
     fn refs(&self) -> Vec<String> {
-        self.of("ref").iter().map(|r| text(&r["host"])).collect()
+        self.of("ref").iter().map(|r| text(&r["h"])).collect()
     }
 
     /// (host, rule or "") of each removal.
@@ -163,6 +165,20 @@ fn text(value: &Value) -> String {
         .as_str()
         .unwrap_or_else(|| panic!("{value}"))
         .to_owned()
+}
+
+/// A hash as the state file stores it (hex) in the export's encoding (unpadded base64url).
+fn hex_id(hex: &str) -> String {
+    let bytes: Vec<u8> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect();
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// A scan id as the state file stores it (a UUID) in the export's encoding.
+fn scan_id(uuid: &str) -> String {
+    hex_id(&uuid.replace('-', ""))
 }
 
 fn pair(host: &str, rule: &str) -> (String, String) {
@@ -222,7 +238,7 @@ fn first_export_is_full_then_an_unchanged_rescan_exports_only_references() {
     assert!(out.stdout.is_empty(), "the batch goes to the file only");
     let batch: Value = serde_json::from_slice(&fs::read(&file).unwrap()).unwrap();
     assert_eq!(batch["consumer"], "siem");
-    assert_eq!(batch["schema_version"], 1);
+    assert_eq!(batch["schema_version"], 2);
     assert_eq!(batch["full"], true);
     assert_eq!(batch["full_reason"], "new_consumer");
     let live = sqlite3(
@@ -237,12 +253,27 @@ fn first_export_is_full_then_an_unchanged_rescan_exports_only_references() {
     let host = &records[0];
     assert_eq!(host["t"], "host");
     assert_eq!(
-        host["result_hash"].as_str().unwrap(),
-        sqlite3(&state, "SELECT current_result_hash FROM hosts;").trim()
+        text(&host["r"]),
+        hex_id(sqlite3(&state, "SELECT current_result_hash FROM hosts;").trim())
     );
+    // A result: hash, scan and evidence exactly as stored, ids in the export's encoding.
     let one = records.iter().find(|r| r["t"] == "result").unwrap();
-    assert_eq!(one["result_hash"].as_str().unwrap().len(), 64);
-    assert!(one["evidence"].is_object() && one["last_checked_at"].is_string());
+    let stored = sqlite3(
+        &state,
+        &format!(
+            "SELECT evidence_hash || ' ' || last_scan_id || ' ' || evidence FROM host_rule_state
+             WHERE rule_id = '{}';",
+            text(&one["rule_id"])
+        ),
+    );
+    let mut stored = stored.trim().splitn(3, ' ');
+    assert_eq!(text(&one["result_hash"]), hex_id(stored.next().unwrap()));
+    assert_eq!(text(&one["result_hash"]).len(), 43);
+    assert_eq!(text(&one["scan"]), scan_id(stored.next().unwrap()));
+    let evidence: Value = serde_json::from_str(stored.next().unwrap()).unwrap();
+    assert!(evidence.is_object());
+    assert_eq!(one["evidence"], evidence);
+    assert!(one["last_checked_at"].is_string());
     assert!(batch["created_at"].as_str().unwrap().ends_with('Z'));
     let id = batch["batch_id"].as_str().unwrap();
     assert_eq!(ack(&state, "siem", id).status.code(), Some(0));
@@ -255,10 +286,14 @@ fn first_export_is_full_then_an_unchanged_rescan_exports_only_references() {
     assert!(next.results().is_empty() && next.removed().is_empty());
     assert_eq!(next.refs(), ["vm"]);
     let reference = next.of("ref")[0];
-    assert_eq!(reference["result_hash"], host["result_hash"]);
+    // Only what identifies the host's results, under short names.
+    let mut fields: Vec<_> = reference.as_object().unwrap().keys().collect();
+    fields.sort();
+    assert_eq!(fields, ["h", "r", "s", "t"]);
+    assert_eq!(reference["r"], host["r"]);
     let last_scan = &state_json(&state, &["scans"])[0]["scan_id"];
-    assert_eq!(&reference["scan"], last_scan);
-    assert_ne!(reference["scan"], host["scan"]);
+    assert_eq!(text(&reference["s"]), scan_id(&text(last_scan)));
+    assert_ne!(reference["s"], host["s"]);
     assert_eq!(next.end["counts"]["refs"], 1);
 }
 
@@ -285,8 +320,8 @@ fn one_changed_rule_on_one_host_is_the_only_row_in_full() {
     let host = batch.of("host");
     assert_eq!(host.len(), 1);
     assert_eq!(
-        text(&host[0]["result_hash"]),
-        site.sql("SELECT current_result_hash FROM hosts WHERE name = 'web2';")
+        text(&host[0]["r"]),
+        hex_id(&site.sql("SELECT current_result_hash FROM hosts WHERE name = 'web2';"))
     );
 }
 
@@ -486,8 +521,8 @@ fn a_failed_scan_never_replaces_the_last_good_result_hash() {
     let batch = site.export("siem", &[]);
     assert_eq!(batch.refs(), ["web1"]);
     let reference = batch.of("ref")[0];
-    assert_eq!(text(&reference["result_hash"]), good_hash);
-    assert_eq!(text(&reference["scan"]), good_scan);
+    assert_eq!(text(&reference["r"]), hex_id(&good_hash));
+    assert_eq!(text(&reference["s"]), scan_id(&good_scan));
 }
 
 #[test]
@@ -578,7 +613,7 @@ fn a_prune_past_the_cursor_forces_a_full_batch() {
     );
     site.scan("web1");
     // The change log, including the change the consumer has not acknowledged, ages out.
-    site.sql("UPDATE transactions SET occurred_at = 0;");
+    site.sql("UPDATE change_log SET occurred_at = 0;");
     let out = run(plumb()
         .args(["state", "prune", "--older-than", "1d", "--state"])
         .arg(site.state()));
@@ -587,4 +622,99 @@ fn a_prune_past_the_cursor_forces_a_full_batch() {
     let batch = site.export("siem", &[]);
     assert_eq!(batch.header["full_reason"], "pruned");
     assert_eq!(batch.results().len(), 3);
+}
+
+/// sha256 of a file, as a policy pins it.
+fn sha256(path: &Path) -> String {
+    let out = std::process::Command::new("sha256sum")
+        .arg(path)
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap()[..64].to_owned()
+}
+
+#[test]
+fn the_policy_sets_the_full_sync_horizon_unless_the_flag_does() {
+    let site = Site::new(&["web1"]);
+    site.scan("web1");
+    site.ack("siem", &site.export("siem", &[]));
+    // The last full batch was two days ago: inside the default 7 days, past the policy's 1d.
+    let two_days = 2 * 86_400_000_i64;
+    site.sql(&format!(
+        "UPDATE export_consumers SET last_full_at = last_full_at - {two_days};"
+    ));
+    assert_eq!(site.export("siem", &[]).header["full"], false);
+
+    let dir = site.dir.path();
+    let key = support::tools::keygen(dir, "signer", "ed25519");
+    let policy = dir.join("policy.yml");
+    fs::write(
+        &policy,
+        format!(
+            "version: 1\nrulesets:\n  - path: {rules}\n    sha256: {hash}\n\
+             export: {{ full_sync_horizon: 1d }}\n",
+            rules = site.rules().display(),
+            hash = sha256(&site.rules())
+        ),
+    )
+    .unwrap();
+    support::tools::sign(&key, &policy, "plumb-policy");
+    let policy_args = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec![
+            "--policy".to_string(),
+            policy.display().to_string(),
+            "--key".to_string(),
+            key.with_extension("pub").display().to_string(),
+        ];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        args
+    };
+    let with = |extra: &[&str]| {
+        let args = policy_args(extra);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        site.export("siem", &args)
+    };
+    let batch = with(&[]);
+    assert_eq!(batch.header["full"], true);
+    assert_eq!(batch.header["full_reason"], "horizon");
+    assert_eq!(batch.results().len(), 3);
+    // The flag wins over the policy.
+    assert_eq!(with(&["--full-sync-horizon", "7d"]).header["full"], false);
+
+    // The config file's policy: applies the same way.
+    let config = dir.join("config.yml");
+    fs::write(&config, format!("policy: {}\n", policy.display())).unwrap();
+    let out = run(plumb()
+        .arg("--config")
+        .arg(&config)
+        .args([
+            "state",
+            "export",
+            "--consumer",
+            "siem",
+            "--format",
+            "ndjson",
+        ])
+        .arg("--key")
+        .arg(key.with_extension("pub"))
+        .arg("--state")
+        .arg(site.state()));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let batch = Batch::parse(&String::from_utf8(out.stdout).unwrap());
+    assert_eq!(batch.header["full_reason"], "horizon");
+
+    // A policy that does not verify is refused, as by plumb scan (exit 2), and nothing is
+    // exported.
+    let mut text = fs::read_to_string(&policy).unwrap();
+    text.push_str("# edited after signing\n");
+    fs::write(&policy, text).unwrap();
+    let batches = site.sql("SELECT count(*) FROM export_batches;");
+    let args = policy_args(&[]);
+    let out = run(plumb()
+        .args(["state", "export", "--consumer", "siem", "--state"])
+        .arg(site.state())
+        .args(&args));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
+    assert_eq!(site.sql("SELECT count(*) FROM export_batches;"), batches);
 }

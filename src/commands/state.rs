@@ -63,9 +63,18 @@ pub enum StateCommand {
         #[arg(long)]
         full: bool,
         /// Send everything when the consumer's last acknowledged full batch is older than
-        /// this, such as 12h or 7d [default: the policy's export.full_sync_horizon default]
+        /// this, such as 12h or 7d [default: the policy's export.full_sync_horizon, else 7d]
         #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
         full_sync_horizon: Option<Duration>,
+        /// The signed scan policy whose export.full_sync_horizon applies [default: the
+        /// config file's policy]
+        #[arg(long, value_name = "FILE", env = "PLUMB_POLICY")]
+        policy: Option<PathBuf>,
+        /// Use the policy even when its signature does not verify (development only; warns)
+        #[arg(long, requires = "policy")]
+        allow_unsigned_policy: bool,
+        #[command(flatten)]
+        trust: crate::cli::TrustArgs,
     },
     /// Acknowledge an exported batch after uploading it: the consumer's cursor moves to it.
     Ack {
@@ -92,8 +101,18 @@ pub struct StateContext {
     pub color: bool,
 }
 
-/// Runs one `plumb state` command, printing its data on stdout; returns the exit code.
+/// Runs one `plumb state` command without a config file (see [`run_with_config`]).
 pub fn run(cmd: &StateCommand, ctx: &StateContext) -> Result<u8> {
+    run_with_config(cmd, ctx, &crate::config::Config::default())
+}
+
+/// Runs one `plumb state` command, printing its data on stdout; returns the exit code.
+/// `config` gives `state export` its default policy.
+pub fn run_with_config(
+    cmd: &StateCommand,
+    ctx: &StateContext,
+    config: &crate::config::Config,
+) -> Result<u8> {
     let path = ctx.state_path.as_path();
     match cmd {
         StateCommand::Path => {
@@ -177,7 +196,19 @@ pub fn run(cmd: &StateCommand, ctx: &StateContext) -> Result<u8> {
             output,
             full,
             full_sync_horizon,
-        } => export::export(ctx, consumer, *full, *full_sync_horizon, output.as_deref()),
+            policy,
+            allow_unsigned_policy,
+            trust,
+        } => {
+            let horizon = export::HorizonSource {
+                given: *full_sync_horizon,
+                policy: policy.as_deref().or(config.policy.as_deref()),
+                trust,
+                allow_unsigned_policy: *allow_unsigned_policy,
+                config,
+            };
+            export::export(ctx, consumer, *full, &horizon, output.as_deref())
+        }
         StateCommand::Ack { consumer, batch_id } => export::ack(ctx, consumer, batch_id),
         StateCommand::Consumers { full_sync_horizon } => export::consumers(ctx, *full_sync_horizon),
     }

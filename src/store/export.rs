@@ -1,17 +1,32 @@
 //! Delta export (DESIGN §6): what a consumer has not yet acknowledged, as one batch.
 //!
-//! The cursor is a `transactions.id` (AUTOINCREMENT, never reused). An export records its
+//! Read from the compact base tables (`change_log`, `rule_state`, `evidence`, the key tables),
+//! not through the compatibility views: the changes are a primary-key range of `change_log`,
+//! and hashes and scan ids come out as the bytes the export encodes (unpadded base64url).
+//!
+//! The cursor is a `change_log.id` (AUTOINCREMENT, never reused). An export records its
 //! batch but never moves the cursor; only [`Store::ack_export`] does, so an upload that fails
 //! loses nothing: the next export holds the same changes again, with anything newer.
 
 use super::Store;
 use super::error::{StoreError, sql};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::{Serialize, Serializer};
-use std::collections::BTreeMap;
+use serde_json::value::RawValue;
+use std::collections::HashMap;
+use std::rc::Rc;
 
-/// Version of the export envelope and its records.
-pub const EXPORT_SCHEMA_VERSION: u32 = 1;
+/// Version of the export envelope and its records. 2: hashes and scan ids in unpadded
+/// base64url, `host` and `ref` records as `h`, `r`, `s`.
+pub const EXPORT_SCHEMA_VERSION: u32 = 2;
+
+/// How the export writes every hash and scan id: their bytes in unpadded base64url (a result
+/// hash is 43 characters, a scan id 22), so a reference stays small and compares like with like.
+pub fn export_id(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
 
 fn rfc3339<S: Serializer>(unix_ms: &i64, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(&crate::time::rfc3339_millis(*unix_ms))
@@ -78,24 +93,50 @@ pub struct BatchCounts {
     pub removed: u64,
 }
 
+/// Text shared by many records (a status word, a time), formatted once per batch.
+pub type SharedText = Rc<str>;
+
+fn shared<S: Serializer>(text: &SharedText, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(text)
+}
+
 /// One host's current result, in full.
 #[derive(Debug, Clone, Serialize)]
 pub struct ResultRecord {
     pub host: String,
     pub rule_id: String,
-    pub status: String,
-    pub severity: String,
+    #[serde(serialize_with = "shared")]
+    pub status: SharedText,
+    #[serde(serialize_with = "shared")]
+    pub severity: SharedText,
     pub reason: Option<String>,
-    pub evidence: serde_json::Value,
+    /// The stored evidence JSON, written as it is (checked, not re-parsed into a value).
+    pub evidence: Box<RawValue>,
+    /// Unpadded base64url, as every hash in the export.
     pub result_hash: String,
-    #[serde(serialize_with = "rfc3339")]
-    pub first_seen_at: i64,
-    #[serde(serialize_with = "rfc3339")]
-    pub last_changed_at: i64,
-    #[serde(serialize_with = "rfc3339")]
-    pub last_checked_at: i64,
-    /// The last scan that checked it.
+    /// RFC 3339 UTC, as every time in the export.
+    #[serde(serialize_with = "shared")]
+    pub first_seen_at: SharedText,
+    #[serde(serialize_with = "shared")]
+    pub last_changed_at: SharedText,
+    #[serde(serialize_with = "shared")]
+    pub last_checked_at: SharedText,
+    /// The last scan that checked it (its 16 bytes in unpadded base64url).
     pub scan: String,
+}
+
+/// A host and what identifies its current results: a `host` or `ref` record. Short field
+/// names because a batch holds one per unchanged host.
+#[derive(Debug, Clone, Serialize)]
+pub struct HostRef {
+    #[serde(rename = "h")]
+    pub host: String,
+    /// Its result hash; absent while the host has no good scan.
+    #[serde(rename = "r", skip_serializing_if = "Option::is_none")]
+    pub result_hash: Option<String>,
+    /// The last scan that was not an error: the one the result hash reflects.
+    #[serde(rename = "s", skip_serializing_if = "Option::is_none")]
+    pub scan: Option<String>,
 }
 
 /// One record of a batch; serialised with its kind in `t`.
@@ -103,17 +144,9 @@ pub struct ResultRecord {
 #[serde(tag = "t", rename_all = "snake_case")]
 pub enum Record {
     /// A host whose `result` records follow (every host in a full batch).
-    Host {
-        host: String,
-        result_hash: Option<String>,
-        scan: Option<String>,
-    },
+    Host(HostRef),
     /// An unchanged host: its results are those already sent.
-    Ref {
-        host: String,
-        result_hash: Option<String>,
-        scan: Option<String>,
-    },
+    Ref(HostRef),
     Result(ResultRecord),
     /// A rule gone from a host (`rule_id` set) or a host gone from the inventory.
     Removed {
@@ -182,9 +215,11 @@ fn full_sync_due(last_full_at: Option<i64>, horizon_ms: i64, now: i64) -> bool {
     last_full_at.is_none_or(|at| now.saturating_sub(at) >= horizon_ms)
 }
 
-/// A host row as the export needs it.
+/// A host row as the export needs it, ids already encoded.
 struct HostRow {
     name: String,
+    /// Its `host_keys` key (none for a host that never had a rule row).
+    key: Option<i64>,
     result_hash: Option<String>,
     /// The last scan that was not an error: the one the result hash reflects.
     good_scan: Option<String>,
@@ -194,8 +229,9 @@ struct HostRow {
 /// Results and rule removals of one host in this batch.
 #[derive(Default)]
 struct HostRecords {
-    results: Vec<Record>,
-    removed: Vec<Record>,
+    results: Vec<ResultRecord>,
+    /// (rule id, removed at).
+    removed: Vec<(String, i64)>,
 }
 
 impl Store {
@@ -365,7 +401,7 @@ fn build_batch(tx: &Transaction, request: &ExportRequest) -> rusqlite::Result<Ex
     };
     let through_txn: i64 = tx
         .query_row(
-            "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'transactions'), 0)",
+            "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'change_log'), 0)",
             [],
             |row| row.get(0),
         )
@@ -388,7 +424,8 @@ fn build_batch(tx: &Transaction, request: &ExportRequest) -> rusqlite::Result<Ex
     let full = full_reason.is_some();
 
     let hosts = load_hosts(tx)?;
-    let mut per_host: BTreeMap<String, HostRecords> = BTreeMap::new();
+    let mut codes = ValueCodes::load(tx)?;
+    let mut per_host: HashMap<i64, HostRecords> = HashMap::new();
     // Rows touched by the log after the cursor: live ones changed, removed ones are removals
     // (a rule that came back is live again, so it is a change, not a removal). A full batch
     // takes its results from every live row instead, and its removals from here.
@@ -397,20 +434,25 @@ fn build_batch(tx: &Transaction, request: &ExportRequest) -> rusqlite::Result<Ex
         collect_rows(
             tx,
             // Driven from the log: a range of its primary key (NOT INDEXED, or SQLite walks
-            // a whole index for the DISTINCT), then one lookup per row.
-            "FROM (SELECT DISTINCT host, rule_id FROM transactions NOT INDEXED WHERE id > ?1) AS t
-             CROSS JOIN host_rule_state s ON s.host = t.host AND s.rule_id = t.rule_id",
+            // the whole change_log_by_host index for the DISTINCT), then one lookup per row.
+            "FROM (SELECT DISTINCT host_key, rule_key FROM change_log NOT INDEXED
+                   WHERE id > ?1) AS t
+             CROSS JOIN rule_state AS s ON s.host_key = t.host_key AND s.rule_key = t.rule_key",
+            "",
             [acked],
             wanted,
+            &mut codes,
             &mut per_host,
         )?;
     }
     if full {
         collect_rows(
             tx,
-            "FROM host_rule_state s WHERE s.removed_at IS NULL",
+            "FROM rule_state AS s",
+            "WHERE s.removed_at IS NULL",
             [],
             Keep::Results,
+            &mut codes,
             &mut per_host,
         )?;
     }
@@ -433,26 +475,41 @@ fn build_batch(tx: &Transaction, request: &ExportRequest) -> rusqlite::Result<Ex
             }
             continue;
         }
-        let rows = per_host.remove(&host.name).unwrap_or_default();
+        let mut rows = host
+            .key
+            .and_then(|key| per_host.remove(&key))
+            .unwrap_or_default();
+        let reference = HostRef {
+            host: host.name,
+            result_hash: host.result_hash,
+            scan: host.good_scan,
+        };
         if full || !rows.results.is_empty() || !rows.removed.is_empty() {
             counts.hosts += 1;
-            records.push(Record::Host {
-                host: host.name,
-                result_hash: host.result_hash,
-                scan: host.good_scan,
-            });
+            records.push(Record::Host(reference.clone()));
         } else {
             counts.refs += 1;
-            records.push(Record::Ref {
-                host: host.name,
-                result_hash: host.result_hash,
-                scan: host.good_scan,
-            });
+            records.push(Record::Ref(reference));
+            continue;
         }
+        rows.results
+            .sort_unstable_by(|a, b| a.rule_id.cmp(&b.rule_id));
+        rows.removed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         counts.results += rows.results.len() as u64;
         counts.removed += rows.removed.len() as u64;
-        records.extend(rows.results);
-        records.extend(rows.removed);
+        records.extend(rows.results.into_iter().map(|mut result| {
+            result.host.clone_from(&reference.host);
+            Record::Result(result)
+        }));
+        records.extend(
+            rows.removed
+                .into_iter()
+                .map(|(rule_id, removed_at)| Record::Removed {
+                    host: reference.host.clone(),
+                    rule_id: Some(rule_id),
+                    removed_at,
+                }),
+        );
     }
     counts.removed += host_removals.len() as u64;
     records.extend(host_removals);
@@ -491,22 +548,99 @@ fn load_hosts(tx: &Transaction) -> rusqlite::Result<Vec<HostRow>> {
     // An `error` scan keeps the host's last good result hash, so the reference names the
     // last scan that was not an error.
     let mut stmt = tx.prepare(
-        "SELECT name, current_result_hash,
-                CASE WHEN last_scan_status IS NOT 'error' THEN last_scan_id ELSE
-                    (SELECT scan_id FROM scans s WHERE s.host = hosts.name AND s.status <> 'error'
+        "SELECT h.name, k.key, h.current_result_hash,
+                CASE WHEN h.last_scan_status IS NOT 'error' THEN h.last_scan_id ELSE
+                    (SELECT scan_id FROM scans s WHERE s.host = h.name AND s.status <> 'error'
                      ORDER BY finished_at DESC, rowid DESC LIMIT 1) END,
-                removed_at
-         FROM hosts ORDER BY name",
+                h.removed_at
+         FROM hosts AS h LEFT JOIN host_keys AS k ON k.name = h.name
+         ORDER BY h.name",
     )?;
     stmt.query_map([], |row| {
+        let result_hash: Option<String> = row.get(2)?;
+        let good_scan: Option<String> = row.get(3)?;
         Ok(HostRow {
             name: row.get(0)?,
-            result_hash: row.get(1)?,
-            good_scan: row.get(2)?,
-            removed_at: row.get(3)?,
+            key: row.get(1)?,
+            result_hash: result_hash
+                .map(|hex| hex_to_export_id(&hex).ok_or_else(|| bad_text(2, "a hex hash")))
+                .transpose()?,
+            good_scan: good_scan
+                .map(|id| {
+                    uuid::Uuid::parse_str(&id)
+                        .map(|uuid| export_id(uuid.as_bytes()))
+                        .map_err(|_| bad_text(3, "a scan id"))
+                })
+                .transpose()?,
+            removed_at: row.get(4)?,
         })
     })?
     .collect()
+}
+
+/// A column whose stored text is not what it should be (the file was edited).
+fn bad_text(column: usize, expected: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        column,
+        rusqlite::types::Type::Text,
+        format!("not {expected}").into(),
+    )
+}
+
+/// Lowercase or uppercase hex to [`export_id`]; `None` if it is not hex.
+fn hex_to_export_id(hex: &str) -> Option<String> {
+    let digit = |c: u8| (c as char).to_digit(16);
+    let bytes = hex.as_bytes();
+    if bytes.len() % 2 != 0 {
+        return None;
+    }
+    let decoded = bytes
+        .chunks_exact(2)
+        .map(|pair| Some((digit(pair[0])? * 16 + digit(pair[1])?) as u8))
+        .collect::<Option<Vec<u8>>>()?;
+    Some(export_id(&decoded))
+}
+
+/// The words behind the status and severity codes, from `value_codes` (where they are
+/// defined), loaded once per batch; and each time formatted once (a scan's rows share them).
+struct ValueCodes {
+    words: HashMap<i64, SharedText>,
+    times: HashMap<i64, SharedText>,
+}
+
+impl ValueCodes {
+    fn load(tx: &Transaction) -> rusqlite::Result<Self> {
+        let mut stmt = tx.prepare("SELECT code, text FROM value_codes")?;
+        let words = stmt
+            .query_map([], |row| {
+                Ok((row.get(0)?, SharedText::from(row.get::<_, String>(1)?)))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(ValueCodes {
+            words,
+            times: HashMap::new(),
+        })
+    }
+
+    fn time(&mut self, row: &rusqlite::Row, column: usize) -> rusqlite::Result<SharedText> {
+        let at: i64 = row.get(column)?;
+        Ok(self
+            .times
+            .entry(at)
+            .or_insert_with(|| crate::time::rfc3339_millis(at).into())
+            .clone())
+    }
+
+    fn text(&self, row: &rusqlite::Row, column: usize) -> rusqlite::Result<SharedText> {
+        let code: i64 = row.get(column)?;
+        self.words.get(&code).cloned().ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
+                column,
+                rusqlite::types::Type::Integer,
+                format!("unknown value code {code}").into(),
+            )
+        })
+    }
 }
 
 /// Which rows [`collect_rows`] keeps.
@@ -517,60 +651,64 @@ enum Keep {
     Both,
 }
 
-/// Adds the `host_rule_state` rows (`s`) that `from` selects to `per_host`: live rows as results,
-/// removed rows as removals, as `keep` says.
+/// Adds the `rule_state` rows (`s`) that `from` and `filter` select to `per_host` (by host
+/// key): live rows as results, removed rows as removals, as `keep` says. The caller sets each
+/// result's host.
 fn collect_rows(
     tx: &Transaction,
     from: &str,
+    filter: &str,
     params: impl rusqlite::Params,
     keep: Keep,
-    per_host: &mut BTreeMap<String, HostRecords>,
+    codes: &mut ValueCodes,
+    per_host: &mut HashMap<i64, HostRecords>,
 ) -> rusqlite::Result<()> {
     let query = format!(
-        "SELECT s.host, s.rule_id, s.status, s.severity, s.reason, s.evidence, s.evidence_hash,
+        "SELECT s.host_key, r.id, s.status, s.severity, s.reason, e.body, e.hash,
                 s.first_seen_at, s.last_changed_at, s.last_checked_at, s.last_scan_id,
                 s.removed_at
-         {from} ORDER BY s.host, s.rule_id"
+         {from}
+         JOIN rule_keys AS r ON r.key = s.rule_key
+         LEFT JOIN evidence AS e ON e.id = s.evidence_id
+         {filter}"
     );
     let mut stmt = tx.prepare(&query)?;
     let mut rows = stmt.query(params)?;
     while let Some(row) = rows.next()? {
-        let host: String = row.get(0)?;
-        let rule_id: String = row.get(1)?;
         let removed_at: Option<i64> = row.get(11)?;
-        let entry = per_host.entry(host.clone()).or_default();
-        match removed_at {
-            Some(removed_at) if keep != Keep::Results => entry.removed.push(Record::Removed {
-                host,
-                rule_id: Some(rule_id),
-                removed_at,
-            }),
-            Some(_) => {}
-            None if keep == Keep::Removals => {}
-            None => {
-                let evidence_text: String = row.get(5)?;
-                let evidence = serde_json::from_str(&evidence_text).map_err(|err| {
-                    rusqlite::Error::FromSqlConversionFailure(
-                        5,
-                        rusqlite::types::Type::Text,
-                        err.into(),
-                    )
-                })?;
-                entry.results.push(Record::Result(ResultRecord {
-                    host,
-                    rule_id,
-                    status: row.get(2)?,
-                    severity: row.get(3)?,
-                    reason: row.get(4)?,
-                    evidence,
-                    result_hash: row.get(6)?,
-                    first_seen_at: row.get(7)?,
-                    last_changed_at: row.get(8)?,
-                    last_checked_at: row.get(9)?,
-                    scan: row.get(10)?,
-                }))
-            }
+        let wanted = match removed_at {
+            Some(_) => keep != Keep::Results,
+            None => keep != Keep::Removals,
+        };
+        if !wanted {
+            continue;
         }
+        let entry = per_host.entry(row.get(0)?).or_default();
+        let rule_id: String = row.get(1)?;
+        if let Some(removed_at) = removed_at {
+            entry.removed.push((rule_id, removed_at));
+            continue;
+        }
+        // A live row always has its evidence; a dangling id is a damaged file.
+        let evidence_text: String = row.get(5)?;
+        let evidence = RawValue::from_string(evidence_text).map_err(|err| {
+            rusqlite::Error::FromSqlConversionFailure(5, rusqlite::types::Type::Text, err.into())
+        })?;
+        let hash: Vec<u8> = row.get(6)?;
+        let scan: Vec<u8> = row.get(10)?;
+        entry.results.push(ResultRecord {
+            host: String::new(),
+            rule_id,
+            status: codes.text(row, 2)?,
+            severity: codes.text(row, 3)?,
+            reason: row.get(4)?,
+            evidence,
+            result_hash: export_id(&hash),
+            first_seen_at: codes.time(row, 7)?,
+            last_changed_at: codes.time(row, 8)?,
+            last_checked_at: codes.time(row, 9)?,
+            scan: export_id(&scan),
+        });
     }
     Ok(())
 }

@@ -27,7 +27,8 @@ pub use chain::{BadRow, ChainReport, CheckReport, FkViolation, GENESIS_HASH, che
 pub use error::{BUSY_TIMEOUT_SECS, StoreError};
 pub use export::{
     AckOutcome, BatchCounts, BatchHeader, ConsumerStatus, EXPORT_SCHEMA_VERSION, ExportBatch,
-    ExportRequest, FullReason, Record as ExportRecord, ResultRecord as ExportResult,
+    ExportRequest, FullReason, HostRef as ExportHostRef, Record as ExportRecord,
+    ResultRecord as ExportResult, export_id,
 };
 pub use locks::{HOST_LOCK_HEARTBEAT, HOST_LOCK_TTL, HostLock, HostLocks};
 pub use model::{

@@ -2,6 +2,8 @@
 //! [`Store::export_batch`] and friends that picks the horizon and writes the batch.
 
 use super::{StateContext, emit, format_time, open_existing, table};
+use crate::cli::TrustArgs;
+use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::exit;
 use crate::policy::ExportSettings;
@@ -10,10 +12,45 @@ use serde::Serialize;
 use std::path::Path;
 use std::time::Duration;
 
+/// Where `state export` takes its full-sync horizon from.
+pub(super) struct HorizonSource<'a> {
+    /// `--full-sync-horizon`: wins over the policy.
+    pub given: Option<Duration>,
+    /// `--policy`, else the config file's `policy:`.
+    pub policy: Option<&'a Path>,
+    pub trust: &'a TrustArgs,
+    pub allow_unsigned_policy: bool,
+    pub config: &'a Config,
+}
+
+impl HorizonSource<'_> {
+    /// The flag, else the policy's `export.full_sync_horizon` (verified as `plumb scan`
+    /// verifies it, a refusal recorded in `store`), else the default.
+    fn resolve(&self, store: &mut Store) -> Result<i64> {
+        let horizon = match (self.given, self.policy) {
+            (Some(given), _) => given,
+            (None, Some(path)) => {
+                let loaded = crate::commands::scan::load_policy(
+                    path,
+                    self.trust,
+                    self.allow_unsigned_policy,
+                    self.config,
+                    Some(store),
+                )?;
+                loaded.policy.export.full_sync_horizon.as_duration()
+            }
+            (None, None) => ExportSettings::default().full_sync_horizon.as_duration(),
+        };
+        checked_ms(horizon)
+    }
+}
+
 /// `--full-sync-horizon` as given, else the policy's default.
 fn horizon_ms(given: Option<Duration>) -> Result<i64> {
-    let horizon =
-        given.unwrap_or_else(|| ExportSettings::default().full_sync_horizon.as_duration());
+    checked_ms(given.unwrap_or_else(|| ExportSettings::default().full_sync_horizon.as_duration()))
+}
+
+fn checked_ms(horizon: Duration) -> Result<i64> {
     if horizon.is_zero() {
         return Err(Error::args("--full-sync-horizon must be longer than 0s"));
     }
@@ -34,17 +71,18 @@ pub(super) fn export(
     ctx: &StateContext,
     consumer: &str,
     full: bool,
-    horizon: Option<Duration>,
+    horizon: &HorizonSource,
     output: Option<&Path>,
 ) -> Result<u8> {
     check_consumer(consumer)?;
+    let mut store = open_existing(&ctx.state_path)?;
     let request = ExportRequest {
         consumer,
         full,
-        full_sync_horizon_ms: horizon_ms(horizon)?,
+        full_sync_horizon_ms: horizon.resolve(&mut store)?,
         now_ms: store::now_ms(),
     };
-    let batch = open_existing(&ctx.state_path)?.export_batch(&request)?;
+    let batch = store.export_batch(&request)?;
     let mut bytes = Vec::new();
     if ctx.ndjson {
         ndjson(&mut bytes, &batch)?;
@@ -54,8 +92,10 @@ pub(super) fn export(
     match output {
         Some(path) => crate::report::write_atomic(path, &bytes)
             .map_err(|source| Error::io("write the export batch to", path, source))?,
-        // serde_json writes UTF-8, so this borrows without copying.
-        None => crate::output::print(&String::from_utf8_lossy(&bytes))?,
+        // serde_json writes UTF-8, so this checks it without copying.
+        None => crate::output::print(
+            &String::from_utf8(bytes).map_err(|err| Error::Json(serde::ser::Error::custom(err)))?,
+        )?,
     }
     Ok(exit::CLEAN)
 }
