@@ -77,7 +77,7 @@ never\t''"
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l output -d 'Write the report to FILE (atomically) instead of stdout' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l evidence-max-bytes -d 'Evidence cap per rule in bytes, at most 262144 [default: the policy\'s, else 65536]' -r
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l host-name -d 'Name the scanned host in reports and the state file (default: the hostname, or the --root directory name)' -r
-complete -c plumb -n "__fish_plumb_using_subcommand scan" -l policy -d 'Apply a signed scan policy (rulesets, vars, ssh and evidence settings)' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand scan" -l policy -d 'The signed scan policy (rule sets, vars, ssh, evidence, schedule and export settings) [default: the config file\'s policy]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l allowed-signers -d 'OpenSSH allowed_signers file with the keys trusted to sign policies' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l key -d 'A single trusted public key (.pub); wins over allowed_signers' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l signature -d 'The detached signature [default: POLICY.sig]' -r -F
@@ -98,7 +98,7 @@ complete -c plumb -n "__fish_plumb_using_subcommand scan" -l sudo -d 'Run the pr
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l allow-errors -d 'Do not fail the run (exit 3) for rules that could not be assessed (status `error`) at or above --fail-on (any severity with --fail-on never); they are still reported'
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l no-store -d 'Do not record the results in the state file'
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l via-shell -d 'Gather facts with the generated sh script (what remote scans run) instead of natively'
-complete -c plumb -n "__fish_plumb_using_subcommand scan" -l allow-unsigned-policy -d 'Use the policy even when its signature does not verify (development only; warns)'
+complete -c plumb -n "__fish_plumb_using_subcommand scan" -l allow-unsigned-policy -d 'Use a policy whose signature does not verify (development only; warns). For `schedule run-once`, also run without any policy'
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -274,7 +274,7 @@ complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subco
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -l consumer -d 'Who the batch is for (created on first export)' -r
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -l output -d 'Write the batch to FILE (atomically) instead of stdout' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -l full-sync-horizon -d 'Send everything when the consumer\'s last acknowledged full batch is older than this, such as 12h or 7d [default: the policy\'s export.full_sync_horizon, else 7d]' -r
-complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -l policy -d 'The signed scan policy whose export.full_sync_horizon applies [default: the config file\'s policy]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -l policy -d 'The signed scan policy (rule sets, vars, ssh, evidence, schedule and export settings) [default: the config file\'s policy]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -l allowed-signers -d 'OpenSSH allowed_signers file with the keys trusted to sign policies' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -l key -d 'A single trusted public key (.pub); wins over allowed_signers' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -l signature -d 'The detached signature [default: POLICY.sig]' -r -F
@@ -291,7 +291,7 @@ markdown\t''"
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -l full -d 'Send every result, whatever the consumer acknowledged'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -l allow-unsigned-policy -d 'Use the policy even when its signature does not verify (development only; warns)'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -l allow-unsigned-policy -d 'Use a policy whose signature does not verify (development only; warns). For `schedule run-once`, also run without any policy'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help'
@@ -365,7 +365,7 @@ complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_su
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l limit -d 'Only inventory hosts whose name, group or label matches (globs; repeatable, or a,b)' -r
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l rules -d 'Rule files or directories (replaces the embedded default pack; repeatable)' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l var -d 'Set a rule variable (repeatable)' -r
-complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l policy -d 'The signed scan policy: rule sets, intervals, maintenance windows, backoff' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l policy -d 'The signed scan policy (rule sets, vars, ssh, evidence, schedule and export settings) [default: the config file\'s policy]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l allowed-signers -d 'OpenSSH allowed_signers file with the keys trusted to sign policies' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l key -d 'A single trusted public key (.pub); wins over allowed_signers' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l signature -d 'The detached signature [default: POLICY.sig]' -r -F
@@ -400,7 +400,7 @@ sarif\t''
 markdown\t''"
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
-complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l allow-unsigned-policy -d 'Run without a verified policy signature (or without any policy)'
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l allow-unsigned-policy -d 'Use a policy whose signature does not verify (development only; warns). For `schedule run-once`, also run without any policy'
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l sudo -d 'Run the probe through `sudo -n` on the host'
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l allow-errors -d 'Exit 0/1 even when rules could not be assessed'
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -s q -l quiet -d 'Only print errors on stderr'
@@ -444,7 +444,7 @@ complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_su
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l limit -d 'Only inventory hosts whose name, group or label matches (globs; repeatable, or a,b)' -r
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l rules -d 'Rule files or directories (replaces the embedded default pack; repeatable)' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l var -d 'Set a rule variable (repeatable)' -r
-complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l policy -d 'The signed scan policy: rule sets, intervals, maintenance windows, backoff' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l policy -d 'The signed scan policy (rule sets, vars, ssh, evidence, schedule and export settings) [default: the config file\'s policy]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l allowed-signers -d 'OpenSSH allowed_signers file with the keys trusted to sign policies' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l key -d 'A single trusted public key (.pub); wins over allowed_signers' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l signature -d 'The detached signature [default: POLICY.sig]' -r -F
@@ -479,7 +479,7 @@ sarif\t''
 markdown\t''"
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
-complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l allow-unsigned-policy -d 'Run without a verified policy signature (or without any policy)'
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l allow-unsigned-policy -d 'Use a policy whose signature does not verify (development only; warns). For `schedule run-once`, also run without any policy'
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l sudo -d 'Run the probe through `sudo -n` on the host'
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l allow-errors -d 'Exit 0/1 even when rules could not be assessed'
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -s q -l quiet -d 'Only print errors on stderr'

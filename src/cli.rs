@@ -165,6 +165,38 @@ pub struct RulesArgs {
     pub vars: Vec<String>,
 }
 
+/// A scan policy and the keys its signature is checked against.
+#[derive(Debug, Clone, Args)]
+pub struct PolicyArgs {
+    /// The signed scan policy (rule sets, vars, ssh, evidence, schedule and export settings)
+    /// [default: the config file's policy]
+    #[arg(long, value_name = "FILE", env = "PLUMB_POLICY")]
+    pub policy: Option<PathBuf>,
+    /// Use a policy whose signature does not verify (development only; warns). For
+    /// `schedule run-once`, also run without any policy
+    #[arg(long)]
+    pub allow_unsigned_policy: bool,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+}
+
+impl PolicyArgs {
+    /// `--policy`, else the config file's; `--allow-unsigned-policy` without either is a usage
+    /// error, as it would silently do nothing.
+    pub fn path<'a>(
+        &'a self,
+        config: &'a crate::config::Config,
+    ) -> crate::error::Result<Option<&'a std::path::Path>> {
+        let path = self.policy.as_deref().or(config.policy.as_deref());
+        if path.is_none() && self.allow_unsigned_policy {
+            return Err(crate::error::Error::args(
+                "--allow-unsigned-policy needs a policy: --policy FILE, PLUMB_POLICY or `policy:` in the config file",
+            ));
+        }
+        Ok(path)
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     /// Hosts to scan over SSH: [user@]host[:port] or an ssh_config alias (default: this machine)
@@ -222,14 +254,8 @@ pub struct ScanArgs {
     /// Gather facts with the generated sh script (what remote scans run) instead of natively
     #[arg(long)]
     pub via_shell: bool,
-    /// Apply a signed scan policy (rulesets, vars, ssh and evidence settings)
-    #[arg(long, value_name = "FILE", env = "PLUMB_POLICY")]
-    pub policy: Option<PathBuf>,
-    /// Use the policy even when its signature does not verify (development only; warns)
-    #[arg(long, requires = "policy")]
-    pub allow_unsigned_policy: bool,
     #[command(flatten)]
-    pub trust: TrustArgs,
+    pub policy: PolicyArgs,
 }
 
 /// How remote hosts are reached. Unset values come from the policy, then the defaults.

@@ -2,7 +2,7 @@
 //! needs around it (status, maintenance, the cron and timer lines).
 
 use super::Output;
-use crate::cli::{FailOn, InventoryArgs, RulesArgs, ScanArgs, SshArgs, TrustArgs};
+use crate::cli::{FailOn, InventoryArgs, PolicyArgs, RulesArgs, ScanArgs, SshArgs};
 use crate::commands::scan;
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -51,14 +51,8 @@ pub struct RunOnceArgs {
     pub inventory: InventoryArgs,
     #[command(flatten)]
     pub rules: RulesArgs,
-    /// The signed scan policy: rule sets, intervals, maintenance windows, backoff.
-    #[arg(long, value_name = "FILE", env = "PLUMB_POLICY")]
-    pub policy: Option<PathBuf>,
-    /// Run without a verified policy signature (or without any policy).
-    #[arg(long)]
-    pub allow_unsigned_policy: bool,
     #[command(flatten)]
-    pub trust: TrustArgs,
+    pub policy: PolicyArgs,
     #[command(flatten)]
     pub ssh: SshArgs,
     /// Most hosts this pass claims [default: the policy's max_hosts_per_run, else no cap].
@@ -439,15 +433,14 @@ fn load_policy(
     config: &Config,
     store: &mut Store,
 ) -> Result<Option<scan::LoadedPolicy>> {
-    match args.policy.as_ref().or(config.policy.as_ref()) {
+    match args.policy.policy.as_deref().or(config.policy.as_deref()) {
         Some(path) => Ok(Some(scan::load_policy(
             path,
-            &args.trust,
-            args.allow_unsigned_policy,
+            &args.policy,
             config,
             Some(store),
         )?)),
-        None if args.allow_unsigned_policy => Ok(None),
+        None if args.policy.allow_unsigned_policy => Ok(None),
         None => {
             let reason = "scheduled runs need a signed policy (--policy FILE); \
                           --allow-unsigned-policy runs without one";
@@ -500,8 +493,6 @@ fn scan_args(
         no_store: false,
         via_shell: false,
         policy: args.policy.clone(),
-        allow_unsigned_policy: args.allow_unsigned_policy,
-        trust: args.trust.clone(),
     })
 }
 
@@ -705,7 +696,7 @@ fn run_once_words(
         .inventory
         .clone()
         .or_else(|| config.inventory.clone());
-    if inventory.is_none() && args.policy.is_none() && config.policy.is_none() {
+    if inventory.is_none() && args.policy.policy.is_none() && config.policy.is_none() {
         return Err(Error::args(
             "schedule cron needs an inventory: -i FILE, PLUMB_INVENTORY, or `inventory:` in the policy or the config file",
         ));
@@ -717,11 +708,12 @@ fn run_once_words(
         }
     };
     path_flag("--inventory", inventory.as_ref());
-    path_flag("--policy", args.policy.as_ref());
-    path_flag("--allowed-signers", args.trust.allowed_signers.as_ref());
-    path_flag("--key", args.trust.key.as_ref());
-    path_flag("--signature", args.trust.signature.as_ref());
-    path_flag("--revocation-list", args.trust.revocation_list.as_ref());
+    let trust = &args.policy.trust;
+    path_flag("--policy", args.policy.policy.as_ref());
+    path_flag("--allowed-signers", trust.allowed_signers.as_ref());
+    path_flag("--key", trust.key.as_ref());
+    path_flag("--signature", trust.signature.as_ref());
+    path_flag("--revocation-list", trust.revocation_list.as_ref());
     path_flag("--identity", args.ssh.identity.as_ref());
     path_flag("--ssh-config", args.ssh.ssh_config.as_ref());
     path_flag("--known-hosts", args.ssh.known_hosts.as_ref());
@@ -776,7 +768,7 @@ fn run_once_words(
     }
     for (flag, on) in [
         ("--sudo", args.ssh.sudo),
-        ("--allow-unsigned-policy", args.allow_unsigned_policy),
+        ("--allow-unsigned-policy", args.policy.allow_unsigned_policy),
         ("--allow-errors", args.allow_errors),
     ] {
         if on {

@@ -66,15 +66,9 @@ pub enum StateCommand {
         /// this, such as 12h or 7d [default: the policy's export.full_sync_horizon, else 7d]
         #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
         full_sync_horizon: Option<Duration>,
-        /// The signed scan policy whose export.full_sync_horizon applies [default: the
-        /// config file's policy]
-        #[arg(long, value_name = "FILE", env = "PLUMB_POLICY")]
-        policy: Option<PathBuf>,
-        /// Use the policy even when its signature does not verify (development only; warns)
-        #[arg(long, requires = "policy")]
-        allow_unsigned_policy: bool,
+        /// The policy whose export.full_sync_horizon applies
         #[command(flatten)]
-        trust: crate::cli::TrustArgs,
+        policy: crate::cli::PolicyArgs,
     },
     /// Acknowledge an exported batch after uploading it: the consumer's cursor moves to it.
     Ack {
@@ -197,14 +191,11 @@ pub fn run_with_config(
             full,
             full_sync_horizon,
             policy,
-            allow_unsigned_policy,
-            trust,
         } => {
             let horizon = export::HorizonSource {
                 given: *full_sync_horizon,
-                policy: policy.as_deref().or(config.policy.as_deref()),
-                trust,
-                allow_unsigned_policy: *allow_unsigned_policy,
+                policy: policy.path(config)?,
+                args: policy,
                 config,
             };
             export::export(ctx, consumer, *full, &horizon, output.as_deref())

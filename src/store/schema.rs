@@ -216,7 +216,7 @@ CREATE UNIQUE INDEX jobs_one_live_claim ON jobs(host) WHERE status = 'claimed';
         name: "export consumers and batches: a delta export's cursor moves only on ack",
         auto_safe: true,
         sql: r#"
--- One row per consumer of `plumb state export`. The cursor is a transactions.id (never
+-- One row per consumer of `plumb state export`. The cursor is a change-log id (never
 -- reused): everything logged after acked_through_txn is not yet acknowledged.
 CREATE TABLE export_consumers (
     name              TEXT PRIMARY KEY NOT NULL,

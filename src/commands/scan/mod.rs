@@ -45,14 +45,8 @@ struct Plan {
 
 pub fn run(args: &ScanArgs, config: &Config, state: Option<&Path>, output: &Output) -> Result<u8> {
     let mut store = open_store(args.no_store, config, state)?;
-    let policy = match args.policy.as_ref().or(config.policy.as_ref()) {
-        Some(path) => Some(load_policy(
-            path,
-            &args.trust,
-            args.allow_unsigned_policy,
-            config,
-            store.as_mut(),
-        )?),
+    let policy = match args.policy.path(config)? {
+        Some(path) => Some(load_policy(path, &args.policy, config, store.as_mut())?),
         None => None,
     };
     let trigger = if std::env::var_os("CI").is_some() {

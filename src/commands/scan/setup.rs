@@ -32,13 +32,13 @@ pub fn open_store(no_store: bool, config: &Config, state: Option<&Path>) -> Resu
 /// Verifies the policy and refuses (exit 2, with an audit event) anything not fit to run.
 pub fn load_policy(
     path: &Path,
-    trust: &crate::cli::TrustArgs,
-    allow_unsigned_policy: bool,
+    args: &crate::cli::PolicyArgs,
     config: &Config,
     store: Option<&mut Store>,
 ) -> Result<LoadedPolicy> {
+    let allow_unsigned_policy = args.allow_unsigned_policy;
     let report =
-        crate::commands::verify_policy::verify(path, trust, config, allow_unsigned_policy)?;
+        crate::commands::verify_policy::verify(path, &args.trust, config, allow_unsigned_policy)?;
     let signature_only = report.schema_errors.is_empty()
         && !report.revoked
         && report.pins.iter().all(|pin| pin.matched)

@@ -2,7 +2,7 @@
 //! [`Store::export_batch`] and friends that picks the horizon and writes the batch.
 
 use super::{StateContext, emit, format_time, open_existing, table};
-use crate::cli::TrustArgs;
+use crate::cli::PolicyArgs;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::exit;
@@ -18,8 +18,7 @@ pub(super) struct HorizonSource<'a> {
     pub given: Option<Duration>,
     /// `--policy`, else the config file's `policy:`.
     pub policy: Option<&'a Path>,
-    pub trust: &'a TrustArgs,
-    pub allow_unsigned_policy: bool,
+    pub args: &'a PolicyArgs,
     pub config: &'a Config,
 }
 
@@ -30,13 +29,8 @@ impl HorizonSource<'_> {
         let horizon = match (self.given, self.policy) {
             (Some(given), _) => given,
             (None, Some(path)) => {
-                let loaded = crate::commands::scan::load_policy(
-                    path,
-                    self.trust,
-                    self.allow_unsigned_policy,
-                    self.config,
-                    Some(store),
-                )?;
+                let loaded =
+                    crate::commands::scan::load_policy(path, self.args, self.config, Some(store))?;
                 loaded.policy.export.full_sync_horizon.as_duration()
             }
             (None, None) => ExportSettings::default().full_sync_horizon.as_duration(),
