@@ -1,11 +1,12 @@
-//! `plumb drift` (DESIGN §6): what changed, read from the `transactions` change log.
+//! `plumb drift` (DESIGN §6): what changed, read from the change log (the `change_log` base
+//! table behind the `transactions` view; see src/store/drift.rs).
 //!
 //! Two ways to get a rule's state at a time T, both exact as long as T is not before the
 //! prune horizon:
 //! - a window (T1, T2] of one host (or of the fleet): the first row of each (host, rule)
 //!   in the window holds the state before it (`previous_status`, `previous_severity`; the
 //!   evidence is in the row before it), the last row the state after it;
-//! - a snapshot at T: the live `host_rule_state` rows with every change after T undone the
+//! - a snapshot at T: the live `rule_state` rows with every change after T undone the
 //!   same way. Without pruning this equals "the newest row at or before T per rule".
 
 mod render;
