@@ -5,18 +5,26 @@
 //! - history: one host of 200 rules with 1,000 scans, each changing 1% of its rules, read
 //!   with `drift HOST --at TIME` in the middle of its history (target <= 20 ms).
 //!
-//! The files are written with SQL (INSERT ... SELECT over generated series) in the schema
-//! `Store::open` creates, with the rows apply_scan would write (a first_seen row per rule, a
-//! state_changed row per change, `host_rule_state` as current). The hash-chain columns hold
-//! placeholders of the real length: drift never reads them, and computing two million
-//! chained hashes would make building take minutes. Sizes: PLUMB_BENCH_HOSTS,
-//! PLUMB_BENCH_RUNS; PLUMB_BENCH_DIR keeps the files.
+//! The history file is written by `Store::apply_scan`, exactly as `plumb scan` writes it. The
+//! fleet file would take minutes that way, so it is written with SQL (INSERT ... SELECT over
+//! generated series) into the compact base tables (`change_log`, `rule_state`,
+//! `rule_state_sources`, `evidence`, `host_keys`, `rule_keys`, `scan_keys`) with the
+//! encodings apply_scan uses: integer keys, `value_codes` codes, 16-byte scan ids, evidence
+//! stored once under its real result hash. Only `row_hash` is a random 32-byte stand-in:
+//! drift never reads it, and chaining two million rows would take minutes. Sizes:
+//! PLUMB_BENCH_HOSTS, PLUMB_BENCH_RUNS; PLUMB_BENCH_DIR keeps the files.
 
 #[path = "common.rs"]
 mod common;
 
-use plumb::store::Store;
+use plumb::canonical::to_canonical_string;
+use plumb::store::{
+    HostRecord, ResultRecord, ScanBatch, ScanStatus, Scope, Severity, Status, Store, Trigger,
+    result_hash,
+};
 use rusqlite::{Connection, params};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
@@ -24,6 +32,12 @@ use std::time::Instant;
 const RULES: i64 = 200;
 const HISTORY_SCANS: i64 = 1000;
 const HOUR_MS: i64 = 3_600_000;
+const SEVERITIES: [Severity; 4] = [
+    Severity::Low,
+    Severity::Medium,
+    Severity::High,
+    Severity::Critical,
+];
 
 fn hosts() -> i64 {
     std::env::var("PLUMB_BENCH_HOSTS")
@@ -32,213 +46,209 @@ fn hosts() -> i64 {
         .unwrap_or(10_000)
 }
 
-/// SQL helpers shared by both files: rule `r`'s severity, and the evidence of a status.
-const FUNCTIONS: &str = "
-    CREATE TEMP TABLE sev (i INTEGER PRIMARY KEY, name TEXT);
-    INSERT INTO temp.sev VALUES (0, 'low'), (1, 'medium'), (2, 'high'), (3, 'critical');
-";
-
-fn evidence_sql(rule: &str, status: &str) -> String {
-    format!(
-        "'{{\"checks\":[{{\"actual\":\"' || (CASE WHEN {status} = 'fail' THEN 'no' ELSE 'yes' END)
-          || '\",\"expected\":\"== yes\",\"method\":\"config_value\",\"source\":{{\"file\":\"/etc/conf.d/'
-          || {rule} || '.conf\",\"line\":' || {rule} || '}},\"target\":\"Setting' || {rule} || '\"}}],\"detail\":null,\"implementation\":null}}'"
-    )
+fn rule_id(r: i64) -> String {
+    format!("rule-{r:03}")
 }
 
-/// A 64-hex-digit stand-in for a hash.
-fn hash_sql(a: &str, b: &str) -> String {
-    format!("printf('%032x%032x', {a}, {b})")
+fn severity(r: i64) -> Severity {
+    SEVERITIES[(r % 4) as usize]
 }
 
-fn scan_id_sql(host: &str, n: &str) -> String {
-    format!("printf('%08x-0000-4000-8000-%012x', {host}, {n})")
+/// Rule `r`'s evidence: the same on every host for one status, as for a setting read from
+/// a file, so the file holds one text per (rule, status).
+fn evidence(r: i64, fail: bool) -> Value {
+    json!({
+        "checks": [{
+            "actual": if fail { "no" } else { "yes" },
+            "expected": "== yes",
+            "method": "config_value",
+            "source": {"file": format!("/etc/conf.d/{r}.conf"), "line": r},
+            "target": format!("Setting{r}"),
+        }],
+        "detail": null,
+        "implementation": null,
+    })
 }
 
-/// Creates the schema and the rules table.
-fn new_file(path: &Path) -> Connection {
-    drop(Store::open(path).expect("creating the state file"));
-    let conn = Connection::open(path).expect("opening the state file");
-    conn.execute_batch(FUNCTIONS).expect("helpers");
-    conn.execute_batch(&format!(
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;
-         WITH RECURSIVE r(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM r WHERE i < {last})
-         INSERT INTO rules SELECT printf('rule-%03d', i), 'Synthetic rule ' || i,
-             (SELECT name FROM temp.sev WHERE sev.i = r.i % 4), printf('%064x', i), 0 FROM r;",
-        last = RULES - 1
-    ))
-    .expect("rules");
-    conn
+fn status(fail: bool) -> Status {
+    if fail { Status::Fail } else { Status::Pass }
 }
+
+/// The `evidence` row id the fleet file gives rule `r`'s evidence with this status.
+const EVIDENCE_ID_SQL: &str = "1 + 2 * r";
 
 /// 10,000 hosts x 200 rules first seen three days ago; an hour ago two rules of every host
 /// (1% of the rows) flipped between pass and fail.
 fn build_fleet(path: &Path, now: i64) {
-    let conn = new_file(path);
+    drop(Store::open(path).expect("creating the state file"));
+    let conn = Connection::open(path).expect("opening the state file");
+    conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF; BEGIN;")
+        .expect("begin");
     let (t0, t1) = (now - 72 * HOUR_MS, now - HOUR_MS);
+    // Rules and their evidence (one row per rule and status, under the real result hash).
+    for r in 0..RULES {
+        let sev = severity(r);
+        conn.execute(
+            "INSERT INTO rules (id, title, severity, content_hash, first_seen)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                rule_id(r),
+                format!("Synthetic rule {r}"),
+                sev.as_str(),
+                format!("{r:064x}"),
+                t0
+            ],
+        )
+        .expect("rule");
+        conn.execute(
+            "INSERT INTO rule_keys (key, id) VALUES (?1 + 1, ?2)",
+            params![r, rule_id(r)],
+        )
+        .expect("rule key");
+        for fail in [false, true] {
+            let value = evidence(r, fail);
+            let hash = result_hash(&rule_id(r), status(fail), None, sev, &value);
+            conn.execute(
+                "INSERT INTO evidence (id, hash, body) VALUES (?1, unhex(?2), ?3)",
+                params![
+                    1 + 2 * r + i64::from(fail),
+                    hash,
+                    to_canonical_string(&value)
+                ],
+            )
+            .expect("evidence");
+        }
+    }
     let hosts = hosts();
     // Host h, rule r: fails at first when (h + r) % 7 == 0; rules h % 200 and (h + 100) % 200
-    // flip in the second scan.
-    let first_status = "(CASE WHEN (h + r) % 7 = 0 THEN 'fail' ELSE 'pass' END)";
-    let flipped = "(CASE WHEN (h + r) % 7 = 0 THEN 'pass' ELSE 'fail' END)";
+    // flip in the second scan. Statuses and severities are value_codes codes (pass 0, fail 1,
+    // low 4 ...).
+    let first_fail = "((h + r) % 7 = 0)";
     let changed = "(r = h % 200 OR r = (h + 100) % 200)";
+    let scan_blob = |n: &str| format!("unhex(printf('%08x000040008000%012x', h, {n}))");
+    let scan_text = |n: &str| format!("printf('%08x-0000-4000-8000-%012x', h, {n})");
     let sql = format!(
-        "BEGIN;
-         CREATE TEMP TABLE hr AS
+        "CREATE TEMP TABLE hr AS
            WITH RECURSIVE hs(h) AS (SELECT 0 UNION ALL SELECT h + 1 FROM hs WHERE h < {last_host}),
                 rs(r) AS (SELECT 0 UNION ALL SELECT r + 1 FROM rs WHERE r < {last_rule})
-           SELECT h, r, printf('host-%05d', h) AS host, printf('rule-%03d', r) AS rule,
-                  (SELECT name FROM temp.sev WHERE sev.i = r % 4) AS severity,
-                  {first_status} AS s0, CASE WHEN {changed} THEN {flipped} ELSE {first_status} END AS s1,
-                  {changed} AS moved
+           SELECT h, r, {first_fail} AS s0, {first_fail} <> {changed} AS s1, {changed} AS moved,
+                  4 + r % 4 AS sev
            FROM hs, rs;
-         INSERT INTO hosts (name, labels, first_seen, last_scan_id, last_scan_at, last_scan_status)
-           SELECT host, '{{}}', {t0}, {scan1}, {t1}, 'ok' FROM temp.hr WHERE r = 0;
-         INSERT INTO scans (scan_id, host, trigger, started_at, finished_at, status, ruleset_hash,
-                            result_hash, scope, rule_source, change_count)
-           SELECT {scan0}, host, 'scheduled', {t0} - 1000, {t0}, 'ok', 'bench', {hash0}, 'full', 'embedded', 200
-           FROM temp.hr WHERE r = 0
+         INSERT INTO host_keys (key, name) SELECT h + 1, printf('host-%05d', h) FROM temp.hr WHERE r = 0;
+         INSERT INTO rule_sources (id, name) VALUES (1, 'embedded');
+         INSERT INTO scan_keys (key, scan_id)
+           SELECT 2 * h + 1, {blob0} FROM temp.hr WHERE r = 0
+           UNION ALL SELECT 2 * h + 2, {blob1} FROM temp.hr WHERE r = 0 ORDER BY 1;
+         INSERT INTO hosts (name, labels, first_seen, last_scan_id, last_scan_at, last_scan_status,
+                            current_result_hash, pass_count, fail_count, fail_critical, fail_high,
+                            fail_medium, fail_low)
+           SELECT printf('host-%05d', h), '{{}}', {t0} - 1000, {text1}, {t1}, 'ok',
+                  printf('%032x%032x', h, 1), sum(NOT s1), sum(s1), sum(s1 AND sev = 7),
+                  sum(s1 AND sev = 6), sum(s1 AND sev = 5), sum(s1 AND sev = 4)
+           FROM temp.hr GROUP BY h ORDER BY h;
+         INSERT INTO scans (scan_id, host, trigger, started_at, finished_at, status, policy_version,
+                            ruleset_hash, result_hash, pass_count, fail_count, score, change_count,
+                            scope, rule_source)
+           SELECT {text0}, printf('host-%05d', h), 'scheduled', {t0} - 1000, {t0}, 'ok', 1, 'bench',
+                  printf('%032x%032x', h, 0), sum(NOT s0), sum(s0), 100.0 * sum(NOT s0) / {rules},
+                  {rules}, 'full', 'embedded'
+           FROM temp.hr GROUP BY h
            UNION ALL
-           SELECT {scan1}, host, 'scheduled', {t1} - 1000, {t1}, 'ok', 'bench', {hash1}, 'full', 'embedded', 2
-           FROM temp.hr WHERE r = 0;
-         INSERT INTO host_rule_state
-           SELECT host, rule, s1, severity, NULL, {evidence1}, {rhash1}, {t0},
-                  CASE WHEN moved THEN {t1} ELSE {t0} END, {t1}, 2, {scan1}, NULL
-           FROM temp.hr;
-         INSERT INTO transactions (id, scan_id, host, rule_id, change_kind, previous_status,
-                 new_status, previous_severity, severity, reason, evidence, evidence_hash,
-                 occurred_at, prev_hash, row_hash)
-           SELECT h * {rules} + r + 1, {scan0}, host, rule, 'first_seen', NULL, s0, NULL, severity,
-                  NULL, {evidence0}, {rhash0}, {t0}, {chain}, {chain}
+           SELECT {text1}, printf('host-%05d', h), 'scheduled', {t1} - 1000, {t1}, 'ok', 1, 'bench',
+                  printf('%032x%032x', h, 1), sum(NOT s1), sum(s1), 100.0 * sum(NOT s1) / {rules},
+                  2, 'full', 'embedded'
+           FROM temp.hr GROUP BY h ORDER BY 4, 2;
+         INSERT INTO rule_state (host_key, rule_key, status, severity, reason, evidence_id,
+                 first_seen_at, last_changed_at, last_checked_at, check_count, last_scan_id,
+                 removed_at)
+           SELECT h + 1, r + 1, s1, sev, NULL, {evidence} + s1, {t0},
+                  CASE WHEN moved THEN {t1} ELSE {t0} END, {t1}, 2, {blob1}, NULL
            FROM temp.hr ORDER BY h, r;
-         INSERT INTO transactions (id, scan_id, host, rule_id, change_kind, previous_status,
-                 new_status, previous_severity, severity, reason, evidence, evidence_hash,
-                 occurred_at, prev_hash, row_hash)
-           SELECT {total} + row_number() OVER (ORDER BY h, r), {scan1}, host, rule, 'state_changed',
-                  s0, s1, severity, severity, NULL, {evidence1}, {rhash1}, {t1}, {chain}, {chain}
-           FROM temp.hr WHERE moved;
+         INSERT INTO rule_state_sources (host_key, source_id, rule_key)
+           SELECT h + 1, 1, r + 1 FROM temp.hr ORDER BY h, r;
+         INSERT INTO change_log (id, scan_key, host_key, rule_key, change_kind, previous_status,
+                 new_status, previous_severity, severity, reason, evidence_id, occurred_at, row_hash)
+           SELECT h * {rules} + r + 1, 2 * h + 1, h + 1, r + 1, 8, NULL, s0, NULL, sev, NULL,
+                  {evidence} + s0, {t0}, randomblob(32)
+           FROM temp.hr ORDER BY h, r;
+         INSERT INTO change_log (id, scan_key, host_key, rule_key, change_kind, previous_status,
+                 new_status, previous_severity, severity, reason, evidence_id, occurred_at, row_hash)
+           SELECT {total} + row_number() OVER (ORDER BY h, r), 2 * h + 2, h + 1, r + 1, 9, s0, s1,
+                  sev, sev, NULL, {evidence} + s1, {t1}, randomblob(32)
+           FROM temp.hr WHERE moved ORDER BY h, r;
+         UPDATE sqlite_sequence SET seq = (SELECT max(id) FROM change_log) WHERE name = 'change_log';
+         INSERT INTO sqlite_sequence (name, seq)
+           SELECT 'change_log', max(id) FROM change_log
+           WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'change_log');
          COMMIT;
          DROP TABLE temp.hr;",
         last_host = hosts - 1,
         last_rule = RULES - 1,
         rules = RULES,
         total = hosts * RULES,
-        scan0 = scan_id_sql("h", "0"),
-        scan1 = scan_id_sql("h", "1"),
-        hash0 = hash_sql("h", "0"),
-        hash1 = hash_sql("h", "1"),
-        evidence0 = evidence_sql("r", "s0"),
-        evidence1 = evidence_sql("r", "s1"),
-        rhash0 = "printf('%032x%016x%016x', h, r, s0 = 'fail')",
-        rhash1 = "printf('%032x%016x%016x', h, r, s1 = 'fail')",
-        chain = hash_sql("h", "r"),
+        blob0 = scan_blob("0"),
+        blob1 = scan_blob("1"),
+        text0 = scan_text("0"),
+        text1 = scan_text("1"),
+        evidence = EVIDENCE_ID_SQL,
     );
     conn.execute_batch(&sql).expect("building the fleet file");
     conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
         .expect("checkpoint");
 }
 
+/// One scan of the history host: every rule, `fails[r]` deciding its status.
+fn history_batch(n: i64, at: i64, fails: &[bool]) -> ScanBatch {
+    ScanBatch {
+        scan_id: uuid::Uuid::from_u128(0x4000_8000_0000_0000_0000 | n as u128),
+        host: HostRecord {
+            name: "history".to_string(),
+            address: None,
+            port: None,
+            user: None,
+            labels: BTreeMap::new(),
+        },
+        trigger: Trigger::Scheduled,
+        started_at: at - 1000,
+        finished_at: at,
+        status: ScanStatus::Ok,
+        error: None,
+        policy_version: Some(1),
+        ruleset_hash: "bench".to_string(),
+        scope: Scope::Full,
+        rule_source: "embedded".to_string(),
+        results: (0..RULES)
+            .map(|r| ResultRecord {
+                rule_id: rule_id(r),
+                title: format!("Synthetic rule {r}"),
+                severity: severity(r),
+                status: status(fails[r as usize]),
+                reason: None,
+                evidence: evidence(r, fails[r as usize]),
+            })
+            .collect(),
+    }
+}
+
 /// One host, 200 rules, 1,000 full scans a minute apart; scan n flips rules n % 200 and
-/// (n + 100) % 200 (1% of its rules).
+/// (n + 100) % 200 (1% of its rules). Returns a time in the middle of the history.
 fn build_history(path: &Path, now: i64) -> i64 {
-    let conn = new_file(path);
+    let mut store = Store::open(path).expect("creating the state file");
     let minute = 60_000;
     let start = now - (HISTORY_SCANS + 1) * minute;
     let at = |n: i64| start + n * minute;
-    let tx = conn.unchecked_transaction().expect("transaction");
-    tx.execute(
-        "INSERT INTO hosts (name, labels, first_seen) VALUES ('history', '{}', ?1)",
-        [at(0)],
-    )
-    .expect("host");
-    let mut status: Vec<bool> = (0..RULES).map(|r| r % 7 == 0).collect(); // true = fail
-    let evidence = |r: i64, fail: bool| {
-        format!(
-            "{{\"checks\":[{{\"actual\":\"{}\",\"expected\":\"== yes\",\"method\":\"config_value\",\"source\":{{\"file\":\"/etc/conf.d/{r}.conf\",\"line\":{r}}},\"target\":\"Setting{r}\"}}],\"detail\":null,\"implementation\":null}}",
-            if fail { "no" } else { "yes" }
-        )
-    };
-    let severity = |r: i64| ["low", "medium", "high", "critical"][(r % 4) as usize];
-    let placeholder = format!("{:064x}", 7);
-    let mut id = 0;
-    let mut insert_tx = tx
-        .prepare(
-            "INSERT INTO transactions (id, scan_id, host, rule_id, change_kind, previous_status,
-                 new_status, previous_severity, severity, reason, evidence, evidence_hash,
-                 occurred_at, prev_hash, row_hash)
-             VALUES (?1, ?2, 'history', ?3, ?4, ?5, ?6, ?7, ?7, NULL, ?8, ?9, ?10, ?11, ?11)",
-        )
-        .expect("prepare");
-    let mut insert_scan = tx
-        .prepare(
-            "INSERT INTO scans (scan_id, host, trigger, started_at, finished_at, status,
-                 ruleset_hash, result_hash, scope, rule_source, change_count)
-             VALUES (?1, 'history', 'scheduled', ?2 - 1000, ?2, 'ok', 'bench', ?3, 'full',
-                 'embedded', ?4)",
-        )
-        .expect("prepare");
+    let mut fails: Vec<bool> = (0..RULES).map(|r| r % 7 == 0).collect();
     for n in 0..HISTORY_SCANS {
-        let scan_id = format!("{n:08x}-0000-4000-8000-{:012x}", 42);
-        let rules: Vec<i64> = if n == 0 {
-            (0..RULES).collect()
-        } else {
-            vec![n % RULES, (n + 100) % RULES]
-        };
-        for &r in &rules {
-            let previous = (n > 0).then(|| if status[r as usize] { "fail" } else { "pass" });
-            if n > 0 {
-                status[r as usize] = !status[r as usize];
+        if n > 0 {
+            for r in [n % RULES, (n + 100) % RULES] {
+                fails[r as usize] = !fails[r as usize];
             }
-            let fail = status[r as usize];
-            id += 1;
-            insert_tx
-                .execute(params![
-                    id,
-                    scan_id,
-                    format!("rule-{r:03}"),
-                    if n == 0 {
-                        "first_seen"
-                    } else {
-                        "state_changed"
-                    },
-                    previous,
-                    if fail { "fail" } else { "pass" },
-                    severity(r),
-                    evidence(r, fail),
-                    format!("{:048x}{:016x}", r, u8::from(fail)),
-                    at(n),
-                    placeholder,
-                ])
-                .expect("transaction row");
         }
-        insert_scan
-            .execute(params![scan_id, at(n), placeholder, rules.len() as i64])
-            .expect("scan row");
+        let outcome = store
+            .apply_scan(&history_batch(n, at(n), &fails))
+            .expect("recording a scan");
+        assert_eq!(outcome.changes.len(), if n == 0 { 200 } else { 2 });
     }
-    drop((insert_tx, insert_scan));
-    let last = at(HISTORY_SCANS - 1);
-    for r in 0..RULES {
-        let fail = status[r as usize];
-        tx.execute(
-            "INSERT INTO host_rule_state VALUES ('history', ?1, ?2, ?3, NULL, ?4, ?5, ?6, ?7, ?7, ?8, ?9, NULL)",
-            params![
-                format!("rule-{r:03}"),
-                if fail { "fail" } else { "pass" },
-                severity(r),
-                evidence(r, fail),
-                format!("{:048x}{:016x}", r, u8::from(fail)),
-                at(0),
-                last,
-                HISTORY_SCANS,
-                format!("{:08x}-0000-4000-8000-{:012x}", HISTORY_SCANS - 1, 42),
-            ],
-        )
-        .expect("state row");
-    }
-    tx.commit().expect("commit");
-    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
-        .expect("checkpoint");
-    // The middle of the history.
     at(HISTORY_SCANS / 2) + 30_000
 }
 

@@ -54,9 +54,21 @@ pub struct DriftArgs {
 pub fn run(args: &DriftArgs, state: &Path, output: &Output) -> Result<u8> {
     let now = crate::store::now_ms();
     let query = query(args, now)?;
+    let started = std::time::Instant::now();
     let store = Store::open_existing(state)?;
+    let opened = started.elapsed();
     let report = drift::compute(&store, &query, now)?;
-    output::print(&drift::render(output.format, &report)?)?;
+    let computed = started.elapsed();
+    let text = drift::render(output.format, &report)?;
+    let rendered = started.elapsed();
+    output::print(&text)?;
+    tracing::debug!(
+        open = ?opened,
+        compute = ?computed - opened,
+        render = ?rendered - computed,
+        print = ?started.elapsed() - rendered,
+        "drift timings"
+    );
     let gate = args.fail_on_regression.map(Severity::from);
     Ok(match gate {
         Some(threshold) if report.regressions_at_or_above(threshold) > 0 => exit::FINDINGS,

@@ -1,11 +1,12 @@
-//! `plumb drift` (DESIGN §6): what changed, read from the `transactions` change log.
+//! `plumb drift` (DESIGN §6): what changed, read from the change log (the `change_log` base
+//! table behind the `transactions` view; see src/store/drift.rs).
 //!
 //! Two ways to get a rule's state at a time T, both exact as long as T is not before the
 //! prune horizon:
 //! - a window (T1, T2] of one host (or of the fleet): the first row of each (host, rule)
 //!   in the window holds the state before it (`previous_status`, `previous_severity`; the
 //!   evidence is in the row before it), the last row the state after it;
-//! - a snapshot at T: the live `host_rule_state` rows with every change after T undone the
+//! - a snapshot at T: the live `rule_state` rows with every change after T undone the
 //!   same way. Without pruning this equals "the newest row at or before T per rule".
 
 mod render;
@@ -13,8 +14,8 @@ mod render;
 pub use render::render;
 
 use crate::error::{Error, Result};
-use crate::store::drift::{LogRow, ScanRef};
-use crate::store::{ChangeKind, Severity, Status, Store};
+use crate::store::drift::{LogRow, ScanRef, ValueCodes};
+use crate::store::{ChangeKind, Severity, Status, Store, StoreError};
 use crate::time::{rfc3339_millis, serialize_opt_rfc3339};
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -119,9 +120,10 @@ pub struct RuleState {
     /// `null` when the change-log row that held it was pruned. Passed through as stored
     /// (canonical JSON), not parsed and re-serialised: fleet reports carry thousands.
     pub evidence: Option<Box<RawValue>>,
-    /// Result hash (status, reason, severity, evidence); `None` when pruned.
+    /// The `evidence` row, one per result hash (status, reason, severity, evidence), so
+    /// equal ids mean equal results; `None` when pruned.
     #[serde(skip)]
-    pub hash: Option<String>,
+    pub evidence_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -200,6 +202,8 @@ impl DriftReport {
 
 /// Computes `query` against the state file. `now` (unix ms) stamps the "now" side.
 pub fn compute(store: &Store, query: &DriftQuery, now: i64) -> Result<DriftReport> {
+    let started = std::time::Instant::now();
+    let log = Log::new(store)?;
     let horizon = store.prune_horizon()?;
     let check_horizon = |what: &str, at: i64| match horizon {
         Some(h) if at < h => Err(Error::args(format!(
@@ -228,8 +232,7 @@ pub fn compute(store: &Store, query: &DriftQuery, now: i64) -> Result<DriftRepor
             match scans.as_slice() {
                 [newer, older] => {
                     check_horizon("the previous full scan at", older.finished_at)?;
-                    let entries =
-                        window_entries(store, host, older.finished_at, newer.finished_at)?;
+                    let entries = window_entries(&log, host, older.finished_at, newer.finished_at)?;
                     (
                         View::LastScans,
                         Some(scan_side(older)),
@@ -240,14 +243,9 @@ pub fn compute(store: &Store, query: &DriftQuery, now: i64) -> Result<DriftRepor
                 }
                 [only] => {
                     // Nothing to compare with: everything the first scan found is new.
-                    let after_rules = snapshot(store, host, only.finished_at)?;
-                    let entries = compare(
-                        store,
-                        host,
-                        &BTreeMap::new(),
-                        &after_rules,
-                        only.finished_at,
-                    )?;
+                    let after_rules = snapshot(&log, host, only.finished_at)?;
+                    let entries =
+                        compare(&log, host, &BTreeMap::new(), &after_rules, only.finished_at)?;
                     (View::LastScans, None, Some(scan_side(only)), entries, None)
                 }
                 _ => (View::LastScans, None, None, Vec::new(), None),
@@ -256,7 +254,7 @@ pub fn compute(store: &Store, query: &DriftQuery, now: i64) -> Result<DriftRepor
         DriftQuery::Since { host, since } => {
             require_host(store, host)?;
             check_horizon("--since", *since)?;
-            let entries = window_entries(store, host, *since, i64::MAX)?;
+            let entries = window_entries(&log, host, *since, i64::MAX)?;
             (
                 View::Since,
                 Some(at_side(host, *since, None)),
@@ -268,8 +266,8 @@ pub fn compute(store: &Store, query: &DriftQuery, now: i64) -> Result<DriftRepor
         DriftQuery::At { host, at } => {
             require_host(store, host)?;
             check_horizon("--at", *at)?;
-            let rules = snapshot(store, host, *at)?;
-            let failing = store.failing_since(host, *at)?;
+            let rules = snapshot(&log, host, *at)?;
+            let failing = log.failing_since(host, *at)?;
             let state = rules
                 .into_iter()
                 .map(|(rule_id, rule)| StateAt {
@@ -291,12 +289,12 @@ pub fn compute(store: &Store, query: &DriftQuery, now: i64) -> Result<DriftRepor
             let b = resolve_scan(store, second)?;
             let entries = if a.host == b.host && a.finished_at <= b.finished_at {
                 check_horizon("scan", a.finished_at)?;
-                window_entries(store, &a.host, a.finished_at, b.finished_at)?
+                window_entries(&log, &a.host, a.finished_at, b.finished_at)?
             } else {
                 check_horizon("scan", a.finished_at.min(b.finished_at))?;
-                let before_rules = snapshot(store, &a.host, a.finished_at)?;
-                let after_rules = snapshot(store, &b.host, b.finished_at)?;
-                compare(store, &b.host, &before_rules, &after_rules, b.finished_at)?
+                let before_rules = snapshot(&log, &a.host, a.finished_at)?;
+                let after_rules = snapshot(&log, &b.host, b.finished_at)?;
+                compare(&log, &b.host, &before_rules, &after_rules, b.finished_at)?
             };
             (
                 View::Scans,
@@ -313,9 +311,9 @@ pub fn compute(store: &Store, query: &DriftQuery, now: i64) -> Result<DriftRepor
             if let Some(at) = at {
                 check_horizon("--at", *at)?;
             }
-            let before_rules = snapshot(store, host, when)?;
-            let after_rules = snapshot(store, other, when)?;
-            let entries = compare(store, other, &before_rules, &after_rules, when)?;
+            let before_rules = snapshot(&log, host, when)?;
+            let after_rules = snapshot(&log, other, when)?;
+            let entries = compare(&log, other, &before_rules, &after_rules, when)?;
             let side = |h: &str| match at {
                 Some(at) => at_side(h, *at, None),
                 None => now_side(h),
@@ -330,7 +328,7 @@ pub fn compute(store: &Store, query: &DriftQuery, now: i64) -> Result<DriftRepor
         }
         DriftQuery::Fleet { since } => {
             check_horizon("--since", *since)?;
-            let entries = fleet_regressions(store, *since)?;
+            let entries = fleet_regressions(&log, *since)?;
             let side = |at| Side {
                 host: None,
                 at: Some(at),
@@ -345,7 +343,90 @@ pub fn compute(store: &Store, query: &DriftQuery, now: i64) -> Result<DriftRepor
             )
         }
     };
+    let (mut entries, mut state) = (entries, state);
+    let read_at = started.elapsed();
+    let states = entries
+        .iter_mut()
+        .flat_map(|e| e.before.iter_mut().chain(e.after.iter_mut()))
+        .chain(
+            state
+                .iter_mut()
+                .flatten()
+                .map(|s: &mut StateAt| &mut s.state),
+        );
+    attach_evidence(store, states)?;
+    tracing::debug!(
+        read = ?read_at,
+        evidence = ?started.elapsed() - read_at,
+        entries = entries.len(),
+        "drift computed"
+    );
     Ok(finish(view, before, after, entries, state))
+}
+
+/// The store with what every read needs: the value codes and rule ids by key.
+struct Log<'s> {
+    store: &'s Store,
+    codes: ValueCodes,
+    rule_ids: HashMap<i64, String>,
+}
+
+impl<'s> Log<'s> {
+    fn new(store: &'s Store) -> Result<Self> {
+        Ok(Log {
+            store,
+            codes: store.value_codes()?,
+            rule_ids: store.rule_ids()?,
+        })
+    }
+
+    fn rule_id(&self, key: i64) -> Result<String> {
+        match self.rule_ids.get(&key) {
+            Some(id) => Ok(id.clone()),
+            None => Err(missing_key(self.store, "rule", key)),
+        }
+    }
+
+    /// [`Store::failing_since`] by rule id; empty for a host without rows.
+    fn failing_since(&self, host: &str, at: i64) -> Result<HashMap<String, i64>> {
+        let Some(host_key) = self.store.host_key(host)? else {
+            return Ok(HashMap::new());
+        };
+        self.store
+            .failing_since(&self.codes, host_key, at)?
+            .into_iter()
+            .map(|(rule_key, since)| Ok((self.rule_id(rule_key)?, since)))
+            .collect()
+    }
+}
+
+fn missing_key(store: &Store, what: &str, key: i64) -> Error {
+    StoreError::Corrupt {
+        path: store.path().to_path_buf(),
+        detail: format!(
+            "a change-log or rule-state row refers to {what} key {key}, which is not in \
+             {what}_keys (run plumb state check)"
+        ),
+    }
+    .into()
+}
+
+/// Fills in the evidence of these states, reading each distinct evidence text once. A state
+/// whose evidence row is gone shows none, as one whose row was pruned.
+fn attach_evidence<'a>(
+    store: &Store,
+    states: impl Iterator<Item = &'a mut RuleState>,
+) -> Result<()> {
+    let states: Vec<&mut RuleState> = states.collect();
+    let texts = store.evidence_texts(states.iter().filter_map(|s| s.evidence_id))?;
+    let values: HashMap<i64, Box<RawValue>> = texts
+        .into_iter()
+        .filter_map(|(id, text)| Some((id, evidence_value(Some(&text))?)))
+        .collect();
+    for state in states {
+        state.evidence = state.evidence_id.and_then(|id| values.get(&id).cloned());
+    }
+    Ok(())
 }
 
 fn finish(
@@ -483,14 +564,14 @@ fn evidence_value(text: Option<&str>) -> Option<Box<RawValue>> {
     }
 }
 
-/// The state a row leaves behind (`None` for `removed`).
+/// The state a row leaves behind (`None` for `removed`); its evidence is attached at the end.
 fn state_after(row: &LogRow) -> Option<RuleState> {
     Some(RuleState {
         status: row.new_status?,
         severity: row.severity,
         reason: row.reason.clone(),
-        evidence: evidence_value(row.evidence.as_deref()),
-        hash: row.evidence_hash.clone(),
+        evidence: None,
+        evidence_id: row.evidence_id,
     })
 }
 
@@ -506,12 +587,11 @@ fn state_before(row: &LogRow, prior: Option<&LogRow>) -> Option<RuleState> {
         severity: row.previous_severity.unwrap_or(row.severity),
         reason: None,
         evidence: None,
-        hash: None,
+        evidence_id: None,
     };
     if let Some(prior) = prior.filter(|p| p.new_status == Some(status)) {
         state.reason = prior.reason.clone();
-        state.evidence = evidence_value(prior.evidence.as_deref());
-        state.hash = prior.evidence_hash.clone();
+        state.evidence_id = prior.evidence_id;
     }
     Some(state)
 }
@@ -544,13 +624,13 @@ fn changes_status(row: &LogRow) -> bool {
     )
 }
 
-/// Groups rows (in log order) by (host, rule).
-fn by_pair(rows: Vec<LogRow>) -> BTreeMap<(String, String), PairWindow> {
-    let mut pairs: BTreeMap<(String, String), PairWindow> = BTreeMap::new();
+/// Groups rows (in log order) by (host key, rule key).
+fn by_pair(rows: Vec<LogRow>) -> BTreeMap<(i64, i64), PairWindow> {
+    let mut pairs: BTreeMap<(i64, i64), PairWindow> = BTreeMap::new();
     for row in rows {
         let changed = u32::from(changes_status(&row));
         let turned_fail_at = turns_fail(&row).then_some(row.occurred_at);
-        match pairs.entry((row.host.clone(), row.rule_id.clone())) {
+        match pairs.entry((row.host_key, row.rule_key)) {
             std::collections::btree_map::Entry::Occupied(mut entry) => {
                 let pair = entry.get_mut();
                 pair.status_changes += changed;
@@ -587,7 +667,7 @@ fn classify(before: Option<&RuleState>, after: Option<&RuleState>) -> Option<Cha
             _ => ChangeClass::StatusChanged,
         }),
         (Some(b), Some(a)) if b.severity != a.severity => Some(ChangeClass::SeverityChanged),
-        (Some(b), Some(a)) => match (&b.hash, &a.hash) {
+        (Some(b), Some(a)) => match (b.evidence_id, a.evidence_id) {
             (Some(before), Some(after)) if before != after => Some(ChangeClass::EvidenceChanged),
             _ => None,
         },
@@ -607,25 +687,33 @@ fn failing_since(
 }
 
 /// Net change per rule of `host` over `(from, until]`, with its status changes.
-fn window_entries(store: &Store, host: &str, from: i64, until: i64) -> Result<Vec<DriftEntry>> {
-    let rows = store.log_between(Some(host), from, until)?;
-    let priors = store.rows_before_window(Some(host), from, until)?;
-    let failing = store.failing_since(host, until)?;
+fn window_entries(log: &Log, host: &str, from: i64, until: i64) -> Result<Vec<DriftEntry>> {
+    let Some(host_key) = log.store.host_key(host)? else {
+        return Ok(Vec::new());
+    };
+    let rows = log
+        .store
+        .log_between(&log.codes, Some(host_key), from, until)?;
+    let pairs = by_pair(rows);
+    let priors = log
+        .store
+        .rows_before_window(&log.codes, Some(host_key), from, until)?;
+    let failing = log.failing_since(host, until)?;
     let mut entries = Vec::new();
-    for (key, pair) in by_pair(rows) {
+    for (key, pair) in pairs {
         let before = state_before(&pair.first, priors.get(&key));
         let after = state_after(pair.last());
         let class = classify(before.as_ref(), after.as_ref())
             .or_else(|| (pair.status_changes > 0).then_some(ChangeClass::Flapped));
         let Some(class) = class else { continue };
-        let (host, rule_id) = key;
+        let rule_id = log.rule_id(key.1)?;
         entries.push(DriftEntry {
             severity: after
                 .as_ref()
                 .or(before.as_ref())
                 .map_or(pair.last().severity, |s| s.severity),
             failing_since: failing_since(&failing, &rule_id, after.as_ref()),
-            host,
+            host: host.to_string(),
             rule_id,
             class,
             before,
@@ -639,21 +727,36 @@ fn window_entries(store: &Store, host: &str, from: i64, until: i64) -> Result<Ve
 
 /// Regressions over `(since, now]` across the fleet. A regression turned to `fail` inside
 /// the window, so the window itself says since when it fails.
-fn fleet_regressions(store: &Store, since: i64) -> Result<Vec<DriftEntry>> {
-    let rows = store.log_between(None, since, i64::MAX)?;
-    let priors = store.rows_before_window(None, since, i64::MAX)?;
+fn fleet_regressions(log: &Log, since: i64) -> Result<Vec<DriftEntry>> {
+    let started = std::time::Instant::now();
+    let rows = log.store.log_between(&log.codes, None, since, i64::MAX)?;
+    let window = started.elapsed();
+    let pairs = by_pair(rows);
+    let priors = log
+        .store
+        .rows_before_window(&log.codes, None, since, i64::MAX)?;
+    tracing::debug!(?window, priors = ?started.elapsed() - window, "fleet window read");
     let mut entries = Vec::new();
-    for (key, pair) in by_pair(rows) {
+    let mut host_names = None;
+    for (key, pair) in pairs {
         let before = state_before(&pair.first, priors.get(&key));
         let after = state_after(pair.last());
         if classify(before.as_ref(), after.as_ref()) != Some(ChangeClass::Regression) {
             continue;
         }
-        let (host, rule_id) = key;
+        // Read once, and only when there is something to name.
+        let names = match &mut host_names {
+            Some(names) => names,
+            None => host_names.insert(log.store.host_names()?),
+        };
+        let host = match names.get(&key.0) {
+            Some(name) => name.clone(),
+            None => return Err(missing_key(log.store, "host", key.0)),
+        };
         entries.push(DriftEntry {
             severity: pair.last().severity,
             host,
-            rule_id,
+            rule_id: log.rule_id(key.1)?,
             class: ChangeClass::Regression,
             before,
             after,
@@ -665,28 +768,34 @@ fn fleet_regressions(store: &Store, since: i64) -> Result<Vec<DriftEntry>> {
     Ok(entries)
 }
 
-/// The host's live rules at `at` (unix ms; `i64::MAX` for now).
-fn snapshot(store: &Store, host: &str, at: i64) -> Result<BTreeMap<String, RuleState>> {
-    let mut rules: BTreeMap<String, RuleState> = store
-        .live_rules(host)?
-        .into_iter()
-        .map(|rule| {
-            let state = RuleState {
-                status: rule.status,
-                severity: rule.severity,
-                reason: rule.reason,
-                evidence: evidence_value(Some(&rule.evidence)),
-                hash: Some(rule.evidence_hash),
-            };
-            (rule.rule_id, state)
-        })
-        .collect();
+/// The host's live rules at `at` (unix ms; `i64::MAX` for now), by rule id.
+fn snapshot(log: &Log, host: &str, at: i64) -> Result<BTreeMap<String, RuleState>> {
+    let Some(host_key) = log.store.host_key(host)? else {
+        return Ok(BTreeMap::new());
+    };
+    let mut rules = BTreeMap::new();
+    for rule in log.store.live_rules(&log.codes, host_key)? {
+        let state = RuleState {
+            status: rule.status,
+            severity: rule.severity,
+            reason: rule.reason,
+            evidence: None,
+            evidence_id: Some(rule.evidence_id),
+        };
+        rules.insert(log.rule_id(rule.rule_key)?, state);
+    }
     if at == i64::MAX {
         return Ok(rules);
     }
-    let priors = store.rows_before_window(Some(host), at, i64::MAX)?;
-    for (key, pair) in by_pair(store.log_between(Some(host), at, i64::MAX)?) {
-        let rule_id = key.1.clone();
+    let rows = log
+        .store
+        .log_between(&log.codes, Some(host_key), at, i64::MAX)?;
+    let pairs = by_pair(rows);
+    let priors = log
+        .store
+        .rows_before_window(&log.codes, Some(host_key), at, i64::MAX)?;
+    for (key, pair) in pairs {
+        let rule_id = log.rule_id(key.1)?;
         match state_before(&pair.first, priors.get(&key)) {
             Some(state) => rules.insert(rule_id, state),
             None => rules.remove(&rule_id),
@@ -697,7 +806,7 @@ fn snapshot(store: &Store, host: &str, at: i64) -> Result<BTreeMap<String, RuleS
 
 /// Rule by rule, `before` against `after` (the latter of `host` at `at`).
 fn compare(
-    store: &Store,
+    log: &Log,
     host: &str,
     before: &BTreeMap<String, RuleState>,
     after: &BTreeMap<String, RuleState>,
@@ -706,7 +815,7 @@ fn compare(
     let mut ids: Vec<&String> = before.keys().chain(after.keys()).collect();
     ids.sort();
     ids.dedup();
-    let failing = store.failing_since(host, at)?;
+    let failing = log.failing_since(host, at)?;
     let mut entries = Vec::new();
     for rule_id in ids {
         let (b, a) = (before.get(rule_id), after.get(rule_id));
@@ -732,13 +841,13 @@ fn compare(
 mod tests {
     use super::*;
 
-    fn state(status: Status, severity: Severity, hash: &str) -> RuleState {
+    fn state(status: Status, severity: Severity, evidence_id: i64) -> RuleState {
         RuleState {
             status,
             severity,
             reason: None,
             evidence: None,
-            hash: Some(hash.to_string()),
+            evidence_id: Some(evidence_id),
         }
     }
 
@@ -746,7 +855,7 @@ mod tests {
     fn classes_by_hand() {
         use ChangeClass::*;
         use Status::*;
-        let s = |status| state(status, Severity::High, "h");
+        let s = |status| state(status, Severity::High, 1);
         let cases = [
             (Some(s(Pass)), Some(s(Fail)), Some(Regression)),
             (Some(s(Skipped)), Some(s(Fail)), Some(Regression)),
@@ -760,12 +869,12 @@ mod tests {
             (Some(s(Pass)), None, Some(Removed)),
             (
                 Some(s(Pass)),
-                Some(state(Pass, Severity::High, "other")),
+                Some(state(Pass, Severity::High, 2)),
                 Some(EvidenceChanged),
             ),
             (
                 Some(s(Fail)),
-                Some(state(Fail, Severity::Low, "h")),
+                Some(state(Fail, Severity::Low, 1)),
                 Some(SeverityChanged),
             ),
             (Some(s(Pass)), Some(s(Pass)), None),
@@ -780,7 +889,7 @@ mod tests {
         }
         // Evidence whose row was pruned is not claimed to have changed.
         let mut unknown = s(Pass);
-        unknown.hash = None;
+        unknown.evidence_id = None;
         assert_eq!(classify(Some(&unknown), Some(&s(Pass))), None);
     }
 }

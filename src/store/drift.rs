@@ -1,7 +1,11 @@
 //! Reads behind `plumb drift` (DESIGN §6): change-log windows, live rule states, scans by id
-//! prefix and the prune horizon. Every query reads through an existing index:
-//! `transactions_by_time` for windows over the fleet, `transactions_by_host` for one host or
-//! one (host, rule) pair, the scans primary key for id prefixes.
+//! prefix and the prune horizon.
+//!
+//! These read the compact base tables (schema migration 5), not the `transactions` and
+//! `host_rule_state` views: rows carry integer host and rule keys, value codes and an
+//! evidence id, so a window over the fleet reads `change_log_by_time`, one host or one
+//! (host, rule) pair seeks `change_log_by_host` on integers, and each distinct evidence text
+//! is read once by id ([`Store::evidence_texts`]) instead of once per row.
 
 use super::Store;
 use super::chain::latest_checkpoint;
@@ -10,12 +14,12 @@ use super::model::{ChangeKind, Severity, Status};
 use rusqlite::{OptionalExtension, Row, params};
 use std::collections::HashMap;
 
-/// One `transactions` row as drift reads it.
+/// One `change_log` row as drift reads it.
 #[derive(Debug, Clone)]
 pub struct LogRow {
     pub id: i64,
-    pub host: String,
-    pub rule_id: String,
+    pub host_key: i64,
+    pub rule_key: i64,
     pub change_kind: ChangeKind,
     pub previous_status: Option<Status>,
     /// `None` for `removed`.
@@ -23,23 +27,21 @@ pub struct LogRow {
     pub previous_severity: Option<Severity>,
     pub severity: Severity,
     pub reason: Option<String>,
-    /// Canonical JSON text; `None` for `removed`.
-    pub evidence: Option<String>,
-    /// The result hash (status, reason, severity and evidence); `None` for `removed`.
-    pub evidence_hash: Option<String>,
+    /// The `evidence` row (one per result hash, so equal ids mean equal results); `None` for
+    /// `removed`.
+    pub evidence_id: Option<i64>,
     /// Unix milliseconds.
     pub occurred_at: i64,
 }
 
-/// A live (not removed) `host_rule_state` row.
+/// A live (not removed) `rule_state` row.
 #[derive(Debug, Clone)]
 pub struct LiveRule {
-    pub rule_id: String,
+    pub rule_key: i64,
     pub status: Status,
     pub severity: Severity,
     pub reason: Option<String>,
-    pub evidence: String,
-    pub evidence_hash: String,
+    pub evidence_id: i64,
 }
 
 /// A scan as drift names it.
@@ -51,32 +53,69 @@ pub struct ScanRef {
     pub finished_at: i64,
 }
 
-fn parse<T: std::str::FromStr<Err = String>>(text: String) -> rusqlite::Result<T> {
+/// The words behind `value_codes`, read from the file (the schema defines them once).
+#[derive(Debug, Clone)]
+pub struct ValueCodes {
+    /// Indexed by code: codes are small (0..=12), and a window decodes five per row.
+    by_code: Vec<Option<String>>,
+}
+
+impl ValueCodes {
+    fn word(&self, code: i64) -> rusqlite::Result<&str> {
+        let word = usize::try_from(code)
+            .ok()
+            .and_then(|index| self.by_code.get(index)?.as_deref());
+        word.ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
+                0,
+                rusqlite::types::Type::Integer,
+                format!("unknown value code {code}").into(),
+            )
+        })
+    }
+
+    fn decode<T: std::str::FromStr<Err = String>>(&self, code: i64) -> rusqlite::Result<T> {
+        parse(self.word(code)?)
+    }
+
+    fn decode_opt<T: std::str::FromStr<Err = String>>(
+        &self,
+        code: Option<i64>,
+    ) -> rusqlite::Result<Option<T>> {
+        code.map(|code| self.decode(code)).transpose()
+    }
+
+    /// The code of a word (`None` when the file has no such word).
+    fn code(&self, word: &str) -> Option<i64> {
+        let index = self
+            .by_code
+            .iter()
+            .position(|text| text.as_deref() == Some(word))?;
+        i64::try_from(index).ok()
+    }
+}
+
+fn parse<T: std::str::FromStr<Err = String>>(text: &str) -> rusqlite::Result<T> {
     text.parse().map_err(|err: String| {
         rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, err.into())
     })
 }
 
-const LOG_COLUMNS: &str = "id, host, rule_id, change_kind, previous_status, new_status,
-    previous_severity, severity, reason, evidence, evidence_hash, occurred_at";
-const PRIOR_COLUMNS: &str = "p.id, p.host, p.rule_id, p.change_kind, p.previous_status,
-    p.new_status, p.previous_severity, p.severity, p.reason, p.evidence, p.evidence_hash,
-    p.occurred_at";
-
-fn log_row(row: &Row) -> rusqlite::Result<LogRow> {
+const LOG_COLUMNS: &str = "id, host_key, rule_key, change_kind, previous_status, new_status,
+    previous_severity, severity, reason, evidence_id, occurred_at";
+fn log_row(codes: &ValueCodes, row: &Row) -> rusqlite::Result<LogRow> {
     Ok(LogRow {
         id: row.get(0)?,
-        host: row.get(1)?,
-        rule_id: row.get(2)?,
-        change_kind: parse(row.get(3)?)?,
-        previous_status: row.get::<_, Option<String>>(4)?.map(parse).transpose()?,
-        new_status: row.get::<_, Option<String>>(5)?.map(parse).transpose()?,
-        previous_severity: row.get::<_, Option<String>>(6)?.map(parse).transpose()?,
-        severity: parse(row.get(7)?)?,
+        host_key: row.get(1)?,
+        rule_key: row.get(2)?,
+        change_kind: codes.decode(row.get(3)?)?,
+        previous_status: codes.decode_opt(row.get(4)?)?,
+        new_status: codes.decode_opt(row.get(5)?)?,
+        previous_severity: codes.decode_opt(row.get(6)?)?,
+        severity: codes.decode(row.get(7)?)?,
         reason: row.get(8)?,
-        evidence: row.get(9)?,
-        evidence_hash: row.get(10)?,
-        occurred_at: row.get(11)?,
+        evidence_id: row.get(9)?,
+        occurred_at: row.get(10)?,
     })
 }
 
@@ -89,110 +128,219 @@ fn scan_ref(row: &Row) -> rusqlite::Result<ScanRef> {
 }
 
 impl Store {
-    /// Change-log rows with `after < occurred_at <= until`, of one host or of all, in log
-    /// order.
+    /// The file's `value_codes`.
+    pub fn value_codes(&self) -> Result<ValueCodes, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT code, text FROM value_codes")
+            .map_err(sql(&self.path, "reading value codes"))?;
+        let pairs: Vec<(i64, String)> = stmt
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .and_then(|rows| rows.collect())
+            .map_err(sql(&self.path, "reading value codes"))?;
+        let mut by_code = Vec::new();
+        for (code, text) in pairs {
+            // The schema's codes are 0..=12; a code outside a small range cannot be decoded.
+            let Some(index) = usize::try_from(code).ok().filter(|&i| i < 256) else {
+                continue;
+            };
+            if by_code.len() <= index {
+                by_code.resize(index + 1, None);
+            }
+            by_code[index] = Some(text);
+        }
+        Ok(ValueCodes { by_code })
+    }
+
+    /// The integer key of a host in the compact tables; `None` when it has no rows there.
+    pub fn host_key(&self, host: &str) -> Result<Option<i64>, StoreError> {
+        self.conn
+            .prepare_cached("SELECT key FROM host_keys WHERE name = ?1")
+            .and_then(|mut stmt| stmt.query_row([host], |row| row.get(0)).optional())
+            .map_err(sql(&self.path, "reading host keys"))
+    }
+
+    /// Host names by key.
+    pub fn host_names(&self) -> Result<HashMap<i64, String>, StoreError> {
+        self.names("SELECT key, name FROM host_keys", "reading host keys")
+    }
+
+    /// Rule ids by key.
+    pub fn rule_ids(&self) -> Result<HashMap<i64, String>, StoreError> {
+        self.names("SELECT key, id FROM rule_keys", "reading rule keys")
+    }
+
+    fn names(&self, query: &str, what: &str) -> Result<HashMap<i64, String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(query)
+            .map_err(sql(&self.path, what))?;
+        stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .and_then(|rows| rows.collect())
+            .map_err(sql(&self.path, what))
+    }
+
+    /// Change-log rows with `after < occurred_at <= until`, of one host (by key) or of all,
+    /// in log order.
     pub fn log_between(
         &self,
-        host: Option<&str>,
+        codes: &ValueCodes,
+        host_key: Option<i64>,
         after: i64,
         until: i64,
     ) -> Result<Vec<LogRow>, StoreError> {
-        let query = match host {
+        let query = match host_key {
             Some(_) => format!(
-                "SELECT {LOG_COLUMNS} FROM transactions
-                 WHERE host = ?3 AND occurred_at > ?1 AND occurred_at <= ?2 ORDER BY id"
+                "SELECT {LOG_COLUMNS} FROM change_log
+                 WHERE host_key = ?3 AND occurred_at > ?1 AND occurred_at <= ?2"
             ),
             None => format!(
-                "SELECT {LOG_COLUMNS} FROM transactions
-                 WHERE occurred_at > ?1 AND occurred_at <= ?2 ORDER BY id"
+                "SELECT {LOG_COLUMNS} FROM change_log
+                 WHERE occurred_at > ?1 AND occurred_at <= ?2"
             ),
         };
         let mut stmt = self
             .conn
             .prepare_cached(&query)
             .map_err(sql(&self.path, "reading the change log"))?;
-        let rows = match host {
-            Some(host) => stmt.query_map(params![after, until, host], log_row),
-            None => stmt.query_map(params![after, until], log_row),
+        let read = |row: &Row| log_row(codes, row);
+        let rows = match host_key {
+            Some(key) => stmt.query_map(params![after, until, key], read),
+            None => stmt.query_map(params![after, until], read),
         };
-        rows.and_then(|rows| rows.collect())
-            .map_err(sql(&self.path, "reading the change log"))
+        let mut rows: Vec<LogRow> = rows
+            .and_then(|rows| rows.collect())
+            .map_err(sql(&self.path, "reading the change log"))?;
+        // In log order; sorting here is cheaper than SQLite's temporary b-tree.
+        rows.sort_unstable_by_key(|row| row.id);
+        Ok(rows)
     }
 
     /// For each (host, rule) with rows in the window `after < occurred_at <= until` (of one
     /// host or of all), the newest row before its first row in the window: the state that
-    /// window started from. One statement, each lookup a seek on `transactions_by_host`.
+    /// window started from, by (host key, rule key). One statement, each lookup a seek on
+    /// `change_log_by_host` (faster than a statement per pair).
     pub fn rows_before_window(
         &self,
-        host: Option<&str>,
+        codes: &ValueCodes,
+        host_key: Option<i64>,
         after: i64,
         until: i64,
-    ) -> Result<HashMap<(String, String), LogRow>, StoreError> {
-        let host_filter = if host.is_some() { "AND host = ?3" } else { "" };
+    ) -> Result<HashMap<(i64, i64), LogRow>, StoreError> {
+        let host_filter = if host_key.is_some() {
+            "AND host_key = ?3"
+        } else {
+            ""
+        };
         let query = format!(
-            "SELECT {PRIOR_COLUMNS}
-             FROM (SELECT host AS h, rule_id AS r, min(id) AS first_id FROM transactions
+            "SELECT p.id, p.host_key, p.rule_key, p.change_kind, p.previous_status,
+                    p.new_status, p.previous_severity, p.severity, p.reason, p.evidence_id,
+                    p.occurred_at
+             FROM (SELECT host_key AS h, rule_key AS r, min(id) AS first_id FROM change_log
                    WHERE occurred_at > ?1 AND occurred_at <= ?2 {host_filter}
-                   GROUP BY host, rule_id) AS w
-             JOIN transactions AS p ON p.id =
-                 (SELECT max(q.id) FROM transactions AS q
-                  WHERE q.host = w.h AND q.rule_id = w.r AND q.id < w.first_id)"
+                   GROUP BY host_key, rule_key) AS w
+             JOIN change_log AS p ON p.id =
+                 (SELECT max(q.id) FROM change_log AS q
+                  WHERE q.host_key = w.h AND q.rule_key = w.r AND q.id < w.first_id)"
         );
         let mut stmt = self
             .conn
-            .prepare(&query)
+            .prepare_cached(&query)
             .map_err(sql(&self.path, "reading the change log"))?;
-        let rows = match host {
-            Some(host) => stmt.query_map(params![after, until, host], log_row),
-            None => stmt.query_map(params![after, until], log_row),
+        let read = |row: &Row| log_row(codes, row);
+        let rows = match host_key {
+            Some(key) => stmt.query_map(params![after, until, key], read),
+            None => stmt.query_map(params![after, until], read),
         };
         rows.and_then(|rows| {
-            rows.map(|row| row.map(|row| ((row.host.clone(), row.rule_id.clone()), row)))
+            rows.map(|row| row.map(|row| ((row.host_key, row.rule_key), row)))
                 .collect()
         })
         .map_err(sql(&self.path, "reading the change log"))
     }
 
-    /// For each rule of `host` failing at `at` (unix ms), when it last started failing: the
-    /// newest row at or before `at` that turned it to `fail`. Rules whose such row was pruned
-    /// are missing.
-    pub fn failing_since(&self, host: &str, at: i64) -> Result<HashMap<String, i64>, StoreError> {
+    /// For each rule (by key) of the host failing at `at` (unix ms), when it last started
+    /// failing: the newest row at or before `at` that turned it to `fail`. Rules whose such
+    /// row was pruned are missing.
+    pub fn failing_since(
+        &self,
+        codes: &ValueCodes,
+        host_key: i64,
+        at: i64,
+    ) -> Result<HashMap<i64, i64>, StoreError> {
+        let (Some(fail), Some(first_seen)) = (
+            codes.code(Status::Fail.as_str()),
+            codes.code(ChangeKind::FirstSeen.as_str()),
+        ) else {
+            return Ok(HashMap::new());
+        };
         // SQLite takes the bare `occurred_at` from the row that has max(id).
         let mut stmt = self
             .conn
-            .prepare(
-                "SELECT rule_id, max(id), occurred_at FROM transactions
-                 WHERE host = ?1 AND occurred_at <= ?2 AND new_status = 'fail'
-                   AND (change_kind = 'first_seen' OR previous_status IS NOT 'fail')
-                 GROUP BY rule_id",
+            .prepare_cached(
+                "SELECT rule_key, max(id), occurred_at FROM change_log
+                 WHERE host_key = ?1 AND occurred_at <= ?2 AND new_status = ?3
+                   AND (change_kind = ?4 OR previous_status IS NOT ?3)
+                 GROUP BY rule_key",
             )
             .map_err(sql(&self.path, "reading the change log"))?;
-        stmt.query_map(params![host, at], |row| Ok((row.get(0)?, row.get(2)?)))
-            .and_then(|rows| rows.collect())
-            .map_err(sql(&self.path, "reading the change log"))
+        stmt.query_map(params![host_key, at, fail, first_seen], |row| {
+            Ok((row.get(0)?, row.get(2)?))
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(sql(&self.path, "reading the change log"))
     }
 
-    /// The host's live rules from `host_rule_state`, by rule id.
-    pub fn live_rules(&self, host: &str) -> Result<Vec<LiveRule>, StoreError> {
+    /// The host's live rules from `rule_state`.
+    pub fn live_rules(
+        &self,
+        codes: &ValueCodes,
+        host_key: i64,
+    ) -> Result<Vec<LiveRule>, StoreError> {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT rule_id, status, severity, reason, evidence, evidence_hash
-                 FROM host_rule_state WHERE host = ?1 AND removed_at IS NULL ORDER BY rule_id",
+                "SELECT rule_key, status, severity, reason, evidence_id
+                 FROM rule_state WHERE host_key = ?1 AND removed_at IS NULL",
             )
             .map_err(sql(&self.path, "reading rule states"))?;
-        stmt.query_map([host], |row| {
+        stmt.query_map([host_key], |row| {
             Ok(LiveRule {
-                rule_id: row.get(0)?,
-                status: parse(row.get(1)?)?,
-                severity: parse(row.get(2)?)?,
+                rule_key: row.get(0)?,
+                status: codes.decode(row.get(1)?)?,
+                severity: codes.decode(row.get(2)?)?,
                 reason: row.get(3)?,
-                evidence: row.get(4)?,
-                evidence_hash: row.get(5)?,
+                evidence_id: row.get(4)?,
             })
         })
         .and_then(|rows| rows.collect())
         .map_err(sql(&self.path, "reading rule states"))
+    }
+
+    /// The evidence texts of these ids, each read once; an id without a row is missing.
+    pub fn evidence_texts(
+        &self,
+        ids: impl IntoIterator<Item = i64>,
+    ) -> Result<HashMap<i64, String>, StoreError> {
+        let read = |err| sql(&self.path, "reading evidence")(err);
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT body FROM evidence WHERE id = ?1")
+            .map_err(read)?;
+        let mut texts = HashMap::new();
+        for id in ids {
+            if texts.contains_key(&id) {
+                continue;
+            }
+            let body: Option<String> = stmt
+                .query_row([id], |row| row.get(0))
+                .optional()
+                .map_err(read)?;
+            if let Some(body) = body {
+                texts.insert(id, body);
+            }
+        }
+        Ok(texts)
     }
 
     /// The earliest time (unix ms) from which the change log is complete, or `None` when
@@ -207,7 +355,7 @@ impl Store {
         let first_kept: Option<i64> = self
             .conn
             .query_row(
-                "SELECT occurred_at FROM transactions ORDER BY id LIMIT 1",
+                "SELECT occurred_at FROM change_log ORDER BY id LIMIT 1",
                 [],
                 |row| row.get(0),
             )
@@ -226,7 +374,6 @@ impl Store {
                 .map_err(read),
         }
     }
-
     /// Whether the state file knows this host.
     pub fn host_known(&self, host: &str) -> Result<bool, StoreError> {
         self.conn
