@@ -262,7 +262,7 @@ fn run_once(
     for clamp in &summary.clamps {
         tracing::warn!("schedule interval clamped: {clamp}");
     }
-    let code = scan_claimed(
+    let scanned = scan_claimed(
         request,
         claims,
         &key,
@@ -271,8 +271,10 @@ fn run_once(
         args,
         output,
         &mut summary,
-    )?;
+    );
+    // Claims this pass did not finish go back now, even when it failed, not when they lapse.
     store.release_jobs(&owner, crate::store::now_ms())?;
+    let code = scanned?;
     if json {
         output::print_json(&summary)?;
     } else {
