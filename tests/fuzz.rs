@@ -593,7 +593,8 @@ fn stream() -> impl Strategy<Value = Stream> {
         })
 }
 
-/// The stream's bytes and, when it was cut short, the bytes cut off.
+/// The stream's bytes and, when it was cut short, the bytes of its records and end record
+/// that were cut off (a cut inside the junk trailer cuts off nothing of the stream).
 fn render(stream: &Stream) -> (Vec<u8>, Vec<u8>) {
     let mut out = stream.preamble.clone();
     for frame in &stream.frames {
@@ -604,14 +605,45 @@ fn render(stream: &Stream) -> (Vec<u8>, Vec<u8>) {
         .clone()
         .unwrap_or_else(|| stream.frames.len().to_string());
     out.extend(format!("{NONCE} E 0 {}\n{count}\n", count.len()).into_bytes());
+    let framed = out.len();
     out.extend(&stream.trailer);
     match stream.cut {
         Some(at) => {
-            let tail = out.split_off(at.index(out.len() + 1));
+            let mut tail = out.split_off(at.index(out.len() + 1));
+            tail.truncate(framed.saturating_sub(out.len()));
             (out, tail)
         }
         None => (out, Vec::new()),
     }
+}
+
+/// Found by CI: a cut that falls in the junk after the end record leaves a whole stream, which
+/// parses; only a cut into the records themselves must be refused.
+#[test]
+fn a_cut_in_the_junk_after_the_end_record_cuts_nothing_of_the_stream() {
+    use proptest::strategy::ValueTree;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    // The index that maps onto the end of the end record, as in the failing case.
+    let at = loop {
+        let index = any::<Index>().new_tree(&mut runner).unwrap().current();
+        if index.index(45) == 41 {
+            break index;
+        }
+    };
+    let stream = Stream {
+        preamble: Vec::new(),
+        frames: Vec::new(),
+        honest: false,
+        count: None,
+        cut: Some(at),
+        trailer: vec![0, 0, 0],
+    };
+    let (output, cut_off) = render(&stream);
+    assert_eq!(output, format!("{NONCE} E 0 1\n0\n").into_bytes());
+    assert!(cut_off.is_empty(), "{cut_off:?}");
+    let mut plan = ProbePlan::default();
+    plan.files.insert("/etc/motd".into());
+    assert!(parse_stream(&output, &plan).is_ok());
 }
 
 /// A plan asking for the keys above, with or without packages and commands.
