@@ -34,24 +34,9 @@ pub fn runs() -> usize {
 }
 
 /// Runs a command to completion and returns (wall seconds, peak RSS in KiB, exit code).
-// The child is reaped by wait4 (which also yields its rusage), not by Child::wait.
-#[allow(clippy::zombie_processes)]
 pub fn run_measured(cmd: &mut std::process::Command) -> (f64, i64, i32) {
-    use std::process::Stdio;
-    let started = std::time::Instant::now();
-    let child = cmd
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawning the benchmarked command");
-    let pid = child.id() as libc::pid_t;
-    let mut status = 0;
-    // SAFETY: rusage is plain data; wait4 fills it for our own child.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(rc, pid, "wait4 failed");
-    let wall = started.elapsed().as_secs_f64();
-    (wall, usage.ru_maxrss, libc::WEXITSTATUS(status))
+    let run = run_timed(cmd);
+    (run.wall_secs, run.peak_rss_kib, run.code)
 }
 
 /// What [`run_timed`] measured of one run.
@@ -63,7 +48,8 @@ pub struct Measured {
     pub code: i32,
 }
 
-/// [`run_measured`] that also reports the child's CPU time.
+/// Runs a command to completion, output discarded, and measures it.
+// The child is reaped by wait4 (which also yields its rusage), not by Child::wait.
 #[allow(clippy::zombie_processes)]
 pub fn run_timed(cmd: &mut std::process::Command) -> Measured {
     use std::process::Stdio;
@@ -99,4 +85,35 @@ pub fn show(label: &str, samples: &[f64], unit: &str) -> Stats {
         samples.len()
     );
     s
+}
+
+/// A full, successful scheduled scan of `host` at `at` (unix ms) with these results, as the
+/// store benchmarks record it.
+pub fn scan_batch(
+    host: &str,
+    scan_id: uuid::Uuid,
+    at: i64,
+    results: Vec<plumb::store::ResultRecord>,
+) -> plumb::store::ScanBatch {
+    use plumb::store::{HostRecord, ScanBatch, ScanStatus, Scope, Trigger};
+    ScanBatch {
+        scan_id,
+        host: HostRecord {
+            name: host.to_string(),
+            address: None,
+            port: None,
+            user: None,
+            labels: std::collections::BTreeMap::new(),
+        },
+        trigger: Trigger::Scheduled,
+        started_at: at - 1000,
+        finished_at: at,
+        status: ScanStatus::Ok,
+        error: None,
+        policy_version: Some(1),
+        ruleset_hash: "bench".to_string(),
+        scope: Scope::Full,
+        rule_source: "embedded".to_string(),
+        results,
+    }
 }

@@ -18,13 +18,9 @@
 mod common;
 
 use plumb::canonical::to_canonical_string;
-use plumb::store::{
-    HostRecord, ResultRecord, ScanBatch, ScanStatus, Scope, Severity, Status, Store, Trigger,
-    result_hash,
-};
+use plumb::store::{ResultRecord, ScanBatch, Severity, Status, Store, result_hash};
 use rusqlite::{Connection, params};
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
@@ -199,35 +195,18 @@ fn build_fleet(path: &Path, now: i64) {
 
 /// One scan of the history host: every rule, `fails[r]` deciding its status.
 fn history_batch(n: i64, at: i64, fails: &[bool]) -> ScanBatch {
-    ScanBatch {
-        scan_id: uuid::Uuid::from_u128(0x4000_8000_0000_0000_0000 | n as u128),
-        host: HostRecord {
-            name: "history".to_string(),
-            address: None,
-            port: None,
-            user: None,
-            labels: BTreeMap::new(),
-        },
-        trigger: Trigger::Scheduled,
-        started_at: at - 1000,
-        finished_at: at,
-        status: ScanStatus::Ok,
-        error: None,
-        policy_version: Some(1),
-        ruleset_hash: "bench".to_string(),
-        scope: Scope::Full,
-        rule_source: "embedded".to_string(),
-        results: (0..RULES)
-            .map(|r| ResultRecord {
-                rule_id: rule_id(r),
-                title: format!("Synthetic rule {r}"),
-                severity: severity(r),
-                status: status(fails[r as usize]),
-                reason: None,
-                evidence: evidence(r, fails[r as usize]),
-            })
-            .collect(),
-    }
+    let results = (0..RULES)
+        .map(|r| ResultRecord {
+            rule_id: rule_id(r),
+            title: format!("Synthetic rule {r}"),
+            severity: severity(r),
+            status: status(fails[r as usize]),
+            reason: None,
+            evidence: evidence(r, fails[r as usize]),
+        })
+        .collect();
+    let scan_id = uuid::Uuid::from_u128(0x4000_8000_0000_0000_0000 | n as u128);
+    common::scan_batch("history", scan_id, at, results)
 }
 
 /// One host, 200 rules, 1,000 full scans a minute apart; scan n flips rules n % 200 and

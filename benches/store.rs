@@ -2,11 +2,10 @@
 //! footprint of the embedded pack's scans (release binary on a fixture tree), and the time to
 //! open a ~30 MiB and a fleet-sized file. Prints median, min and max of >= 10 runs.
 
-use plumb::store::{
-    HostRecord, ResultRecord, ScanBatch, ScanStatus, Scope, Severity, Status, Store, Trigger,
-};
+mod common;
+
+use plumb::store::{ResultRecord, ScanBatch, Severity, Status, Store};
 use serde_json::json;
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -37,26 +36,7 @@ fn batch(host: &str, at: i64, rules: usize, changed: &dyn Fn(usize) -> bool) -> 
             }
         })
         .collect();
-    ScanBatch {
-        scan_id: uuid::Uuid::new_v4(),
-        host: HostRecord {
-            name: host.to_string(),
-            address: None,
-            port: None,
-            user: None,
-            labels: BTreeMap::new(),
-        },
-        trigger: Trigger::Scheduled,
-        started_at: at - 1000,
-        finished_at: at,
-        status: ScanStatus::Ok,
-        error: None,
-        policy_version: Some(1),
-        ruleset_hash: "bench".to_string(),
-        scope: Scope::Full,
-        rule_source: "embedded".to_string(),
-        results,
-    }
+    common::scan_batch(host, uuid::Uuid::new_v4(), at, results)
 }
 
 fn report(name: &str, mut samples: Vec<Duration>) {
