@@ -2,7 +2,7 @@
 //! Regressions come first everywhere (the entries are sorted so), and the summary last.
 
 use super::{ChangeClass, DriftEntry, DriftReport, RuleState, Side, StateAt, View};
-use crate::report::{Format, TOOL, terminal_safe, xml_escape};
+use crate::report::{Format, TOOL, markdown_cell as cell, terminal_safe, xml_escape};
 use crate::rules::Severity;
 use crate::time::rfc3339_seconds;
 use anyhow::Context;
@@ -256,14 +256,6 @@ fn push_line<T: Serialize>(
     out.push_str(&serde_json::to_string(&line).context("could not serialize an NDJSON line")?);
     out.push('\n');
     Ok(())
-}
-
-/// Markdown table cells: no pipes or newlines.
-fn cell(text: &str) -> String {
-    terminal_safe(text)
-        .replace('|', "\\|")
-        .replace('\n', " ")
-        .replace('`', "'")
 }
 
 fn markdown(report: &DriftReport) -> String {

@@ -201,7 +201,7 @@ fn heading(severity: Severity) -> &'static str {
 }
 
 /// Text for a table cell: inline-escaped, line breaks as `<br>` so the row stays one line.
-fn cell(text: &str) -> String {
+pub(crate) fn cell(text: &str) -> String {
     let lines: Vec<String> = text.trim_end().lines().map(inline).collect();
     lines.join("<br>")
 }

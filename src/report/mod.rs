@@ -14,6 +14,7 @@ mod sarif;
 mod table;
 
 pub(crate) use junit::escape as xml_escape;
+pub(crate) use markdown::cell as markdown_cell;
 pub use table::{clean as terminal_safe, terminal_width};
 
 /// Version of the JSON/NDJSON report schema (documented in README). Bump on breaking changes.

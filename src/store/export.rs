@@ -28,17 +28,6 @@ pub fn export_id(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-fn rfc3339<S: Serializer>(unix_ms: &i64, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str(&crate::time::rfc3339_millis(*unix_ms))
-}
-
-fn opt_rfc3339<S: Serializer>(unix_ms: &Option<i64>, serializer: S) -> Result<S::Ok, S::Error> {
-    match unix_ms {
-        Some(at) => rfc3339(at, serializer),
-        None => serializer.serialize_none(),
-    }
-}
-
 /// What one export is asked for.
 #[derive(Debug, Clone, Copy)]
 pub struct ExportRequest<'a> {
@@ -71,7 +60,7 @@ pub struct BatchHeader {
     pub batch_id: String,
     pub schema_version: u32,
     pub consumer: String,
-    #[serde(serialize_with = "rfc3339")]
+    #[serde(serialize_with = "crate::time::serialize_rfc3339")]
     pub created_at: i64,
     pub full: bool,
     pub full_reason: Option<FullReason>,
@@ -153,7 +142,7 @@ pub enum Record {
         host: String,
         #[serde(skip_serializing_if = "Option::is_none")]
         rule_id: Option<String>,
-        #[serde(serialize_with = "rfc3339")]
+        #[serde(serialize_with = "crate::time::serialize_rfc3339")]
         removed_at: i64,
     },
 }
@@ -177,7 +166,7 @@ pub struct AckOutcome {
     /// False when the batch was already the acknowledged one (nothing changed).
     pub moved: bool,
     pub acked_through_txn: i64,
-    #[serde(serialize_with = "rfc3339")]
+    #[serde(serialize_with = "crate::time::serialize_rfc3339")]
     pub acked_at: i64,
 }
 
@@ -185,18 +174,18 @@ pub struct AckOutcome {
 #[derive(Debug, Clone, Serialize)]
 pub struct ConsumerStatus {
     pub name: String,
-    #[serde(serialize_with = "rfc3339")]
+    #[serde(serialize_with = "crate::time::serialize_rfc3339")]
     pub created_at: i64,
     pub acked_batch_id: Option<String>,
     /// The cursor: change-log ids up to this one are acknowledged.
     pub acked_through_txn: Option<i64>,
-    #[serde(serialize_with = "opt_rfc3339")]
+    #[serde(serialize_with = "crate::time::serialize_opt_rfc3339")]
     pub acked_at: Option<i64>,
-    #[serde(serialize_with = "opt_rfc3339")]
+    #[serde(serialize_with = "crate::time::serialize_opt_rfc3339")]
     pub last_full_at: Option<i64>,
     /// The next export is a full one (new consumer, or the horizon has passed).
     pub full_sync_due: bool,
-    #[serde(serialize_with = "opt_rfc3339")]
+    #[serde(serialize_with = "crate::time::serialize_opt_rfc3339")]
     pub next_full_sync_at: Option<i64>,
     /// Batches exported after the acknowledged one (not yet acknowledged).
     pub unacked_batches: u64,
