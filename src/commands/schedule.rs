@@ -351,14 +351,7 @@ fn scan_claimed(
         );
         code = code.max(host_code);
         if !output.quiet {
-            eprint!(
-                "{}",
-                scan::fleet_summary(std::slice::from_ref(&host.report), &[host.failure])
-                    .lines()
-                    .skip(1)
-                    .map(|line| format!("{line}\n"))
-                    .collect::<String>()
-            );
+            eprint!("{}", scan::host_line(&host.report, host.failure).1);
             if let Some(note) = scan::unassessed_note(
                 std::slice::from_ref(&host.report),
                 args.fail_on,

@@ -112,26 +112,32 @@ pub fn fleet_summary(hosts: &[HostReport], states: &[Option<Failure>]) -> String
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     let mut lines = String::new();
     for (host, state) in hosts.iter().zip(states) {
-        let label = match state {
-            Some(failure) => failure.label(),
-            None if host.summary.fail > 0 => "failures",
-            None => "ok",
-        };
+        let (label, line) = host_line(host, *state);
         *counts.entry(label).or_default() += 1;
-        // A host's error text comes from the host (its stderr): never raw to a terminal.
-        let detail = match (&host.error, host.summary.score) {
-            (Some(error), _) => report::terminal_safe(error),
-            (None, Some(score)) => format!("{} failed, score {score}%", host.summary.fail),
-            (None, None) => format!("{} failed", host.summary.fail),
-        };
-        let name = report::terminal_safe(&host.host);
-        lines.push_str(&format!("  {name:<24} {label:<16} {detail}\n"));
+        lines.push_str(&line);
     }
     let totals: Vec<String> = counts
         .iter()
         .map(|(label, n)| format!("{n} {label}"))
         .collect();
     format!("hosts: {} ({})\n{lines}", hosts.len(), totals.join(", "))
+}
+
+/// One host's line of the summary, and its label (ok, failures, or why it has no results).
+pub fn host_line(host: &HostReport, state: Option<Failure>) -> (&'static str, String) {
+    let label = match state {
+        Some(failure) => failure.label(),
+        None if host.summary.fail > 0 => "failures",
+        None => "ok",
+    };
+    // A host's error text comes from the host (its stderr): never raw to a terminal.
+    let detail = match (&host.error, host.summary.score) {
+        (Some(error), _) => report::terminal_safe(error),
+        (None, Some(score)) => format!("{} failed, score {score}%", host.summary.fail),
+        (None, None) => format!("{} failed", host.summary.fail),
+    };
+    let name = report::terminal_safe(&host.host);
+    (label, format!("  {name:<24} {label:<16} {detail}\n"))
 }
 
 /// 3 when a host could not be scanned, or (fail closed, unless `--allow-errors`) a rule at or
