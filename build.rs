@@ -28,10 +28,10 @@ fn main() {
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or_default();
-        let absolute = fs::canonicalize(file).unwrap_or_else(|_| file.clone());
+        // Resolved against the crate being compiled, not this checkout: cargo reuses a build
+        // script's output for a copy of the crate elsewhere that shares the target dir.
         code.push_str(&format!(
-            "    ({name:?}, include_str!({:?})),\n",
-            absolute.display().to_string()
+            "    ({name:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/fixtures/rules/{name}\"))),\n"
         ));
     }
     code.push_str("];\n");

@@ -168,9 +168,10 @@ fn build_fleet(path: &Path, now: i64) {
                   {evidence} + s0, {t0}, randomblob(32)
            FROM temp.hr ORDER BY h, r;
          INSERT INTO change_log (id, scan_key, host_key, rule_key, change_kind, previous_status,
-                 new_status, previous_severity, severity, reason, evidence_id, occurred_at, row_hash)
+                 new_status, previous_severity, severity, reason, evidence_id, occurred_at, row_hash,
+                 previous_evidence_id, previous_reason)
            SELECT {total} + row_number() OVER (ORDER BY h, r), 2 * h + 2, h + 1, r + 1, 9, s0, s1,
-                  sev, sev, NULL, {evidence} + s1, {t1}, randomblob(32)
+                  sev, sev, NULL, {evidence} + s1, {t1}, randomblob(32), {evidence} + s0, NULL
            FROM temp.hr WHERE moved ORDER BY h, r;
          UPDATE sqlite_sequence SET seq = (SELECT max(id) FROM change_log) WHERE name = 'change_log';
          INSERT INTO sqlite_sequence (name, seq)

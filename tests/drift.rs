@@ -309,6 +309,80 @@ fn each_change_class_between_the_last_two_full_scans() {
     assert_eq!(fs::read(&setup.state).unwrap(), bytes_before);
 }
 
+/// Rows written before schema 6 do not say what they changed from; drift then reads the row
+/// before each, and must give the same answers. An edited "changed from" is found by check.
+#[test]
+fn rows_without_their_previous_state_read_the_same_and_edits_to_it_are_caught() {
+    let setup = Setup::new(RULES);
+    let host = Host::new("web1");
+    every_class(&setup, &host);
+    let first = setup.scan_times("web1")[0].clone();
+    let views: [&[&str]; 4] = [
+        &["web1"],
+        &["web1", "--since", &first],
+        &["web1", "--at", &first],
+        &["--all", "--since", &first],
+    ];
+    // What was read, without the reading's own time.
+    let read = |setup: &Setup| -> Vec<(Value, Value)> {
+        views
+            .iter()
+            .map(|args| {
+                let report = setup.drift_json(args, 0);
+                (report["entries"].clone(), report["state"].clone())
+            })
+            .collect()
+    };
+    let recorded = read(&setup);
+    // The rows carry what they changed from: evidence and the skip reason of t-extra.
+    let carried = sqlite3(
+        &setup.state,
+        "SELECT count(*), count(previous_reason) FROM change_log
+         WHERE previous_evidence_id IS NOT NULL",
+    );
+    assert_eq!(carried.trim(), "6|1", "changed rows with a previous state");
+    let last_scans = setup.drift_json(&["web1"], 0);
+    assert_eq!(actual(&entry(&last_scans, "t-alpha")["before"]), "yes");
+    assert!(entry(&last_scans, "t-extra")["before"]["reason"].is_string());
+    assert_eq!(
+        recorded[3].0.as_array().map(Vec::len),
+        Some(2),
+        "two fleet regressions"
+    );
+
+    let legacy = tempfile::tempdir().unwrap();
+    let legacy_setup = Setup {
+        state: legacy.path().join("state.db"),
+        rules: setup.rules.clone(),
+        dir: legacy,
+    };
+    fs::copy(&setup.state, &legacy_setup.state).unwrap();
+    sqlite3(
+        &legacy_setup.state,
+        "UPDATE change_log SET previous_evidence_id = NULL, previous_reason = NULL",
+    );
+    assert_eq!(read(&legacy_setup), recorded);
+
+    // Point alpha's "changed from" at the evidence it changed to.
+    sqlite3(
+        &setup.state,
+        "UPDATE change_log SET previous_evidence_id = evidence_id
+         WHERE id = (SELECT id FROM transactions WHERE rule_id = 't-alpha' ORDER BY id DESC LIMIT 1)",
+    );
+    let out = run(plumb()
+        .args(["state", "check", "--format", "json", "--state"])
+        .arg(&setup.state));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let bad = &json(&out)["chain"]["first_bad"];
+    assert_eq!(bad["rule_id"], "t-alpha", "{bad}");
+    assert!(
+        bad["problem"]
+            .as_str()
+            .unwrap()
+            .contains("previous_evidence_id")
+    );
+}
+
 #[test]
 fn since_gives_the_net_change_with_its_flaps() {
     let setup = Setup::new(RULES);

@@ -4,8 +4,9 @@
 //! Two ways to get a rule's state at a time T, both exact as long as T is not before the
 //! prune horizon:
 //! - a window (T1, T2] of one host (or of the fleet): the first row of each (host, rule)
-//!   in the window holds the state before it (`previous_status`, `previous_severity`; the
-//!   evidence is in the row before it), the last row the state after it;
+//!   in the window holds the state before it (`previous_status`, `previous_severity`,
+//!   `previous_evidence_id`, `previous_reason`; rows written before schema 6 lack the last
+//!   two, and take them from the row before), the last row the state after it;
 //! - a snapshot at T: the live `rule_state` rows with every change after T undone the
 //!   same way. Without pruning this equals "the newest row at or before T per rule".
 
@@ -585,15 +586,32 @@ fn state_before(row: &LogRow, prior: Option<&LogRow>) -> Option<RuleState> {
     let mut state = RuleState {
         status,
         severity: row.previous_severity.unwrap_or(row.severity),
-        reason: None,
+        reason: row.previous_reason.clone(),
         evidence: None,
-        evidence_id: None,
+        evidence_id: row.previous_evidence_id,
     };
     if let Some(prior) = prior.filter(|p| p.new_status == Some(status)) {
         state.reason = prior.reason.clone();
         state.evidence_id = prior.evidence_id;
     }
     Some(state)
+}
+
+/// The rows before the windows' first rows that do not say what they changed from (written
+/// before schema 6), by (host key, rule key).
+fn priors(
+    log: &Log,
+    pairs: &BTreeMap<(i64, i64), PairWindow>,
+) -> Result<HashMap<(i64, i64), LogRow>> {
+    let legacy = pairs.values().map(|pair| &pair.first).filter(|row| {
+        row.change_kind != ChangeKind::FirstSeen
+            && row.previous_status.is_some()
+            && row.previous_evidence_id.is_none()
+    });
+    Ok(log.store.rows_before(
+        &log.codes,
+        legacy.map(|row| (row.host_key, row.rule_key, row.id)),
+    )?)
 }
 
 /// The rows of one (host, rule) in a window.
@@ -695,9 +713,7 @@ fn window_entries(log: &Log, host: &str, from: i64, until: i64) -> Result<Vec<Dr
         .store
         .log_between(&log.codes, Some(host_key), from, until)?;
     let pairs = by_pair(rows);
-    let priors = log
-        .store
-        .rows_before_window(&log.codes, Some(host_key), from, until)?;
+    let priors = priors(log, &pairs)?;
     let failing = log.failing_since(host, until)?;
     let mut entries = Vec::new();
     for (key, pair) in pairs {
@@ -732,9 +748,7 @@ fn fleet_regressions(log: &Log, since: i64) -> Result<Vec<DriftEntry>> {
     let rows = log.store.log_between(&log.codes, None, since, i64::MAX)?;
     let window = started.elapsed();
     let pairs = by_pair(rows);
-    let priors = log
-        .store
-        .rows_before_window(&log.codes, None, since, i64::MAX)?;
+    let priors = priors(log, &pairs)?;
     tracing::debug!(?window, priors = ?started.elapsed() - window, "fleet window read");
     let mut entries = Vec::new();
     let mut host_names = None;
@@ -791,9 +805,7 @@ fn snapshot(log: &Log, host: &str, at: i64) -> Result<BTreeMap<String, RuleState
         .store
         .log_between(&log.codes, Some(host_key), at, i64::MAX)?;
     let pairs = by_pair(rows);
-    let priors = log
-        .store
-        .rows_before_window(&log.codes, Some(host_key), at, i64::MAX)?;
+    let priors = priors(log, &pairs)?;
     for (key, pair) in pairs {
         let rule_id = log.rule_id(key.1)?;
         match state_before(&pair.first, priors.get(&key)) {

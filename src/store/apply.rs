@@ -85,6 +85,8 @@ struct Current {
     status: Status,
     severity: Severity,
     hash: String,
+    evidence_id: Option<i64>,
+    reason: Option<String>,
     removed: bool,
 }
 
@@ -327,7 +329,7 @@ fn load_current(tx: &Transaction, host_key: i64) -> rusqlite::Result<BTreeMap<St
     let mut stmt = tx.prepare_cached(
         "SELECT r.id, s.rule_key, (SELECT text FROM value_codes WHERE code = s.status),
                 (SELECT text FROM value_codes WHERE code = s.severity), lower(hex(e.hash)),
-                s.removed_at IS NOT NULL
+                s.removed_at IS NOT NULL, s.evidence_id, s.reason
          FROM rule_state AS s JOIN rule_keys AS r ON r.key = s.rule_key
          LEFT JOIN evidence AS e ON e.id = s.evidence_id
          WHERE s.host_key = ?1",
@@ -341,6 +343,8 @@ fn load_current(tx: &Transaction, host_key: i64) -> rusqlite::Result<BTreeMap<St
                 severity: parse(row.get(3)?)?,
                 hash: row.get(4)?,
                 removed: row.get(5)?,
+                evidence_id: row.get(6)?,
+                reason: row.get(7)?,
             },
         ))
     })?
@@ -533,10 +537,14 @@ fn write_scan(
             .execute(params![host_key, source, rule_key])?;
         }
         if let Some(kind) = kind {
+            // A rule that comes back changed from nothing.
+            let from = previous.filter(|prev| !prev.removed);
             let keys = RowKeys {
                 host_key,
                 rule_key,
                 evidence_id,
+                previous_evidence_id: from.and_then(|prev| prev.evidence_id),
+                previous_reason: from.and_then(|prev| prev.reason.clone()),
             };
             log.push(
                 keys,
@@ -557,6 +565,8 @@ fn write_scan(
                 },
             )?;
         }
+        // An unchanged rule keeps its stored evidence.
+        let evidence_id = evidence_id.or(previous.and_then(|prev| prev.evidence_id));
         current.insert(
             record.rule_id.clone(),
             Current {
@@ -564,6 +574,8 @@ fn write_scan(
                 status: record.status,
                 severity: record.severity,
                 hash: item.hash.clone(),
+                evidence_id,
+                reason: record.reason.clone(),
                 removed: false,
             },
         );
@@ -601,6 +613,8 @@ fn write_scan(
                 host_key,
                 rule_key: state.rule_key,
                 evidence_id: None,
+                previous_evidence_id: state.evidence_id,
+                previous_reason: state.reason.clone(),
             };
             log.push(
                 keys,
@@ -723,6 +737,9 @@ struct RowKeys {
     host_key: i64,
     rule_key: i64,
     evidence_id: Option<i64>,
+    /// The state changed from; `None` for a first sighting.
+    previous_evidence_id: Option<i64>,
+    previous_reason: Option<String>,
 }
 
 /// Appends chained rows to `change_log` (read as `transactions`) within the scan's
@@ -763,14 +780,14 @@ impl<'t, 'c> ChangeLog<'t, 'c> {
             .prepare_cached(
                 "INSERT INTO change_log (id, scan_key, host_key, rule_key, change_kind,
                      previous_status, new_status, previous_severity, severity, reason,
-                     evidence_id, occurred_at, row_hash)
+                     evidence_id, occurred_at, row_hash, previous_evidence_id, previous_reason)
                  VALUES (?1, ?2, ?3, ?4,
                      (SELECT code FROM value_codes WHERE text = ?5),
                      (SELECT code FROM value_codes WHERE text = ?6),
                      (SELECT code FROM value_codes WHERE text = ?7),
                      (SELECT code FROM value_codes WHERE text = ?8),
                      (SELECT code FROM value_codes WHERE text = ?9),
-                     ?10, ?11, ?12, unhex(?13))",
+                     ?10, ?11, ?12, unhex(?13), ?14, ?15)",
             )?
             .execute(params![
                 row.id,
@@ -786,6 +803,8 @@ impl<'t, 'c> ChangeLog<'t, 'c> {
                 keys.evidence_id,
                 row.occurred_at,
                 row_hash,
+                keys.previous_evidence_id,
+                keys.previous_reason,
             ])?;
         self.changes.push(Change {
             rule_id: row.rule_id,

@@ -312,5 +312,48 @@ pub(crate) fn walk_chain(conn: &Connection) -> rusqlite::Result<ChainReport> {
         }
         expected_prev = row_hash;
     }
+    if report.first_bad.is_none() {
+        report.first_bad = first_wrong_previous(conn)?;
+    }
     Ok(report)
+}
+
+/// The first row whose `previous_evidence_id` / `previous_reason` (outside the row hash)
+/// disagree with the row before it of the same host and rule. A row whose predecessor was
+/// pruned cannot be checked.
+fn first_wrong_previous(conn: &Connection) -> rusqlite::Result<Option<BadRow>> {
+    // `state check` also reads files not yet migrated to schema 6.
+    let has_columns: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM pragma_table_info('change_log')
+                        WHERE name = 'previous_evidence_id')",
+        [],
+        |row| row.get(0),
+    )?;
+    if !has_columns {
+        return Ok(None);
+    }
+    conn.query_row(
+        "SELECT t.id, t.scan_id, t.host, t.rule_id
+         FROM change_log AS c
+         JOIN change_log AS p ON p.id =
+             (SELECT max(q.id) FROM change_log AS q
+              WHERE q.host_key = c.host_key AND q.rule_key = c.rule_key AND q.id < c.id)
+         JOIN transactions AS t ON t.id = c.id
+         WHERE c.previous_evidence_id IS NOT NULL
+           AND (c.previous_evidence_id IS NOT p.evidence_id OR c.previous_reason IS NOT p.reason)
+         ORDER BY c.id LIMIT 1",
+        [],
+        |row| {
+            Ok(BadRow {
+                id: row.get(0)?,
+                scan_id: row.get(1)?,
+                host: row.get(2)?,
+                rule_id: row.get(3)?,
+                problem: "previous_evidence_id or previous_reason does not match the row before \
+                          it for this host and rule (the row was edited)"
+                    .to_string(),
+            })
+        },
+    )
+    .optional()
 }

@@ -32,6 +32,10 @@ pub struct LogRow {
     pub evidence_id: Option<i64>,
     /// Unix milliseconds.
     pub occurred_at: i64,
+    /// The evidence and reason of the state this row changed from (schema 6). `None` on a
+    /// first sighting, and on rows written before schema 6: those need the row before them.
+    pub previous_evidence_id: Option<i64>,
+    pub previous_reason: Option<String>,
 }
 
 /// A live (not removed) `rule_state` row.
@@ -102,7 +106,8 @@ fn parse<T: std::str::FromStr<Err = String>>(text: &str) -> rusqlite::Result<T> 
 }
 
 const LOG_COLUMNS: &str = "id, host_key, rule_key, change_kind, previous_status, new_status,
-    previous_severity, severity, reason, evidence_id, occurred_at";
+    previous_severity, severity, reason, evidence_id, occurred_at, previous_evidence_id,
+    previous_reason";
 fn log_row(codes: &ValueCodes, row: &Row) -> rusqlite::Result<LogRow> {
     Ok(LogRow {
         id: row.get(0)?,
@@ -116,6 +121,8 @@ fn log_row(codes: &ValueCodes, row: &Row) -> rusqlite::Result<LogRow> {
         reason: row.get(8)?,
         evidence_id: row.get(9)?,
         occurred_at: row.get(10)?,
+        previous_evidence_id: row.get(11)?,
+        previous_reason: row.get(12)?,
     })
 }
 
@@ -216,47 +223,34 @@ impl Store {
         Ok(rows)
     }
 
-    /// For each (host, rule) with rows in the window `after < occurred_at <= until` (of one
-    /// host or of all), the newest row before its first row in the window: the state that
-    /// window started from, by (host key, rule key). One statement, each lookup a seek on
-    /// `change_log_by_host` (faster than a statement per pair).
-    pub fn rows_before_window(
+    /// For each (host key, rule key, row id), the newest row of that pair before the row: the
+    /// state the row changed from, for rows that do not carry it (written before schema 6).
+    /// One seek on `change_log_by_host` each.
+    pub fn rows_before(
         &self,
         codes: &ValueCodes,
-        host_key: Option<i64>,
-        after: i64,
-        until: i64,
+        rows: impl IntoIterator<Item = (i64, i64, i64)>,
     ) -> Result<HashMap<(i64, i64), LogRow>, StoreError> {
-        let host_filter = if host_key.is_some() {
-            "AND host_key = ?3"
-        } else {
-            ""
-        };
-        let query = format!(
-            "SELECT p.id, p.host_key, p.rule_key, p.change_kind, p.previous_status,
-                    p.new_status, p.previous_severity, p.severity, p.reason, p.evidence_id,
-                    p.occurred_at
-             FROM (SELECT host_key AS h, rule_key AS r, min(id) AS first_id FROM change_log
-                   WHERE occurred_at > ?1 AND occurred_at <= ?2 {host_filter}
-                   GROUP BY host_key, rule_key) AS w
-             JOIN change_log AS p ON p.id =
-                 (SELECT max(q.id) FROM change_log AS q
-                  WHERE q.host_key = w.h AND q.rule_key = w.r AND q.id < w.first_id)"
-        );
+        let read = |err| sql(&self.path, "reading the change log")(err);
         let mut stmt = self
             .conn
-            .prepare_cached(&query)
-            .map_err(sql(&self.path, "reading the change log"))?;
-        let read = |row: &Row| log_row(codes, row);
-        let rows = match host_key {
-            Some(key) => stmt.query_map(params![after, until, key], read),
-            None => stmt.query_map(params![after, until], read),
-        };
-        rows.and_then(|rows| {
-            rows.map(|row| row.map(|row| ((row.host_key, row.rule_key), row)))
-                .collect()
-        })
-        .map_err(sql(&self.path, "reading the change log"))
+            .prepare_cached(&format!(
+                "SELECT {LOG_COLUMNS} FROM change_log
+                 WHERE host_key = ?1 AND rule_key = ?2 AND id < ?3
+                 ORDER BY id DESC LIMIT 1"
+            ))
+            .map_err(read)?;
+        let mut priors = HashMap::new();
+        for (host_key, rule_key, id) in rows {
+            let prior = stmt
+                .query_row(params![host_key, rule_key, id], |row| log_row(codes, row))
+                .optional()
+                .map_err(read)?;
+            if let Some(prior) = prior {
+                priors.insert((host_key, rule_key), prior);
+            }
+        }
+        Ok(priors)
     }
 
     /// For each rule (by key) of the host failing at `at` (unix ms), when it last started

@@ -250,6 +250,17 @@ CREATE INDEX export_batches_by_consumer ON export_batches(consumer, seq);
         auto_safe: false,
         sql: MIGRATION_EVIDENCE_ONCE,
     },
+    Migration {
+        name: "change log rows carry the evidence and reason of the state they changed from",
+        // New columns only; rows written before stay NULL and are looked up as before.
+        auto_safe: true,
+        sql: r#"
+-- A change row names what it changed from, so drift needs no per-row lookup of the row
+-- before it. Derived data, outside the row hash: `state check` verifies it against that row.
+ALTER TABLE change_log ADD COLUMN previous_evidence_id INTEGER;
+ALTER TABLE change_log ADD COLUMN previous_reason TEXT;
+"#,
+    },
 ];
 
 /// Migration 5: a compact change log and rule state (DESIGN §4 Footprint).
