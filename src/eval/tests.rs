@@ -2328,3 +2328,85 @@ fn config_value_unreadable_dir_entry_is_not_ignored() {
         Some("/etc/ssh/sshd_config.d/99-z.conf is not readable")
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// fidelity (issue 13 §1): files read the way their owners read them
+// ---------------------------------------------------------------------------------------------
+
+mod fidelity {
+    use super::*;
+
+    const SSHD: &str = "/etc/ssh/sshd_config";
+
+    fn sshd_check(key: &str, expected: &str, comparator: &str) -> String {
+        format!(
+            r#"{{ method: config_value, path: [/etc/ssh/sshd_config.d, {SSHD}], scan_pattern: "*.conf", key: {key}, expected: "{expected}", comparator: "{comparator}", case_insensitive_key: true, occurrence: first }}"#
+        )
+    }
+
+    #[test]
+    fn sshd_config_reads_keyword_equals_value_as_sshd_does() {
+        let check = sshd_check("PermitRootLogin", "no", "==");
+        for line in [
+            "PermitRootLogin=no",
+            "PermitRootLogin = no",
+            "PermitRootLogin =no",
+            "  permitrootlogin=\tno  ",
+        ] {
+            let f = facts().file(SSHD, &format!("{line}\n")).build();
+            let e = only(&eval(&check, &f), Status::Pass, None);
+            assert_eq!(e.actual, "no", "{line}");
+        }
+        // sshd skips one `=` only: `==no` is the value `=no`.
+        let f = facts().file(SSHD, "PermitRootLogin==no\n").build();
+        assert_eq!(only(&eval(&check, &f), Status::Fail, None).actual, "=no");
+        // In a drop-in directory too, and the first occurrence still wins.
+        let f = facts()
+            .dir(
+                "/etc/ssh/sshd_config.d",
+                "*.conf",
+                &[("10-a.conf", "PermitRootLogin=yes\n")],
+            )
+            .file(SSHD, "PermitRootLogin no\n")
+            .build();
+        let e = only(&eval(&check, &f), Status::Fail, None);
+        assert_eq!(e.actual, "yes");
+        assert_eq!(e.source["file"], "/etc/ssh/sshd_config.d/10-a.conf");
+    }
+
+    #[test]
+    fn sshd_config_drops_trailing_comments_as_sshd_does() {
+        let check = sshd_check("MaxAuthTries", "4", "<=");
+        let f = facts()
+            .file(SSHD, "MaxAuthTries 3 # site baseline\n")
+            .build();
+        let e = only(&eval(&check, &f), Status::Pass, None);
+        assert_eq!(e.actual, "3");
+        // `#` starts a comment only at the start of a word, and not inside quotes.
+        let f = facts().file(SSHD, "MaxAuthTries=3# no space\n").build();
+        let e = only(&eval(&check, &f), Status::Fail, None);
+        assert!(e.actual.starts_with("3# no space ("), "{}", e.actual);
+        let banner = sshd_check("Banner", "/etc/issue #1", "==");
+        let f = facts()
+            .file(SSHD, "Banner \"/etc/issue #1\" # legal text\n")
+            .build();
+        assert_eq!(
+            only(&eval(&banner, &f), Status::Pass, None).actual,
+            "/etc/issue #1"
+        );
+    }
+
+    /// Other files keep their semantics: the rest of the line is the value, `#` included,
+    /// because tools disagree on comments mid-line (systemd and login.defs keep them).
+    #[test]
+    fn other_config_files_keep_the_whole_value() {
+        let check = r#"{ method: config_value, path: /etc/login.defs, key: PASS_MAX_DAYS, expected: "90" }"#;
+        let f = facts()
+            .file("/etc/login.defs", "PASS_MAX_DAYS 90 # c\nPASS_MIN_DAYS=1\n")
+            .build();
+        assert_eq!(only(&eval(check, &f), Status::Fail, None).actual, "90 # c");
+        let check =
+            r#"{ method: config_value, path: /etc/login.defs, key: PASS_MIN_DAYS, expected: "1" }"#;
+        assert_eq!(only(&eval(check, &f), Status::Fail, None).actual, "not set");
+    }
+}
