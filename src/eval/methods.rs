@@ -5,7 +5,7 @@ use super::config::{ConfigLine, find_config_values, sysctl_assignments};
 use super::host::{ConfigFile, HostView, parse_env_file};
 use super::redact;
 use super::result::{Evidence, Outcome, Reason, Status};
-use crate::probe::facts::{CommandFact, DirFact, FileFact, FileKind, TOO_MANY_LINKS, UnitsFact};
+use crate::probe::facts::{CommandFact, FileFact, FileKind, TOO_MANY_LINKS, UnitsFact};
 use crate::probe::sources::*;
 use crate::rules::*;
 use serde_json::{Value, json};
@@ -369,18 +369,16 @@ fn config_files<'a>(
     let mut files = Vec::new();
     let mut problems = Vec::new();
     for path in &c.paths {
-        if let Some(listing) = host.dir_files(path, &c.scan_pattern) {
-            files.extend(listing);
-            if let Some(DirFact::Entries { entries }) = host.facts.dir(path, &c.scan_pattern) {
-                for entry in entries.iter().filter(|e| e.content.text().is_none()) {
-                    let file = format!("{}/{}", path.trim_end_matches('/'), entry.name);
-                    problems.push(match entry.content {
-                        FileFact::TooManyLinks => format!("{file}: {TOO_MANY_LINKS}"),
-                        _ => format!("{file} is not readable"),
-                    });
-                }
+        match host.dir_files(path, &c.scan_pattern) {
+            Ok(Some(listing)) => {
+                files.extend(listing);
+                continue;
             }
-            continue;
+            Err(problem) => {
+                problems.push(problem);
+                continue;
+            }
+            Ok(None) => {}
         }
         match host.facts.file(path) {
             Some(FileFact::Text { content }) => files.push(ConfigFile {
@@ -492,7 +490,10 @@ fn sysctl(
         }
     }
     if persisted {
-        let mut files = host.layered_dir_files(&SYSCTL_DIRS, "*.conf");
+        let mut files = match host.layered_dir_files(&SYSCTL_DIRS, "*.conf") {
+            Ok(files) => files,
+            Err(problem) => return v.probe_failed(problem),
+        };
         if let Some(text) = host.file_text(SYSCTL_CONF) {
             // procps applies /etc/sysctl.conf after the directories.
             files.push(ConfigFile {
@@ -649,9 +650,12 @@ fn kernel_module(check: &Check, name: &str, state: ModuleState, host: &HostView)
         ModuleState::NotLoaded => "not loaded",
     };
     let v = verdict(check, name, expected);
-    let files = host.layered_dir_files(&MODPROBE_DIRS, "*.conf");
     let mut config_hit: Option<(String, usize)> = None;
     if state != ModuleState::NotLoaded {
+        let files = match host.layered_dir_files(&MODPROBE_DIRS, "*.conf") {
+            Ok(files) => files,
+            Err(problem) => return v.probe_failed(problem),
+        };
         'files: for file in &files {
             for (index, line) in file.text.lines().enumerate() {
                 let words: Vec<&str> = line.split_whitespace().collect();
@@ -803,11 +807,19 @@ fn mount_option(check: &Check, c: &MountOptionCheck, host: &HostView) -> Outcome
     )
 }
 
-/// Every kernel command line in the boot configuration, with where it came from.
-fn boot_cmdlines(host: &HostView) -> Vec<(String, String)> {
+/// Every kernel command line in the boot configuration, with where it came from, and the boot
+/// files that are there but could not be read.
+fn boot_cmdlines(host: &HostView) -> (Vec<(String, String)>, Vec<String>) {
     let mut lines = Vec::new();
+    let mut problems = Vec::new();
+    let readable = |path: &str, problems: &mut Vec<String>| {
+        host.file_if_readable(path).unwrap_or_else(|problem| {
+            problems.push(problem);
+            None
+        })
+    };
     for cfg in GRUB_CFGS {
-        for line in host.file_text(cfg).unwrap_or_default().lines() {
+        for line in readable(cfg, &mut problems).unwrap_or_default().lines() {
             let trimmed = line.trim();
             let mut words = trimmed.split_whitespace();
             if matches!(words.next(), Some("linux" | "linux16" | "linuxefi")) {
@@ -816,18 +828,24 @@ fn boot_cmdlines(host: &HostView) -> Vec<(String, String)> {
             }
         }
     }
-    for file in host.dir_files(BLS_ENTRIES, "*.conf").unwrap_or_default() {
+    let entries = host
+        .dir_files(BLS_ENTRIES, "*.conf")
+        .unwrap_or_else(|problem| {
+            problems.push(problem);
+            None
+        });
+    for file in entries.unwrap_or_default() {
         for line in file.text.lines() {
             if let Some(options) = line.trim().strip_prefix("options") {
                 lines.push((file.path.clone(), options.trim().to_owned()));
             }
         }
     }
-    if let Some(text) = host.file_text(KERNEL_CMDLINE) {
+    if let Some(text) = readable(KERNEL_CMDLINE, &mut problems) {
         lines.push((KERNEL_CMDLINE.to_owned(), text.trim().to_owned()));
     }
     if lines.is_empty() {
-        if let Some(text) = host.file_text(DEFAULT_GRUB) {
+        if let Some(text) = readable(DEFAULT_GRUB, &mut problems) {
             let vars = parse_env_file(text);
             let joined = ["GRUB_CMDLINE_LINUX", "GRUB_CMDLINE_LINUX_DEFAULT"]
                 .iter()
@@ -838,7 +856,7 @@ fn boot_cmdlines(host: &HostView) -> Vec<(String, String)> {
             lines.push((DEFAULT_GRUB.to_owned(), joined));
         }
     }
-    lines
+    (lines, problems)
 }
 
 fn grub_parameter(
@@ -864,12 +882,17 @@ fn grub_parameter(
             None => word == name || word.starts_with(&format!("{name}=")),
         })
     };
-    let mut lines = boot_cmdlines(host);
+    let (mut lines, problems) = boot_cmdlines(host);
     if !host.offline() {
         match host.file_text(PROC_CMDLINE) {
             Some(text) => lines.push((PROC_CMDLINE.to_owned(), text.trim().to_owned())),
             None => return v.probe_failed(format!("{PROC_CMDLINE} could not be read")),
         }
+    }
+    // One readable line that offends decides; otherwise an unread file might.
+    let decided = lines.iter().any(|(_, cmdline)| has(cmdline) != present);
+    if let (false, Some(problem)) = (decided, problems.first()) {
+        return v.probe_failed(problem.clone());
     }
     if lines.is_empty() {
         return v.outcome(Status::Fail, "no kernel command line found", Value::Null);
@@ -924,10 +947,11 @@ fn audit_rule(check: &Check, wanted: &AuditMatch, host: &HostView) -> Outcome {
             }
         }
     }
-    for file in host
-        .dir_files(AUDIT_RULES_DIR, "*.rules")
-        .unwrap_or_default()
-    {
+    let files = match host.dir_files(AUDIT_RULES_DIR, "*.rules") {
+        Ok(files) => files.unwrap_or_default(),
+        Err(problem) => return v.probe_failed(problem),
+    };
+    for file in files {
         if let Some(index) = file.text.lines().position(matches) {
             return v.outcome(
                 Status::Pass,

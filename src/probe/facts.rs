@@ -85,6 +85,9 @@ pub struct DirEntryFact {
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum DirFact {
     Missing,
+    /// There, but this user may not list or search it (permission denied): its files are
+    /// unknown, never an empty listing.
+    Unreadable,
     /// Regular files (or symlinks to them) whose names match the pattern, sorted bytewise.
     Entries {
         entries: Vec<DirEntryFact>,

@@ -153,8 +153,17 @@ pub fn read_dir(root: &Path, dir: &str, pattern: &str) -> DirFact {
     let Ok(path) = host_path(root, dir) else {
         return DirFact::Missing;
     };
-    if !fs::metadata(&path).is_ok_and(|meta| meta.is_dir()) {
-        return DirFact::Missing;
+    match fs::metadata(&path) {
+        Ok(meta) if meta.is_dir() => {}
+        // A directory on the way that this user may not search hides whether it is there.
+        Err(err) if err.kind() == std::io::ErrorKind::PermissionDenied => {
+            return DirFact::Unreadable;
+        }
+        _ => return DirFact::Missing,
+    }
+    // Without both, names cannot be listed or their files not reached: never an empty list.
+    if !may_list(&path) {
+        return DirFact::Unreadable;
     }
     let Some(matcher) = NameMatcher::new(pattern) else {
         return DirFact::Entries {
@@ -162,9 +171,7 @@ pub fn read_dir(root: &Path, dir: &str, pattern: &str) -> DirFact {
         };
     };
     let Ok(entries) = fs::read_dir(&path) else {
-        return DirFact::Entries {
-            entries: Vec::new(),
-        };
+        return DirFact::Unreadable;
     };
     let mut names: Vec<String> = entries
         .filter_map(Result::ok)
@@ -190,6 +197,23 @@ pub fn read_dir(root: &Path, dir: &str, pattern: &str) -> DirFact {
         })
         .collect();
     DirFact::Entries { entries }
+}
+
+/// Whether this process (by its effective ids, as `sh`'s `test -r`/`-x`) may read and search
+/// the directory.
+fn may_list(path: &Path) -> bool {
+    let Ok(name) = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()) else {
+        return false;
+    };
+    // SAFETY: a valid C string; faccessat only reads it.
+    unsafe {
+        libc::faccessat(
+            libc::AT_FDCWD,
+            name.as_ptr(),
+            libc::R_OK | libc::X_OK,
+            libc::AT_EACCESS,
+        ) == 0
+    }
 }
 
 fn gather_packages(root: &Path, offline: bool) -> PackagesFact {

@@ -130,13 +130,10 @@ impl ProbePlan {
             Check::Command(command) => self.command(&command.run, command.timeout_ms, os_words),
             Check::FileExists { path } | Check::FileAbsent { path } => self.stat(path),
             Check::FilePermission(check) => {
+                // Both name lists, even for a check of one of them: evidence shows names.
                 self.stat(&check.path);
-                if check.owner.is_some() {
-                    self.file(PASSWD);
-                }
-                if check.group.is_some() {
-                    self.file(GROUP);
-                }
+                self.file(PASSWD);
+                self.file(GROUP);
             }
             Check::FileContent { path, .. } | Check::FileContentMatch { path, .. } => {
                 self.file(path)

@@ -81,11 +81,22 @@ rp() {
     RP=$ROOT$_done
 }
 
+# Whether a path that `[ -e ]` does not see is hidden by a directory this user may not search
+# (the kernel's EACCES) rather than missing: its nearest existing ancestor is such a directory.
+_denied() { # HOSTPATH
+    _a=${1%/*}
+    while [ -n "$_a" ] && [ ! -e "$_a" ]; do _a=${_a%/*}; done
+    [ -n "$_a" ] && [ -d "$_a" ] && [ ! -x "$_a" ]
+}
+
 # File content record body: M missing, U unreadable, L<size> too large, O too many symlinks
 # under ROOT, T<bytes>.
 _filebody() { # TYPE TARGET
     rp "$2" 1 || { emits "$1" "$2" O; return; }
-    if [ ! -e "$RP" ]; then emits "$1" "$2" M; return; fi
+    if [ ! -e "$RP" ]; then
+        if _denied "$RP"; then emits "$1" "$2" U; else emits "$1" "$2" M; fi
+        return
+    fi
     if [ ! -f "$RP" ] || [ ! -r "$RP" ] || ! head -c $((FILE_CAP + 1)) -- "$RP" > "$T/f" 2>/dev/null; then
         emits "$1" "$2" U
         return
@@ -103,7 +114,10 @@ _filebody() { # TYPE TARGET
 _FQ= _FARGS= _FN=0
 _fqueue() { # TYPE TARGET
     rp "$2" 1 || { emits "$1" "$2" O; return; }
-    if [ ! -e "$RP" ]; then emits "$1" "$2" M; return; fi
+    if [ ! -e "$RP" ]; then
+        if _denied "$RP"; then emits "$1" "$2" U; else emits "$1" "$2" M; fi
+        return
+    fi
     if [ ! -f "$RP" ] || [ ! -r "$RP" ]; then emits "$1" "$2" U; return; fi
     case $2$RP in *"$NL"*|*"$TAB"*) _filebody "$1" "$2"; return ;; esac
     _FQ=$_FQ$1$TAB$2$NL
@@ -256,13 +270,17 @@ fstats() {
     _SQ=
 }
 
-# A directory listing: D record (M, or E then LEN:NAME for each matching regular file); each
-# listed file's content is queued as a G record.
+# A directory listing: D record (M, U when this user may not list or search it, or E then
+# LEN:NAME for each matching regular file); each listed file's content is queued as a G record.
 fdir() { # DIR PATTERN
     _key="$1
 $2"
     rp "$1" 1
-    if [ ! -d "$RP" ]; then emits D "$_key" M; return; fi
+    if [ ! -d "$RP" ]; then
+        if [ -n "$RP" ] && _denied "$RP"; then emits D "$_key" U; else emits D "$_key" M; fi
+        return
+    fi
+    if [ ! -r "$RP" ] || [ ! -x "$RP" ]; then emits D "$_key" U; return; fi
     _dir=$RP _names=
     for _e in "$_dir"/* "$_dir"/.*; do
         _nm=${_e##*/}
