@@ -105,6 +105,13 @@ pub fn evaluate_check(check: &Check, host: &HostView) -> Outcome {
             path,
             pattern,
             expect_match,
+            includes: Some(Includes::Sudo),
+        } => sudoers_match(check, path, pattern, *expect_match, host),
+        Check::FileContentMatch {
+            path,
+            pattern,
+            expect_match,
+            includes: None,
         } => {
             let expected = if *expect_match {
                 "matches"
@@ -232,6 +239,42 @@ fn with_file(
         Some(FileFact::TooManyLinks) => v.probe_failed(format!("{path}: {TOO_MANY_LINKS}")),
         None => v.probe_failed(format!("{path} was not gathered")),
     }
+}
+
+/// file_content_match over a sudoers file and everything it includes: a match in any of them
+/// counts, and the evidence names the file and line.
+fn sudoers_match(
+    check: &Check,
+    path: &str,
+    pattern: &regex::Regex,
+    expect_match: bool,
+    host: &HostView,
+) -> Outcome {
+    let expected = if expect_match {
+        "matches"
+    } else {
+        "does not match"
+    };
+    let v = verdict(
+        check,
+        path,
+        format!("{expected} /{}/ (with its includes)", pattern.as_str()),
+    );
+    let files = match super::sudoers::sudoers_files(host, path) {
+        Ok(Some(files)) => files,
+        Ok(None) => return v.pass_if(!expect_match, "file is missing", json!({ "file": path })),
+        Err(problem) => return v.probe_failed(problem),
+    };
+    for file in &files {
+        if let Some(m) = pattern.find(file.text) {
+            let line = file.text[..m.start()].matches('\n').count() + 1;
+            let matched = file.text[m.start()..].lines().next().unwrap_or_default();
+            let source = json!({ "file": file.path, "line": line });
+            return v.pass_if(expect_match, format!("matched: {matched}"), source);
+        }
+    }
+    let read: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    v.pass_if(!expect_match, "no match", json!({ "files_read": read }))
 }
 
 fn command(c: &CommandCheck, host: &HostView) -> Outcome {

@@ -6,7 +6,7 @@
 //! it, and a host whose os-release names none of them skips it (see `families`).
 
 use super::sources::*;
-use crate::rules::{Check, Platform, RuleSet};
+use crate::rules::{Check, Includes, Platform, RuleSet};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -135,8 +135,13 @@ impl ProbePlan {
                 self.file(PASSWD);
                 self.file(GROUP);
             }
-            Check::FileContent { path, .. } | Check::FileContentMatch { path, .. } => {
-                self.file(path)
+            Check::FileContent { path, .. } => self.file(path),
+            Check::FileContentMatch { path, includes, .. } => {
+                self.file(path);
+                if let Some(Includes::Sudo) = includes {
+                    // The one include directory gathered up front: sudo's own `FILE.d`.
+                    self.dir(&sudo_include_dir(path), SUDO_DIR_PATTERN);
+                }
             }
             Check::ConfigValue(check) => {
                 // Whether a path is a file or a directory is only known on the host.

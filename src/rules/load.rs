@@ -502,6 +502,11 @@ fn build_check(raw: RawCheck) -> Result<Check, String> {
                 raw.expect.as_deref().unwrap_or("match"),
                 &[("match", true), ("no_match", false)],
             )?,
+            includes: raw
+                .includes
+                .as_deref()
+                .map(|value| one_of("includes", value, &[("sudo", Includes::Sudo)]))
+                .transpose()?,
         },
         "config_value" => {
             let missing = missing_mode(

@@ -172,6 +172,7 @@ pub struct RawCheck {
     pub not_contains: Option<String>,
     pub pattern: Option<String>,
     pub expect: Option<String>,
+    pub includes: Option<String>,
     pub scan_pattern: Option<String>,
     pub key: Option<String>,
     pub expected: Option<Scalar>,
@@ -224,7 +225,11 @@ pub const METHODS: &[MethodSpec] = &[
         &["mode", "owner", "group", "missing"],
     ),
     ("file_content", &["path"], &["contains", "not_contains"]),
-    ("file_content_match", &["path", "pattern"], &["expect"]),
+    (
+        "file_content_match",
+        &["path", "pattern"],
+        &["expect", "includes"],
+    ),
     (
         "config_value",
         &["path", "key"],
@@ -276,7 +281,7 @@ pub fn method_names() -> String {
 impl RawCheck {
     /// The parameters that are set, by name (combinators and `method` excluded).
     fn present_params(&self) -> Vec<&'static str> {
-        let flags: [(&'static str, bool); 36] = [
+        let flags: [(&'static str, bool); 37] = [
             ("run", self.run.is_some()),
             ("expected_exit", self.expected_exit.is_some()),
             ("expected_stdout", self.expected_stdout.is_some()),
@@ -292,6 +297,7 @@ impl RawCheck {
             ("not_contains", self.not_contains.is_some()),
             ("pattern", self.pattern.is_some()),
             ("expect", self.expect.is_some()),
+            ("includes", self.includes.is_some()),
             ("scan_pattern", self.scan_pattern.is_some()),
             ("key", self.key.is_some()),
             ("expected", self.expected.is_some()),
