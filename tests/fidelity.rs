@@ -119,6 +119,18 @@ const DENIED_RULES: &str = r#"
   title: a file the scan may not read
   severity: low
   check: { method: file_content_match, path: /etc/secret.conf, pattern: "^token", expect: no_match }
+- id: glob-in-unlisted-dir
+  title: a glob in a directory the scan may not list, where nothing matching passes
+  severity: low
+  check: { method: file_permission, path: "/etc/ssh/sshd_config.d/*.conf", mode: '0600', missing: pass }
+- id: absent-behind-unsearchable-dir
+  title: a file that must be absent, in a directory the scan may not search
+  severity: low
+  check: { method: file_absent, path: /etc/locked/site.conf }
+- id: glob-below-a-glob
+  title: a glob level below another glob, one of whose directories the scan may not list
+  severity: low
+  check: { method: file_exists, path: "/etc/audit/*/50-identity.rules" }
 - id: readable-control
   title: a file anyone may read
   severity: low
@@ -220,6 +232,18 @@ fn what_a_scan_may_not_read_is_an_error_in_both_executors() {
         );
         error("file-behind-unsearchable-dir", "/etc/locked/site.conf");
         error("file-unreadable", "/etc/secret.conf");
+        error(
+            "glob-in-unlisted-dir",
+            "/etc/ssh/sshd_config.d could not be searched or listed (permission denied)",
+        );
+        error(
+            "absent-behind-unsearchable-dir",
+            "/etc/locked could not be searched or listed (permission denied)",
+        );
+        error(
+            "glob-below-a-glob",
+            "/etc/audit/rules.d could not be searched or listed (permission denied)",
+        );
         assert_eq!(results["readable-control"][0], "pass", "{executor:?}");
         answers.push(results);
     }
@@ -245,6 +269,12 @@ fn what_a_scan_may_not_read_is_an_error_in_both_executors() {
             "{executor:?}"
         );
         assert_eq!(status("file-unreadable"), "fail", "{executor:?}");
+        assert_eq!(status("glob-in-unlisted-dir"), "pass", "{executor:?}");
+        assert_eq!(
+            status("absent-behind-unsearchable-dir"),
+            "fail",
+            "{executor:?}"
+        );
     }
 }
 

@@ -66,6 +66,14 @@ impl<'a> HostView<'a> {
             .is_some_and(|entries| !entries.is_empty())
     }
 
+    /// Why what `pattern` matches is unknown: a directory on the way this user may not search
+    /// or list.
+    pub fn stat_denied(&self, pattern: &str) -> Option<String> {
+        self.facts.stat_denied.get(pattern).map(|dir| {
+            format!("{dir} could not be searched or listed (permission denied), so what {pattern} matches is unknown")
+        })
+    }
+
     pub fn stat(&self, pattern: &str) -> &'a [StatEntry] {
         self.facts.stat(pattern).unwrap_or_default()
     }

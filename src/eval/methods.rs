@@ -69,11 +69,17 @@ pub fn evaluate_check(check: &Check, host: &HostView) -> Outcome {
         Check::Command(c) => command(c, host),
         Check::FileExists { path } => {
             let v = verdict(check, path, "exists");
+            if let Some(problem) = host.stat_denied(path) {
+                return v.probe_failed(problem);
+            }
             let found = host.stat(path);
             v.pass_if(!found.is_empty(), presence(found.len()), stat_source(found))
         }
         Check::FileAbsent { path } => {
             let v = verdict(check, path, "absent");
+            if let Some(problem) = host.stat_denied(path) {
+                return v.probe_failed(problem);
+            }
             let found = host.stat(path);
             v.pass_if(found.is_empty(), presence(found.len()), stat_source(found))
         }
@@ -346,6 +352,9 @@ fn file_permission(check: &Check, c: &FilePermissionCheck, host: &HostView) -> O
         wanted.push(format!("group {group}"));
     }
     let v = verdict(check, &c.path, wanted.join(", "));
+    if let Some(problem) = host.stat_denied(&c.path) {
+        return v.probe_failed(problem);
+    }
     let entries = host.stat(&c.path);
     if entries.is_empty() {
         return match c.missing {

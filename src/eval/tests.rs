@@ -2596,4 +2596,29 @@ mod fidelity {
             .build();
         only(&eval(check, &f), Status::Fail, None);
     }
+
+    #[test]
+    fn a_glob_through_a_directory_that_may_not_be_listed_is_a_probe_error() {
+        let pattern = "/etc/ssh/sshd_config.d/*.conf";
+        let mut f = facts().stat(pattern, Vec::new()).build();
+        f.stat_denied
+            .insert(pattern.into(), "/etc/ssh/sshd_config.d".into());
+        for check in [
+            format!(
+                "{{ method: file_permission, path: \"{pattern}\", mode: '0600', missing: pass }}"
+            ),
+            format!("{{ method: file_exists, path: \"{pattern}\" }}"),
+            format!("{{ method: file_absent, path: \"{pattern}\" }}"),
+        ] {
+            let r = eval(&check, &f);
+            only(&r, Status::Error, Some(Reason::ProbeFailed));
+            assert!(
+                r.detail
+                    .as_deref()
+                    .unwrap()
+                    .starts_with("/etc/ssh/sshd_config.d could not be searched or listed"),
+                "{check}: {r:?}"
+            );
+        }
+    }
 }

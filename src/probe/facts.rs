@@ -174,6 +174,10 @@ pub struct Facts {
     pub offline: bool,
     pub files: BTreeMap<String, FileFact>,
     pub stats: BTreeMap<String, Vec<StatEntry>>,
+    /// Stat patterns whose expansion met a directory this user may not search or list, with
+    /// the first such directory: what the pattern matches there is unknown.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub stat_denied: BTreeMap<String, String>,
     /// directory → file-name pattern → listing.
     pub dirs: BTreeMap<String, BTreeMap<String, DirFact>>,
     pub commands: BTreeMap<String, CommandFact>,

@@ -4,7 +4,10 @@ use super::command::run_shell;
 use super::facts::*;
 use super::families;
 use super::packages;
-use super::paths::{NameMatcher, OpenError, expand, host_path, host_path_nofollow, open_regular};
+use super::paths::{
+    NameMatcher, OpenError, denied_on_the_way, expand, host_path, host_path_nofollow, may_access,
+    open_regular,
+};
 use super::plan::ProbePlan;
 use super::sources::*;
 use super::timings::Timings;
@@ -59,6 +62,9 @@ pub fn gather(plan: &ProbePlan, root: &Path) -> (Facts, Timings) {
         facts
             .stats
             .insert(pattern.clone(), stat_glob(root, pattern));
+        if let Some(dir) = denied_on_the_way(root, pattern) {
+            facts.stat_denied.insert(pattern.clone(), dir);
+        }
     }
     timings.add("stats", mark.elapsed());
     let mark = Instant::now();
@@ -162,7 +168,7 @@ pub fn read_dir(root: &Path, dir: &str, pattern: &str) -> DirFact {
         _ => return DirFact::Missing,
     }
     // Without both, names cannot be listed or their files not reached: never an empty list.
-    if !may_list(&path) {
+    if !may_access(&path, libc::R_OK | libc::X_OK) {
         return DirFact::Unreadable;
     }
     let Some(matcher) = NameMatcher::new(pattern) else {
@@ -197,23 +203,6 @@ pub fn read_dir(root: &Path, dir: &str, pattern: &str) -> DirFact {
         })
         .collect();
     DirFact::Entries { entries }
-}
-
-/// Whether this process (by its effective ids, as `sh`'s `test -r`/`-x`) may read and search
-/// the directory.
-fn may_list(path: &Path) -> bool {
-    let Ok(name) = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()) else {
-        return false;
-    };
-    // SAFETY: a valid C string; faccessat only reads it.
-    unsafe {
-        libc::faccessat(
-            libc::AT_FDCWD,
-            name.as_ptr(),
-            libc::R_OK | libc::X_OK,
-            libc::AT_EACCESS,
-        ) == 0
-    }
 }
 
 fn gather_packages(root: &Path, offline: bool) -> PackagesFact {

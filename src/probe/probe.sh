@@ -218,6 +218,46 @@ _sentry() { # TARGET
     if [ -e "$RP" ]; then _need=1 _SARGS=$_SARGS$RP$NL; fi
     _SE=$_SE$_k$TAB$_need$TAB$RP$TAB$1$TAB$_lt$NL
 }
+# The first directory PATTERN's expansion goes through that this user may not search (or list,
+# before a glob component), level by level as paths.rs `denied_on_the_way`: Z record PATTERN
+# with the directory as body.
+_sdeny() { # PATTERN
+    _pre= _left=$1
+    while :; do
+        while :; do case $_left in /*) _left=${_left#/} ;; *) break ;; esac; done
+        [ -n "$_left" ] || return 0
+        _dc=${_left%%/*}
+        case $_left in */*) _left=${_left#*/} ;; *) _left= ;; esac
+        _dneed=x
+        case $_dc in *[*?[]*) _dneed=rx ;; esac
+        case $_pre in
+            '') _sdeny_dir / "$1" && return 0 ;;
+            *[*?[]*)
+                _oifs=$IFS; IFS=
+                for _g in $ROOT$_pre; do
+                    IFS=$_oifs
+                    if [ -e "$_g" ] || [ -L "$_g" ]; then
+                        _sdeny_dir "${_g#"$ROOT"}" "$1" && return 0
+                    fi
+                    IFS=
+                done
+                IFS=$_oifs
+                ;;
+            *) _sdeny_dir "$_pre" "$1" && return 0 ;;
+        esac
+        _pre=$_pre/$_dc
+    done
+}
+_sdeny_dir() { # TARGET PATTERN: a Z record, and success, when TARGET is a directory lacking $_dneed
+    rp "$1" 1 || return 1
+    [ -d "$RP" ] || return 1
+    if [ ! -x "$RP" ] || { [ "$_dneed" = rx ] && [ ! -r "$RP" ]; }; then
+        emits Z "$2" "$1"
+        return 0
+    fi
+    return 1
+}
+
 fstats() {
     [ -n "$_SQ" ] || return 0
     _SE= _SARGS=
@@ -226,6 +266,7 @@ fstats() {
         IFS=$_oifs; set +f
         _SE=$_SE'#'$TAB$_p$NL
         _sentries "$_p"
+        _sdeny "$_p"
         IFS=$NL; set -f
     done
     IFS=$_oifs; set +f

@@ -486,6 +486,11 @@ impl Parser<'_> {
                 let entries = parse_stat(key, record.body, budget)?;
                 self.facts.stats.insert(key.to_owned(), entries);
             }
+            b'Z' => {
+                budget.item(key, record.body.len())?;
+                let dir = String::from_utf8_lossy(record.body).into_owned();
+                self.facts.stat_denied.insert(key.to_owned(), dir);
+            }
             b'D' => {
                 if !key.contains('\n') {
                     return Err(bad(key, "dir key"));
