@@ -546,7 +546,11 @@ fn sysctl(
             Ok(files) => files,
             Err(problem) => return v.probe_failed(problem),
         };
-        if let Some(text) = host.file_text(SYSCTL_CONF) {
+        let conf = match host.file_if_readable(SYSCTL_CONF) {
+            Ok(conf) => conf,
+            Err(problem) => return v.probe_failed(problem),
+        };
+        if let Some(text) = conf {
             // procps applies /etc/sysctl.conf after the directories.
             files.push(ConfigFile {
                 path: SYSCTL_CONF.into(),
@@ -836,7 +840,10 @@ fn mount_option(check: &Check, c: &MountOptionCheck, host: &HostView) -> Outcome
         return v.offline("mounted file systems");
     }
     if c.in_fstab {
-        let text = host.file_text(FSTAB).unwrap_or_default();
+        let text = match host.file_if_readable(FSTAB) {
+            Ok(text) => text.unwrap_or_default(),
+            Err(problem) => return v.probe_failed(problem),
+        };
         match mount_entries(text)
             .into_iter()
             .rfind(|(p, _)| *p == c.mount_point)
@@ -1111,8 +1118,11 @@ fn systemd_target(check: &Check, expected: &str, host: &HostView) -> Outcome {
 
 fn selinux(check: &Check, expected: &str, host: &HostView) -> Outcome {
     let v = verdict(check, "selinux", expected);
-    let configured = host
-        .file_text(SELINUX_CONFIG)
+    let config = match host.file_if_readable(SELINUX_CONFIG) {
+        Ok(config) => config,
+        Err(problem) => return v.probe_failed(problem),
+    };
+    let configured = config
         .and_then(|text| parse_env_file(text).get("SELINUX").cloned())
         .unwrap_or_else(|| "not configured".into());
     let mut actual = vec![format!("config: {configured}")];

@@ -2621,4 +2621,31 @@ mod fidelity {
             );
         }
     }
+
+    #[test]
+    fn unreadable_single_config_files_are_probe_errors() {
+        let cases = [
+            (
+                "{ method: mount_option, mount_point: /tmp, options: [nodev], in_fstab: true }",
+                "/etc/fstab",
+            ),
+            (
+                "{ method: selinux_state, expected: enforcing }",
+                "/etc/selinux/config",
+            ),
+            (
+                "{ method: sysctl_value, key: kernel.randomize_va_space, expected: 2, persisted: true }",
+                "/etc/sysctl.conf",
+            ),
+        ];
+        for (check, path) in cases {
+            let f = facts()
+                .offline()
+                .file_fact(path, FileFact::Unreadable)
+                .build();
+            let r = eval(check, &f);
+            only(&r, Status::Error, Some(Reason::ProbeFailed));
+            assert_eq!(r.detail, Some(format!("{path} is not readable")), "{check}");
+        }
+    }
 }
