@@ -14,10 +14,14 @@ pub struct ConfigLine {
 
 /// Every assignment of the check's key across `files`, in reading order. Comment lines (first
 /// non-blank character `#`) are ignored; with `stop_at`, the rest of a file after the first
-/// matching line is ignored (sshd `Match` blocks are not global settings).
+/// matching line is ignored (sshd `Match` blocks are not global settings). OpenSSH files are
+/// read with OpenSSH's own syntax (see [`split_openssh`]); other files keep the rest of the
+/// line, `#` included, as the value, since whether `#` starts a comment mid-line differs from
+/// tool to tool.
 pub fn find_config_values(files: &[ConfigFile], check: &ConfigValueCheck) -> Vec<ConfigLine> {
     let mut hits = Vec::new();
     for file in files {
+        let openssh = is_openssh_config(&file.path);
         for (index, line) in file.text.lines().enumerate() {
             if check
                 .stop_at
@@ -30,7 +34,12 @@ pub fn find_config_values(files: &[ConfigFile], check: &ConfigValueCheck) -> Vec
             if trimmed.is_empty() || trimmed.starts_with('#') {
                 continue;
             }
-            let Some((key, value)) = split_key_value(trimmed, check.delimiter) else {
+            let split = if openssh {
+                split_openssh(trimmed)
+            } else {
+                split_key_value(trimmed, check.delimiter)
+            };
+            let Some((key, value)) = split else {
                 continue;
             };
             let same_key = if check.case_insensitive_key {
@@ -49,6 +58,45 @@ pub fn find_config_values(files: &[ConfigFile], check: &ConfigValueCheck) -> Vec
         }
     }
     hits
+}
+
+/// sshd_config / ssh_config and their drop-in directories, whatever the rule's delimiter says.
+fn is_openssh_config(path: &str) -> bool {
+    let mut parts = path.trim_end_matches('/').rsplit('/');
+    let name = parts.next().unwrap_or_default();
+    let parent = parts.next().unwrap_or_default();
+    matches!(name, "sshd_config" | "ssh_config")
+        || matches!(parent, "sshd_config.d" | "ssh_config.d")
+}
+
+/// A line as OpenSSH splits it: the keyword ends at whitespace or at one `=` (spaces allowed
+/// around it), and the arguments end where a word starts with `#` outside quotes
+/// (`MaxAuthTries 3 # note` is 3), as `sshd -T` reads them.
+fn split_openssh(line: &str) -> Option<(&str, &str)> {
+    let end = line.find([' ', '\t', '='])?;
+    let key = &line[..end];
+    let mut rest = line[end..].trim_start_matches([' ', '\t']);
+    if line[end..].starts_with('=') {
+        rest = line[end + 1..].trim_start_matches([' ', '\t']);
+    } else if let Some(after) = rest.strip_prefix('=') {
+        rest = after.trim_start_matches([' ', '\t']);
+    }
+    let mut quote = None;
+    let mut word_start = true;
+    for (at, c) in rest.char_indices() {
+        match (quote, c) {
+            (Some(open), _) if c == open => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '#') if word_start => {
+                rest = rest[..at].trim_end();
+                break;
+            }
+            _ => {}
+        }
+        word_start = quote.is_none() && (c == ' ' || c == '\t');
+    }
+    Some((key, rest))
 }
 
 fn split_key_value(line: &str, delimiter: Delimiter) -> Option<(&str, &str)> {

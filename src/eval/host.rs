@@ -1,6 +1,8 @@
 //! A host's facts with the parsed views evaluation needs, each parsed once per host.
 
-use crate::probe::facts::{CommandFact, DirFact, Facts, FileFact, StatEntry, UnitsFact};
+use crate::probe::facts::{
+    CommandFact, DirFact, Facts, FileFact, StatEntry, TOO_MANY_LINKS, UnitsFact,
+};
 use crate::probe::native::parse_systemctl_show;
 use crate::probe::sources::*;
 use crate::rules::Capability;
@@ -44,10 +46,32 @@ impl<'a> HostView<'a> {
         self.facts.file(path).and_then(FileFact::text)
     }
 
+    /// A file's text; `None` when it is missing (or was not gathered); an error when it is there
+    /// but could not be read, since what it holds might decide the verdict.
+    pub fn file_if_readable(&self, path: &str) -> Result<Option<&'a str>, String> {
+        match self.facts.file(path) {
+            None | Some(FileFact::Missing) => Ok(None),
+            Some(FileFact::Text { content }) => Ok(Some(content)),
+            Some(FileFact::TooManyLinks) => Err(format!("{path}: {TOO_MANY_LINKS}")),
+            Some(FileFact::TooLarge { size }) => {
+                Err(format!("{path} is too large to read ({size} bytes)"))
+            }
+            Some(FileFact::Unreadable) => Err(format!("{path} is not readable")),
+        }
+    }
+
     pub fn exists(&self, path: &str) -> bool {
         self.facts
             .stat(path)
             .is_some_and(|entries| !entries.is_empty())
+    }
+
+    /// Why what `pattern` matches is unknown: a directory on the way this user may not search
+    /// or list.
+    pub fn stat_denied(&self, pattern: &str) -> Option<String> {
+        self.facts.stat_denied.get(pattern).map(|dir| {
+            format!("{dir} could not be searched or listed (permission denied), so what {pattern} matches is unknown")
+        })
     }
 
     pub fn stat(&self, pattern: &str) -> &'a [StatEntry] {
@@ -165,46 +189,66 @@ impl<'a> HostView<'a> {
 
     /// Config files from directories in priority order, systemd style: a file name in an
     /// earlier directory hides the same name in later ones (so symlinked duplicates of a
-    /// directory count once), then everything is read in file-name order.
-    pub fn layered_dir_files(&self, dirs: &[&str], pattern: &str) -> Vec<ConfigFile<'a>> {
+    /// directory count once), then everything is read in file-name order. A directory or file
+    /// that could not be read is an error: what it holds might decide the verdict.
+    pub fn layered_dir_files(
+        &self,
+        dirs: &[&str],
+        pattern: &str,
+    ) -> Result<Vec<ConfigFile<'a>>, String> {
         let mut by_name: BTreeMap<&'a str, ConfigFile<'a>> = BTreeMap::new();
         for dir in dirs {
-            if let Some(DirFact::Entries { entries }) = self.facts.dir(dir, pattern) {
-                for entry in entries {
-                    if by_name.contains_key(entry.name.as_str()) {
-                        continue;
-                    }
-                    if let Some(text) = entry.content.text() {
-                        by_name.insert(
-                            entry.name.as_str(),
-                            ConfigFile {
-                                path: format!("{dir}/{}", entry.name),
-                                text,
-                            },
-                        );
+            match self.facts.dir(dir, pattern) {
+                None | Some(DirFact::Missing) => {}
+                Some(DirFact::Unreadable) => return Err(unlistable(dir)),
+                Some(DirFact::Entries { entries }) => {
+                    for entry in entries {
+                        if by_name.contains_key(entry.name.as_str()) {
+                            continue;
+                        }
+                        let path = format!("{}/{}", dir.trim_end_matches('/'), entry.name);
+                        let text = entry_text(&path, &entry.content)?;
+                        by_name.insert(entry.name.as_str(), ConfigFile { path, text });
                     }
                 }
             }
         }
-        by_name.into_values().collect()
+        Ok(by_name.into_values().collect())
     }
 
-    /// Files of one directory listing in name order.
-    pub fn dir_files(&self, dir: &str, pattern: &str) -> Option<Vec<ConfigFile<'a>>> {
-        match self.facts.dir(dir, pattern)? {
-            DirFact::Missing => None,
-            DirFact::Entries { entries } => Some(
-                entries
-                    .iter()
-                    .filter_map(|entry| {
-                        entry.content.text().map(|text| ConfigFile {
-                            path: format!("{}/{}", dir.trim_end_matches('/'), entry.name),
-                            text,
-                        })
-                    })
-                    .collect(),
-            ),
+    /// Files of one directory listing in name order; `None` when the directory is missing. A
+    /// directory or file that could not be read is an error, never left out.
+    pub fn dir_files(
+        &self,
+        dir: &str,
+        pattern: &str,
+    ) -> Result<Option<Vec<ConfigFile<'a>>>, String> {
+        match self.facts.dir(dir, pattern) {
+            None | Some(DirFact::Missing) => Ok(None),
+            Some(DirFact::Unreadable) => Err(unlistable(dir)),
+            Some(DirFact::Entries { entries }) => entries
+                .iter()
+                .map(|entry| {
+                    let path = format!("{}/{}", dir.trim_end_matches('/'), entry.name);
+                    let text = entry_text(&path, &entry.content)?;
+                    Ok(ConfigFile { path, text })
+                })
+                .collect::<Result<_, _>>()
+                .map(Some),
         }
+    }
+}
+
+fn unlistable(dir: &str) -> String {
+    format!("{dir} could not be listed (permission denied)")
+}
+
+/// A listed file's text, or why it has none.
+fn entry_text<'a>(path: &str, content: &'a FileFact) -> Result<&'a str, String> {
+    match content {
+        FileFact::Text { content } => Ok(content),
+        FileFact::TooManyLinks => Err(format!("{path}: {TOO_MANY_LINKS}")),
+        _ => Err(format!("{path} is not readable")),
     }
 }
 

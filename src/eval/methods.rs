@@ -5,7 +5,7 @@ use super::config::{ConfigLine, find_config_values, sysctl_assignments};
 use super::host::{ConfigFile, HostView, parse_env_file};
 use super::redact;
 use super::result::{Evidence, Outcome, Reason, Status};
-use crate::probe::facts::{CommandFact, DirFact, FileFact, FileKind, TOO_MANY_LINKS, UnitsFact};
+use crate::probe::facts::{CommandFact, FileFact, FileKind, TOO_MANY_LINKS, UnitsFact};
 use crate::probe::sources::*;
 use crate::rules::*;
 use serde_json::{Value, json};
@@ -69,11 +69,17 @@ pub fn evaluate_check(check: &Check, host: &HostView) -> Outcome {
         Check::Command(c) => command(c, host),
         Check::FileExists { path } => {
             let v = verdict(check, path, "exists");
+            if let Some(problem) = host.stat_denied(path) {
+                return v.probe_failed(problem);
+            }
             let found = host.stat(path);
             v.pass_if(!found.is_empty(), presence(found.len()), stat_source(found))
         }
         Check::FileAbsent { path } => {
             let v = verdict(check, path, "absent");
+            if let Some(problem) = host.stat_denied(path) {
+                return v.probe_failed(problem);
+            }
             let found = host.stat(path);
             v.pass_if(found.is_empty(), presence(found.len()), stat_source(found))
         }
@@ -105,6 +111,13 @@ pub fn evaluate_check(check: &Check, host: &HostView) -> Outcome {
             path,
             pattern,
             expect_match,
+            includes: Some(Includes::Sudo),
+        } => sudoers_match(check, path, pattern, *expect_match, host),
+        Check::FileContentMatch {
+            path,
+            pattern,
+            expect_match,
+            includes: None,
         } => {
             let expected = if *expect_match {
                 "matches"
@@ -234,6 +247,42 @@ fn with_file(
     }
 }
 
+/// file_content_match over a sudoers file and everything it includes: a match in any of them
+/// counts, and the evidence names the file and line.
+fn sudoers_match(
+    check: &Check,
+    path: &str,
+    pattern: &regex::Regex,
+    expect_match: bool,
+    host: &HostView,
+) -> Outcome {
+    let expected = if expect_match {
+        "matches"
+    } else {
+        "does not match"
+    };
+    let v = verdict(
+        check,
+        path,
+        format!("{expected} /{}/ (with its includes)", pattern.as_str()),
+    );
+    let files = match super::sudoers::sudoers_files(host, path) {
+        Ok(Some(files)) => files,
+        Ok(None) => return v.pass_if(!expect_match, "file is missing", json!({ "file": path })),
+        Err(problem) => return v.probe_failed(problem),
+    };
+    for file in &files {
+        if let Some(m) = pattern.find(file.text) {
+            let line = file.text[..m.start()].matches('\n').count() + 1;
+            let matched = file.text[m.start()..].lines().next().unwrap_or_default();
+            let source = json!({ "file": file.path, "line": line });
+            return v.pass_if(expect_match, format!("matched: {matched}"), source);
+        }
+    }
+    let read: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    v.pass_if(!expect_match, "no match", json!({ "files_read": read }))
+}
+
 fn command(c: &CommandCheck, host: &HostView) -> Outcome {
     let mut expected = format!("exit {}", c.expected_exit);
     if let Some(text) = &c.expected_stdout {
@@ -303,6 +352,9 @@ fn file_permission(check: &Check, c: &FilePermissionCheck, host: &HostView) -> O
         wanted.push(format!("group {group}"));
     }
     let v = verdict(check, &c.path, wanted.join(", "));
+    if let Some(problem) = host.stat_denied(&c.path) {
+        return v.probe_failed(problem);
+    }
     let entries = host.stat(&c.path);
     if entries.is_empty() {
         return match c.missing {
@@ -369,18 +421,16 @@ fn config_files<'a>(
     let mut files = Vec::new();
     let mut problems = Vec::new();
     for path in &c.paths {
-        if let Some(listing) = host.dir_files(path, &c.scan_pattern) {
-            files.extend(listing);
-            if let Some(DirFact::Entries { entries }) = host.facts.dir(path, &c.scan_pattern) {
-                for entry in entries.iter().filter(|e| e.content.text().is_none()) {
-                    let file = format!("{}/{}", path.trim_end_matches('/'), entry.name);
-                    problems.push(match entry.content {
-                        FileFact::TooManyLinks => format!("{file}: {TOO_MANY_LINKS}"),
-                        _ => format!("{file} is not readable"),
-                    });
-                }
+        match host.dir_files(path, &c.scan_pattern) {
+            Ok(Some(listing)) => {
+                files.extend(listing);
+                continue;
             }
-            continue;
+            Err(problem) => {
+                problems.push(problem);
+                continue;
+            }
+            Ok(None) => {}
         }
         match host.facts.file(path) {
             Some(FileFact::Text { content }) => files.push(ConfigFile {
@@ -492,8 +542,15 @@ fn sysctl(
         }
     }
     if persisted {
-        let mut files = host.layered_dir_files(&SYSCTL_DIRS, "*.conf");
-        if let Some(text) = host.file_text(SYSCTL_CONF) {
+        let mut files = match host.layered_dir_files(&SYSCTL_DIRS, "*.conf") {
+            Ok(files) => files,
+            Err(problem) => return v.probe_failed(problem),
+        };
+        let conf = match host.file_if_readable(SYSCTL_CONF) {
+            Ok(conf) => conf,
+            Err(problem) => return v.probe_failed(problem),
+        };
+        if let Some(text) = conf {
             // procps applies /etc/sysctl.conf after the directories.
             files.push(ConfigFile {
                 path: SYSCTL_CONF.into(),
@@ -649,9 +706,12 @@ fn kernel_module(check: &Check, name: &str, state: ModuleState, host: &HostView)
         ModuleState::NotLoaded => "not loaded",
     };
     let v = verdict(check, name, expected);
-    let files = host.layered_dir_files(&MODPROBE_DIRS, "*.conf");
     let mut config_hit: Option<(String, usize)> = None;
     if state != ModuleState::NotLoaded {
+        let files = match host.layered_dir_files(&MODPROBE_DIRS, "*.conf") {
+            Ok(files) => files,
+            Err(problem) => return v.probe_failed(problem),
+        };
         'files: for file in &files {
             for (index, line) in file.text.lines().enumerate() {
                 let words: Vec<&str> = line.split_whitespace().collect();
@@ -780,7 +840,10 @@ fn mount_option(check: &Check, c: &MountOptionCheck, host: &HostView) -> Outcome
         return v.offline("mounted file systems");
     }
     if c.in_fstab {
-        let text = host.file_text(FSTAB).unwrap_or_default();
+        let text = match host.file_if_readable(FSTAB) {
+            Ok(text) => text.unwrap_or_default(),
+            Err(problem) => return v.probe_failed(problem),
+        };
         match mount_entries(text)
             .into_iter()
             .rfind(|(p, _)| *p == c.mount_point)
@@ -803,11 +866,19 @@ fn mount_option(check: &Check, c: &MountOptionCheck, host: &HostView) -> Outcome
     )
 }
 
-/// Every kernel command line in the boot configuration, with where it came from.
-fn boot_cmdlines(host: &HostView) -> Vec<(String, String)> {
+/// Every kernel command line in the boot configuration, with where it came from, and the boot
+/// files that are there but could not be read.
+fn boot_cmdlines(host: &HostView) -> (Vec<(String, String)>, Vec<String>) {
     let mut lines = Vec::new();
+    let mut problems = Vec::new();
+    let readable = |path: &str, problems: &mut Vec<String>| {
+        host.file_if_readable(path).unwrap_or_else(|problem| {
+            problems.push(problem);
+            None
+        })
+    };
     for cfg in GRUB_CFGS {
-        for line in host.file_text(cfg).unwrap_or_default().lines() {
+        for line in readable(cfg, &mut problems).unwrap_or_default().lines() {
             let trimmed = line.trim();
             let mut words = trimmed.split_whitespace();
             if matches!(words.next(), Some("linux" | "linux16" | "linuxefi")) {
@@ -816,18 +887,24 @@ fn boot_cmdlines(host: &HostView) -> Vec<(String, String)> {
             }
         }
     }
-    for file in host.dir_files(BLS_ENTRIES, "*.conf").unwrap_or_default() {
+    let entries = host
+        .dir_files(BLS_ENTRIES, "*.conf")
+        .unwrap_or_else(|problem| {
+            problems.push(problem);
+            None
+        });
+    for file in entries.unwrap_or_default() {
         for line in file.text.lines() {
             if let Some(options) = line.trim().strip_prefix("options") {
                 lines.push((file.path.clone(), options.trim().to_owned()));
             }
         }
     }
-    if let Some(text) = host.file_text(KERNEL_CMDLINE) {
+    if let Some(text) = readable(KERNEL_CMDLINE, &mut problems) {
         lines.push((KERNEL_CMDLINE.to_owned(), text.trim().to_owned()));
     }
     if lines.is_empty() {
-        if let Some(text) = host.file_text(DEFAULT_GRUB) {
+        if let Some(text) = readable(DEFAULT_GRUB, &mut problems) {
             let vars = parse_env_file(text);
             let joined = ["GRUB_CMDLINE_LINUX", "GRUB_CMDLINE_LINUX_DEFAULT"]
                 .iter()
@@ -838,7 +915,7 @@ fn boot_cmdlines(host: &HostView) -> Vec<(String, String)> {
             lines.push((DEFAULT_GRUB.to_owned(), joined));
         }
     }
-    lines
+    (lines, problems)
 }
 
 fn grub_parameter(
@@ -864,12 +941,17 @@ fn grub_parameter(
             None => word == name || word.starts_with(&format!("{name}=")),
         })
     };
-    let mut lines = boot_cmdlines(host);
+    let (mut lines, problems) = boot_cmdlines(host);
     if !host.offline() {
         match host.file_text(PROC_CMDLINE) {
             Some(text) => lines.push((PROC_CMDLINE.to_owned(), text.trim().to_owned())),
             None => return v.probe_failed(format!("{PROC_CMDLINE} could not be read")),
         }
+    }
+    // One readable line that offends decides; otherwise an unread file might.
+    let decided = lines.iter().any(|(_, cmdline)| has(cmdline) != present);
+    if let (false, Some(problem)) = (decided, problems.first()) {
+        return v.probe_failed(problem.clone());
     }
     if lines.is_empty() {
         return v.outcome(Status::Fail, "no kernel command line found", Value::Null);
@@ -924,10 +1006,11 @@ fn audit_rule(check: &Check, wanted: &AuditMatch, host: &HostView) -> Outcome {
             }
         }
     }
-    for file in host
-        .dir_files(AUDIT_RULES_DIR, "*.rules")
-        .unwrap_or_default()
-    {
+    let files = match host.dir_files(AUDIT_RULES_DIR, "*.rules") {
+        Ok(files) => files.unwrap_or_default(),
+        Err(problem) => return v.probe_failed(problem),
+    };
+    for file in files {
         if let Some(index) = file.text.lines().position(matches) {
             return v.outcome(
                 Status::Pass,
@@ -1035,8 +1118,11 @@ fn systemd_target(check: &Check, expected: &str, host: &HostView) -> Outcome {
 
 fn selinux(check: &Check, expected: &str, host: &HostView) -> Outcome {
     let v = verdict(check, "selinux", expected);
-    let configured = host
-        .file_text(SELINUX_CONFIG)
+    let config = match host.file_if_readable(SELINUX_CONFIG) {
+        Ok(config) => config,
+        Err(problem) => return v.probe_failed(problem),
+    };
+    let configured = config
         .and_then(|text| parse_env_file(text).get("SELINUX").cloned())
         .unwrap_or_else(|| "not configured".into());
     let mut actual = vec![format!("config: {configured}")];

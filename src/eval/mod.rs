@@ -7,6 +7,7 @@ mod methods;
 mod platform;
 mod redact;
 mod result;
+mod sudoers;
 #[cfg(test)]
 mod tests;
 

@@ -2328,3 +2328,324 @@ fn config_value_unreadable_dir_entry_is_not_ignored() {
         Some("/etc/ssh/sshd_config.d/99-z.conf is not readable")
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// fidelity (issue 13 §1): files read the way their owners read them
+// ---------------------------------------------------------------------------------------------
+
+mod fidelity {
+    use super::*;
+
+    const SSHD: &str = "/etc/ssh/sshd_config";
+
+    fn sshd_check(key: &str, expected: &str, comparator: &str) -> String {
+        format!(
+            r#"{{ method: config_value, path: [/etc/ssh/sshd_config.d, {SSHD}], scan_pattern: "*.conf", key: {key}, expected: "{expected}", comparator: "{comparator}", case_insensitive_key: true, occurrence: first }}"#
+        )
+    }
+
+    #[test]
+    fn sshd_config_reads_keyword_equals_value_as_sshd_does() {
+        let check = sshd_check("PermitRootLogin", "no", "==");
+        for line in [
+            "PermitRootLogin=no",
+            "PermitRootLogin = no",
+            "PermitRootLogin =no",
+            "  permitrootlogin=\tno  ",
+        ] {
+            let f = facts().file(SSHD, &format!("{line}\n")).build();
+            let e = only(&eval(&check, &f), Status::Pass, None);
+            assert_eq!(e.actual, "no", "{line}");
+        }
+        // sshd skips one `=` only: `==no` is the value `=no`.
+        let f = facts().file(SSHD, "PermitRootLogin==no\n").build();
+        assert_eq!(only(&eval(&check, &f), Status::Fail, None).actual, "=no");
+        // In a drop-in directory too, and the first occurrence still wins.
+        let f = facts()
+            .dir(
+                "/etc/ssh/sshd_config.d",
+                "*.conf",
+                &[("10-a.conf", "PermitRootLogin=yes\n")],
+            )
+            .file(SSHD, "PermitRootLogin no\n")
+            .build();
+        let e = only(&eval(&check, &f), Status::Fail, None);
+        assert_eq!(e.actual, "yes");
+        assert_eq!(e.source["file"], "/etc/ssh/sshd_config.d/10-a.conf");
+    }
+
+    #[test]
+    fn sshd_config_drops_trailing_comments_as_sshd_does() {
+        let check = sshd_check("MaxAuthTries", "4", "<=");
+        let f = facts()
+            .file(SSHD, "MaxAuthTries 3 # site baseline\n")
+            .build();
+        let e = only(&eval(&check, &f), Status::Pass, None);
+        assert_eq!(e.actual, "3");
+        // `#` starts a comment only at the start of a word, and not inside quotes.
+        let f = facts().file(SSHD, "MaxAuthTries=3# no space\n").build();
+        let e = only(&eval(&check, &f), Status::Fail, None);
+        assert!(e.actual.starts_with("3# no space ("), "{}", e.actual);
+        let banner = sshd_check("Banner", "/etc/issue #1", "==");
+        let f = facts()
+            .file(SSHD, "Banner \"/etc/issue #1\" # legal text\n")
+            .build();
+        assert_eq!(
+            only(&eval(&banner, &f), Status::Pass, None).actual,
+            "/etc/issue #1"
+        );
+    }
+
+    /// Other files keep their semantics: the rest of the line is the value, `#` included,
+    /// because tools disagree on comments mid-line (systemd and login.defs keep them).
+    #[test]
+    fn other_config_files_keep_the_whole_value() {
+        let check = r#"{ method: config_value, path: /etc/login.defs, key: PASS_MAX_DAYS, expected: "90" }"#;
+        let f = facts()
+            .file("/etc/login.defs", "PASS_MAX_DAYS 90 # c\nPASS_MIN_DAYS=1\n")
+            .build();
+        assert_eq!(only(&eval(check, &f), Status::Fail, None).actual, "90 # c");
+        let check =
+            r#"{ method: config_value, path: /etc/login.defs, key: PASS_MIN_DAYS, expected: "1" }"#;
+        assert_eq!(only(&eval(check, &f), Status::Fail, None).actual, "not set");
+    }
+
+    const SUDO_AUTH: &str = r#"{ method: file_content_match, path: /etc/sudoers, includes: sudo, pattern: '^\s*[^#\s].*(NOPASSWD|!authenticate)', expect: no_match }"#;
+    const SUDOERS: &str =
+        "Defaults env_reset\nroot ALL=(ALL:ALL) ALL\n# %wheel ALL=(ALL) NOPASSWD: ALL\n";
+
+    #[test]
+    fn sudoers_includedir_drop_ins_are_read_as_sudo_reads_them() {
+        for directive in ["@includedir /etc/sudoers.d", "#includedir /etc/sudoers.d"] {
+            let f = facts()
+                .file("/etc/sudoers", &format!("{SUDOERS}{directive}\n"))
+                .dir(
+                    "/etc/sudoers.d",
+                    "*",
+                    &[
+                        ("README", "# @includedir /etc/sudoers.d\n"),
+                        (
+                            "90-cloud-init-users",
+                            "# User rules\nubuntu ALL=(ALL) NOPASSWD:ALL\n",
+                        ),
+                    ],
+                )
+                .build();
+            let e = only(&eval(SUDO_AUTH, &f), Status::Fail, None);
+            assert_eq!(
+                e.source["file"], "/etc/sudoers.d/90-cloud-init-users",
+                "{directive}"
+            );
+            assert_eq!(e.source["line"], 2);
+            assert_eq!(e.actual, "matched: ubuntu ALL=(ALL) NOPASSWD:ALL");
+        }
+        // Without the directive, sudo does not read the directory, and neither does plumb.
+        let f = facts()
+            .file("/etc/sudoers", SUDOERS)
+            .dir(
+                "/etc/sudoers.d",
+                "*",
+                &[("ops", "ops ALL=(ALL) NOPASSWD: ALL\n")],
+            )
+            .build();
+        let e = only(&eval(SUDO_AUTH, &f), Status::Pass, None);
+        assert_eq!(e.source["files_read"], json!(["/etc/sudoers"]));
+    }
+
+    #[test]
+    fn sudoers_skips_the_names_sudo_skips_and_follows_include_files() {
+        // sudo ignores names with a `.` or ending in `~` (package backups, editor copies).
+        let f = facts()
+            .file(
+                "/etc/sudoers",
+                &format!("{SUDOERS}@includedir /etc/sudoers.d\n"),
+            )
+            .dir(
+                "/etc/sudoers.d",
+                "*",
+                &[
+                    ("ops", "%sudo ALL=(ALL:ALL) ALL\n"),
+                    ("ops~", "%sudo ALL=(ALL:ALL) NOPASSWD: ALL\n"),
+                    ("ops.dpkg-old", "%sudo ALL=(ALL:ALL) NOPASSWD: ALL\n"),
+                ],
+            )
+            .build();
+        let e = only(&eval(SUDO_AUTH, &f), Status::Pass, None);
+        assert_eq!(
+            e.source["files_read"],
+            json!(["/etc/sudoers", "/etc/sudoers.d/ops"])
+        );
+        // `@include` of a file, relative to the including file, nested in a drop-in.
+        let f = facts()
+            .file("/etc/sudoers", &format!("{SUDOERS}@includedir sudoers.d\n"))
+            .dir("/etc/sudoers.d", "*", &[("site", "@include site.local\n")])
+            .file("/etc/sudoers.d/site.local", "Defaults !authenticate\n")
+            .build();
+        let e = only(&eval(SUDO_AUTH, &f), Status::Fail, None);
+        assert_eq!(e.source["file"], "/etc/sudoers.d/site.local");
+        // An include plumb did not gather could hold the grant: no verdict without it.
+        let f = facts()
+            .file(
+                "/etc/sudoers",
+                &format!("{SUDOERS}@include /etc/sudoers.local\n"),
+            )
+            .build();
+        let r = eval(SUDO_AUTH, &f);
+        only(&r, Status::Error, Some(Reason::ProbeFailed));
+        assert!(
+            r.detail
+                .as_deref()
+                .unwrap()
+                .contains("includes /etc/sudoers.local"),
+            "{r:?}"
+        );
+    }
+
+    #[test]
+    fn sudoers_unreadable_or_missing() {
+        let main = format!("{SUDOERS}@includedir /etc/sudoers.d\n");
+        let f = facts()
+            .file("/etc/sudoers", &main)
+            .dir_fact("/etc/sudoers.d", "*", DirFact::Unreadable)
+            .build();
+        let r = eval(SUDO_AUTH, &f);
+        only(&r, Status::Error, Some(Reason::ProbeFailed));
+        assert_eq!(
+            r.detail.as_deref(),
+            Some("/etc/sudoers.d could not be listed (permission denied)")
+        );
+        let f = facts()
+            .file("/etc/sudoers", &main)
+            .dir_fact("/etc/sudoers.d", "*", DirFact::Missing)
+            .build();
+        only(&eval(SUDO_AUTH, &f), Status::Pass, None);
+        let f = facts()
+            .file_fact("/etc/sudoers", FileFact::Unreadable)
+            .build();
+        only(
+            &eval(SUDO_AUTH, &f),
+            Status::Error,
+            Some(Reason::ProbeFailed),
+        );
+        let f = facts().file_fact("/etc/sudoers", FileFact::Missing).build();
+        assert_eq!(
+            only(&eval(SUDO_AUTH, &f), Status::Pass, None).actual,
+            "file is missing"
+        );
+    }
+
+    #[test]
+    fn unreadable_directories_are_probe_errors_for_every_reader() {
+        let denied = |dir: &str, pattern: &str| {
+            facts()
+                .offline()
+                .dir_fact(dir, pattern, DirFact::Unreadable)
+                .build()
+        };
+        let cases = [
+            (
+                "{ method: audit_rule_exists, key: identity }",
+                denied("/etc/audit/rules.d", "*.rules"),
+                "/etc/audit/rules.d",
+            ),
+            (
+                r#"{ method: config_value, path: /etc/ssh/sshd_config.d, scan_pattern: "*.conf", key: PermitEmptyPasswords, expected: "no", missing: pass }"#,
+                denied("/etc/ssh/sshd_config.d", "*.conf"),
+                "/etc/ssh/sshd_config.d",
+            ),
+            (
+                "{ method: kernel_module_state, name: cramfs, state: blacklisted }",
+                denied("/etc/modprobe.d", "*.conf"),
+                "/etc/modprobe.d",
+            ),
+            (
+                "{ method: sysctl_value, key: kernel.randomize_va_space, expected: 2, persisted: true }",
+                denied("/etc/sysctl.d", "*.conf"),
+                "/etc/sysctl.d",
+            ),
+            (
+                "{ method: grub_parameter, name: audit, value: 1 }",
+                denied("/boot/loader/entries", "*.conf"),
+                "/boot/loader/entries",
+            ),
+        ];
+        for (check, f, dir) in cases {
+            let r = eval(check, &f);
+            only(&r, Status::Error, Some(Reason::ProbeFailed));
+            assert_eq!(
+                r.detail,
+                Some(format!("{dir} could not be listed (permission denied)")),
+                "{check}"
+            );
+        }
+        // An unreadable boot file leaves the verdict open unless a readable line decides it.
+        let check = "{ method: grub_parameter, name: audit, value: 1 }";
+        let f = facts()
+            .offline()
+            .file_fact("/boot/grub2/grub.cfg", FileFact::Unreadable)
+            .file(
+                "/boot/grub/grub.cfg",
+                "linux /vmlinuz root=/dev/sda1 audit=1\n",
+            )
+            .build();
+        only(&eval(check, &f), Status::Error, Some(Reason::ProbeFailed));
+        let f = facts()
+            .offline()
+            .file_fact("/boot/grub2/grub.cfg", FileFact::Unreadable)
+            .file("/boot/grub/grub.cfg", "linux /vmlinuz root=/dev/sda1\n")
+            .build();
+        only(&eval(check, &f), Status::Fail, None);
+    }
+
+    #[test]
+    fn a_glob_through_a_directory_that_may_not_be_listed_is_a_probe_error() {
+        let pattern = "/etc/ssh/sshd_config.d/*.conf";
+        let mut f = facts().stat(pattern, Vec::new()).build();
+        f.stat_denied
+            .insert(pattern.into(), "/etc/ssh/sshd_config.d".into());
+        for check in [
+            format!(
+                "{{ method: file_permission, path: \"{pattern}\", mode: '0600', missing: pass }}"
+            ),
+            format!("{{ method: file_exists, path: \"{pattern}\" }}"),
+            format!("{{ method: file_absent, path: \"{pattern}\" }}"),
+        ] {
+            let r = eval(&check, &f);
+            only(&r, Status::Error, Some(Reason::ProbeFailed));
+            assert!(
+                r.detail
+                    .as_deref()
+                    .unwrap()
+                    .starts_with("/etc/ssh/sshd_config.d could not be searched or listed"),
+                "{check}: {r:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn unreadable_single_config_files_are_probe_errors() {
+        let cases = [
+            (
+                "{ method: mount_option, mount_point: /tmp, options: [nodev], in_fstab: true }",
+                "/etc/fstab",
+            ),
+            (
+                "{ method: selinux_state, expected: enforcing }",
+                "/etc/selinux/config",
+            ),
+            (
+                "{ method: sysctl_value, key: kernel.randomize_va_space, expected: 2, persisted: true }",
+                "/etc/sysctl.conf",
+            ),
+        ];
+        for (check, path) in cases {
+            let f = facts()
+                .offline()
+                .file_fact(path, FileFact::Unreadable)
+                .build();
+            let r = eval(check, &f);
+            only(&r, Status::Error, Some(Reason::ProbeFailed));
+            assert_eq!(r.detail, Some(format!("{path} is not readable")), "{check}");
+        }
+    }
+}

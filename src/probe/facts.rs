@@ -85,6 +85,9 @@ pub struct DirEntryFact {
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum DirFact {
     Missing,
+    /// There, but this user may not list or search it (permission denied): its files are
+    /// unknown, never an empty listing.
+    Unreadable,
     /// Regular files (or symlinks to them) whose names match the pattern, sorted bytewise.
     Entries {
         entries: Vec<DirEntryFact>,
@@ -171,6 +174,10 @@ pub struct Facts {
     pub offline: bool,
     pub files: BTreeMap<String, FileFact>,
     pub stats: BTreeMap<String, Vec<StatEntry>>,
+    /// Stat patterns whose expansion met a directory this user may not search or list, with
+    /// the first such directory: what the pattern matches there is unknown.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub stat_denied: BTreeMap<String, String>,
     /// directory → file-name pattern → listing.
     pub dirs: BTreeMap<String, BTreeMap<String, DirFact>>,
     pub commands: BTreeMap<String, CommandFact>,

@@ -4,7 +4,10 @@ use super::command::run_shell;
 use super::facts::*;
 use super::families;
 use super::packages;
-use super::paths::{NameMatcher, OpenError, expand, host_path, host_path_nofollow, open_regular};
+use super::paths::{
+    NameMatcher, OpenError, denied_on_the_way, expand, host_path, host_path_nofollow, may_access,
+    open_regular,
+};
 use super::plan::ProbePlan;
 use super::sources::*;
 use super::timings::Timings;
@@ -59,6 +62,9 @@ pub fn gather(plan: &ProbePlan, root: &Path) -> (Facts, Timings) {
         facts
             .stats
             .insert(pattern.clone(), stat_glob(root, pattern));
+        if let Some(dir) = denied_on_the_way(root, pattern) {
+            facts.stat_denied.insert(pattern.clone(), dir);
+        }
     }
     timings.add("stats", mark.elapsed());
     let mark = Instant::now();
@@ -153,8 +159,17 @@ pub fn read_dir(root: &Path, dir: &str, pattern: &str) -> DirFact {
     let Ok(path) = host_path(root, dir) else {
         return DirFact::Missing;
     };
-    if !fs::metadata(&path).is_ok_and(|meta| meta.is_dir()) {
-        return DirFact::Missing;
+    match fs::metadata(&path) {
+        Ok(meta) if meta.is_dir() => {}
+        // A directory on the way that this user may not search hides whether it is there.
+        Err(err) if err.kind() == std::io::ErrorKind::PermissionDenied => {
+            return DirFact::Unreadable;
+        }
+        _ => return DirFact::Missing,
+    }
+    // Without both, names cannot be listed or their files not reached: never an empty list.
+    if !may_access(&path, libc::R_OK | libc::X_OK) {
+        return DirFact::Unreadable;
     }
     let Some(matcher) = NameMatcher::new(pattern) else {
         return DirFact::Entries {
@@ -162,9 +177,7 @@ pub fn read_dir(root: &Path, dir: &str, pattern: &str) -> DirFact {
         };
     };
     let Ok(entries) = fs::read_dir(&path) else {
-        return DirFact::Entries {
-            entries: Vec::new(),
-        };
+        return DirFact::Unreadable;
     };
     let mut names: Vec<String> = entries
         .filter_map(Result::ok)

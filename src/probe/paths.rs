@@ -315,6 +315,46 @@ pub fn expand(root: &Path, pattern: &str) -> Vec<String> {
     current
 }
 
+/// The first directory a glob (or a plain path) goes through that this process may not search,
+/// or list when the next component is a glob: there, the expansion cannot tell what exists.
+/// Directories are taken level by level, each level's in sorted order; a level that is missing
+/// ends the walk. The shell probe's `_sdeny` walks the same way.
+pub fn denied_on_the_way(root: &Path, pattern: &str) -> Option<String> {
+    let components: Vec<&str> = pattern.split('/').filter(|c| !c.is_empty()).collect();
+    let mut prefix = String::new();
+    for component in components {
+        let dirs = if prefix.is_empty() {
+            vec!["/".to_owned()]
+        } else {
+            expand(root, &prefix)
+        };
+        let need = if has_glob_chars(component) {
+            libc::R_OK | libc::X_OK
+        } else {
+            libc::X_OK
+        };
+        for dir in dirs {
+            let Ok(path) = host_path(root, &dir) else {
+                continue;
+            };
+            if fs::metadata(&path).is_ok_and(|meta| meta.is_dir()) && !may_access(&path, need) {
+                return Some(dir);
+            }
+        }
+        prefix = format!("{prefix}/{component}");
+    }
+    None
+}
+
+/// Whether this process may access `path` for `mode`, by its effective ids (as `sh`'s `test`).
+pub fn may_access(path: &Path, mode: libc::c_int) -> bool {
+    let Ok(name) = CString::new(path.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: a valid C string; faccessat only reads it.
+    unsafe { libc::faccessat(libc::AT_FDCWD, name.as_ptr(), mode, libc::AT_EACCESS) == 0 }
+}
+
 fn prefix_or_root(prefix: &str) -> &str {
     if prefix.is_empty() { "/" } else { prefix }
 }

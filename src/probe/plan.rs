@@ -6,7 +6,7 @@
 //! it, and a host whose os-release names none of them skips it (see `families`).
 
 use super::sources::*;
-use crate::rules::{Check, Platform, RuleSet};
+use crate::rules::{Check, Includes, Platform, RuleSet};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -130,16 +130,18 @@ impl ProbePlan {
             Check::Command(command) => self.command(&command.run, command.timeout_ms, os_words),
             Check::FileExists { path } | Check::FileAbsent { path } => self.stat(path),
             Check::FilePermission(check) => {
+                // Both name lists, even for a check of one of them: evidence shows names.
                 self.stat(&check.path);
-                if check.owner.is_some() {
-                    self.file(PASSWD);
-                }
-                if check.group.is_some() {
-                    self.file(GROUP);
-                }
+                self.file(PASSWD);
+                self.file(GROUP);
             }
-            Check::FileContent { path, .. } | Check::FileContentMatch { path, .. } => {
-                self.file(path)
+            Check::FileContent { path, .. } => self.file(path),
+            Check::FileContentMatch { path, includes, .. } => {
+                self.file(path);
+                if let Some(Includes::Sudo) = includes {
+                    // The one include directory gathered up front: sudo's own `FILE.d`.
+                    self.dir(&sudo_include_dir(path), SUDO_DIR_PATTERN);
+                }
             }
             Check::ConfigValue(check) => {
                 // Whether a path is a file or a directory is only known on the host.

@@ -81,11 +81,22 @@ rp() {
     RP=$ROOT$_done
 }
 
+# Whether a path that `[ -e ]` does not see is hidden by a directory this user may not search
+# (the kernel's EACCES) rather than missing: its nearest existing ancestor is such a directory.
+_denied() { # HOSTPATH
+    _a=${1%/*}
+    while [ -n "$_a" ] && [ ! -e "$_a" ]; do _a=${_a%/*}; done
+    [ -n "$_a" ] && [ -d "$_a" ] && [ ! -x "$_a" ]
+}
+
 # File content record body: M missing, U unreadable, L<size> too large, O too many symlinks
 # under ROOT, T<bytes>.
 _filebody() { # TYPE TARGET
     rp "$2" 1 || { emits "$1" "$2" O; return; }
-    if [ ! -e "$RP" ]; then emits "$1" "$2" M; return; fi
+    if [ ! -e "$RP" ]; then
+        if _denied "$RP"; then emits "$1" "$2" U; else emits "$1" "$2" M; fi
+        return
+    fi
     if [ ! -f "$RP" ] || [ ! -r "$RP" ] || ! head -c $((FILE_CAP + 1)) -- "$RP" > "$T/f" 2>/dev/null; then
         emits "$1" "$2" U
         return
@@ -103,7 +114,10 @@ _filebody() { # TYPE TARGET
 _FQ= _FARGS= _FN=0
 _fqueue() { # TYPE TARGET
     rp "$2" 1 || { emits "$1" "$2" O; return; }
-    if [ ! -e "$RP" ]; then emits "$1" "$2" M; return; fi
+    if [ ! -e "$RP" ]; then
+        if _denied "$RP"; then emits "$1" "$2" U; else emits "$1" "$2" M; fi
+        return
+    fi
     if [ ! -f "$RP" ] || [ ! -r "$RP" ]; then emits "$1" "$2" U; return; fi
     case $2$RP in *"$NL"*|*"$TAB"*) _filebody "$1" "$2"; return ;; esac
     _FQ=$_FQ$1$TAB$2$NL
@@ -204,6 +218,46 @@ _sentry() { # TARGET
     if [ -e "$RP" ]; then _need=1 _SARGS=$_SARGS$RP$NL; fi
     _SE=$_SE$_k$TAB$_need$TAB$RP$TAB$1$TAB$_lt$NL
 }
+# The first directory PATTERN's expansion goes through that this user may not search (or list,
+# before a glob component), level by level as paths.rs `denied_on_the_way`: Z record PATTERN
+# with the directory as body.
+_sdeny() { # PATTERN
+    _pre= _left=$1
+    while :; do
+        while :; do case $_left in /*) _left=${_left#/} ;; *) break ;; esac; done
+        [ -n "$_left" ] || return 0
+        _dc=${_left%%/*}
+        case $_left in */*) _left=${_left#*/} ;; *) _left= ;; esac
+        _dneed=x
+        case $_dc in *[*?[]*) _dneed=rx ;; esac
+        case $_pre in
+            '') _sdeny_dir / "$1" && return 0 ;;
+            *[*?[]*)
+                _oifs=$IFS; IFS=
+                for _g in $ROOT$_pre; do
+                    IFS=$_oifs
+                    if [ -e "$_g" ] || [ -L "$_g" ]; then
+                        _sdeny_dir "${_g#"$ROOT"}" "$1" && return 0
+                    fi
+                    IFS=
+                done
+                IFS=$_oifs
+                ;;
+            *) _sdeny_dir "$_pre" "$1" && return 0 ;;
+        esac
+        _pre=$_pre/$_dc
+    done
+}
+_sdeny_dir() { # TARGET PATTERN: a Z record, and success, when TARGET is a directory lacking $_dneed
+    rp "$1" 1 || return 1
+    [ -d "$RP" ] || return 1
+    if [ ! -x "$RP" ] || { [ "$_dneed" = rx ] && [ ! -r "$RP" ]; }; then
+        emits Z "$2" "$1"
+        return 0
+    fi
+    return 1
+}
+
 fstats() {
     [ -n "$_SQ" ] || return 0
     _SE= _SARGS=
@@ -212,6 +266,7 @@ fstats() {
         IFS=$_oifs; set +f
         _SE=$_SE'#'$TAB$_p$NL
         _sentries "$_p"
+        _sdeny "$_p"
         IFS=$NL; set -f
     done
     IFS=$_oifs; set +f
@@ -256,13 +311,17 @@ fstats() {
     _SQ=
 }
 
-# A directory listing: D record (M, or E then LEN:NAME for each matching regular file); each
-# listed file's content is queued as a G record.
+# A directory listing: D record (M, U when this user may not list or search it, or E then
+# LEN:NAME for each matching regular file); each listed file's content is queued as a G record.
 fdir() { # DIR PATTERN
     _key="$1
 $2"
     rp "$1" 1
-    if [ ! -d "$RP" ]; then emits D "$_key" M; return; fi
+    if [ ! -d "$RP" ]; then
+        if [ -n "$RP" ] && _denied "$RP"; then emits D "$_key" U; else emits D "$_key" M; fi
+        return
+    fi
+    if [ ! -r "$RP" ] || [ ! -x "$RP" ]; then emits D "$_key" U; return; fi
     _dir=$RP _names=
     for _e in "$_dir"/* "$_dir"/.*; do
         _nm=${_e##*/}

@@ -435,8 +435,12 @@ pub fn parse(output: &[u8], nonce: &str, plan: &ProbePlan) -> Result<Facts, Shel
     parser.finish()
 }
 
-/// A directory listing: its key (`DIR\nPATTERN`) and its names, `None` when it is missing.
-type Listing = (String, Option<Vec<String>>);
+/// What a D record says about a directory.
+enum Listing {
+    Missing,
+    Unreadable,
+    Names(Vec<String>),
+}
 
 /// Facts built from records as they come.
 struct Parser<'p> {
@@ -445,7 +449,8 @@ struct Parser<'p> {
     facts: Facts,
     /// Contents of files inside listed directories, by target path.
     listed_files: BTreeMap<String, FileFact>,
-    listings: Vec<Listing>,
+    /// Directory listings by key (`DIR\nPATTERN`).
+    listings: Vec<(String, Listing)>,
     dpkg: Option<Result<std::collections::BTreeSet<String>, DatabaseRefusal>>,
     apk: Option<Result<std::collections::BTreeSet<String>, DatabaseRefusal>>,
     rpm: Option<Result<PackageSource, String>>,
@@ -481,13 +486,19 @@ impl Parser<'_> {
                 let entries = parse_stat(key, record.body, budget)?;
                 self.facts.stats.insert(key.to_owned(), entries);
             }
+            b'Z' => {
+                budget.item(key, record.body.len())?;
+                let dir = String::from_utf8_lossy(record.body).into_owned();
+                self.facts.stat_denied.insert(key.to_owned(), dir);
+            }
             b'D' => {
                 if !key.contains('\n') {
                     return Err(bad(key, "dir key"));
                 }
                 let names = match record.body.split_first() {
-                    Some((b'M', [])) => None,
-                    Some((b'E', rest)) => Some(parse_names(key, rest, budget)?),
+                    Some((b'M', [])) => Listing::Missing,
+                    Some((b'U', [])) => Listing::Unreadable,
+                    Some((b'E', rest)) => Listing::Names(parse_names(key, rest, budget)?),
                     _ => return Err(bad(key, "unknown listing state")),
                 };
                 self.listings.push((key.to_owned(), names));
@@ -577,8 +588,9 @@ impl Parser<'_> {
                 continue;
             };
             let listing = match names {
-                None => DirFact::Missing,
-                Some(mut names) => {
+                Listing::Missing => DirFact::Missing,
+                Listing::Unreadable => DirFact::Unreadable,
+                Listing::Names(mut names) => {
                     names.sort();
                     names.dedup();
                     let mut entries = Vec::with_capacity(names.len());

@@ -19,6 +19,14 @@ pub const APPARMOR_ENABLED: &str = "/sys/module/apparmor/parameters/enabled";
 /// Present only while systemd is the running init.
 pub const SYSTEMD_RUNNING: &str = "/run/systemd/system";
 
+/// The drop-in directory gathered for a sudoers file (`/etc/sudoers` → `/etc/sudoers.d`), and
+/// the listing pattern: every name, since sudo's own filter (no `.`, no trailing `~`) is not a
+/// glob and is applied in evaluation.
+pub fn sudo_include_dir(sudoers: &str) -> String {
+    format!("{}.d", sudoers.trim_end_matches('/'))
+}
+pub const SUDO_DIR_PATTERN: &str = "*";
+
 /// sysctl configuration directories, highest priority first (systemd-sysctl order).
 pub const SYSCTL_DIRS: [&str; 5] = [
     "/etc/sysctl.d",

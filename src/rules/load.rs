@@ -2,7 +2,9 @@
 
 use super::model::*;
 use super::names;
-use super::raw::{CheckNode, OneOrMany, RawCheck, RawRule, RuleFile, Scalar};
+use super::raw::{
+    CheckNode, ModeText, OneOrMany, RawCheck, RawRule, RuleFile, Scalar, permission_mode,
+};
 use super::vars::{Resolved, TextKind, VarOrigin, Vars, substitute};
 use crate::yaml_bounds::{self, Aliases, MAX_YAML_BYTES};
 use regex::Regex;
@@ -425,18 +427,6 @@ fn timeout_ms(value: Option<Scalar>) -> Result<u64, String> {
     Ok(amount.saturating_mul(scale))
 }
 
-/// A permission mask written as octal digits: "0640", or 640 unquoted.
-fn parse_mode(Scalar(text): Scalar) -> Result<u32, String> {
-    let digits = text.trim();
-    if digits.is_empty() || digits.len() > 5 {
-        return Err(format!("`mode` must be octal like \"0640\", not `{text}`"));
-    }
-    u32::from_str_radix(digits, 8)
-        .ok()
-        .filter(|mode| *mode <= 0o7777)
-        .ok_or_else(|| format!("`mode` must be octal like \"0640\", not `{text}`"))
-}
-
 fn build_check(raw: RawCheck) -> Result<Check, String> {
     let method = raw.method.clone().unwrap_or_default();
     let first_path = || {
@@ -474,7 +464,11 @@ fn build_check(raw: RawCheck) -> Result<Check, String> {
         },
         "file_permission" => Check::FilePermission(FilePermissionCheck {
             path: single_path()?,
-            mode: raw.mode.clone().map(parse_mode).transpose()?,
+            mode: raw
+                .mode
+                .as_ref()
+                .map(|ModeText(text)| permission_mode(text))
+                .transpose()?,
             owner: raw.owner.clone(),
             group: raw.group.clone(),
             missing: missing_mode(
@@ -508,6 +502,11 @@ fn build_check(raw: RawCheck) -> Result<Check, String> {
                 raw.expect.as_deref().unwrap_or("match"),
                 &[("match", true), ("no_match", false)],
             )?,
+            includes: raw
+                .includes
+                .as_deref()
+                .map(|value| one_of("includes", value, &[("sudo", Includes::Sudo)]))
+                .transpose()?,
         },
         "config_value" => {
             let missing = missing_mode(
@@ -618,7 +617,7 @@ fn build_check(raw: RawCheck) -> Result<Check, String> {
             authorized: raw.authorized.clone().unwrap_or_default(),
             equal: one_of(
                 "mode",
-                raw.mode.as_ref().map_or("subset", |Scalar(m)| m.as_str()),
+                raw.mode.as_ref().map_or("subset", |ModeText(m)| m.as_str()),
                 &[("subset", false), ("equal", true)],
             )?,
             timeout_ms: timeout_ms(raw.timeout.clone())?,

@@ -189,6 +189,13 @@ pub enum Delimiter {
     Char(char),
 }
 
+/// Include syntaxes a file check can follow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Includes {
+    /// sudoers: `@include`/`#include` files and `@includedir`/`#includedir` directories.
+    Sudo,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ModuleState {
     Disabled,
@@ -272,6 +279,8 @@ pub enum Check {
         path: String,
         pattern: Regex,
         expect_match: bool,
+        /// Also read the files `path` includes, as the tool that owns it does.
+        includes: Option<Includes>,
     },
     ConfigValue(ConfigValueCheck),
     SshdEffectiveConfig {

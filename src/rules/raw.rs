@@ -44,6 +44,82 @@ impl<'de> Deserialize<'de> for Scalar {
     }
 }
 
+/// `mode:` exactly as written. It is read as text (not through YAML's number types), so
+/// `0o640` is not turned into 416 and `0640` is not a YAML 1.1 octal or a YAML 1.2 string
+/// depending on the reader. A value that looks like a number is checked where it is read, so a
+/// wrong or ambiguous mode is an error at its own line and column; anything else (set_compare's
+/// `subset`/`equal`, a `{{ var }}`) is checked after loading.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModeText(pub String);
+
+impl<'de> Deserialize<'de> for ModeText {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ModeVisitor;
+        impl Visitor<'_> for ModeVisitor {
+            type Value = ModeText;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a mode such as '0640'")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ModeText, E> {
+                if v.trim_start()
+                    .starts_with(|c: char| c.is_ascii_digit() || c == '+' || c == '-')
+                {
+                    permission_mode(v).map_err(de::Error::custom)?;
+                }
+                Ok(ModeText(v.to_owned()))
+            }
+        }
+        deserializer.deserialize_str(ModeVisitor)
+    }
+}
+
+/// A permission mask as a rule author writes it: octal digits as chmod takes them (`'0640'`,
+/// `0640`, `"640"`, `640`) or YAML 1.2's `0o640`. Refused: digits 8 and 9, hex and other
+/// notations, and digits without a leading 0 whose chmod reading is not a usual mask (a class
+/// allowed more than the one before it, owner > group > others), because that is what a YAML
+/// tool writes for an octal number read as decimal (0o640 is dumped as `416`).
+pub fn permission_mode(text: &str) -> Result<u32, String> {
+    let written = text.trim();
+    let usage = "write it as octal digits, like '0640' or 0o640";
+    let (digits, explicit) = match written.strip_prefix("0o") {
+        Some(rest) => (rest, true),
+        None => (written, written.starts_with('0')),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!(
+            "`mode` `{written}` is not a permission mode; {usage}"
+        ));
+    }
+    if digits.bytes().any(|b| b > b'7') {
+        return Err(format!(
+            "`mode` `{written}` has a digit that is not octal (0-7); {usage}"
+        ));
+    }
+    let mode = u32::from_str_radix(digits, 8)
+        .ok()
+        .filter(|mode| *mode <= 0o7777)
+        .ok_or_else(|| format!("`mode` `{written}` is larger than 07777; {usage}"))?;
+    if !explicit && mode >= 0o10 && !is_usual_mask(mode) {
+        let decimal = written.parse::<u32>().unwrap_or(u32::MAX);
+        let as_decimal = if decimal <= 0o7777 {
+            format!(", or the decimal number {decimal} = 0{decimal:o}")
+        } else {
+            String::new()
+        };
+        return Err(format!(
+            "`mode` `{written}` is ambiguous: chmod digits 0{mode:o}, an unusual mask{as_decimal}; \
+             write '0{mode:o}' (or 0o{mode:o}) if that is meant"
+        ));
+    }
+    Ok(mode)
+}
+
+/// Each class allows nothing the class before it lacks (owner ⊇ group ⊇ others).
+fn is_usual_mask(mode: u32) -> bool {
+    let (owner, group, other) = ((mode >> 6) & 7, (mode >> 3) & 7, mode & 7);
+    group & !owner == 0 && other & !group == 0
+}
+
 /// `path: /x` or `path: [/x, /y]`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct OneOrMany(pub Vec<String>);
@@ -88,7 +164,7 @@ pub struct RawCheck {
     pub not_assessable_exit: Option<i32>,
     pub timeout: Option<Scalar>,
     pub path: Option<OneOrMany>,
-    pub mode: Option<Scalar>,
+    pub mode: Option<ModeText>,
     pub owner: Option<String>,
     pub group: Option<String>,
     pub missing: Option<String>,
@@ -96,6 +172,7 @@ pub struct RawCheck {
     pub not_contains: Option<String>,
     pub pattern: Option<String>,
     pub expect: Option<String>,
+    pub includes: Option<String>,
     pub scan_pattern: Option<String>,
     pub key: Option<String>,
     pub expected: Option<Scalar>,
@@ -148,7 +225,11 @@ pub const METHODS: &[MethodSpec] = &[
         &["mode", "owner", "group", "missing"],
     ),
     ("file_content", &["path"], &["contains", "not_contains"]),
-    ("file_content_match", &["path", "pattern"], &["expect"]),
+    (
+        "file_content_match",
+        &["path", "pattern"],
+        &["expect", "includes"],
+    ),
     (
         "config_value",
         &["path", "key"],
@@ -200,7 +281,7 @@ pub fn method_names() -> String {
 impl RawCheck {
     /// The parameters that are set, by name (combinators and `method` excluded).
     fn present_params(&self) -> Vec<&'static str> {
-        let flags: [(&'static str, bool); 36] = [
+        let flags: [(&'static str, bool); 37] = [
             ("run", self.run.is_some()),
             ("expected_exit", self.expected_exit.is_some()),
             ("expected_stdout", self.expected_stdout.is_some()),
@@ -216,6 +297,7 @@ impl RawCheck {
             ("not_contains", self.not_contains.is_some()),
             ("pattern", self.pattern.is_some()),
             ("expect", self.expect.is_some()),
+            ("includes", self.includes.is_some()),
             ("scan_pattern", self.scan_pattern.is_some()),
             ("key", self.key.is_some()),
             ("expected", self.expected.is_some()),
@@ -370,13 +452,11 @@ impl RawCheck {
         ] {
             one(slot, TextKind::Plain, f)?;
         }
-        for slot in [
-            &mut self.expected,
-            &mut self.value,
-            &mut self.mode,
-            &mut self.timeout,
-        ] {
+        for slot in [&mut self.expected, &mut self.value, &mut self.timeout] {
             scalar(slot, f)?;
+        }
+        if let Some(ModeText(text)) = &mut self.mode {
+            *text = f(text, TextKind::Plain)?;
         }
         list(&mut self.options, f)?;
         list(&mut self.authorized, f)?;

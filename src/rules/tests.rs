@@ -205,7 +205,7 @@ fn parameter_values_are_validated() {
     let cases = [
         (
             "{ method: file_permission, path: /x, mode: \"0988\" }",
-            "`mode` must be octal like \"0640\", not `0988`",
+            "`mode` `0988` has a digit that is not octal (0-7)",
         ),
         (
             "{ method: config_value, path: /x, key: k, occurrence: middle }",
@@ -313,5 +313,92 @@ fn the_embedded_pack_is_within_the_yaml_bounds_it_is_spared_at_run_time() {
             text: format!("{}\n", source.text),
         };
         assert!(!crate::rules::is_embedded(&edited));
+    }
+}
+
+/// Issue 13 §1: every way to write a mode is read as meant, and an ambiguous one is an error at
+/// its own line and column.
+mod fidelity {
+    use super::*;
+
+    fn mode_of(written: &str) -> Result<u32, String> {
+        let text =
+            format!("{HEAD}check:\n  method: file_permission\n  path: /x\n  mode: {written}\n");
+        let set = try_load(&text, &[])?;
+        match set.rules[0].implementations[0].check.leaves()[0] {
+            Check::FilePermission(check) => Ok(check.mode.unwrap()),
+            other => panic!("not file_permission: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_written_form_of_a_mode_reads_as_meant() {
+        for written in [
+            "'0640'", "\"0640\"", "0640", "\"640\"", "'640'", "640", "0o640", "'0o640'", "00640",
+        ] {
+            assert_eq!(mode_of(written), Ok(0o640), "{written}");
+        }
+        assert_eq!(mode_of("0o1777"), Ok(0o1777));
+        assert_eq!(mode_of("2755"), Ok(0o2755));
+        assert_eq!(mode_of("0"), Ok(0));
+        assert_eq!(mode_of("'0600'"), Ok(0o600));
+        // Explicit octal is taken as written, however unusual.
+        assert_eq!(mode_of("0416"), Ok(0o416));
+        assert_eq!(mode_of("0o416"), Ok(0o416));
+        // Through a variable too.
+        let text = format!(
+            "{HEAD}vars: {{ m: '0o750' }}\ncheck: {{ method: file_permission, path: /x, mode: '{{{{ m }}}}' }}\n"
+        );
+        match try_load(&text, &[]).unwrap().rules[0].implementations[0]
+            .check
+            .leaves()[0]
+        {
+            Check::FilePermission(check) => assert_eq!(check.mode, Some(0o750)),
+            other => panic!("not file_permission: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_wrong_or_ambiguous_mode_is_an_error_at_its_line_and_column() {
+        for (written, wanted) in [
+            ("800", "`mode` `800` has a digit that is not octal"),
+            ("'0800'", "`mode` `0800` has a digit that is not octal"),
+            ("0o800", "`mode` `0o800` has a digit that is not octal"),
+            // What a YAML dumper writes for 0o640: as chmod digits it is 0416.
+            (
+                "416",
+                "`mode` `416` is ambiguous: chmod digits 0416, an unusual mask, or the decimal number 416 = 0640",
+            ),
+            ("\"420\"", "`mode` `420` is ambiguous"),
+            ("44", "`mode` `44` is ambiguous"),
+            ("0x1a0", "`mode` `0x1a0` is not a permission mode"),
+            ("-640", "`mode` `-640` is not a permission mode"),
+            ("6.4", "`mode` `6.4` is not a permission mode"),
+            ("017777", "`mode` `017777` is larger than 07777"),
+        ] {
+            let message = mode_of(written).unwrap_err();
+            assert!(
+                message.starts_with("rules/x.yml:7:9: "),
+                "{written}: {message}"
+            );
+            assert!(message.contains(wanted), "{written}: {message}");
+        }
+        // In a flow mapping, the column is the value's.
+        let message = error(&format!(
+            "{HEAD}check: {{ method: file_permission, path: /x, mode: 0o9 }}\n"
+        ));
+        assert!(message.starts_with("rules/x.yml:4:51: "), "{message}");
+        // Non-numeric text is left to the method: set_compare's mode still loads.
+        let text = format!(
+            "{HEAD}check: {{ method: set_compare, observed_command: x, authorized: [a], mode: equal }}\n"
+        );
+        assert!(try_load(&text, &[]).is_ok());
+        let message = error(&format!(
+            "{HEAD}check: {{ method: file_permission, path: /x, mode: rw-r----- }}\n"
+        ));
+        assert!(
+            message.contains("`mode` `rw-r-----` is not a permission mode"),
+            "{message}"
+        );
     }
 }
