@@ -12,9 +12,9 @@ use std::path::PathBuf;
 use plumb::rules;
 use serde_yaml::Value;
 
-/// The share reached when the matrix was written (214 of 230). Raise it as coverage grows; it may
+/// The share reached when the matrix was written (215 of 230). Raise it as coverage grows; it may
 /// never fall.
-const MIN_L1_SERVER_AUTOMATED_COVERED: (usize, usize) = (214, 230);
+const MIN_L1_SERVER_AUTOMATED_COVERED: (usize, usize) = (215, 230);
 
 const LEVELS: [&str; 4] = [
     "l1_server",
