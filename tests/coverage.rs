@@ -16,12 +16,7 @@ use serde_yaml::Value;
 /// never fall.
 const MIN_L1_SERVER_AUTOMATED_COVERED: (usize, usize) = (215, 230);
 
-const LEVELS: [&str; 4] = [
-    "l1_server",
-    "l2_server",
-    "l1_workstation",
-    "l2_workstation",
-];
+const LEVELS: [&str; 4] = ["l1_server", "l2_server", "l1_workstation", "l2_workstation"];
 
 fn matrix() -> Vec<Value> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/coverage/cis_debian12.yml");
