@@ -111,6 +111,7 @@ const ORACLE: &[Expect] = &[
     Expect { tree: "ubuntu2204", rule: "pkg-ftp-client-absent", status: Status::Pass, reason: None, topic: "packages", why: "ftp is `deinstall ok config-files`: its config files remain but it is not installed." },
     Expect { tree: "ubuntu2204", rule: "mount-dev-shm-separate", status: Status::Fail, reason: None, topic: "mounts", why: "fstab has no /dev/shm line." },
     Expect { tree: "ubuntu2204", rule: "fw-ufw-enabled", status: Status::Pass, reason: None, topic: "firewall", why: "ufw.service is enabled and ufw.conf says ENABLED=yes." },
+    Expect { tree: "ubuntu2204", rule: "fw-ufw-loopback", status: Status::Skipped, reason: Some("not_assessable_offline"), topic: "firewall", why: "ufw is installed, so only the loaded rules can answer; offline that is unknown, not a failure." },
     Expect { tree: "ubuntu2204", rule: "fw-ufw-default-deny", status: Status::Fail, reason: None, topic: "firewall", why: "/etc/default/ufw keeps the stock DEFAULT_OUTPUT_POLICY=\"ACCEPT\"." },
     Expect { tree: "ubuntu2204", rule: "fw-nft-default-deny", status: Status::Pass, reason: None, topic: "firewall", why: "ufw manages the firewall (nftables is not installed), so the nftables rules do not apply." },
     Expect { tree: "ubuntu2204", rule: "gdm-xdmcp-disabled", status: Status::Pass, reason: None, topic: "gdm", why: "no display manager is installed." },
