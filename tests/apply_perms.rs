@@ -98,7 +98,11 @@ fn apply_perms_refuses_a_manifest_owner_the_tree_does_not_know() {
     let work = tempfile::tempdir().unwrap();
     let tree = plain_copy("debian12-hardened", work.path());
     let manifest = work.path().join("bad.perms");
-    fs::write(&manifest, "# one bad line\n0640 nobody-here root etc/shadow\n").unwrap();
+    fs::write(
+        &manifest,
+        "# one bad line\n0640 nobody-here root etc/shadow\n",
+    )
+    .unwrap();
     let out = Command::new(fixtures::repo().join("scripts/apply-perms"))
         .arg(&tree)
         .arg(&manifest)
