@@ -62,6 +62,7 @@ complete -c plumb -n "__fish_plumb_using_subcommand scan" -l max-output -d 'Most
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l rules -d 'Rule files or directories (replaces the embedded default pack; repeatable)' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l var -d 'Set a rule variable (repeatable)' -r
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l root -d 'Scan a directory tree (image, chroot, container filesystem) instead of the live system' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand scan" -l profile -d 'Only rules in this profile, such as cis_l1_server (repeatable: rules in any of them)' -r
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l rule -d 'Only these rules (repeatable)' -r
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l tag -d 'Only rules with one of these tags (repeatable)' -r
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l min-severity -d 'Only rules at or above this severity' -r -f -a "low\t''
@@ -365,6 +366,7 @@ complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_su
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l limit -d 'Only inventory hosts whose name, group or label matches (globs; repeatable, or a,b)' -r
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l rules -d 'Rule files or directories (replaces the embedded default pack; repeatable)' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l var -d 'Set a rule variable (repeatable)' -r
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l profile -d 'Only rules in this profile, such as cis_l1_server (repeatable: rules in any of them)' -r
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l policy -d 'The signed scan policy (rule sets, vars, ssh, evidence, schedule and export settings) [default: the config file\'s policy]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l allowed-signers -d 'OpenSSH allowed_signers file with the keys trusted to sign policies' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l key -d 'A single trusted public key (.pub); wins over allowed_signers' -r -F
@@ -444,6 +446,7 @@ complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_su
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l limit -d 'Only inventory hosts whose name, group or label matches (globs; repeatable, or a,b)' -r
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l rules -d 'Rule files or directories (replaces the embedded default pack; repeatable)' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l var -d 'Set a rule variable (repeatable)' -r
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l profile -d 'Only rules in this profile, such as cis_l1_server (repeatable: rules in any of them)' -r
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l policy -d 'The signed scan policy (rule sets, vars, ssh, evidence, schedule and export settings) [default: the config file\'s policy]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l allowed-signers -d 'OpenSSH allowed_signers file with the keys trusted to sign policies' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l key -d 'A single trusted public key (.pub); wins over allowed_signers' -r -F

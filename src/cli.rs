@@ -165,6 +165,15 @@ pub struct RulesArgs {
     pub vars: Vec<String>,
 }
 
+/// The benchmark profiles a run selects rules by; shared by `scan`, `schedule run-once` and
+/// `rules list`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ProfileArgs {
+    /// Only rules in this profile, such as cis_l1_server (repeatable: rules in any of them)
+    #[arg(long = "profile", value_name = "PROFILE")]
+    pub profiles: Vec<String>,
+}
+
 /// A scan policy and the keys its signature is checked against.
 #[derive(Debug, Clone, Args)]
 pub struct PolicyArgs {
@@ -214,6 +223,8 @@ pub struct ScanArgs {
     /// Scan a directory tree (image, chroot, container filesystem) instead of the live system
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
+    #[command(flatten)]
+    pub profile: ProfileArgs,
     /// Only these rules (repeatable)
     #[arg(long = "rule", value_name = "ID")]
     pub rule_ids: Vec<String>,

@@ -232,3 +232,54 @@ fn the_embedded_pack_loads_and_scans_without_arguments() {
     let report = json(&out);
     assert!(report["summary"]["total"].as_u64().unwrap() >= 150);
 }
+
+const PROFILED: &str = "
+- id: root-login-off
+  title: Root login is off
+  severity: high
+  profiles: [cis_l1_server, cis_l2_server]
+  check: { method: config_value, path: /etc/ssh/sshd_config, key: PermitRootLogin, expected: 'no' }
+- id: x11-off
+  title: X11 forwarding is off
+  severity: low
+  profiles: [cis_l2_server]
+  tags: [ssh]
+  check: { method: config_value, path: /etc/ssh/sshd_config, key: X11Forwarding, expected: 'no' }
+";
+
+#[test]
+fn profile_selects_rules_and_an_unknown_profile_exits_2_naming_the_known() {
+    let dir = setup(PROFILED);
+    let ids = |out: &std::process::Output| -> Vec<String> {
+        json(out)["hosts"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["rule_id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let l1 = scan(dir.path(), &["--profile", "cis_l1_server", "--no-store"]);
+    assert_eq!(l1.status.code(), Some(0), "{}", stderr(&l1));
+    assert_eq!(ids(&l1), ["root-login-off"]);
+    let l2 = scan(dir.path(), &["--profile", "cis_l2_server", "--no-store"]);
+    assert_eq!(l2.status.code(), Some(1), "{}", stderr(&l2));
+    assert_eq!(ids(&l2).len(), 2);
+    let both = scan(
+        dir.path(),
+        &["--profile", "cis_l2_server", "--tag", "ssh", "--no-store"],
+    );
+    assert_eq!(ids(&both), ["x11-off"]);
+
+    let unknown = scan(
+        dir.path(),
+        &["--profile", "cis_l1_workstation", "--no-store"],
+    );
+    assert_eq!(unknown.status.code(), Some(2));
+    let message = stderr(&unknown);
+    assert!(
+        message.contains("unknown profile `cis_l1_workstation`")
+            && message.contains("known profiles: cis_l1_server, cis_l2_server"),
+        "{message}"
+    );
+    assert!(unknown.stdout.is_empty());
+}

@@ -275,3 +275,37 @@ fn two_rules_paths_are_separate_baselines() {
     );
     assert_eq!(removed_rows(&state), "1");
 }
+
+#[test]
+fn a_profile_scan_is_a_full_scan_of_its_own_baseline() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.db");
+    let root = fixtures::materialise("debian12-default");
+    let root_arg = root.path().to_str().unwrap();
+    let rules = dir.path().join("rules.yml");
+    fs::write(
+        &rules,
+        "- { id: a, title: a, severity: low, profiles: [p1], check: { method: file_exists, path: /etc/os-release } }\n\
+         - { id: b, title: b, severity: low, check: { method: file_exists, path: /etc/os-release } }\n",
+    )
+    .unwrap();
+    let rules_arg = rules.to_str().unwrap();
+    let out = scan(&state, &["--root", root_arg, "--rules", rules_arg]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = scan(
+        &state,
+        &["--root", root_arg, "--rules", rules_arg, "--profile", "p1"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // Rule `b` is outside the profile, not gone.
+    assert_eq!(
+        json(&out)["hosts"][0]["changes"]["removed"],
+        serde_json::json!([])
+    );
+    assert_eq!(removed_rows(&state), "0");
+    let scans = state_json(&state, &["scans"]);
+    assert_eq!(scans[0]["scope"], "full");
+    let source = scans[0]["rule_source"].as_str().unwrap();
+    assert!(source.ends_with("\nprofiles:p1"), "{source}");
+    assert_ne!(scans[1]["rule_source"], scans[0]["rule_source"]);
+}

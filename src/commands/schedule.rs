@@ -2,7 +2,7 @@
 //! needs around it (status, maintenance, the cron and timer lines).
 
 use super::Output;
-use crate::cli::{FailOn, InventoryArgs, PolicyArgs, RulesArgs, ScanArgs, SshArgs};
+use crate::cli::{FailOn, InventoryArgs, PolicyArgs, ProfileArgs, RulesArgs, ScanArgs, SshArgs};
 use crate::commands::scan;
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -51,6 +51,8 @@ pub struct RunOnceArgs {
     pub inventory: InventoryArgs,
     #[command(flatten)]
     pub rules: RulesArgs,
+    #[command(flatten)]
+    pub profile: ProfileArgs,
     #[command(flatten)]
     pub policy: PolicyArgs,
     #[command(flatten)]
@@ -448,8 +450,8 @@ fn load_policy(
     }
 }
 
-/// The scan options of a pass: every inventory host, the whole rule set (a tier comes only
-/// from a full scan), recorded in the state file.
+/// The scan options of a pass: every inventory host, the whole rule set or profile (a tier
+/// comes only from a full scan; a profile is its own rule source), recorded in the state file.
 fn scan_args(
     args: &RunOnceArgs,
     policy: Option<&scan::LoadedPolicy>,
@@ -476,6 +478,7 @@ fn scan_args(
         ssh: args.ssh.clone(),
         rules: args.rules.clone(),
         root: None,
+        profile: args.profile.clone(),
         rule_ids: Vec::new(),
         tags: Vec::new(),
         min_severity: None,
@@ -719,6 +722,7 @@ fn run_once_words(
     for (flag, values) in [
         ("--limit", &args.inventory.limit),
         ("--var", &args.rules.vars),
+        ("--profile", &args.profile.profiles),
         ("--ssh-option", &args.ssh.ssh_options),
     ] {
         for value in values {

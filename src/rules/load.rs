@@ -289,6 +289,7 @@ fn build_rule(raw: RawRule, overrides: &Vars, location: &str) -> Result<Rule, St
         rationale: raw.rationale,
         severity: raw.severity,
         tags: raw.tags,
+        profiles: raw.profiles,
         references,
         platforms,
         vars: vars
@@ -296,6 +297,7 @@ fn build_rule(raw: RawRule, overrides: &Vars, location: &str) -> Result<Rule, St
             .map(|(name, (value, _))| (name.clone(), value.clone()))
             .collect(),
         remediation: raw.remediation,
+        notes: raw.notes,
         sensitive: raw.sensitive,
         implementations,
         source: location.to_owned(),

@@ -11,7 +11,7 @@ mod vars;
 
 pub use load::{LoadError, RuleSet, RuleSource, load, normalise_whitespace, read_sources};
 pub use model::*;
-pub use select::Selection;
+pub use select::{Selection, check_profiles, known_profiles};
 pub use vars::{Var, VarOrigin, Vars, quote as shell_quote, vars_from};
 
 /// The default rule pack, compiled into the binary from fixtures/rules.

@@ -392,10 +392,14 @@ pub struct Rule {
     pub rationale: String,
     pub severity: Severity,
     pub tags: Vec<String>,
+    /// Benchmark profiles (`cis_l1_server`, ...) that `--profile` selects by.
+    pub profiles: Vec<String>,
     pub references: serde_json::Value,
     pub platforms: Vec<Platform>,
     pub vars: BTreeMap<String, String>,
     pub remediation: String,
+    /// Where plumb's reading deliberately differs from a common reading; empty when none.
+    pub notes: String,
     /// Evidence keeps verdicts only, never the text the check read (see `eval::redact`).
     pub sensitive: bool,
     /// Tried in order; the last one is the default.

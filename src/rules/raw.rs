@@ -525,6 +525,9 @@ pub struct RawRule {
     pub severity: super::model::Severity,
     #[serde(default)]
     pub tags: Vec<String>,
+    /// Named benchmark profiles the rule belongs to (`cis_l1_server`, ...).
+    #[serde(default)]
+    pub profiles: Vec<String>,
     #[serde(default)]
     pub references: Option<serde_yaml::Value>,
     #[serde(default)]
@@ -533,6 +536,9 @@ pub struct RawRule {
     pub vars: BTreeMap<String, Scalar>,
     #[serde(default)]
     pub remediation: String,
+    /// Where plumb's reading deliberately differs from a common reading.
+    #[serde(default)]
+    pub notes: String,
     /// Evidence shows verdicts only, never the text the check read.
     #[serde(default)]
     pub sensitive: bool,
@@ -546,6 +552,12 @@ impl RawRule {
     fn validate_shape(&self) -> Result<(), String> {
         if self.id.trim().is_empty() {
             return Err("`id` is empty".into());
+        }
+        if let Some(bad) = self.profiles.iter().find(|p| !is_profile_name(p)) {
+            return Err(format!(
+                "rule `{}`: profile `{bad}` is not a profile name (lowercase letters, digits and `_`)",
+                self.id
+            ));
         }
         let bodies = [
             self.check.is_some(),
@@ -595,6 +607,14 @@ impl RawRule {
         }
         Ok(())
     }
+}
+
+/// A profile name: `[a-z0-9_]+`, so it is one word in a flag, a table and a file name.
+pub fn is_profile_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 /// A rule mapping whose shape was validated where it was read.

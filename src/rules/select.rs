@@ -1,4 +1,4 @@
-//! Narrowing a rule set with `--rule`, `--tag`, `--min-severity` and `--exclude`.
+//! Narrowing a rule set with `--profile`, `--rule`, `--tag`, `--min-severity` and `--exclude`.
 
 use super::load::RuleSet;
 use super::model::Severity;
@@ -6,6 +6,8 @@ use std::collections::BTreeSet;
 
 #[derive(Clone, Debug, Default)]
 pub struct Selection {
+    /// A rule is kept when it carries one of these profiles.
+    pub profiles: Vec<String>,
     pub rule_ids: Vec<String>,
     pub tags: Vec<String>,
     pub min_severity: Option<Severity>,
@@ -13,7 +15,8 @@ pub struct Selection {
 }
 
 impl Selection {
-    /// A scan with any selection looks at part of the rule source only.
+    /// A scan with any selection looks at part of the rule source only. A profile is not such
+    /// a selection: it names its own rule source (see `source_name`), which it scans whole.
     pub fn scope(&self) -> crate::store::Scope {
         let narrowed = !self.rule_ids.is_empty()
             || !self.tags.is_empty()
@@ -23,6 +26,18 @@ impl Selection {
             crate::store::Scope::Partial
         } else {
             crate::store::Scope::Full
+        }
+    }
+
+    /// The rule source a scan records under: `base`, or `base` narrowed to the profiles, so
+    /// a profile's scans keep their own baseline (a rule outside the profile is not `removed`).
+    pub fn source_name(&self, base: &str) -> String {
+        let profiles: BTreeSet<&str> = self.profiles.iter().map(String::as_str).collect();
+        if profiles.is_empty() {
+            base.to_owned()
+        } else {
+            let names: Vec<&str> = profiles.into_iter().collect();
+            format!("{base}\nprofiles:{}", names.join(","))
         }
     }
 
@@ -37,6 +52,7 @@ impl Selection {
         if set.rules.is_empty() {
             return Err("no rule is loaded, so there is nothing to scan".into());
         }
+        check_profiles(&self.profiles, &set)?;
         let known_tags: BTreeSet<String> = set
             .rules
             .iter()
@@ -61,6 +77,9 @@ impl Selection {
         let rules: Vec<_> = set
             .rules
             .into_iter()
+            .filter(|rule| {
+                self.profiles.is_empty() || rule.profiles.iter().any(|p| self.profiles.contains(p))
+            })
             .filter(|rule| self.rule_ids.is_empty() || self.rule_ids.contains(&rule.id))
             .filter(|rule| {
                 self.tags.is_empty() || rule.tags.iter().any(|tag| self.tags.contains(tag))
@@ -90,4 +109,33 @@ impl Selection {
         }
         Ok(RuleSet { rules })
     }
+}
+
+/// Every profile some loaded rule carries, sorted.
+pub fn known_profiles(set: &RuleSet) -> BTreeSet<&str> {
+    set.rules
+        .iter()
+        .flat_map(|rule| rule.profiles.iter().map(String::as_str))
+        .collect()
+}
+
+/// An unknown profile is an error even when other named profiles match, since a misspelt one
+/// would quietly scan less than asked.
+pub fn check_profiles(profiles: &[String], set: &RuleSet) -> Result<(), String> {
+    let known = known_profiles(set);
+    let unknown: Vec<String> = profiles
+        .iter()
+        .filter(|p| !known.contains(p.as_str()))
+        .map(|p| format!("`{p}`"))
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    let known = if known.is_empty() {
+        "no loaded rule has a profile".to_owned()
+    } else {
+        let names: Vec<&str> = known.into_iter().collect();
+        format!("known profiles: {}", names.join(", "))
+    };
+    Err(format!("unknown profile {}; {known}", unknown.join(", ")))
 }

@@ -402,3 +402,61 @@ mod fidelity {
         );
     }
 }
+
+#[test]
+fn profiles_and_notes_load_and_profile_names_are_checked() {
+    let set = try_load(
+        &format!(
+            "{HEAD}profiles: [cis_l1_server, cis_l2_server]\nnotes: absent means the default\ncheck: {{ method: file_exists, path: /x }}\n"
+        ),
+        &[],
+    )
+    .unwrap();
+    assert_eq!(set.rules[0].profiles, ["cis_l1_server", "cis_l2_server"]);
+    assert_eq!(set.rules[0].notes, "absent means the default");
+    for bad in ["CIS_L1", "cis-l1", "''", "l1 server"] {
+        let message = error(&format!(
+            "{HEAD}profiles: [{bad}]\ncheck: {{ method: file_exists, path: /x }}\n"
+        ));
+        assert!(message.starts_with("rules/x.yml:1:1: "), "{message}");
+        assert!(message.contains("is not a profile name"), "{message}");
+    }
+}
+
+#[test]
+fn a_profile_selects_its_rules_and_an_unknown_one_names_the_known() {
+    let text = "- { id: a, title: a, severity: low, profiles: [p1], check: { method: file_exists, path: /a } }\n\
+                - { id: b, title: b, severity: low, profiles: [p1, p2], tags: [t], check: { method: file_exists, path: /b } }\n\
+                - { id: c, title: c, severity: low, check: { method: file_exists, path: /c } }\n";
+    let set = try_load(text, &[]).unwrap();
+    let ids = |selection: Selection| -> Vec<String> {
+        selection
+            .apply(set.clone())
+            .unwrap()
+            .rules
+            .into_iter()
+            .map(|r| r.id)
+            .collect()
+    };
+    let profile = |names: &[&str]| Selection {
+        profiles: names.iter().map(|n| (*n).to_owned()).collect(),
+        ..Selection::default()
+    };
+    assert_eq!(ids(profile(&["p1"])), ["a", "b"]);
+    assert_eq!(ids(profile(&["p2"])), ["b"]);
+    assert_eq!(
+        ids(Selection {
+            tags: vec!["t".into()],
+            ..profile(&["p1"])
+        }),
+        ["b"]
+    );
+    let message = profile(&["p1", "p3"]).apply(set.clone()).unwrap_err();
+    assert_eq!(message, "unknown profile `p3`; known profiles: p1, p2");
+    // A profile scan is a full scan of its own rule source.
+    assert_eq!(profile(&["p2", "p1"]).scope(), crate::store::Scope::Full);
+    assert_eq!(
+        profile(&["p2", "p1", "p2"]).source_name("embedded"),
+        "embedded\nprofiles:p1,p2"
+    );
+}

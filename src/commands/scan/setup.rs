@@ -153,6 +153,7 @@ pub(super) fn plan_scan(args: &ScanArgs, policy: Option<&LoadedPolicy>) -> Resul
         None if args.rules.rules.is_empty() => EMBEDDED_SOURCE.to_owned(),
         None => rule_source_of_paths(&args.rules.rules),
     };
+    let rule_source = selection(args).source_name(&rule_source);
     let sources = match policy {
         Some(loaded) => {
             if !args.rules.rules.is_empty() {
@@ -255,6 +256,7 @@ pub(super) fn read_rule_sources(paths: &[PathBuf]) -> Result<Vec<RuleSource>> {
 
 fn selection(args: &ScanArgs) -> Selection {
     Selection {
+        profiles: args.profile.profiles.clone(),
         rule_ids: args.rule_ids.clone(),
         tags: args.tags.clone(),
         min_severity: args.min_severity.map(Into::into),
@@ -262,7 +264,7 @@ fn selection(args: &ScanArgs) -> Selection {
     }
 }
 
-/// Applies `--rule`, `--tag`, `--min-severity` and `--exclude`.
+/// Applies `--profile`, `--rule`, `--tag`, `--min-severity` and `--exclude`.
 pub(super) fn select(set: RuleSet, args: &ScanArgs) -> Result<RuleSet> {
     selection(args).apply(set).map_err(Error::Args)
 }
