@@ -2328,3 +2328,394 @@ fn config_value_unreadable_dir_entry_is_not_ignored() {
         Some("/etc/ssh/sshd_config.d/99-z.conf is not readable")
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// methods helper: accounts, drop-ins, config_line, not_loadable, mounts, services, stdout_empty
+// ---------------------------------------------------------------------------------------------
+
+mod methods {
+    use super::*;
+
+    const PASSWD: &str = "root:x:0:0:root:/root:/bin/bash\n\
+        daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n\
+        sync:x:4:65534:sync:/bin:/bin/sync\n\
+        nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n\
+        alice:x:1000:1000:Alice:/home/alice:/bin/bash\n";
+    const SHADOW: &str = "root:*:19800:0:99999:7:::\n\
+        daemon:*:19800:0:99999:7:::\n\
+        sync:*:19800:0:99999:7:::\n\
+        nobody:*:19800:0:99999:7:::\n\
+        alice:$6$CanarySalt$CanaryHashValue0123456789:19800:1:365:7:30::\n";
+    const GROUP: &str =
+        "root:x:0:\ndaemon:x:1:\nshadow:x:42:\nnogroup:x:65534:\nalice:x:1000:\nsugroup:x:1001:\n";
+    const SHELLS: &str = "# /etc/shells\n/bin/sh\n/bin/bash\n/usr/bin/bash\n";
+
+    fn accounts_host() -> FactsBuilder {
+        facts()
+            .file("/etc/passwd", PASSWD)
+            .file("/etc/shadow", SHADOW)
+            .file("/etc/group", GROUP)
+            .file("/etc/gshadow", "root:*::\nshadow:*::\nsugroup:!::\n")
+            .file("/etc/login.defs", "UID_MIN 1000\n")
+            .file("/etc/shells", SHELLS)
+            .stat("/root", vec![dir_entry("/root", 0o700, 0, 0)])
+            .stat("/root/.*", vec![entry("/root/.bashrc", 0o644, 0, 0)])
+            .stat(
+                "/home/alice",
+                vec![dir_entry("/home/alice", 0o750, 1000, 1000)],
+            )
+            .stat(
+                "/home/alice/.*",
+                vec![entry("/home/alice/.profile", 0o644, 1000, 1000)],
+            )
+    }
+
+    fn dir_entry(path: &str, mode: u32, uid: u32, gid: u32) -> StatEntry {
+        StatEntry {
+            kind: FileKind::Dir,
+            ..entry(path, mode, uid, gid)
+        }
+    }
+
+    fn predicate(name: &str) -> String {
+        format!("{{ method: accounts, predicate: {name} }}")
+    }
+
+    #[track_caller]
+    fn assert_no_hash(result: &RuleResult) {
+        let text = serde_json::to_string(&result.evidence).unwrap();
+        assert!(!text.contains("Canary"), "{text}");
+        assert!(!text.contains("$6$"), "{text}");
+    }
+
+    #[test]
+    fn accounts_every_predicate_passes_on_a_clean_host() {
+        let f = accounts_host().build();
+        for check in [
+            predicate("unique_uids"),
+            predicate("unique_gids"),
+            predicate("unique_user_names"),
+            predicate("unique_group_names"),
+            predicate("passwd_gids_exist"),
+            predicate("only_root_uid0"),
+            predicate("only_root_gid0"),
+            predicate("system_accounts_nologin"),
+            predicate("system_accounts_locked"),
+            predicate("shadow_hashed_or_locked"),
+            "{ method: accounts, predicate: shadow_max_days, expected: 365, comparator: '<=' }"
+                .into(),
+            "{ method: accounts, predicate: shadow_min_days, expected: 1, comparator: '>=' }"
+                .into(),
+            "{ method: accounts, predicate: shadow_warn_days, expected: 7, comparator: '>=' }"
+                .into(),
+            "{ method: accounts, predicate: shadow_inactive_days, expected: 45, comparator: '<=' }"
+                .into(),
+            predicate("home_dirs_exist"),
+            predicate("home_dirs_owned"),
+            predicate("home_dirs_mode"),
+            predicate("dot_files_not_group_or_world_writable"),
+            predicate("no_forbidden_dot_files"),
+            "{ method: accounts, predicate: group_empty, group: sugroup }".into(),
+        ] {
+            let r = eval(&check, &f);
+            let e = only(&r, Status::Pass, None);
+            assert_eq!(e.method, "accounts");
+            assert_no_hash(&r);
+        }
+    }
+
+    #[test]
+    fn accounts_duplicates_and_zero_ids_fail_naming_the_accounts() {
+        let passwd = format!(
+            "{PASSWD}toor:x:0:0::/root:/bin/bash\nalice:x:1001:4242::/home/a2:/usr/sbin/nologin\n"
+        );
+        let group = format!("{GROUP}wheel:x:0:\nalice:x:1002:\ndup:x:1000:\n");
+        let f = accounts_host()
+            .file("/etc/passwd", &passwd)
+            .file("/etc/group", &group)
+            .build();
+        let actual = |name: &str| {
+            let r = eval(&predicate(name), &f);
+            only(&r, Status::Fail, None).actual
+        };
+        assert_eq!(actual("unique_uids"), "uid 0: root, toor");
+        assert_eq!(actual("unique_user_names"), "name alice: alice, alice");
+        assert_eq!(
+            actual("unique_gids"),
+            "gid 0: root, wheel; gid 1000: alice, dup"
+        );
+        assert_eq!(actual("unique_group_names"), "name alice: alice, alice");
+        assert_eq!(
+            actual("passwd_gids_exist"),
+            "alice: group 4242 does not exist"
+        );
+        assert_eq!(actual("only_root_uid0"), "toor has UID 0");
+        assert_eq!(
+            actual("only_root_gid0"),
+            "group wheel has GID 0; toor has primary GID 0"
+        );
+    }
+
+    #[test]
+    fn accounts_system_accounts_need_nologin_and_a_lock() {
+        let passwd = PASSWD.replace(
+            "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin",
+            "daemon:x:1:1:daemon:/usr/sbin:/bin/sh",
+        ) + "svc:x:999:999::/var/lib/svc:/usr/sbin/nologin\n";
+        let shadow = format!("{SHADOW}svc:$y$j9T$CanaryYes$CanaryHash:19800:0:99999:7:::\n");
+        let f = accounts_host()
+            .file("/etc/passwd", &passwd)
+            .file("/etc/shadow", &shadow)
+            .build();
+        let r = eval(&predicate("system_accounts_nologin"), &f);
+        assert_eq!(
+            only(&r, Status::Fail, None).actual,
+            "daemon (UID 1) has login shell /bin/sh"
+        );
+        let r = eval(&predicate("system_accounts_locked"), &f);
+        assert_eq!(only(&r, Status::Fail, None).actual, "svc: hashed");
+        assert_no_hash(&r);
+        // UID_MIN from login.defs decides what a system account is.
+        let f = accounts_host()
+            .file("/etc/passwd", &passwd)
+            .file("/etc/shadow", &shadow)
+            .file("/etc/login.defs", "UID_MIN 500\n")
+            .build();
+        let r = eval(&predicate("system_accounts_nologin"), &f);
+        assert_eq!(
+            only(&r, Status::Fail, None).actual,
+            "daemon (UID 1) has login shell /bin/sh"
+        );
+    }
+
+    #[test]
+    fn accounts_shadow_fields_are_judged_without_showing_them() {
+        let shadow =
+            format!("{SHADOW}bob::19800:0:99999:7:::\ncarol:plaintextpw:99999:0:99999:7:::\n");
+        let f = accounts_host()
+            .file("/etc/shadow", &shadow)
+            .file(
+                "/etc/passwd",
+                &format!("{PASSWD}dave:$1$CanaryInPasswd$x:1003:1003::/home/dave:/bin/bash\n"),
+            )
+            .build();
+        let r = eval(&predicate("shadow_hashed_or_locked"), &f);
+        let e = only(&r, Status::Fail, None);
+        assert_eq!(
+            e.actual,
+            "dave: password field in /etc/passwd is not `x`; bob: empty; carol: not a hash"
+        );
+        assert!(!serde_json::to_string(&r).unwrap().contains("plaintextpw"));
+        assert_no_hash(&r);
+        // Ages apply to accounts with a hash only; the comparison names the account.
+        let f = accounts_host()
+            .file(
+                "/etc/shadow",
+                &SHADOW.replace(":19800:1:365:7:30::", ":19800:0:99999:7:::"),
+            )
+            .build();
+        let check =
+            "{ method: accounts, predicate: shadow_max_days, expected: 365, comparator: '<=' }";
+        let r = eval(check, &f);
+        assert_eq!(only(&r, Status::Fail, None).actual, "alice: 99999");
+        assert_no_hash(&r);
+        let check =
+            "{ method: accounts, predicate: shadow_inactive_days, expected: 45, comparator: '<=' }";
+        assert_eq!(
+            only(&eval(check, &f), Status::Fail, None).actual,
+            "alice: not set"
+        );
+    }
+
+    #[test]
+    fn accounts_last_change_uses_the_gathered_date() {
+        let check = predicate("shadow_last_change_past");
+        let mut f = accounts_host().build();
+        f.epoch_day = Some(20000);
+        only(&eval(&check, &f), Status::Pass, None);
+        f.epoch_day = Some(19799);
+        let r = eval(&check, &f);
+        assert_eq!(
+            only(&r, Status::Fail, None).actual,
+            "root: last change is 1 days in the future; daemon: last change is 1 days in the future; sync: last change is 1 days in the future; nobody: last change is 1 days in the future; alice: last change is 1 days in the future"
+        );
+        f.epoch_day = None;
+        only(&eval(&check, &f), Status::Error, Some(Reason::ProbeFailed));
+    }
+
+    #[test]
+    fn accounts_home_directories_and_dot_files() {
+        let f = accounts_host()
+            .stat("/home/alice", vec![dir_entry("/home/alice", 0o755, 0, 0)])
+            .stat(
+                "/home/alice/.*",
+                vec![
+                    entry("/home/alice/.netrc", 0o600, 1000, 1000),
+                    entry("/home/alice/.profile", 0o664, 1000, 1000),
+                    StatEntry {
+                        kind: FileKind::Dir,
+                        ..entry("/home/alice/.cache", 0o777, 1000, 1000)
+                    },
+                ],
+            )
+            .build();
+        let actual = |name: &str| only(&eval(&predicate(name), &f), Status::Fail, None).actual;
+        assert_eq!(
+            actual("home_dirs_owned"),
+            "alice: /home/alice is owned by root"
+        );
+        assert_eq!(actual("home_dirs_mode"), "alice: /home/alice has mode 0755");
+        assert_eq!(
+            actual("dot_files_not_group_or_world_writable"),
+            "alice: /home/alice/.profile has mode 0664"
+        );
+        assert_eq!(
+            actual("no_forbidden_dot_files"),
+            "alice: /home/alice/.netrc exists"
+        );
+        let check = "{ method: accounts, predicate: no_forbidden_dot_files, files: [.rhosts] }";
+        only(&eval(check, &f), Status::Pass, None);
+        let check = "{ method: accounts, predicate: home_dirs_mode, mode: '0755' }";
+        only(&eval(check, &f), Status::Pass, None);
+        // A home that is not there fails `exist` and is not judged by the others.
+        let f = accounts_host().stat("/home/alice", vec![]).build();
+        assert_eq!(
+            only(&eval(&predicate("home_dirs_exist"), &f), Status::Fail, None).actual,
+            "alice: /home/alice does not exist"
+        );
+        only(&eval(&predicate("home_dirs_owned"), &f), Status::Pass, None);
+    }
+
+    #[test]
+    fn accounts_group_empty_reads_group_gshadow_and_primary_groups() {
+        let check = "{ method: accounts, predicate: group_empty, group: sugroup }";
+        let f = accounts_host()
+            .file(
+                "/etc/group",
+                &GROUP.replace("sugroup:x:1001:", "sugroup:x:1001:alice"),
+            )
+            .file("/etc/gshadow", "sugroup:!:bob:carol\n")
+            .build();
+        assert_eq!(
+            only(&eval(check, &f), Status::Fail, None).actual,
+            "alice is a member (/etc/group); bob is an administrator (/etc/gshadow); carol is a member (/etc/gshadow)"
+        );
+        let f = accounts_host()
+            .file(
+                "/etc/passwd",
+                &format!("{PASSWD}su:x:1002:1001::/home/su:/bin/bash\n"),
+            )
+            .build();
+        let r = eval(check, &f);
+        assert_eq!(
+            only(&r, Status::Fail, None).actual,
+            "su has it as primary group"
+        );
+        let check = "{ method: accounts, predicate: group_empty, group: wheel }";
+        assert_eq!(
+            only(&eval(check, &accounts_host().build()), Status::Fail, None).actual,
+            "group wheel does not exist"
+        );
+    }
+
+    #[test]
+    fn accounts_missing_unreadable_and_malformed_files() {
+        let f = accounts_host()
+            .file_fact("/etc/passwd", FileFact::Missing)
+            .build();
+        let r = eval(&predicate("unique_uids"), &f);
+        assert_eq!(
+            only(&r, Status::Fail, None).actual,
+            "/etc/passwd is missing"
+        );
+        let f = accounts_host()
+            .file_fact("/etc/shadow", FileFact::Unreadable)
+            .build();
+        let r = eval(&predicate("shadow_hashed_or_locked"), &f);
+        only(&r, Status::Error, Some(Reason::ProbeFailed));
+        assert_eq!(r.detail.as_deref(), Some("/etc/shadow is not readable"));
+        // A predicate that does not need shadow still needs it readable (it may not lie).
+        let f = accounts_host()
+            .file_fact("/etc/shadow", FileFact::Missing)
+            .build();
+        only(&eval(&predicate("unique_uids"), &f), Status::Pass, None);
+        let r = eval(&predicate("shadow_hashed_or_locked"), &f);
+        assert_eq!(
+            only(&r, Status::Fail, None).actual,
+            "/etc/shadow is missing"
+        );
+        let f = accounts_host()
+            .file(
+                "/etc/passwd",
+                &format!("{PASSWD}broken:x:notanumber:1::/:/bin/sh\n+::::::\n"),
+            )
+            .build();
+        let r = eval(&predicate("unique_uids"), &f);
+        assert_eq!(
+            only(&r, Status::Fail, None).actual,
+            "/etc/passwd line 6 is not a valid entry; /etc/passwd line 7 is not a valid entry"
+        );
+        let f = accounts_host()
+            .file("/etc/shadow", &format!("{SHADOW}short:$6$CanaryTooShort\n"))
+            .build();
+        let r = eval(&predicate("shadow_hashed_or_locked"), &f);
+        assert_eq!(
+            only(&r, Status::Fail, None).actual,
+            "/etc/shadow line 6 is not a valid entry"
+        );
+        assert_no_hash(&r);
+        // Homes are judged only where the probe stat'ed them.
+        let f = facts()
+            .file("/etc/passwd", PASSWD)
+            .file_fact("/etc/shadow", FileFact::Missing)
+            .file("/etc/group", GROUP)
+            .file_fact("/etc/gshadow", FileFact::Missing)
+            .file_fact("/etc/login.defs", FileFact::Missing)
+            .file("/etc/shells", SHELLS)
+            .build();
+        let r = eval(&predicate("home_dirs_exist"), &f);
+        assert_eq!(
+            only(&r, Status::Fail, None).actual,
+            "root: home /root was not gathered; alice: home /home/alice was not gathered"
+        );
+    }
+
+    #[test]
+    fn accounts_parameters_are_validated_at_load() {
+        let cases = [
+            (
+                "{ method: accounts, predicate: unique_ids }",
+                "`predicate` must be one of",
+            ),
+            (
+                "{ method: accounts, predicate: shadow_max_days }",
+                "needs `expected`",
+            ),
+            (
+                "{ method: accounts, predicate: unique_uids, group: x }",
+                "`group` is not a parameter of accounts predicate `unique_uids`",
+            ),
+            (
+                "{ method: accounts, predicate: group_empty }",
+                "needs `group`",
+            ),
+            (
+                "{ method: accounts, predicate: home_dirs_mode, mode: 'rwx' }",
+                "`mode` must be",
+            ),
+        ];
+        for (check, message) in cases {
+            let yaml = format!("id: t\ntitle: t\nseverity: low\ncheck: {check}\n");
+            let err = load(
+                &[RuleSource {
+                    name: "t.yml".into(),
+                    text: yaml,
+                }],
+                &BTreeMap::new(),
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(err.contains(message), "{check}: {err}");
+        }
+    }
+}

@@ -176,6 +176,12 @@ pub struct Facts {
     pub commands: BTreeMap<String, CommandFact>,
     pub packages: Option<PackagesFact>,
     pub units: Option<UnitsFact>,
+    /// Today as days since 1970-01-01 by the clock of whatever ran the probe (the host, or the
+    /// scanning machine under `--root`); `None` when not asked for or unreadable.
+    pub epoch_day: Option<i64>,
+    /// Names of the module files under /lib/modules (every kernel), `-` and `_` alike as `_`;
+    /// `None` when not asked for, or the tree is missing or could not be walked whole.
+    pub kernel_modules: Option<BTreeSet<String>>,
 }
 
 impl Facts {

@@ -5,8 +5,8 @@
 //! run. Lengths are in bytes, so a file that contains a record header is only ever body bytes;
 //! the stream must end with an `E` record carrying the record count, so truncation is caught.
 //! Record types: F file, G file inside a listed directory, S stat glob, D directory listing,
-//! C command, U systemd units, P/Q/K package databases (R: one refused), X probe failure,
-//! E end.
+//! C command, U systemd units, M kernel module files (`-`: unknown), P/Q/K package databases (R: one refused), Y today (days since
+//! the epoch, -1 unknown), X probe failure, E end.
 
 use super::facts::*;
 use super::packages;
@@ -66,8 +66,9 @@ pub fn script(plan: &ProbePlan, root: &str, nonce: &str) -> String {
     // The same limits the native executor applies.
     let _ = writeln!(
         out,
-        "QUERY_SECS={} MAX_HOPS={MAX_LINK_HOPS} DB_CAP={MAX_PACKAGE_DB_BYTES}",
-        timeout_secs(COMMAND_TIMEOUT_MS)
+        "QUERY_SECS={} MAX_HOPS={MAX_LINK_HOPS} DB_CAP={MAX_PACKAGE_DB_BYTES} HOMES_CAP={}",
+        timeout_secs(COMMAND_TIMEOUT_MS),
+        super::homes::MAX_HOME_LINES
     );
     out.push_str(PRELUDE);
     for path in &plan.files {
@@ -80,7 +81,16 @@ pub fn script(plan: &ProbePlan, root: &str, nonce: &str) -> String {
     for pattern in &plan.stats {
         let _ = writeln!(out, "fstat {}", quote(pattern));
     }
+    if plan.homes {
+        out.push_str("fhomes\n");
+    }
     out.push_str("fstats\n");
+    if plan.clock {
+        out.push_str("fclock\n");
+    }
+    if plan.kernel_modules {
+        out.push_str("fmodules\n");
+    }
     // Commands, the rpm query and the unit query run side by side (as the native executor runs
     // them); their records are written afterwards, all with one wc and one cat.
     // Each `_start` names the os-release words of the families that need it (none: all).
@@ -560,6 +570,28 @@ impl Parser<'_> {
                     other => Err(format!("{RPM_QUERY_ALL}: {other:?}")),
                 });
             }
+            b'Y' => {
+                let day = std::str::from_utf8(record.body)
+                    .map_err(|_| bad(key, "clock"))?
+                    .parse::<i64>()
+                    .map_err(|_| bad(key, "clock is not a number"))?;
+                self.facts.epoch_day = (day >= 0).then_some(day);
+            }
+            b'M' => {
+                self.facts.kernel_modules = match record.body {
+                    b"-" => None,
+                    paths => {
+                        budget.lines(key, paths)?;
+                        Some(
+                            String::from_utf8_lossy(paths)
+                                .lines()
+                                .filter_map(|path| path.rsplit('/').next())
+                                .filter_map(super::sources::module_name_of_file)
+                                .collect(),
+                        )
+                    }
+                };
+            }
             b'X' => {
                 return Err(ShellError::Probe(
                     String::from_utf8_lossy(record.body).into_owned(),
@@ -772,10 +804,11 @@ mod tests {
     fn the_script_takes_its_limits_from_the_generator() {
         let script = script(&plan_with_file("/etc/hostname"), "", "n0");
         let limits = format!(
-            "QUERY_SECS={} MAX_HOPS={} DB_CAP={}\n",
+            "QUERY_SECS={} MAX_HOPS={} DB_CAP={} HOMES_CAP={}\n",
             COMMAND_TIMEOUT_MS / 1000,
             MAX_LINK_HOPS,
-            MAX_PACKAGE_DB_BYTES
+            MAX_PACKAGE_DB_BYTES,
+            crate::probe::homes::MAX_HOME_LINES
         );
         assert!(script.contains(&limits), "{script}");
         // Every `_start` in the prelude passes its timeout as a variable, and the hop limit
