@@ -2718,4 +2718,512 @@ mod methods {
             assert!(err.contains(message), "{check}: {err}");
         }
     }
+
+    // -----------------------------------------------------------------------------------------
+    // config_value with drop-ins
+    // -----------------------------------------------------------------------------------------
+
+    const JOURNALD: &str = "{ method: config_value, path: /etc/systemd/journald.conf, dropins: systemd, key: Storage, delimiter: '=', expected: persistent }";
+
+    fn journald_dirs(f: FactsBuilder, etc: &[(&str, &str)], usr: &[(&str, &str)]) -> FactsBuilder {
+        f.dir("/etc/systemd/journald.conf.d", "*.conf", etc)
+            .dir_fact("/run/systemd/journald.conf.d", "*.conf", DirFact::Missing)
+            .dir_fact(
+                "/usr/local/lib/systemd/journald.conf.d",
+                "*.conf",
+                DirFact::Missing,
+            )
+            .dir("/usr/lib/systemd/journald.conf.d", "*.conf", usr)
+    }
+
+    #[test]
+    fn dropins_systemd_order_merges_by_name_and_later_names_win() {
+        let main = facts().file(
+            "/etc/systemd/journald.conf",
+            "[Journal]\nStorage=volatile\n",
+        );
+        // A drop-in beats the main file.
+        let f = journald_dirs(main, &[("60-storage.conf", "Storage=persistent\n")], &[]).build();
+        let e = only(&eval(JOURNALD, &f), Status::Pass, None);
+        assert_eq!(
+            e.source["file"],
+            "/etc/systemd/journald.conf.d/60-storage.conf"
+        );
+        // A vendor file sorting later wins over /etc, whatever the directory.
+        let main = facts().file("/etc/systemd/journald.conf", "[Journal]\n");
+        let f = journald_dirs(
+            main,
+            &[("60-storage.conf", "Storage=persistent\n")],
+            &[("90-vendor.conf", "Storage=auto\n")],
+        )
+        .build();
+        let e = only(&eval(JOURNALD, &f), Status::Fail, None);
+        assert_eq!(e.actual, "auto");
+        // The same name in /etc hides the vendor file entirely.
+        let main = facts().file("/etc/systemd/journald.conf", "[Journal]\n");
+        let f = journald_dirs(
+            main,
+            &[("90-vendor.conf", "Storage=persistent\n")],
+            &[("90-vendor.conf", "Storage=auto\n")],
+        )
+        .build();
+        only(&eval(JOURNALD, &f), Status::Pass, None);
+        // Missing everywhere fails; an unreadable drop-in is an error, not a skip.
+        let main = facts().file_fact("/etc/systemd/journald.conf", FileFact::Missing);
+        let f = journald_dirs(main, &[], &[]).build();
+        assert_eq!(
+            only(&eval(JOURNALD, &f), Status::Fail, None).actual,
+            "not set"
+        );
+        let entries = vec![DirEntryFact {
+            name: "10-x.conf".into(),
+            content: FileFact::Unreadable,
+        }];
+        let main = facts().file("/etc/systemd/journald.conf", "Storage=persistent\n");
+        let f = journald_dirs(main, &[], &[])
+            .dir_fact(
+                "/etc/systemd/journald.conf.d",
+                "*.conf",
+                DirFact::Entries { entries },
+            )
+            .build();
+        let r = eval(JOURNALD, &f);
+        only(&r, Status::Error, Some(Reason::ProbeFailed));
+        assert_eq!(
+            r.detail.as_deref(),
+            Some("/etc/systemd/journald.conf.d/10-x.conf is not readable")
+        );
+    }
+
+    #[test]
+    fn dropins_plain_order_reads_main_then_each_dir_and_the_last_wins() {
+        let check = "{ method: config_value, path: /etc/security/pwquality.conf, dropins: plain, key: minlen, delimiter: '=', expected: 14, comparator: '>=' }";
+        let f = facts()
+            .file("/etc/security/pwquality.conf", "minlen = 15\n")
+            .dir(
+                "/etc/security/pwquality.conf.d",
+                "*.conf",
+                &[("50-site.conf", "minlen = 8\n")],
+            )
+            .build();
+        let e = only(&eval(check, &f), Status::Fail, None);
+        assert_eq!(e.actual, "8");
+        assert_eq!(
+            e.source["file"],
+            "/etc/security/pwquality.conf.d/50-site.conf"
+        );
+        // Explicit directories, read in the order given.
+        let check = "{ method: config_value, path: /etc/security/limits.conf, dropin_dirs: [/etc/security/limits.d, /etc/extra.d], key: x, expected: '2' }";
+        let f = facts()
+            .file("/etc/security/limits.conf", "x 1\n")
+            .dir("/etc/security/limits.d", "*.conf", &[("a.conf", "x 3\n")])
+            .dir("/etc/extra.d", "*.conf", &[("a.conf", "x 2\n")])
+            .build();
+        only(&eval(check, &f), Status::Pass, None);
+    }
+
+    #[test]
+    fn dropins_sshd_order_follows_include_where_it_appears() {
+        let check = "{ method: config_value, path: /etc/ssh/sshd_config, dropins: sshd, key: PermitRootLogin, expected: 'no', case_insensitive_key: true, stop_at: '^\\s*Match\\s' }";
+        let dir = |files: &[(&str, &str)]| facts().dir("/etc/ssh/sshd_config.d", "*.conf", files);
+        // Include at the top: the drop-in is read first and wins (first value counts).
+        let f = dir(&[("10-a.conf", "PermitRootLogin no\n")])
+            .file(
+                "/etc/ssh/sshd_config",
+                "Include /etc/ssh/sshd_config.d/*.conf\nPermitRootLogin yes\n",
+            )
+            .build();
+        let e = only(&eval(check, &f), Status::Pass, None);
+        assert_eq!(e.source["file"], "/etc/ssh/sshd_config.d/10-a.conf");
+        // Include at the bottom: the main file's value comes first; line numbers stay true.
+        let f = dir(&[("10-a.conf", "PermitRootLogin no\n")])
+            .file(
+                "/etc/ssh/sshd_config",
+                "# c\nPermitRootLogin yes\nInclude sshd_config.d/*.conf\n",
+            )
+            .build();
+        let e = only(&eval(check, &f), Status::Fail, None);
+        assert_eq!(
+            (e.source["file"].clone(), e.source["line"].clone()),
+            (json!("/etc/ssh/sshd_config"), json!(2))
+        );
+        // No Include: drop-ins are not read at all.
+        let f = dir(&[("10-a.conf", "PermitRootLogin no\n")])
+            .file("/etc/ssh/sshd_config", "PermitRootLogin yes\n")
+            .build();
+        only(&eval(check, &f), Status::Fail, None);
+        // A Match block ends the global part, includes after it too.
+        let f = dir(&[("10-a.conf", "PermitRootLogin yes\n")])
+            .file(
+                "/etc/ssh/sshd_config",
+                "PermitRootLogin no\nMatch User x\nInclude /etc/ssh/sshd_config.d/*.conf\n",
+            )
+            .build();
+        only(&eval(check, &f), Status::Pass, None);
+        // An Include the rule did not gather is an error, never a silent skip.
+        let f = dir(&[])
+            .file("/etc/ssh/sshd_config", "Include /etc/ssh/other/*.conf\n")
+            .build();
+        only(&eval(check, &f), Status::Error, Some(Reason::ProbeFailed));
+    }
+
+    #[test]
+    fn dropins_parameters_are_validated_at_load() {
+        for (check, message) in [
+            (
+                "{ method: config_value, path: [/a, /b], dropins: plain, key: k }",
+                "the one main file",
+            ),
+            (
+                "{ method: config_value, path: /a, dropins: nginx, key: k }",
+                "`dropins` must be one of",
+            ),
+            (
+                "{ method: config_value, path: /a, dropin_dirs: [rel.d], key: k }",
+                "not an absolute path",
+            ),
+        ] {
+            let yaml = format!("id: t\ntitle: t\nseverity: low\ncheck: {check}\n");
+            let err = load(
+                &[RuleSource {
+                    name: "t.yml".into(),
+                    text: yaml,
+                }],
+                &BTreeMap::new(),
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(err.contains(message), "{check}: {err}");
+        }
+        // The systemd preset derives /etc, /run, /usr/local/lib and /usr/lib directories.
+        let rule = rule(JOURNALD);
+        let plan =
+            crate::probe::ProbePlan::for_rules(&crate::rules::RuleSet { rules: vec![rule] }, true);
+        for dir in [
+            "/etc/systemd/journald.conf.d",
+            "/run/systemd/journald.conf.d",
+            "/usr/local/lib/systemd/journald.conf.d",
+            "/usr/lib/systemd/journald.conf.d",
+        ] {
+            assert!(
+                plan.dirs.contains(&(dir.to_owned(), "*.conf".to_owned())),
+                "{dir}"
+            );
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // config_line
+    // -----------------------------------------------------------------------------------------
+
+    const SUDO_NOPASSWD: &str = "{ method: config_line, paths: [/etc/sudoers, /etc/sudoers.d], scan_pattern: '*', pattern: 'NOPASSWD', expect: no_match }";
+
+    #[test]
+    fn config_line_searches_files_and_directories_ignoring_comments() {
+        let f = facts()
+            .file("/etc/sudoers", "# NOPASSWD is bad\nroot ALL=(ALL) ALL\n")
+            .dir_fact("/etc/sudoers", "*", DirFact::Missing)
+            .dir(
+                "/etc/sudoers.d",
+                "*",
+                &[("90-cloud", "ubuntu ALL=(ALL) NOPASSWD:ALL\n")],
+            )
+            .build();
+        let e = only(&eval(SUDO_NOPASSWD, &f), Status::Fail, None);
+        assert_eq!(e.actual, "matched at /etc/sudoers.d/90-cloud:1");
+        assert_eq!(
+            e.source["matches"][0]["text"],
+            "ubuntu ALL=(ALL) NOPASSWD:ALL"
+        );
+        let f = facts()
+            .file("/etc/sudoers", "# NOPASSWD is bad\n")
+            .dir("/etc/sudoers.d", "*", &[])
+            .build();
+        only(&eval(SUDO_NOPASSWD, &f), Status::Pass, None);
+        let check = "{ method: config_line, paths: [/etc/modprobe.conf, /etc/modprobe.d], pattern: '^install\\s+cramfs\\s+/bin/(false|true)' }";
+        let f = facts()
+            .file_fact("/etc/modprobe.conf", FileFact::Missing)
+            .dir(
+                "/etc/modprobe.d",
+                "*.conf",
+                &[("cis.conf", "install cramfs /bin/false\n")],
+            )
+            .build();
+        only(&eval(check, &f), Status::Pass, None);
+        // Nothing there at all: no line matches.
+        let f = facts()
+            .file_fact("/etc/modprobe.conf", FileFact::Missing)
+            .dir_fact("/etc/modprobe.d", "*.conf", DirFact::Missing)
+            .build();
+        assert_eq!(
+            only(&eval(check, &f), Status::Fail, None).actual,
+            "no line matches"
+        );
+        // An unreadable file may hold the line.
+        let f = facts()
+            .file_fact("/etc/modprobe.conf", FileFact::Unreadable)
+            .dir("/etc/modprobe.d", "*.conf", &[])
+            .build();
+        only(&eval(check, &f), Status::Error, Some(Reason::ProbeFailed));
+        // A bad regex is a load error.
+        let yaml = "id: t\ntitle: t\nseverity: low\ncheck: { method: config_line, paths: [/x], pattern: '(' }\n";
+        let err = load(
+            &[RuleSource {
+                name: "t.yml".into(),
+                text: yaml.into(),
+            }],
+            &BTreeMap::new(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("`pattern` is not a valid regex"), "{err}");
+    }
+
+    #[test]
+    fn config_line_never_shows_a_shadow_hash() {
+        let check = "{ method: config_line, paths: [/etc/shadow], pattern: '^alice:' }";
+        let f = facts()
+            .file("/etc/shadow", SHADOW)
+            .dir_fact("/etc/shadow", "*.conf", DirFact::Missing)
+            .build();
+        let r = eval(check, &f);
+        let e = only(&r, Status::Pass, None);
+        assert_eq!(
+            e.source["matches"][0]["text"],
+            "alice: password set, SHA-512"
+        );
+        assert_no_hash(&r);
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // kernel_module_state: not_loadable
+    // -----------------------------------------------------------------------------------------
+
+    const NOT_LOADABLE: &str =
+        "{ method: kernel_module_state, name: usb-storage, state: not_loadable }";
+
+    fn modprobe(conf: &str, etc: &[(&str, &str)]) -> FactsBuilder {
+        let f = facts().offline();
+        let f = if conf.is_empty() {
+            f.file_fact("/etc/modprobe.conf", FileFact::Missing)
+        } else {
+            f.file("/etc/modprobe.conf", conf)
+        };
+        f.dir("/etc/modprobe.d", "*.conf", etc)
+    }
+
+    #[test]
+    fn not_loadable_needs_install_false_and_blacklist_or_no_module_file() {
+        let both = [(
+            "usb.conf",
+            "install usb_storage /bin/true\nblacklist usb-storage\n",
+        )];
+        let e = only(
+            &eval(NOT_LOADABLE, &modprobe("", &both).build()),
+            Status::Pass,
+            None,
+        );
+        assert_eq!(
+            e.actual,
+            "install disabled, blacklisted, no kernel module tree"
+        );
+        let only_install = [("usb.conf", "install usb-storage /bin/true\n")];
+        let e = only(
+            &eval(NOT_LOADABLE, &modprobe("", &only_install).build()),
+            Status::Fail,
+            None,
+        );
+        assert_eq!(
+            e.actual,
+            "install disabled, not blacklisted, no kernel module tree"
+        );
+        // /etc/modprobe.conf counts too.
+        let f = modprobe("blacklist usb_storage\n", &only_install).build();
+        only(&eval(NOT_LOADABLE, &f), Status::Pass, None);
+        // No kernel ships it: not loadable whatever the configuration.
+        let mut f = modprobe("", &[]).build();
+        f.kernel_modules = Some(["ext4".to_owned(), "vfat".to_owned()].into());
+        let e = only(&eval(NOT_LOADABLE, &f), Status::Pass, None);
+        assert_eq!(e.actual, "not configured, not shipped by any kernel");
+        f.kernel_modules = Some(["usb_storage".to_owned()].into());
+        only(&eval(NOT_LOADABLE, &f), Status::Fail, None);
+        // An empty module tree says nothing.
+        f.kernel_modules = Some(Default::default());
+        only(&eval(NOT_LOADABLE, &f), Status::Fail, None);
+        // Online, a loaded module fails even when configured.
+        let mut f = modprobe("", &both).build();
+        f.offline = false;
+        f.files.insert(
+            "/proc/modules".into(),
+            FileFact::from_bytes(b"usb_storage 1 0 - Live\n"),
+        );
+        let e = only(&eval(NOT_LOADABLE, &f), Status::Fail, None);
+        assert!(e.actual.ends_with("loaded"), "{}", e.actual);
+    }
+
+    #[test]
+    fn module_file_names_read_the_same_everywhere() {
+        use crate::probe::sources::module_name_of_file;
+        assert_eq!(
+            module_name_of_file("usb-storage.ko.xz").as_deref(),
+            Some("usb_storage")
+        );
+        assert_eq!(module_name_of_file("cramfs.ko").as_deref(), Some("cramfs"));
+        assert_eq!(module_name_of_file("modules.dep"), None);
+        assert_eq!(module_name_of_file("x.kobj"), None);
+        assert_eq!(module_name_of_file(".ko"), None);
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // mount_option: missing: pass, if_mounted
+    // -----------------------------------------------------------------------------------------
+
+    #[test]
+    fn mount_option_missing_pass_and_if_mounted() {
+        let mounts = "/dev/sda1 / ext4 rw 0 0\n/dev/sda2 /home ext4 rw,nodev 0 0\n";
+        let fstab = "/dev/sda1 / ext4 defaults 0 1\n/dev/sda2 /home ext4 defaults,nodev 0 2\n";
+        let host = || {
+            facts()
+                .file("/proc/mounts", mounts)
+                .file("/etc/fstab", fstab)
+        };
+        let check =
+            "{ method: mount_option, mount_point: /var/tmp, options: [nodev], missing: pass }";
+        let e = only(&eval(check, &host().build()), Status::Pass, None);
+        assert_eq!(e.actual, "not mounted (acceptable)");
+        let check =
+            "{ method: mount_option, mount_point: /home, options: [nodev], if_mounted: true }";
+        let e = only(&eval(check, &host().build()), Status::Pass, None);
+        assert_eq!(e.actual, "mounted with rw,nodev; fstab: defaults,nodev");
+        let check =
+            "{ method: mount_option, mount_point: /srv, options: [nodev], if_mounted: true }";
+        only(&eval(check, &host().build()), Status::Pass, None);
+        // Mounted but not listed in fstab: the option will not survive a reboot.
+        let f = host()
+            .file("/etc/fstab", "/dev/sda1 / ext4 defaults 0 1\n")
+            .build();
+        let check =
+            "{ method: mount_option, mount_point: /home, options: [nodev], if_mounted: true }";
+        let e = only(&eval(check, &f), Status::Fail, None);
+        assert_eq!(e.actual, "mounted with rw,nodev; fstab: no entry");
+        // Listed in fstab without the option (offline: fstab alone answers).
+        let f = facts()
+            .offline()
+            .file("/etc/fstab", "/dev/sda2 /home ext4 defaults 0 2\n")
+            .build();
+        only(&eval(check, &f), Status::Fail, None);
+        let f = facts()
+            .offline()
+            .file_fact("/etc/fstab", FileFact::Missing)
+            .build();
+        only(&eval(check, &f), Status::Pass, None);
+        let f = facts()
+            .offline()
+            .file_fact("/etc/fstab", FileFact::Unreadable)
+            .build();
+        only(&eval(check, &f), Status::Error, Some(Reason::ProbeFailed));
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // service_state: installed, wanted_by
+    // -----------------------------------------------------------------------------------------
+
+    #[test]
+    fn service_state_installed_and_wanted_by() {
+        let show = "Id=telnet.socket\nNames=telnet.socket\nLoadState=not-found\nActiveState=inactive\nUnitFileState=\nWantedBy=\n\n\
+                    Id=rsyslog.service\nNames=rsyslog.service\nLoadState=loaded\nActiveState=active\nUnitFileState=enabled\nWantedBy=multi-user.target\n";
+        let live = facts().units(UnitsFact::Ran { output: ran(show) }).build();
+        let check = "{ method: service_state, name: telnet.socket, installed: false }";
+        let e = only(&eval(check, &live), Status::Pass, None);
+        assert!(e.actual.starts_with("installed=false"), "{}", e.actual);
+        let check = "{ method: service_state, name: rsyslog.service, installed: false }";
+        only(&eval(check, &live), Status::Fail, None);
+        let check =
+            "{ method: service_state, name: rsyslog.service, wanted_by: multi-user.target }";
+        only(&eval(check, &live), Status::Pass, None);
+        let check = "{ method: service_state, name: rsyslog.service, wanted_by: graphical.target }";
+        only(&eval(check, &live), Status::Fail, None);
+        // Offline: unit files and links answer; a mask link is not an installed unit.
+        let offline = facts()
+            .offline()
+            .stat(
+                "/etc/systemd/system/telnet.socket",
+                vec![link("/etc/systemd/system/telnet.socket", "/dev/null")],
+            )
+            .stat(
+                "/usr/lib/systemd/system/rsyslog.service",
+                vec![entry(
+                    "/usr/lib/systemd/system/rsyslog.service",
+                    0o644,
+                    0,
+                    0,
+                )],
+            )
+            .stat(
+                "/etc/systemd/system/multi-user.target.wants/rsyslog.service",
+                vec![link(
+                    "/etc/systemd/system/multi-user.target.wants/rsyslog.service",
+                    "/lib/systemd/system/rsyslog.service",
+                )],
+            )
+            .build();
+        let check = "{ method: service_state, name: telnet.socket, installed: false }";
+        only(&eval(check, &offline), Status::Pass, None);
+        let check = "{ method: service_state, name: rsyslog.service, installed: true, wanted_by: multi-user.target }";
+        only(&eval(check, &offline), Status::Pass, None);
+        let check = "{ method: service_state, name: rsyslog.service, wanted_by: 'bad name' }";
+        let yaml = format!("id: t\ntitle: t\nseverity: low\ncheck: {check}\n");
+        assert!(
+            load(
+                &[RuleSource {
+                    name: "t.yml".into(),
+                    text: yaml
+                }],
+                &BTreeMap::new()
+            )
+            .is_err()
+        );
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // command: stdout_empty
+    // -----------------------------------------------------------------------------------------
+
+    #[test]
+    fn command_stdout_empty() {
+        let check = "{ method: command, run: 'find / -nouser', stdout_empty: true }";
+        let f = facts().command("find / -nouser", 0, " \n").build();
+        only(&eval(check, &f), Status::Pass, None);
+        let f = facts()
+            .command("find / -nouser", 0, "/srv/orphan\n")
+            .build();
+        let e = only(&eval(check, &f), Status::Fail, None);
+        assert_eq!(e.actual, "exit 0, stdout not empty");
+        assert_eq!(e.expected, "exit 0, stdout empty");
+        let f = facts()
+            .command_fact(
+                "find / -nouser",
+                CommandFact::Ran {
+                    exit_code: 0,
+                    stdout: String::new(),
+                    stderr: String::new(),
+                    stdout_truncated: true,
+                },
+            )
+            .build();
+        only(&eval(check, &f), Status::Fail, None);
+        let f = facts().build();
+        only(&eval(check, &f), Status::Error, Some(Reason::ProbeFailed));
+        let yaml = "id: t\ntitle: t\nseverity: low\ncheck: { method: command, run: x, stdout_empty: true, expected_stdout: y }\n";
+        let err = load(
+            &[RuleSource {
+                name: "t.yml".into(),
+                text: yaml.into(),
+            }],
+            &BTreeMap::new(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("contradicts"), "{err}");
+    }
 }
