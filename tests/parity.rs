@@ -472,4 +472,16 @@ fn homes_modules_and_the_clock_give_identical_facts_through_both_executors() {
         let shell_results = eval::evaluate_all(&rules, &facts, &EvalOptions::default()).0;
         assert_eq!(results, shell_results, "{label}: results");
     }
+    // Only the first lines of passwd name homes to stat: the last one counted is, the next is
+    // not, in both executors.
+    let mut passwd = "junk\n".repeat(probe::homes::MAX_HOME_LINES - 1);
+    passwd.push_str("in:x:1:1::/home/in:/bin/sh\nout:x:2:2::/home/out:/bin/sh\n");
+    write("etc/passwd", &passwd);
+    let (native, _) = probe::native::gather(&plan, root.path());
+    assert!(native.stats.contains_key("/home/in"));
+    assert!(!native.stats.contains_key("/home/out"));
+    for shell in shells() {
+        let facts = probe::shell::gather_with(&plan, root.path(), &shell).unwrap();
+        assert_eq!(native.stats, facts.stats, "line cap via {shell:?}");
+    }
 }

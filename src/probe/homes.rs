@@ -1,7 +1,8 @@
 //! Which home directories a host's /etc/passwd names, so both executors stat the same ones and
 //! evaluation knows where to look. probe.sh's `fhomes` makes the same selection in `sh`.
 
-/// passwd lines considered (not distinct homes): bounds the stats a hostile passwd can cause.
+/// passwd lines read (the first ones, valid or not): bounds the stats, and the time `sh` spends,
+/// that a hostile passwd can cause.
 pub const MAX_HOME_LINES: usize = 4096;
 
 /// The home directory named on one passwd line, as stat'ed: field 6 with trailing slashes
@@ -28,13 +29,13 @@ pub fn dot_files_pattern(home: &str) -> String {
     }
 }
 
-/// The homes to stat, from passwd's text, in file order (duplicates kept: they cost a map
-/// entry, and the cap counts lines so `sh` need not deduplicate).
+/// The homes to stat, from the first [`MAX_HOME_LINES`] lines of passwd, in file order
+/// (duplicates kept: they cost a map entry, and `sh` need not deduplicate).
 pub fn homes_to_stat(passwd: &str) -> Vec<String> {
     passwd
         .split('\n')
-        .filter_map(home_of)
         .take(MAX_HOME_LINES)
+        .filter_map(home_of)
         .collect()
 }
 

@@ -152,6 +152,9 @@ fn kernel_module_files(root: &Path) -> Option<std::collections::BTreeSet<String>
                 let name = entry.file_name();
                 if let Some(module) = name.to_str().and_then(module_name_of_file) {
                     names.insert(module);
+                    if names.len() > MAX_MODULE_NAMES {
+                        return None;
+                    }
                 }
             }
         }

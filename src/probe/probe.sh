@@ -259,13 +259,15 @@ fstats() {
 }
 
 # Home directories named in passwd: each one, and the dot files in it, is queued for fstats.
-# The same selection as probe/homes.rs: field 6 of at most HOMES_CAP lines, absolute, printable
+# The same selection as probe/homes.rs: field 6 of the first HOMES_CAP lines, absolute, printable
 # ASCII without glob or escape characters, trailing slashes removed.
 fhomes() {
     rp /etc/passwd 1 || return 0
     [ -f "$RP" ] && [ -r "$RP" ] || return 0
     _hn=0
     while IFS= read -r _l || [ -n "$_l" ]; do
+        [ "$_hn" -lt "$HOMES_CAP" ] || break
+        _hn=$((_hn + 1))
         _r=$_l _ok=1
         for _i in 1 2 3 4 5; do
             case $_r in *:*) _r=${_r#*:} ;; *) _ok=0 ;; esac
@@ -274,8 +276,6 @@ fhomes() {
         _h=${_r%%:*}
         case $_h in /*) ;; *) continue ;; esac
         case $_h in *[![:print:]]*|*'*'*|*'?'*|*'['*|*'\'*) continue ;; esac
-        [ "$_hn" -lt "$HOMES_CAP" ] || break
-        _hn=$((_hn + 1))
         while :; do case $_h in */) _h=${_h%/} ;; *) break ;; esac; done
         if [ -z "$_h" ]; then fstat /; fstat '/.*'; else fstat "$_h"; fstat "$_h/.*"; fi
     done < "$RP"
