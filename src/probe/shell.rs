@@ -908,6 +908,32 @@ mod tests {
         assert!(parse(&command, nonce, &command_plan).is_err());
     }
 
+    /// The clock and module-tree records: values parse, unknowns stay unknown, junk is refused.
+    #[test]
+    fn clock_and_module_records_parse_or_fail_cleanly() {
+        let nonce = "0123456789abcdef0123456789abcdef";
+        let plan = ProbePlan::default();
+        let stream = |kind: &str, body: &[u8]| {
+            [record(nonce, kind, "", body), record(nonce, "E", "", b"1")].concat()
+        };
+        let facts = parse(&stream("Y", b"20422"), nonce, &plan).unwrap();
+        assert_eq!(facts.epoch_day, Some(20422));
+        let facts = parse(&stream("Y", b"-1"), nonce, &plan).unwrap();
+        assert_eq!(facts.epoch_day, None);
+        assert!(parse(&stream("Y", b"soon"), nonce, &plan).is_err());
+        let body = b"/lib/modules/6.1/kernel/fs/cramfs/cramfs.ko\n/lib/modules/6.1/kernel/x/usb-storage.ko.xz\n/lib/modules/6.1/modules.dep\n";
+        let facts = parse(&stream("M", body), nonce, &plan).unwrap();
+        let names: Vec<&str> = facts
+            .kernel_modules
+            .iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(names, ["cramfs", "usb_storage"]);
+        let facts = parse(&stream("M", b"-"), nonce, &plan).unwrap();
+        assert_eq!(facts.kernel_modules, None);
+    }
+
     #[test]
     fn the_parser_survives_arbitrary_bytes() {
         let nonce = "0123456789abcdef0123456789abcdef";
