@@ -453,8 +453,7 @@ fn config_value(check: &Check, c: &ConfigValueCheck, host: &HostView) -> Outcome
     }
 }
 
-/// A config_value read from a shadow file: compared on the real value, shown as the state of
-/// the password field only.
+/// Does some non-comment line of the files match? Evidence keeps the first matches.
 fn config_line(check: &Check, c: &ConfigLineCheck, host: &HostView) -> Outcome {
     let wanted = if c.expect_match {
         "a line matches"
@@ -472,10 +471,15 @@ fn config_line(check: &Check, c: &ConfigLineCheck, host: &HostView) -> Outcome {
         return v.probe_failed(problem.clone());
     }
     let mut matches = Vec::new();
+    let mut count = 0usize;
     for file in &files {
         for (index, line) in file.text.lines().enumerate() {
             let trimmed = line.trim();
             if trimmed.is_empty() || trimmed.starts_with('#') || !c.pattern.is_match(trimmed) {
+                continue;
+            }
+            count += 1;
+            if matches.len() == CONFIG_LINE_MATCHES_SHOWN {
                 continue;
             }
             // A shadow line holds a password hash: show only what the check saw.
@@ -488,7 +492,7 @@ fn config_line(check: &Check, c: &ConfigLineCheck, host: &HostView) -> Outcome {
         }
     }
     let read: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    let actual = match matches.len() {
+    let actual = match count {
         0 => "no line matches".to_owned(),
         1 => format!(
             "matched at {}:{}",
@@ -497,14 +501,15 @@ fn config_line(check: &Check, c: &ConfigLineCheck, host: &HostView) -> Outcome {
         ),
         n => format!("{n} lines match"),
     };
-    matches.truncate(CONFIG_LINE_MATCHES_SHOWN);
     let source = json!({ "files_read": read, "matches": matches });
-    v.pass_if(matches.is_empty() != c.expect_match, actual, source)
+    v.pass_if((count > 0) == c.expect_match, actual, source)
 }
 
 /// Matching lines kept in config_line evidence; the count in `actual` covers them all.
 const CONFIG_LINE_MATCHES_SHOWN: usize = 20;
 
+/// A config_value read from a shadow file: compared on the real value, shown as the state of
+/// the password field only.
 fn shadow_config_value(v: &Verdict, c: &ConfigValueCheck, hit: &ConfigLine) -> Outcome {
     let source =
         json!({ "file": hit.file, "line": hit.line_no, "text": redact::shadow_line(&hit.text) });

@@ -2940,6 +2940,15 @@ mod methods {
             .dir("/etc/sudoers.d", "*", &[])
             .build();
         only(&eval(SUDO_NOPASSWD, &f), Status::Pass, None);
+        // Many matches: all counted, the first ones shown.
+        let many = "u ALL=(ALL) NOPASSWD:ALL\n".repeat(25);
+        let f = facts()
+            .file_fact("/etc/sudoers", FileFact::Missing)
+            .dir("/etc/sudoers.d", "*", &[("many", &many)])
+            .build();
+        let e = only(&eval(SUDO_NOPASSWD, &f), Status::Fail, None);
+        assert_eq!(e.actual, "25 lines match");
+        assert_eq!(e.source["matches"].as_array().unwrap().len(), 20);
         let check = "{ method: config_line, paths: [/etc/modprobe.conf, /etc/modprobe.d], pattern: '^install\\s+cramfs\\s+/bin/(false|true)' }";
         let f = facts()
             .file_fact("/etc/modprobe.conf", FileFact::Missing)
