@@ -146,3 +146,68 @@ fn shadow_evidence_names_the_account_and_the_hash_type() {
         "matched: root: password set, yescrypt"
     );
 }
+
+/// A canary: shadow entries whose password fields are unique strings (one a traditional DES
+/// hash, which the crypt-hash scrubber would not recognise, one SHA-512) are read by the
+/// `accounts` rules, and appear in no report, log line or state file; the evidence says what
+/// the fields are instead.
+#[test]
+fn shadow_password_fields_read_by_accounts_rules_appear_nowhere() {
+    const DES_CANARY: &str = "QzCanaryDes12";
+    const SHA_CANARY: &str = "$6$CanarySaltZ$CanaryHashSecretValue0123456789abcdefABCDEF";
+    let tree = fixtures::materialise("debian12-default");
+    let append = |file: &str, line: &str| {
+        let path = tree.path().join(file);
+        let mut text = fs::read_to_string(&path).unwrap();
+        text.push_str(line);
+        fs::write(&path, text).unwrap();
+    };
+    append(
+        "etc/passwd",
+        "canary:x:990:990::/var/lib/canary:/usr/sbin/nologin\n",
+    );
+    append("etc/passwd", "carol:x:1005:990::/home/carol:/bin/bash\n");
+    append("etc/group", "canary:x:990:\n");
+    append(
+        "etc/shadow",
+        &format!("canary:{DES_CANARY}:19800:0:99999:7:::\n"),
+    );
+    append(
+        "etc/shadow",
+        &format!("carol:{SHA_CANARY}:19800:0:99999:7:::\n"),
+    );
+    let state_dir = tempfile::tempdir().unwrap();
+    let state = state_dir.path().join("state.db");
+    let mut seen = String::new();
+    for format in FORMATS {
+        let out = run(plumb()
+            .args(["-vvv", "scan", "--fail-on", "never", "--format", format])
+            .arg("--root")
+            .arg(tree.path())
+            .arg("--state")
+            .arg(&state));
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        for (what, text) in [
+            ("stdout", String::from_utf8_lossy(&out.stdout).into_owned()),
+            ("stderr", stderr(&out)),
+        ] {
+            for canary in [DES_CANARY, SHA_CANARY, "CanaryHashSecret", "CanarySaltZ"] {
+                assert!(!text.contains(canary), "{format} {what} holds `{canary}`");
+            }
+            seen.push_str(&text);
+        }
+    }
+    let dump = sqlite3(&state, ".dump");
+    for canary in [DES_CANARY, "CanaryHashSecret", "CanarySaltZ"] {
+        assert!(!dump.contains(canary), "the state file holds `{canary}`");
+    }
+    // The rules did read those fields: the evidence names the accounts and what they hold.
+    assert!(
+        seen.contains("canary: hashed"),
+        "no evidence for the canary account"
+    );
+    assert!(
+        seen.contains("carol: 99999"),
+        "no evidence for the canary user"
+    );
+}

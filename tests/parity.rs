@@ -42,6 +42,20 @@ const EVERY_METHOD: &str = r#"
   title: apparmor_state
   severity: low
   check: { method: apparmor_state, expected: enabled }
+- id: parity-accounts
+  title: accounts, every fact it reads
+  severity: low
+  checks:
+    - { method: accounts, predicate: shadow_last_change_past }
+    - { method: accounts, predicate: no_forbidden_dot_files }
+- id: parity-config-line
+  title: config_line
+  severity: low
+  check: { method: config_line, paths: [/etc/sudoers, /etc/sudoers.d], scan_pattern: "*", pattern: NOPASSWD, expect: no_match }
+- id: parity-not-loadable
+  title: kernel_module_state not_loadable
+  severity: low
+  check: { method: kernel_module_state, name: cramfs, state: not_loadable }
 "#;
 
 fn pack() -> RuleSet {
@@ -69,6 +83,8 @@ fn the_parity_rules_cover_every_method() {
         "file_content",
         "file_content_match",
         "config_value",
+        "config_line",
+        "accounts",
         "sshd_effective_config",
         "sysctl_value",
         "package_state",
@@ -122,6 +138,11 @@ fn assert_same_facts(native: &Facts, shell: &Facts, what: &str) {
     }
     assert_eq!(native.packages, shell.packages, "{what}: packages");
     assert_eq!(native.units, shell.units, "{what}: units");
+    assert_eq!(native.epoch_day, shell.epoch_day, "{what}: clock");
+    assert_eq!(
+        native.kernel_modules, shell.kernel_modules,
+        "{what}: kernel modules"
+    );
     assert_eq!(native, shell, "{what}: facts");
 }
 
@@ -365,5 +386,102 @@ fn the_rpm_query_gives_identical_packages_through_both_executors() {
     for shell in shells() {
         let facts = probe::shell::gather_with(&plan, root.path(), &shell).unwrap();
         assert_eq!(native.packages, facts.packages, "via {shell:?}");
+    }
+}
+
+/// Facts that the executors derive on the host: home directories named by passwd (with odd
+/// lines, a home of `/`, dot files, `.` and `..`), the kernel module tree, and the clock.
+#[test]
+fn homes_modules_and_the_clock_give_identical_facts_through_both_executors() {
+    let rules = rules::load(
+        &[rules::RuleSource {
+            name: "derived.yml".into(),
+            text: r#"
+- id: homes
+  title: homes and dot files
+  severity: low
+  checks:
+    - { method: accounts, predicate: home_dirs_mode }
+    - { method: accounts, predicate: dot_files_not_group_or_world_writable }
+    - { method: accounts, predicate: shadow_last_change_past }
+- id: module
+  title: not loadable
+  severity: low
+  check: { method: kernel_module_state, name: usb-storage, state: not_loadable }
+"#
+            .into(),
+        }],
+        &BTreeMap::new(),
+    )
+    .unwrap();
+    let plan = ProbePlan::for_rules(&rules, true);
+    let root = tempfile::tempdir().unwrap();
+    let write = |path: &str, text: &str| {
+        let path = root.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "etc/passwd",
+        "root:x:0:0:root:/root:/bin/bash\nbad-line\ntop:x:1:1::/:/bin/sh\n\
+         glob:x:2:2::/home/*:/bin/sh\nrel:x:3:3::home/rel:/bin/sh\n\
+         sp:x:1001:1001::/home/with space//:/bin/bash\ngone:x:1002:1002::/home/gone:/bin/bash\n\
+         last:x:1003:1003::/home/last:/bin/bash",
+    );
+    write(
+        "etc/shadow",
+        "root:*:19800:0:99999:7:::\nlast:!:99999::::::\n",
+    );
+    write("etc/group", "root:x:0:\n");
+    write("etc/shells", "/bin/sh\n/bin/bash\n");
+    write("root/.bashrc", "");
+    write("root/.netrc", "");
+    write("home/with space/.profile", "");
+    write("home/last/.x", "");
+    std::fs::create_dir_all(root.path().join("home/last/.cache")).unwrap();
+    write("lib/modules/6.1.0-1-amd64/kernel/fs/cramfs/cramfs.ko", "");
+    write(
+        "lib/modules/6.1.0-1-amd64/kernel/drivers/usb/storage/usb-storage.ko.xz",
+        "",
+    );
+    write("lib/modules/6.1.0-1-amd64/modules.dep", "");
+    let (native, _) = probe::native::gather(&plan, root.path());
+    // The cases are what they claim to be.
+    assert!(
+        native.stats.contains_key("/home/with space/.*"),
+        "{:?}",
+        native.stats.keys()
+    );
+    assert!(native.stats.contains_key("/.*"));
+    assert!(
+        !native
+            .stats
+            .keys()
+            .any(|k| k.contains('*') && k.starts_with("/home/*"))
+    );
+    assert_eq!(native.stats["/home/gone"], []);
+    assert!(native.epoch_day.is_some());
+    let modules = native.kernel_modules.as_ref().expect("module tree read");
+    assert!(modules.contains("usb_storage") && modules.contains("cramfs"));
+    let results = eval::evaluate_all(&rules, &native, &EvalOptions::default()).0;
+    for shell in shells() {
+        let label = format!("derived facts via {}", shell.join(" "));
+        let facts = probe::shell::gather_with(&plan, root.path(), &shell)
+            .unwrap_or_else(|err| panic!("{label}: {err}"));
+        assert_same_facts(&native, &facts, &label);
+        let shell_results = eval::evaluate_all(&rules, &facts, &EvalOptions::default()).0;
+        assert_eq!(results, shell_results, "{label}: results");
+    }
+    // Only the first lines of passwd name homes to stat: the last one counted is, the next is
+    // not, in both executors.
+    let mut passwd = "junk\n".repeat(probe::homes::MAX_HOME_LINES - 1);
+    passwd.push_str("in:x:1:1::/home/in:/bin/sh\nout:x:2:2::/home/out:/bin/sh\n");
+    write("etc/passwd", &passwd);
+    let (native, _) = probe::native::gather(&plan, root.path());
+    assert!(native.stats.contains_key("/home/in"));
+    assert!(!native.stats.contains_key("/home/out"));
+    for shell in shells() {
+        let facts = probe::shell::gather_with(&plan, root.path(), &shell).unwrap();
+        assert_eq!(native.stats, facts.stats, "line cap via {shell:?}");
     }
 }

@@ -239,7 +239,7 @@ impl<'a> HostView<'a> {
     }
 }
 
-fn unlistable(dir: &str) -> String {
+pub(super) fn unlistable(dir: &str) -> String {
     format!("{dir} could not be listed (permission denied)")
 }
 

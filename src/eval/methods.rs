@@ -148,6 +148,8 @@ pub fn evaluate_check(check: &Check, host: &HostView) -> Outcome {
             })
         }
         Check::ConfigValue(c) => config_value(check, c, host),
+        Check::ConfigLine(c) => config_line(check, c, host),
+        Check::Accounts(c) => super::accounts::evaluate(c, host),
         Check::SshdEffectiveConfig { key, expectation } => {
             let v = verdict(check, key, describe(expectation));
             if host.offline() {
@@ -291,6 +293,9 @@ fn command(c: &CommandCheck, host: &HostView) -> Outcome {
     if let Some(regex) = &c.stdout_regex {
         expected.push_str(&format!(", stdout matches /{}/", regex.as_str()));
     }
+    if c.stdout_empty {
+        expected.push_str(", stdout empty");
+    }
     let v = Verdict {
         method: "command",
         target: &c.run,
@@ -327,8 +332,14 @@ fn command(c: &CommandCheck, host: &HostView) -> Outcome {
                 && c.expected_stdout
                     .as_ref()
                     .is_none_or(|t| stdout.contains(t.as_str()))
-                && c.stdout_regex.as_ref().is_none_or(|r| r.is_match(stdout));
-            v.pass_if(ok, format!("exit {exit_code}"), source)
+                && c.stdout_regex.as_ref().is_none_or(|r| r.is_match(stdout))
+                // Truncated output was not empty.
+                && (!c.stdout_empty || (stdout.trim().is_empty() && !stdout_truncated));
+            let mut actual = format!("exit {exit_code}");
+            if c.stdout_empty && !stdout.trim().is_empty() {
+                actual.push_str(", stdout not empty");
+            }
+            v.pass_if(ok, actual, source)
         }
         Some(CommandFact::TimedOut { timeout_ms }) => v.with_reason(
             Status::Error,
@@ -414,14 +425,17 @@ fn file_permission(check: &Check, c: &FilePermissionCheck, host: &HostView) -> O
     )
 }
 
-fn config_files<'a>(
-    c: &ConfigValueCheck,
+/// The files named by `paths` (a directory gives its files matching `scan_pattern`), and what
+/// could not be read.
+pub(super) fn config_files<'a>(
+    paths: &[String],
+    scan_pattern: &str,
     host: &HostView<'a>,
 ) -> (Vec<ConfigFile<'a>>, Vec<String>) {
     let mut files = Vec::new();
     let mut problems = Vec::new();
-    for path in &c.paths {
-        match host.dir_files(path, &c.scan_pattern) {
+    for path in paths {
+        match host.dir_files(path, scan_pattern) {
             Ok(Some(listing)) => {
                 files.extend(listing);
                 continue;
@@ -454,19 +468,29 @@ fn config_value(check: &Check, c: &ConfigValueCheck, host: &HostView) -> Outcome
         .as_ref()
         .map_or_else(|| "set".to_owned(), describe);
     let v = verdict(check, &c.key, expected);
-    let (files, problems) = config_files(c, host);
-    // A file that could not be read may hold the deciding occurrence: no verdict without it.
-    if let Some(problem) = problems.first() {
-        return v.probe_failed(problem.clone());
-    }
-    let hits = find_config_values(&files, c);
+    let (files, hits) = match &c.dropins {
+        Some(dropins) => match super::dropins::values(c, dropins, host) {
+            Ok(read) => read,
+            Err(problem) => return v.probe_failed(problem),
+        },
+        None => {
+            let (files, problems) = config_files(&c.paths, &c.scan_pattern, host);
+            // A file that could not be read may hold the deciding occurrence: no verdict
+            // without it.
+            if let Some(problem) = problems.first() {
+                return v.probe_failed(problem.clone());
+            }
+            let hits = find_config_values(&files, c);
+            let files = files.into_iter().map(|f| f.path).collect();
+            (files, hits)
+        }
+    };
     let chosen: Option<&ConfigLine> = match c.occurrence {
         Occurrence::First => hits.first(),
         Occurrence::Last => hits.last(),
     };
     let Some(hit) = chosen else {
-        let read: Vec<_> = files.iter().map(|f| f.path.as_str()).collect();
-        let source = json!({ "files_read": read });
+        let source = json!({ "files_read": files });
         return v.pass_if(c.missing == Missing::Pass, "not set", source);
     };
     if redact::is_shadow_file(&hit.file) {
@@ -478,6 +502,61 @@ fn config_value(check: &Check, c: &ConfigValueCheck, host: &HostView) -> Outcome
         None => v.outcome(Status::Pass, hit.value.clone(), source),
     }
 }
+
+/// Does some non-comment line of the files match? Evidence keeps the first matches.
+fn config_line(check: &Check, c: &ConfigLineCheck, host: &HostView) -> Outcome {
+    let wanted = if c.expect_match {
+        "a line matches"
+    } else {
+        "no line matches"
+    };
+    let target = c.paths.join(", ");
+    let v = Verdict {
+        method: check.method(),
+        target: &target,
+        expected: format!("{wanted} /{}/", c.pattern.as_str()),
+    };
+    let (files, problems) = config_files(&c.paths, &c.scan_pattern, host);
+    if let Some(problem) = problems.first() {
+        return v.probe_failed(problem.clone());
+    }
+    let mut matches = Vec::new();
+    let mut count = 0usize;
+    for file in &files {
+        for (index, line) in file.text.lines().enumerate() {
+            let trimmed = line.trim();
+            if trimmed.is_empty() || trimmed.starts_with('#') || !c.pattern.is_match(trimmed) {
+                continue;
+            }
+            count += 1;
+            if matches.len() == CONFIG_LINE_MATCHES_SHOWN {
+                continue;
+            }
+            // A shadow line holds a password hash: show only what the check saw.
+            let shown = if redact::is_shadow_file(&file.path) {
+                redact::shadow_line(trimmed)
+            } else {
+                trimmed.to_owned()
+            };
+            matches.push(json!({ "file": file.path, "line": index + 1, "text": shown }));
+        }
+    }
+    let read: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let actual = match count {
+        0 => "no line matches".to_owned(),
+        1 => format!(
+            "matched at {}:{}",
+            matches[0]["file"].as_str().unwrap_or_default(),
+            matches[0]["line"]
+        ),
+        n => format!("{n} lines match"),
+    };
+    let source = json!({ "files_read": read, "matches": matches });
+    v.pass_if((count > 0) == c.expect_match, actual, source)
+}
+
+/// Matching lines kept in config_line evidence; the count in `actual` covers them all.
+const CONFIG_LINE_MATCHES_SHOWN: usize = 20;
 
 /// A config_value read from a shadow file: compared on the real value, shown as the state of
 /// the password field only.
@@ -620,6 +699,7 @@ fn package_state(check: &Check, name: &str, present: bool, host: &HostView) -> O
 fn service_state(check: &Check, c: &ServiceStateCheck, host: &HostView) -> Outcome {
     let mut wanted = Vec::new();
     for (name, value) in [
+        ("installed", c.installed),
         ("enabled", c.enabled),
         ("active", c.active),
         ("masked", c.masked),
@@ -627,6 +707,9 @@ fn service_state(check: &Check, c: &ServiceStateCheck, host: &HostView) -> Outco
         if let Some(value) = value {
             wanted.push(format!("{name}={value}"));
         }
+    }
+    if let Some(target) = &c.wanted_by {
+        wanted.push(format!("wanted by {target}"));
     }
     let v = verdict(check, &c.unit, wanted.join(", "));
     let live = host.unit_properties().and_then(|units| units.get(&c.unit));
@@ -678,6 +761,29 @@ fn service_state(check: &Check, c: &ServiceStateCheck, host: &HostView) -> Outco
     let mut actual = vec![format!("enabled={enabled}"), format!("masked={masked}")];
     let mut ok =
         c.enabled.is_none_or(|want| want == enabled) && c.masked.is_none_or(|want| want == masked);
+    if let Some(want) = c.installed {
+        // Live, systemd's own answer; offline, a unit file (not a mask link) in a unit dir.
+        let installed = match property("LoadState") {
+            Some(state) => state != "not-found",
+            None => unit_file_paths(&c.unit).iter().any(|path| {
+                host.stat(path)
+                    .iter()
+                    .any(|entry| entry.link_target.as_deref() != Some("/dev/null"))
+            }),
+        };
+        actual.insert(0, format!("installed={installed}"));
+        ok &= want == installed;
+    }
+    if let Some(target) = &c.wanted_by {
+        let wanted = match property("WantedBy") {
+            Some(list) => list.split_whitespace().any(|unit| unit == target),
+            None => unit_wants_links(target, &c.unit)
+                .iter()
+                .any(|path| !host.stat(path).is_empty()),
+        };
+        actual.push(format!("wanted by {target}={wanted}"));
+        ok &= wanted;
+    }
     if let Some(want_active) = c.active {
         let active = property("ActiveState");
         match active {
@@ -704,49 +810,71 @@ fn kernel_module(check: &Check, name: &str, state: ModuleState, host: &HostView)
         ModuleState::Disabled => "disabled (install /bin/false) and not loaded",
         ModuleState::Blacklisted => "blacklisted and not loaded",
         ModuleState::NotLoaded => "not loaded",
+        ModuleState::NotLoadable => {
+            "not loadable (install /bin/false and blacklisted, or not shipped) and not loaded"
+        }
     };
     let v = verdict(check, name, expected);
-    let mut config_hit: Option<(String, usize)> = None;
+    // /etc/modprobe.conf first: older modprobe read it before the directories.
+    let mut files: Vec<ConfigFile> = host
+        .file_text(MODPROBE_CONF)
+        .map(|text| ConfigFile {
+            path: MODPROBE_CONF.to_owned(),
+            text,
+        })
+        .into_iter()
+        .collect();
     if state != ModuleState::NotLoaded {
-        let files = match host.layered_dir_files(&MODPROBE_DIRS, "*.conf") {
-            Ok(files) => files,
+        match host.layered_dir_files(&MODPROBE_DIRS, "*.conf") {
+            Ok(listed) => files.extend(listed),
             Err(problem) => return v.probe_failed(problem),
-        };
-        'files: for file in &files {
-            for (index, line) in file.text.lines().enumerate() {
-                let words: Vec<&str> = line.split_whitespace().collect();
-                let module_is =
-                    |word: Option<&&str>| word.is_some_and(|w| w.replace('-', "_") == name);
-                let hit = match state {
-                    ModuleState::Disabled => {
-                        words.first() == Some(&"install")
-                            && module_is(words.get(1))
-                            && words.get(2).is_some_and(|cmd| {
-                                matches!(
-                                    *cmd,
-                                    "/bin/false"
-                                        | "/bin/true"
-                                        | "/usr/bin/false"
-                                        | "/usr/bin/true"
-                                        | "false"
-                                        | "true"
-                                )
-                            })
-                    }
-                    _ => words.first() == Some(&"blacklist") && module_is(words.get(1)),
-                };
-                if hit {
-                    config_hit = Some((file.path.clone(), index + 1));
-                    break 'files;
-                }
-            }
         }
     }
-    let config_ok = state == ModuleState::NotLoaded || config_hit.is_some();
-    let mut source =
-        json!({ "config": config_hit.as_ref().map(|(f, l)| json!({"file": f, "line": l})) });
+    let find = |wanted: fn(&[&str], &str) -> bool| -> Option<(String, usize)> {
+        files.iter().find_map(|file| {
+            file.text
+                .lines()
+                .position(|line| wanted(&line.split_whitespace().collect::<Vec<_>>(), name))
+                .map(|index| (file.path.clone(), index + 1))
+        })
+    };
+    let install = find(is_install_false);
+    let blacklist = find(is_blacklist);
+    let shipped = module_shipped(name, host);
+    let (config_ok, config_hit) = match state {
+        ModuleState::NotLoaded => (true, None),
+        ModuleState::Disabled => (install.is_some(), install.clone()),
+        ModuleState::Blacklisted => (blacklist.is_some(), blacklist.clone()),
+        ModuleState::NotLoadable => (
+            (install.is_some() && blacklist.is_some()) || shipped == Some(false),
+            install.clone().or(blacklist.clone()),
+        ),
+    };
+    let line =
+        |hit: &Option<(String, usize)>| hit.as_ref().map(|(f, l)| json!({"file": f, "line": l}));
+    let mut source = json!({ "config": line(&config_hit) });
     let mut actual = Vec::new();
-    if state != ModuleState::NotLoaded {
+    if state == ModuleState::NotLoadable {
+        source["install"] = json!(line(&install));
+        source["blacklist"] = json!(line(&blacklist));
+        actual.push(
+            match (&install, &blacklist) {
+                (Some(_), Some(_)) => "install disabled, blacklisted",
+                (Some(_), None) => "install disabled, not blacklisted",
+                (None, Some(_)) => "blacklisted, install not disabled",
+                (None, None) => "not configured",
+            }
+            .to_owned(),
+        );
+        actual.push(
+            match shipped {
+                Some(true) => "shipped by a kernel",
+                Some(false) => "not shipped by any kernel",
+                None => "no kernel module tree",
+            }
+            .to_owned(),
+        );
+    } else if state != ModuleState::NotLoaded {
         actual.push(
             if config_ok {
                 "configured"
@@ -787,6 +915,30 @@ fn kernel_module(check: &Check, name: &str, state: ModuleState, host: &HostView)
     }
 }
 
+/// `install NAME /bin/false` (or true): modprobe runs that instead of loading the module.
+fn is_install_false(words: &[&str], name: &str) -> bool {
+    matches!(words, ["install", module, command, ..]
+    if module.replace('-', "_") == name
+        && matches!(
+            *command,
+            "/bin/false" | "/bin/true" | "/usr/bin/false" | "/usr/bin/true" | "false" | "true"
+        ))
+}
+
+fn is_blacklist(words: &[&str], name: &str) -> bool {
+    matches!(words, ["blacklist", module, ..] if module.replace('-', "_") == name)
+}
+
+/// Whether any kernel under /lib/modules ships the module as a loadable file; `None` when
+/// that is unknown (no module tree, as in a container or a partial image).
+fn module_shipped(name: &str, host: &HostView) -> Option<bool> {
+    host.facts
+        .kernel_modules
+        .as_ref()
+        .filter(|names| !names.is_empty())
+        .map(|names| names.contains(name))
+}
+
 /// Mount entries (`/proc/mounts` or fstab): (mount point, options) for non-comment lines.
 fn mount_entries(text: &str) -> Vec<(String, Vec<String>)> {
     text.lines()
@@ -805,13 +957,19 @@ fn mount_entries(text: &str) -> Vec<(String, Vec<String>)> {
 
 fn mount_option(check: &Check, c: &MountOptionCheck, host: &HostView) -> Outcome {
     let v = verdict(check, &c.mount_point, c.options.join(","));
+    let source = json!({ "files": [PROC_MOUNTS, FSTAB] });
     let missing = |what: &str| match c.missing {
         Missing::Skip => v.with_reason(
             Status::Skipped,
             Reason::NotAssessable,
             format!("{} is not {what}", c.mount_point),
         ),
-        _ => v.outcome(Status::Fail, format!("not {what}"), Value::Null),
+        Missing::Pass => v.outcome(
+            Status::Pass,
+            format!("not {what} (acceptable)"),
+            source.clone(),
+        ),
+        Missing::Fail => v.outcome(Status::Fail, format!("not {what}"), Value::Null),
     };
     let lacking = |options: &[String]| -> Vec<String> {
         c.options
@@ -820,35 +978,47 @@ fn mount_option(check: &Check, c: &MountOptionCheck, host: &HostView) -> Outcome
             .cloned()
             .collect()
     };
-    let mut actual = Vec::new();
-    let mut ok = true;
-    if !host.offline() {
+    // The last entry for a mount point is the one on top.
+    let find = |text: &str| {
+        mount_entries(text)
+            .into_iter()
+            .rfind(|(p, _)| *p == c.mount_point)
+            .map(|(_, options)| options)
+    };
+    let mounted = if host.offline() {
+        None
+    } else {
         let Some(text) = host.file_text(PROC_MOUNTS) else {
             return v.probe_failed(format!("{PROC_MOUNTS} could not be read"));
         };
-        // The last entry for a mount point is the one on top.
-        let Some((_, options)) = mount_entries(text)
-            .into_iter()
-            .rfind(|(p, _)| *p == c.mount_point)
-        else {
-            return missing("mounted");
-        };
-        let absent = lacking(&options);
-        ok &= absent.is_empty();
-        actual.push(format!("mounted with {}", options.join(",")));
-    } else if !c.in_fstab {
-        return v.offline("mounted file systems");
+        Some(find(text))
+    };
+    let fstab = if c.in_fstab || c.if_mounted {
+        match host.facts.file(FSTAB) {
+            Some(FileFact::Text { content }) => find(content),
+            Some(FileFact::Missing) => None,
+            _ => return v.probe_failed(format!("{FSTAB} could not be read")),
+        }
+    } else {
+        None
+    };
+    if c.if_mounted {
+        return mount_if_mounted(&v, mounted, fstab, &lacking, source);
+    }
+    let mut actual = Vec::new();
+    let mut ok = true;
+    match mounted {
+        Some(Some(options)) => {
+            ok &= lacking(&options).is_empty();
+            actual.push(format!("mounted with {}", options.join(",")));
+        }
+        Some(None) => return missing("mounted"),
+        None if !c.in_fstab => return v.offline("mounted file systems"),
+        None => {}
     }
     if c.in_fstab {
-        let text = match host.file_if_readable(FSTAB) {
-            Ok(text) => text.unwrap_or_default(),
-            Err(problem) => return v.probe_failed(problem),
-        };
-        match mount_entries(text)
-            .into_iter()
-            .rfind(|(p, _)| *p == c.mount_point)
-        {
-            Some((_, options)) => {
+        match fstab {
+            Some(options) => {
                 ok &= lacking(&options).is_empty();
                 actual.push(format!("fstab: {}", options.join(",")));
             }
@@ -859,11 +1029,50 @@ fn mount_option(check: &Check, c: &MountOptionCheck, host: &HostView) -> Outcome
             }
         }
     }
-    v.pass_if(
-        ok,
-        actual.join("; "),
-        json!({ "files": [PROC_MOUNTS, FSTAB] }),
-    )
+    v.pass_if(ok, actual.join("; "), source)
+}
+
+/// `if_mounted`: a mount point that is a separate mount (mounted now, or listed in fstab) has
+/// the options where it is mounted and in fstab, which must list it; one that is neither has
+/// nothing to check. Offline, fstab alone answers.
+fn mount_if_mounted(
+    v: &Verdict,
+    mounted: Option<Option<Vec<String>>>,
+    fstab: Option<Vec<String>>,
+    lacking: &dyn Fn(&[String]) -> Vec<String>,
+    source: Value,
+) -> Outcome {
+    let is_mounted = matches!(mounted, Some(Some(_)));
+    if !is_mounted && fstab.is_none() {
+        let actual = if mounted.is_some() {
+            "not mounted and not in /etc/fstab: nothing to check"
+        } else {
+            "not in /etc/fstab: nothing to check"
+        };
+        return v.outcome(Status::Pass, actual.to_owned(), source);
+    }
+    let mut actual = Vec::new();
+    let mut absent = Vec::new();
+    match mounted {
+        Some(Some(options)) => {
+            absent.extend(lacking(&options));
+            actual.push(format!("mounted with {}", options.join(",")));
+        }
+        Some(None) => actual.push("not mounted".to_owned()),
+        None => {}
+    }
+    let ok = match &fstab {
+        Some(options) => {
+            absent.extend(lacking(options));
+            actual.push(format!("fstab: {}", options.join(",")));
+            absent.is_empty()
+        }
+        None => {
+            actual.push("fstab: no entry".to_owned());
+            false
+        }
+    };
+    v.pass_if(ok, actual.join("; "), source)
 }
 
 /// Every kernel command line in the boot configuration, with where it came from, and the boot

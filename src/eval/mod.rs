@@ -1,7 +1,9 @@
 //! Evaluation: a pure function from (rule, facts) to a result with evidence.
 
+mod accounts;
 mod compare;
 mod config;
+mod dropins;
 pub mod host;
 mod methods;
 mod platform;

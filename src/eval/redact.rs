@@ -17,7 +17,7 @@ pub const WITHHELD: &str = "withheld (sensitive rule)";
 const SHADOW_FILES: [&str; 4] = ["shadow", "shadow-", "gshadow", "gshadow-"];
 
 /// Evidence keys that carry text read from the host rather than verdicts.
-const READ_TEXT_KEYS: [&str; 4] = ["stdout", "stderr", "text", "observed"];
+const READ_TEXT_KEYS: [&str; 5] = ["stdout", "stderr", "text", "observed", "matches"];
 
 /// A crypt(3) hash: `$id$[rounds=N$]salt$hash` (MD5, bcrypt, SHA-256/512, yescrypt, scrypt...).
 static CRYPT_HASH: LazyLock<Regex> = LazyLock::new(|| {

@@ -2498,6 +2498,292 @@ mod fidelity {
                 .unwrap()
                 .contains("includes /etc/sudoers.local"),
             "{r:?}"
+
+// methods helper: accounts, drop-ins, config_line, not_loadable, mounts, services, stdout_empty
+// ---------------------------------------------------------------------------------------------
+
+mod methods {
+    use super::*;
+
+    const PASSWD: &str = "root:x:0:0:root:/root:/bin/bash\n\
+        daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n\
+        sync:x:4:65534:sync:/bin:/bin/sync\n\
+        nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n\
+        alice:x:1000:1000:Alice:/home/alice:/bin/bash\n";
+    const SHADOW: &str = "root:*:19800:0:99999:7:::\n\
+        daemon:*:19800:0:99999:7:::\n\
+        sync:*:19800:0:99999:7:::\n\
+        nobody:*:19800:0:99999:7:::\n\
+        alice:$6$CanarySalt$CanaryHashValue0123456789:19800:1:365:7:30::\n";
+    const GROUP: &str =
+        "root:x:0:\ndaemon:x:1:\nshadow:x:42:\nnogroup:x:65534:\nalice:x:1000:\nsugroup:x:1001:\n";
+    const SHELLS: &str = "# /etc/shells\n/bin/sh\n/bin/bash\n/usr/bin/bash\n";
+
+    fn accounts_host() -> FactsBuilder {
+        facts()
+            .file("/etc/passwd", PASSWD)
+            .file("/etc/shadow", SHADOW)
+            .file("/etc/group", GROUP)
+            .file("/etc/gshadow", "root:*::\nshadow:*::\nsugroup:!::\n")
+            .file("/etc/login.defs", "UID_MIN 1000\n")
+            .file("/etc/shells", SHELLS)
+            .stat("/root", vec![dir_entry("/root", 0o700, 0, 0)])
+            .stat("/root/.*", vec![entry("/root/.bashrc", 0o644, 0, 0)])
+            .stat(
+                "/home/alice",
+                vec![dir_entry("/home/alice", 0o750, 1000, 1000)],
+            )
+            .stat(
+                "/home/alice/.*",
+                vec![entry("/home/alice/.profile", 0o644, 1000, 1000)],
+            )
+    }
+
+    fn dir_entry(path: &str, mode: u32, uid: u32, gid: u32) -> StatEntry {
+        StatEntry {
+            kind: FileKind::Dir,
+            ..entry(path, mode, uid, gid)
+        }
+    }
+
+    fn predicate(name: &str) -> String {
+        format!("{{ method: accounts, predicate: {name} }}")
+    }
+
+    #[track_caller]
+    fn assert_no_hash(result: &RuleResult) {
+        let text = serde_json::to_string(&result.evidence).unwrap();
+        assert!(!text.contains("Canary"), "{text}");
+        assert!(!text.contains("$6$"), "{text}");
+    }
+
+    #[test]
+    fn accounts_every_predicate_passes_on_a_clean_host() {
+        let f = accounts_host().build();
+        for check in [
+            predicate("unique_uids"),
+            predicate("unique_gids"),
+            predicate("unique_user_names"),
+            predicate("unique_group_names"),
+            predicate("passwd_gids_exist"),
+            predicate("only_root_uid0"),
+            predicate("only_root_gid0"),
+            predicate("system_accounts_nologin"),
+            predicate("system_accounts_locked"),
+            predicate("shadow_hashed_or_locked"),
+            "{ method: accounts, predicate: shadow_max_days, expected: 365, comparator: '<=' }"
+                .into(),
+            "{ method: accounts, predicate: shadow_min_days, expected: 1, comparator: '>=' }"
+                .into(),
+            "{ method: accounts, predicate: shadow_warn_days, expected: 7, comparator: '>=' }"
+                .into(),
+            "{ method: accounts, predicate: shadow_inactive_days, expected: 45, comparator: '<=' }"
+                .into(),
+            predicate("home_dirs_exist"),
+            predicate("home_dirs_owned"),
+            predicate("home_dirs_mode"),
+            predicate("dot_files_not_group_or_world_writable"),
+            predicate("no_forbidden_dot_files"),
+            "{ method: accounts, predicate: group_empty, group: sugroup }".into(),
+        ] {
+            let r = eval(&check, &f);
+            let e = only(&r, Status::Pass, None);
+            assert_eq!(e.method, "accounts");
+            assert_no_hash(&r);
+        }
+    }
+
+    #[test]
+    fn accounts_duplicates_and_zero_ids_fail_naming_the_accounts() {
+        let passwd = format!(
+            "{PASSWD}toor:x:0:0::/root:/bin/bash\nalice:x:1001:4242::/home/a2:/usr/sbin/nologin\n"
+        );
+        let group = format!("{GROUP}wheel:x:0:\nalice:x:1002:\ndup:x:1000:\n");
+        let f = accounts_host()
+            .file("/etc/passwd", &passwd)
+            .file("/etc/group", &group)
+            .build();
+        let actual = |name: &str| {
+            let r = eval(&predicate(name), &f);
+            only(&r, Status::Fail, None).actual
+        };
+        assert_eq!(actual("unique_uids"), "uid 0: root, toor");
+        assert_eq!(actual("unique_user_names"), "name alice: alice, alice");
+        assert_eq!(
+            actual("unique_gids"),
+            "gid 0: root, wheel; gid 1000: alice, dup"
+        );
+        assert_eq!(actual("unique_group_names"), "name alice: alice, alice");
+        assert_eq!(
+            actual("passwd_gids_exist"),
+            "alice: group 4242 does not exist"
+        );
+        assert_eq!(actual("only_root_uid0"), "toor has UID 0");
+        assert_eq!(
+            actual("only_root_gid0"),
+            "group wheel has GID 0; toor has primary GID 0"
+        );
+    }
+
+    #[test]
+    fn accounts_system_accounts_need_nologin_and_a_lock() {
+        let passwd = PASSWD.replace(
+            "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin",
+            "daemon:x:1:1:daemon:/usr/sbin:/bin/sh",
+        ) + "svc:x:999:999::/var/lib/svc:/usr/sbin/nologin\n";
+        let shadow = format!("{SHADOW}svc:$y$j9T$CanaryYes$CanaryHash:19800:0:99999:7:::\n");
+        let f = accounts_host()
+            .file("/etc/passwd", &passwd)
+            .file("/etc/shadow", &shadow)
+            .build();
+        let r = eval(&predicate("system_accounts_nologin"), &f);
+        assert_eq!(
+            only(&r, Status::Fail, None).actual,
+            "daemon (UID 1) has login shell /bin/sh"
+        );
+        let r = eval(&predicate("system_accounts_locked"), &f);
+        assert_eq!(only(&r, Status::Fail, None).actual, "svc: hashed");
+        assert_no_hash(&r);
+        // UID_MIN from login.defs decides what a system account is.
+        let f = accounts_host()
+            .file("/etc/passwd", &passwd)
+            .file("/etc/shadow", &shadow)
+            .file("/etc/login.defs", "UID_MIN 500\n")
+            .build();
+        let r = eval(&predicate("system_accounts_nologin"), &f);
+        assert_eq!(
+            only(&r, Status::Fail, None).actual,
+            "daemon (UID 1) has login shell /bin/sh"
+        );
+    }
+
+    #[test]
+    fn accounts_shadow_fields_are_judged_without_showing_them() {
+        let shadow =
+            format!("{SHADOW}bob::19800:0:99999:7:::\ncarol:plaintextpw:99999:0:99999:7:::\n");
+        let f = accounts_host()
+            .file("/etc/shadow", &shadow)
+            .file(
+                "/etc/passwd",
+                &format!("{PASSWD}dave:$1$CanaryInPasswd$x:1003:1003::/home/dave:/bin/bash\n"),
+            )
+            .build();
+        let r = eval(&predicate("shadow_hashed_or_locked"), &f);
+        let e = only(&r, Status::Fail, None);
+        assert_eq!(
+            e.actual,
+            "dave: password field in /etc/passwd is not `x`; bob: empty; carol: not a hash"
+        );
+        assert!(!serde_json::to_string(&r).unwrap().contains("plaintextpw"));
+        assert_no_hash(&r);
+        // Ages apply to accounts with a hash only; the comparison names the account.
+        let f = accounts_host()
+            .file(
+                "/etc/shadow",
+                &SHADOW.replace(":19800:1:365:7:30::", ":19800:0:99999:7:::"),
+            )
+            .build();
+        let check =
+            "{ method: accounts, predicate: shadow_max_days, expected: 365, comparator: '<=' }";
+        let r = eval(check, &f);
+        assert_eq!(only(&r, Status::Fail, None).actual, "alice: 99999");
+        assert_no_hash(&r);
+        let check =
+            "{ method: accounts, predicate: shadow_inactive_days, expected: 45, comparator: '<=' }";
+        assert_eq!(
+            only(&eval(check, &f), Status::Fail, None).actual,
+            "alice: not set"
+        );
+    }
+
+    #[test]
+    fn accounts_last_change_uses_the_gathered_date() {
+        let check = predicate("shadow_last_change_past");
+        let mut f = accounts_host().build();
+        f.epoch_day = Some(20000);
+        only(&eval(&check, &f), Status::Pass, None);
+        f.epoch_day = Some(19799);
+        let r = eval(&check, &f);
+        assert_eq!(
+            only(&r, Status::Fail, None).actual,
+            "root: last change is 1 days in the future; daemon: last change is 1 days in the future; sync: last change is 1 days in the future; nobody: last change is 1 days in the future; alice: last change is 1 days in the future"
+        );
+        f.epoch_day = None;
+        only(&eval(&check, &f), Status::Error, Some(Reason::ProbeFailed));
+    }
+
+    #[test]
+    fn accounts_home_directories_and_dot_files() {
+        let f = accounts_host()
+            .stat("/home/alice", vec![dir_entry("/home/alice", 0o755, 0, 0)])
+            .stat(
+                "/home/alice/.*",
+                vec![
+                    entry("/home/alice/.netrc", 0o600, 1000, 1000),
+                    entry("/home/alice/.profile", 0o664, 1000, 1000),
+                    StatEntry {
+                        kind: FileKind::Dir,
+                        ..entry("/home/alice/.cache", 0o777, 1000, 1000)
+                    },
+                ],
+            )
+            .build();
+        let actual = |name: &str| only(&eval(&predicate(name), &f), Status::Fail, None).actual;
+        assert_eq!(
+            actual("home_dirs_owned"),
+            "alice: /home/alice is owned by root"
+        );
+        assert_eq!(actual("home_dirs_mode"), "alice: /home/alice has mode 0755");
+        assert_eq!(
+            actual("dot_files_not_group_or_world_writable"),
+            "alice: /home/alice/.profile has mode 0664"
+        );
+        assert_eq!(
+            actual("no_forbidden_dot_files"),
+            "alice: /home/alice/.netrc exists"
+        );
+        let check = "{ method: accounts, predicate: no_forbidden_dot_files, files: [.rhosts] }";
+        only(&eval(check, &f), Status::Pass, None);
+        let check = "{ method: accounts, predicate: home_dirs_mode, mode: '0755' }";
+        only(&eval(check, &f), Status::Pass, None);
+        // A home that is not there fails `exist` and is not judged by the others.
+        let f = accounts_host().stat("/home/alice", vec![]).build();
+        assert_eq!(
+            only(&eval(&predicate("home_dirs_exist"), &f), Status::Fail, None).actual,
+            "alice: /home/alice does not exist"
+        );
+        only(&eval(&predicate("home_dirs_owned"), &f), Status::Pass, None);
+    }
+
+    #[test]
+    fn accounts_group_empty_reads_group_gshadow_and_primary_groups() {
+        let check = "{ method: accounts, predicate: group_empty, group: sugroup }";
+        let f = accounts_host()
+            .file(
+                "/etc/group",
+                &GROUP.replace("sugroup:x:1001:", "sugroup:x:1001:alice"),
+            )
+            .file("/etc/gshadow", "sugroup:!:bob:carol\n")
+            .build();
+        assert_eq!(
+            only(&eval(check, &f), Status::Fail, None).actual,
+            "alice is a member (/etc/group); bob is an administrator (/etc/gshadow); carol is a member (/etc/gshadow)"
+        );
+        let f = accounts_host()
+            .file(
+                "/etc/passwd",
+                &format!("{PASSWD}su:x:1002:1001::/home/su:/bin/bash\n"),
+            )
+            .build();
+        let r = eval(check, &f);
+        assert_eq!(
+            only(&r, Status::Fail, None).actual,
+            "su has it as primary group"
+        );
+        let check = "{ method: accounts, predicate: group_empty, group: wheel }";
+        assert_eq!(
+            only(&eval(check, &accounts_host().build()), Status::Fail, None).actual,
+            "group wheel does not exist"
         );
     }
 
@@ -2531,6 +2817,180 @@ mod fidelity {
         assert_eq!(
             only(&eval(SUDO_AUTH, &f), Status::Pass, None).actual,
             "file is missing"
+
+    fn accounts_missing_unreadable_and_malformed_files() {
+        let f = accounts_host()
+            .file_fact("/etc/passwd", FileFact::Missing)
+            .build();
+        let r = eval(&predicate("unique_uids"), &f);
+        assert_eq!(
+            only(&r, Status::Fail, None).actual,
+            "/etc/passwd is missing"
+        );
+        let f = accounts_host()
+            .file_fact("/etc/shadow", FileFact::Unreadable)
+            .build();
+        let r = eval(&predicate("shadow_hashed_or_locked"), &f);
+        only(&r, Status::Error, Some(Reason::ProbeFailed));
+        assert_eq!(r.detail.as_deref(), Some("/etc/shadow is not readable"));
+        // A predicate that does not need shadow still needs it readable (it may not lie).
+        let f = accounts_host()
+            .file_fact("/etc/shadow", FileFact::Missing)
+            .build();
+        only(&eval(&predicate("unique_uids"), &f), Status::Pass, None);
+        let r = eval(&predicate("shadow_hashed_or_locked"), &f);
+        assert_eq!(
+            only(&r, Status::Fail, None).actual,
+            "/etc/shadow is missing"
+        );
+        let f = accounts_host()
+            .file(
+                "/etc/passwd",
+                &format!("{PASSWD}broken:x:notanumber:1::/:/bin/sh\n+::::::\n"),
+            )
+            .build();
+        let r = eval(&predicate("unique_uids"), &f);
+        assert_eq!(
+            only(&r, Status::Fail, None).actual,
+            "/etc/passwd line 6 is not a valid entry; /etc/passwd line 7 is not a valid entry"
+        );
+        let f = accounts_host()
+            .file("/etc/shadow", &format!("{SHADOW}short:$6$CanaryTooShort\n"))
+            .build();
+        let r = eval(&predicate("shadow_hashed_or_locked"), &f);
+        assert_eq!(
+            only(&r, Status::Fail, None).actual,
+            "/etc/shadow line 6 is not a valid entry"
+        );
+        assert_no_hash(&r);
+        // Homes are judged only where the probe stat'ed them.
+        let f = facts()
+            .file("/etc/passwd", PASSWD)
+            .file_fact("/etc/shadow", FileFact::Missing)
+            .file("/etc/group", GROUP)
+            .file_fact("/etc/gshadow", FileFact::Missing)
+            .file_fact("/etc/login.defs", FileFact::Missing)
+            .file("/etc/shells", SHELLS)
+            .build();
+        let r = eval(&predicate("home_dirs_exist"), &f);
+        assert_eq!(
+            only(&r, Status::Fail, None).actual,
+            "root: home /root was not gathered; alice: home /home/alice was not gathered"
+        );
+    }
+
+    #[test]
+    fn accounts_parameters_are_validated_at_load() {
+        let cases = [
+            (
+                "{ method: accounts, predicate: unique_ids }",
+                "`predicate` must be one of",
+            ),
+            (
+                "{ method: accounts, predicate: shadow_max_days }",
+                "needs `expected`",
+            ),
+            (
+                "{ method: accounts, predicate: unique_uids, group: x }",
+                "`group` is not a parameter of accounts predicate `unique_uids`",
+            ),
+            (
+                "{ method: accounts, predicate: group_empty }",
+                "needs `group`",
+            ),
+            (
+                "{ method: accounts, predicate: home_dirs_mode, mode: 'rwx' }",
+                "`mode` must be",
+            ),
+        ];
+        for (check, message) in cases {
+            let yaml = format!("id: t\ntitle: t\nseverity: low\ncheck: {check}\n");
+            let err = load(
+                &[RuleSource {
+                    name: "t.yml".into(),
+                    text: yaml,
+                }],
+                &BTreeMap::new(),
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(err.contains(message), "{check}: {err}");
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // config_value with drop-ins
+    // -----------------------------------------------------------------------------------------
+
+    const JOURNALD: &str = "{ method: config_value, path: /etc/systemd/journald.conf, dropins: systemd, key: Storage, delimiter: '=', expected: persistent }";
+
+    fn journald_dirs(f: FactsBuilder, etc: &[(&str, &str)], usr: &[(&str, &str)]) -> FactsBuilder {
+        f.dir("/etc/systemd/journald.conf.d", "*.conf", etc)
+            .dir_fact("/run/systemd/journald.conf.d", "*.conf", DirFact::Missing)
+            .dir_fact(
+                "/usr/local/lib/systemd/journald.conf.d",
+                "*.conf",
+                DirFact::Missing,
+            )
+            .dir("/usr/lib/systemd/journald.conf.d", "*.conf", usr)
+    }
+
+    #[test]
+    fn dropins_systemd_order_merges_by_name_and_later_names_win() {
+        let main = facts().file(
+            "/etc/systemd/journald.conf",
+            "[Journal]\nStorage=volatile\n",
+        );
+        // A drop-in beats the main file.
+        let f = journald_dirs(main, &[("60-storage.conf", "Storage=persistent\n")], &[]).build();
+        let e = only(&eval(JOURNALD, &f), Status::Pass, None);
+        assert_eq!(
+            e.source["file"],
+            "/etc/systemd/journald.conf.d/60-storage.conf"
+        );
+        // A vendor file sorting later wins over /etc, whatever the directory.
+        let main = facts().file("/etc/systemd/journald.conf", "[Journal]\n");
+        let f = journald_dirs(
+            main,
+            &[("60-storage.conf", "Storage=persistent\n")],
+            &[("90-vendor.conf", "Storage=auto\n")],
+        )
+        .build();
+        let e = only(&eval(JOURNALD, &f), Status::Fail, None);
+        assert_eq!(e.actual, "auto");
+        // The same name in /etc hides the vendor file entirely.
+        let main = facts().file("/etc/systemd/journald.conf", "[Journal]\n");
+        let f = journald_dirs(
+            main,
+            &[("90-vendor.conf", "Storage=persistent\n")],
+            &[("90-vendor.conf", "Storage=auto\n")],
+        )
+        .build();
+        only(&eval(JOURNALD, &f), Status::Pass, None);
+        // Missing everywhere fails; an unreadable drop-in is an error, not a skip.
+        let main = facts().file_fact("/etc/systemd/journald.conf", FileFact::Missing);
+        let f = journald_dirs(main, &[], &[]).build();
+        assert_eq!(
+            only(&eval(JOURNALD, &f), Status::Fail, None).actual,
+            "not set"
+        );
+        let entries = vec![DirEntryFact {
+            name: "10-x.conf".into(),
+            content: FileFact::Unreadable,
+        }];
+        let main = facts().file("/etc/systemd/journald.conf", "Storage=persistent\n");
+        let f = journald_dirs(main, &[], &[])
+            .dir_fact(
+                "/etc/systemd/journald.conf.d",
+                "*.conf",
+                DirFact::Entries { entries },
+            )
+            .build();
+        let r = eval(JOURNALD, &f);
+        only(&r, Status::Error, Some(Reason::ProbeFailed));
+        assert_eq!(
+            r.detail.as_deref(),
+            Some("/etc/systemd/journald.conf.d/10-x.conf is not readable")
         );
     }
 
@@ -2618,6 +3078,119 @@ mod fidelity {
                     .unwrap()
                     .starts_with("/etc/ssh/sshd_config.d could not be searched or listed"),
                 "{check}: {r:?}"
+
+    fn dropins_plain_order_reads_main_then_each_dir_and_the_last_wins() {
+        let check = "{ method: config_value, path: /etc/security/pwquality.conf, dropins: plain, key: minlen, delimiter: '=', expected: 14, comparator: '>=' }";
+        let f = facts()
+            .file("/etc/security/pwquality.conf", "minlen = 15\n")
+            .dir(
+                "/etc/security/pwquality.conf.d",
+                "*.conf",
+                &[("50-site.conf", "minlen = 8\n")],
+            )
+            .build();
+        let e = only(&eval(check, &f), Status::Fail, None);
+        assert_eq!(e.actual, "8");
+        assert_eq!(
+            e.source["file"],
+            "/etc/security/pwquality.conf.d/50-site.conf"
+        );
+        // Explicit directories, read in the order given.
+        let check = "{ method: config_value, path: /etc/security/limits.conf, dropin_dirs: [/etc/security/limits.d, /etc/extra.d], key: x, expected: '2' }";
+        let f = facts()
+            .file("/etc/security/limits.conf", "x 1\n")
+            .dir("/etc/security/limits.d", "*.conf", &[("a.conf", "x 3\n")])
+            .dir("/etc/extra.d", "*.conf", &[("a.conf", "x 2\n")])
+            .build();
+        only(&eval(check, &f), Status::Pass, None);
+    }
+
+    #[test]
+    fn dropins_sshd_order_follows_include_where_it_appears() {
+        let check = "{ method: config_value, path: /etc/ssh/sshd_config, dropins: sshd, key: PermitRootLogin, expected: 'no', case_insensitive_key: true, stop_at: '^\\s*Match\\s' }";
+        let dir = |files: &[(&str, &str)]| facts().dir("/etc/ssh/sshd_config.d", "*.conf", files);
+        // Include at the top: the drop-in is read first and wins (first value counts).
+        let f = dir(&[("10-a.conf", "PermitRootLogin no\n")])
+            .file(
+                "/etc/ssh/sshd_config",
+                "Include /etc/ssh/sshd_config.d/*.conf\nPermitRootLogin yes\n",
+            )
+            .build();
+        let e = only(&eval(check, &f), Status::Pass, None);
+        assert_eq!(e.source["file"], "/etc/ssh/sshd_config.d/10-a.conf");
+        // Include at the bottom: the main file's value comes first; line numbers stay true.
+        let f = dir(&[("10-a.conf", "PermitRootLogin no\n")])
+            .file(
+                "/etc/ssh/sshd_config",
+                "# c\nPermitRootLogin yes\nInclude sshd_config.d/*.conf\n",
+            )
+            .build();
+        let e = only(&eval(check, &f), Status::Fail, None);
+        assert_eq!(
+            (e.source["file"].clone(), e.source["line"].clone()),
+            (json!("/etc/ssh/sshd_config"), json!(2))
+        );
+        // No Include: drop-ins are not read at all.
+        let f = dir(&[("10-a.conf", "PermitRootLogin no\n")])
+            .file("/etc/ssh/sshd_config", "PermitRootLogin yes\n")
+            .build();
+        only(&eval(check, &f), Status::Fail, None);
+        // A Match block ends the global part, includes after it too.
+        let f = dir(&[("10-a.conf", "PermitRootLogin yes\n")])
+            .file(
+                "/etc/ssh/sshd_config",
+                "PermitRootLogin no\nMatch User x\nInclude /etc/ssh/sshd_config.d/*.conf\n",
+            )
+            .build();
+        only(&eval(check, &f), Status::Pass, None);
+        // An Include the rule did not gather is an error, never a silent skip.
+        let f = dir(&[])
+            .file("/etc/ssh/sshd_config", "Include /etc/ssh/other/*.conf\n")
+            .build();
+        only(&eval(check, &f), Status::Error, Some(Reason::ProbeFailed));
+    }
+
+    #[test]
+    fn dropins_parameters_are_validated_at_load() {
+        for (check, message) in [
+            (
+                "{ method: config_value, path: [/a, /b], dropins: plain, key: k }",
+                "the one main file",
+            ),
+            (
+                "{ method: config_value, path: /a, dropins: nginx, key: k }",
+                "`dropins` must be one of",
+            ),
+            (
+                "{ method: config_value, path: /a, dropin_dirs: [rel.d], key: k }",
+                "not an absolute path",
+            ),
+        ] {
+            let yaml = format!("id: t\ntitle: t\nseverity: low\ncheck: {check}\n");
+            let err = load(
+                &[RuleSource {
+                    name: "t.yml".into(),
+                    text: yaml,
+                }],
+                &BTreeMap::new(),
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(err.contains(message), "{check}: {err}");
+        }
+        // The systemd preset derives /etc, /run, /usr/local/lib and /usr/lib directories.
+        let rule = rule(JOURNALD);
+        let plan =
+            crate::probe::ProbePlan::for_rules(&crate::rules::RuleSet { rules: vec![rule] }, true);
+        for dir in [
+            "/etc/systemd/journald.conf.d",
+            "/run/systemd/journald.conf.d",
+            "/usr/local/lib/systemd/journald.conf.d",
+            "/usr/lib/systemd/journald.conf.d",
+        ] {
+            assert!(
+                plan.dirs.contains(&(dir.to_owned(), "*.conf".to_owned())),
+                "{dir}"
             );
         }
     }
@@ -2647,5 +3220,328 @@ mod fidelity {
             only(&r, Status::Error, Some(Reason::ProbeFailed));
             assert_eq!(r.detail, Some(format!("{path} is not readable")), "{check}");
         }
+
+    // -----------------------------------------------------------------------------------------
+    // config_line
+    // -----------------------------------------------------------------------------------------
+
+    const SUDO_NOPASSWD: &str = "{ method: config_line, paths: [/etc/sudoers, /etc/sudoers.d], scan_pattern: '*', pattern: 'NOPASSWD', expect: no_match }";
+
+    #[test]
+    fn config_line_searches_files_and_directories_ignoring_comments() {
+        let f = facts()
+            .file("/etc/sudoers", "# NOPASSWD is bad\nroot ALL=(ALL) ALL\n")
+            .dir_fact("/etc/sudoers", "*", DirFact::Missing)
+            .dir(
+                "/etc/sudoers.d",
+                "*",
+                &[("90-cloud", "ubuntu ALL=(ALL) NOPASSWD:ALL\n")],
+            )
+            .build();
+        let e = only(&eval(SUDO_NOPASSWD, &f), Status::Fail, None);
+        assert_eq!(e.actual, "matched at /etc/sudoers.d/90-cloud:1");
+        assert_eq!(
+            e.source["matches"][0]["text"],
+            "ubuntu ALL=(ALL) NOPASSWD:ALL"
+        );
+        let f = facts()
+            .file("/etc/sudoers", "# NOPASSWD is bad\n")
+            .dir("/etc/sudoers.d", "*", &[])
+            .build();
+        only(&eval(SUDO_NOPASSWD, &f), Status::Pass, None);
+        // Many matches: all counted, the first ones shown.
+        let many = "u ALL=(ALL) NOPASSWD:ALL\n".repeat(25);
+        let f = facts()
+            .file_fact("/etc/sudoers", FileFact::Missing)
+            .dir("/etc/sudoers.d", "*", &[("many", &many)])
+            .build();
+        let e = only(&eval(SUDO_NOPASSWD, &f), Status::Fail, None);
+        assert_eq!(e.actual, "25 lines match");
+        assert_eq!(e.source["matches"].as_array().unwrap().len(), 20);
+        let check = "{ method: config_line, paths: [/etc/modprobe.conf, /etc/modprobe.d], pattern: '^install\\s+cramfs\\s+/bin/(false|true)' }";
+        let f = facts()
+            .file_fact("/etc/modprobe.conf", FileFact::Missing)
+            .dir(
+                "/etc/modprobe.d",
+                "*.conf",
+                &[("cis.conf", "install cramfs /bin/false\n")],
+            )
+            .build();
+        only(&eval(check, &f), Status::Pass, None);
+        // Nothing there at all: no line matches.
+        let f = facts()
+            .file_fact("/etc/modprobe.conf", FileFact::Missing)
+            .dir_fact("/etc/modprobe.d", "*.conf", DirFact::Missing)
+            .build();
+        assert_eq!(
+            only(&eval(check, &f), Status::Fail, None).actual,
+            "no line matches"
+        );
+        // An unreadable file may hold the line.
+        let f = facts()
+            .file_fact("/etc/modprobe.conf", FileFact::Unreadable)
+            .dir("/etc/modprobe.d", "*.conf", &[])
+            .build();
+        only(&eval(check, &f), Status::Error, Some(Reason::ProbeFailed));
+        // A bad regex is a load error.
+        let yaml = "id: t\ntitle: t\nseverity: low\ncheck: { method: config_line, paths: [/x], pattern: '(' }\n";
+        let err = load(
+            &[RuleSource {
+                name: "t.yml".into(),
+                text: yaml.into(),
+            }],
+            &BTreeMap::new(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("`pattern` is not a valid regex"), "{err}");
+    }
+
+    #[test]
+    fn config_line_never_shows_a_shadow_hash() {
+        let check = "{ method: config_line, paths: [/etc/shadow], pattern: '^alice:' }";
+        let f = facts()
+            .file("/etc/shadow", SHADOW)
+            .dir_fact("/etc/shadow", "*.conf", DirFact::Missing)
+            .build();
+        let r = eval(check, &f);
+        let e = only(&r, Status::Pass, None);
+        assert_eq!(
+            e.source["matches"][0]["text"],
+            "alice: password set, SHA-512"
+        );
+        assert_no_hash(&r);
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // kernel_module_state: not_loadable
+    // -----------------------------------------------------------------------------------------
+
+    const NOT_LOADABLE: &str =
+        "{ method: kernel_module_state, name: usb-storage, state: not_loadable }";
+
+    fn modprobe(conf: &str, etc: &[(&str, &str)]) -> FactsBuilder {
+        let f = facts().offline();
+        let f = if conf.is_empty() {
+            f.file_fact("/etc/modprobe.conf", FileFact::Missing)
+        } else {
+            f.file("/etc/modprobe.conf", conf)
+        };
+        f.dir("/etc/modprobe.d", "*.conf", etc)
+    }
+
+    #[test]
+    fn not_loadable_needs_install_false_and_blacklist_or_no_module_file() {
+        let both = [(
+            "usb.conf",
+            "install usb_storage /bin/true\nblacklist usb-storage\n",
+        )];
+        let e = only(
+            &eval(NOT_LOADABLE, &modprobe("", &both).build()),
+            Status::Pass,
+            None,
+        );
+        assert_eq!(
+            e.actual,
+            "install disabled, blacklisted, no kernel module tree"
+        );
+        let only_install = [("usb.conf", "install usb-storage /bin/true\n")];
+        let e = only(
+            &eval(NOT_LOADABLE, &modprobe("", &only_install).build()),
+            Status::Fail,
+            None,
+        );
+        assert_eq!(
+            e.actual,
+            "install disabled, not blacklisted, no kernel module tree"
+        );
+        // /etc/modprobe.conf counts too.
+        let f = modprobe("blacklist usb_storage\n", &only_install).build();
+        only(&eval(NOT_LOADABLE, &f), Status::Pass, None);
+        // No kernel ships it: not loadable whatever the configuration.
+        let mut f = modprobe("", &[]).build();
+        f.kernel_modules = Some(["ext4".to_owned(), "vfat".to_owned()].into());
+        let e = only(&eval(NOT_LOADABLE, &f), Status::Pass, None);
+        assert_eq!(e.actual, "not configured, not shipped by any kernel");
+        f.kernel_modules = Some(["usb_storage".to_owned()].into());
+        only(&eval(NOT_LOADABLE, &f), Status::Fail, None);
+        // An empty module tree says nothing.
+        f.kernel_modules = Some(Default::default());
+        only(&eval(NOT_LOADABLE, &f), Status::Fail, None);
+        // Online, a loaded module fails even when configured.
+        let mut f = modprobe("", &both).build();
+        f.offline = false;
+        f.files.insert(
+            "/proc/modules".into(),
+            FileFact::from_bytes(b"usb_storage 1 0 - Live\n"),
+        );
+        let e = only(&eval(NOT_LOADABLE, &f), Status::Fail, None);
+        assert!(e.actual.ends_with("loaded"), "{}", e.actual);
+    }
+
+    #[test]
+    fn module_file_names_read_the_same_everywhere() {
+        use crate::probe::sources::module_name_of_file;
+        assert_eq!(
+            module_name_of_file("usb-storage.ko.xz").as_deref(),
+            Some("usb_storage")
+        );
+        assert_eq!(module_name_of_file("cramfs.ko").as_deref(), Some("cramfs"));
+        assert_eq!(module_name_of_file("modules.dep"), None);
+        assert_eq!(module_name_of_file("x.kobj"), None);
+        assert_eq!(module_name_of_file(".ko"), None);
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // mount_option: missing: pass, if_mounted
+    // -----------------------------------------------------------------------------------------
+
+    #[test]
+    fn mount_option_missing_pass_and_if_mounted() {
+        let mounts = "/dev/sda1 / ext4 rw 0 0\n/dev/sda2 /home ext4 rw,nodev 0 0\n";
+        let fstab = "/dev/sda1 / ext4 defaults 0 1\n/dev/sda2 /home ext4 defaults,nodev 0 2\n";
+        let host = || {
+            facts()
+                .file("/proc/mounts", mounts)
+                .file("/etc/fstab", fstab)
+        };
+        let check =
+            "{ method: mount_option, mount_point: /var/tmp, options: [nodev], missing: pass }";
+        let e = only(&eval(check, &host().build()), Status::Pass, None);
+        assert_eq!(e.actual, "not mounted (acceptable)");
+        let check =
+            "{ method: mount_option, mount_point: /home, options: [nodev], if_mounted: true }";
+        let e = only(&eval(check, &host().build()), Status::Pass, None);
+        assert_eq!(e.actual, "mounted with rw,nodev; fstab: defaults,nodev");
+        let check =
+            "{ method: mount_option, mount_point: /srv, options: [nodev], if_mounted: true }";
+        only(&eval(check, &host().build()), Status::Pass, None);
+        // Mounted but not listed in fstab: the option will not survive a reboot.
+        let f = host()
+            .file("/etc/fstab", "/dev/sda1 / ext4 defaults 0 1\n")
+            .build();
+        let check =
+            "{ method: mount_option, mount_point: /home, options: [nodev], if_mounted: true }";
+        let e = only(&eval(check, &f), Status::Fail, None);
+        assert_eq!(e.actual, "mounted with rw,nodev; fstab: no entry");
+        // Listed in fstab without the option (offline: fstab alone answers).
+        let f = facts()
+            .offline()
+            .file("/etc/fstab", "/dev/sda2 /home ext4 defaults 0 2\n")
+            .build();
+        only(&eval(check, &f), Status::Fail, None);
+        let f = facts()
+            .offline()
+            .file_fact("/etc/fstab", FileFact::Missing)
+            .build();
+        only(&eval(check, &f), Status::Pass, None);
+        let f = facts()
+            .offline()
+            .file_fact("/etc/fstab", FileFact::Unreadable)
+            .build();
+        only(&eval(check, &f), Status::Error, Some(Reason::ProbeFailed));
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // service_state: installed, wanted_by
+    // -----------------------------------------------------------------------------------------
+
+    #[test]
+    fn service_state_installed_and_wanted_by() {
+        let show = "Id=telnet.socket\nNames=telnet.socket\nLoadState=not-found\nActiveState=inactive\nUnitFileState=\nWantedBy=\n\n\
+                    Id=rsyslog.service\nNames=rsyslog.service\nLoadState=loaded\nActiveState=active\nUnitFileState=enabled\nWantedBy=multi-user.target\n";
+        let live = facts().units(UnitsFact::Ran { output: ran(show) }).build();
+        let check = "{ method: service_state, name: telnet.socket, installed: false }";
+        let e = only(&eval(check, &live), Status::Pass, None);
+        assert!(e.actual.starts_with("installed=false"), "{}", e.actual);
+        let check = "{ method: service_state, name: rsyslog.service, installed: false }";
+        only(&eval(check, &live), Status::Fail, None);
+        let check =
+            "{ method: service_state, name: rsyslog.service, wanted_by: multi-user.target }";
+        only(&eval(check, &live), Status::Pass, None);
+        let check = "{ method: service_state, name: rsyslog.service, wanted_by: graphical.target }";
+        only(&eval(check, &live), Status::Fail, None);
+        // Offline: unit files and links answer; a mask link is not an installed unit.
+        let offline = facts()
+            .offline()
+            .stat(
+                "/etc/systemd/system/telnet.socket",
+                vec![link("/etc/systemd/system/telnet.socket", "/dev/null")],
+            )
+            .stat(
+                "/usr/lib/systemd/system/rsyslog.service",
+                vec![entry(
+                    "/usr/lib/systemd/system/rsyslog.service",
+                    0o644,
+                    0,
+                    0,
+                )],
+            )
+            .stat(
+                "/etc/systemd/system/multi-user.target.wants/rsyslog.service",
+                vec![link(
+                    "/etc/systemd/system/multi-user.target.wants/rsyslog.service",
+                    "/lib/systemd/system/rsyslog.service",
+                )],
+            )
+            .build();
+        let check = "{ method: service_state, name: telnet.socket, installed: false }";
+        only(&eval(check, &offline), Status::Pass, None);
+        let check = "{ method: service_state, name: rsyslog.service, installed: true, wanted_by: multi-user.target }";
+        only(&eval(check, &offline), Status::Pass, None);
+        let check = "{ method: service_state, name: rsyslog.service, wanted_by: 'bad name' }";
+        let yaml = format!("id: t\ntitle: t\nseverity: low\ncheck: {check}\n");
+        assert!(
+            load(
+                &[RuleSource {
+                    name: "t.yml".into(),
+                    text: yaml
+                }],
+                &BTreeMap::new()
+            )
+            .is_err()
+        );
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // command: stdout_empty
+    // -----------------------------------------------------------------------------------------
+
+    #[test]
+    fn command_stdout_empty() {
+        let check = "{ method: command, run: 'find / -nouser', stdout_empty: true }";
+        let f = facts().command("find / -nouser", 0, " \n").build();
+        only(&eval(check, &f), Status::Pass, None);
+        let f = facts()
+            .command("find / -nouser", 0, "/srv/orphan\n")
+            .build();
+        let e = only(&eval(check, &f), Status::Fail, None);
+        assert_eq!(e.actual, "exit 0, stdout not empty");
+        assert_eq!(e.expected, "exit 0, stdout empty");
+        let f = facts()
+            .command_fact(
+                "find / -nouser",
+                CommandFact::Ran {
+                    exit_code: 0,
+                    stdout: String::new(),
+                    stderr: String::new(),
+                    stdout_truncated: true,
+                },
+            )
+            .build();
+        only(&eval(check, &f), Status::Fail, None);
+        let f = facts().build();
+        only(&eval(check, &f), Status::Error, Some(Reason::ProbeFailed));
+        let yaml = "id: t\ntitle: t\nseverity: low\ncheck: { method: command, run: x, stdout_empty: true, expected_stdout: y }\n";
+        let err = load(
+            &[RuleSource {
+                name: "t.yml".into(),
+                text: yaml.into(),
+            }],
+            &BTreeMap::new(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("contradicts"), "{err}");
     }
 }

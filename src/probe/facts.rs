@@ -15,6 +15,9 @@ pub const MAX_STDERR_BYTES: usize = 64 * 1024;
 /// Largest package database (dpkg status, apk installed) either executor reads; a bigger one is
 /// an error for package facts, never a truncated list.
 pub const MAX_PACKAGE_DB_BYTES: u64 = 64 * 1024 * 1024;
+/// Distinct module names kept from /lib/modules; a tree with more is not a kernel's (the fact is
+/// then unknown), and the set stays bounded in both executors.
+pub const MAX_MODULE_NAMES: usize = 65_536;
 /// Why a path under `--root` has no fact: it needs more symlinks than the hop limit.
 pub const TOO_MANY_LINKS: &str = "too many levels of symbolic links under --root";
 /// The PATH both executors give commands, so `sshd -T` and friends resolve the same way.
@@ -183,6 +186,12 @@ pub struct Facts {
     pub commands: BTreeMap<String, CommandFact>,
     pub packages: Option<PackagesFact>,
     pub units: Option<UnitsFact>,
+    /// Today as days since 1970-01-01 by the clock of whatever ran the probe (the host, or the
+    /// scanning machine under `--root`); `None` when not asked for or unreadable.
+    pub epoch_day: Option<i64>,
+    /// Names of the module files under /lib/modules (every kernel), `-` and `_` alike as `_`;
+    /// `None` when not asked for, or the tree is missing or could not be walked whole.
+    pub kernel_modules: Option<BTreeSet<String>>,
 }
 
 impl Facts {

@@ -3,6 +3,7 @@
 pub mod command;
 pub mod facts;
 pub mod families;
+pub mod homes;
 pub mod native;
 pub mod packages;
 pub mod paths;

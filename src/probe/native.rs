@@ -3,6 +3,7 @@
 use super::command::run_shell;
 use super::facts::*;
 use super::families;
+use super::homes;
 use super::packages;
 use super::paths::{
     NameMatcher, OpenError, denied_on_the_way, expand, host_path, host_path_nofollow, may_access,
@@ -66,6 +67,15 @@ pub fn gather(plan: &ProbePlan, root: &Path) -> (Facts, Timings) {
             facts.stat_denied.insert(pattern.clone(), dir);
         }
     }
+    if plan.homes {
+        gather_homes(root, &mut facts);
+    }
+    if plan.clock {
+        facts.epoch_day = epoch_day();
+    }
+    if plan.kernel_modules {
+        facts.kernel_modules = kernel_module_files(root);
+    }
     timings.add("stats", mark.elapsed());
     let mark = Instant::now();
     for (dir, pattern) in &plan.dirs {
@@ -115,6 +125,56 @@ pub fn read_file(root: &Path, target: &str) -> FileFact {
         Ok(_) => FileFact::from_bytes(&bytes),
         Err(_) => FileFact::Unreadable,
     }
+}
+
+/// Stats each home directory passwd names, and the dot files in it, keyed like any stat.
+fn gather_homes(root: &Path, facts: &mut Facts) {
+    let passwd = read_file(root, PASSWD);
+    for home in homes::homes_to_stat(passwd.text().unwrap_or_default()) {
+        let dots = homes::dot_files_pattern(&home);
+        let entries = stat_glob(root, &dots);
+        facts.stats.insert(dots, entries);
+        let entries = stat_glob(root, &home);
+        facts.stats.insert(home, entries);
+    }
+}
+
+/// Module names of the files under /lib/modules (symlinks inside it are not followed, as
+/// `find` does not); `None` when it is missing or a directory cannot be read.
+fn kernel_module_files(root: &Path) -> Option<std::collections::BTreeSet<String>> {
+    let top = host_path(root, KERNEL_MODULES).ok()?;
+    if !fs::metadata(&top).ok()?.is_dir() {
+        return None;
+    }
+    let mut names = std::collections::BTreeSet::new();
+    let mut pending = vec![top];
+    while let Some(dir) = pending.pop() {
+        for entry in fs::read_dir(&dir).ok()? {
+            let entry = entry.ok()?;
+            let kind = entry.file_type().ok()?;
+            if kind.is_dir() {
+                pending.push(entry.path());
+            } else if kind.is_file() {
+                let name = entry.file_name();
+                if let Some(module) = name.to_str().and_then(module_name_of_file) {
+                    names.insert(module);
+                    if names.len() > MAX_MODULE_NAMES {
+                        return None;
+                    }
+                }
+            }
+        }
+    }
+    Some(names)
+}
+
+/// Today by this machine's clock, as days since 1970-01-01.
+pub fn epoch_day() -> Option<i64> {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_secs();
+    i64::try_from(seconds / 86_400).ok()
 }
 
 pub fn stat_glob(root: &Path, pattern: &str) -> Vec<StatEntry> {

@@ -6,7 +6,9 @@
 //! it, and a host whose os-release names none of them skips it (see `families`).
 
 use super::sources::*;
-use crate::rules::{Check, Includes, Platform, RuleSet};
+use crate::rules::{
+    AccountPredicate, Check, ConfigValueCheck, Includes, ModuleState, Platform, RuleSet,
+};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -24,6 +26,12 @@ pub struct ProbePlan {
     pub packages: bool,
     /// Units to ask a running systemd about.
     pub units: BTreeSet<String>,
+    /// Stat every home directory /etc/passwd names, and the dot files in it (see `homes`).
+    pub homes: bool,
+    /// Read the clock (today's date, for password ages).
+    pub clock: bool,
+    /// List the module files kernels ship under /lib/modules.
+    pub kernel_modules: bool,
 }
 
 /// One command of a plan.
@@ -64,6 +72,9 @@ impl ProbePlan {
             + self.commands.len()
             + usize::from(self.packages)
             + usize::from(!self.units.is_empty())
+            + usize::from(self.homes)
+            + usize::from(self.clock)
+            + usize::from(self.kernel_modules)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -143,12 +154,34 @@ impl ProbePlan {
                     self.dir(&sudo_include_dir(path), SUDO_DIR_PATTERN);
                 }
             }
+            Check::ConfigValue(ConfigValueCheck {
+                paths,
+                dropins: Some(dropins),
+                scan_pattern,
+                ..
+            }) => {
+                paths.iter().for_each(|path| self.file(path));
+                for dir in &dropins.dirs {
+                    self.dir(dir, scan_pattern);
+                }
+            }
             Check::ConfigValue(check) => {
                 // Whether a path is a file or a directory is only known on the host.
                 for path in &check.paths {
                     self.file(path);
                     self.dir(path, &check.scan_pattern);
                 }
+            }
+            Check::ConfigLine(check) => {
+                for path in &check.paths {
+                    self.file(path);
+                    self.dir(path, &check.scan_pattern);
+                }
+            }
+            Check::Accounts(check) => {
+                ACCOUNT_FILES.iter().for_each(|path| self.file(path));
+                self.homes |= check.predicate.needs_homes();
+                self.clock |= check.predicate == AccountPredicate::ShadowLastChangePast;
             }
             Check::SshdEffectiveConfig { .. } => self.command(SSHD_T, default_timeout, os_words),
             Check::SysctlValue { key, persisted, .. } => {
@@ -164,12 +197,24 @@ impl ProbePlan {
                     self.stat(&link);
                 }
                 self.stat(&unit_mask_link(&check.unit));
+                if check.installed.is_some() {
+                    unit_file_paths(&check.unit)
+                        .iter()
+                        .for_each(|p| self.stat(p));
+                }
+                if let Some(target) = &check.wanted_by {
+                    for link in unit_wants_links(target, &check.unit) {
+                        self.stat(&link);
+                    }
+                }
                 if !self.offline {
                     self.units.insert(check.unit.clone());
                 }
             }
-            Check::KernelModuleState { .. } => {
+            Check::KernelModuleState { state, .. } => {
                 MODPROBE_DIRS.iter().for_each(|dir| self.dir(dir, "*.conf"));
+                self.file(MODPROBE_CONF);
+                self.kernel_modules |= *state == ModuleState::NotLoadable;
                 self.runtime_file(PROC_MODULES);
             }
             Check::MountOption(_) => {

@@ -195,6 +195,8 @@ _sentries() { # PATTERN: appends "KIND<TAB>NEEDSTAT<TAB>TARGET<TAB>LINK" lines f
             _oifs=$IFS; IFS=
             for _g in $ROOT$1; do
                 IFS=$_oifs
+                # `.*` matches . and .. in some shells; a directory listing never holds them.
+                case ${_g##*/} in .|..) continue ;; esac
                 if [ -e "$_g" ] || [ -L "$_g" ]; then _sentry "${_g#"$ROOT"}"; fi
                 IFS=
             done
@@ -309,6 +311,46 @@ fstats() {
     IFS=$_oifs; set +f
     [ "$_started" = 1 ] && emits S "$_pat" "$_sb"
     _SQ=
+}
+
+# Home directories named in passwd: each one, and the dot files in it, is queued for fstats.
+# The same selection as probe/homes.rs: field 6 of the first HOMES_CAP lines, absolute, printable
+# ASCII without glob or escape characters, trailing slashes removed.
+fhomes() {
+    rp /etc/passwd 1 || return 0
+    [ -f "$RP" ] && [ -r "$RP" ] || return 0
+    _hn=0
+    while IFS= read -r _l || [ -n "$_l" ]; do
+        [ "$_hn" -lt "$HOMES_CAP" ] || break
+        _hn=$((_hn + 1))
+        _r=$_l _ok=1
+        for _i in 1 2 3 4 5; do
+            case $_r in *:*) _r=${_r#*:} ;; *) _ok=0 ;; esac
+        done
+        [ "$_ok" = 1 ] || continue
+        _h=${_r%%:*}
+        case $_h in /*) ;; *) continue ;; esac
+        case $_h in *[![:print:]]*|*'*'*|*'?'*|*'['*|*'\'*) continue ;; esac
+        while :; do case $_h in */) _h=${_h%/} ;; *) break ;; esac; done
+        if [ -z "$_h" ]; then fstat /; fstat '/.*'; else fstat "$_h"; fstat "$_h/.*"; fi
+    done < "$RP"
+}
+
+# Today as days since the epoch (Y record; -1 when the clock cannot be read).
+fclock() {
+    _d=$(date +%s 2>/dev/null)
+    case $_d in ''|*[!0-9]*) emits Y "" -1 ;; *) emits Y "" $((_d / 86400)) ;; esac
+}
+
+# Module files under /lib/modules, one path a line (M record; `-` when the tree is missing or
+# find fails, e.g. on an unreadable directory). Symlinks inside are not followed.
+fmodules() {
+    rp /lib/modules 1 || { emits M "" -; return 0; }
+    if [ -d "$RP" ] && find "$RP/" -type f -name '*.ko*' > "$T/km" 2>/dev/null; then
+        emitf M "" "" "$T/km"
+    else
+        emits M "" -
+    fi
 }
 
 # A directory listing: D record (M, U when this user may not list or search it, or E then

@@ -5,8 +5,8 @@
 //! run. Lengths are in bytes, so a file that contains a record header is only ever body bytes;
 //! the stream must end with an `E` record carrying the record count, so truncation is caught.
 //! Record types: F file, G file inside a listed directory, S stat glob, D directory listing,
-//! C command, U systemd units, P/Q/K package databases (R: one refused), X probe failure,
-//! E end.
+//! C command, U systemd units, M kernel module files (`-`: unknown), P/Q/K package databases (R: one refused), Y today (days since
+//! the epoch, -1 unknown), X probe failure, E end.
 
 use super::facts::*;
 use super::packages;
@@ -66,8 +66,9 @@ pub fn script(plan: &ProbePlan, root: &str, nonce: &str) -> String {
     // The same limits the native executor applies.
     let _ = writeln!(
         out,
-        "QUERY_SECS={} MAX_HOPS={MAX_LINK_HOPS} DB_CAP={MAX_PACKAGE_DB_BYTES}",
-        timeout_secs(COMMAND_TIMEOUT_MS)
+        "QUERY_SECS={} MAX_HOPS={MAX_LINK_HOPS} DB_CAP={MAX_PACKAGE_DB_BYTES} HOMES_CAP={}",
+        timeout_secs(COMMAND_TIMEOUT_MS),
+        super::homes::MAX_HOME_LINES
     );
     out.push_str(PRELUDE);
     for path in &plan.files {
@@ -80,7 +81,16 @@ pub fn script(plan: &ProbePlan, root: &str, nonce: &str) -> String {
     for pattern in &plan.stats {
         let _ = writeln!(out, "fstat {}", quote(pattern));
     }
+    if plan.homes {
+        out.push_str("fhomes\n");
+    }
     out.push_str("fstats\n");
+    if plan.clock {
+        out.push_str("fclock\n");
+    }
+    if plan.kernel_modules {
+        out.push_str("fmodules\n");
+    }
     // Commands, the rpm query and the unit query run side by side (as the native executor runs
     // them); their records are written afterwards, all with one wc and one cat.
     // Each `_start` names the os-release words of the families that need it (none: all).
@@ -571,6 +581,29 @@ impl Parser<'_> {
                     other => Err(format!("{RPM_QUERY_ALL}: {other:?}")),
                 });
             }
+            b'Y' => {
+                let day = std::str::from_utf8(record.body)
+                    .map_err(|_| bad(key, "clock"))?
+                    .parse::<i64>()
+                    .map_err(|_| bad(key, "clock is not a number"))?;
+                self.facts.epoch_day = (day >= 0).then_some(day);
+            }
+            b'M' => {
+                self.facts.kernel_modules = match record.body {
+                    b"-" => None,
+                    paths => {
+                        budget.lines(key, paths)?;
+                        let names: std::collections::BTreeSet<String> =
+                            String::from_utf8_lossy(paths)
+                                .lines()
+                                .filter_map(|path| path.rsplit('/').next())
+                                .filter_map(super::sources::module_name_of_file)
+                                .collect();
+                        // The native executor's bound, so both say "unknown" alike.
+                        (names.len() <= MAX_MODULE_NAMES).then_some(names)
+                    }
+                };
+            }
             b'X' => {
                 return Err(ShellError::Probe(
                     String::from_utf8_lossy(record.body).into_owned(),
@@ -784,10 +817,11 @@ mod tests {
     fn the_script_takes_its_limits_from_the_generator() {
         let script = script(&plan_with_file("/etc/hostname"), "", "n0");
         let limits = format!(
-            "QUERY_SECS={} MAX_HOPS={} DB_CAP={}\n",
+            "QUERY_SECS={} MAX_HOPS={} DB_CAP={} HOMES_CAP={}\n",
             COMMAND_TIMEOUT_MS / 1000,
             MAX_LINK_HOPS,
-            MAX_PACKAGE_DB_BYTES
+            MAX_PACKAGE_DB_BYTES,
+            crate::probe::homes::MAX_HOME_LINES
         );
         assert!(script.contains(&limits), "{script}");
         // Every `_start` in the prelude passes its timeout as a variable, and the hop limit
@@ -884,6 +918,32 @@ mod tests {
         ]
         .concat();
         assert!(parse(&command, nonce, &command_plan).is_err());
+    }
+
+    /// The clock and module-tree records: values parse, unknowns stay unknown, junk is refused.
+    #[test]
+    fn clock_and_module_records_parse_or_fail_cleanly() {
+        let nonce = "0123456789abcdef0123456789abcdef";
+        let plan = ProbePlan::default();
+        let stream = |kind: &str, body: &[u8]| {
+            [record(nonce, kind, "", body), record(nonce, "E", "", b"1")].concat()
+        };
+        let facts = parse(&stream("Y", b"20422"), nonce, &plan).unwrap();
+        assert_eq!(facts.epoch_day, Some(20422));
+        let facts = parse(&stream("Y", b"-1"), nonce, &plan).unwrap();
+        assert_eq!(facts.epoch_day, None);
+        assert!(parse(&stream("Y", b"soon"), nonce, &plan).is_err());
+        let body = b"/lib/modules/6.1/kernel/fs/cramfs/cramfs.ko\n/lib/modules/6.1/kernel/x/usb-storage.ko.xz\n/lib/modules/6.1/modules.dep\n";
+        let facts = parse(&stream("M", body), nonce, &plan).unwrap();
+        let names: Vec<&str> = facts
+            .kernel_modules
+            .iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(names, ["cramfs", "usb_storage"]);
+        let facts = parse(&stream("M", b"-"), nonce, &plan).unwrap();
+        assert_eq!(facts.kernel_modules, None);
     }
 
     #[test]

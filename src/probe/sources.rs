@@ -4,6 +4,16 @@
 pub const OS_RELEASE: [&str; 2] = ["/etc/os-release", "/usr/lib/os-release"];
 pub const PASSWD: &str = "/etc/passwd";
 pub const GROUP: &str = "/etc/group";
+pub const SHADOW: &str = "/etc/shadow";
+pub const GSHADOW: &str = "/etc/gshadow";
+pub const LOGIN_DEFS: &str = "/etc/login.defs";
+pub const SHELLS: &str = "/etc/shells";
+/// What the `accounts` method reads.
+pub const ACCOUNT_FILES: [&str; 6] = [PASSWD, SHADOW, GROUP, GSHADOW, LOGIN_DEFS, SHELLS];
+/// Read by kmod's predecessors and still checked by auditors, before the modprobe.d dirs.
+pub const MODPROBE_CONF: &str = "/etc/modprobe.conf";
+/// Where kernels keep their loadable modules, one directory per kernel version.
+pub const KERNEL_MODULES: &str = "/lib/modules";
 pub const SSHD_CONFIG: &str = "/etc/ssh/sshd_config";
 pub const SSHD_T: &str = "sshd -T";
 pub const AUDITCTL_LIST: &str = "auditctl -l";
@@ -68,6 +78,14 @@ pub const DEFAULT_TARGET_LINKS: [&str; 3] = [
     "/lib/systemd/system/default.target",
 ];
 
+/// The module name a file under /lib/modules holds (`usb-storage.ko.xz` → `usb_storage`), or
+/// `None` when the file is not a module. Both executors and evaluation use this one reading.
+pub fn module_name_of_file(file_name: &str) -> Option<String> {
+    let (stem, after) = file_name.split_once(".ko")?;
+    (!stem.is_empty() && (after.is_empty() || after.starts_with('.')))
+        .then(|| stem.replace('-', "_"))
+}
+
 pub fn sysctl_proc_path(key: &str) -> String {
     format!("/proc/sys/{}", key.replace('.', "/"))
 }
@@ -79,6 +97,33 @@ pub fn unit_enable_links(unit: &str) -> [String; 2] {
     ]
 }
 
+/// Directories systemd loads unit files from (a `not-found` unit has none in any).
+pub const UNIT_DIRS: [&str; 4] = [
+    SYSTEMD_ETC,
+    "/run/systemd/system",
+    "/usr/lib/systemd/system",
+    "/lib/systemd/system",
+];
+
+pub fn unit_file_paths(unit: &str) -> Vec<String> {
+    UNIT_DIRS
+        .iter()
+        .map(|dir| format!("{dir}/{unit}"))
+        .collect()
+}
+
+/// Links that make `target` want `unit`: the admin's (enabled) and the vendor's (static).
+pub fn unit_wants_links(target: &str, unit: &str) -> Vec<String> {
+    [
+        SYSTEMD_ETC,
+        "/usr/lib/systemd/system",
+        "/lib/systemd/system",
+    ]
+    .iter()
+    .map(|dir| format!("{dir}/{target}.wants/{unit}"))
+    .collect()
+}
+
 pub fn unit_mask_link(unit: &str) -> String {
     format!("{SYSTEMD_ETC}/{unit}")
 }
@@ -86,7 +131,7 @@ pub fn unit_mask_link(unit: &str) -> String {
 /// The one `systemctl show` call that answers every unit a scan asks about.
 pub fn units_command<'a>(units: impl IntoIterator<Item = &'a String>) -> String {
     let mut command = String::from(
-        "systemctl show --no-pager --property=Id,Names,LoadState,ActiveState,UnitFileState --",
+        "systemctl show --no-pager --property=Id,Names,LoadState,ActiveState,UnitFileState,WantedBy --",
     );
     // Names were checked against systemd's grammar at load; quoting keeps them words anyway.
     for unit in units {

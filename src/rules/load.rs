@@ -457,6 +457,14 @@ fn build_check(raw: RawCheck) -> Result<Check, String> {
                 .transpose()?,
             not_assessable_exit: raw.not_assessable_exit,
             timeout_ms: timeout_ms(raw.timeout.clone())?,
+            stdout_empty: match raw.stdout_empty {
+                Some(true) if raw.expected_stdout.is_some() || raw.stdout_regex.is_some() => {
+                    return Err(
+                        "`stdout_empty: true` contradicts `expected_stdout`/`stdout_regex`".into(),
+                    );
+                }
+                other => other.unwrap_or(false),
+            },
         }),
         "file_exists" => Check::FileExists {
             path: single_path()?,
@@ -529,11 +537,26 @@ fn build_check(raw: RawCheck) -> Result<Check, String> {
                     }
                 }
             };
-            let scan_pattern = raw.scan_pattern.clone().unwrap_or_else(|| "*".into());
-            globset::Glob::new(&scan_pattern)
-                .map_err(|err| format!("`scan_pattern` is not a valid glob: {err}"))?;
+            let paths = raw.path.clone().map(|OneOrMany(p)| p).unwrap_or_default();
+            let dropins = dropins(&raw, &paths)?;
+            let default_pattern = if dropins.is_some() {
+                DROPIN_PATTERN
+            } else {
+                "*"
+            };
+            let scan_pattern = raw
+                .scan_pattern
+                .clone()
+                .unwrap_or_else(|| default_pattern.into());
+            check_glob(&scan_pattern)?;
+            // sshd keeps the first value it reads; the other tools the last.
+            let default_occurrence = match dropins.as_ref().map(|d| d.order) {
+                Some(DropInOrder::Sshd) => "first",
+                _ => "last",
+            };
             Check::ConfigValue(ConfigValueCheck {
-                paths: raw.path.clone().map(|OneOrMany(p)| p).unwrap_or_default(),
+                paths,
+                dropins,
                 scan_pattern,
                 key,
                 // Without `expected`, the check asserts that the key is set at all.
@@ -545,7 +568,7 @@ fn build_check(raw: RawCheck) -> Result<Check, String> {
                 case_insensitive_key: raw.case_insensitive_key.unwrap_or(false),
                 occurrence: one_of(
                     "occurrence",
-                    raw.occurrence.as_deref().unwrap_or("last"),
+                    raw.occurrence.as_deref().unwrap_or(default_occurrence),
                     &[("first", Occurrence::First), ("last", Occurrence::Last)],
                 )?,
                 missing,
@@ -556,6 +579,24 @@ fn build_check(raw: RawCheck) -> Result<Check, String> {
                     .transpose()?,
             })
         }
+        "config_line" => {
+            let scan_pattern = raw
+                .scan_pattern
+                .clone()
+                .unwrap_or_else(|| DROPIN_PATTERN.into());
+            check_glob(&scan_pattern)?;
+            Check::ConfigLine(ConfigLineCheck {
+                paths: raw.paths.clone().map(|OneOrMany(p)| p).unwrap_or_default(),
+                scan_pattern,
+                pattern: compile("pattern", raw.pattern.as_deref().unwrap_or_default())?,
+                expect_match: one_of(
+                    "expect",
+                    raw.expect.as_deref().unwrap_or("match"),
+                    &[("match", true), ("no_match", false)],
+                )?,
+            })
+        }
+        "accounts" => Check::Accounts(accounts(&raw)?),
         "sshd_effective_config" => Check::SshdEffectiveConfig {
             key: key.to_ascii_lowercase(),
             expectation: expectation(raw.expected.clone(), raw.comparator.as_deref())?,
@@ -578,6 +619,8 @@ fn build_check(raw: RawCheck) -> Result<Check, String> {
             enabled: raw.enabled,
             active: raw.active,
             masked: raw.masked,
+            installed: raw.installed,
+            wanted_by: raw.wanted_by.as_deref().map(names::unit).transpose()?,
         }),
         "kernel_module_state" => Check::KernelModuleState {
             name: names::kernel_module(&name)?,
@@ -588,6 +631,7 @@ fn build_check(raw: RawCheck) -> Result<Check, String> {
                     ("disabled", ModuleState::Disabled),
                     ("blacklisted", ModuleState::Blacklisted),
                     ("not_loaded", ModuleState::NotLoaded),
+                    ("not_loadable", ModuleState::NotLoadable),
                 ],
             )?,
         },
@@ -597,8 +641,13 @@ fn build_check(raw: RawCheck) -> Result<Check, String> {
             in_fstab: raw.in_fstab.unwrap_or(false),
             missing: missing_mode(
                 raw.missing.as_deref(),
-                &[("fail", Missing::Fail), ("skip", Missing::Skip)],
+                &[
+                    ("fail", Missing::Fail),
+                    ("skip", Missing::Skip),
+                    ("pass", Missing::Pass),
+                ],
             )?,
+            if_mounted: raw.if_mounted.unwrap_or(false),
         }),
         "grub_parameter" => Check::GrubParameter {
             name,
@@ -650,6 +699,114 @@ fn build_check(raw: RawCheck) -> Result<Check, String> {
         other => return Err(format!("unknown method `{other}`")),
     };
     Ok(check)
+}
+
+/// The file names drop-in directories are read for, unless a rule says otherwise.
+const DROPIN_PATTERN: &str = "*.conf";
+
+fn check_glob(pattern: &str) -> Result<(), String> {
+    globset::Glob::new(pattern)
+        .map(drop)
+        .map_err(|err| format!("`scan_pattern` is not a valid glob: {err}"))
+}
+
+/// `dropins: systemd|sshd|plain` and/or `dropin_dirs: [...]` on a config_value. Without
+/// `dropin_dirs`, a preset derives its directories from the main file (see README).
+fn dropins(raw: &RawCheck, paths: &[String]) -> Result<Option<DropIns>, String> {
+    if raw.dropins.is_none() && raw.dropin_dirs.is_none() {
+        return Ok(None);
+    }
+    let [main] = paths else {
+        return Err("with drop-ins, `path` is the one main file".into());
+    };
+    let order = one_of(
+        "dropins",
+        raw.dropins.as_deref().unwrap_or("plain"),
+        &[
+            ("plain", DropInOrder::Plain),
+            ("systemd", DropInOrder::Systemd),
+            ("sshd", DropInOrder::Sshd),
+        ],
+    )?;
+    let dirs = match &raw.dropin_dirs {
+        Some(dirs) if dirs.is_empty() => return Err("`dropin_dirs` is empty".into()),
+        Some(dirs) => dirs.clone(),
+        None if order == DropInOrder::Systemd => systemd_dropin_dirs(main),
+        None => vec![format!("{main}.d")],
+    };
+    if let Some(dir) = dirs.iter().chain(paths).find(|d| !d.starts_with('/')) {
+        return Err(format!("`{dir}` is not an absolute path"));
+    }
+    Ok(Some(DropIns { order, dirs }))
+}
+
+/// systemd's drop-in directories for a file under /etc: the same relative path + `.d` under
+/// /etc, /run, /usr/local/lib and /usr/lib, in that (priority) order.
+fn systemd_dropin_dirs(main: &str) -> Vec<String> {
+    match main.strip_prefix("/etc/") {
+        Some(relative) => ["/etc", "/run", "/usr/local/lib", "/usr/lib"]
+            .iter()
+            .map(|base| format!("{base}/{relative}.d"))
+            .collect(),
+        None => vec![format!("{main}.d")],
+    }
+}
+
+fn accounts(raw: &RawCheck) -> Result<AccountsCheck, String> {
+    let name = raw.predicate.as_deref().unwrap_or_default();
+    let predicate = one_of("predicate", name, &AccountPredicate::ALL)?;
+    let allowed: &[&str] = match predicate {
+        p if p.shadow_age_field().is_some() => &["expected", "comparator"],
+        AccountPredicate::HomeDirsMode => &["mode"],
+        AccountPredicate::NoForbiddenDotFiles => &["files"],
+        AccountPredicate::GroupEmpty => &["group"],
+        _ => &[],
+    };
+    let given = [
+        ("expected", raw.expected.is_some()),
+        ("comparator", raw.comparator.is_some()),
+        ("mode", raw.mode.is_some()),
+        ("files", raw.files.is_some()),
+        ("group", raw.group.is_some()),
+    ];
+    if let Some((param, _)) = given
+        .iter()
+        .find(|(param, set)| *set && !allowed.contains(param))
+    {
+        return Err(format!(
+            "`{param}` is not a parameter of accounts predicate `{name}`"
+        ));
+    }
+    let expectation = match predicate.shadow_age_field() {
+        Some(_) if raw.expected.is_none() => {
+            return Err(format!("accounts predicate `{name}` needs `expected`"));
+        }
+        Some(_) => Some(expectation(
+            raw.expected.clone(),
+            raw.comparator.as_deref(),
+        )?),
+        None => None,
+    };
+    if predicate == AccountPredicate::GroupEmpty && raw.group.is_none() {
+        return Err("accounts predicate `group_empty` needs `group`".into());
+    }
+    Ok(AccountsCheck {
+        predicate,
+        expectation,
+        mode: raw
+            .mode
+            .as_ref()
+            .map(|ModeText(text)| permission_mode(text))
+            .transpose()?
+            .unwrap_or(DEFAULT_HOME_MODE),
+        files: raw.files.clone().unwrap_or_else(|| {
+            DEFAULT_FORBIDDEN_DOT_FILES
+                .iter()
+                .map(|name| (*name).to_owned())
+                .collect()
+        }),
+        group: raw.group.clone().unwrap_or_default(),
+    })
 }
 
 fn scalar_text(value: &Option<Scalar>) -> String {

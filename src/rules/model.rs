@@ -201,6 +201,8 @@ pub enum ModuleState {
     Disabled,
     Blacklisted,
     NotLoaded,
+    /// `install NAME /bin/false` (or true) and blacklisted, or no kernel ships the module.
+    NotLoadable,
 }
 
 #[derive(Clone, Debug)]
@@ -211,6 +213,8 @@ pub struct CommandCheck {
     pub stdout_regex: Option<Regex>,
     pub not_assessable_exit: Option<i32>,
     pub timeout_ms: u64,
+    /// Passes only when stdout holds nothing but whitespace.
+    pub stdout_empty: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -234,6 +238,138 @@ pub struct ConfigValueCheck {
     pub occurrence: Occurrence,
     pub missing: Missing,
     pub stop_at: Option<Regex>,
+    /// Drop-in directories read with the main file (`paths` then holds that one file).
+    pub dropins: Option<DropIns>,
+}
+
+/// The order in which a tool reads its main file and drop-in directories.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DropInOrder {
+    /// The main file, then each directory's files sorted by name.
+    Plain,
+    /// The main file, then the drop-ins of every directory merged by file name (a name in an
+    /// earlier directory hides it in later ones) and sorted by name.
+    Systemd,
+    /// The main file with each `Include` replaced by the files it names, where it appears.
+    Sshd,
+}
+
+#[derive(Clone, Debug)]
+pub struct DropIns {
+    pub order: DropInOrder,
+    pub dirs: Vec<String>,
+}
+
+/// `config_line`: does some non-comment line of some file match?
+#[derive(Clone, Debug)]
+pub struct ConfigLineCheck {
+    pub paths: Vec<String>,
+    pub scan_pattern: String,
+    pub pattern: Regex,
+    pub expect_match: bool,
+}
+
+/// What the `accounts` method asserts about passwd, shadow, group and gshadow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccountPredicate {
+    UniqueUids,
+    UniqueGids,
+    UniqueUserNames,
+    UniqueGroupNames,
+    PasswdGidsExist,
+    OnlyRootUid0,
+    OnlyRootGid0,
+    SystemAccountsNologin,
+    SystemAccountsLocked,
+    ShadowHashedOrLocked,
+    ShadowLastChangePast,
+    ShadowMaxDays,
+    ShadowMinDays,
+    ShadowWarnDays,
+    ShadowInactiveDays,
+    HomeDirsExist,
+    HomeDirsOwned,
+    HomeDirsMode,
+    DotFilesNotGroupOrWorldWritable,
+    NoForbiddenDotFiles,
+    GroupEmpty,
+}
+
+impl AccountPredicate {
+    pub const ALL: [(&'static str, AccountPredicate); 21] = [
+        ("unique_uids", Self::UniqueUids),
+        ("unique_gids", Self::UniqueGids),
+        ("unique_user_names", Self::UniqueUserNames),
+        ("unique_group_names", Self::UniqueGroupNames),
+        ("passwd_gids_exist", Self::PasswdGidsExist),
+        ("only_root_uid0", Self::OnlyRootUid0),
+        ("only_root_gid0", Self::OnlyRootGid0),
+        ("system_accounts_nologin", Self::SystemAccountsNologin),
+        ("system_accounts_locked", Self::SystemAccountsLocked),
+        ("shadow_hashed_or_locked", Self::ShadowHashedOrLocked),
+        ("shadow_last_change_past", Self::ShadowLastChangePast),
+        ("shadow_max_days", Self::ShadowMaxDays),
+        ("shadow_min_days", Self::ShadowMinDays),
+        ("shadow_warn_days", Self::ShadowWarnDays),
+        ("shadow_inactive_days", Self::ShadowInactiveDays),
+        ("home_dirs_exist", Self::HomeDirsExist),
+        ("home_dirs_owned", Self::HomeDirsOwned),
+        ("home_dirs_mode", Self::HomeDirsMode),
+        (
+            "dot_files_not_group_or_world_writable",
+            Self::DotFilesNotGroupOrWorldWritable,
+        ),
+        ("no_forbidden_dot_files", Self::NoForbiddenDotFiles),
+        ("group_empty", Self::GroupEmpty),
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, p)| *p == self)
+            .map_or("", |(name, _)| name)
+    }
+
+    /// The shadow field (0-based) a `shadow_*_days` predicate compares, if it is one.
+    pub fn shadow_age_field(self) -> Option<usize> {
+        match self {
+            Self::ShadowMinDays => Some(3),
+            Self::ShadowMaxDays => Some(4),
+            Self::ShadowWarnDays => Some(5),
+            Self::ShadowInactiveDays => Some(6),
+            _ => None,
+        }
+    }
+
+    /// Whether the predicate looks at home directories (so they are stat'ed on the host).
+    pub fn needs_homes(self) -> bool {
+        matches!(
+            self,
+            Self::HomeDirsExist
+                | Self::HomeDirsOwned
+                | Self::HomeDirsMode
+                | Self::DotFilesNotGroupOrWorldWritable
+                | Self::NoForbiddenDotFiles
+        )
+    }
+}
+
+/// Dot files no interactive user may have, unless a rule names others.
+pub const DEFAULT_FORBIDDEN_DOT_FILES: [&str; 3] = [".netrc", ".rhosts", ".forward"];
+/// The most a home directory may allow, unless a rule says otherwise.
+pub const DEFAULT_HOME_MODE: u32 = 0o750;
+
+#[derive(Clone, Debug)]
+pub struct AccountsCheck {
+    pub predicate: AccountPredicate,
+    /// For the `shadow_*_days` predicates.
+    pub expectation: Option<Expectation>,
+    /// For `home_dirs_mode`: the maximum permission bits.
+    pub mode: u32,
+    /// For `no_forbidden_dot_files`.
+    pub files: Vec<String>,
+    /// For `group_empty`.
+    pub group: String,
 }
 
 #[derive(Clone, Debug)]
@@ -242,6 +378,10 @@ pub struct ServiceStateCheck {
     pub enabled: Option<bool>,
     pub active: Option<bool>,
     pub masked: Option<bool>,
+    /// `false`: the unit must not exist at all (systemd: not-found).
+    pub installed: Option<bool>,
+    /// A target whose `.wants` must hold the unit.
+    pub wanted_by: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -250,6 +390,8 @@ pub struct MountOptionCheck {
     pub options: Vec<String>,
     pub in_fstab: bool,
     pub missing: Missing,
+    /// Only a mount point that is mounted (or listed in fstab) is checked, and then in both.
+    pub if_mounted: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -283,6 +425,8 @@ pub enum Check {
         includes: Option<Includes>,
     },
     ConfigValue(ConfigValueCheck),
+    ConfigLine(ConfigLineCheck),
+    Accounts(AccountsCheck),
     SshdEffectiveConfig {
         key: String,
         expectation: Expectation,
@@ -335,6 +479,8 @@ impl Check {
             Self::FileContent { .. } => "file_content",
             Self::FileContentMatch { .. } => "file_content_match",
             Self::ConfigValue(_) => "config_value",
+            Self::ConfigLine(_) => "config_line",
+            Self::Accounts(_) => "accounts",
             Self::SshdEffectiveConfig { .. } => "sshd_effective_config",
             Self::SysctlValue { .. } => "sysctl_value",
             Self::PackageState { .. } => "package_state",

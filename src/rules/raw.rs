@@ -194,6 +194,15 @@ pub struct RawCheck {
     pub rule: Option<String>,
     pub observed_command: Option<String>,
     pub authorized: Option<Vec<String>>,
+    pub stdout_empty: Option<bool>,
+    pub dropin_dirs: Option<Vec<String>>,
+    pub dropins: Option<String>,
+    pub paths: Option<OneOrMany>,
+    pub predicate: Option<String>,
+    pub files: Option<Vec<String>>,
+    pub installed: Option<bool>,
+    pub wanted_by: Option<String>,
+    pub if_mounted: Option<bool>,
 }
 
 /// (method, required parameters, optional parameters).
@@ -215,6 +224,7 @@ pub const METHODS: &[MethodSpec] = &[
             "stdout_regex",
             "not_assessable_exit",
             "timeout",
+            "stdout_empty",
         ],
     ),
     ("file_exists", &["path"], &[]),
@@ -242,7 +252,19 @@ pub const METHODS: &[MethodSpec] = &[
             "occurrence",
             "missing",
             "stop_at",
+            "dropin_dirs",
+            "dropins",
         ],
+    ),
+    (
+        "config_line",
+        &["paths", "pattern"],
+        &["scan_pattern", "expect"],
+    ),
+    (
+        "accounts",
+        &["predicate"],
+        &["expected", "comparator", "mode", "files", "group"],
     ),
     ("sshd_effective_config", &["key", "expected"], EXPECT_PARAMS),
     (
@@ -251,12 +273,16 @@ pub const METHODS: &[MethodSpec] = &[
         &["comparator", "persisted"],
     ),
     ("package_state", &["name"], &["state"]),
-    ("service_state", &["name"], &["enabled", "active", "masked"]),
+    (
+        "service_state",
+        &["name"],
+        &["enabled", "active", "masked", "installed", "wanted_by"],
+    ),
     ("kernel_module_state", &["name", "state"], &[]),
     (
         "mount_option",
         &["mount_point"],
-        &["options", "in_fstab", "missing"],
+        &["options", "in_fstab", "missing", "if_mounted"],
     ),
     ("grub_parameter", &["name"], &["value", "state"]),
     ("audit_rule_exists", &[], &["key", "rule"]),
@@ -281,7 +307,7 @@ pub fn method_names() -> String {
 impl RawCheck {
     /// The parameters that are set, by name (combinators and `method` excluded).
     fn present_params(&self) -> Vec<&'static str> {
-        let flags: [(&'static str, bool); 37] = [
+        let flags: [(&'static str, bool); 46] = [
             ("run", self.run.is_some()),
             ("expected_exit", self.expected_exit.is_some()),
             ("expected_stdout", self.expected_stdout.is_some()),
@@ -319,6 +345,15 @@ impl RawCheck {
             ("rule", self.rule.is_some()),
             ("observed_command", self.observed_command.is_some()),
             ("authorized", self.authorized.is_some()),
+            ("stdout_empty", self.stdout_empty.is_some()),
+            ("dropin_dirs", self.dropin_dirs.is_some()),
+            ("dropins", self.dropins.is_some()),
+            ("paths", self.paths.is_some()),
+            ("predicate", self.predicate.is_some()),
+            ("files", self.files.is_some()),
+            ("installed", self.installed.is_some()),
+            ("wanted_by", self.wanted_by.is_some()),
+            ("if_mounted", self.if_mounted.is_some()),
         ];
         flags
             .into_iter()
@@ -388,9 +423,17 @@ impl RawCheck {
                 Err("file_permission needs at least one of `mode`, `owner`, `group`".into())
             }
             "service_state"
-                if self.enabled.is_none() && self.active.is_none() && self.masked.is_none() =>
+                if self.enabled.is_none()
+                    && self.active.is_none()
+                    && self.masked.is_none()
+                    && self.installed.is_none()
+                    && self.wanted_by.is_none() =>
             {
-                Err("service_state needs at least one of `enabled`, `active`, `masked`".into())
+                Err(
+                    "service_state needs at least one of `enabled`, `active`, `masked`, \
+                     `installed`, `wanted_by`"
+                        .into(),
+                )
             }
             _ => self.validate_identifiers(method),
         }
@@ -449,6 +492,9 @@ impl RawCheck {
             &mut self.name,
             &mut self.mount_point,
             &mut self.rule,
+            &mut self.dropins,
+            &mut self.predicate,
+            &mut self.wanted_by,
         ] {
             one(slot, TextKind::Plain, f)?;
         }
@@ -460,7 +506,9 @@ impl RawCheck {
         }
         list(&mut self.options, f)?;
         list(&mut self.authorized, f)?;
-        if let Some(OneOrMany(paths)) = &mut self.path {
+        list(&mut self.dropin_dirs, f)?;
+        list(&mut self.files, f)?;
+        for OneOrMany(paths) in [&mut self.path, &mut self.paths].into_iter().flatten() {
             for path in paths {
                 *path = f(path, TextKind::Plain)?;
             }
