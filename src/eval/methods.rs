@@ -994,10 +994,9 @@ fn mount_option(check: &Check, c: &MountOptionCheck, host: &HostView) -> Outcome
         Some(find(text))
     };
     let fstab = if c.in_fstab || c.if_mounted {
-        match host.facts.file(FSTAB) {
-            Some(FileFact::Text { content }) => find(content),
-            Some(FileFact::Missing) => None,
-            _ => return v.probe_failed(format!("{FSTAB} could not be read")),
+        match host.file_if_readable(FSTAB) {
+            Ok(text) => text.and_then(find),
+            Err(problem) => return v.probe_failed(problem),
         }
     } else {
         None

@@ -2498,7 +2498,159 @@ mod fidelity {
                 .unwrap()
                 .contains("includes /etc/sudoers.local"),
             "{r:?}"
+        );
+    }
 
+    #[test]
+    fn sudoers_unreadable_or_missing() {
+        let main = format!("{SUDOERS}@includedir /etc/sudoers.d\n");
+        let f = facts()
+            .file("/etc/sudoers", &main)
+            .dir_fact("/etc/sudoers.d", "*", DirFact::Unreadable)
+            .build();
+        let r = eval(SUDO_AUTH, &f);
+        only(&r, Status::Error, Some(Reason::ProbeFailed));
+        assert_eq!(
+            r.detail.as_deref(),
+            Some("/etc/sudoers.d could not be listed (permission denied)")
+        );
+        let f = facts()
+            .file("/etc/sudoers", &main)
+            .dir_fact("/etc/sudoers.d", "*", DirFact::Missing)
+            .build();
+        only(&eval(SUDO_AUTH, &f), Status::Pass, None);
+        let f = facts()
+            .file_fact("/etc/sudoers", FileFact::Unreadable)
+            .build();
+        only(
+            &eval(SUDO_AUTH, &f),
+            Status::Error,
+            Some(Reason::ProbeFailed),
+        );
+        let f = facts().file_fact("/etc/sudoers", FileFact::Missing).build();
+        assert_eq!(
+            only(&eval(SUDO_AUTH, &f), Status::Pass, None).actual,
+            "file is missing"
+        );
+    }
+
+    #[test]
+    fn unreadable_directories_are_probe_errors_for_every_reader() {
+        let denied = |dir: &str, pattern: &str| {
+            facts()
+                .offline()
+                .dir_fact(dir, pattern, DirFact::Unreadable)
+                .build()
+        };
+        let cases = [
+            (
+                "{ method: audit_rule_exists, key: identity }",
+                denied("/etc/audit/rules.d", "*.rules"),
+                "/etc/audit/rules.d",
+            ),
+            (
+                r#"{ method: config_value, path: /etc/ssh/sshd_config.d, scan_pattern: "*.conf", key: PermitEmptyPasswords, expected: "no", missing: pass }"#,
+                denied("/etc/ssh/sshd_config.d", "*.conf"),
+                "/etc/ssh/sshd_config.d",
+            ),
+            (
+                "{ method: kernel_module_state, name: cramfs, state: blacklisted }",
+                denied("/etc/modprobe.d", "*.conf"),
+                "/etc/modprobe.d",
+            ),
+            (
+                "{ method: sysctl_value, key: kernel.randomize_va_space, expected: 2, persisted: true }",
+                denied("/etc/sysctl.d", "*.conf"),
+                "/etc/sysctl.d",
+            ),
+            (
+                "{ method: grub_parameter, name: audit, value: 1 }",
+                denied("/boot/loader/entries", "*.conf"),
+                "/boot/loader/entries",
+            ),
+        ];
+        for (check, f, dir) in cases {
+            let r = eval(check, &f);
+            only(&r, Status::Error, Some(Reason::ProbeFailed));
+            assert_eq!(
+                r.detail,
+                Some(format!("{dir} could not be listed (permission denied)")),
+                "{check}"
+            );
+        }
+        // An unreadable boot file leaves the verdict open unless a readable line decides it.
+        let check = "{ method: grub_parameter, name: audit, value: 1 }";
+        let f = facts()
+            .offline()
+            .file_fact("/boot/grub2/grub.cfg", FileFact::Unreadable)
+            .file(
+                "/boot/grub/grub.cfg",
+                "linux /vmlinuz root=/dev/sda1 audit=1\n",
+            )
+            .build();
+        only(&eval(check, &f), Status::Error, Some(Reason::ProbeFailed));
+        let f = facts()
+            .offline()
+            .file_fact("/boot/grub2/grub.cfg", FileFact::Unreadable)
+            .file("/boot/grub/grub.cfg", "linux /vmlinuz root=/dev/sda1\n")
+            .build();
+        only(&eval(check, &f), Status::Fail, None);
+    }
+
+    #[test]
+    fn a_glob_through_a_directory_that_may_not_be_listed_is_a_probe_error() {
+        let pattern = "/etc/ssh/sshd_config.d/*.conf";
+        let mut f = facts().stat(pattern, Vec::new()).build();
+        f.stat_denied
+            .insert(pattern.into(), "/etc/ssh/sshd_config.d".into());
+        for check in [
+            format!(
+                "{{ method: file_permission, path: \"{pattern}\", mode: '0600', missing: pass }}"
+            ),
+            format!("{{ method: file_exists, path: \"{pattern}\" }}"),
+            format!("{{ method: file_absent, path: \"{pattern}\" }}"),
+        ] {
+            let r = eval(&check, &f);
+            only(&r, Status::Error, Some(Reason::ProbeFailed));
+            assert!(
+                r.detail
+                    .as_deref()
+                    .unwrap()
+                    .starts_with("/etc/ssh/sshd_config.d could not be searched or listed"),
+                "{check}: {r:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn unreadable_single_config_files_are_probe_errors() {
+        let cases = [
+            (
+                "{ method: mount_option, mount_point: /tmp, options: [nodev], in_fstab: true }",
+                "/etc/fstab",
+            ),
+            (
+                "{ method: selinux_state, expected: enforcing }",
+                "/etc/selinux/config",
+            ),
+            (
+                "{ method: sysctl_value, key: kernel.randomize_va_space, expected: 2, persisted: true }",
+                "/etc/sysctl.conf",
+            ),
+        ];
+        for (check, path) in cases {
+            let f = facts()
+                .offline()
+                .file_fact(path, FileFact::Unreadable)
+                .build();
+            let r = eval(check, &f);
+            only(&r, Status::Error, Some(Reason::ProbeFailed));
+            assert_eq!(r.detail, Some(format!("{path} is not readable")), "{check}");
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // methods helper: accounts, drop-ins, config_line, not_loadable, mounts, services, stdout_empty
 // ---------------------------------------------------------------------------------------------
 
@@ -2788,36 +2940,6 @@ mod methods {
     }
 
     #[test]
-    fn sudoers_unreadable_or_missing() {
-        let main = format!("{SUDOERS}@includedir /etc/sudoers.d\n");
-        let f = facts()
-            .file("/etc/sudoers", &main)
-            .dir_fact("/etc/sudoers.d", "*", DirFact::Unreadable)
-            .build();
-        let r = eval(SUDO_AUTH, &f);
-        only(&r, Status::Error, Some(Reason::ProbeFailed));
-        assert_eq!(
-            r.detail.as_deref(),
-            Some("/etc/sudoers.d could not be listed (permission denied)")
-        );
-        let f = facts()
-            .file("/etc/sudoers", &main)
-            .dir_fact("/etc/sudoers.d", "*", DirFact::Missing)
-            .build();
-        only(&eval(SUDO_AUTH, &f), Status::Pass, None);
-        let f = facts()
-            .file_fact("/etc/sudoers", FileFact::Unreadable)
-            .build();
-        only(
-            &eval(SUDO_AUTH, &f),
-            Status::Error,
-            Some(Reason::ProbeFailed),
-        );
-        let f = facts().file_fact("/etc/sudoers", FileFact::Missing).build();
-        assert_eq!(
-            only(&eval(SUDO_AUTH, &f), Status::Pass, None).actual,
-            "file is missing"
-
     fn accounts_missing_unreadable_and_malformed_files() {
         let f = accounts_host()
             .file_fact("/etc/passwd", FileFact::Missing)
@@ -2900,7 +3022,7 @@ mod methods {
             ),
             (
                 "{ method: accounts, predicate: home_dirs_mode, mode: 'rwx' }",
-                "`mode` must be",
+                "`mode` `rwx` is not a permission mode",
             ),
         ];
         for (check, message) in cases {
@@ -2995,90 +3117,6 @@ mod methods {
     }
 
     #[test]
-    fn unreadable_directories_are_probe_errors_for_every_reader() {
-        let denied = |dir: &str, pattern: &str| {
-            facts()
-                .offline()
-                .dir_fact(dir, pattern, DirFact::Unreadable)
-                .build()
-        };
-        let cases = [
-            (
-                "{ method: audit_rule_exists, key: identity }",
-                denied("/etc/audit/rules.d", "*.rules"),
-                "/etc/audit/rules.d",
-            ),
-            (
-                r#"{ method: config_value, path: /etc/ssh/sshd_config.d, scan_pattern: "*.conf", key: PermitEmptyPasswords, expected: "no", missing: pass }"#,
-                denied("/etc/ssh/sshd_config.d", "*.conf"),
-                "/etc/ssh/sshd_config.d",
-            ),
-            (
-                "{ method: kernel_module_state, name: cramfs, state: blacklisted }",
-                denied("/etc/modprobe.d", "*.conf"),
-                "/etc/modprobe.d",
-            ),
-            (
-                "{ method: sysctl_value, key: kernel.randomize_va_space, expected: 2, persisted: true }",
-                denied("/etc/sysctl.d", "*.conf"),
-                "/etc/sysctl.d",
-            ),
-            (
-                "{ method: grub_parameter, name: audit, value: 1 }",
-                denied("/boot/loader/entries", "*.conf"),
-                "/boot/loader/entries",
-            ),
-        ];
-        for (check, f, dir) in cases {
-            let r = eval(check, &f);
-            only(&r, Status::Error, Some(Reason::ProbeFailed));
-            assert_eq!(
-                r.detail,
-                Some(format!("{dir} could not be listed (permission denied)")),
-                "{check}"
-            );
-        }
-        // An unreadable boot file leaves the verdict open unless a readable line decides it.
-        let check = "{ method: grub_parameter, name: audit, value: 1 }";
-        let f = facts()
-            .offline()
-            .file_fact("/boot/grub2/grub.cfg", FileFact::Unreadable)
-            .file(
-                "/boot/grub/grub.cfg",
-                "linux /vmlinuz root=/dev/sda1 audit=1\n",
-            )
-            .build();
-        only(&eval(check, &f), Status::Error, Some(Reason::ProbeFailed));
-        let f = facts()
-            .offline()
-            .file_fact("/boot/grub2/grub.cfg", FileFact::Unreadable)
-            .file("/boot/grub/grub.cfg", "linux /vmlinuz root=/dev/sda1\n")
-            .build();
-        only(&eval(check, &f), Status::Fail, None);
-    }
-
-    #[test]
-    fn a_glob_through_a_directory_that_may_not_be_listed_is_a_probe_error() {
-        let pattern = "/etc/ssh/sshd_config.d/*.conf";
-        let mut f = facts().stat(pattern, Vec::new()).build();
-        f.stat_denied
-            .insert(pattern.into(), "/etc/ssh/sshd_config.d".into());
-        for check in [
-            format!(
-                "{{ method: file_permission, path: \"{pattern}\", mode: '0600', missing: pass }}"
-            ),
-            format!("{{ method: file_exists, path: \"{pattern}\" }}"),
-            format!("{{ method: file_absent, path: \"{pattern}\" }}"),
-        ] {
-            let r = eval(&check, &f);
-            only(&r, Status::Error, Some(Reason::ProbeFailed));
-            assert!(
-                r.detail
-                    .as_deref()
-                    .unwrap()
-                    .starts_with("/etc/ssh/sshd_config.d could not be searched or listed"),
-                "{check}: {r:?}"
-
     fn dropins_plain_order_reads_main_then_each_dir_and_the_last_wins() {
         let check = "{ method: config_value, path: /etc/security/pwquality.conf, dropins: plain, key: minlen, delimiter: '=', expected: 14, comparator: '>=' }";
         let f = facts()
@@ -3194,32 +3232,6 @@ mod methods {
             );
         }
     }
-
-    #[test]
-    fn unreadable_single_config_files_are_probe_errors() {
-        let cases = [
-            (
-                "{ method: mount_option, mount_point: /tmp, options: [nodev], in_fstab: true }",
-                "/etc/fstab",
-            ),
-            (
-                "{ method: selinux_state, expected: enforcing }",
-                "/etc/selinux/config",
-            ),
-            (
-                "{ method: sysctl_value, key: kernel.randomize_va_space, expected: 2, persisted: true }",
-                "/etc/sysctl.conf",
-            ),
-        ];
-        for (check, path) in cases {
-            let f = facts()
-                .offline()
-                .file_fact(path, FileFact::Unreadable)
-                .build();
-            let r = eval(check, &f);
-            only(&r, Status::Error, Some(Reason::ProbeFailed));
-            assert_eq!(r.detail, Some(format!("{path} is not readable")), "{check}");
-        }
 
     // -----------------------------------------------------------------------------------------
     // config_line
