@@ -7,13 +7,14 @@
 use super::model::Capability;
 use super::names;
 use super::vars::TextKind;
-use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 
 /// A YAML scalar read as text: `expected: 0` and `expected: "0"` mean the same.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(transparent)]
 pub struct Scalar(pub String);
 
 impl<'de> Deserialize<'de> for Scalar {
@@ -45,7 +46,8 @@ impl<'de> Deserialize<'de> for Scalar {
 }
 
 /// `path: /x` or `path: [/x, /y]`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(transparent)]
 pub struct OneOrMany(pub Vec<String>);
 
 impl<'de> Deserialize<'de> for OneOrMany {
@@ -75,7 +77,8 @@ impl<'de> Deserialize<'de> for OneOrMany {
 }
 
 /// Every parameter any method takes; which ones a method allows is checked in `CheckNode`.
-#[derive(Clone, Debug, Default, Deserialize)]
+/// Serialized (unset parameters are `null`) to show a check as its author wrote it.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawCheck {
     pub method: Option<String>,
@@ -396,7 +399,8 @@ impl RawCheck {
 pub type StringMap<'a> = dyn FnMut(&str, TextKind) -> Result<String, String> + 'a;
 
 /// A check mapping whose shape was validated where it was read.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize)]
+#[serde(transparent)]
 pub struct CheckNode(pub RawCheck);
 
 impl<'de> Deserialize<'de> for CheckNode {
