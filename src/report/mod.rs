@@ -187,7 +187,7 @@ impl From<&Rule> for RuleInfo {
             remediation: rule.remediation.clone(),
             tags: rule.tags.clone(),
             profiles: rule.profiles.clone(),
-            references: rule.references.clone(),
+            references: rule.references(),
         }
     }
 }

@@ -16,7 +16,7 @@ pub struct RuleSummary<'a> {
     pub severity: Severity,
     pub tags: &'a [String],
     pub profiles: &'a [String],
-    pub references: &'a serde_json::Value,
+    pub references: serde_json::Value,
     pub platforms: &'a [Platform],
     /// The methods the rule's checks use, each once, in order of first use.
     pub methods: Vec<&'static str>,
@@ -36,7 +36,7 @@ pub fn summary(rule: &Rule) -> RuleSummary<'_> {
         severity: rule.severity,
         tags: &rule.tags,
         profiles: &rule.profiles,
-        references: &rule.references,
+        references: rule.references(),
         platforms: &rule.platforms,
         methods,
         source: &rule.source,
@@ -51,7 +51,7 @@ pub struct RuleDetail<'a> {
     pub severity: Severity,
     pub tags: &'a [String],
     pub profiles: &'a [String],
-    pub references: &'a serde_json::Value,
+    pub references: serde_json::Value,
     pub platforms: &'a [Platform],
     pub description: &'a str,
     pub rationale: &'a str,
@@ -92,7 +92,7 @@ pub fn detail<'a>(
         severity: rule.severity,
         tags: &rule.tags,
         profiles: &rule.profiles,
-        references: &rule.references,
+        references: rule.references(),
         platforms: &rule.platforms,
         description: &rule.description,
         rationale: &rule.rationale,
@@ -239,7 +239,7 @@ pub fn lint(rule: &Rule) -> Vec<Diagnostic> {
     if rule.remediation.trim().is_empty() {
         out.push(warn(format!("rule `{}` has no `remediation`", rule.id)));
     }
-    let no_references = match &rule.references {
+    let no_references = match &rule.references() {
         serde_json::Value::Null => true,
         serde_json::Value::Object(map) => map.is_empty(),
         serde_json::Value::Array(items) => items.is_empty(),
