@@ -138,7 +138,7 @@ fn show_gives_all_of_a_rule_with_its_checks_as_written() {
         implementations[0]["check"],
         serde_json::json!({
             "method": "config_value",
-            "path": ["/etc/ssh/sshd_config.d"],
+            "path": "/etc/ssh/sshd_config.d",
             "key": "PermitRootLogin",
             "expected": "{{ permit }}",
         })

@@ -3,7 +3,6 @@
 
 use super::load::{LoadError, RuleSet, RuleSource, load};
 use super::model::{Platform, Rule, Severity};
-use super::raw::{RawRule, RuleFile};
 use super::vars::Vars;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -78,13 +77,10 @@ pub fn detail<'a>(
         .iter()
         .find(|rule| rule.id == id)
         .ok_or_else(|| format!("no rule with id `{id}` is loaded"))?;
-    let raw = sources
+    let written = sources
         .iter()
         .filter(|source| defines(source, rule))
-        .find_map(|source| {
-            let RuleFile(raws) = serde_yaml::from_str(&source.text).ok()?;
-            raws.into_iter().find(|raw| raw.id == rule.id)
-        })
+        .find_map(|source| as_written(&source.text, &rule.id))
         .ok_or_else(|| format!("rule `{id}`: its source {} is not loaded", rule.source))?;
     Ok(RuleDetail {
         id: &rule.id,
@@ -100,7 +96,7 @@ pub fn detail<'a>(
         remediation: &rule.remediation,
         vars: &rule.vars,
         sensitive: rule.sensitive,
-        implementations: implementations_as_written(raw),
+        implementations: implementations(written),
         source: &rule.source,
     })
 }
@@ -112,42 +108,38 @@ fn defines(source: &RuleSource, rule: &Rule) -> bool {
         .is_some_and(|rest| rest.starts_with([':', ' ']))
 }
 
-fn implementations_as_written(raw: RawRule) -> Vec<serde_json::Value> {
-    let as_json = |value: serde_json::Result<serde_json::Value>| {
-        without_nulls(value.unwrap_or(serde_json::Value::Null))
+/// The mapping of rule `id` in a rule file (one rule or a list), as its author wrote it. The
+/// file loaded already, so it is within the YAML bounds.
+fn as_written(text: &str, id: &str) -> Option<serde_json::Map<String, serde_json::Value>> {
+    let rules = match serde_yaml::from_str(text).ok()? {
+        serde_json::Value::Array(items) => items,
+        one => vec![one],
     };
-    if let Some(list) = raw.implementations {
-        return list
-            .into_iter()
-            .map(|implementation| {
-                let check = as_json(serde_json::to_value(implementation.check));
-                match implementation.when {
-                    Some(when) => serde_json::json!({ "when": when, "check": check }),
-                    None => serde_json::json!({ "default": true, "check": check }),
-                }
-            })
-            .collect();
-    }
-    let check = match (raw.check, raw.checks, raw.any) {
-        (Some(node), _, _) => serde_json::to_value(node),
-        (None, Some(nodes), _) => serde_json::to_value(BTreeMap::from([("checks", nodes)])),
-        (None, None, Some(nodes)) => serde_json::to_value(BTreeMap::from([("any", nodes)])),
-        (None, None, None) => Ok(serde_json::Value::Null),
-    };
-    vec![serde_json::json!({ "default": true, "check": as_json(check) })]
+    rules.into_iter().find_map(|rule| match rule {
+        serde_json::Value::Object(map) if map.get("id").and_then(|v| v.as_str()) == Some(id) => {
+            Some(map)
+        }
+        _ => None,
+    })
 }
 
-/// Unset parameters serialize as `null`; a check shows only what its author set.
-fn without_nulls(value: serde_json::Value) -> serde_json::Value {
-    match value {
-        serde_json::Value::Object(map) => map
-            .into_iter()
-            .filter(|(_, v)| !v.is_null())
-            .map(|(k, v)| (k, without_nulls(v)))
-            .collect(),
-        serde_json::Value::Array(items) => items.into_iter().map(without_nulls).collect(),
-        other => other,
+/// Each implementation as `{when: CAPABILITY, check}` or `{default: true, check}`; a rule with
+/// a single `check`/`checks`/`any` has one default implementation.
+fn implementations(mut rule: serde_json::Map<String, serde_json::Value>) -> Vec<serde_json::Value> {
+    if let Some(serde_json::Value::Array(list)) = rule.remove("implementations") {
+        return list;
     }
+    let check = match (
+        rule.remove("check"),
+        rule.remove("checks"),
+        rule.remove("any"),
+    ) {
+        (Some(check), _, _) => check,
+        (None, Some(checks), _) => serde_json::json!({ "checks": checks }),
+        (None, None, Some(any)) => serde_json::json!({ "any": any }),
+        (None, None, None) => serde_json::Value::Null,
+    };
+    vec![serde_json::json!({ "default": true, "check": check })]
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -7,14 +7,13 @@
 use super::model::Capability;
 use super::names;
 use super::vars::TextKind;
+use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 
 /// A YAML scalar read as text: `expected: 0` and `expected: "0"` mean the same.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(transparent)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Scalar(pub String);
 
 impl<'de> Deserialize<'de> for Scalar {
@@ -46,8 +45,7 @@ impl<'de> Deserialize<'de> for Scalar {
 }
 
 /// `path: /x` or `path: [/x, /y]`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(transparent)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct OneOrMany(pub Vec<String>);
 
 impl<'de> Deserialize<'de> for OneOrMany {
@@ -77,8 +75,7 @@ impl<'de> Deserialize<'de> for OneOrMany {
 }
 
 /// Every parameter any method takes; which ones a method allows is checked in `CheckNode`.
-/// Serialized (unset parameters are `null`) to show a check as its author wrote it.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawCheck {
     pub method: Option<String>,
@@ -399,8 +396,7 @@ impl RawCheck {
 pub type StringMap<'a> = dyn FnMut(&str, TextKind) -> Result<String, String> + 'a;
 
 /// A check mapping whose shape was validated where it was read.
-#[derive(Clone, Debug, Serialize)]
-#[serde(transparent)]
+#[derive(Clone, Debug)]
 pub struct CheckNode(pub RawCheck);
 
 impl<'de> Deserialize<'de> for CheckNode {
