@@ -34,6 +34,7 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand state 'Inspect, verify, prune and migrate the state file'
             cand schedule 'Scheduled scans without a daemon: `run-once` for cron or a systemd timer, status, maintenance'
             cand drift 'What changed: between scans, since a time, at a time, host against host, or across the fleet'
+            cand rules 'The rule pack without scanning: list, show one rule, validate and lint rule files'
             cand verify-policy 'Check a scan policy''s signature, signer, revocation, schema, clamps and pins'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -515,6 +516,89 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'plumb;rules'= {
+            cand --color 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)'
+            cand --format 'Output format [default: table on a terminal, json otherwise]'
+            cand --state 'State file [default: <state dir>/plumb/state.db]'
+            cand --config 'Config file [default: <config dir>/plumb/config.yaml]'
+            cand -q 'Only print errors on stderr'
+            cand --quiet 'Only print errors on stderr'
+            cand -v 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+            cand --verbose 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand list 'The loaded rules: id, severity, profiles, tags and title (json: also references, platforms, methods and where each is defined)'
+            cand show 'One rule in full: texts, severity, tags, profiles, references, notes, platforms, vars, its checks as written, remediation and where it is defined'
+            cand check 'Validate rule files without scanning, and lint them for missing remediation or references'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'plumb;rules;list'= {
+            cand --rules 'Rule files or directories (replaces the embedded default pack; repeatable)'
+            cand --var 'Set a rule variable (repeatable)'
+            cand --profile 'Only rules in this profile, such as cis_l1_server (repeatable: rules in any of them)'
+            cand --tag 'Only rules with one of these tags (repeatable)'
+            cand --color 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)'
+            cand --format 'Output format [default: table on a terminal, json otherwise]'
+            cand --state 'State file [default: <state dir>/plumb/state.db]'
+            cand --config 'Config file [default: <config dir>/plumb/config.yaml]'
+            cand -q 'Only print errors on stderr'
+            cand --quiet 'Only print errors on stderr'
+            cand -v 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+            cand --verbose 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'plumb;rules;show'= {
+            cand --rules 'Rule files or directories (replaces the embedded default pack; repeatable)'
+            cand --var 'Set a rule variable (repeatable)'
+            cand --color 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)'
+            cand --format 'Output format [default: table on a terminal, json otherwise]'
+            cand --state 'State file [default: <state dir>/plumb/state.db]'
+            cand --config 'Config file [default: <config dir>/plumb/config.yaml]'
+            cand -q 'Only print errors on stderr'
+            cand --quiet 'Only print errors on stderr'
+            cand -v 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+            cand --verbose 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'plumb;rules;check'= {
+            cand --rules 'Rule files or directories (replaces the embedded default pack; repeatable)'
+            cand --var 'Set a rule variable (repeatable)'
+            cand --color 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)'
+            cand --format 'Output format [default: table on a terminal, json otherwise]'
+            cand --state 'State file [default: <state dir>/plumb/state.db]'
+            cand --config 'Config file [default: <config dir>/plumb/config.yaml]'
+            cand --strict 'Exit 1 when a rule has a lint warning'
+            cand -q 'Only print errors on stderr'
+            cand --quiet 'Only print errors on stderr'
+            cand -v 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+            cand --verbose 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'plumb;rules;help'= {
+            cand list 'The loaded rules: id, severity, profiles, tags and title (json: also references, platforms, methods and where each is defined)'
+            cand show 'One rule in full: texts, severity, tags, profiles, references, notes, platforms, vars, its checks as written, remediation and where it is defined'
+            cand check 'Validate rule files without scanning, and lint them for missing remediation or references'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'plumb;rules;help;list'= {
+        }
+        &'plumb;rules;help;show'= {
+        }
+        &'plumb;rules;help;check'= {
+        }
+        &'plumb;rules;help;help'= {
+        }
         &'plumb;verify-policy'= {
             cand --allowed-signers 'OpenSSH allowed_signers file with the keys trusted to sign policies'
             cand --key 'A single trusted public key (.pub); wins over allowed_signers'
@@ -538,6 +622,7 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand state 'Inspect, verify, prune and migrate the state file'
             cand schedule 'Scheduled scans without a daemon: `run-once` for cron or a systemd timer, status, maintenance'
             cand drift 'What changed: between scans, since a time, at a time, host against host, or across the fleet'
+            cand rules 'The rule pack without scanning: list, show one rule, validate and lint rule files'
             cand verify-policy 'Check a scan policy''s signature, signer, revocation, schema, clamps and pins'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -596,6 +681,17 @@ set edit:completion:arg-completer[plumb] = {|@words|
         &'plumb;help;schedule;cron'= {
         }
         &'plumb;help;drift'= {
+        }
+        &'plumb;help;rules'= {
+            cand list 'The loaded rules: id, severity, profiles, tags and title (json: also references, platforms, methods and where each is defined)'
+            cand show 'One rule in full: texts, severity, tags, profiles, references, notes, platforms, vars, its checks as written, remediation and where it is defined'
+            cand check 'Validate rule files without scanning, and lint them for missing remediation or references'
+        }
+        &'plumb;help;rules;list'= {
+        }
+        &'plumb;help;rules;show'= {
+        }
+        &'plumb;help;rules;check'= {
         }
         &'plumb;help;verify-policy'= {
         }

@@ -43,6 +43,7 @@ complete -c plumb -n "__fish_plumb_needs_command" -f -a "scan" -d 'Check hosts a
 complete -c plumb -n "__fish_plumb_needs_command" -f -a "state" -d 'Inspect, verify, prune and migrate the state file'
 complete -c plumb -n "__fish_plumb_needs_command" -f -a "schedule" -d 'Scheduled scans without a daemon: `run-once` for cron or a systemd timer, status, maintenance'
 complete -c plumb -n "__fish_plumb_needs_command" -f -a "drift" -d 'What changed: between scans, since a time, at a time, host against host, or across the fleet'
+complete -c plumb -n "__fish_plumb_needs_command" -f -a "rules" -d 'The rule pack without scanning: list, show one rule, validate and lint rule files'
 complete -c plumb -n "__fish_plumb_needs_command" -f -a "verify-policy" -d 'Check a scan policy\'s signature, signer, revocation, schema, clamps and pins'
 complete -c plumb -n "__fish_plumb_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -s i -l inventory -d 'Hosts from an inventory: plumb\'s YAML format or an Ansible YAML inventory' -r -F
@@ -518,6 +519,83 @@ complete -c plumb -n "__fish_plumb_using_subcommand drift" -s q -l quiet -d 'Onl
 complete -c plumb -n "__fish_plumb_using_subcommand drift" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
 complete -c plumb -n "__fish_plumb_using_subcommand drift" -s h -l help -d 'Print help'
 complete -c plumb -n "__fish_plumb_using_subcommand drift" -s V -l version -d 'Print version'
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and not __fish_seen_subcommand_from list show check help" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and not __fish_seen_subcommand_from list show check help" -l format -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t''
+json\t''
+ndjson\t''
+junit\t''
+sarif\t''
+markdown\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and not __fish_seen_subcommand_from list show check help" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and not __fish_seen_subcommand_from list show check help" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and not __fish_seen_subcommand_from list show check help" -s q -l quiet -d 'Only print errors on stderr'
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and not __fish_seen_subcommand_from list show check help" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and not __fish_seen_subcommand_from list show check help" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and not __fish_seen_subcommand_from list show check help" -s V -l version -d 'Print version'
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and not __fish_seen_subcommand_from list show check help" -f -a "list" -d 'The loaded rules: id, severity, profiles, tags and title (json: also references, platforms, methods and where each is defined)'
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and not __fish_seen_subcommand_from list show check help" -f -a "show" -d 'One rule in full: texts, severity, tags, profiles, references, notes, platforms, vars, its checks as written, remediation and where it is defined'
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and not __fish_seen_subcommand_from list show check help" -f -a "check" -d 'Validate rule files without scanning, and lint them for missing remediation or references'
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and not __fish_seen_subcommand_from list show check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from list" -l rules -d 'Rule files or directories (replaces the embedded default pack; repeatable)' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from list" -l var -d 'Set a rule variable (repeatable)' -r
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from list" -l profile -d 'Only rules in this profile, such as cis_l1_server (repeatable: rules in any of them)' -r
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from list" -l tag -d 'Only rules with one of these tags (repeatable)' -r
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from list" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from list" -l format -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t''
+json\t''
+ndjson\t''
+junit\t''
+sarif\t''
+markdown\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from list" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from list" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Only print errors on stderr'
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from show" -l rules -d 'Rule files or directories (replaces the embedded default pack; repeatable)' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from show" -l var -d 'Set a rule variable (repeatable)' -r
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from show" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from show" -l format -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t''
+json\t''
+ndjson\t''
+junit\t''
+sarif\t''
+markdown\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from show" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from show" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Only print errors on stderr'
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from show" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from check" -l rules -d 'Rule files or directories (replaces the embedded default pack; repeatable)' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from check" -l var -d 'Set a rule variable (repeatable)' -r
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from check" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from check" -l format -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t''
+json\t''
+ndjson\t''
+junit\t''
+sarif\t''
+markdown\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from check" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from check" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from check" -l strict -d 'Exit 1 when a rule has a lint warning'
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Only print errors on stderr'
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from check" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from help" -f -a "list" -d 'The loaded rules: id, severity, profiles, tags and title (json: also references, platforms, methods and where each is defined)'
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from help" -f -a "show" -d 'One rule in full: texts, severity, tags, profiles, references, notes, platforms, vars, its checks as written, remediation and where it is defined'
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from help" -f -a "check" -d 'Validate rule files without scanning, and lint them for missing remediation or references'
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -l allowed-signers -d 'OpenSSH allowed_signers file with the keys trusted to sign policies' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -l key -d 'A single trusted public key (.pub); wins over allowed_signers' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -l signature -d 'The detached signature [default: POLICY.sig]' -r -F
@@ -537,12 +615,13 @@ complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -s q -l quiet
 complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
 complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -s h -l help -d 'Print help'
 complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -s V -l version -d 'Print version'
-complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state schedule drift verify-policy help" -f -a "scan" -d 'Check hosts against rules and report (and store) the results'
-complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state schedule drift verify-policy help" -f -a "state" -d 'Inspect, verify, prune and migrate the state file'
-complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state schedule drift verify-policy help" -f -a "schedule" -d 'Scheduled scans without a daemon: `run-once` for cron or a systemd timer, status, maintenance'
-complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state schedule drift verify-policy help" -f -a "drift" -d 'What changed: between scans, since a time, at a time, host against host, or across the fleet'
-complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state schedule drift verify-policy help" -f -a "verify-policy" -d 'Check a scan policy\'s signature, signer, revocation, schema, clamps and pins'
-complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state schedule drift verify-policy help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state schedule drift rules verify-policy help" -f -a "scan" -d 'Check hosts against rules and report (and store) the results'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state schedule drift rules verify-policy help" -f -a "state" -d 'Inspect, verify, prune and migrate the state file'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state schedule drift rules verify-policy help" -f -a "schedule" -d 'Scheduled scans without a daemon: `run-once` for cron or a systemd timer, status, maintenance'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state schedule drift rules verify-policy help" -f -a "drift" -d 'What changed: between scans, since a time, at a time, host against host, or across the fleet'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state schedule drift rules verify-policy help" -f -a "rules" -d 'The rule pack without scanning: list, show one rule, validate and lint rule files'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state schedule drift rules verify-policy help" -f -a "verify-policy" -d 'Check a scan policy\'s signature, signer, revocation, schema, clamps and pins'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state schedule drift rules verify-policy help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "path" -d 'Print the state file\'s path'
 complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "show" -d 'Schema version, size, row counts and each host\'s last scan'
 complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "hosts" -d 'Every host with its score, compliance tier and failing rules by severity'
@@ -559,3 +638,6 @@ complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcom
 complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from schedule" -f -a "status" -d 'Per host: tier, score, interval, next scan, how overdue, maintenance and backoff'
 complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from schedule" -f -a "maintenance" -d 'Keep a host out of scheduled scans until a time, for a while, or no longer'
 complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from schedule" -f -a "cron" -d 'Print a crontab line and a systemd service and timer that run `run-once` with these options'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from rules" -f -a "list" -d 'The loaded rules: id, severity, profiles, tags and title (json: also references, platforms, methods and where each is defined)'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from rules" -f -a "show" -d 'One rule in full: texts, severity, tags, profiles, references, notes, platforms, vars, its checks as written, remediation and where it is defined'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from rules" -f -a "check" -d 'Validate rule files without scanning, and lint them for missing remediation or references'

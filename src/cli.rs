@@ -69,6 +69,11 @@ pub enum Command {
     /// What changed: between scans, since a time, at a time, host against host, or across the fleet
     #[command(after_help = DRIFT_EXIT)]
     Drift(crate::commands::drift::DriftArgs),
+    /// The rule pack without scanning: list, show one rule, validate and lint rule files
+    Rules {
+        #[command(subcommand)]
+        command: crate::commands::rules::RulesCommand,
+    },
     /// Check a scan policy's signature, signer, revocation, schema, clamps and pins
     #[command(after_help = VERIFY_POLICY_EXIT)]
     VerifyPolicy(VerifyPolicyArgs),

@@ -63,6 +63,7 @@ fn run(cli: &Cli, output: &Output) -> Result<u8, Error> {
             let path = commands::scan::state_path(state, &config)?;
             commands::drift::run(args, &path, output)
         }
+        Command::Rules { command } => commands::rules::run(command, output),
         Command::VerifyPolicy(args) => commands::verify_policy::run(args, &config, output),
     }
 }

@@ -52,7 +52,7 @@ fn pack_sections() -> BTreeMap<String, BTreeSet<String>> {
     set.rules
         .iter()
         .map(|rule| {
-            let sections = match &rule.references["cis"]["debian12"] {
+            let sections = match &rule.references()["cis"]["debian12"] {
                 serde_json::Value::String(s) => BTreeSet::from([s.clone()]),
                 serde_json::Value::Array(items) => items
                     .iter()

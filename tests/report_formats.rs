@@ -202,6 +202,7 @@ fn catalog() -> RuleCatalog {
         severity,
         remediation: remediation.into(),
         tags: vec!["cis".into(), "hardening".into()],
+        profiles: vec!["cis_l1_server".into()],
         references: json!({ "cis": { "debian12": "5.2.10" }, "nist_800_53": ["AC-6(2)"] }),
     };
     [
@@ -1114,4 +1115,52 @@ fn an_empty_report_renders_in_every_format() {
     assert_eq!(json["hosts"], json!([]));
     assert!(of(Format::Table).contains("no hosts in this report"));
     assert!(of(Format::Markdown).contains("0 hosts"));
+}
+
+#[test]
+fn json_ndjson_and_markdown_carry_each_rules_references_and_profiles() {
+    let doc: Value = serde_json::from_str(&rendered(Format::Json, false)).expect("valid JSON");
+    let results = doc["hosts"][0]["results"].as_array().expect("results");
+    let root_login = results
+        .iter()
+        .find(|r| r["rule_id"] == "ssh-permit-root-login")
+        .expect("the root login result");
+    assert_eq!(root_login["references"]["cis"]["debian12"], json!("5.2.10"));
+    assert_eq!(root_login["references"]["nist_800_53"], json!(["AC-6(2)"]));
+    assert_eq!(root_login["profiles"], json!(["cis_l1_server"]));
+    // A rule the catalog lacks has neither (optional fields are left out, never null).
+    let tmp = results
+        .iter()
+        .find(|r| r["rule_id"] == "tmp-noexec")
+        .expect("the tmp result");
+    assert!(tmp.get("references").is_none() && tmp.get("profiles").is_none());
+
+    let ndjson = rendered(Format::Ndjson, false);
+    let lines: Vec<Value> = ndjson
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON line"))
+        .filter(|line: &Value| line["type"] == "result")
+        .collect();
+    let line = lines
+        .iter()
+        .find(|l| l["rule_id"] == "ssh-permit-root-login")
+        .expect("the root login line");
+    assert_eq!(line["references"]["cis"]["debian12"], json!("5.2.10"));
+    assert_eq!(line["profiles"], json!(["cis_l1_server"]));
+    let tmp = lines
+        .iter()
+        .find(|l| l["rule_id"] == "tmp-noexec")
+        .expect("the tmp line");
+    assert_eq!(tmp["references"], Value::Null);
+    assert_eq!(tmp["profiles"], json!([]));
+
+    let markdown = rendered(Format::Markdown, false);
+    let row = markdown
+        .lines()
+        .find(|l| l.starts_with("| ssh-permit-root-login"))
+        .expect("the root login row");
+    assert!(
+        row.ends_with("| cis debian12 5.2.10; nist\\_800\\_53 AC-6(2) | cis\\_l1\\_server |"),
+        "{row}"
+    );
 }

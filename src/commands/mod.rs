@@ -1,6 +1,7 @@
 //! One module per subcommand. Each returns the process exit code.
 
 pub mod drift;
+pub mod rules;
 pub mod scan;
 pub mod schedule;
 pub mod state;

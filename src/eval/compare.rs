@@ -60,7 +60,7 @@ mod tests {
         assert!(!compare("5", &exp(Comparator::Le, "4")).unwrap());
         assert!(compare("10", &exp(Comparator::Gt, "9")).unwrap());
         assert!(compare("a,b", &exp(Comparator::Contains, "b")).unwrap());
-        let regex = regex::Regex::new("^(?:(?i)no)$").unwrap();
+        let regex = std::sync::Arc::new(regex::Regex::new("^(?:(?i)no)$").unwrap());
         assert!(compare("NO", &exp(Comparator::Regex(regex.clone()), "(?i)no")).unwrap());
         assert!(!compare("nope", &exp(Comparator::Regex(regex), "(?i)no")).unwrap());
     }

@@ -58,6 +58,71 @@ fn evidence_lines(result: &RuleResult, pick: impl Fn(&Evidence) -> &str) -> Stri
         .join("\n")
 }
 
+/// A rule's references on one line, each leaf with its path: `{cis: {debian12: "5.2.10"},
+/// nist_800_53: [AC-6(2), AC-17]}` reads `cis debian12 5.2.10; nist_800_53 AC-6(2), AC-17`.
+pub(crate) fn references(rules: &RuleCatalog, rule_id: &str) -> String {
+    let mut parts = Vec::new();
+    if let Some(info) = rules.get(rule_id) {
+        reference_parts(&info.references, String::new(), &mut parts);
+    }
+    parts.join("; ")
+}
+
+/// A rule's profiles, comma-separated.
+pub(crate) fn profiles(rules: &RuleCatalog, rule_id: &str) -> String {
+    rules
+        .get(rule_id)
+        .map(|info| info.profiles.join(", "))
+        .unwrap_or_default()
+}
+
+fn reference_parts(value: &serde_json::Value, path: String, out: &mut Vec<String>) {
+    use serde_json::Value;
+    let labelled = |text: String| {
+        if path.is_empty() {
+            text
+        } else {
+            format!("{path} {text}")
+        }
+    };
+    match value {
+        Value::Null => {}
+        Value::Object(map) => {
+            for (key, inner) in map {
+                let path = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path} {key}")
+                };
+                reference_parts(inner, path, out);
+            }
+        }
+        Value::Array(items)
+            if items
+                .iter()
+                .all(|item| !item.is_object() && !item.is_array()) =>
+        {
+            let items: Vec<String> = items.iter().map(scalar_text).collect();
+            if !items.is_empty() {
+                out.push(labelled(items.join(", ")));
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                reference_parts(item, path.clone(), out);
+            }
+        }
+        scalar => out.push(labelled(scalar_text(scalar))),
+    }
+}
+
+fn scalar_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
 pub(crate) fn remediation<'a>(rules: &'a RuleCatalog, rule_id: &str) -> Option<&'a str> {
     rules
         .get(rule_id)

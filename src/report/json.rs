@@ -1,26 +1,43 @@
 //! `json`: the whole report as one document. `ndjson`: one self-contained object per line, for
 //! streaming into log pipelines and `jq`. Both are documented in README.md ("JSON report schema").
 
-use super::{Changes, HostOutcome, HostReport, JSON_SCHEMA_VERSION, ScanReport, Summary};
+use super::{
+    Changes, HostOutcome, HostReport, JSON_SCHEMA_VERSION, RuleCatalog, ScanReport, Summary,
+};
 use crate::eval::{Evidence, Reason, RuleResult, Status};
 use crate::rules::Severity;
 use anyhow::Context;
 use serde::Serialize;
 
-pub(super) fn render_json(report: &ScanReport) -> anyhow::Result<String> {
+pub(super) fn render_json(report: &ScanReport, rules: &RuleCatalog) -> anyhow::Result<String> {
+    let document = Document {
+        report,
+        hosts: report
+            .hosts
+            .iter()
+            .map(|host| HostDocument {
+                host,
+                results: host
+                    .results
+                    .iter()
+                    .map(|r| Annotated::new(r, rules))
+                    .collect(),
+            })
+            .collect(),
+    };
     let mut text =
-        serde_json::to_string_pretty(report).context("could not serialize the JSON report")?;
+        serde_json::to_string_pretty(&document).context("could not serialize the JSON report")?;
     text.push('\n');
     Ok(text)
 }
 
 /// Per host: one `result` line per result, then one `summary` line (or one `host_error`
 /// line for a host that could not be scanned), so every host ends with exactly one of them.
-pub(super) fn render_ndjson(report: &ScanReport) -> anyhow::Result<String> {
+pub(super) fn render_ndjson(report: &ScanReport, rules: &RuleCatalog) -> anyhow::Result<String> {
     let mut out = String::new();
     for host in &report.hosts {
         for result in &host.results {
-            push_line(&mut out, &ResultLine::new(host, result))?;
+            push_line(&mut out, &ResultLine::new(host, result, rules))?;
         }
         match host.outcome {
             HostOutcome::Ok => push_line(&mut out, &SummaryLine::new(host))?,
@@ -36,6 +53,56 @@ fn push_line(out: &mut String, line: &impl Serialize) -> anyhow::Result<()> {
     out.push_str(&text);
     out.push('\n');
     Ok(())
+}
+
+/// The report with every result annotated; `ScanReport` and `HostReport` leave their lists to
+/// this, so the fields around them are listed once.
+#[derive(Serialize)]
+struct Document<'a> {
+    #[serde(flatten)]
+    report: &'a ScanReport,
+    hosts: Vec<HostDocument<'a>>,
+}
+
+#[derive(Serialize)]
+struct HostDocument<'a> {
+    #[serde(flatten)]
+    host: &'a HostReport,
+    results: Vec<Annotated<'a>>,
+}
+
+/// A result and its rule's references and profiles, so a report can be filtered by benchmark
+/// section or control. Both are absent when the rule is not in the catalog.
+#[derive(Serialize)]
+struct Annotated<'a> {
+    #[serde(flatten)]
+    result: &'a RuleResult,
+    #[serde(flatten)]
+    rule: Option<RuleRefs<'a>>,
+}
+
+#[derive(Serialize)]
+struct RuleRefs<'a> {
+    references: &'a serde_json::Value,
+    profiles: &'a [String],
+}
+
+impl<'a> RuleRefs<'a> {
+    fn of(rules: &'a RuleCatalog, rule_id: &str) -> Option<Self> {
+        rules.get(rule_id).map(|info| Self {
+            references: &info.references,
+            profiles: &info.profiles,
+        })
+    }
+}
+
+impl<'a> Annotated<'a> {
+    fn new(result: &'a RuleResult, rules: &'a RuleCatalog) -> Self {
+        Self {
+            result,
+            rule: RuleRefs::of(rules, &result.rule_id),
+        }
+    }
 }
 
 /// Fields every line carries, so each line can be read alone.
@@ -73,10 +140,15 @@ struct ResultLine<'a> {
     detail: Option<&'a str>,
     implementation: Option<&'a str>,
     evidence: &'a [Evidence],
+    /// `null` (and `[]`) for a rule missing from the catalog: every result line has the keys.
+    references: &'a serde_json::Value,
+    profiles: &'a [String],
 }
 
 impl<'a> ResultLine<'a> {
-    fn new(host: &'a HostReport, result: &'a RuleResult) -> Self {
+    fn new(host: &'a HostReport, result: &'a RuleResult, rules: &'a RuleCatalog) -> Self {
+        let rule = RuleRefs::of(rules, &result.rule_id);
+        let rule = rule.as_ref();
         Self {
             envelope: Envelope::new("result", host),
             rule_id: &result.rule_id,
@@ -87,6 +159,8 @@ impl<'a> ResultLine<'a> {
             detail: result.detail.as_deref(),
             implementation: result.implementation.as_deref(),
             evidence: &result.evidence,
+            references: rule.map_or(&serde_json::Value::Null, |rule| rule.references),
+            profiles: rule.map_or(&[], |rule| rule.profiles),
         }
     }
 }
@@ -177,7 +251,7 @@ mod tests {
                 host("b", HostOutcome::Error, vec![]),
             ],
         };
-        let text = render_ndjson(&report).expect("renders");
+        let text = render_ndjson(&report, &RuleCatalog::new()).expect("renders");
         let kinds: Vec<String> = text
             .lines()
             .map(|line| {

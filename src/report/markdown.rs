@@ -126,15 +126,19 @@ fn host_section(out: &mut String, host: &HostReport, rules: &RuleCatalog) {
             continue;
         }
         let _ = writeln!(out, "### {} ({})\n", heading(*severity), group.len());
-        out.push_str("| Rule | Title | Expected | Actual |\n| --- | --- | --- | --- |\n");
+        out.push_str(
+            "| Rule | Title | Expected | Actual | References | Profiles |\n| --- | --- | --- | --- | --- | --- |\n",
+        );
         for result in &group {
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} |",
                 cell(&result.rule_id),
                 cell(&result.title),
                 cell(&findings::expected(result)),
                 cell(&findings::actual(result)),
+                cell(&findings::references(rules, &result.rule_id)),
+                cell(&findings::profiles(rules, &result.rule_id)),
             );
         }
         out.push('\n');
@@ -147,15 +151,19 @@ fn host_section(out: &mut String, host: &HostReport, rules: &RuleCatalog) {
         .collect();
     if !errors.is_empty() {
         let _ = writeln!(out, "### Could not evaluate ({})\n", errors.len());
-        out.push_str("| Rule | Title | Severity | Reason |\n| --- | --- | --- | --- |\n");
+        out.push_str(
+            "| Rule | Title | Severity | Reason | References | Profiles |\n| --- | --- | --- | --- | --- | --- |\n",
+        );
         for result in &errors {
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} |",
                 cell(&result.rule_id),
                 cell(&result.title),
                 result.severity,
                 cell(&problem(result)),
+                cell(&findings::references(rules, &result.rule_id)),
+                cell(&findings::profiles(rules, &result.rule_id)),
             );
         }
         out.push('\n');
@@ -184,6 +192,7 @@ fn remediation_details(out: &mut String, failures: &[&RuleResult], rules: &RuleC
             inline(&result.rule_id),
             inline(&result.title)
         );
+
         // A fence longer than any backtick run inside, so the text cannot close it.
         let fence = "`".repeat(longest_backtick_run(text).max(2) + 1);
         let _ = writeln!(out, "{fence}text\n{text}\n{fence}\n");

@@ -126,6 +126,8 @@ pub struct HostReport {
     pub summary: Summary,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub changes: Option<Changes>,
+    /// Serialized by `json`, each result with its rule's references and profiles.
+    #[serde(skip)]
     pub results: Vec<RuleResult>,
 }
 
@@ -155,6 +157,8 @@ pub struct ScanReport {
     /// RFC 3339 UTC.
     pub generated_at: String,
     pub summary: Summary,
+    /// Serialized by `json`, each result with its rule's references and profiles.
+    #[serde(skip)]
     pub hosts: Vec<HostReport>,
 }
 
@@ -168,6 +172,7 @@ pub struct RuleInfo {
     pub severity: Severity,
     pub remediation: String,
     pub tags: Vec<String>,
+    pub profiles: Vec<String>,
     pub references: serde_json::Value,
 }
 
@@ -181,7 +186,8 @@ impl From<&Rule> for RuleInfo {
             severity: rule.severity,
             remediation: rule.remediation.clone(),
             tags: rule.tags.clone(),
-            references: rule.references.clone(),
+            profiles: rule.profiles.clone(),
+            references: rule.references(),
         }
     }
 }
@@ -219,8 +225,8 @@ pub fn render(
 ) -> anyhow::Result<String> {
     let rendered = match format {
         Format::Table => table::render(report, rules, options),
-        Format::Json => json::render_json(report)?,
-        Format::Ndjson => json::render_ndjson(report)?,
+        Format::Json => json::render_json(report, rules)?,
+        Format::Ndjson => json::render_ndjson(report, rules)?,
         Format::Junit => junit::render(report, rules),
         Format::Sarif => sarif::render(report, rules)?,
         Format::Markdown => markdown::render(report, rules),

@@ -7,7 +7,6 @@ use super::raw::{
 };
 use super::vars::{Resolved, TextKind, VarOrigin, Vars, substitute};
 use crate::yaml_bounds::{self, Aliases, MAX_YAML_BYTES};
-use regex::Regex;
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -116,43 +115,211 @@ fn collect_yaml_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadErro
 
 /// Parses and validates rule sources. `overrides` (from a policy, an inventory or `--var`,
 /// already merged by precedence) win over each rule's own `vars`.
+///
+/// Files are parsed on several threads (parsing is nearly all of loading); the outcome, and
+/// which error is reported first, is that of loading them one after another in order.
 pub fn load(sources: &[RuleSource], overrides: &Vars) -> Result<RuleSet, LoadError> {
-    let mut rules = Vec::new();
-    let mut seen: HashMap<String, String> = HashMap::new();
-    for source in sources {
-        // The pack compiled into this binary is trusted; everything else is bounded first.
-        if !super::is_embedded(source) {
-            yaml_bounds::check(&source.text, Aliases::Bounded).map_err(|refusal| {
-                LoadError::invalid(
-                    format!("{}{}", source.name, refusal.location_suffix()),
-                    refusal.message,
-                )
-            })?;
-        }
-        let RuleFile(raws) = serde_yaml::from_str(&source.text).map_err(|err| {
-            let location = match err.location() {
-                Some(at) => format!("{}:{}:{}", source.name, at.line(), at.column()),
-                None => source.name.clone(),
-            };
-            LoadError::invalid(location, strip_location(&err.to_string()))
-        })?;
-        let mut locator = IdLocator::new(source);
-        for raw in raws {
-            let location = locator.locate(&raw.id);
-            if let Some(first) = seen.get(&raw.id) {
-                return Err(LoadError::invalid(
-                    location,
-                    format!("duplicate rule id `{}` (first defined at {first})", raw.id),
-                ));
+    let shared = Shared::default();
+    let files = parallel_map(sources, |source| load_file(source, overrides, &shared));
+    let mut built = Vec::with_capacity(files.iter().map(|f| f.as_ref().map_or(0, Vec::len)).sum());
+    for file in files {
+        match file {
+            Ok(rules) => built.extend(rules),
+            // Everything before the broken file came first; a duplicate or invalid rule
+            // among it is reported instead, as a sequential load would.
+            Err(err) => {
+                first_problem(&built)?;
+                return Err(err);
             }
-            seen.insert(raw.id.clone(), location.clone());
-            let rule = build_rule(raw, overrides, &location)
-                .map_err(|message| LoadError::invalid(location.clone(), message))?;
-            rules.push(rule);
         }
     }
-    rules.sort_by(|a, b| a.id.cmp(&b.id));
+    first_problem(&built)?;
+    let mut rules: Vec<Rule> = built
+        .into_iter()
+        .filter_map(|built| match built {
+            Built::Rule(rule) => Some(rule),
+            Built::Invalid(_) => None,
+        })
+        .collect();
+    rules.sort_unstable_by(|a, b| a.id.cmp(&b.id));
     Ok(RuleSet { rules })
+}
+
+/// Values many rules repeat, stored once per load.
+#[derive(Default)]
+struct Shared {
+    platforms: std::sync::Mutex<std::collections::HashSet<std::sync::Arc<[Platform]>>>,
+}
+
+impl Shared {
+    fn platforms(&self, list: Vec<Platform>) -> std::sync::Arc<[Platform]> {
+        let mut known = self
+            .platforms
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(shared) = known.get(list.as_slice()) {
+            return shared.clone();
+        }
+        let shared: std::sync::Arc<[Platform]> = list.into();
+        known.insert(shared.clone());
+        shared
+    }
+}
+
+/// A rule as built from its file: valid, or why not (kept to report in file order).
+// Nearly every entry is a rule: boxing it would cost an allocation per rule.
+#[allow(clippy::large_enum_variant)]
+enum Built {
+    Rule(Rule),
+    /// Boxed, as it is rare.
+    Invalid(Box<Invalid>),
+}
+
+struct Invalid {
+    id: String,
+    location: String,
+    message: String,
+}
+
+impl Built {
+    fn id(&self) -> &str {
+        match self {
+            Self::Rule(rule) => &rule.id,
+            Self::Invalid(invalid) => &invalid.id,
+        }
+    }
+
+    fn location(&self) -> &str {
+        match self {
+            Self::Rule(rule) => &rule.source,
+            Self::Invalid(invalid) => &invalid.location,
+        }
+    }
+}
+
+/// The first problem in file order: a rule whose id an earlier rule has, or an invalid rule.
+fn first_problem(built: &[Built]) -> Result<(), LoadError> {
+    // Sorting positions by id finds every repeat without a map of all ids.
+    let mut order: Vec<u32> = (0..built.len() as u32).collect();
+    order.sort_unstable_by(|&a, &b| {
+        built[a as usize]
+            .id()
+            .cmp(built[b as usize].id())
+            .then(a.cmp(&b))
+    });
+    // (repeat, the definition before it); the earliest repeat of an id follows its first one.
+    let repeat = order
+        .windows(2)
+        .filter(|pair| built[pair[0] as usize].id() == built[pair[1] as usize].id())
+        .map(|pair| (pair[1], pair[0]))
+        .min_by_key(|(repeat, _)| *repeat);
+    let invalid = built.iter().position(|b| matches!(b, Built::Invalid(_)));
+    match (repeat, invalid) {
+        (Some((repeat, first)), invalid) if invalid.is_none_or(|i| repeat as usize <= i) => {
+            let (repeat, first) = (&built[repeat as usize], &built[first as usize]);
+            Err(LoadError::invalid(
+                repeat.location(),
+                format!(
+                    "duplicate rule id `{}` (first defined at {})",
+                    repeat.id(),
+                    first.location()
+                ),
+            ))
+        }
+        (_, Some(index)) => match &built[index] {
+            Built::Invalid(invalid) => Err(LoadError::invalid(
+                invalid.location.clone(),
+                invalid.message.clone(),
+            )),
+            Built::Rule(_) => Ok(()),
+        },
+        _ => Ok(()),
+    }
+}
+
+/// One file's rules, in file order; an error when the file itself does not parse.
+fn load_file(
+    source: &RuleSource,
+    overrides: &Vars,
+    shared: &Shared,
+) -> Result<Vec<Built>, LoadError> {
+    // The pack compiled into this binary is trusted; everything else is bounded first.
+    if !super::is_embedded(source) {
+        yaml_bounds::check(&source.text, Aliases::Bounded).map_err(|refusal| {
+            LoadError::invalid(
+                format!("{}{}", source.name, refusal.location_suffix()),
+                refusal.message,
+            )
+        })?;
+    }
+    let RuleFile(raws) = serde_yaml::from_str(&source.text).map_err(|err| {
+        let location = match err.location() {
+            Some(at) => format!("{}:{}:{}", source.name, at.line(), at.column()),
+            None => source.name.clone(),
+        };
+        LoadError::invalid(location, strip_location(&err.to_string()))
+    })?;
+    let mut locator = IdLocator::new(source);
+    // A fresh list: collecting in place would keep the parsed rules' much larger allocation.
+    let mut built = Vec::with_capacity(raws.len());
+    for raw in raws {
+        let location = locator.locate(&raw.id);
+        let id = raw.id.clone();
+        built.push(match build_rule(raw, overrides, &location, shared) {
+            Ok(rule) => Built::Rule(rule),
+            Err(message) => Built::Invalid(Box::new(Invalid {
+                id,
+                location,
+                message,
+            })),
+        });
+    }
+    Ok(built)
+}
+
+/// Most threads loading uses; beyond a few, reading and merging dominate.
+const MAX_LOAD_THREADS: usize = 8;
+/// Below this much YAML, starting threads costs more than it saves.
+const PARALLEL_BYTES: usize = 256 * 1024;
+
+/// `f` over `items` on up to [`MAX_LOAD_THREADS`] threads, results in the order of `items`.
+fn parallel_map<R: Send>(items: &[RuleSource], f: impl Fn(&RuleSource) -> R + Sync) -> Vec<R> {
+    let bytes: usize = items.iter().map(|item| item.text.len()).sum();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(MAX_LOAD_THREADS)
+        .min(items.len());
+    if threads <= 1 || bytes < PARALLEL_BYTES {
+        return items.iter().map(f).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut slots: Vec<Option<R>> = std::iter::repeat_with(|| None).take(items.len()).collect();
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(item) = items.get(index) else {
+                            break done;
+                        };
+                        done.push((index, f(item)));
+                    }
+                })
+            })
+            .collect();
+        for worker in workers {
+            // A panic in a worker is a bug in loading; carry it to the caller unchanged.
+            let done = worker
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            for (index, result) in done {
+                slots[index] = Some(result);
+            }
+        }
+    });
+    slots.into_iter().flatten().collect()
 }
 
 /// serde_norway appends " at line L column C"; the location is already in front.
@@ -201,7 +368,12 @@ fn id_column(line: &str, id: &str) -> Option<usize> {
     (value.trim().trim_matches(['"', '\'']) == id).then(|| line.len() - trimmed.len() + 1)
 }
 
-fn build_rule(raw: RawRule, overrides: &Vars, location: &str) -> Result<Rule, String> {
+fn build_rule(
+    raw: RawRule,
+    overrides: &Vars,
+    location: &str,
+    shared: &Shared,
+) -> Result<Rule, String> {
     // Each value with its origin; `None` is the rule's own default.
     let mut vars: BTreeMap<String, (String, Option<&VarOrigin>)> = raw
         .vars
@@ -268,7 +440,7 @@ fn build_rule(raw: RawRule, overrides: &Vars, location: &str) -> Result<Rule, St
         vec![Implementation { when: None, check }]
     };
 
-    let platforms = raw
+    let platforms: Vec<Platform> = raw
         .platforms
         .into_iter()
         .map(|p| Platform {
@@ -277,20 +449,27 @@ fn build_rule(raw: RawRule, overrides: &Vars, location: &str) -> Result<Rule, St
             max_version: p.max_version.map(|Scalar(v)| v),
         })
         .collect();
-    let references = match raw.references {
-        Some(value) => serde_json::to_value(value)
-            .map_err(|err| format!("`references` cannot be represented as JSON: {err}"))?,
-        None => serde_json::Value::Object(Default::default()),
+    // Kept as compact JSON text: a tree of maps costs several times as much per rule.
+    let references = serde_json::value::to_raw_value(
+        &raw.references
+            .unwrap_or_else(|| serde_json::Value::Object(Default::default())),
+    )
+    .map_err(|err| format!("`references` cannot be represented as JSON: {err}"))?;
+    // Lists grew while parsing; a loaded pack keeps them for the whole run.
+    let exact = |mut list: Vec<String>| {
+        list.shrink_to_fit();
+        list
     };
+    let platforms = shared.platforms(platforms);
     Ok(Rule {
         id: raw.id,
         title: raw.title,
         description: raw.description,
         rationale: raw.rationale,
         severity: raw.severity,
-        tags: raw.tags,
-        profiles: raw.profiles,
-        references,
+        tags: exact(raw.tags),
+        profiles: exact(raw.profiles),
+        references_json: references,
         platforms,
         vars: vars
             .iter()
@@ -322,31 +501,40 @@ fn build_expr(raw: RawCheck) -> Result<CheckExpr, String> {
     build_check(raw).map(|check| CheckExpr::Leaf(Box::new(check)))
 }
 
-fn compile(what: &str, pattern: &str) -> Result<Regex, String> {
+fn compile(what: &str, pattern: &str) -> Result<SharedRegex, String> {
     compile_cached(what, pattern, false)
 }
 
-fn compile_multiline(what: &str, pattern: &str) -> Result<Regex, String> {
+fn compile_multiline(what: &str, pattern: &str) -> Result<SharedRegex, String> {
     compile_cached(what, pattern, true)
 }
 
-thread_local! {
-    /// Compiled regexes by (pattern, multi-line). Packs repeat patterns (`stop_at` for sshd
-    /// Match blocks, `(?i)no`), and compiling dominates loading; a `Regex` clone is cheap.
-    static REGEXES: std::cell::RefCell<HashMap<(String, bool), Regex>> = Default::default();
-}
+/// Compiled regexes by (pattern, multi-line), shared by every loading thread. Packs repeat
+/// patterns (`stop_at` for sshd Match blocks, `(?i)no`), compiling is costly, and one shared
+/// `Regex` is smaller than clones (each clone gets its own cache pool).
+static REGEXES: std::sync::LazyLock<std::sync::Mutex<HashMap<(String, bool), SharedRegex>>> =
+    std::sync::LazyLock::new(Default::default);
 
-fn compile_cached(what: &str, pattern: &str, multi_line: bool) -> Result<Regex, String> {
+fn compile_cached(what: &str, pattern: &str, multi_line: bool) -> Result<SharedRegex, String> {
     let key = (pattern.to_owned(), multi_line);
-    if let Some(regex) = REGEXES.with(|cache| cache.borrow().get(&key).cloned()) {
-        return Ok(regex);
+    let cache = || {
+        REGEXES
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
+    if let Some(regex) = cache().get(&key) {
+        return Ok(regex.clone());
     }
+    // Compiled outside the lock: another thread may compile the same pattern meanwhile, and
+    // the first one stored wins.
     let regex = regex::RegexBuilder::new(pattern)
         .multi_line(multi_line)
         .build()
         .map_err(|err| format!("`{what}` is not a valid regex: {err}"))?;
-    REGEXES.with(|cache| cache.borrow_mut().insert(key, regex.clone()));
-    Ok(regex)
+    Ok(cache()
+        .entry(key)
+        .or_insert_with(|| SharedRegex::new(regex))
+        .clone())
 }
 
 fn one_of<T: Copy>(what: &str, value: &str, choices: &[(&str, T)]) -> Result<T, String> {

@@ -1,5 +1,6 @@
 //! Rules: the YAML model, loading and validation, variables and selection.
 
+pub mod catalog;
 mod load;
 pub mod model;
 mod names;

@@ -113,7 +113,7 @@ impl Capability {
 }
 
 /// One platform a rule applies to, matched against /etc/os-release.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Platform {
     pub family: String,
     pub min_version: Option<String>,
@@ -135,6 +135,9 @@ impl Platform {
     }
 }
 
+/// A compiled regex shared by every rule that uses the same pattern.
+pub type SharedRegex = std::sync::Arc<Regex>;
+
 #[derive(Clone, Debug)]
 pub enum Comparator {
     Eq,
@@ -144,7 +147,7 @@ pub enum Comparator {
     Gt,
     Ge,
     /// Full match of the actual value.
-    Regex(Regex),
+    Regex(SharedRegex),
     Contains,
 }
 
@@ -210,7 +213,7 @@ pub struct CommandCheck {
     pub run: String,
     pub expected_exit: i32,
     pub expected_stdout: Option<String>,
-    pub stdout_regex: Option<Regex>,
+    pub stdout_regex: Option<SharedRegex>,
     pub not_assessable_exit: Option<i32>,
     pub timeout_ms: u64,
     /// Passes only when stdout holds nothing but whitespace.
@@ -237,7 +240,7 @@ pub struct ConfigValueCheck {
     pub case_insensitive_key: bool,
     pub occurrence: Occurrence,
     pub missing: Missing,
-    pub stop_at: Option<Regex>,
+    pub stop_at: Option<SharedRegex>,
     /// Drop-in directories read with the main file (`paths` then holds that one file).
     pub dropins: Option<DropIns>,
 }
@@ -265,7 +268,7 @@ pub struct DropIns {
 pub struct ConfigLineCheck {
     pub paths: Vec<String>,
     pub scan_pattern: String,
-    pub pattern: Regex,
+    pub pattern: SharedRegex,
     pub expect_match: bool,
 }
 
@@ -419,7 +422,7 @@ pub enum Check {
     },
     FileContentMatch {
         path: String,
-        pattern: Regex,
+        pattern: SharedRegex,
         expect_match: bool,
         /// Also read the files `path` includes, as the tool that owns it does.
         includes: Option<Includes>,
@@ -540,8 +543,10 @@ pub struct Rule {
     pub tags: Vec<String>,
     /// Benchmark profiles (`cis_l1_server`, ...) that `--profile` selects by.
     pub profiles: Vec<String>,
-    pub references: serde_json::Value,
-    pub platforms: Vec<Platform>,
+    /// As compact JSON text; [`Rule::references`] parses it.
+    pub references_json: Box<serde_json::value::RawValue>,
+    /// Shared by every rule with the same list (packs repeat a handful of lists).
+    pub platforms: std::sync::Arc<[Platform]>,
     pub vars: BTreeMap<String, String>,
     pub remediation: String,
     /// Where plumb's reading deliberately differs from a common reading; empty when none.
@@ -555,6 +560,11 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// The rule's `references` (an empty object when it has none).
+    pub fn references(&self) -> serde_json::Value {
+        serde_json::from_str(self.references_json.get()).unwrap_or_default()
+    }
+
     pub fn all_checks(&self) -> impl Iterator<Item = &Check> {
         self.implementations
             .iter()

@@ -577,7 +577,8 @@ pub struct RawRule {
     #[serde(default)]
     pub profiles: Vec<String>,
     #[serde(default)]
-    pub references: Option<serde_yaml::Value>,
+    /// Read straight into JSON, the form reports carry it in.
+    pub references: Option<serde_json::Value>,
     #[serde(default)]
     pub platforms: Vec<RawPlatform>,
     #[serde(default)]

@@ -460,3 +460,50 @@ fn a_profile_selects_its_rules_and_an_unknown_one_names_the_known() {
         "embedded\nprofiles:p1,p2"
     );
 }
+
+/// Twenty files, enough YAML for loading to use threads; `broken` replaces some files' text.
+fn many_files(broken: &[(usize, &str)]) -> Result<RuleSet, String> {
+    let padding = "x".repeat(15_000);
+    let sources: Vec<RuleSource> = (0..20)
+        .map(|file| {
+            let text = broken
+                .iter()
+                .find(|(at, _)| *at == file)
+                .map(|(_, text)| (*text).to_owned())
+                .unwrap_or_else(|| {
+                    format!(
+                        "- id: r{file}\n  title: t\n  description: {padding}\n  severity: low\n  check: {{ method: file_exists, path: /x }}\n"
+                    )
+                });
+            RuleSource {
+                name: format!("rules/{file:02}.yml"),
+                text,
+            }
+        })
+        .collect();
+    load(&sources, &Vars::new()).map_err(|err| err.to_string())
+}
+
+#[test]
+fn loading_on_threads_reports_the_error_a_file_by_file_load_meets_first() {
+    assert_eq!(many_files(&[]).unwrap().rules.len(), 20);
+    let invalid = "- id: bad\n  title: t\n  severity: low\n  check: { method: file_exists, path: [/a, /b] }\n";
+    let duplicate =
+        "- id: r1\n  title: t\n  severity: low\n  check: { method: file_exists, path: /x }\n";
+    let unparsable = "- id: [\n";
+    // A duplicate in file 8 comes after an invalid rule in file 5 ...
+    let message = many_files(&[(5, invalid), (8, duplicate)]).unwrap_err();
+    assert!(message.starts_with("rules/05.yml:1:"), "{message}");
+    assert!(message.contains("takes one `path`"), "{message}");
+    // ... and before one in file 9, or a file that does not parse.
+    for later in [invalid, unparsable] {
+        let message = many_files(&[(8, duplicate), (9, later)]).unwrap_err();
+        assert!(
+            message.starts_with("rules/08.yml:1:")
+                && message.contains("duplicate rule id `r1` (first defined at rules/01.yml:1:3)"),
+            "{message}"
+        );
+    }
+    let message = many_files(&[(3, unparsable), (8, duplicate)]).unwrap_err();
+    assert!(message.starts_with("rules/03.yml:"), "{message}");
+}
