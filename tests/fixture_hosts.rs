@@ -6,27 +6,10 @@
 mod support;
 
 use std::fs;
-use support::{fixtures, json, plumb, run, stderr};
+use support::fixtures;
 
 fn scan_lines(name: &str) -> String {
-    let tree = fixtures::materialise(name);
-    let out = run(plumb()
-        .args([
-            "scan",
-            "--format",
-            "json",
-            "--no-store",
-            "--fail-on",
-            "never",
-            "--rules",
-        ])
-        .arg(fixtures::repo().join("fixtures/rules"))
-        .arg("--root")
-        .arg(tree.path())
-        .args(["--host-name", name]));
-    assert_eq!(out.status.code(), Some(0), "{name}: {}", stderr(&out));
-    let report = json(&out);
-    assert_eq!(report["hosts"][0]["host"], name);
+    let report = fixtures::scan_report(name);
     let mut lines = String::new();
     for result in report["hosts"][0]["results"].as_array().unwrap() {
         let id = result["rule_id"].as_str().unwrap();

@@ -8,7 +8,7 @@ mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use support::{fixtures, json, plumb, run, stderr};
+use support::fixtures;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Status {
@@ -146,23 +146,7 @@ const ORACLE: &[Expect] = &[
 /// Rule id -> (status, reason) for one fixture tree, scanned through the binary with `--root`
 /// after its permissions manifest is applied to a temp copy.
 fn verdicts(tree: &str) -> BTreeMap<String, (String, Option<String>)> {
-    let root = fixtures::materialise(tree);
-    let out = run(plumb()
-        .args([
-            "scan",
-            "--format",
-            "json",
-            "--no-store",
-            "--fail-on",
-            "never",
-            "--rules",
-        ])
-        .arg(fixtures::repo().join("fixtures/rules"))
-        .arg("--root")
-        .arg(root.path())
-        .args(["--host-name", tree]));
-    assert_eq!(out.status.code(), Some(0), "{tree}: {}", stderr(&out));
-    let report = json(&out);
+    let report = fixtures::scan_report(tree);
     report["hosts"][0]["results"]
         .as_array()
         .unwrap()

@@ -2657,6 +2657,19 @@ mod fidelity {
 mod methods {
     use super::*;
 
+    /// The message of loading one rule file `t.yml` that must fail.
+    fn load_error(yaml: &str) -> String {
+        load(
+            &[RuleSource {
+                name: "t.yml".into(),
+                text: yaml.into(),
+            }],
+            &BTreeMap::new(),
+        )
+        .unwrap_err()
+        .to_string()
+    }
+
     const PASSWD: &str = "root:x:0:0:root:/root:/bin/bash\n\
         daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n\
         sync:x:4:65534:sync:/bin:/bin/sync\n\
@@ -3027,15 +3040,7 @@ mod methods {
         ];
         for (check, message) in cases {
             let yaml = format!("id: t\ntitle: t\nseverity: low\ncheck: {check}\n");
-            let err = load(
-                &[RuleSource {
-                    name: "t.yml".into(),
-                    text: yaml,
-                }],
-                &BTreeMap::new(),
-            )
-            .unwrap_err()
-            .to_string();
+            let err = load_error(&yaml);
             assert!(err.contains(message), "{check}: {err}");
         }
     }
@@ -3205,15 +3210,7 @@ mod methods {
             ),
         ] {
             let yaml = format!("id: t\ntitle: t\nseverity: low\ncheck: {check}\n");
-            let err = load(
-                &[RuleSource {
-                    name: "t.yml".into(),
-                    text: yaml,
-                }],
-                &BTreeMap::new(),
-            )
-            .unwrap_err()
-            .to_string();
+            let err = load_error(&yaml);
             assert!(err.contains(message), "{check}: {err}");
         }
         // The systemd preset derives /etc, /run, /usr/local/lib and /usr/lib directories.
@@ -3297,15 +3294,7 @@ mod methods {
         only(&eval(check, &f), Status::Error, Some(Reason::ProbeFailed));
         // A bad regex is a load error.
         let yaml = "id: t\ntitle: t\nseverity: low\ncheck: { method: config_line, paths: [/x], pattern: '(' }\n";
-        let err = load(
-            &[RuleSource {
-                name: "t.yml".into(),
-                text: yaml.into(),
-            }],
-            &BTreeMap::new(),
-        )
-        .unwrap_err()
-        .to_string();
+        let err = load_error(yaml);
         assert!(err.contains("`pattern` is not a valid regex"), "{err}");
     }
 
@@ -3545,15 +3534,7 @@ mod methods {
         let f = facts().build();
         only(&eval(check, &f), Status::Error, Some(Reason::ProbeFailed));
         let yaml = "id: t\ntitle: t\nseverity: low\ncheck: { method: command, run: x, stdout_empty: true, expected_stdout: y }\n";
-        let err = load(
-            &[RuleSource {
-                name: "t.yml".into(),
-                text: yaml.into(),
-            }],
-            &BTreeMap::new(),
-        )
-        .unwrap_err()
-        .to_string();
+        let err = load_error(yaml);
         assert!(err.contains("contradicts"), "{err}");
     }
 }

@@ -19,6 +19,7 @@ pub struct RuleSummary<'a> {
     pub platforms: &'a [Platform],
     /// The methods the rule's checks use, each once, in order of first use.
     pub methods: Vec<&'static str>,
+    /// Where the rule is defined (file:line:column).
     pub source: &'a str,
 }
 
@@ -42,16 +43,11 @@ pub fn summary(rule: &Rule) -> RuleSummary<'_> {
     }
 }
 
-/// Everything about one rule, for `plumb rules show`.
+/// Everything about one rule, for `plumb rules show`: its listing line and the rest.
 #[derive(Debug, Serialize)]
 pub struct RuleDetail<'a> {
-    pub id: &'a str,
-    pub title: &'a str,
-    pub severity: Severity,
-    pub tags: &'a [String],
-    pub profiles: &'a [String],
-    pub references: serde_json::Value,
-    pub platforms: &'a [Platform],
+    #[serde(flatten)]
+    pub summary: RuleSummary<'a>,
     pub description: &'a str,
     pub rationale: &'a str,
     pub notes: &'a str,
@@ -62,8 +58,6 @@ pub struct RuleDetail<'a> {
     /// As written: `when: CAPABILITY` or `default: true`, and the check with its `{{ var }}`
     /// placeholders.
     pub implementations: Vec<serde_json::Value>,
-    /// Where the rule is defined (file:line:column).
-    pub source: &'a str,
 }
 
 /// The rule `id` of `set` in full. Its checks are read again from its source file, as written.
@@ -83,13 +77,7 @@ pub fn detail<'a>(
         .find_map(|source| as_written(&source.text, &rule.id))
         .ok_or_else(|| format!("rule `{id}`: its source {} is not loaded", rule.source))?;
     Ok(RuleDetail {
-        id: &rule.id,
-        title: &rule.title,
-        severity: rule.severity,
-        tags: &rule.tags,
-        profiles: &rule.profiles,
-        references: rule.references(),
-        platforms: &rule.platforms,
+        summary: summary(rule),
         description: &rule.description,
         rationale: &rule.rationale,
         notes: &rule.notes,
@@ -97,7 +85,6 @@ pub fn detail<'a>(
         vars: &rule.vars,
         sensitive: rule.sensitive,
         implementations: implementations(written),
-        source: &rule.source,
     })
 }
 

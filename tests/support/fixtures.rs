@@ -37,6 +37,37 @@ pub fn materialise(name: &str) -> tempfile::TempDir {
 }
 
 /// Copies the tree `from` to `to`: directories (0755), files and symlinks as links.
+/// The JSON report of the fixture tree `name` (its manifest applied to a temp copy), scanned
+/// through the binary with `--root` and the pack in fixtures/rules, storing nothing.
+pub fn scan_report(name: &str) -> serde_json::Value {
+    let tree = materialise(name);
+    let out = super::run(
+        super::plumb()
+            .args([
+                "scan",
+                "--format",
+                "json",
+                "--no-store",
+                "--fail-on",
+                "never",
+                "--rules",
+            ])
+            .arg(repo().join("fixtures/rules"))
+            .arg("--root")
+            .arg(tree.path())
+            .args(["--host-name", name]),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{name}: {}",
+        super::stderr(&out)
+    );
+    let report = super::json(&out);
+    assert_eq!(report["hosts"][0]["host"], name);
+    report
+}
+
 pub fn copy_tree(from: &Path, to: &Path) {
     fs::create_dir_all(to).unwrap();
     fs::set_permissions(to, fs::Permissions::from_mode(0o755)).unwrap();
