@@ -12,9 +12,9 @@ use std::path::PathBuf;
 use plumb::rules;
 use serde_yaml::Value;
 
-/// The share reached with the section 2 methods merged (226 of 230). Raise it as coverage grows; it may
+/// The share reached with the section 2 methods merged (228 of 230). Raise it as coverage grows; it may
 /// never fall.
-const MIN_L1_SERVER_AUTOMATED_COVERED: (usize, usize) = (226, 230);
+const MIN_L1_SERVER_AUTOMATED_COVERED: (usize, usize) = (228, 230);
 
 const LEVELS: [&str; 4] = ["l1_server", "l2_server", "l1_workstation", "l2_workstation"];
 
