@@ -159,19 +159,24 @@ impl Setup {
     }
 }
 
-/// rule_id → class of each entry.
-fn classes(report: &Value) -> BTreeMap<String, String> {
-    report["entries"]
+/// rule_id → `field` of each object in the array `items`.
+fn by_rule(items: &Value, field: &str) -> BTreeMap<String, String> {
+    items
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| {
+        .map(|item| {
             (
-                e["rule_id"].as_str().unwrap().to_string(),
-                e["class"].as_str().unwrap().to_string(),
+                item["rule_id"].as_str().unwrap().to_string(),
+                item[field].as_str().unwrap().to_string(),
             )
         })
         .collect()
+}
+
+/// rule_id → class of each entry.
+fn classes(report: &Value) -> BTreeMap<String, String> {
+    by_rule(&report["entries"], "class")
 }
 
 fn entry<'a>(report: &'a Value, rule: &str) -> &'a Value {
@@ -425,31 +430,12 @@ fn since_gives_the_net_change_with_its_flaps() {
 
 /// rule_id → status of a scan report's only host.
 fn statuses_of_scan(report: &Value) -> BTreeMap<String, String> {
-    report["hosts"][0]["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            (
-                r["rule_id"].as_str().unwrap().to_string(),
-                r["status"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
+    by_rule(&report["hosts"][0]["results"], "status")
 }
 
+/// rule_id → status of an `--at` report's rebuilt state.
 fn statuses_at(report: &Value) -> BTreeMap<String, String> {
-    report["state"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            (
-                r["rule_id"].as_str().unwrap().to_string(),
-                r["status"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
+    by_rule(&report["state"], "status")
 }
 
 #[test]
