@@ -31,14 +31,30 @@ fn main() {
         .rules
         .len();
     let cache_dir = tempfile::tempdir().expect("a temp dir");
-    let baseline_dir = write_pack(&pack, 1);
-    for target in [3_000_usize, 30_000] {
-        let copies = target.div_ceil(per_copy);
-        let dir = write_pack(&pack, copies);
+    let packs: Vec<(usize, tempfile::TempDir)> = [1, 3_000_usize, 30_000]
+        .into_iter()
+        .map(|target| {
+            let copies = target.div_ceil(per_copy);
+            (copies, write_pack(&pack, copies))
+        })
+        .collect();
+    // Memory first, while this process is small: a child's peak RSS counts what it shares
+    // with this process when it is started.
+    let mut peaks = Vec::new();
+    for (copies, dir) in &packs {
+        let cache = cache_dir.path().join(format!("rss-{copies}"));
+        let cache = cache.display().to_string();
+        let _fill = peak_rss_kib(dir, &cache, 1);
+        let parsed = peak_rss_kib(dir, "off", runs.clamp(1, 5)) as f64;
+        let cached = peak_rss_kib(dir, &cache, runs.clamp(1, 5)) as f64;
+        peaks.push((parsed, cached));
+    }
+    let (baseline_parsed, baseline_cached) = peaks[0];
+    for ((copies, dir), (peak_parsed, peak_cached)) in packs.iter().zip(&peaks).skip(1) {
         let rule_count = copies * per_copy;
         println!("{rule_count} rules ({copies} renamed copies of the {per_copy}-rule pack):");
         for mode in [Mode::Parsed, Mode::Filling, Mode::Cached] {
-            let cache_path = cache_dir.path().join(format!("{target}"));
+            let cache_path = cache_dir.path().join(format!("load-{copies}"));
             let mut per_rule_us = Vec::new();
             let mut total_ms = Vec::new();
             for _ in 0..runs {
@@ -65,13 +81,11 @@ fn main() {
             show(&format!("  {label}: load total"), &total_ms, "ms");
             show(&format!("  {label}: load per rule"), &per_rule_us, "µs");
             // Filling is a one-off: memory is shown for a run with and without the cache.
-            let cache_env = match mode {
-                Mode::Parsed => "off".to_owned(),
+            let (peak, baseline) = match mode {
+                Mode::Parsed => (*peak_parsed, baseline_parsed),
                 Mode::Filling => continue,
-                Mode::Cached => cache_path.display().to_string(),
+                Mode::Cached => (*peak_cached, baseline_cached),
             };
-            let baseline = peak_rss_kib(&baseline_dir, &cache_env, runs.clamp(1, 5)) as f64;
-            let peak = peak_rss_kib(&dir, &cache_env, runs.clamp(1, 5)) as f64;
             println!(
                 "  {label}: peak RSS of `plumb rules show`: {:.1} MiB = {:.2} KiB per rule; {:.2} KiB per rule over one copy ({:.1} MiB)",
                 peak / 1024.0,
