@@ -354,6 +354,7 @@ fn result_record(result: &RuleResult) -> ResultRecord {
         status: result.status,
         reason: result.reason.map(|reason| reason.as_str().to_owned()),
         evidence: result.stored_evidence(),
+        waiver: result.waiver.as_ref().map(|waiver| waiver.id.clone()),
     }
 }
 
