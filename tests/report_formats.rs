@@ -45,6 +45,7 @@ fn result(
         detail: None,
         implementation: None,
         evidence,
+        waiver: None,
     }
 }
 
@@ -189,6 +190,7 @@ fn report() -> ScanReport {
         generated_at: "2026-11-22T02:59:03.300Z".into(),
         summary,
         hosts: vec![ok, down],
+        waivers: Vec::new(),
     }
 }
 

@@ -165,6 +165,9 @@ pub struct ScanReport {
     /// Serialized by `json`, each result with its rule's references and profiles.
     #[serde(skip)]
     pub hosts: Vec<HostReport>,
+    /// What each waiver of the run did: applied, expired or stale.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub waivers: Vec<crate::waivers::Use>,
 }
 
 /// Rule texts the renderers show next to results (remediation, help, references).

@@ -36,3 +36,17 @@ pub(crate) fn result_note(result: &RuleResult) -> String {
         .as_ref()
         .map_or_else(|| "waived".to_owned(), note)
 }
+
+/// SARIF's `suppressions` of a waived result: suppressed outside the code (`external`), an
+/// accepted risk, justified by the waiver.
+pub(crate) fn sarif_suppressions(result: &RuleResult) -> serde_json::Value {
+    let mut suppression = serde_json::json!({
+        "kind": "external",
+        "status": "accepted",
+        "justification": result_note(result),
+    });
+    if let Some(waiver) = &result.waiver {
+        suppression["properties"] = serde_json::json!({ "waiver": waiver });
+    }
+    serde_json::json!([suppression])
+}
