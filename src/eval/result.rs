@@ -38,9 +38,9 @@ impl std::str::FromStr for Status {
             Self::Error,
             Self::Waived,
         ]
-            .into_iter()
-            .find(|status| status.as_str() == text)
-            .ok_or_else(|| format!("unknown status {text:?}"))
+        .into_iter()
+        .find(|status| status.as_str() == text)
+        .ok_or_else(|| format!("unknown status {text:?}"))
     }
 }
 

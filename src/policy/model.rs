@@ -310,7 +310,10 @@ pub fn parse_policy(text: &str, file: &Path) -> Result<Policy, SchemaError> {
 
 /// Parses YAML text into `T` (strict types with `deny_unknown_fields`), with errors at
 /// `file:line:column`. Callers bound the text first ([`crate::yaml_bounds`]).
-pub(crate) fn parse_yaml<T: de::DeserializeOwned>(text: &str, file: &Path) -> Result<T, SchemaError> {
+pub(crate) fn parse_yaml<T: de::DeserializeOwned>(
+    text: &str,
+    file: &Path,
+) -> Result<T, SchemaError> {
     serde_yaml::from_str::<T>(text).map_err(|err| {
         let location = err.location();
         let mut message = err.to_string();

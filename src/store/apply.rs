@@ -3,10 +3,10 @@
 use super::Store;
 use super::chain::{TxRow, chain_head};
 use super::error::{StoreError, sql};
-use super::schema::{stored_status, waived_status};
 use super::model::{
     ChangeKind, Counts, FailingCounts, ScanBatch, ScanStatus, Scope, Severity, Status,
 };
+use super::schema::{stored_status, waived_status};
 use crate::canonical::{canonical_hash, to_canonical_string};
 use crate::eval::{MAX_EVIDENCE_BYTES, evidence_size};
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};

@@ -129,7 +129,10 @@ fn check(raw: RawWaiver) -> Result<Waiver, String> {
                 "{name}: `{field}` is longer than {MAX_TEXT_CHARS} characters"
             ));
         }
-        if value.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        if value
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t')
+        {
             return Err(format!("{name}: `{field}` has control characters"));
         }
         Ok(())
@@ -242,9 +245,17 @@ mod tests {
         for (from, to, message) in [
             ("    expires: 2027-03-31\n", "", "missing field `expires`"),
             ("2027-03-31", "in a month", "is not a date"),
-            ("    hosts: [web-*]\n    groups: [legacy]\n    labels: { env: stag* }\n", "", "names no host"),
+            (
+                "    hosts: [web-*]\n    groups: [legacy]\n    labels: { env: stag* }\n",
+                "",
+                "names no host",
+            ),
             ("rules: [sshd-*, motd]", "rules: []", "`rules` is empty"),
-            ("approved_by: alice", "approved_by: ''", "`approved_by` is empty"),
+            (
+                "approved_by: alice",
+                "approved_by: ''",
+                "`approved_by` is empty",
+            ),
             ("[web-*]", "['[']", "pattern `[`"),
         ] {
             let err = parse(&ONE.replace(from, to)).unwrap_err();

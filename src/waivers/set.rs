@@ -158,3 +158,98 @@ pub fn warnings(uses: &[Use]) -> Vec<String> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::Reason;
+    use crate::rules::Severity;
+
+    fn waivers(entries: &[(&str, &str)]) -> Vec<Waiver> {
+        let text: String = entries
+            .iter()
+            .map(|(id, expires)| {
+                format!(
+                    "  - {{ id: {id}, rules: ['*'], hosts: ['*'], reason: r, approved_by: a, expires: {expires} }}\n"
+                )
+            })
+            .collect();
+        crate::policy::model::parse_yaml::<super::super::WaiversFile>(
+            &format!("waivers:\n{text}"),
+            std::path::Path::new("w.yml"),
+        )
+        .unwrap()
+        .waivers
+    }
+
+    fn result(id: &str, status: Status) -> RuleResult {
+        RuleResult {
+            rule_id: id.into(),
+            title: id.into(),
+            severity: Severity::High,
+            status,
+            reason: matches!(status, Status::Error | Status::Skipped)
+                .then_some(Reason::ProbeFailed),
+            detail: None,
+            implementation: None,
+            evidence: Vec::new(),
+            waiver: None,
+        }
+    }
+
+    #[test]
+    fn only_failures_are_waived_by_the_first_active_waiver() {
+        // 2026-01-01: `old` has expired, `new` is active.
+        let now = crate::time::parse_instant("2026-01-01").unwrap();
+        let set = WaiverSet::new(
+            waivers(&[("old", "2025-06-01"), ("new", "2027-01-01")]),
+            now,
+        )
+        .unwrap();
+        let mut results: Vec<RuleResult> =
+            [Status::Pass, Status::Fail, Status::Error, Status::Skipped]
+                .into_iter()
+                .enumerate()
+                .map(|(i, status)| result(&format!("r{i}"), status))
+                .collect();
+        set.apply(&HostIdentity::default(), &mut results);
+        let statuses: Vec<Status> = results.iter().map(|r| r.status).collect();
+        // Could not assess is still not assessed: error and skipped fail closed as before.
+        assert_eq!(
+            statuses,
+            [Status::Pass, Status::Waived, Status::Error, Status::Skipped]
+        );
+        assert_eq!(results[1].waiver.as_ref().unwrap().id, "new");
+        assert!(
+            results
+                .iter()
+                .filter(|r| r.status != Status::Waived)
+                .all(|r| r.waiver.is_none())
+        );
+        let uses = set.uses();
+        assert_eq!(
+            (uses[0].status.clone(), uses[0].expired_matches),
+            (UseStatus::Expired, 0)
+        );
+        assert_eq!(
+            (uses[1].status.clone(), uses[1].waived),
+            (UseStatus::Applied, 1)
+        );
+    }
+
+    #[test]
+    fn expired_matches_are_counted_and_ids_are_unique() {
+        let now = crate::time::parse_instant("2026-01-01").unwrap();
+        let set = WaiverSet::new(waivers(&[("old", "2025-06-01")]), now).unwrap();
+        let mut results = vec![result("a", Status::Fail), result("b", Status::Fail)];
+        set.apply(&HostIdentity::default(), &mut results);
+        assert!(results.iter().all(|r| r.status == Status::Fail));
+        assert_eq!(set.uses()[0].expired_matches, 2);
+        assert_eq!(
+            warnings(&set.uses()),
+            ["waiver old expired at 2025-06-01T00:00:00Z: 2 failures it matches count again"]
+        );
+        let twice = WaiverSet::new(waivers(&[("x", "2027-01-01"), ("x", "2028-01-01")]), now);
+        assert!(twice.unwrap_err().contains("`x` is given twice"));
+    }
+}

@@ -92,7 +92,11 @@ pub fn load_policy(
         })?;
     let base = path.parent().map(Path::to_owned).unwrap_or_default();
     let signers = if report.is_valid() {
-        Some(super::waivers::policy_signers(&report, &args.trust, config)?)
+        Some(super::waivers::policy_signers(
+            &report,
+            &args.trust,
+            config,
+        )?)
     } else {
         None
     };
