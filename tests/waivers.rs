@@ -563,3 +563,54 @@ fn drift_shows_an_expired_waiver_as_a_regression() {
     let check = run(plumb().args(["state", "check", "--state"]).arg(&s.state));
     assert_eq!(check.status.code(), Some(0), "{}", stderr(&check));
 }
+
+#[test]
+fn schedule_run_once_applies_waivers_and_warns_about_expired_ones() {
+    let s = Setup::new();
+    let inventory = s.path("inventory.yml");
+    fs::write(
+        &inventory,
+        format!(
+            "hosts:\n  web-1: {{ connection: local, root: '{}' }}\n",
+            s.tree.path().display()
+        ),
+    )
+    .unwrap();
+    let file = s.waivers(
+        "w.yml",
+        &[
+            waiver("W-1", "[w-alpha]", "hosts: [web-1]", FUTURE),
+            waiver("W-old", "[w-beta]", "hosts: [web-1]", "2020-01-01"),
+        ],
+    );
+    let out = run(plumb()
+        .env("XDG_STATE_HOME", s.path("state-home"))
+        .arg("--state")
+        .arg(&s.state)
+        .args([
+            "schedule",
+            "run-once",
+            "--allow-unsigned-policy",
+            "--fail-on",
+            "high",
+            "-i",
+        ])
+        .arg(&inventory)
+        .arg("--rules")
+        .arg(&s.rules)
+        .arg("--waivers")
+        .arg(&file));
+    // Only the high failure could fail the pass, and it is waived.
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("waiver W-old expired at 2020-01-01T00:00:00Z"),
+        "{err}"
+    );
+    assert!(!err.contains("stale"), "{err}");
+    let stored = sqlite3(
+        &s.state,
+        "SELECT rule_id, status FROM host_rule_state WHERE host = 'web-1' ORDER BY rule_id",
+    );
+    assert_eq!(stored, "w-alpha|waived\nw-beta|fail\nw-gamma|pass\n");
+}
