@@ -29,6 +29,13 @@ pub(super) fn render(report: &ScanReport, rules: &RuleCatalog) -> anyhow::Result
             let rule_index = index.get(result.rule_id.as_str()).copied();
             results.push(sarif_result(host, result, rule_index));
         }
+        // A waived failure is still a result, suppressed by its waiver.
+        for result in super::waived::waived(&host.results) {
+            let rule_index = index.get(result.rule_id.as_str()).copied();
+            let mut waived = sarif_result(host, result, rule_index);
+            waived["suppressions"] = super::waived::sarif_suppressions(result);
+            results.push(waived);
+        }
     }
 
     let notifications: Vec<Value> = report
