@@ -491,6 +491,7 @@ fn scan_args(
         no_store: false,
         via_shell: false,
         policy: args.policy.clone(),
+        view: crate::cli::ViewArgs::default(),
     })
 }
 
