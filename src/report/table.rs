@@ -112,16 +112,18 @@ impl View {
     fn host_findings(self, host: &HostReport) -> Vec<Vec<String>> {
         let shown = findings::findings(&host.results);
         let layout = Columns::of(&shown, self.width);
-        let failures: Vec<String> = shown
-            .iter()
-            .filter(|r| r.status == Status::Fail)
-            .map(|r| self.finding_line(r, &layout))
-            .collect();
-        let mut errors: Vec<String> = shown
-            .iter()
-            .filter(|r| r.status == Status::Error)
-            .map(|r| self.finding_line(r, &layout))
-            .collect();
+        // Exhaustive, so that a new status must say where it is shown.
+        let (mut failures, mut errors) = (Vec::new(), Vec::new());
+        for result in &shown {
+            match result.status {
+                Status::Fail => failures.push(self.finding_line(result, &layout)),
+                Status::Error => errors.push(self.finding_line(result, &layout)),
+                Status::Pass | Status::Skipped => {}
+            }
+        }
+        if shown.is_empty() && host.evaluated() {
+            failures.push(self.paint.fg("no failures", Ansi::Green));
+        }
         if !errors.is_empty() {
             errors.insert(
                 0,
@@ -136,7 +138,7 @@ impl View {
     fn finding_line(self, result: &RuleResult, layout: &Columns) -> String {
         let (value, value_color) = match result.status {
             Status::Error => (findings::problem(result), Ansi::Yellow),
-            _ => (findings::actual(result), Ansi::Red),
+            Status::Fail | Status::Pass | Status::Skipped => (findings::actual(result), Ansi::Red),
         };
         let severity = pad(result.severity.as_str(), layout.severity);
         let mut line = self.paint.fg(&severity, severity_color(result.severity));
@@ -541,7 +543,7 @@ impl Columns {
         let rest = width.saturating_sub(severity + GAP.len() + id + GAP.len());
         let value_max = longest(|r| match r.status {
             Status::Error => findings::problem(r),
-            _ => findings::actual(r),
+            Status::Fail | Status::Pass | Status::Skipped => findings::actual(r),
         });
         // The title takes at most 45% of the rest, more when the values are short.
         let share = (rest * 9 / 20).max(rest.saturating_sub(value_max + GAP.len()));
