@@ -280,7 +280,7 @@ pub struct ScanArgs {
 #[derive(Debug, Clone, Default, Args)]
 pub struct ViewArgs {
     /// Print the header and the summary (counts, score, changes, errors) only
-    #[arg(long)]
+    #[arg(long, conflicts_with = "explain")]
     pub summary: bool,
     /// Show this rule in full: expected and actual values, source, remediation and references
     /// (repeatable)

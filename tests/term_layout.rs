@@ -295,6 +295,43 @@ fn rules_that_could_not_be_assessed_are_listed_with_why_and_counted_in_the_summa
     );
 }
 
+#[test]
+fn colours_are_asked_for_and_take_no_width() {
+    let tree = fixtures::materialise("rhel9");
+    let root = tree.path().to_str().unwrap();
+    let out = run(plumb()
+        .env("COLUMNS", "80")
+        .args([
+            "--format",
+            "table",
+            "--color",
+            "always",
+            "scan",
+            "--no-store",
+        ])
+        .args(["--root", root]));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("\u{1b}[31mhigh"), "severity coloured: {text}");
+    for line in text.lines() {
+        let mut visible = String::new();
+        let mut escape = false;
+        for c in line.chars() {
+            match c {
+                '\u{1b}' => escape = true,
+                'm' if escape => escape = false,
+                _ if escape => {}
+                _ => visible.push(c),
+            }
+        }
+        assert!(visible.chars().count() <= 80, "{visible:?}");
+    }
+    // `--summary` and `--explain` do not go together.
+    let out = run(plumb()
+        .args(["--format", "table", "scan", "--no-store", "--root", root])
+        .args(["--summary", "--explain", "auditd-installed"]));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}
+
 /// Four fixture trees and a host that refuses connections, as one inventory.
 fn fleet(dir: &Path) -> (Vec<tempfile::TempDir>, std::path::PathBuf) {
     let names = [
