@@ -276,6 +276,20 @@ pub struct ScanArgs {
     pub waivers: Vec<PathBuf>,
     #[command(flatten)]
     pub policy: PolicyArgs,
+    #[command(flatten)]
+    pub view: ViewArgs,
+}
+
+/// What the table view of a scan shows (`--format table` only).
+#[derive(Debug, Clone, Default, Args)]
+pub struct ViewArgs {
+    /// Print the header and the summary (counts, score, changes, errors) only
+    #[arg(long, conflicts_with = "explain")]
+    pub summary: bool,
+    /// Show this rule in full: expected and actual values, source, remediation and references
+    /// (repeatable)
+    #[arg(long, value_name = "RULE")]
+    pub explain: Vec<String>,
 }
 
 /// How remote hosts are reached. Unset values come from the policy, then the defaults.

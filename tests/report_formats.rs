@@ -4,7 +4,7 @@
 use plumb::eval::{AppliedWaiver, Evidence, Reason, RuleResult, Status};
 use plumb::report::{
     Changes, Format, HostOutcome, HostReport, JSON_SCHEMA_VERSION, RenderOptions, RuleCatalog,
-    RuleInfo, ScanReport, Summary, TOOL, render,
+    RuleInfo, ScanReport, Summary, TOOL, TableView, render, render_table,
 };
 use plumb::rules::Severity;
 use plumb::waivers::{Use, UseStatus};
@@ -798,34 +798,40 @@ fn table_without_color_has_no_escape_codes_and_fits_100_columns() {
         "control codes from hosts are shown escaped"
     );
     for line in text.lines() {
-        // Every character here is one column wide (ASCII and box drawing).
         assert!(line.chars().count() <= 100, "too wide: {line:?}");
     }
-    assert!(text.contains(&format!("{OK_HOST}  Debian GNU/Linux 12 (bookworm)  ok")));
-    assert!(text.contains("  7 rules: 1 pass, 4 fail, 1 error, 1 skipped; score 20.0%\n"));
-    assert!(text.contains("  failed: 1 critical, 1 high, 1 medium, 1 low\n"));
-    assert!(text.contains(
-        "since last scan (scan-0041): 1 new failure (ssh-permit-root-login), 1 fixed (sysctl-ip-forward)"
-    ));
+    // A one-line header first; a fleet is one line per host.
+    let first = text.lines().next().unwrap();
+    assert_eq!(first, format!("plumb {} · 2 hosts", TOOL.version));
+    let host_line = |name: &str| {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("a line for {name}"))
+            .to_owned()
+    };
+    assert!(host_line(OK_HOST).contains("failures"));
     assert!(
-        text.contains(HOST_ERROR),
+        host_line(OK_HOST)
+            .contains("score 20.0%, 4 fail (1 critical, 1 high, 1 medium, 1 low), 1 error")
+    );
+    assert!(host_line(DOWN_HOST).contains("not scanned"));
+    assert!(
+        host_line(DOWN_HOST).contains(HOST_ERROR),
         "the unscanned host shows its error"
     );
-    assert!(text.contains("2 hosts: 1 scanned, 1 not scanned"));
 
-    // Failures and errors by severity, then rule id; passes and skips are not rows.
-    let table = &text[text.find("Severity").expect("a findings table")..];
+    // Failures by severity, then rule id; errors after them, with why; no passes or skips.
     let position = |needle: &str| {
-        table
-            .find(needle)
+        text.find(needle)
             .unwrap_or_else(|| panic!("{needle} shown"))
     };
     let order = [
         "ssh-permit-root-login",
-        "auditd-rules-loaded",
         "pam-faillock-deny",
         "banner-legal-notice",
         "tmp-noexec",
+        "could not be assessed",
+        "auditd-rules-loaded",
     ];
     for pair in order.windows(2) {
         assert!(
@@ -836,29 +842,80 @@ fn table_without_color_has_no_escape_codes_and_fits_100_columns() {
         );
     }
     assert!(!text.contains("selinux-enforcing") && !text.contains("IP forwarding is disabled"));
-    assert!(table.contains("probe_failed:") && table.contains("permission denied"));
-    // Remediation text follows the failures.
-    assert!(text.contains("systemctl reload ssh"));
-    assert!(position("Remediation") > position("tmp-noexec"));
+    let audit = host_line("high      auditd-rules-loaded");
+    assert!(
+        audit.contains("probe_failed: auditctl -l:"),
+        "why, cut to fit: {audit}"
+    );
+    // Remediation is for --explain; the summary says so, and comes last.
+    assert!(!text.contains("systemctl reload ssh"));
+    let summary = text.trim_end().rsplit("\n\n").next().unwrap();
+    assert!(
+        summary.starts_with("2 hosts: 1 scanned, 1 not scanned\n"),
+        "{summary}"
+    );
+    assert!(summary.contains("7 rules: 1 pass, 4 fail, 1 error, 1 skipped; score 20.0%\n"));
+    assert!(summary.contains("failed: 1 critical, 1 high, 1 medium, 1 low\n"));
+    assert!(summary.contains("errors: 1 rule could not be assessed (probe_failed: 1)"));
+    assert!(summary.contains("since last scan: 1 new failure, 1 fixed on 1 host"));
+    assert!(summary.contains("--explain RULE"));
 }
 
 #[test]
 fn table_with_color_is_colored() {
     let text = rendered(Format::Table, true);
     assert!(text.contains("\u{1b}[31m"), "red for failures");
-    assert!(text.contains("\u{1b}[32m"), "green for ok");
+    assert!(text.contains("\u{1b}[35mcritical"), "magenta for critical");
+    assert!(text.contains("\u{1b}[32m"), "green for passes");
 }
 
 #[test]
-fn table_wraps_to_the_given_width() {
+fn table_fits_the_given_width() {
+    for width in [40, 72, 80] {
+        let options = RenderOptions {
+            color: false,
+            width: Some(width),
+        };
+        let text = render(Format::Table, &report(), &catalog(), options).expect("renders");
+        for line in text.lines() {
+            assert!(
+                line.chars().count() <= usize::from(width),
+                "too wide: {line:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn table_explains_a_rule_in_full_and_summarises_on_request() {
     let options = RenderOptions {
         color: false,
-        width: Some(72),
+        width: Some(80),
     };
-    let text = render(Format::Table, &report(), &catalog(), options).expect("renders");
-    for line in text.lines().filter(|l| l.starts_with(['┌', '│', '╞', '└'])) {
-        assert!(line.chars().count() <= 72, "too wide: {line:?}");
-    }
+    let view = TableView {
+        summary_only: false,
+        explain: vec!["pam-faillock-deny".into()],
+    };
+    let text = render_table(&report(), &catalog(), options, &view);
+    let explained = &text[text.find("pam-faillock-deny · high · ").expect("explained")..];
+    assert!(explained.contains("  fix       Enable pam_faillock with deny = 5."));
+    assert!(explained.contains("  host      web-1.example.com"));
+    assert!(explained.contains("  actual    /etc/security/faillock.conf deny: not set"));
+    assert!(
+        explained.contains(
+            "  source    /etc/pam.d/common-auth\n            /etc/pam.d/common-account:12"
+        )
+    );
+    assert!(explained.contains("  refs      cis debian12 5.2.10; nist_800_53 AC-6(2)"));
+
+    let summary = TableView {
+        summary_only: true,
+        explain: vec![],
+    };
+    let text = render_table(&report(), &catalog(), options, &summary);
+    assert!(!text.contains("ssh-permit-root-login"), "{text}");
+    assert!(text.contains("7 rules: 1 pass"), "{text}");
+    assert_eq!(text.trim_end().split("\n\n").count(), 2, "{text}");
 }
 
 // ---------------------------------------------------------------- Markdown

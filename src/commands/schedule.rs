@@ -508,6 +508,7 @@ fn scan_args(
         via_shell: false,
         waivers: args.waivers.clone(),
         policy: args.policy.clone(),
+        view: crate::cli::ViewArgs::default(),
     })
 }
 

@@ -4,13 +4,13 @@ use crate::error::{Error, Result};
 use crate::exit;
 use crate::output;
 use crate::store::{self, Store};
-use crate::tier::Tier;
-use comfy_table::{Cell, Color, Table, presets::UTF8_FULL_CONDENSED};
+use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 mod export;
+mod tables;
 
 #[derive(Debug, Clone, clap::Subcommand)]
 pub enum StateCommand {
@@ -119,19 +119,25 @@ pub fn run_with_config(
         }
         StateCommand::Show => {
             let report = open_existing(path)?.show()?;
-            emit(ctx, &report, render_show)
+            emit(ctx, &report, |r| render_show(r, ctx.color))
         }
         StateCommand::Hosts => {
             let hosts = open_existing(path)?.hosts()?;
-            emit(ctx, hosts.as_slice(), |h| render_hosts(h, ctx.color))
+            emit(ctx, hosts.as_slice(), |h| {
+                tables::hosts(h, tables::width(), paint(ctx))
+            })
         }
         StateCommand::Scans { host, limit } => {
             let scans = open_existing(path)?.scans(host.as_deref(), *limit)?;
-            emit(ctx, scans.as_slice(), render_scans)
+            emit(ctx, scans.as_slice(), |s| {
+                tables::scans(s, tables::width(), paint(ctx))
+            })
         }
         StateCommand::History { host, rule, limit } => {
             let entries = open_existing(path)?.history(host, rule.as_deref(), *limit)?;
-            emit(ctx, entries.as_slice(), render_history)
+            emit(ctx, entries.as_slice(), |e| {
+                tables::history(e, tables::width(), paint(ctx))
+            })
         }
         StateCommand::Check => {
             let report = store::check_file(path)?;
@@ -232,10 +238,6 @@ pub fn format_time(unix_ms: i64) -> String {
     crate::time::rfc3339_seconds(unix_ms)
 }
 
-fn opt_time(value: Option<i64>) -> String {
-    value.map_or_else(|| "-".to_string(), format_time)
-}
-
 fn score_text(score: Option<f64>) -> String {
     score.map_or_else(|| "-".to_string(), |s| format!("{s:.1}"))
 }
@@ -249,7 +251,7 @@ pub(crate) fn table(header: &[&str]) -> Table {
     table
 }
 
-fn render_show(report: &store::ShowReport) -> String {
+fn render_show(report: &store::ShowReport, color: bool) -> String {
     let mut out = format!(
         "path:           {}\nschema version: {}\nsize:           {} bytes\nhosts:          {}\nrules:          {}\nscans:          {}\ntransactions:   {}\n",
         report.path.display(),
@@ -261,109 +263,18 @@ fn render_show(report: &store::ShowReport) -> String {
         report.transactions
     );
     if !report.last_scans.is_empty() {
-        let mut t = table(&["host", "last scan", "finished", "status"]);
-        for scan in &report.last_scans {
-            t.add_row(vec![
-                scan.host.clone(),
-                scan.scan_id.clone(),
-                format_time(scan.finished_at),
-                scan.status.clone(),
-            ]);
-        }
-        out.push_str(&format!("{t}\n"));
+        let paint = crate::report::paint::Paint { color };
+        out.push_str(&tables::last_scans(
+            &report.last_scans,
+            tables::width(),
+            paint,
+        ));
     }
     out
 }
 
-fn compliance_color(state: Tier) -> Color {
-    match state {
-        Tier::Critical | Tier::NonCompliant => Color::Red,
-        Tier::Partial | Tier::MostlyCompliant => Color::Yellow,
-        Tier::Compliant => Color::Green,
-        Tier::Unknown => Color::Grey,
-    }
-}
-
-fn render_hosts(hosts: &[store::HostSummary], color: bool) -> String {
-    let mut t = table(&[
-        "host",
-        "score",
-        "compliance",
-        "last scan",
-        "status",
-        "fail crit",
-        "fail high",
-        "fail med",
-        "fail low",
-    ]);
-    if color {
-        t.enforce_styling();
-    }
-    for host in hosts {
-        let mut state = Cell::new(host.compliance.as_str());
-        if color {
-            state = state.fg(compliance_color(host.compliance));
-        }
-        t.add_row(vec![
-            Cell::new(&host.name),
-            Cell::new(score_text(host.score)),
-            state,
-            Cell::new(opt_time(host.last_scan_at)),
-            Cell::new(host.last_scan_status.as_deref().unwrap_or("-")),
-            Cell::new(host.failing.critical),
-            Cell::new(host.failing.high),
-            Cell::new(host.failing.medium),
-            Cell::new(host.failing.low),
-        ]);
-    }
-    format!("{t}\n")
-}
-
-fn render_scans(scans: &[store::ScanSummary]) -> String {
-    let mut t = table(&[
-        "scan", "host", "trigger", "finished", "status", "scope", "pass", "fail", "skipped",
-        "error", "score", "changes",
-    ]);
-    for scan in scans {
-        t.add_row(vec![
-            scan.scan_id.clone(),
-            scan.host.clone(),
-            scan.trigger.clone(),
-            format_time(scan.finished_at),
-            scan.status.clone(),
-            scan.scope.clone(),
-            scan.counts.pass.to_string(),
-            scan.counts.fail.to_string(),
-            scan.counts.skipped.to_string(),
-            scan.counts.error.to_string(),
-            score_text(scan.score),
-            if scan.fast_path {
-                "unchanged".to_string()
-            } else {
-                scan.change_count.to_string()
-            },
-        ]);
-    }
-    format!("{t}\n")
-}
-
-fn render_history(entries: &[store::HistoryEntry]) -> String {
-    let mut t = table(&[
-        "id", "when", "rule", "change", "from", "to", "severity", "scan",
-    ]);
-    for e in entries {
-        t.add_row(vec![
-            e.id.to_string(),
-            format_time(e.occurred_at),
-            e.rule_id.clone(),
-            e.change_kind.clone(),
-            e.previous_status.clone().unwrap_or_else(|| "-".into()),
-            e.new_status.clone().unwrap_or_else(|| "-".into()),
-            e.severity.clone(),
-            e.scan_id.clone(),
-        ]);
-    }
-    format!("{t}\n")
+fn paint(ctx: &StateContext) -> crate::report::paint::Paint {
+    crate::report::paint::Paint { color: ctx.color }
 }
 
 fn render_check(report: &store::CheckReport) -> String {

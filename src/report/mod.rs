@@ -7,16 +7,19 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 mod findings;
+pub(crate) mod fit;
+pub(crate) mod grid;
 mod json;
 mod junit;
 mod markdown;
+pub(crate) mod paint;
 mod sarif;
 mod table;
 mod waived;
 
 pub(crate) use junit::escape as xml_escape;
 pub(crate) use markdown::cell as markdown_cell;
-pub use table::{clean as terminal_safe, terminal_width};
+pub use table::{TableView, WORST_HOSTS, clean as terminal_safe, terminal_width};
 
 /// Version of the JSON/NDJSON report schema (documented in README). Bump on breaking changes.
 pub const JSON_SCHEMA_VERSION: u32 = 1;
@@ -232,7 +235,7 @@ pub fn render(
     options: RenderOptions,
 ) -> anyhow::Result<String> {
     let rendered = match format {
-        Format::Table => table::render(report, rules, options),
+        Format::Table => table::render(report, rules, options, &TableView::default()),
         Format::Json => json::render_json(report, rules)?,
         Format::Ndjson => json::render_ndjson(report, rules)?,
         Format::Junit => junit::render(report, rules),
@@ -240,6 +243,17 @@ pub fn render(
         Format::Markdown => markdown::render(report, rules),
     };
     Ok(rendered)
+}
+
+/// Renders `report` in the table format with the `view`'s choices (`scan --summary`,
+/// `--explain`).
+pub fn render_table(
+    report: &ScanReport,
+    rules: &RuleCatalog,
+    options: RenderOptions,
+    view: &TableView,
+) -> String {
+    table::render(report, rules, options, view)
 }
 
 /// Writes `bytes` to `path` atomically: a temp file in the same directory, then rename, so a

@@ -45,6 +45,7 @@ struct Plan {
 }
 
 pub fn run(args: &ScanArgs, config: &Config, state: Option<&Path>, output: &Output) -> Result<u8> {
+    let view = table_view(args, output)?;
     let mut store = open_store(args.no_store, config, state)?;
     let policy = match args.policy.path(config)? {
         Some(path) => Some(load_policy(path, &args.policy, config, store.as_mut())?),
@@ -56,6 +57,7 @@ pub fn run(args: &ScanArgs, config: &Config, state: Option<&Path>, output: &Outp
         Trigger::Manual
     };
     let request = request(args, policy.as_ref(), trigger, output.interactive)?;
+    check_explained(&view, &request)?;
     let outcome = crate::scan::execute_collect(&request, store.as_mut())?;
     let (mut scan_report, failures, rules) = outcome.into_report();
     scan_report.waivers = request.waivers.uses();
@@ -65,7 +67,10 @@ pub fn run(args: &ScanArgs, config: &Config, state: Option<&Path>, output: &Outp
         }
     }
     let hosts = &scan_report.hosts;
+    // The table view on stdout lists every host itself, with its summary last.
+    let table_on_stdout = output.format == report::Format::Table && args.output.is_none();
     if !output.quiet
+        && !table_on_stdout
         && (hosts.len() > 1
             || request
                 .targets
@@ -75,13 +80,45 @@ pub fn run(args: &ScanArgs, config: &Config, state: Option<&Path>, output: &Outp
         eprint!("{}", fleet_summary(hosts, &failures));
     }
     let code = exit_code(hosts, args.fail_on, args.allow_errors);
+    emit(&scan_report, &rules, args.output.as_deref(), output, &view)?;
+    // After the report, so that on a terminal the last lines are the summary and this note.
     if let Some(note) = unassessed_note(hosts, args.fail_on, args.allow_errors) {
         if !output.quiet || code != exit::CLEAN {
             eprintln!("plumb: {note}");
         }
     }
-    emit(&scan_report, &rules, args.output.as_deref(), output)?;
     Ok(code)
+}
+
+/// `--summary` and `--explain` are choices of the table view: refused with another format.
+fn table_view(args: &ScanArgs, output: &Output) -> Result<report::TableView> {
+    let view = report::TableView {
+        summary_only: args.view.summary,
+        explain: args.view.explain.clone(),
+    };
+    let asked = view.summary_only || !view.explain.is_empty();
+    if asked && output.format != report::Format::Table {
+        return Err(Error::args(
+            "--summary and --explain choose what the table view shows: add --format table",
+        ));
+    }
+    Ok(view)
+}
+
+/// Every `--explain` rule must be one this scan evaluates, so a typo fails before the scan.
+fn check_explained(view: &report::TableView, request: &ScanRequest) -> Result<()> {
+    for id in &view.explain {
+        let known = request
+            .rule_sets
+            .iter()
+            .any(|set| set.rules.iter().any(|rule| &rule.id == id));
+        if !known {
+            return Err(Error::args(format!(
+                "--explain {id}: no rule with this id among the rules this scan evaluates (plumb rules list shows them)"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Resolves flags, policy and inventory into a pipeline request.
@@ -242,6 +279,7 @@ pub fn emit(
     rules: &RuleSet,
     path: Option<&Path>,
     output: &Output,
+    view: &report::TableView,
 ) -> Result<()> {
     let catalog = report::catalog(&rules.rules);
     let color = output.color && path.is_none();
@@ -253,7 +291,10 @@ pub fn emit(
             None
         },
     };
-    let mut text = report::render(output.format, report, &catalog, options)?;
+    let mut text = match output.format {
+        report::Format::Table => report::render_table(report, &catalog, options, view),
+        format => report::render(format, report, &catalog, options)?,
+    };
     if !text.ends_with('\n') {
         text.push('\n');
     }
