@@ -189,10 +189,10 @@ impl Built {
         }
     }
 
-    fn location(&self) -> &str {
+    fn location(&self) -> String {
         match self {
-            Self::Rule(rule) => &rule.source,
-            Self::Invalid(invalid) => &invalid.location,
+            Self::Rule(rule) => described(&rule.source, &rule.id),
+            Self::Invalid(invalid) => invalid.location.clone(),
         }
     }
 }
@@ -263,13 +263,13 @@ fn load_file(
     // A fresh list: collecting in place would keep the parsed rules' much larger allocation.
     let mut built = Vec::with_capacity(raws.len());
     for raw in raws {
-        let location = locator.locate(&raw.id);
+        let origin = locator.locate(&raw.id);
         let id = raw.id.clone();
-        built.push(match build_rule(raw, overrides, &location, shared) {
+        built.push(match build_rule(raw, overrides, &origin, shared) {
             Ok(rule) => Built::Rule(rule),
             Err(message) => Built::Invalid(Box::new(Invalid {
+                location: described(&origin, &id),
                 id,
-                location,
                 message,
             })),
         });
@@ -330,10 +330,22 @@ fn strip_location(message: &str) -> String {
     }
 }
 
-/// Finds `file:line:column` of each rule's `id:` key, for errors found after parsing. Rules come
-/// in file order, so the search resumes where the previous one ended (one pass per file).
+/// A rule's location for messages: `file:line:column`, or the file and the rule's id when the
+/// line is unknown.
+fn described(origin: &RuleOrigin, id: &str) -> String {
+    if origin.line == 0 {
+        format!("{} (rule `{id}`)", origin.file)
+    } else {
+        origin.to_string()
+    }
+}
+
+/// Finds the line and column of each rule's `id:` key, for errors found after parsing and for
+/// report locations. Rules come in file order, so the search resumes where the previous one
+/// ended (one pass per file).
 struct IdLocator<'a> {
-    source: &'a RuleSource,
+    /// One allocation per file, shared by its rules.
+    file: std::sync::Arc<str>,
     lines: Vec<&'a str>,
     cursor: usize,
 }
@@ -341,22 +353,28 @@ struct IdLocator<'a> {
 impl<'a> IdLocator<'a> {
     fn new(source: &'a RuleSource) -> Self {
         Self {
-            source,
+            file: source.name.as_str().into(),
             lines: source.text.lines().collect(),
             cursor: 0,
         }
     }
 
-    fn locate(&mut self, id: &str) -> String {
+    fn locate(&mut self, id: &str) -> RuleOrigin {
         let found = (self.cursor..self.lines.len())
             .chain(0..self.cursor)
             .find_map(|index| id_column(self.lines[index], id).map(|column| (index, column)));
-        match found {
+        let (line, column) = match found {
             Some((index, column)) => {
                 self.cursor = index + 1;
-                format!("{}:{}:{}", self.source.name, index + 1, column)
+                (index + 1, column)
             }
-            None => format!("{} (rule `{id}`)", self.source.name),
+            None => (0, 0),
+        };
+        RuleOrigin {
+            file: self.file.clone(),
+            // A rule file is at most MAX_YAML_BYTES, far below u32::MAX lines or columns.
+            line: u32::try_from(line).unwrap_or(0),
+            column: u32::try_from(column).unwrap_or(0),
         }
     }
 }
@@ -371,7 +389,7 @@ fn id_column(line: &str, id: &str) -> Option<usize> {
 fn build_rule(
     raw: RawRule,
     overrides: &Vars,
-    location: &str,
+    origin: &RuleOrigin,
     shared: &Shared,
 ) -> Result<Rule, String> {
     // Each value with its origin; `None` is the rule's own default.
@@ -479,7 +497,7 @@ fn build_rule(
         notes: raw.notes,
         sensitive: raw.sensitive,
         implementations,
-        source: location.to_owned(),
+        source: origin.clone(),
     })
 }
 
