@@ -948,8 +948,61 @@ fn markdown_tables_keep_their_shape_and_escape_cells() {
         .find(|l| l.starts_with("| pam-faillock-deny"))
         .expect("the faillock row");
     assert!(
-        faillock.contains("not set<br>/etc/pam.d/common-auth: does not contain it"),
+        faillock.contains("deny: not set `<br>` /etc/pam.d/common-auth: does not contain it `"),
         "multi-line cells use <br>: {faillock}"
+    );
+}
+
+#[test]
+fn markdown_evidence_keeps_tabs_and_runs_of_spaces_readable() {
+    use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+    let pam = "auth\t[success=1 default=ignore]   pam_unix.so nullok";
+    let mut report = report();
+    report.hosts[0].results.push(result(
+        "pam-unix-nullok",
+        "No empty passwords",
+        Severity::High,
+        Status::Fail,
+        vec![evidence(
+            "/etc/pam.d/common-auth",
+            "no `nullok` | none",
+            pam,
+            json!({ "file": "/etc/pam.d/common-auth", "line": 17 }),
+        )],
+    ));
+    let text = render(
+        Format::Markdown,
+        &report,
+        &catalog(),
+        RenderOptions {
+            color: false,
+            width: None,
+        },
+    )
+    .unwrap();
+    // Read back as GitHub does: the row's cells, and the code inside them.
+    let mut row: Vec<String> = Vec::new();
+    let mut rows = Vec::new();
+    for event in Parser::new_ext(&text, Options::ENABLE_TABLES) {
+        match event {
+            Event::Start(Tag::TableCell) => row.push(String::new()),
+            Event::Code(code) | Event::Text(code) => {
+                if let Some(cell) = row.last_mut() {
+                    cell.push_str(&code);
+                }
+            }
+            Event::End(TagEnd::TableRow) => rows.push(std::mem::take(&mut row)),
+            _ => {}
+        }
+    }
+    let pam_row = rows
+        .iter()
+        .find(|r| r.first().is_some_and(|c| c == "pam-unix-nullok"))
+        .unwrap_or_else(|| panic!("a row for the rule in {rows:?}"));
+    assert_eq!(pam_row[2], "no `nullok` | none", "{pam_row:?}");
+    assert_eq!(
+        pam_row[3], "auth→[success=1 default=ignore]   pam_unix.so nullok",
+        "the tab is marked and the spaces kept: {pam_row:?}"
     );
 }
 
