@@ -149,7 +149,8 @@ pub struct InventoryArgs {
     /// Hosts from an inventory: plumb's YAML format or an Ansible YAML inventory
     #[arg(short = 'i', long, value_name = "FILE", env = "PLUMB_INVENTORY")]
     pub inventory: Option<PathBuf>,
-    /// Only inventory hosts whose name, group or label matches (globs; repeatable, or a,b)
+    /// Only inventory hosts matching an Ansible host pattern: a:b union, a:&b intersection,
+    /// a:!b exclusion; globs, ~regex; names, groups, labels (repeatable: every one must match)
     #[arg(long, value_name = "PATTERN")]
     pub limit: Vec<String>,
 }
