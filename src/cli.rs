@@ -132,6 +132,9 @@ pub enum FailOn {
 }
 
 impl FailOn {
+    /// Without `--fail-on` or `fail_on:` in the config file, any failure fails the run.
+    pub const DEFAULT: FailOn = FailOn::Low;
+
     pub fn threshold(self) -> Option<Severity> {
         match self {
             Self::Low => Some(Severity::Low),
@@ -212,7 +215,7 @@ impl PolicyArgs {
     }
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ScanArgs {
     /// Hosts to scan over SSH: [user@]host[:port] or an ssh_config alias (default: this machine)
     #[arg(value_name = "HOST")]
@@ -245,9 +248,9 @@ pub struct ScanArgs {
     pub exclude: Vec<String>,
     /// Exit 1 when a rule at or above this severity fails. `never` is a soft fail of findings
     /// only: a host that could not be scanned still exits 3, and so does a rule in `error`
-    /// unless --allow-errors
-    #[arg(long, value_enum, default_value_t = FailOn::Low, env = "PLUMB_FAIL_ON")]
-    pub fail_on: FailOn,
+    /// unless --allow-errors [default: the config file's fail_on, else low]
+    #[arg(long, value_enum, env = "PLUMB_FAIL_ON")]
+    pub fail_on: Option<FailOn>,
     /// Do not fail the run (exit 3) for rules that could not be assessed (status `error`) at
     /// or above --fail-on (any severity with --fail-on never); they are still reported
     #[arg(long)]

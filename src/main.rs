@@ -37,6 +37,11 @@ fn main() -> ExitCode {
 
 fn run(cli: &Cli, output: &Output) -> Result<u8, Error> {
     let config = plumb::config::load(cli.global.config.as_deref())?;
+    // `--format` (or PLUMB_FORMAT) wins over the config file's `format`.
+    let output = &match (cli.global.format, config.format) {
+        (None, Some(format)) => Output { format, ..*output },
+        _ => *output,
+    };
     let state = cli.global.state.as_deref();
     match &cli.command {
         // Still untyped inside: its chain keeps the class its call sites marked.
