@@ -77,6 +77,11 @@ pub enum Command {
     /// Check a scan policy's signature, signer, revocation, schema, clamps and pins
     #[command(after_help = VERIFY_POLICY_EXIT)]
     VerifyPolicy(VerifyPolicyArgs),
+    /// Write the man pages or shell completions into a directory, to install them
+    Generate {
+        #[command(subcommand)]
+        command: crate::generate::GenerateCommand,
+    },
 }
 
 const DRIFT_EXIT: &str =

@@ -69,6 +69,7 @@ fn run(cli: &Cli, output: &Output) -> Result<u8, Error> {
             commands::drift::run(args, &path, output)
         }
         Command::Rules { command } => commands::rules::run(command, output),
+        Command::Generate { command } => plumb::generate::run(command),
         Command::VerifyPolicy(args) => commands::verify_policy::run(args, &config, output),
     }
 }
