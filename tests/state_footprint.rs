@@ -154,7 +154,11 @@ fn logical_dump(state: &Path) -> String {
         "SELECT * FROM transactions ORDER BY id",
         "SELECT * FROM host_rule_state ORDER BY host, rule_id",
         "SELECT * FROM host_rule_sources ORDER BY host, source_id, rule_id",
-        "SELECT * FROM hosts ORDER BY name",
+        // The columns of schema 2: later migrations may add (empty) ones.
+        "SELECT name, address, port, user, labels, first_seen, removed_at, last_scan_id,
+             last_scan_at, last_scan_status, current_result_hash, pass_count, fail_count,
+             skipped_count, error_count, fail_critical, fail_high, fail_medium, fail_low
+         FROM hosts ORDER BY name",
         "SELECT * FROM scans ORDER BY scan_id",
         "SELECT * FROM rules ORDER BY id",
         "SELECT * FROM chain_checkpoints ORDER BY id",
