@@ -204,6 +204,7 @@ fn history_batch(n: i64, at: i64, fails: &[bool]) -> ScanBatch {
             status: status(fails[r as usize]),
             reason: None,
             evidence: evidence(r, fails[r as usize]),
+            waiver: None,
         })
         .collect();
     let scan_id = uuid::Uuid::from_u128(0x4000_8000_0000_0000_0000 | n as u128);

@@ -33,6 +33,7 @@ fn batch(host: &str, at: i64, rules: usize, changed: &dyn Fn(usize) -> bool) -> 
                     "expected": "yes", "actual": if fail { "no" } else { "yes" },
                     "source": {"path": format!("/etc/conf.d/{i}.conf"), "line": format!("Setting{i} yes")},
                 }),
+                waiver: None,
             }
         })
         .collect();

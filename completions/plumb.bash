@@ -1152,7 +1152,7 @@ _plumb() {
             return 0
             ;;
         plumb__subcmd__scan)
-            opts="-i -o -q -v -h -V --local --inventory --limit --user --port --identity --ssh-option --ssh-config --sudo --host-key-policy --known-hosts --connect-timeout --probe-timeout --concurrency --max-output --rules --var --root --profile --rule --tag --min-severity --exclude --fail-on --allow-errors --output --evidence-max-bytes --host-name --no-store --via-shell --policy --allow-unsigned-policy --allowed-signers --key --signature --revocation-list --color --quiet --verbose --format --state --config --help --version"
+            opts="-i -o -q -v -h -V --local --inventory --limit --user --port --identity --ssh-option --ssh-config --sudo --host-key-policy --known-hosts --connect-timeout --probe-timeout --concurrency --max-output --rules --var --root --profile --rule --tag --min-severity --exclude --fail-on --allow-errors --output --evidence-max-bytes --host-name --no-store --via-shell --waivers --policy --allow-unsigned-policy --allowed-signers --key --signature --revocation-list --color --quiet --verbose --format --state --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1266,6 +1266,10 @@ _plumb() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --waivers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --policy)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1340,7 +1344,7 @@ _plumb() {
             return 0
             ;;
         plumb__subcmd__schedule__subcmd__cron)
-            opts="-i -o -q -v -h -V --inventory --limit --rules --var --profile --policy --allow-unsigned-policy --allowed-signers --key --signature --revocation-list --user --port --identity --ssh-option --ssh-config --sudo --host-key-policy --known-hosts --connect-timeout --probe-timeout --concurrency --max-output --max-hosts --lease --fail-on --allow-errors --color --quiet --verbose --format --state --config --help --version"
+            opts="-i -o -q -v -h -V --inventory --limit --rules --var --profile --policy --allow-unsigned-policy --allowed-signers --key --signature --revocation-list --user --port --identity --ssh-option --ssh-config --sudo --host-key-policy --known-hosts --connect-timeout --probe-timeout --concurrency --max-output --max-hosts --lease --fail-on --allow-errors --waivers --color --quiet --verbose --format --state --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1448,6 +1452,10 @@ _plumb() {
                     ;;
                 --fail-on)
                     COMPREPLY=($(compgen -W "low medium high critical never" -- "${cur}"))
+                    return 0
+                    ;;
+                --waivers)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1596,7 +1604,7 @@ _plumb() {
             return 0
             ;;
         plumb__subcmd__schedule__subcmd__run__subcmd__once)
-            opts="-i -o -q -v -h -V --inventory --limit --rules --var --profile --policy --allow-unsigned-policy --allowed-signers --key --signature --revocation-list --user --port --identity --ssh-option --ssh-config --sudo --host-key-policy --known-hosts --connect-timeout --probe-timeout --concurrency --max-output --max-hosts --lease --fail-on --allow-errors --color --quiet --verbose --format --state --config --help --version"
+            opts="-i -o -q -v -h -V --inventory --limit --rules --var --profile --policy --allow-unsigned-policy --allowed-signers --key --signature --revocation-list --user --port --identity --ssh-option --ssh-config --sudo --host-key-policy --known-hosts --connect-timeout --probe-timeout --concurrency --max-output --max-hosts --lease --fail-on --allow-errors --waivers --color --quiet --verbose --format --state --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1704,6 +1712,10 @@ _plumb() {
                     ;;
                 --fail-on)
                     COMPREPLY=($(compgen -W "low medium high critical never" -- "${cur}"))
+                    return 0
+                    ;;
+                --waivers)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --color)

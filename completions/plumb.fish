@@ -80,6 +80,7 @@ never\t''"
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l output -d 'Write the report to FILE (atomically) instead of stdout' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l evidence-max-bytes -d 'Evidence cap per rule in bytes, at most 262144 [default: the policy\'s, else 65536]' -r
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l host-name -d 'Name the scanned host in reports and the state file (default: the hostname, or the --root directory name)' -r
+complete -c plumb -n "__fish_plumb_using_subcommand scan" -l waivers -d 'Accept the failures these waivers name (repeatable; see README "Waivers"). Under a signed policy the file must be signed too (FILE.sig)' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l policy -d 'The signed scan policy (rule sets, vars, ssh, evidence, schedule and export settings) [default: the config file\'s policy]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l allowed-signers -d 'OpenSSH allowed_signers file with the keys trusted to sign policies' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l key -d 'A single trusted public key (.pub); wins over allowed_signers' -r -F
@@ -393,6 +394,7 @@ medium\t''
 high\t''
 critical\t''
 never\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l waivers -d 'Accept the failures these waivers name (repeatable), as `scan --waivers`' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -473,6 +475,7 @@ medium\t''
 high\t''
 critical\t''
 never\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l waivers -d 'Accept the failures these waivers name (repeatable), as `scan --waivers`' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
 always\t''
 never\t''"

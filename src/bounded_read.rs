@@ -57,6 +57,12 @@ pub fn read_regular_text(path: &Path, cap: u64) -> io::Result<String> {
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "not UTF-8 text"))
 }
 
+/// The effective user id, which owns what this process creates.
+pub fn effective_uid() -> u32 {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
+}
+
 fn too_large(cap: u64) -> io::Error {
     io::Error::new(
         io::ErrorKind::FileTooLarge,

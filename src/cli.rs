@@ -279,6 +279,10 @@ pub struct ScanArgs {
     /// Gather facts with the generated sh script (what remote scans run) instead of natively
     #[arg(long)]
     pub via_shell: bool,
+    /// Accept the failures these waivers name (repeatable; see README "Waivers"). Under a
+    /// signed policy the file must be signed too (FILE.sig)
+    #[arg(long = "waivers", value_name = "FILE")]
+    pub waivers: Vec<PathBuf>,
     #[command(flatten)]
     pub policy: PolicyArgs,
 }

@@ -44,6 +44,9 @@ pub enum Error {
     PolicyInput(#[from] PolicyInputError),
 
     /// The policy was read and is not fit to run.
+    #[error(transparent)]
+    Waivers(#[from] crate::waivers::WaiversError),
+
     #[error("refusing policy {}: {reason}", .path.display())]
     PolicyRefused { path: PathBuf, reason: String },
 
@@ -112,6 +115,7 @@ impl Error {
             | Self::Config { .. }
             | Self::PolicyInput(_)
             | Self::PolicyRefused { .. }
+            | Self::Waivers(_)
             | Self::PinMismatch { .. } => USAGE,
             // A rule file or inventory refused as given (not a regular file, over its size cap)
             // is the operator's input; one that exists but cannot be read is the machine's.

@@ -30,6 +30,7 @@ pub mod score;
 pub mod store;
 pub mod tier;
 pub mod time;
+pub mod waivers;
 pub mod yaml_bounds;
 
 pub use error::Error;

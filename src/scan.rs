@@ -11,6 +11,7 @@ use crate::probe::{Facts, ProbePlan};
 use crate::report::{self, Changes, HostOutcome, HostReport, ScanReport, Summary};
 use crate::rules::RuleSet;
 use crate::store::{self, HostLocks, HostRecord, ResultRecord, ScanBatch, ScanStatus, Store};
+use crate::waivers::{HostIdentity, WaiverSet};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -21,8 +22,21 @@ pub use crate::store::Trigger;
 pub struct ScanTarget {
     pub probe: Probe,
     pub record: HostRecord,
+    /// Inventory groups, for waivers that name hosts by group.
+    pub groups: std::collections::BTreeSet<String>,
     /// Index into [`ScanRequest::rule_sets`].
     pub rules: usize,
+}
+
+impl ScanTarget {
+    /// What waivers match this host by: its name, groups and labels.
+    pub fn identity(&self) -> HostIdentity {
+        HostIdentity {
+            name: self.record.name.clone(),
+            groups: self.groups.clone(),
+            labels: self.record.labels.clone(),
+        }
+    }
 }
 
 /// How a run's scans are recorded in the state file.
@@ -47,6 +61,9 @@ pub struct ScanRequest {
     pub progress: bool,
     /// Checked for each host right before its probe (a schedule pass verifies its job here).
     pub admit: Option<fleet::Admit>,
+    /// Applied to each host's results before they are recorded, so the state file keeps
+    /// `waived`.
+    pub waivers: WaiverSet,
 }
 
 /// What became of one host.
@@ -90,6 +107,7 @@ pub fn scan_report(hosts: Vec<HostReport>) -> ScanReport {
         generated_at: report::rfc3339(report::now_unix_ms()),
         summary,
         hosts,
+        waivers: Vec::new(),
     }
 }
 
@@ -172,6 +190,12 @@ pub fn execute(
                 machines.seen(name, id);
             }
             let (mut report, mut failure) = host_report(name, gathered, rules, &request.evaluation);
+            if !request.waivers.is_empty() {
+                request
+                    .waivers
+                    .apply(&target.identity(), &mut report.results);
+                report.summary = Summary::of(&report.results);
+            }
             let mut finished_at = report::now_unix_ms();
             // Only a host this run locked is recorded; a busy one belongs to the other run.
             if let (Some(store), Some(_)) = (store.as_deref_mut(), &lock) {
@@ -409,6 +433,7 @@ fn result_record(result: &RuleResult) -> ResultRecord {
         status: result.status,
         reason: result.reason.map(|reason| reason.as_str().to_owned()),
         evidence: result.stored_evidence(),
+        waiver: result.waiver.as_ref().map(|waiver| waiver.id.clone()),
     }
 }
 
@@ -420,12 +445,15 @@ fn changes_of(outcome: &store::ApplyOutcome) -> Changes {
     };
     for change in &outcome.changes {
         let was_failing = change.previous_status == Some(eval::Status::Fail);
+        // A waived rule that passes now is fixed: waivers never hide a fix.
+        let was_failing_or_waived =
+            was_failing || change.previous_status == Some(eval::Status::Waived);
         match (change.kind, change.new_status) {
             (store::ChangeKind::Removed, _) => changes.removed.push(change.rule_id.clone()),
             (_, Some(eval::Status::Fail)) if !was_failing => {
                 changes.new_failures.push(change.rule_id.clone())
             }
-            (_, Some(eval::Status::Pass)) if was_failing => {
+            (_, Some(eval::Status::Pass)) if was_failing_or_waived => {
                 changes.fixed.push(change.rule_id.clone())
             }
             _ => {}

@@ -112,6 +112,14 @@ pub fn parse_time(text: &str, now_ms: i64) -> Result<i64, String> {
     parse_rfc3339_or_date(text).ok_or_else(bad)
 }
 
+/// Parses a fixed instant (no age), as unix milliseconds: RFC 3339 or a date (midnight UTC).
+pub fn parse_instant(text: &str) -> Result<i64, String> {
+    let text = text.trim();
+    parse_rfc3339_or_date(text).ok_or_else(|| {
+        format!("{text:?} is not a date (2027-03-31) or an RFC 3339 time (2027-03-31T18:00:00Z)")
+    })
+}
+
 /// `30m`, `2h`, `7d`, `2w`, `90s` in milliseconds.
 fn parse_age_ms(text: &str) -> Option<i64> {
     let unit_at = text.len().checked_sub(1)?;

@@ -1,12 +1,13 @@
 //! Every report format rendered from one realistic two-host report, and read back with a real
 //! parser (serde_json, quick-xml) to check its structure rather than its exact bytes.
 
-use plumb::eval::{Evidence, Reason, RuleResult, Status};
+use plumb::eval::{AppliedWaiver, Evidence, Reason, RuleResult, Status};
 use plumb::report::{
     Changes, Format, HostOutcome, HostReport, JSON_SCHEMA_VERSION, RenderOptions, RuleCatalog,
     RuleInfo, ScanReport, Summary, TOOL, render,
 };
 use plumb::rules::{RuleOrigin, Severity};
+use plumb::waivers::{Use, UseStatus};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -45,6 +46,7 @@ fn result(
         detail: None,
         implementation: None,
         evidence,
+        waiver: None,
     }
 }
 
@@ -189,6 +191,7 @@ fn report() -> ScanReport {
         generated_at: "2026-11-22T02:59:03.300Z".into(),
         summary,
         hosts: vec![ok, down],
+        waivers: Vec::new(),
     }
 }
 
@@ -253,6 +256,42 @@ fn catalog() -> RuleCatalog {
     .collect()
 }
 
+/// [`report`] with one failure accepted by a waiver, so every optional field is rendered.
+fn waived_report() -> ScanReport {
+    let mut report = report();
+    let mut waived = result(
+        "ssh-max-auth-tries",
+        "SSH limits authentication attempts",
+        Severity::Medium,
+        Status::Waived,
+        vec![evidence(
+            "MaxAuthTries",
+            "<= 4",
+            "6",
+            json!({ "file": "/etc/ssh/sshd_config", "line": 40 }),
+        )],
+    );
+    waived.waiver = Some(AppliedWaiver {
+        id: "W-7".into(),
+        reason: "bastion, accepted until the migration".into(),
+        approved_by: "alice@example.com".into(),
+        expires: "2027-03-31T00:00:00Z".into(),
+        ticket: Some("SEC-7".into()),
+    });
+    let host = &mut report.hosts[0];
+    host.results.push(waived);
+    host.summary = Summary::of(&host.results);
+    report.summary = host.summary.clone();
+    report.waivers = vec![Use {
+        id: "W-7".into(),
+        status: UseStatus::Applied,
+        expires: "2027-03-31T00:00:00Z".into(),
+        waived: 1,
+        expired_matches: 0,
+    }];
+    report
+}
+
 fn rendered(format: Format, color: bool) -> String {
     let options = RenderOptions { color, width: None };
     render(format, &report(), &catalog(), options).expect("the report renders")
@@ -272,7 +311,7 @@ fn assert_count(value: &Value, what: &str) -> u64 {
 
 fn assert_summary(summary: &Value, what: &str) {
     let total = assert_count(&summary["total"], &format!("{what}.total"));
-    let parts: u64 = ["pass", "fail", "skipped", "error"]
+    let parts: u64 = ["pass", "fail", "skipped", "error", "waived"]
         .iter()
         .map(|key| assert_count(&summary[key], &format!("{what}.{key}")))
         .sum();
@@ -1052,7 +1091,12 @@ fn assert_documented(objects: &[&Value], documented: &BTreeSet<String>, what: &s
 
 #[test]
 fn json_fields_are_exactly_the_documented_ones() {
-    let doc: Value = serde_json::from_str(&rendered(Format::Json, false)).expect("valid JSON");
+    let options = RenderOptions {
+        color: false,
+        width: None,
+    };
+    let text = render(Format::Json, &waived_report(), &catalog(), options).unwrap();
+    let doc: Value = serde_json::from_str(&text).expect("valid JSON");
     let hosts: Vec<&Value> = doc["hosts"].as_array().expect("hosts").iter().collect();
     let results: Vec<&Value> = hosts
         .iter()
@@ -1077,7 +1121,11 @@ fn json_fields_are_exactly_the_documented_ones() {
 
 #[test]
 fn ndjson_fields_are_exactly_the_documented_ones() {
-    let text = rendered(Format::Ndjson, false);
+    let options = RenderOptions {
+        color: false,
+        width: None,
+    };
+    let text = render(Format::Ndjson, &waived_report(), &catalog(), options).unwrap();
     let lines: Vec<Value> = text
         .lines()
         .map(|l| serde_json::from_str(l).expect("JSON line"))

@@ -148,20 +148,30 @@ fn identical_evidence_on_two_hosts_is_stored_once() {
     );
 }
 
-/// Everything a reader sees of the history, in a stable order.
-fn logical_dump(state: &Path) -> String {
+/// Everything a reader sees of the history, in a stable order. `hosts` and `scans` are read by
+/// the columns they have now, so a later migration's added (defaulted) columns do not count as
+/// a change when the same dump is taken again.
+fn logical_dump(state: &Path) -> (String, [String; 2]) {
+    let columns = ["hosts", "scans"].map(|table| {
+        sqlite3(
+            state,
+            &format!("SELECT group_concat(name, ', ') FROM pragma_table_info('{table}')"),
+        )
+        .trim()
+        .to_owned()
+    });
+    (logical_dump_of(state, &columns), columns)
+}
+
+fn logical_dump_of(state: &Path, [hosts, scans]: &[String; 2]) -> String {
     [
-        "SELECT * FROM transactions ORDER BY id",
-        "SELECT * FROM host_rule_state ORDER BY host, rule_id",
-        "SELECT * FROM host_rule_sources ORDER BY host, source_id, rule_id",
-        // The columns of schema 2: later migrations may add (empty) ones.
-        "SELECT name, address, port, user, labels, first_seen, removed_at, last_scan_id,
-             last_scan_at, last_scan_status, current_result_hash, pass_count, fail_count,
-             skipped_count, error_count, fail_critical, fail_high, fail_medium, fail_low
-         FROM hosts ORDER BY name",
-        "SELECT * FROM scans ORDER BY scan_id",
-        "SELECT * FROM rules ORDER BY id",
-        "SELECT * FROM chain_checkpoints ORDER BY id",
+        "SELECT * FROM transactions ORDER BY id".to_owned(),
+        "SELECT * FROM host_rule_state ORDER BY host, rule_id".to_owned(),
+        "SELECT * FROM host_rule_sources ORDER BY host, source_id, rule_id".to_owned(),
+        format!("SELECT {hosts} FROM hosts ORDER BY name"),
+        format!("SELECT {scans} FROM scans ORDER BY scan_id"),
+        "SELECT * FROM rules ORDER BY id".to_owned(),
+        "SELECT * FROM chain_checkpoints ORDER BY id".to_owned(),
     ]
     .iter()
     .map(|query| sqlite3(state, query))
@@ -185,7 +195,7 @@ fn old_state_file(dir: &Path) -> std::path::PathBuf {
 fn a_schema_2_file_migrates_and_reads_and_verifies_the_same() {
     let dir = tempfile::tempdir().unwrap();
     let state = old_state_file(dir.path());
-    let before = logical_dump(&state);
+    let (before, columns) = logical_dump(&state);
     let checked_before = check(&state);
     assert_eq!(checked_before["sound"], true);
 
@@ -217,7 +227,7 @@ fn a_schema_2_file_migrates_and_reads_and_verifies_the_same() {
         "view"
     );
 
-    assert_eq!(logical_dump(&state), before);
+    assert_eq!(logical_dump_of(&state, &columns), before);
     let checked = check(&state);
     assert_eq!(checked["sound"], true, "{checked}");
     assert_eq!(checked["chain"], checked_before["chain"]);

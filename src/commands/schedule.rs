@@ -70,6 +70,9 @@ pub struct RunOnceArgs {
     /// Exit 0/1 even when rules could not be assessed.
     #[arg(long)]
     pub allow_errors: bool,
+    /// Accept the failures these waivers name (repeatable), as `scan --waivers`
+    #[arg(long = "waivers", value_name = "FILE")]
+    pub waivers: Vec<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -402,6 +405,19 @@ fn scan_claimed(
             }
         }
     })?;
+    // A pass scans only the hosts that are due, so a waiver for the others is not stale;
+    // only expiry is worth a warning here.
+    let expired: Vec<_> = request
+        .waivers
+        .uses()
+        .into_iter()
+        .filter(|u| u.status == crate::waivers::UseStatus::Expired)
+        .collect();
+    if !output.quiet {
+        for warning in crate::waivers::warnings(&expired) {
+            eprintln!("plumb: warning: {warning}");
+        }
+    }
     if let Some(err) = reschedule_error {
         return Err(err);
     }
@@ -490,6 +506,7 @@ fn scan_args(
         host_name: None,
         no_store: false,
         via_shell: false,
+        waivers: args.waivers.clone(),
         policy: args.policy.clone(),
     })
 }

@@ -55,7 +55,7 @@ pub fn verify(
     Ok(policy::verify_policy(&request)?)
 }
 
-fn trust_source(trust: &TrustArgs, config: &Config) -> Result<TrustSource> {
+pub(crate) fn trust_source(trust: &TrustArgs, config: &Config) -> Result<TrustSource> {
     let pick = |key: &Option<PathBuf>, signers: &Option<PathBuf>| match (key, signers) {
         (Some(key), _) => Some(TrustSource::PublicKey(key.clone())),
         (None, Some(signers)) => Some(TrustSource::AllowedSigners(signers.clone())),

@@ -66,6 +66,9 @@ pub enum View {
 pub enum ChangeClass {
     /// pass, skipped or error → fail.
     Regression,
+    /// waived → fail: the waiver expired or was withdrawn, so the failure counts again. A
+    /// regression for `--fail-on-regression`.
+    WaiverExpired,
     /// First seen, failing.
     NewFailure,
     /// Now `error` (could not be assessed).
@@ -76,6 +79,8 @@ pub enum ChangeClass {
     EvidenceChanged,
     /// Same status, another severity.
     SeverityChanged,
+    /// Now `waived`: a waiver accepts the failure.
+    Waived,
     /// Any other status change (for example pass → skipped, error → pass).
     StatusChanged,
     /// First seen, not failing.
@@ -87,14 +92,22 @@ pub enum ChangeClass {
 }
 
 impl ChangeClass {
+    /// Counts for `--fail-on-regression` and the fleet view: a rule that fails (and counts)
+    /// now and did not before.
+    pub fn is_regression(self) -> bool {
+        matches!(self, Self::Regression | Self::WaiverExpired)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Regression => "regression",
+            Self::WaiverExpired => "waiver_expired",
             Self::NewFailure => "new_failure",
             Self::BecameError => "became_error",
             Self::Fix => "fix",
             Self::EvidenceChanged => "evidence_changed",
             Self::SeverityChanged => "severity_changed",
+            Self::Waived => "waived",
             Self::StatusChanged => "status_changed",
             Self::Added => "added",
             Self::Removed => "removed",
@@ -196,7 +209,7 @@ impl DriftReport {
     pub fn regressions_at_or_above(&self, threshold: Severity) -> usize {
         self.entries
             .iter()
-            .filter(|e| e.class == ChangeClass::Regression && e.severity >= threshold)
+            .filter(|e| e.class.is_regression() && e.severity >= threshold)
             .count()
     }
 }
@@ -454,7 +467,7 @@ fn finish(
     for entry in &entries {
         *summary.by_class.entry(entry.class).or_default() += 1;
         hosts.insert(entry.host.as_str());
-        if entry.class == ChangeClass::Regression {
+        if entry.class.is_regression() {
             *summary
                 .regressions_by_severity
                 .entry(entry.severity)
@@ -675,12 +688,15 @@ fn classify(before: Option<&RuleState>, after: Option<&RuleState>) -> Option<Cha
         (None, Some(a)) => Some(match a.status {
             Status::Fail => ChangeClass::NewFailure,
             Status::Error => ChangeClass::BecameError,
+            Status::Waived => ChangeClass::Waived,
             _ => ChangeClass::Added,
         }),
         (Some(_), None) => Some(ChangeClass::Removed),
         (Some(b), Some(a)) if b.status != a.status => Some(match (b.status, a.status) {
+            (Status::Waived, Status::Fail) => ChangeClass::WaiverExpired,
             (_, Status::Fail) => ChangeClass::Regression,
-            (Status::Fail, Status::Pass) => ChangeClass::Fix,
+            (_, Status::Waived) => ChangeClass::Waived,
+            (Status::Fail | Status::Waived, Status::Pass) => ChangeClass::Fix,
             (_, Status::Error) => ChangeClass::BecameError,
             _ => ChangeClass::StatusChanged,
         }),
@@ -755,9 +771,10 @@ fn fleet_regressions(log: &Log, since: i64) -> Result<Vec<DriftEntry>> {
     for (key, pair) in pairs {
         let before = state_before(&pair.first, priors.get(&key));
         let after = state_after(pair.last());
-        if classify(before.as_ref(), after.as_ref()) != Some(ChangeClass::Regression) {
+        let Some(class) = classify(before.as_ref(), after.as_ref()).filter(|c| c.is_regression())
+        else {
             continue;
-        }
+        };
         // Read once, and only when there is something to name.
         let names = match &mut host_names {
             Some(names) => names,
@@ -771,7 +788,7 @@ fn fleet_regressions(log: &Log, since: i64) -> Result<Vec<DriftEntry>> {
             severity: pair.last().severity,
             host,
             rule_id: log.rule_id(key.1)?,
-            class: ChangeClass::Regression,
+            class,
             before,
             after,
             changed_at: Some(pair.last().occurred_at),
@@ -878,6 +895,19 @@ mod tests {
             (None, Some(s(Error)), Some(BecameError)),
             (Some(s(Pass)), Some(s(Error)), Some(BecameError)),
             (Some(s(Fail)), Some(s(Skipped)), Some(StatusChanged)),
+            (Some(s(Status::Waived)), Some(s(Fail)), Some(WaiverExpired)),
+            (
+                Some(s(Fail)),
+                Some(s(Status::Waived)),
+                Some(ChangeClass::Waived),
+            ),
+            (
+                Some(s(Pass)),
+                Some(s(Status::Waived)),
+                Some(ChangeClass::Waived),
+            ),
+            (None, Some(s(Status::Waived)), Some(ChangeClass::Waived)),
+            (Some(s(Status::Waived)), Some(s(Pass)), Some(Fix)),
             (Some(s(Pass)), None, Some(Removed)),
             (
                 Some(s(Pass)),

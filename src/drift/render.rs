@@ -1,7 +1,7 @@
 //! Drift reports as table, json, ndjson, markdown (a CI step summary), junit and sarif.
 //! Regressions come first everywhere (the entries are sorted so), and the summary last.
 
-use super::{ChangeClass, DriftEntry, DriftReport, RuleState, Side, StateAt, View};
+use super::{DriftEntry, DriftReport, RuleState, Side, StateAt, View};
 use crate::report::{Format, TOOL, markdown_cell as cell, terminal_safe, xml_escape};
 use crate::rules::Severity;
 use crate::time::rfc3339_seconds;
@@ -260,8 +260,14 @@ fn push_line<T: Serialize>(
 
 fn markdown(report: &DriftReport) -> String {
     let mut out = format!("## plumb {}\n\n", cell(&heading(report)));
-    let regressions = report.summary.by_class.get(&ChangeClass::Regression);
-    if let Some(n) = regressions {
+    let regressions: usize = report
+        .summary
+        .by_class
+        .iter()
+        .filter(|(class, _)| class.is_regression())
+        .map(|(_, n)| n)
+        .sum();
+    if let Some(n) = Some(regressions).filter(|n| *n > 0) {
         let _ = writeln!(out, "**{n} regression(s)**\n");
     }
     if let Some(state) = &report.state {
@@ -320,7 +326,7 @@ fn junit(report: &DriftReport) -> String {
     let failures = report
         .entries
         .iter()
-        .filter(|e| e.class == ChangeClass::Regression)
+        .filter(|e| e.class.is_regression())
         .count();
     let tests = report.entries.len();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
@@ -349,10 +355,11 @@ fn junit(report: &DriftReport) -> String {
             actual_text(e.before.as_ref()),
             actual_text(e.after.as_ref())
         );
-        if e.class == ChangeClass::Regression {
+        if e.class.is_regression() {
             let _ = writeln!(
                 out,
-                ">\n      <failure type=\"regression\" message=\"{}\"/>\n    </testcase>",
+                ">\n      <failure type=\"{}\" message=\"{}\"/>\n    </testcase>",
+                e.class.as_str(),
                 xml_escape(&detail)
             );
         } else {
@@ -380,7 +387,7 @@ fn sarif(report: &DriftReport) -> anyhow::Result<String> {
     let regressions: Vec<&DriftEntry> = report
         .entries
         .iter()
-        .filter(|e| e.class == ChangeClass::Regression)
+        .filter(|e| e.class.is_regression())
         .collect();
     let mut rule_ids: Vec<&str> = regressions.iter().map(|e| e.rule_id.as_str()).collect();
     rule_ids.sort_unstable();

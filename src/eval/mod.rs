@@ -14,7 +14,7 @@ mod sudoers;
 mod tests;
 
 pub use host::HostView;
-pub use result::{Evidence, Outcome, Reason, RuleResult, Status};
+pub use result::{AppliedWaiver, Evidence, Outcome, Reason, RuleResult, Status};
 
 use crate::probe::{Facts, Timings};
 use crate::rules::{CheckExpr, Rule, RuleSet};
@@ -76,6 +76,7 @@ fn evaluate_timed(
         detail: None,
         implementation: None,
         evidence: Vec::new(),
+        waiver: None,
     };
     match platform::matches(&rule.platforms, host.os_release()) {
         Ok(true) => {}

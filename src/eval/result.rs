@@ -11,6 +11,8 @@ pub enum Status {
     Fail,
     Skipped,
     Error,
+    /// A failure a waiver accepts (the underlying verdict is `fail`; see [`AppliedWaiver`]).
+    Waived,
 }
 
 impl Status {
@@ -20,6 +22,7 @@ impl Status {
             Self::Fail => "fail",
             Self::Skipped => "skipped",
             Self::Error => "error",
+            Self::Waived => "waived",
         }
     }
 }
@@ -28,10 +31,16 @@ impl std::str::FromStr for Status {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        [Self::Pass, Self::Fail, Self::Skipped, Self::Error]
-            .into_iter()
-            .find(|status| status.as_str() == text)
-            .ok_or_else(|| format!("unknown status {text:?}"))
+        [
+            Self::Pass,
+            Self::Fail,
+            Self::Skipped,
+            Self::Error,
+            Self::Waived,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == text)
+        .ok_or_else(|| format!("unknown status {text:?}"))
     }
 }
 
@@ -107,15 +116,36 @@ pub struct RuleResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub implementation: Option<String>,
     pub evidence: Vec<Evidence>,
+    /// The waiver that accepts this failure (status `waived`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<AppliedWaiver>,
+}
+
+/// The waiver behind a `waived` result, as reports and the state file show it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppliedWaiver {
+    pub id: String,
+    pub reason: String,
+    pub approved_by: String,
+    /// RFC 3339 UTC.
+    pub expires: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
 }
 
 impl RuleResult {
     /// The evidence as the state file stores it and as the cap measures it.
+    /// A waived result also stores its waiver, so the change log records who accepted it;
+    /// other results store exactly what they stored before waivers existed.
     pub fn stored_evidence(&self) -> serde_json::Value {
-        serde_json::json!({
+        let mut stored = serde_json::json!({
             "checks": self.evidence,
             "detail": self.detail,
             "implementation": self.implementation,
-        })
+        });
+        if let (Some(waiver), Some(map)) = (&self.waiver, stored.as_object_mut()) {
+            map.insert("waiver".into(), serde_json::json!(waiver));
+        }
+        stored
     }
 }

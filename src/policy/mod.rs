@@ -111,6 +111,16 @@ pub fn read_policy(path: &Path) -> Result<Policy, PolicyLoadError> {
 }
 
 fn parse_policy_bytes(bytes: &[u8], path: &Path) -> Result<Policy, SchemaError> {
+    parse_yaml_bytes(bytes, path, "policy")
+}
+
+/// Parses a YAML file that never needs aliases (a policy, a waivers file): UTF-8, bounded
+/// ([`yaml_bounds`]) before the parser sees it, then strictly typed. `what` names it in errors.
+pub fn parse_yaml_bytes<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    path: &Path,
+    what: &str,
+) -> Result<T, SchemaError> {
     let schema_error = |line, column, message| SchemaError {
         file: path.display().to_string(),
         line,
@@ -118,11 +128,10 @@ fn parse_policy_bytes(bytes: &[u8], path: &Path) -> Result<Policy, SchemaError> 
         message,
     };
     let text = std::str::from_utf8(bytes)
-        .map_err(|e| schema_error(None, None, format!("policy is not UTF-8 text: {e}")))?;
-    // A policy never needs aliases; depth and size are bounded before the parser sees it.
+        .map_err(|e| schema_error(None, None, format!("{what} is not UTF-8 text: {e}")))?;
     yaml_bounds::check(text, Aliases::Refused)
         .map_err(|refusal| schema_error(refusal.line, refusal.column, refusal.message))?;
-    parse_policy(text, path)
+    model::parse_yaml(text, path)
 }
 
 /// The directory policy-relative paths resolve against (empty: the current directory).
@@ -206,6 +215,36 @@ pub fn verify_policy(req: &VerifyRequest) -> Result<PolicyReport, PolicyInputErr
     };
     report.valid = report.is_valid();
     Ok(report)
+}
+
+/// Checks a file that travels with a signed policy (a `--waivers` file): its `FILE.sig` must
+/// be a valid signature of its bytes, in the policy's namespace, by a key `trust` allows and
+/// that `revocations` does not list. `Ok(Err(why))` when it is not.
+pub fn verify_companion(
+    path: &Path,
+    bytes: &[u8],
+    trust: &TrustSource,
+    revocations: Option<&RevocationList>,
+    now: SystemTime,
+) -> Result<Result<SignerInfo, String>, PolicyInputError> {
+    let trusted = TrustedSigners::load(trust)?;
+    let mut signature_path = path.as_os_str().to_owned();
+    signature_path.push(".sig");
+    let now = crate::time::unix_seconds(now);
+    let (status, signer) = check_signature(Path::new(&signature_path), bytes, &trusted, now)?;
+    Ok(match (status, signer) {
+        (SignatureStatus::Valid, Some(signer)) => match revocations {
+            Some(list) if list.is_revoked(&signer.fingerprint) => Err(format!(
+                "it is signed by {}, which {} revokes",
+                signer.fingerprint,
+                list.path.display()
+            )),
+            _ => Ok(signer),
+        },
+        (SignatureStatus::Missing { path }, _) => Err(format!("it has no signature ({path})")),
+        (SignatureStatus::Invalid { reason, .. }, _) => Err(format!("its signature: {reason}")),
+        (SignatureStatus::Valid, None) => Err("its signature names no key".into()),
+    })
 }
 
 /// Signature status and, when the signature names a key, who signed.

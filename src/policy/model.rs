@@ -42,6 +42,8 @@ pub struct Policy {
     /// The inventory `schedule run-once` enrols when `-i` is not given, relative to the
     /// policy file.
     pub inventory: Option<String>,
+    /// Accepted failures (signed with the policy); see [`crate::waivers`].
+    pub waivers: Vec<crate::waivers::Waiver>,
     /// Every interval the policy gave outside [`INTERVAL_FLOOR`, `INTERVAL_CAP`].
     pub clamps: Vec<Clamp>,
 }
@@ -303,7 +305,16 @@ impl std::error::Error for SchemaError {}
 
 /// Parses policy text. `file` is used only to name the file in errors.
 pub fn parse_policy(text: &str, file: &Path) -> Result<Policy, SchemaError> {
-    serde_yaml::from_str::<Policy>(text).map_err(|err| {
+    parse_yaml(text, file)
+}
+
+/// Parses YAML text into `T` (strict types with `deny_unknown_fields`), with errors at
+/// `file:line:column`. Callers bound the text first ([`crate::yaml_bounds`]).
+pub(crate) fn parse_yaml<T: de::DeserializeOwned>(
+    text: &str,
+    file: &Path,
+) -> Result<T, SchemaError> {
+    serde_yaml::from_str::<T>(text).map_err(|err| {
         let location = err.location();
         let mut message = err.to_string();
         if let Some(loc) = &location {
@@ -324,7 +335,7 @@ pub fn parse_policy(text: &str, file: &Path) -> Result<Policy, SchemaError> {
 
 /// Deserializes a mapping into `Raw`, then runs `check` on it. A failed check becomes an
 /// error raised from inside the mapping, so serde_norway reports the mapping's position.
-fn deserialize_checked<'de, D, Raw, Out>(
+pub(crate) fn deserialize_checked<'de, D, Raw, Out>(
     deserializer: D,
     expecting: &'static str,
     check: fn(Raw) -> Result<Out, String>,
@@ -378,6 +389,8 @@ struct RawPolicy {
     revocation_list: Option<String>,
     #[serde(default)]
     inventory: Option<String>,
+    #[serde(default)]
+    waivers: Vec<crate::waivers::Waiver>,
 }
 
 impl<'de> Deserialize<'de> for Policy {
@@ -416,6 +429,7 @@ impl<'de> Deserialize<'de> for Policy {
                 export: raw.export,
                 revocation_list: raw.revocation_list,
                 inventory: raw.inventory,
+                waivers: raw.waivers,
                 clamps,
             })
         })

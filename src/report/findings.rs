@@ -186,6 +186,7 @@ mod tests {
             detail: None,
             implementation: None,
             evidence: vec![],
+            waiver: None,
         }
     }
 

@@ -4,7 +4,7 @@
 use super::{
     Changes, HostOutcome, HostReport, JSON_SCHEMA_VERSION, RuleCatalog, ScanReport, Summary,
 };
-use crate::eval::{Evidence, Reason, RuleResult, Status};
+use crate::eval::{AppliedWaiver, Evidence, Reason, RuleResult, Status};
 use crate::rules::Severity;
 use anyhow::Context;
 use serde::Serialize;
@@ -140,6 +140,9 @@ struct ResultLine<'a> {
     detail: Option<&'a str>,
     implementation: Option<&'a str>,
     evidence: &'a [Evidence],
+    /// The waiver of a `waived` result.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    waiver: Option<&'a AppliedWaiver>,
     /// `null` (and `[]`) for a rule missing from the catalog: every result line has the keys.
     references: &'a serde_json::Value,
     profiles: &'a [String],
@@ -159,6 +162,7 @@ impl<'a> ResultLine<'a> {
             detail: result.detail.as_deref(),
             implementation: result.implementation.as_deref(),
             evidence: &result.evidence,
+            waiver: result.waiver.as_ref(),
             references: rule.map_or(&serde_json::Value::Null, |rule| rule.references),
             profiles: rule.map_or(&[], |rule| rule.profiles),
         }
@@ -240,6 +244,7 @@ mod tests {
             detail: Some("stderr:\nboom\r\n".into()),
             implementation: None,
             evidence: vec![],
+            waiver: None,
         };
         let report = ScanReport {
             schema_version: JSON_SCHEMA_VERSION,
@@ -250,6 +255,7 @@ mod tests {
                 host("a", HostOutcome::Ok, vec![result]),
                 host("b", HostOutcome::Error, vec![]),
             ],
+            waivers: Vec::new(),
         };
         let text = render_ndjson(&report, &RuleCatalog::new()).expect("renders");
         let kinds: Vec<String> = text

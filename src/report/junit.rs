@@ -55,7 +55,7 @@ impl Counts {
                     tests: summary.total,
                     failures: summary.fail,
                     errors: summary.error,
-                    skipped: summary.skipped,
+                    skipped: summary.skipped + summary.waived,
                     duration_ms: host.duration_ms,
                 }
             }
@@ -159,6 +159,16 @@ fn write_case(out: &mut String, classname: &str, result: &RuleResult, rules: &Ru
                 out,
                 "{open}>\n      <skipped message=\"{}\"/>\n    </testcase>",
                 escape(&problem(result)),
+            );
+        }
+        // JUnit has no "accepted failure": a skipped case whose message names the waiver,
+        // with the failure's details as its text.
+        Status::Waived => {
+            let _ = writeln!(
+                out,
+                "{open}>\n      <skipped message=\"{}\">{}</skipped>\n    </testcase>",
+                escape(&super::waived::result_note(result)),
+                escape_text(&failure_body(result, rules)),
             );
         }
     }

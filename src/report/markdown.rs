@@ -106,6 +106,7 @@ fn host_section(out: &mut String, host: &HostReport, rules: &RuleCatalog) {
         }
         let _ = writeln!(out, "> **Error:** {}\n", inline(error));
     }
+    waived_section(out, host);
     let shown = findings::findings(&host.results);
     if shown.is_empty() {
         out.push_str("No failures.\n");
@@ -170,6 +171,30 @@ fn host_section(out: &mut String, host: &HostReport, rules: &RuleCatalog) {
     }
 
     remediation_details(out, &failures, rules);
+}
+
+/// Accepted failures, apart from the failures that count.
+fn waived_section(out: &mut String, host: &HostReport) {
+    let waived = super::waived::waived(&host.results);
+    if waived.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "### Waived ({})\n", waived.len());
+    out.push_str(
+        "| Rule | Title | Severity | Actual | Waiver |\n| --- | --- | --- | --- | --- |\n",
+    );
+    for result in waived {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            cell(&result.rule_id),
+            cell(&result.title),
+            result.severity,
+            cell(&findings::actual(result)),
+            cell(&super::waived::result_note(result)),
+        );
+    }
+    out.push('\n');
 }
 
 fn remediation_details(out: &mut String, failures: &[&RuleResult], rules: &RuleCatalog) {

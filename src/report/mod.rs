@@ -12,6 +12,7 @@ mod junit;
 mod markdown;
 mod sarif;
 mod table;
+mod waived;
 
 pub(crate) use junit::escape as xml_escape;
 pub(crate) use markdown::cell as markdown_cell;
@@ -39,6 +40,8 @@ pub struct Summary {
     pub fail: usize,
     pub skipped: usize,
     pub error: usize,
+    /// Failures a waiver accepts: counted neither as pass nor as fail (not in the score).
+    pub waived: usize,
     /// [`crate::score::compliance_score`]; `None` when nothing was assessed.
     pub score: Option<f64>,
     /// Failures by severity name.
@@ -63,6 +66,7 @@ impl Summary {
                 }
                 Status::Skipped => summary.skipped += 1,
                 Status::Error => summary.error += 1,
+                Status::Waived => summary.waived += 1,
             }
         }
         summary.score = score(summary.pass, summary.fail);
@@ -75,6 +79,7 @@ impl Summary {
         self.fail += other.fail;
         self.skipped += other.skipped;
         self.error += other.error;
+        self.waived += other.waived;
         for (severity, count) in &other.failed_by_severity {
             *self.failed_by_severity.entry(*severity).or_default() += count;
         }
@@ -160,6 +165,9 @@ pub struct ScanReport {
     /// Serialized by `json`, each result with its rule's references and profiles.
     #[serde(skip)]
     pub hosts: Vec<HostReport>,
+    /// What each waiver of the run did: applied, expired or stale.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub waivers: Vec<crate::waivers::Use>,
 }
 
 /// Rule texts the renderers show next to results (remediation, help, references).

@@ -65,6 +65,7 @@ fn render_with(
         .flat_map(|host| {
             findings::findings(&host.results)
                 .into_iter()
+                .chain(super::waived::waived(&host.results))
                 .map(move |r| (host, r))
         })
         .collect();
@@ -75,7 +76,12 @@ fn render_with(
         .map(|(host, result)| {
             let rule_index = index.get(result.rule_id.as_str()).copied();
             let location = uris.location(rules, &result.rule_id);
-            sarif_result(host, result, rule_index, location)
+            let mut sarif = sarif_result(host, result, rule_index, location);
+            // A waived failure is still a result, suppressed by its waiver.
+            if result.status == Status::Waived {
+                sarif["suppressions"] = super::waived::sarif_suppressions(result);
+            }
+            sarif
         })
         .collect();
 
@@ -130,8 +136,9 @@ fn render_with(
     Ok(text)
 }
 
-/// At most `max` of `found`, the most severe first to stay (errors rank with their severity),
-/// in their original order; and how many were left out.
+/// At most `max` of `found`, the most severe first to stay (errors rank with their severity,
+/// waived failures after every other result), in their original order; and how many were left
+/// out.
 fn most_severe<'a>(
     found: Vec<(&'a HostReport, &'a RuleResult)>,
     max: usize,
@@ -140,8 +147,15 @@ fn most_severe<'a>(
         return (found, 0);
     }
     let mut order: Vec<usize> = (0..found.len()).collect();
-    // Stable: among equals the earlier host and rule stay.
-    order.sort_by_key(|&i| std::cmp::Reverse(found[i].1.severity));
+    // Waived results go first, then the least severe; stable: among equals the earlier host
+    // and rule stay.
+    order.sort_by_key(|&i| {
+        let result = found[i].1;
+        (
+            result.status == Status::Waived,
+            std::cmp::Reverse(result.severity),
+        )
+    });
     let mut keep = vec![false; found.len()];
     for &i in &order[..max] {
         keep[i] = true;
@@ -476,6 +490,7 @@ mod tests {
             detail: None,
             implementation: None,
             evidence: vec![],
+            waiver: None,
         }
     }
 
@@ -486,6 +501,7 @@ mod tests {
             tool: TOOL,
             generated_at: String::new(),
             summary: Default::default(),
+            waivers: vec![],
             hosts: vec![
                 host(
                     "a",

@@ -87,6 +87,16 @@ fn render_host(out: &mut String, host: &HostReport, rules: &RuleCatalog, paint: 
         push_wrapped(out, &changes_line(changes, paint), width);
     }
 
+    for result in super::waived::waived(&host.results) {
+        let line = format!(
+            "{} {} {}: {}",
+            paint.fg("waived", Ansi::Yellow),
+            result.severity,
+            clean(&result.rule_id),
+            clean(&super::waived::result_note(result))
+        );
+        push_wrapped(out, &line, width);
+    }
     let shown = findings::findings(&host.results);
     if shown.is_empty() {
         let _ = writeln!(out, "  {}", paint.fg("no failures", Ansi::Green));
@@ -133,7 +143,15 @@ fn counts(summary: &Summary, paint: Paint) -> String {
         summary
             .score
             .map_or_else(|| "n/a".to_owned(), |score| format!("{score:.1}%")),
-    )
+    ) + &waived_count(summary)
+}
+
+/// `; 2 waived (not in the score)`, or nothing.
+fn waived_count(summary: &Summary) -> String {
+    match summary.waived {
+        0 => String::new(),
+        n => format!("; {n} waived (not in the score)"),
+    }
 }
 
 /// `failed: 1 critical, 2 high`, most severe first; `None` when nothing failed.

@@ -1,5 +1,6 @@
 //! Loading rule files and directories into a validated [`RuleSet`].
 
+use super::cache::{Parsed, RuleCache};
 use super::model::*;
 use super::names;
 use super::raw::{
@@ -119,8 +120,25 @@ fn collect_yaml_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadErro
 /// Files are parsed on several threads (parsing is nearly all of loading); the outcome, and
 /// which error is reported first, is that of loading them one after another in order.
 pub fn load(sources: &[RuleSource], overrides: &Vars) -> Result<RuleSet, LoadError> {
+    // Only files from outside are cached: the embedded pack needs no cache directory.
+    let cache = if sources.iter().all(super::is_embedded) {
+        None
+    } else {
+        RuleCache::from_env()
+    };
+    load_with_cache(sources, overrides, cache.as_ref())
+}
+
+/// [`load`] with parsed files read from and kept in `cache` (none: every file is parsed).
+pub fn load_with_cache(
+    sources: &[RuleSource],
+    overrides: &Vars,
+    cache: Option<&RuleCache>,
+) -> Result<RuleSet, LoadError> {
     let shared = Shared::default();
-    let files = parallel_map(sources, |source| load_file(source, overrides, &shared));
+    let files = parallel_map(sources, |source| {
+        load_file(source, overrides, &shared, cache)
+    });
     let mut built = Vec::with_capacity(files.iter().map(|f| f.as_ref().map_or(0, Vec::len)).sum());
     for file in files {
         match file {
@@ -141,8 +159,32 @@ pub fn load(sources: &[RuleSource], overrides: &Vars) -> Result<RuleSet, LoadErr
             Built::Invalid(_) => None,
         })
         .collect();
-    rules.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+    sort_by_id(&mut rules);
     Ok(RuleSet { rules })
+}
+
+/// Sorts rules by id, moving each rule once: a plain sort would move these large values
+/// log(n) times each.
+fn sort_by_id(rules: &mut [Rule]) {
+    let mut order: Vec<usize> = (0..rules.len()).collect();
+    order.sort_unstable_by(|&a, &b| rules[a].id.cmp(&rules[b].id));
+    // Position `i` takes the rule at `order[i]`: follow each cycle of the permutation once.
+    let mut placed = vec![false; rules.len()];
+    for start in 0..rules.len() {
+        if placed[start] {
+            continue;
+        }
+        let mut at = start;
+        loop {
+            placed[at] = true;
+            let from = order[at];
+            if from == start {
+                break;
+            }
+            rules.swap(at, from);
+            at = from;
+        }
+    }
 }
 
 /// Values many rules repeat, stored once per load.
@@ -242,9 +284,39 @@ fn load_file(
     source: &RuleSource,
     overrides: &Vars,
     shared: &Shared,
+    cache: Option<&RuleCache>,
 ) -> Result<Vec<Built>, LoadError> {
-    // The pack compiled into this binary is trusted; everything else is bounded first.
-    if !super::is_embedded(source) {
+    let parsed = parse_file(source, cache)?;
+    let mut built = Vec::with_capacity(parsed.len());
+    // One allocation of the file name, shared by its rules.
+    let file: std::sync::Arc<str> = source.name.as_str().into();
+    for Parsed { location, rule } in parsed {
+        let id = rule.id.clone();
+        let origin = origin_at(&file, &location);
+        built.push(match build_rule(rule, overrides, &origin, shared) {
+            Ok(rule) => Built::Rule(rule),
+            Err(message) => Built::Invalid(Box::new(Invalid {
+                id,
+                location,
+                message,
+            })),
+        });
+    }
+    Ok(built)
+}
+
+/// The file's rules as read, each with where it is defined: from the cache when it holds
+/// this text, else parsed (and then kept in the cache).
+fn parse_file(source: &RuleSource, cache: Option<&RuleCache>) -> Result<Vec<Parsed>, LoadError> {
+    // The pack compiled into this binary is trusted and small; everything else is bounded.
+    let embedded = super::is_embedded(source);
+    let cached = cache
+        .filter(|_| !embedded)
+        .map(|cache| (cache, RuleCache::key(&source.name, &source.text)));
+    if let Some(parsed) = cached.as_ref().and_then(|(cache, key)| cache.get(key)) {
+        return Ok(parsed);
+    }
+    if !embedded {
         yaml_bounds::check(&source.text, Aliases::Bounded).map_err(|refusal| {
             LoadError::invalid(
                 format!("{}{}", source.name, refusal.location_suffix()),
@@ -261,20 +333,17 @@ fn load_file(
     })?;
     let mut locator = IdLocator::new(source);
     // A fresh list: collecting in place would keep the parsed rules' much larger allocation.
-    let mut built = Vec::with_capacity(raws.len());
-    for raw in raws {
-        let origin = locator.locate(&raw.id);
-        let id = raw.id.clone();
-        built.push(match build_rule(raw, overrides, &origin, shared) {
-            Ok(rule) => Built::Rule(rule),
-            Err(message) => Built::Invalid(Box::new(Invalid {
-                location: described(&origin, &id),
-                id,
-                message,
-            })),
+    let mut parsed = Vec::with_capacity(raws.len());
+    for rule in raws {
+        parsed.push(Parsed {
+            location: locator.locate(&rule.id),
+            rule,
         });
     }
-    Ok(built)
+    if let Some((cache, key)) = &cached {
+        cache.put(key, &parsed);
+    }
+    Ok(parsed)
 }
 
 /// Most threads loading uses; beyond a few, reading and merging dominate.
@@ -330,8 +399,22 @@ fn strip_location(message: &str) -> String {
     }
 }
 
-/// A rule's location for messages: `file:line:column`, or the file and the rule's id when the
-/// line is unknown.
+/// The origin a location from [`IdLocator`] names; line 0 when the `id:` was not found.
+fn origin_at(file: &std::sync::Arc<str>, location: &str) -> RuleOrigin {
+    let position = location
+        .strip_prefix(&**file)
+        .and_then(|rest| rest.strip_prefix(':'))
+        .and_then(|rest| rest.split_once(':'))
+        .and_then(|(line, column)| Some((line.parse().ok()?, column.parse().ok()?)));
+    let (line, column) = position.unwrap_or((0, 0));
+    RuleOrigin {
+        file: file.clone(),
+        line,
+        column,
+    }
+}
+
+/// A rule's location for messages, as [`IdLocator`] writes it.
 fn described(origin: &RuleOrigin, id: &str) -> String {
     if origin.line == 0 {
         format!("{} (rule `{id}`)", origin.file)
@@ -340,12 +423,10 @@ fn described(origin: &RuleOrigin, id: &str) -> String {
     }
 }
 
-/// Finds the line and column of each rule's `id:` key, for errors found after parsing and for
-/// report locations. Rules come in file order, so the search resumes where the previous one
-/// ended (one pass per file).
+/// Finds `file:line:column` of each rule's `id:` key, for errors found after parsing. Rules come
+/// in file order, so the search resumes where the previous one ended (one pass per file).
 struct IdLocator<'a> {
-    /// One allocation per file, shared by its rules.
-    file: std::sync::Arc<str>,
+    source: &'a RuleSource,
     lines: Vec<&'a str>,
     cursor: usize,
 }
@@ -353,28 +434,22 @@ struct IdLocator<'a> {
 impl<'a> IdLocator<'a> {
     fn new(source: &'a RuleSource) -> Self {
         Self {
-            file: source.name.as_str().into(),
+            source,
             lines: source.text.lines().collect(),
             cursor: 0,
         }
     }
 
-    fn locate(&mut self, id: &str) -> RuleOrigin {
+    fn locate(&mut self, id: &str) -> String {
         let found = (self.cursor..self.lines.len())
             .chain(0..self.cursor)
             .find_map(|index| id_column(self.lines[index], id).map(|column| (index, column)));
-        let (line, column) = match found {
+        match found {
             Some((index, column)) => {
                 self.cursor = index + 1;
-                (index + 1, column)
+                format!("{}:{}:{}", self.source.name, index + 1, column)
             }
-            None => (0, 0),
-        };
-        RuleOrigin {
-            file: self.file.clone(),
-            // A rule file is at most MAX_YAML_BYTES, far below u32::MAX lines or columns.
-            line: u32::try_from(line).unwrap_or(0),
-            column: u32::try_from(column).unwrap_or(0),
+            None => format!("{} (rule `{id}`)", self.source.name),
         }
     }
 }
@@ -441,18 +516,12 @@ fn build_rule(
     } else {
         let check = match (raw.check, raw.checks, raw.any) {
             (Some(node), _, _) => build(node, &mut resolve)?,
-            (None, Some(nodes), _) => CheckExpr::All(
-                nodes
-                    .into_iter()
-                    .map(|node| build(node, &mut resolve))
-                    .collect::<Result<_, _>>()?,
-            ),
-            (None, None, Some(nodes)) => CheckExpr::Any(
-                nodes
-                    .into_iter()
-                    .map(|node| build(node, &mut resolve))
-                    .collect::<Result<_, _>>()?,
-            ),
+            (None, Some(nodes), _) => {
+                CheckExpr::All(build_each(nodes, |node| build(node, &mut resolve))?)
+            }
+            (None, None, Some(nodes)) => {
+                CheckExpr::Any(build_each(nodes, |node| build(node, &mut resolve))?)
+            }
             (None, None, None) => return Err("the rule has no check".into()),
         };
         vec![Implementation { when: None, check }]
@@ -503,20 +572,25 @@ fn build_rule(
 
 fn build_expr(raw: RawCheck) -> Result<CheckExpr, String> {
     if let Some(children) = raw.checks {
-        return children
-            .into_iter()
-            .map(|node| build_expr(node.0))
-            .collect::<Result<_, _>>()
-            .map(CheckExpr::All);
+        return build_each(children, |node| build_expr(node.0)).map(CheckExpr::All);
     }
     if let Some(children) = raw.any {
-        return children
-            .into_iter()
-            .map(|node| build_expr(node.0))
-            .collect::<Result<_, _>>()
-            .map(CheckExpr::Any);
+        return build_each(children, |node| build_expr(node.0)).map(CheckExpr::Any);
     }
     build_check(raw).map(|check| CheckExpr::Leaf(Box::new(check)))
+}
+
+/// `build` over `nodes`, into a list of its own. `collect` would reuse the raw list's
+/// allocation, over a kilobyte per raw check, for the whole run.
+fn build_each(
+    nodes: Vec<CheckNode>,
+    mut build: impl FnMut(CheckNode) -> Result<CheckExpr, String>,
+) -> Result<Vec<CheckExpr>, String> {
+    let mut built = Vec::with_capacity(nodes.len());
+    for node in nodes {
+        built.push(build(node)?);
+    }
+    Ok(built)
 }
 
 fn compile(what: &str, pattern: &str) -> Result<SharedRegex, String> {

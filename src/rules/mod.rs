@@ -1,5 +1,6 @@
 //! Rules: the YAML model, loading and validation, variables and selection.
 
+mod cache;
 pub mod catalog;
 mod load;
 pub mod model;
@@ -10,7 +11,10 @@ mod select;
 mod tests;
 mod vars;
 
-pub use load::{LoadError, RuleSet, RuleSource, load, normalise_whitespace, read_sources};
+pub use cache::{CACHE_DIR_ENV, RuleCache};
+pub use load::{
+    LoadError, RuleSet, RuleSource, load, load_with_cache, normalise_whitespace, read_sources,
+};
 pub use model::*;
 pub use select::{Selection, check_profiles, known_profiles};
 pub use vars::{Var, VarOrigin, Vars, quote as shell_quote, vars_from};

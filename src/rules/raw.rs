@@ -7,14 +7,20 @@
 use super::model::Capability;
 use super::names;
 use super::vars::TextKind;
-use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
 use std::collections::BTreeMap;
 use std::fmt;
 
 /// A YAML scalar read as text: `expected: 0` and `expected: "0"` mean the same.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Scalar(pub String);
+
+impl Serialize for Scalar {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
 
 impl<'de> Deserialize<'de> for Scalar {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -51,6 +57,12 @@ impl<'de> Deserialize<'de> for Scalar {
 /// `subset`/`equal`, a `{{ var }}`) is checked after loading.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ModeText(pub String);
+
+impl Serialize for ModeText {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
 
 impl<'de> Deserialize<'de> for ModeText {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -124,6 +136,12 @@ fn is_usual_mask(mode: u32) -> bool {
 #[derive(Clone, Debug, PartialEq)]
 pub struct OneOrMany(pub Vec<String>);
 
+impl Serialize for OneOrMany {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
 impl<'de> Deserialize<'de> for OneOrMany {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct OneOrManyVisitor;
@@ -151,57 +169,106 @@ impl<'de> Deserialize<'de> for OneOrMany {
 }
 
 /// Every parameter any method takes; which ones a method allows is checked in `CheckNode`.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawCheck {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub method: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub checks: Option<Vec<CheckNode>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub any: Option<Vec<CheckNode>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub run: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expected_exit: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expected_stdout: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stdout_regex: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub not_assessable_exit: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout: Option<Scalar>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<OneOrMany>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mode: Option<ModeText>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub missing: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub contains: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub not_contains: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pattern: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expect: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub includes: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scan_pattern: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expected: Option<Scalar>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub comparator: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub delimiter: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub case_insensitive_key: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurrence: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stop_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub persisted: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub masked: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mount_point: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub in_fstab: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<Scalar>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rule: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub observed_command: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub authorized: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stdout_empty: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dropin_dirs: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dropins: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub paths: Option<OneOrMany>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub predicate: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub files: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub installed: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub wanted_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub if_mounted: Option<bool>,
 }
 
@@ -527,6 +594,12 @@ pub type StringMap<'a> = dyn FnMut(&str, TextKind) -> Result<String, String> + '
 #[derive(Clone, Debug)]
 pub struct CheckNode(pub RawCheck);
 
+impl Serialize for CheckNode {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
 impl<'de> Deserialize<'de> for CheckNode {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct CheckVisitor;
@@ -545,7 +618,7 @@ impl<'de> Deserialize<'de> for CheckNode {
     }
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawPlatform {
     pub family: String,
@@ -553,7 +626,7 @@ pub struct RawPlatform {
     pub max_version: Option<Scalar>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawImplementation {
     pub when: Option<String>,
@@ -561,7 +634,7 @@ pub struct RawImplementation {
     pub check: CheckNode,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawRule {
     pub id: String,

@@ -12,7 +12,24 @@ fn try_load(text: &str, overrides: &[(&str, &str)]) -> Result<RuleSet, String> {
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect();
-    load(&sources, &vars_from(&overrides, &VarOrigin::CommandLine)).map_err(|err| err.to_string())
+    // Through a cache, so a text loaded twice is also checked as read back from it.
+    load_with_cache(
+        &sources,
+        &vars_from(&overrides, &VarOrigin::CommandLine),
+        Some(test_cache()),
+    )
+    .map_err(|err| err.to_string())
+}
+
+/// A rule cache for this test process, under a temporary directory.
+fn test_cache() -> &'static RuleCache {
+    static CACHE: std::sync::OnceLock<(tempfile::TempDir, RuleCache)> = std::sync::OnceLock::new();
+    let (_, cache) = CACHE.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = RuleCache::at(dir.path().join("rules")).unwrap();
+        (dir, cache)
+    });
+    cache
 }
 
 #[track_caller]
@@ -481,7 +498,7 @@ fn many_files(broken: &[(usize, &str)]) -> Result<RuleSet, String> {
             }
         })
         .collect();
-    load(&sources, &Vars::new()).map_err(|err| err.to_string())
+    load_with_cache(&sources, &Vars::new(), Some(test_cache())).map_err(|err| err.to_string())
 }
 
 #[test]
@@ -506,4 +523,134 @@ fn loading_on_threads_reports_the_error_a_file_by_file_load_meets_first() {
     }
     let message = many_files(&[(3, unparsable), (8, duplicate)]).unwrap_err();
     assert!(message.starts_with("rules/03.yml:"), "{message}");
+}
+
+/// The embedded pack under names from outside, so the cache takes it.
+fn pack_from_outside() -> Vec<RuleSource> {
+    embedded_sources()
+        .into_iter()
+        .map(|source| RuleSource {
+            name: source.name.replace("<embedded>/", "site/"),
+            text: source.text,
+        })
+        .collect()
+}
+
+fn entries(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    found.sort();
+    found
+}
+
+#[test]
+fn a_pack_read_back_from_the_cache_loads_as_the_parsed_pack() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = RuleCache::at(dir.path().join("c")).unwrap();
+    let sources = pack_from_outside();
+    let vars = Vars::new();
+    let parsed = format!("{:?}", load_with_cache(&sources, &vars, None).unwrap());
+    let filling = format!(
+        "{:?}",
+        load_with_cache(&sources, &vars, Some(&cache)).unwrap()
+    );
+    assert_eq!(
+        entries(cache.dir()).len(),
+        sources.len(),
+        "one entry per file"
+    );
+    let cached = format!(
+        "{:?}",
+        load_with_cache(&sources, &vars, Some(&cache)).unwrap()
+    );
+    assert_eq!(parsed, filling);
+    assert_eq!(parsed, cached);
+    // Variables are applied after the cache: an override reaches a cached rule.
+    let overrides = vars_from(
+        &BTreeMap::from([(
+            "permit_root_login".to_owned(),
+            "prohibit-password".to_owned(),
+        )]),
+        &VarOrigin::CommandLine,
+    );
+    assert_eq!(
+        format!("{:?}", load_with_cache(&sources, &overrides, None).unwrap()),
+        format!(
+            "{:?}",
+            load_with_cache(&sources, &overrides, Some(&cache)).unwrap()
+        )
+    );
+}
+
+#[test]
+fn a_cache_entry_is_used_only_when_private_and_whole() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let cache = RuleCache::at(dir.path().join("c")).unwrap();
+    let text = format!("{HEAD}check: {{ method: file_exists, path: /etc/x }}\n");
+    let sources = [RuleSource {
+        name: "site/one.yml".into(),
+        text,
+    }];
+    let title = |cache: Option<&RuleCache>| {
+        load_with_cache(&sources, &Vars::new(), cache)
+            .unwrap()
+            .rules[0]
+            .title
+            .clone()
+    };
+    assert_eq!(title(Some(&cache)), "t");
+    let [entry] = entries(cache.dir()).try_into().unwrap();
+    // An entry edited in place is what is loaded: this proves the cache is read at all.
+    let original = std::fs::read_to_string(&entry).unwrap();
+    std::fs::write(
+        &entry,
+        original.replace(r#""title":"t""#, r#""title":"from cache""#),
+    )
+    .unwrap();
+    assert_eq!(title(Some(&cache)), "from cache");
+    // Writable by others: not trusted, the file is parsed instead.
+    std::fs::set_permissions(&entry, std::fs::Permissions::from_mode(0o666)).unwrap();
+    assert_eq!(title(Some(&cache)), "t");
+    // A symlink in its place is not followed.
+    std::fs::remove_file(&entry).unwrap();
+    let elsewhere = dir.path().join("elsewhere.json");
+    std::fs::write(
+        &elsewhere,
+        original.replace(r#""title":"t""#, r#""title":"linked""#),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(&elsewhere, &entry).unwrap();
+    assert_eq!(title(Some(&cache)), "t");
+    // Damaged, or holding a rule the YAML path would refuse: parsed instead.
+    std::fs::remove_file(&entry).unwrap();
+    for damaged in [
+        original[..original.len() / 2].to_owned(),
+        original.replace(r#""method":"file_exists""#, r#""method":"rm_rf""#),
+        original.replace(r#""key":""#, r#""key":"0"#),
+    ] {
+        std::fs::write(&entry, damaged).unwrap();
+        assert_eq!(title(Some(&cache)), "t");
+    }
+    // A directory others may write to is no cache at all.
+    let open = dir.path().join("open");
+    std::fs::create_dir(&open).unwrap();
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
+    assert!(RuleCache::at(open).is_none());
+}
+
+#[test]
+fn rules_come_out_sorted_by_id_whatever_the_file_order() {
+    let ids = ["m", "c", "x", "a", "q", "b", "z", "k"];
+    let text: String = ids
+        .iter()
+        .map(|id| format!("- id: {id}\n  title: t\n  severity: low\n  check: {{ method: file_exists, path: /x }}\n"))
+        .collect();
+    let set = try_load(&text, &[]).unwrap();
+    let loaded: Vec<&str> = set.rules.iter().map(|rule| rule.id.as_str()).collect();
+    let mut sorted = ids.to_vec();
+    sorted.sort_unstable();
+    assert_eq!(loaded, sorted);
 }

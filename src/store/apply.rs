@@ -6,6 +6,7 @@ use super::error::{StoreError, sql};
 use super::model::{
     ChangeKind, Counts, FailingCounts, ScanBatch, ScanStatus, Scope, Severity, Status,
 };
+use super::schema::{stored_status, waived_status};
 use crate::canonical::{canonical_hash, to_canonical_string};
 use crate::eval::{MAX_EVIDENCE_BYTES, evidence_size};
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
@@ -87,6 +88,8 @@ struct Current {
     hash: String,
     evidence_id: Option<i64>,
     reason: Option<String>,
+    /// The waiver id of a `waived` state.
+    waiver: Option<String>,
     removed: bool,
 }
 
@@ -119,6 +122,12 @@ fn validate(batch: &ScanBatch) -> Result<Vec<Prepared<'_>>, StoreError> {
         }
         if !record.evidence.is_object() {
             problems.push(format!("rule {id}: evidence is not a JSON object"));
+        }
+        if (record.status == Status::Waived) != record.waiver.is_some() {
+            problems.push(format!(
+                "rule {id}: a waiver id goes with status waived, and only with it (status {})",
+                record.status
+            ));
         }
         if matches!(record.status, Status::Skipped | Status::Error) && record.reason.is_none() {
             problems.push(format!(
@@ -198,7 +207,8 @@ fn replayed_outcome(tx: &Transaction, batch: &ScanBatch) -> rusqlite::Result<Opt
     let scan_id = batch.scan_id.to_string();
     let row = tx
         .query_row(
-            "SELECT pass_count, fail_count, skipped_count, error_count, score, fast_path
+            "SELECT pass_count, fail_count, skipped_count, error_count, score, fast_path,
+                    waived_count
              FROM scans WHERE scan_id = ?1",
             [&scan_id],
             |row| {
@@ -208,6 +218,7 @@ fn replayed_outcome(tx: &Transaction, batch: &ScanBatch) -> rusqlite::Result<Opt
                         fail: row.get(1)?,
                         skipped: row.get(2)?,
                         error: row.get(3)?,
+                        waived: row.get(6)?,
                     },
                     row.get::<_, Option<f64>>(4)?,
                     row.get::<_, bool>(5)?,
@@ -234,15 +245,17 @@ pub(crate) fn changes_of_scan(
     scan_id: &str,
 ) -> rusqlite::Result<Vec<Change>> {
     // The base table, so the (scan_id, rule_key) index is used.
-    let mut stmt = conn.prepare_cached(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT r.id, (SELECT text FROM value_codes WHERE code = t.change_kind),
-                (SELECT text FROM value_codes WHERE code = t.previous_status),
-                (SELECT text FROM value_codes WHERE code = t.new_status),
+                (SELECT text FROM value_codes WHERE code = {}),
+                (SELECT text FROM value_codes WHERE code = {}),
                 (SELECT text FROM value_codes WHERE code = t.severity)
          FROM scan_keys AS k JOIN change_log AS t ON t.scan_key = k.key
          JOIN rule_keys AS r ON r.key = t.rule_key
          WHERE k.scan_id = unhex(replace(?1, '-', '')) ORDER BY t.id",
-    )?;
+        waived_status("t.previous_status", "t.previous_waiver"),
+        waived_status("t.new_status", "t.waiver"),
+    ))?;
     stmt.query_map([scan_id], |row| {
         Ok(Change {
             rule_id: row.get(0)?,
@@ -288,9 +301,9 @@ fn insert_scan(
     tx.prepare_cached(
         "INSERT INTO scans (scan_id, host, trigger, started_at, finished_at, status, error,
              policy_version, ruleset_hash, result_hash, pass_count, fail_count, skipped_count,
-             error_count, score, fast_path, change_count, scope, rule_source)
+             error_count, score, fast_path, change_count, scope, rule_source, waived_count)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-             ?18, ?19)",
+             ?18, ?19, ?20)",
     )?
     .execute(params![
         batch.scan_id.to_string(),
@@ -312,6 +325,7 @@ fn insert_scan(
         i64::try_from(change_count).unwrap_or(i64::MAX),
         batch.scope.as_str(),
         batch.rule_source,
+        counts.waived,
     ])?;
     tx.prepare_cached(
         "UPDATE hosts SET last_scan_id = ?2, last_scan_at = ?3, last_scan_status = ?4 WHERE name = ?1",
@@ -326,14 +340,15 @@ fn insert_scan(
 }
 
 fn load_current(tx: &Transaction, host_key: i64) -> rusqlite::Result<BTreeMap<String, Current>> {
-    let mut stmt = tx.prepare_cached(
-        "SELECT r.id, s.rule_key, (SELECT text FROM value_codes WHERE code = s.status),
+    let mut stmt = tx.prepare_cached(&format!(
+        "SELECT r.id, s.rule_key, (SELECT text FROM value_codes WHERE code = {}),
                 (SELECT text FROM value_codes WHERE code = s.severity), lower(hex(e.hash)),
-                s.removed_at IS NOT NULL, s.evidence_id, s.reason
+                s.removed_at IS NOT NULL, s.evidence_id, s.reason, s.waiver
          FROM rule_state AS s JOIN rule_keys AS r ON r.key = s.rule_key
          LEFT JOIN evidence AS e ON e.id = s.evidence_id
          WHERE s.host_key = ?1",
-    )?;
+        waived_status("s.status", "s.waiver"),
+    ))?;
     stmt.query_map([host_key], |row| {
         Ok((
             row.get::<_, String>(0)?,
@@ -345,6 +360,7 @@ fn load_current(tx: &Transaction, host_key: i64) -> rusqlite::Result<BTreeMap<St
                 removed: row.get(5)?,
                 evidence_id: row.get(6)?,
                 reason: row.get(7)?,
+                waiver: row.get(8)?,
             },
         ))
     })?
@@ -385,7 +401,7 @@ fn source_holds_all_live(
 ) -> rusqlite::Result<bool> {
     tx.prepare_cached(
         "SELECT (SELECT count(*) FROM rule_state_sources WHERE host_key = ?2 AND source_id = ?3)
-              = (SELECT pass_count + fail_count + skipped_count + error_count
+              = (SELECT pass_count + fail_count + skipped_count + error_count + waived_count
                  FROM hosts WHERE name = ?1)",
     )?
     .query_row(params![host, host_key, source], |row| row.get(0))
@@ -507,13 +523,14 @@ fn write_scan(
             tx.prepare_cached(
                 "INSERT INTO rule_state (host_key, rule_key, status, severity, reason, evidence_id,
                      first_seen_at, last_changed_at, last_checked_at, check_count, last_scan_id,
-                     removed_at)
+                     removed_at, waiver)
                  VALUES (?1, ?2, (SELECT code FROM value_codes WHERE text = ?3),
                      (SELECT code FROM value_codes WHERE text = ?4), ?5, ?6, ?7, ?7, ?7, 1, ?8,
-                     NULL)
+                     NULL, ?9)
                  ON CONFLICT(host_key, rule_key) DO UPDATE SET
                      status = excluded.status, severity = excluded.severity,
                      reason = excluded.reason, evidence_id = excluded.evidence_id,
+                     waiver = excluded.waiver,
                      last_changed_at = excluded.last_changed_at,
                      last_checked_at = excluded.last_checked_at, check_count = check_count + 1,
                      last_scan_id = excluded.last_scan_id, removed_at = NULL",
@@ -521,12 +538,13 @@ fn write_scan(
             .execute(params![
                 host_key,
                 rule_key,
-                record.status.as_str(),
+                stored_status(record.status).as_str(),
                 record.severity.as_str(),
                 record.reason,
                 evidence_id,
                 at,
                 scan_bytes,
+                record.waiver,
             ])?;
         }
         if !members.own.contains(&record.rule_id) {
@@ -545,6 +563,8 @@ fn write_scan(
                 evidence_id,
                 previous_evidence_id: from.and_then(|prev| prev.evidence_id),
                 previous_reason: from.and_then(|prev| prev.reason.clone()),
+                waiver: record.waiver.clone(),
+                previous_waiver: previous.and_then(|prev| prev.waiver.clone()),
             };
             log.push(
                 keys,
@@ -576,6 +596,7 @@ fn write_scan(
                 hash: item.hash.clone(),
                 evidence_id,
                 reason: record.reason.clone(),
+                waiver: record.waiver.clone(),
                 removed: false,
             },
         );
@@ -615,6 +636,8 @@ fn write_scan(
                 evidence_id: None,
                 previous_evidence_id: state.evidence_id,
                 previous_reason: state.reason.clone(),
+                waiver: None,
+                previous_waiver: state.waiver.clone(),
             };
             log.push(
                 keys,
@@ -714,7 +737,7 @@ fn update_host_summary(
     tx.prepare_cached(
         "UPDATE hosts SET current_result_hash = ?2, pass_count = ?3, fail_count = ?4,
              skipped_count = ?5, error_count = ?6, fail_critical = ?7, fail_high = ?8,
-             fail_medium = ?9, fail_low = ?10
+             fail_medium = ?9, fail_low = ?10, waived_count = ?11
          WHERE name = ?1",
     )?
     .execute(params![
@@ -727,9 +750,18 @@ fn update_host_summary(
         failing.critical,
         failing.high,
         failing.medium,
-        failing.low
+        failing.low,
+        counts.waived
     ])?;
     Ok(())
+}
+
+/// A status word as the base tables' status columns hold it (the row hash covers `waived`).
+fn stored_status_text(status: Option<&str>) -> Option<&str> {
+    status.map(|text| match text.parse::<Status>() {
+        Ok(status) => stored_status(status).as_str(),
+        Err(_) => text,
+    })
 }
 
 /// What a change-log row refers to in the compact tables (the logical row is a [`TxRow`]).
@@ -740,6 +772,9 @@ struct RowKeys {
     /// The state changed from; `None` for a first sighting.
     previous_evidence_id: Option<i64>,
     previous_reason: Option<String>,
+    /// Waiver ids of a `waived` new / previous state (their status columns hold `fail`).
+    waiver: Option<String>,
+    previous_waiver: Option<String>,
 }
 
 /// Appends chained rows to `change_log` (read as `transactions`) within the scan's
@@ -780,14 +815,15 @@ impl<'t, 'c> ChangeLog<'t, 'c> {
             .prepare_cached(
                 "INSERT INTO change_log (id, scan_key, host_key, rule_key, change_kind,
                      previous_status, new_status, previous_severity, severity, reason,
-                     evidence_id, occurred_at, row_hash, previous_evidence_id, previous_reason)
+                     evidence_id, occurred_at, row_hash, previous_evidence_id, previous_reason,
+                     waiver, previous_waiver)
                  VALUES (?1, ?2, ?3, ?4,
                      (SELECT code FROM value_codes WHERE text = ?5),
                      (SELECT code FROM value_codes WHERE text = ?6),
                      (SELECT code FROM value_codes WHERE text = ?7),
                      (SELECT code FROM value_codes WHERE text = ?8),
                      (SELECT code FROM value_codes WHERE text = ?9),
-                     ?10, ?11, ?12, unhex(?13), ?14, ?15)",
+                     ?10, ?11, ?12, unhex(?13), ?14, ?15, ?16, ?17)",
             )?
             .execute(params![
                 row.id,
@@ -795,8 +831,8 @@ impl<'t, 'c> ChangeLog<'t, 'c> {
                 keys.host_key,
                 keys.rule_key,
                 row.change_kind,
-                row.previous_status,
-                row.new_status,
+                stored_status_text(row.previous_status.as_deref()),
+                stored_status_text(row.new_status.as_deref()),
                 row.previous_severity,
                 row.severity,
                 row.reason,
@@ -805,6 +841,8 @@ impl<'t, 'c> ChangeLog<'t, 'c> {
                 row_hash,
                 keys.previous_evidence_id,
                 keys.previous_reason,
+                keys.waiver,
+                keys.previous_waiver,
             ])?;
         self.changes.push(Change {
             rule_id: row.rule_id,

@@ -11,6 +11,7 @@ use super::Store;
 use super::chain::latest_checkpoint;
 use super::error::{StoreError, sql};
 use super::model::{ChangeKind, Severity, Status};
+use super::schema::waived_status;
 use rusqlite::{OptionalExtension, Row, params};
 use std::collections::HashMap;
 
@@ -60,7 +61,7 @@ pub struct ScanRef {
 /// The words behind `value_codes`, read from the file (the schema defines them once).
 #[derive(Debug, Clone)]
 pub struct ValueCodes {
-    /// Indexed by code: codes are small (0..=12), and a window decodes five per row.
+    /// Indexed by code: codes are small (0..=13), and a window decodes five per row.
     by_code: Vec<Option<String>>,
 }
 
@@ -105,9 +106,15 @@ fn parse<T: std::str::FromStr<Err = String>>(text: &str) -> rusqlite::Result<T> 
     })
 }
 
-const LOG_COLUMNS: &str = "id, host_key, rule_key, change_kind, previous_status, new_status,
-    previous_severity, severity, reason, evidence_id, occurred_at, previous_evidence_id,
-    previous_reason";
+/// The change-log columns [`log_row`] reads; statuses as [`waived_status`] shows them.
+fn log_columns() -> String {
+    format!(
+        "id, host_key, rule_key, change_kind, {}, {}, previous_severity, severity, reason,
+         evidence_id, occurred_at, previous_evidence_id, previous_reason",
+        waived_status("previous_status", "previous_waiver"),
+        waived_status("new_status", "waiver"),
+    )
+}
 fn log_row(codes: &ValueCodes, row: &Row) -> rusqlite::Result<LogRow> {
     Ok(LogRow {
         id: row.get(0)?,
@@ -198,12 +205,14 @@ impl Store {
     ) -> Result<Vec<LogRow>, StoreError> {
         let query = match host_key {
             Some(_) => format!(
-                "SELECT {LOG_COLUMNS} FROM change_log
-                 WHERE host_key = ?3 AND occurred_at > ?1 AND occurred_at <= ?2"
+                "SELECT {} FROM change_log
+                 WHERE host_key = ?3 AND occurred_at > ?1 AND occurred_at <= ?2",
+                log_columns()
             ),
             None => format!(
-                "SELECT {LOG_COLUMNS} FROM change_log
-                 WHERE occurred_at > ?1 AND occurred_at <= ?2"
+                "SELECT {} FROM change_log
+                 WHERE occurred_at > ?1 AND occurred_at <= ?2",
+                log_columns()
             ),
         };
         let mut stmt = self
@@ -235,9 +244,10 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached(&format!(
-                "SELECT {LOG_COLUMNS} FROM change_log
+                "SELECT {} FROM change_log
                  WHERE host_key = ?1 AND rule_key = ?2 AND id < ?3
-                 ORDER BY id DESC LIMIT 1"
+                 ORDER BY id DESC LIMIT 1",
+                log_columns()
             ))
             .map_err(read)?;
         let mut priors = HashMap::new();
@@ -268,13 +278,16 @@ impl Store {
         ) else {
             return Ok(HashMap::new());
         };
-        // SQLite takes the bare `occurred_at` from the row that has max(id).
+        // SQLite takes the bare `occurred_at` from the row that has max(id). A waived row's
+        // status column holds `fail` too: `waived` is not failing (see waived_status).
         let mut stmt = self
             .conn
             .prepare_cached(
                 "SELECT rule_key, max(id), occurred_at FROM change_log
                  WHERE host_key = ?1 AND occurred_at <= ?2 AND new_status = ?3
-                   AND (change_kind = ?4 OR previous_status IS NOT ?3)
+                   AND waiver IS NULL
+                   AND (change_kind = ?4 OR previous_status IS NOT ?3
+                        OR previous_waiver IS NOT NULL)
                  GROUP BY rule_key",
             )
             .map_err(sql(&self.path, "reading the change log"))?;
@@ -293,10 +306,11 @@ impl Store {
     ) -> Result<Vec<LiveRule>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare_cached(
-                "SELECT rule_key, status, severity, reason, evidence_id
+            .prepare_cached(&format!(
+                "SELECT rule_key, {}, severity, reason, evidence_id
                  FROM rule_state WHERE host_key = ?1 AND removed_at IS NULL",
-            )
+                waived_status("status", "waiver")
+            ))
             .map_err(sql(&self.path, "reading rule states"))?;
         stmt.query_map([host_key], |row| {
             Ok(LiveRule {

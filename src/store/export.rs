@@ -652,8 +652,9 @@ fn collect_rows(
     codes: &mut ValueCodes,
     per_host: &mut HashMap<i64, HostRecords>,
 ) -> rusqlite::Result<()> {
+    let status = super::schema::waived_status("s.status", "s.waiver");
     let query = format!(
-        "SELECT s.host_key, r.id, s.status, s.severity, s.reason, e.body, e.hash,
+        "SELECT s.host_key, r.id, {status}, s.severity, s.reason, e.body, e.hash,
                 s.first_seen_at, s.last_changed_at, s.last_checked_at, s.last_scan_id,
                 s.removed_at
          {from}

@@ -105,6 +105,9 @@ pub struct ResultRecord {
     pub status: Status,
     pub reason: Option<String>,
     pub evidence: serde_json::Value,
+    /// The id of the waiver behind a `waived` status; `None` for every other status.
+    #[serde(default)]
+    pub waiver: Option<String>,
 }
 
 /// Number of results per status.
@@ -114,6 +117,9 @@ pub struct Counts {
     pub fail: u32,
     pub skipped: u32,
     pub error: u32,
+    /// Failures a waiver accepts: neither pass nor fail, so not in the score.
+    #[serde(default)]
+    pub waived: u32,
 }
 
 impl Counts {
@@ -123,6 +129,7 @@ impl Counts {
             Status::Fail => self.fail += 1,
             Status::Skipped => self.skipped += 1,
             Status::Error => self.error += 1,
+            Status::Waived => self.waived += 1,
         }
     }
 

@@ -137,6 +137,7 @@ fn scan_summary(row: &Row) -> rusqlite::Result<ScanSummary> {
             fail: row.get(11)?,
             skipped: row.get(12)?,
             error: row.get(13)?,
+            waived: row.get(19)?,
         },
         score: row.get(14)?,
         fast_path: row.get(15)?,
@@ -148,7 +149,7 @@ fn scan_summary(row: &Row) -> rusqlite::Result<ScanSummary> {
 
 const SCAN_COLUMNS: &str = "scan_id, host, trigger, started_at, finished_at, status, error,
     policy_version, ruleset_hash, result_hash, pass_count, fail_count, skipped_count,
-    error_count, score, fast_path, change_count, scope, rule_source";
+    error_count, score, fast_path, change_count, scope, rule_source, waived_count";
 
 fn history_entry(row: &Row) -> rusqlite::Result<HistoryEntry> {
     Ok(HistoryEntry {
@@ -227,7 +228,7 @@ impl Store {
             .prepare(
                 "SELECT name, address, last_scan_id, last_scan_at, last_scan_status,
                         pass_count, fail_count, skipped_count, error_count,
-                        fail_critical, fail_high, fail_medium, fail_low
+                        fail_critical, fail_high, fail_medium, fail_low, waived_count
                  FROM hosts WHERE removed_at IS NULL ORDER BY name",
             )
             .map_err(sql(&self.path, "reading hosts"))?;
@@ -237,6 +238,7 @@ impl Store {
                 fail: row.get(6)?,
                 skipped: row.get(7)?,
                 error: row.get(8)?,
+                waived: row.get(13)?,
             };
             let failing = FailingCounts {
                 critical: row.get(9)?,

@@ -262,6 +262,12 @@ ALTER TABLE change_log ADD COLUMN previous_reason TEXT;
 "#,
     },
     Migration {
+        name: "waivers: status `waived` with the waiver's id in rule states and the change log",
+        // New columns, one new value code and the two views redefined: no row is rewritten.
+        auto_safe: true,
+        sql: MIGRATION_WAIVERS,
+    },
+    Migration {
         name: "hosts keep the machine-id they last reported, to tell one machine under two names",
         // A new column and index only.
         auto_safe: true,
@@ -509,6 +515,69 @@ JOIN host_keys AS h ON h.key = m.host_key
 JOIN rule_keys AS r ON r.key = m.rule_key;
 "#;
 
+/// Waivers (issue 14). A failure a waiver accepts has status `waived`, stored with the waiver's
+/// id. The status columns' CHECKs (0..=3) predate `waived`, and SQLite widens a CHECK only by
+/// rewriting every row; so a waived row keeps the `fail` code in its status column and the
+/// waiver's id in `waiver` (`previous_waiver` for the state a change-log row changed from).
+/// Readers see `waived` (code 13): the views below and [`waived_status`].
+const MIGRATION_WAIVERS: &str = r#"
+INSERT INTO value_codes (code, text) VALUES (13, 'waived');
+ALTER TABLE rule_state ADD COLUMN waiver TEXT;
+ALTER TABLE change_log ADD COLUMN waiver TEXT;
+ALTER TABLE change_log ADD COLUMN previous_waiver TEXT;
+ALTER TABLE hosts ADD COLUMN waived_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE scans ADD COLUMN waived_count INTEGER NOT NULL DEFAULT 0;
+
+DROP VIEW transactions;
+CREATE VIEW transactions AS
+SELECT t.id,
+       lower(substr(hex(k.scan_id), 1, 8) || '-' || substr(hex(k.scan_id), 9, 4) || '-'
+             || substr(hex(k.scan_id), 13, 4) || '-' || substr(hex(k.scan_id), 17, 4) || '-'
+             || substr(hex(k.scan_id), 21)) AS scan_id,
+       h.name AS host, r.id AS rule_id,
+       (SELECT text FROM value_codes WHERE code = t.change_kind) AS change_kind,
+       CASE WHEN t.previous_waiver IS NOT NULL THEN 'waived'
+            ELSE (SELECT text FROM value_codes WHERE code = t.previous_status) END
+           AS previous_status,
+       CASE WHEN t.waiver IS NOT NULL THEN 'waived'
+            ELSE (SELECT text FROM value_codes WHERE code = t.new_status) END AS new_status,
+       (SELECT text FROM value_codes WHERE code = t.previous_severity) AS previous_severity,
+       (SELECT text FROM value_codes WHERE code = t.severity) AS severity,
+       t.reason, e.body AS evidence,
+       CASE WHEN e.hash IS NOT NULL THEN lower(hex(e.hash)) END AS evidence_hash,
+       t.occurred_at,
+       coalesce(
+           (SELECT lower(hex(p.row_hash)) FROM change_log AS p WHERE p.id < t.id
+            ORDER BY p.id DESC LIMIT 1),
+           (SELECT c.row_hash FROM chain_checkpoints AS c ORDER BY c.id DESC LIMIT 1),
+           '0000000000000000000000000000000000000000000000000000000000000000') AS prev_hash,
+       lower(hex(t.row_hash)) AS row_hash
+FROM change_log AS t
+JOIN scan_keys AS k ON k.key = t.scan_key
+JOIN host_keys AS h ON h.key = t.host_key
+JOIN rule_keys AS r ON r.key = t.rule_key
+LEFT JOIN evidence AS e ON e.id = t.evidence_id;
+
+DROP VIEW host_rule_state;
+CREATE VIEW host_rule_state AS
+SELECT h.name AS host, r.id AS rule_id,
+       CASE WHEN s.waiver IS NOT NULL THEN 'waived'
+            ELSE (SELECT text FROM value_codes WHERE code = s.status) END AS status,
+       (SELECT text FROM value_codes WHERE code = s.severity) AS severity,
+       s.reason, e.body AS evidence,
+       lower(hex(e.hash)) AS evidence_hash, s.first_seen_at, s.last_changed_at,
+       s.last_checked_at, s.check_count,
+       lower(substr(hex(s.last_scan_id), 1, 8) || '-' || substr(hex(s.last_scan_id), 9, 4)
+             || '-' || substr(hex(s.last_scan_id), 13, 4) || '-'
+             || substr(hex(s.last_scan_id), 17, 4) || '-' || substr(hex(s.last_scan_id), 21))
+           AS last_scan_id,
+       s.removed_at
+FROM rule_state AS s
+JOIN host_keys AS h ON h.key = s.host_key
+JOIN rule_keys AS r ON r.key = s.rule_key
+LEFT JOIN evidence AS e ON e.id = s.evidence_id;
+"#;
+
 /// The schema version this binary writes.
 pub fn latest_version() -> i64 {
     MIGRATIONS.len() as i64
@@ -521,4 +590,21 @@ pub fn pending(current: i64) -> impl Iterator<Item = (i64, &'static Migration)> 
         .enumerate()
         .map(|(index, migration)| (index as i64 + 1, migration))
         .filter(move |(version, _)| *version > current)
+}
+
+/// The SQL of a status code as readers of the base tables see it: `waived` (code 13, see
+/// [`MIGRATION_WAIVERS`]) where `waiver` holds a waiver's id, else the stored code.
+pub(crate) fn waived_status(status: &str, waiver: &str) -> String {
+    format!("iif({waiver} IS NULL, {status}, {WAIVED_CODE})")
+}
+
+/// The value code of `waived`, as [`MIGRATION_WAIVERS`] inserts it.
+const WAIVED_CODE: i64 = 13;
+
+/// What a base table's status column holds for `status` (see [`MIGRATION_WAIVERS`]).
+pub(crate) fn stored_status(status: crate::eval::Status) -> crate::eval::Status {
+    match status {
+        crate::eval::Status::Waived => crate::eval::Status::Fail,
+        other => other,
+    }
 }

@@ -37,6 +37,7 @@ pub fn result(rule_id: &str, status: Status, severity: Severity) -> ResultRecord
             "expected": "yes",
             "actual": if status == Status::Pass { "yes" } else { "no" },
         }),
+        waiver: (status == Status::Waived).then(|| format!("W-{rule_id}")),
     }
 }
 

@@ -34,6 +34,10 @@ pub fn plumb() -> Command {
     // No user config file, and never the developer's own state file: defaults go under target/.
     cmd.env("XDG_CONFIG_HOME", "/nonexistent/plumb-test-config");
     cmd.env(
+        "PLUMB_RULE_CACHE",
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("rule-cache"),
+    );
+    cmd.env(
         "XDG_STATE_HOME",
         std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("state-home"),
     );

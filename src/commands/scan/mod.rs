@@ -2,6 +2,7 @@
 
 mod setup;
 mod targets;
+mod waivers;
 
 use super::Output;
 use crate::canonical::sha256_hex;
@@ -58,7 +59,13 @@ pub fn run(args: &ScanArgs, config: &Config, state: Option<&Path>, output: &Outp
     };
     let request = request(args, policy.as_ref(), trigger, output.interactive)?;
     let outcome = crate::scan::execute_collect(&request, store.as_mut())?;
-    let (scan_report, failures, rules) = outcome.into_report();
+    let (mut scan_report, failures, rules) = outcome.into_report();
+    scan_report.waivers = request.waivers.uses();
+    if !output.quiet {
+        for warning in crate::waivers::warnings(&scan_report.waivers) {
+            eprintln!("plumb: warning: {warning}");
+        }
+    }
     let hosts = &scan_report.hosts;
     if !output.quiet
         && (hosts.len() > 1
@@ -106,6 +113,7 @@ pub fn request(
         concurrency: concurrency(args, &plan),
         progress,
         admit: None,
+        waivers: waivers::load(args, policy)?,
     })
 }
 

@@ -91,11 +91,21 @@ pub fn load_policy(
             reason: "it could not be read".into(),
         })?;
     let base = path.parent().map(Path::to_owned).unwrap_or_default();
+    let signers = if report.is_valid() {
+        Some(super::waivers::policy_signers(
+            &report,
+            &args.trust,
+            config,
+        )?)
+    } else {
+        None
+    };
     Ok(LoadedPolicy {
         policy,
         base,
         source: rule_source_of_policy(path),
         signed: report.is_valid(),
+        signers,
     })
 }
 
@@ -108,6 +118,9 @@ pub struct LoadedPolicy {
     source: String,
     /// Its signature verified (not accepted with `--allow-unsigned-policy`).
     pub signed: bool,
+    /// Who signed it, so files that travel with it (`--waivers`) are checked the same way;
+    /// `None` when it is not signed.
+    pub(super) signers: Option<super::waivers::PolicySigners>,
 }
 
 impl LoadedPolicy {

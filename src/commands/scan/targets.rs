@@ -66,6 +66,7 @@ pub(super) fn targets(
                 plan: 0,
             },
             record: host_record(host, None, None, None, BTreeMap::new()),
+            groups: Default::default(),
             rules: rules_for(None)?,
         });
     }
@@ -89,6 +90,7 @@ pub(super) fn targets(
                     plan: 0,
                 },
                 rules: rules_for(Some((path, &host)))?,
+                groups: host.groups.clone(),
                 record: host_record(&host.name, host.address, host.port, host.user, host.labels),
             });
         }
@@ -112,6 +114,7 @@ pub(super) fn targets(
                 plan: 0,
             },
             record: host_record(&name, None, None, None, BTreeMap::new()),
+            groups: Default::default(),
             rules: rules_for(None)?,
         });
     } else if args.root.is_some() {

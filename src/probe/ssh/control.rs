@@ -161,7 +161,7 @@ pub fn cleanup_stale_control_dirs() -> io::Result<Vec<PathBuf>> {
 /// current user are touched. Returns the directories removed.
 pub fn cleanup_stale_control_dirs_in(base: &Path) -> io::Result<Vec<PathBuf>> {
     let mut removed = Vec::new();
-    let me = current_uid();
+    let me = crate::bounded_read::effective_uid();
     for entry in fs::read_dir(base)? {
         let Ok(entry) = entry else { continue };
         let name = entry.file_name();
@@ -205,11 +205,6 @@ fn process_alive(pid: i32) -> bool {
     // SAFETY: kill with signal 0 only checks for existence and permission.
     let rc = unsafe { libc::kill(pid, 0) };
     rc == 0 || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
-}
-
-fn current_uid() -> u32 {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    unsafe { libc::geteuid() }
 }
 
 #[cfg(test)]
