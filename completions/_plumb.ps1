@@ -39,13 +39,14 @@ Register-ArgumentCompleter -Native -CommandName 'plumb' -ScriptBlock {
             [CompletionResult]::new('drift', 'drift', [CompletionResultType]::ParameterValue, 'What changed: between scans, since a time, at a time, host against host, or across the fleet')
             [CompletionResult]::new('rules', 'rules', [CompletionResultType]::ParameterValue, 'The rule pack without scanning: list, show one rule, validate and lint rule files')
             [CompletionResult]::new('verify-policy', 'verify-policy', [CompletionResultType]::ParameterValue, 'Check a scan policy''s signature, signer, revocation, schema, clamps and pins')
+            [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write the man pages or shell completions into a directory, to install them')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'plumb;scan' {
             [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Hosts from an inventory: plumb''s YAML format or an Ansible YAML inventory')
             [CompletionResult]::new('--inventory', '--inventory', [CompletionResultType]::ParameterName, 'Hosts from an inventory: plumb''s YAML format or an Ansible YAML inventory')
-            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Only inventory hosts whose name, group or label matches (globs; repeatable, or a,b)')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Only inventory hosts matching an Ansible host pattern: a:b union, a:&b intersection, a:!b exclusion; globs, ~regex; names, groups, labels (repeatable: every one must match)')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Log in as this user (a user in HOST or the inventory wins)')
             [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'SSH port (a port in HOST or the inventory wins)')
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Private key to authenticate with')
@@ -66,10 +67,11 @@ Register-ArgumentCompleter -Native -CommandName 'plumb' -ScriptBlock {
             [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'Only rules with one of these tags (repeatable)')
             [CompletionResult]::new('--min-severity', '--min-severity', [CompletionResultType]::ParameterName, 'Only rules at or above this severity')
             [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'Leave these rules out (repeatable)')
-            [CompletionResult]::new('--fail-on', '--fail-on', [CompletionResultType]::ParameterName, 'Exit 1 when a rule at or above this severity fails. `never` is a soft fail of findings only: a host that could not be scanned still exits 3, and so does a rule in `error` unless --allow-errors')
+            [CompletionResult]::new('--fail-on', '--fail-on', [CompletionResultType]::ParameterName, 'Exit 1 when a rule at or above this severity fails. `never` is a soft fail of findings only: a host that could not be scanned still exits 3, and so does a rule in `error` unless --allow-errors [default: the config file''s fail_on, else low]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the report to FILE (atomically) instead of stdout')
             [CompletionResult]::new('--evidence-max-bytes', '--evidence-max-bytes', [CompletionResultType]::ParameterName, 'Evidence cap per rule in bytes, at most 262144 [default: the policy''s, else 65536]')
             [CompletionResult]::new('--host-name', '--host-name', [CompletionResultType]::ParameterName, 'Name the scanned host in reports and the state file (default: the hostname, or the --root directory name)')
+            [CompletionResult]::new('--waivers', '--waivers', [CompletionResultType]::ParameterName, 'Accept the failures these waivers name (repeatable; see README "Waivers"). Under a signed policy the file must be signed too (FILE.sig)')
             [CompletionResult]::new('--policy', '--policy', [CompletionResultType]::ParameterName, 'The signed scan policy (rule sets, vars, ssh, evidence, schedule and export settings) [default: the config file''s policy]')
             [CompletionResult]::new('--allowed-signers', '--allowed-signers', [CompletionResultType]::ParameterName, 'OpenSSH allowed_signers file with the keys trusted to sign policies')
             [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'A single trusted public key (.pub); wins over allowed_signers')
@@ -398,7 +400,7 @@ Register-ArgumentCompleter -Native -CommandName 'plumb' -ScriptBlock {
         'plumb;schedule;run-once' {
             [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Hosts from an inventory: plumb''s YAML format or an Ansible YAML inventory')
             [CompletionResult]::new('--inventory', '--inventory', [CompletionResultType]::ParameterName, 'Hosts from an inventory: plumb''s YAML format or an Ansible YAML inventory')
-            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Only inventory hosts whose name, group or label matches (globs; repeatable, or a,b)')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Only inventory hosts matching an Ansible host pattern: a:b union, a:&b intersection, a:!b exclusion; globs, ~regex; names, groups, labels (repeatable: every one must match)')
             [CompletionResult]::new('--rules', '--rules', [CompletionResultType]::ParameterName, 'Rule files or directories (replaces the embedded default pack; repeatable)')
             [CompletionResult]::new('--var', '--var', [CompletionResultType]::ParameterName, 'Set a rule variable (repeatable)')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Only rules in this profile, such as cis_l1_server (repeatable: rules in any of them)')
@@ -422,6 +424,7 @@ Register-ArgumentCompleter -Native -CommandName 'plumb' -ScriptBlock {
             [CompletionResult]::new('--max-hosts', '--max-hosts', [CompletionResultType]::ParameterName, 'Most hosts this pass claims [default: the policy''s max_hosts_per_run, else no cap]')
             [CompletionResult]::new('--lease', '--lease', [CompletionResultType]::ParameterName, 'How long a claim holds a host before another run may take it over, such as 30m [default: the probe timeout for each round of --concurrency hosts, plus one]')
             [CompletionResult]::new('--fail-on', '--fail-on', [CompletionResultType]::ParameterName, 'Lowest severity of a failure that makes the exit code 1')
+            [CompletionResult]::new('--waivers', '--waivers', [CompletionResultType]::ParameterName, 'Accept the failures these waivers name (repeatable), as `scan --waivers`')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table on a terminal, json otherwise]')
             [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'State file [default: <state dir>/plumb/state.db]')
@@ -475,7 +478,7 @@ Register-ArgumentCompleter -Native -CommandName 'plumb' -ScriptBlock {
         'plumb;schedule;cron' {
             [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Hosts from an inventory: plumb''s YAML format or an Ansible YAML inventory')
             [CompletionResult]::new('--inventory', '--inventory', [CompletionResultType]::ParameterName, 'Hosts from an inventory: plumb''s YAML format or an Ansible YAML inventory')
-            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Only inventory hosts whose name, group or label matches (globs; repeatable, or a,b)')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Only inventory hosts matching an Ansible host pattern: a:b union, a:&b intersection, a:!b exclusion; globs, ~regex; names, groups, labels (repeatable: every one must match)')
             [CompletionResult]::new('--rules', '--rules', [CompletionResultType]::ParameterName, 'Rule files or directories (replaces the embedded default pack; repeatable)')
             [CompletionResult]::new('--var', '--var', [CompletionResultType]::ParameterName, 'Set a rule variable (repeatable)')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Only rules in this profile, such as cis_l1_server (repeatable: rules in any of them)')
@@ -499,6 +502,7 @@ Register-ArgumentCompleter -Native -CommandName 'plumb' -ScriptBlock {
             [CompletionResult]::new('--max-hosts', '--max-hosts', [CompletionResultType]::ParameterName, 'Most hosts this pass claims [default: the policy''s max_hosts_per_run, else no cap]')
             [CompletionResult]::new('--lease', '--lease', [CompletionResultType]::ParameterName, 'How long a claim holds a host before another run may take it over, such as 30m [default: the probe timeout for each round of --concurrency hosts, plus one]')
             [CompletionResult]::new('--fail-on', '--fail-on', [CompletionResultType]::ParameterName, 'Lowest severity of a failure that makes the exit code 1')
+            [CompletionResult]::new('--waivers', '--waivers', [CompletionResultType]::ParameterName, 'Accept the failures these waivers name (repeatable), as `scan --waivers`')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table on a terminal, json otherwise]')
             [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'State file [default: <state dir>/plumb/state.db]')
@@ -671,6 +675,69 @@ Register-ArgumentCompleter -Native -CommandName 'plumb' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'plumb;generate' {
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table on a terminal, json otherwise]')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'State file [default: <state dir>/plumb/state.db]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: <config dir>/plumb/config.yaml]')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only print errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only print errors on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write the man pages (plumb.1 and one per subcommand) into DIR, for example /usr/local/share/man/man1')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Write the shell completions (bash, zsh, fish, elvish, powershell) into DIR')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'plumb;generate;man' {
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table on a terminal, json otherwise]')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'State file [default: <state dir>/plumb/state.db]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: <config dir>/plumb/config.yaml]')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only print errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only print errors on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'plumb;generate;completions' {
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table on a terminal, json otherwise]')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'State file [default: <state dir>/plumb/state.db]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: <config dir>/plumb/config.yaml]')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only print errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only print errors on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'plumb;generate;help' {
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write the man pages (plumb.1 and one per subcommand) into DIR, for example /usr/local/share/man/man1')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Write the shell completions (bash, zsh, fish, elvish, powershell) into DIR')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'plumb;generate;help;man' {
+            break
+        }
+        'plumb;generate;help;completions' {
+            break
+        }
+        'plumb;generate;help;help' {
+            break
+        }
         'plumb;help' {
             [CompletionResult]::new('scan', 'scan', [CompletionResultType]::ParameterValue, 'Check hosts against rules and report (and store) the results')
             [CompletionResult]::new('state', 'state', [CompletionResultType]::ParameterValue, 'Inspect, verify, prune and migrate the state file')
@@ -678,6 +745,7 @@ Register-ArgumentCompleter -Native -CommandName 'plumb' -ScriptBlock {
             [CompletionResult]::new('drift', 'drift', [CompletionResultType]::ParameterValue, 'What changed: between scans, since a time, at a time, host against host, or across the fleet')
             [CompletionResult]::new('rules', 'rules', [CompletionResultType]::ParameterValue, 'The rule pack without scanning: list, show one rule, validate and lint rule files')
             [CompletionResult]::new('verify-policy', 'verify-policy', [CompletionResultType]::ParameterValue, 'Check a scan policy''s signature, signer, revocation, schema, clamps and pins')
+            [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write the man pages or shell completions into a directory, to install them')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -773,6 +841,17 @@ Register-ArgumentCompleter -Native -CommandName 'plumb' -ScriptBlock {
             break
         }
         'plumb;help;verify-policy' {
+            break
+        }
+        'plumb;help;generate' {
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write the man pages (plumb.1 and one per subcommand) into DIR, for example /usr/local/share/man/man1')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Write the shell completions (bash, zsh, fish, elvish, powershell) into DIR')
+            break
+        }
+        'plumb;help;generate;man' {
+            break
+        }
+        'plumb;help;generate;completions' {
             break
         }
         'plumb;help;help' {

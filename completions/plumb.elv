@@ -36,12 +36,13 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand drift 'What changed: between scans, since a time, at a time, host against host, or across the fleet'
             cand rules 'The rule pack without scanning: list, show one rule, validate and lint rule files'
             cand verify-policy 'Check a scan policy''s signature, signer, revocation, schema, clamps and pins'
+            cand generate 'Write the man pages or shell completions into a directory, to install them'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'plumb;scan'= {
             cand -i 'Hosts from an inventory: plumb''s YAML format or an Ansible YAML inventory'
             cand --inventory 'Hosts from an inventory: plumb''s YAML format or an Ansible YAML inventory'
-            cand --limit 'Only inventory hosts whose name, group or label matches (globs; repeatable, or a,b)'
+            cand --limit 'Only inventory hosts matching an Ansible host pattern: a:b union, a:&b intersection, a:!b exclusion; globs, ~regex; names, groups, labels (repeatable: every one must match)'
             cand --user 'Log in as this user (a user in HOST or the inventory wins)'
             cand --port 'SSH port (a port in HOST or the inventory wins)'
             cand --identity 'Private key to authenticate with'
@@ -62,10 +63,11 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand --tag 'Only rules with one of these tags (repeatable)'
             cand --min-severity 'Only rules at or above this severity'
             cand --exclude 'Leave these rules out (repeatable)'
-            cand --fail-on 'Exit 1 when a rule at or above this severity fails. `never` is a soft fail of findings only: a host that could not be scanned still exits 3, and so does a rule in `error` unless --allow-errors'
+            cand --fail-on 'Exit 1 when a rule at or above this severity fails. `never` is a soft fail of findings only: a host that could not be scanned still exits 3, and so does a rule in `error` unless --allow-errors [default: the config file''s fail_on, else low]'
             cand --output 'Write the report to FILE (atomically) instead of stdout'
             cand --evidence-max-bytes 'Evidence cap per rule in bytes, at most 262144 [default: the policy''s, else 65536]'
             cand --host-name 'Name the scanned host in reports and the state file (default: the hostname, or the --root directory name)'
+            cand --waivers 'Accept the failures these waivers name (repeatable; see README "Waivers"). Under a signed policy the file must be signed too (FILE.sig)'
             cand --policy 'The signed scan policy (rule sets, vars, ssh, evidence, schedule and export settings) [default: the config file''s policy]'
             cand --allowed-signers 'OpenSSH allowed_signers file with the keys trusted to sign policies'
             cand --key 'A single trusted public key (.pub); wins over allowed_signers'
@@ -365,7 +367,7 @@ set edit:completion:arg-completer[plumb] = {|@words|
         &'plumb;schedule;run-once'= {
             cand -i 'Hosts from an inventory: plumb''s YAML format or an Ansible YAML inventory'
             cand --inventory 'Hosts from an inventory: plumb''s YAML format or an Ansible YAML inventory'
-            cand --limit 'Only inventory hosts whose name, group or label matches (globs; repeatable, or a,b)'
+            cand --limit 'Only inventory hosts matching an Ansible host pattern: a:b union, a:&b intersection, a:!b exclusion; globs, ~regex; names, groups, labels (repeatable: every one must match)'
             cand --rules 'Rule files or directories (replaces the embedded default pack; repeatable)'
             cand --var 'Set a rule variable (repeatable)'
             cand --profile 'Only rules in this profile, such as cis_l1_server (repeatable: rules in any of them)'
@@ -389,6 +391,7 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand --max-hosts 'Most hosts this pass claims [default: the policy''s max_hosts_per_run, else no cap]'
             cand --lease 'How long a claim holds a host before another run may take it over, such as 30m [default: the probe timeout for each round of --concurrency hosts, plus one]'
             cand --fail-on 'Lowest severity of a failure that makes the exit code 1'
+            cand --waivers 'Accept the failures these waivers name (repeatable), as `scan --waivers`'
             cand --color 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)'
             cand --format 'Output format [default: table on a terminal, json otherwise]'
             cand --state 'State file [default: <state dir>/plumb/state.db]'
@@ -439,7 +442,7 @@ set edit:completion:arg-completer[plumb] = {|@words|
         &'plumb;schedule;cron'= {
             cand -i 'Hosts from an inventory: plumb''s YAML format or an Ansible YAML inventory'
             cand --inventory 'Hosts from an inventory: plumb''s YAML format or an Ansible YAML inventory'
-            cand --limit 'Only inventory hosts whose name, group or label matches (globs; repeatable, or a,b)'
+            cand --limit 'Only inventory hosts matching an Ansible host pattern: a:b union, a:&b intersection, a:!b exclusion; globs, ~regex; names, groups, labels (repeatable: every one must match)'
             cand --rules 'Rule files or directories (replaces the embedded default pack; repeatable)'
             cand --var 'Set a rule variable (repeatable)'
             cand --profile 'Only rules in this profile, such as cis_l1_server (repeatable: rules in any of them)'
@@ -463,6 +466,7 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand --max-hosts 'Most hosts this pass claims [default: the policy''s max_hosts_per_run, else no cap]'
             cand --lease 'How long a claim holds a host before another run may take it over, such as 30m [default: the probe timeout for each round of --concurrency hosts, plus one]'
             cand --fail-on 'Lowest severity of a failure that makes the exit code 1'
+            cand --waivers 'Accept the failures these waivers name (repeatable), as `scan --waivers`'
             cand --color 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)'
             cand --format 'Output format [default: table on a terminal, json otherwise]'
             cand --state 'State file [default: <state dir>/plumb/state.db]'
@@ -617,6 +621,62 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'plumb;generate'= {
+            cand --color 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)'
+            cand --format 'Output format [default: table on a terminal, json otherwise]'
+            cand --state 'State file [default: <state dir>/plumb/state.db]'
+            cand --config 'Config file [default: <config dir>/plumb/config.yaml]'
+            cand -q 'Only print errors on stderr'
+            cand --quiet 'Only print errors on stderr'
+            cand -v 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+            cand --verbose 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand man 'Write the man pages (plumb.1 and one per subcommand) into DIR, for example /usr/local/share/man/man1'
+            cand completions 'Write the shell completions (bash, zsh, fish, elvish, powershell) into DIR'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'plumb;generate;man'= {
+            cand --color 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)'
+            cand --format 'Output format [default: table on a terminal, json otherwise]'
+            cand --state 'State file [default: <state dir>/plumb/state.db]'
+            cand --config 'Config file [default: <config dir>/plumb/config.yaml]'
+            cand -q 'Only print errors on stderr'
+            cand --quiet 'Only print errors on stderr'
+            cand -v 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+            cand --verbose 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'plumb;generate;completions'= {
+            cand --color 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)'
+            cand --format 'Output format [default: table on a terminal, json otherwise]'
+            cand --state 'State file [default: <state dir>/plumb/state.db]'
+            cand --config 'Config file [default: <config dir>/plumb/config.yaml]'
+            cand -q 'Only print errors on stderr'
+            cand --quiet 'Only print errors on stderr'
+            cand -v 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+            cand --verbose 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'plumb;generate;help'= {
+            cand man 'Write the man pages (plumb.1 and one per subcommand) into DIR, for example /usr/local/share/man/man1'
+            cand completions 'Write the shell completions (bash, zsh, fish, elvish, powershell) into DIR'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'plumb;generate;help;man'= {
+        }
+        &'plumb;generate;help;completions'= {
+        }
+        &'plumb;generate;help;help'= {
+        }
         &'plumb;help'= {
             cand scan 'Check hosts against rules and report (and store) the results'
             cand state 'Inspect, verify, prune and migrate the state file'
@@ -624,6 +684,7 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand drift 'What changed: between scans, since a time, at a time, host against host, or across the fleet'
             cand rules 'The rule pack without scanning: list, show one rule, validate and lint rule files'
             cand verify-policy 'Check a scan policy''s signature, signer, revocation, schema, clamps and pins'
+            cand generate 'Write the man pages or shell completions into a directory, to install them'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'plumb;help;scan'= {
@@ -694,6 +755,14 @@ set edit:completion:arg-completer[plumb] = {|@words|
         &'plumb;help;rules;check'= {
         }
         &'plumb;help;verify-policy'= {
+        }
+        &'plumb;help;generate'= {
+            cand man 'Write the man pages (plumb.1 and one per subcommand) into DIR, for example /usr/local/share/man/man1'
+            cand completions 'Write the shell completions (bash, zsh, fish, elvish, powershell) into DIR'
+        }
+        &'plumb;help;generate;man'= {
+        }
+        &'plumb;help;generate;completions'= {
         }
         &'plumb;help;help'= {
         }

@@ -45,9 +45,10 @@ complete -c plumb -n "__fish_plumb_needs_command" -f -a "schedule" -d 'Scheduled
 complete -c plumb -n "__fish_plumb_needs_command" -f -a "drift" -d 'What changed: between scans, since a time, at a time, host against host, or across the fleet'
 complete -c plumb -n "__fish_plumb_needs_command" -f -a "rules" -d 'The rule pack without scanning: list, show one rule, validate and lint rule files'
 complete -c plumb -n "__fish_plumb_needs_command" -f -a "verify-policy" -d 'Check a scan policy\'s signature, signer, revocation, schema, clamps and pins'
+complete -c plumb -n "__fish_plumb_needs_command" -f -a "generate" -d 'Write the man pages or shell completions into a directory, to install them'
 complete -c plumb -n "__fish_plumb_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -s i -l inventory -d 'Hosts from an inventory: plumb\'s YAML format or an Ansible YAML inventory' -r -F
-complete -c plumb -n "__fish_plumb_using_subcommand scan" -l limit -d 'Only inventory hosts whose name, group or label matches (globs; repeatable, or a,b)' -r
+complete -c plumb -n "__fish_plumb_using_subcommand scan" -l limit -d 'Only inventory hosts matching an Ansible host pattern: a:b union, a:&b intersection, a:!b exclusion; globs, ~regex; names, groups, labels (repeatable: every one must match)' -r
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l user -d 'Log in as this user (a user in HOST or the inventory wins)' -r
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l port -d 'SSH port (a port in HOST or the inventory wins)' -r
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l identity -d 'Private key to authenticate with' -r -F
@@ -71,7 +72,7 @@ medium\t''
 high\t''
 critical\t''"
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l exclude -d 'Leave these rules out (repeatable)' -r
-complete -c plumb -n "__fish_plumb_using_subcommand scan" -l fail-on -d 'Exit 1 when a rule at or above this severity fails. `never` is a soft fail of findings only: a host that could not be scanned still exits 3, and so does a rule in `error` unless --allow-errors' -r -f -a "low\t''
+complete -c plumb -n "__fish_plumb_using_subcommand scan" -l fail-on -d 'Exit 1 when a rule at or above this severity fails. `never` is a soft fail of findings only: a host that could not be scanned still exits 3, and so does a rule in `error` unless --allow-errors [default: the config file\'s fail_on, else low]' -r -f -a "low\t''
 medium\t''
 high\t''
 critical\t''
@@ -79,6 +80,7 @@ never\t''"
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l output -d 'Write the report to FILE (atomically) instead of stdout' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l evidence-max-bytes -d 'Evidence cap per rule in bytes, at most 262144 [default: the policy\'s, else 65536]' -r
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l host-name -d 'Name the scanned host in reports and the state file (default: the hostname, or the --root directory name)' -r
+complete -c plumb -n "__fish_plumb_using_subcommand scan" -l waivers -d 'Accept the failures these waivers name (repeatable; see README "Waivers"). Under a signed policy the file must be signed too (FILE.sig)' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l policy -d 'The signed scan policy (rule sets, vars, ssh, evidence, schedule and export settings) [default: the config file\'s policy]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l allowed-signers -d 'OpenSSH allowed_signers file with the keys trusted to sign policies' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l key -d 'A single trusted public key (.pub); wins over allowed_signers' -r -F
@@ -364,7 +366,7 @@ complete -c plumb -n "__fish_plumb_using_subcommand schedule; and not __fish_see
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and not __fish_seen_subcommand_from run-once status maintenance cron help" -f -a "cron" -d 'Print a crontab line and a systemd service and timer that run `run-once` with these options'
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and not __fish_seen_subcommand_from run-once status maintenance cron help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -s i -l inventory -d 'Hosts from an inventory: plumb\'s YAML format or an Ansible YAML inventory' -r -F
-complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l limit -d 'Only inventory hosts whose name, group or label matches (globs; repeatable, or a,b)' -r
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l limit -d 'Only inventory hosts matching an Ansible host pattern: a:b union, a:&b intersection, a:!b exclusion; globs, ~regex; names, groups, labels (repeatable: every one must match)' -r
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l rules -d 'Rule files or directories (replaces the embedded default pack; repeatable)' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l var -d 'Set a rule variable (repeatable)' -r
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l profile -d 'Only rules in this profile, such as cis_l1_server (repeatable: rules in any of them)' -r
@@ -392,6 +394,7 @@ medium\t''
 high\t''
 critical\t''
 never\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l waivers -d 'Accept the failures these waivers name (repeatable), as `scan --waivers`' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -444,7 +447,7 @@ complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_su
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from maintenance" -s h -l help -d 'Print help'
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from maintenance" -s V -l version -d 'Print version'
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -s i -l inventory -d 'Hosts from an inventory: plumb\'s YAML format or an Ansible YAML inventory' -r -F
-complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l limit -d 'Only inventory hosts whose name, group or label matches (globs; repeatable, or a,b)' -r
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l limit -d 'Only inventory hosts matching an Ansible host pattern: a:b union, a:&b intersection, a:!b exclusion; globs, ~regex; names, groups, labels (repeatable: every one must match)' -r
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l rules -d 'Rule files or directories (replaces the embedded default pack; repeatable)' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l var -d 'Set a rule variable (repeatable)' -r
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l profile -d 'Only rules in this profile, such as cis_l1_server (repeatable: rules in any of them)' -r
@@ -472,6 +475,7 @@ medium\t''
 high\t''
 critical\t''
 never\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l waivers -d 'Accept the failures these waivers name (repeatable), as `scan --waivers`' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -615,13 +619,65 @@ complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -s q -l quiet
 complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
 complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -s h -l help -d 'Print help'
 complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -s V -l version -d 'Print version'
-complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state schedule drift rules verify-policy help" -f -a "scan" -d 'Check hosts against rules and report (and store) the results'
-complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state schedule drift rules verify-policy help" -f -a "state" -d 'Inspect, verify, prune and migrate the state file'
-complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state schedule drift rules verify-policy help" -f -a "schedule" -d 'Scheduled scans without a daemon: `run-once` for cron or a systemd timer, status, maintenance'
-complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state schedule drift rules verify-policy help" -f -a "drift" -d 'What changed: between scans, since a time, at a time, host against host, or across the fleet'
-complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state schedule drift rules verify-policy help" -f -a "rules" -d 'The rule pack without scanning: list, show one rule, validate and lint rule files'
-complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state schedule drift rules verify-policy help" -f -a "verify-policy" -d 'Check a scan policy\'s signature, signer, revocation, schema, clamps and pins'
-complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state schedule drift rules verify-policy help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c plumb -n "__fish_plumb_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -l format -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t''
+json\t''
+ndjson\t''
+junit\t''
+sarif\t''
+markdown\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -s q -l quiet -d 'Only print errors on stderr'
+complete -c plumb -n "__fish_plumb_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+complete -c plumb -n "__fish_plumb_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -s V -l version -d 'Print version'
+complete -c plumb -n "__fish_plumb_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -f -a "man" -d 'Write the man pages (plumb.1 and one per subcommand) into DIR, for example /usr/local/share/man/man1'
+complete -c plumb -n "__fish_plumb_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -f -a "completions" -d 'Write the shell completions (bash, zsh, fish, elvish, powershell) into DIR'
+complete -c plumb -n "__fish_plumb_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c plumb -n "__fish_plumb_using_subcommand generate; and __fish_seen_subcommand_from man" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand generate; and __fish_seen_subcommand_from man" -l format -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t''
+json\t''
+ndjson\t''
+junit\t''
+sarif\t''
+markdown\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand generate; and __fish_seen_subcommand_from man" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand generate; and __fish_seen_subcommand_from man" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand generate; and __fish_seen_subcommand_from man" -s q -l quiet -d 'Only print errors on stderr'
+complete -c plumb -n "__fish_plumb_using_subcommand generate; and __fish_seen_subcommand_from man" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+complete -c plumb -n "__fish_plumb_using_subcommand generate; and __fish_seen_subcommand_from man" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand generate; and __fish_seen_subcommand_from man" -s V -l version -d 'Print version'
+complete -c plumb -n "__fish_plumb_using_subcommand generate; and __fish_seen_subcommand_from completions" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand generate; and __fish_seen_subcommand_from completions" -l format -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t''
+json\t''
+ndjson\t''
+junit\t''
+sarif\t''
+markdown\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand generate; and __fish_seen_subcommand_from completions" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand generate; and __fish_seen_subcommand_from completions" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand generate; and __fish_seen_subcommand_from completions" -s q -l quiet -d 'Only print errors on stderr'
+complete -c plumb -n "__fish_plumb_using_subcommand generate; and __fish_seen_subcommand_from completions" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+complete -c plumb -n "__fish_plumb_using_subcommand generate; and __fish_seen_subcommand_from completions" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand generate; and __fish_seen_subcommand_from completions" -s V -l version -d 'Print version'
+complete -c plumb -n "__fish_plumb_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "man" -d 'Write the man pages (plumb.1 and one per subcommand) into DIR, for example /usr/local/share/man/man1'
+complete -c plumb -n "__fish_plumb_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "completions" -d 'Write the shell completions (bash, zsh, fish, elvish, powershell) into DIR'
+complete -c plumb -n "__fish_plumb_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state schedule drift rules verify-policy generate help" -f -a "scan" -d 'Check hosts against rules and report (and store) the results'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state schedule drift rules verify-policy generate help" -f -a "state" -d 'Inspect, verify, prune and migrate the state file'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state schedule drift rules verify-policy generate help" -f -a "schedule" -d 'Scheduled scans without a daemon: `run-once` for cron or a systemd timer, status, maintenance'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state schedule drift rules verify-policy generate help" -f -a "drift" -d 'What changed: between scans, since a time, at a time, host against host, or across the fleet'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state schedule drift rules verify-policy generate help" -f -a "rules" -d 'The rule pack without scanning: list, show one rule, validate and lint rule files'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state schedule drift rules verify-policy generate help" -f -a "verify-policy" -d 'Check a scan policy\'s signature, signer, revocation, schema, clamps and pins'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state schedule drift rules verify-policy generate help" -f -a "generate" -d 'Write the man pages or shell completions into a directory, to install them'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and not __fish_seen_subcommand_from scan state schedule drift rules verify-policy generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "path" -d 'Print the state file\'s path'
 complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "show" -d 'Schema version, size, row counts and each host\'s last scan'
 complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "hosts" -d 'Every host with its score, compliance tier and failing rules by severity'
@@ -641,3 +697,5 @@ complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcom
 complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from rules" -f -a "list" -d 'The loaded rules: id, severity, profiles, tags and title (json: also references, platforms, methods and where each is defined)'
 complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from rules" -f -a "show" -d 'One rule in full: texts, severity, tags, profiles, references, notes, platforms, vars, its checks as written, remediation and where it is defined'
 complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from rules" -f -a "check" -d 'Validate rule files without scanning, and lint them for missing remediation or references'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "man" -d 'Write the man pages (plumb.1 and one per subcommand) into DIR, for example /usr/local/share/man/man1'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "completions" -d 'Write the shell completions (bash, zsh, fish, elvish, powershell) into DIR'

@@ -77,6 +77,11 @@ pub enum Command {
     /// Check a scan policy's signature, signer, revocation, schema, clamps and pins
     #[command(after_help = VERIFY_POLICY_EXIT)]
     VerifyPolicy(VerifyPolicyArgs),
+    /// Write the man pages or shell completions into a directory, to install them
+    Generate {
+        #[command(subcommand)]
+        command: crate::generate::GenerateCommand,
+    },
 }
 
 const DRIFT_EXIT: &str =
@@ -132,6 +137,9 @@ pub enum FailOn {
 }
 
 impl FailOn {
+    /// Without `--fail-on` or `fail_on:` in the config file, any failure fails the run.
+    pub const DEFAULT: FailOn = FailOn::Low;
+
     pub fn threshold(self) -> Option<Severity> {
         match self {
             Self::Low => Some(Severity::Low),
@@ -149,7 +157,8 @@ pub struct InventoryArgs {
     /// Hosts from an inventory: plumb's YAML format or an Ansible YAML inventory
     #[arg(short = 'i', long, value_name = "FILE", env = "PLUMB_INVENTORY")]
     pub inventory: Option<PathBuf>,
-    /// Only inventory hosts whose name, group or label matches (globs; repeatable, or a,b)
+    /// Only inventory hosts matching an Ansible host pattern: a:b union, a:&b intersection,
+    /// a:!b exclusion; globs, ~regex; names, groups, labels (repeatable: every one must match)
     #[arg(long, value_name = "PATTERN")]
     pub limit: Vec<String>,
 }
@@ -211,7 +220,7 @@ impl PolicyArgs {
     }
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ScanArgs {
     /// Hosts to scan over SSH: [user@]host[:port] or an ssh_config alias (default: this machine)
     #[arg(value_name = "HOST")]
@@ -244,9 +253,9 @@ pub struct ScanArgs {
     pub exclude: Vec<String>,
     /// Exit 1 when a rule at or above this severity fails. `never` is a soft fail of findings
     /// only: a host that could not be scanned still exits 3, and so does a rule in `error`
-    /// unless --allow-errors
-    #[arg(long, value_enum, default_value_t = FailOn::Low, env = "PLUMB_FAIL_ON")]
-    pub fail_on: FailOn,
+    /// unless --allow-errors [default: the config file's fail_on, else low]
+    #[arg(long, value_enum, env = "PLUMB_FAIL_ON")]
+    pub fail_on: Option<FailOn>,
     /// Do not fail the run (exit 3) for rules that could not be assessed (status `error`) at
     /// or above --fail-on (any severity with --fail-on never); they are still reported
     #[arg(long)]

@@ -352,40 +352,127 @@ fn walk_group(
     Ok(())
 }
 
-/// `--limit` patterns: a host is selected when any pattern (glob) matches its name, one of its
-/// groups, a label value, or `key=value` of a label.
+/// `--limit`: Ansible host patterns (see README, "Selecting hosts").
+///
+/// One `--limit` is a pattern of terms separated by `,` (or `:` when there is no comma):
+/// plain terms are a union, `&term` intersects, `!term` excludes. As in Ansible the plain terms
+/// are applied first, then the intersections, then the exclusions, whatever their order, and a
+/// pattern of only `&`/`!` terms starts from all hosts. A term is `all`, a glob, or `~regex`
+/// (matched from the start); it matches a host's name, one of its groups, and (plumb's
+/// addition) a label value or `key=value`. Ansible reads only the last `--limit`; plumb
+/// intersects them, so each one narrows the run.
 pub struct Limit {
-    patterns: Vec<GlobMatcher>,
+    patterns: Vec<Pattern>,
+}
+
+struct Pattern {
+    union: Vec<Term>,
+    intersect: Vec<Term>,
+    exclude: Vec<Term>,
+}
+
+enum Term {
+    All,
+    Glob(GlobMatcher),
+    Regex(regex::Regex),
 }
 
 impl Limit {
     pub fn new(patterns: &[String]) -> Result<Self, String> {
         let patterns = patterns
             .iter()
-            .flat_map(|p| p.split(','))
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-            .map(|p| {
-                Glob::new(p)
-                    .map(|g| g.compile_matcher())
-                    .map_err(|err| format!("--limit `{p}` is not a valid pattern: {err}"))
-            })
+            .map(|pattern| Pattern::parse(pattern))
             .collect::<Result<_, _>>()?;
         Ok(Self { patterns })
     }
 
+    /// Whether every `--limit` pattern selects `host`.
     pub fn selects(&self, host: &InventoryHost) -> bool {
-        if self.patterns.is_empty() {
-            return true;
+        self.patterns.iter().all(|pattern| pattern.selects(host))
+    }
+}
+
+impl Pattern {
+    fn parse(pattern: &str) -> Result<Self, String> {
+        let mut parsed = Pattern {
+            union: Vec::new(),
+            intersect: Vec::new(),
+            exclude: Vec::new(),
+        };
+        for term in split_pattern(pattern) {
+            let (list, text) = if let Some(text) = term.strip_prefix('&') {
+                (&mut parsed.intersect, text)
+            } else if let Some(text) = term.strip_prefix('!') {
+                (&mut parsed.exclude, text)
+            } else {
+                (&mut parsed.union, term)
+            };
+            list.push(Term::parse(text.trim()).map_err(|err| {
+                format!("--limit `{pattern}`: `{term}` is not a valid pattern: {err}")
+            })?);
         }
-        self.patterns.iter().any(|glob| {
-            glob.is_match(&host.name)
-                || host.groups.iter().any(|g| glob.is_match(g))
-                || host
-                    .labels
-                    .iter()
-                    .any(|(k, v)| glob.is_match(v) || glob.is_match(format!("{k}={v}")))
-        })
+        if parsed.union.is_empty() && parsed.intersect.is_empty() && parsed.exclude.is_empty() {
+            return Err(format!("--limit `{pattern}` names no host, group or label"));
+        }
+        Ok(parsed)
+    }
+
+    fn selects(&self, host: &InventoryHost) -> bool {
+        let included = self.union.is_empty() || self.union.iter().any(|t| t.selects(host));
+        included
+            && self.intersect.iter().all(|t| t.selects(host))
+            && !self.exclude.iter().any(|t| t.selects(host))
+    }
+}
+
+/// Ansible's split: on commas when there are any, else on colons (a lone IPv6 address stays
+/// whole); terms are trimmed and empty ones dropped.
+fn split_pattern(pattern: &str) -> Vec<&str> {
+    let terms: Vec<&str> = if pattern.contains(',') {
+        pattern.split(',').collect()
+    } else if pattern.trim().parse::<std::net::Ipv6Addr>().is_ok() {
+        vec![pattern]
+    } else {
+        pattern.split(':').collect()
+    };
+    terms
+        .into_iter()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+impl Term {
+    fn parse(text: &str) -> Result<Self, String> {
+        if text == "all" {
+            return Ok(Self::All);
+        }
+        if let Some(expression) = text.strip_prefix('~') {
+            // Ansible uses Python's re.match: anchored at the start only.
+            return regex::Regex::new(&format!("^(?:{expression})"))
+                .map(Self::Regex)
+                .map_err(|err| err.to_string());
+        }
+        Glob::new(text)
+            .map(|glob| Self::Glob(glob.compile_matcher()))
+            .map_err(|err| err.to_string())
+    }
+
+    fn matches(&self, text: &str) -> bool {
+        match self {
+            Self::All => true,
+            Self::Glob(glob) => glob.is_match(text),
+            Self::Regex(regex) => regex.is_match(text),
+        }
+    }
+
+    fn selects(&self, host: &InventoryHost) -> bool {
+        self.matches(&host.name)
+            || host.groups.iter().any(|g| self.matches(g))
+            || host
+                .labels
+                .iter()
+                .any(|(k, v)| self.matches(v) || self.matches(&format!("{k}={v}")))
     }
 }
 
@@ -497,5 +584,52 @@ all:
         }
         assert!(!Limit::new(&["web-*".into()]).unwrap().selects(&host));
         assert!(Limit::new(&["[".into()]).is_err());
+        assert!(Limit::new(&["~(".into()]).is_err());
+        assert!(Limit::new(&[" , ".into()]).is_err());
+    }
+
+    #[test]
+    fn limit_follows_ansible_host_patterns() {
+        let host = |name: &str, groups: &[&str], env: &str| InventoryHost {
+            name: name.into(),
+            groups: groups.iter().map(|g| g.to_string()).collect(),
+            labels: [("env".to_owned(), env.to_owned())].into(),
+            ..InventoryHost::default()
+        };
+        let hosts = [
+            host("web-1", &["web"], "prod"),
+            host("web-2", &["web"], "staging"),
+            host("db-1", &["db"], "prod"),
+            host("lb-1", &["edge", "web"], "prod"),
+        ];
+        let pick = |limits: &[&str]| -> Vec<&str> {
+            let limit =
+                Limit::new(&limits.iter().map(|l| l.to_string()).collect::<Vec<_>>()).unwrap();
+            hosts
+                .iter()
+                .filter(|h| limit.selects(h))
+                .map(|h| h.name.as_str())
+                .collect()
+        };
+        assert_eq!(
+            pick(&["db:web-1"]),
+            ["web-1", "db-1"],
+            "union, inventory order"
+        );
+        assert_eq!(pick(&["web:&prod"]), ["web-1", "lb-1"]);
+        assert_eq!(pick(&["web:!edge"]), ["web-1", "web-2"]);
+        // Exclusions apply last and intersections after unions, whatever the written order.
+        assert_eq!(pick(&["!edge:&prod:web"]), ["web-1"]);
+        assert_eq!(pick(&["!web"]), ["db-1"], "only exclusions: from all hosts");
+        assert_eq!(pick(&["all:!prod"]), ["web-2"]);
+        assert_eq!(pick(&["~(web|db)-1"]), ["web-1", "db-1"]);
+        assert_eq!(
+            pick(&["~eb"]),
+            Vec::<&str>::new(),
+            "a regex is anchored at the start"
+        );
+        assert_eq!(pick(&["web-*,lb-?"]), ["web-1", "web-2", "lb-1"]);
+        // Several --limit flags: each narrows the run.
+        assert_eq!(pick(&["web-*", "env=prod"]), ["web-1"]);
     }
 }

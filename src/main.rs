@@ -37,6 +37,11 @@ fn main() -> ExitCode {
 
 fn run(cli: &Cli, output: &Output) -> Result<u8, Error> {
     let config = plumb::config::load(cli.global.config.as_deref())?;
+    // `--format` (or PLUMB_FORMAT) wins over the config file's `format`.
+    let output = &match (cli.global.format, config.format) {
+        (None, Some(format)) => Output { format, ..*output },
+        _ => *output,
+    };
     let state = cli.global.state.as_deref();
     match &cli.command {
         // Still untyped inside: its chain keeps the class its call sites marked.
@@ -64,6 +69,7 @@ fn run(cli: &Cli, output: &Output) -> Result<u8, Error> {
             commands::drift::run(args, &path, output)
         }
         Command::Rules { command } => commands::rules::run(command, output),
+        Command::Generate { command } => plumb::generate::run(command),
         Command::VerifyPolicy(args) => commands::verify_policy::run(args, &config, output),
     }
 }

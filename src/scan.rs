@@ -172,6 +172,7 @@ pub fn execute(
         }
         None => None,
     };
+    let mut machines = Machines::default();
     fleet::gather(
         &probes,
         &plans,
@@ -183,8 +184,12 @@ pub fn execute(
             let target = &request.targets[index];
             let lock = gathered.lock.take();
             let rules = &request.rule_sets[target.rules];
-            let (mut report, mut failure) =
-                host_report(&target.record.name, gathered, rules, &request.evaluation);
+            let machine_id = gathered.facts.as_ref().ok().and_then(Facts::machine_id);
+            let name = &target.record.name;
+            if let Some(id) = &machine_id {
+                machines.seen(name, id);
+            }
+            let (mut report, mut failure) = host_report(name, gathered, rules, &request.evaluation);
             if !request.waivers.is_empty() {
                 request
                     .waivers
@@ -195,7 +200,12 @@ pub fn execute(
             // Only a host this run locked is recorded; a busy one belongs to the other run.
             if let (Some(store), Some(_)) = (store.as_deref_mut(), &lock) {
                 match record_scan(store, target, &mut report, &request.recording) {
-                    Ok(at) => finished_at = at,
+                    Ok(at) => {
+                        finished_at = at;
+                        if let Some(id) = &machine_id {
+                            machines.stored(store, name, id);
+                        }
+                    }
                     Err(err) => {
                         not_recorded(&mut report, &err);
                         failure = Some(Failure::Error);
@@ -214,6 +224,51 @@ pub fn execute(
         },
     )?;
     Ok(())
+}
+
+/// The machine-ids hosts of this run reported, to warn when two names reach one machine.
+#[derive(Default)]
+struct Machines {
+    /// machine-id → the names that reported it, in the order they did.
+    names: BTreeMap<String, Vec<String>>,
+}
+
+impl Machines {
+    /// Notes `id` for `host`, and warns when another host of this run reported it.
+    fn seen(&mut self, host: &str, id: &str) {
+        let names = self.names.entry(id.to_owned()).or_default();
+        if let Some(first) = names.first() {
+            tracing::warn!(
+                "hosts `{first}` and `{host}` report the same machine-id {id}: one machine \
+                 under two names?"
+            );
+        }
+        names.push(host.to_owned());
+    }
+
+    /// Records `host`'s id in the state file, and warns about stored hosts of other names
+    /// (not of this run, which [`Machines::seen`] covered) that reported it.
+    fn stored(&self, store: &Store, host: &str, id: &str) {
+        let others = match store.record_machine_id(host, id) {
+            Ok(others) => others,
+            Err(err) => {
+                tracing::warn!(
+                    "could not record the machine-id of `{host}`: {}",
+                    Chain(&err)
+                );
+                return;
+            }
+        };
+        let this_run = self.names.get(id);
+        for other in others {
+            if !this_run.is_some_and(|names| names.contains(&other)) {
+                tracing::warn!(
+                    "host `{host}` reports the machine-id {id} of `{other}` in the state file: \
+                     one machine under two names?"
+                );
+            }
+        }
+    }
 }
 
 fn never_probed(target: &ScanTarget, options: &EvalOptions) -> ScannedHost {

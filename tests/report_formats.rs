@@ -6,7 +6,7 @@ use plumb::report::{
     Changes, Format, HostOutcome, HostReport, JSON_SCHEMA_VERSION, RenderOptions, RuleCatalog,
     RuleInfo, ScanReport, Summary, TOOL, TableView, render, render_table,
 };
-use plumb::rules::Severity;
+use plumb::rules::{RuleOrigin, Severity};
 use plumb::waivers::{Use, UseStatus};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -207,6 +207,11 @@ fn catalog() -> RuleCatalog {
         tags: vec!["cis".into(), "hardening".into()],
         profiles: vec!["cis_l1_server".into()],
         references: json!({ "cis": { "debian12": "5.2.10" }, "nist_800_53": ["AC-6(2)"] }),
+        source: RuleOrigin {
+            file: "<embedded>/report.yml".into(),
+            line: 7,
+            column: 3,
+        },
     };
     [
         info(
@@ -570,34 +575,48 @@ fn sarif_rules_results_and_locations_line_up() {
         root["message"]["text"],
         json!("SSH root login is disabled: expected no, found yes")
     );
+    // The primary location is the rule's definition; the files read on the host are related.
     let physical = &root["locations"][0]["physicalLocation"];
     assert_eq!(
         physical["artifactLocation"]["uri"],
-        json!("/etc/ssh/sshd_config")
+        json!("plumb/rules/report.yml")
     );
-    assert_eq!(physical["region"]["startLine"], json!(33));
-
-    // The first file without a line: no region; the second file becomes a related location.
-    let faillock = find("pam-faillock-deny");
-    let physical = &faillock["locations"][0]["physicalLocation"];
-    assert_eq!(
-        physical["artifactLocation"]["uri"],
-        json!("/etc/pam.d/common-auth")
-    );
-    assert!(physical.get("region").is_none());
-    let related = &faillock["relatedLocations"][0]["physicalLocation"];
+    assert_eq!(physical["region"]["startLine"], json!(7));
+    let related = &root["relatedLocations"][0]["physicalLocation"];
     assert_eq!(
         related["artifactLocation"]["uri"],
-        json!("/etc/pam.d/common-account")
+        json!("etc/ssh/sshd_config")
     );
-    assert_eq!(related["region"]["startLine"], json!(12));
+    assert_eq!(related["artifactLocation"]["uriBaseId"], json!("HOSTROOT"));
+    assert_eq!(related["region"]["startLine"], json!(33));
 
-    // No file in the evidence: the host is the only location.
-    assert!(
-        find("tmp-noexec")["locations"][0]
-            .get("physicalLocation")
-            .is_none()
+    // A file without a line has no region; every file is a related location.
+    let faillock = find("pam-faillock-deny");
+    let related = faillock["relatedLocations"].as_array().expect("related");
+    let uris: Vec<&Value> = related
+        .iter()
+        .map(|r| &r["physicalLocation"]["artifactLocation"]["uri"])
+        .collect();
+    assert_eq!(
+        uris,
+        [
+            &json!("etc/pam.d/common-auth"),
+            &json!("etc/pam.d/common-account")
+        ]
     );
+    assert!(related[0]["physicalLocation"].get("region").is_none());
+    assert_eq!(
+        related[1]["physicalLocation"]["region"]["startLine"],
+        json!(12)
+    );
+
+    // No file in the evidence, and no catalogued rule: still a location, by rule id.
+    let tmp = find("tmp-noexec");
+    assert_eq!(
+        tmp["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        json!("plumb/rule/tmp-noexec")
+    );
+    assert!(tmp.get("relatedLocations").is_none());
     let error = find("auditd-rules-loaded");
     assert_eq!(error["properties"]["status"], json!("error"));
     assert!(
@@ -1025,8 +1044,61 @@ fn markdown_tables_keep_their_shape_and_escape_cells() {
         .find(|l| l.starts_with("| pam-faillock-deny"))
         .expect("the faillock row");
     assert!(
-        faillock.contains("not set<br>/etc/pam.d/common-auth: does not contain it"),
+        faillock.contains("deny: not set `<br>` /etc/pam.d/common-auth: does not contain it `"),
         "multi-line cells use <br>: {faillock}"
+    );
+}
+
+#[test]
+fn markdown_evidence_keeps_tabs_and_runs_of_spaces_readable() {
+    use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+    let pam = "auth\t[success=1 default=ignore]   pam_unix.so nullok";
+    let mut report = report();
+    report.hosts[0].results.push(result(
+        "pam-unix-nullok",
+        "No empty passwords",
+        Severity::High,
+        Status::Fail,
+        vec![evidence(
+            "/etc/pam.d/common-auth",
+            "no `nullok` | none",
+            pam,
+            json!({ "file": "/etc/pam.d/common-auth", "line": 17 }),
+        )],
+    ));
+    let text = render(
+        Format::Markdown,
+        &report,
+        &catalog(),
+        RenderOptions {
+            color: false,
+            width: None,
+        },
+    )
+    .unwrap();
+    // Read back as GitHub does: the row's cells, and the code inside them.
+    let mut row: Vec<String> = Vec::new();
+    let mut rows = Vec::new();
+    for event in Parser::new_ext(&text, Options::ENABLE_TABLES) {
+        match event {
+            Event::Start(Tag::TableCell) => row.push(String::new()),
+            Event::Code(code) | Event::Text(code) => {
+                if let Some(cell) = row.last_mut() {
+                    cell.push_str(&code);
+                }
+            }
+            Event::End(TagEnd::TableRow) => rows.push(std::mem::take(&mut row)),
+            _ => {}
+        }
+    }
+    let pam_row = rows
+        .iter()
+        .find(|r| r.first().is_some_and(|c| c == "pam-unix-nullok"))
+        .unwrap_or_else(|| panic!("a row for the rule in {rows:?}"));
+    assert_eq!(pam_row[2], "no `nullok` | none", "{pam_row:?}");
+    assert_eq!(
+        pam_row[3], "auth→[success=1 default=ignore]   pam_unix.so nullok",
+        "the tab is marked and the spaces kept: {pam_row:?}"
     );
 }
 

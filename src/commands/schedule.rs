@@ -499,7 +499,7 @@ fn scan_args(
         tags: Vec::new(),
         min_severity: None,
         exclude: Vec::new(),
-        fail_on: args.fail_on,
+        fail_on: Some(args.fail_on),
         allow_errors: args.allow_errors,
         output: None,
         evidence_max_bytes: None,

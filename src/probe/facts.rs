@@ -212,4 +212,12 @@ impl Facts {
     pub fn command(&self, run: &str) -> Option<&CommandFact> {
         self.commands.get(run)
     }
+
+    /// /etc/machine-id when it holds an id (32 hex digits, lowercased); `None` when it is
+    /// missing, empty or `uninitialized` (an image before first boot).
+    pub fn machine_id(&self) -> Option<String> {
+        let text = self.file(super::sources::MACHINE_ID)?.text()?.trim();
+        (text.len() == 32 && text.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then(|| text.to_ascii_lowercase())
+    }
 }

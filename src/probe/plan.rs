@@ -127,6 +127,7 @@ impl ProbePlan {
     fn add_host_basics(&mut self) {
         OS_RELEASE.iter().for_each(|path| self.file(path));
         self.file(SSHD_CONFIG);
+        self.file(MACHINE_ID);
         for (_, markers) in CAPABILITY_MARKERS {
             markers.iter().for_each(|path| self.stat(path));
         }

@@ -15,6 +15,8 @@ pub const MODPROBE_CONF: &str = "/etc/modprobe.conf";
 /// Where kernels keep their loadable modules, one directory per kernel version.
 pub const KERNEL_MODULES: &str = "/lib/modules";
 pub const SSHD_CONFIG: &str = "/etc/ssh/sshd_config";
+/// systemd's machine id: one machine reached under two names reports the same one.
+pub const MACHINE_ID: &str = "/etc/machine-id";
 pub const SSHD_T: &str = "sshd -T";
 pub const AUDITCTL_LIST: &str = "auditctl -l";
 pub const AUDIT_RULES_DIR: &str = "/etc/audit/rules.d";

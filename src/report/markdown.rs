@@ -136,8 +136,8 @@ fn host_section(out: &mut String, host: &HostReport, rules: &RuleCatalog) {
                 "| {} | {} | {} | {} | {} | {} |",
                 cell(&result.rule_id),
                 cell(&result.title),
-                cell(&findings::expected(result)),
-                cell(&findings::actual(result)),
+                code_cell(&findings::expected(result)),
+                code_cell(&findings::actual(result)),
                 cell(&findings::references(rules, &result.rule_id)),
                 cell(&findings::profiles(rules, &result.rule_id)),
             );
@@ -240,6 +240,37 @@ pub(crate) fn cell(text: &str) -> String {
     lines.join("<br>")
 }
 
+/// Evidence for a table cell: each line a code span, so tabs and runs of spaces stay as the
+/// host wrote them (a tab shows as `→`, as a code span cannot hold a visible tab in a table),
+/// lines joined by `<br>`.
+fn code_cell(text: &str) -> String {
+    let spans: Vec<String> = text.trim_end().lines().map(code_span).collect();
+    spans.join("<br>")
+}
+
+/// One line as a code span: no escaping inside but the table's `\|`; a fence longer than
+/// any backtick run inside, and a space each side that CommonMark strips again (so a value
+/// starting or ending with a backtick or a space survives).
+fn code_span(line: &str) -> String {
+    let mut body = String::with_capacity(line.len());
+    for c in line.chars() {
+        match c {
+            '\t' => body.push(TAB_MARK),
+            '|' => body.push_str("\\|"),
+            c if c.is_control() => {}
+            c => body.push(c),
+        }
+    }
+    if body.is_empty() {
+        return String::new();
+    }
+    let fence = "`".repeat(longest_backtick_run(&body) + 1);
+    format!("{fence} {body} {fence}")
+}
+
+/// How a tab in evidence is shown.
+const TAB_MARK: char = '→';
+
 /// Text shown literally inside a line: Markdown and HTML punctuation backslash-escaped
 /// (CommonMark allows escaping any ASCII punctuation), line breaks folded into spaces.
 fn inline(text: &str) -> String {
@@ -272,6 +303,16 @@ mod tests {
         assert_eq!(cell("line1\nline2\n"), "line1<br>line2");
         assert_eq!(cell("<none> & *x*"), "\\<none\\> \\& \\*x\\*");
         assert_eq!(cell("C:\\tmp"), "C:\\\\tmp");
+    }
+
+    #[test]
+    fn evidence_cells_keep_whitespace_in_code_spans() {
+        assert_eq!(
+            code_cell("auth\t[success=1 default=ignore]  pam_unix.so"),
+            "` auth→[success=1 default=ignore]  pam_unix.so `"
+        );
+        assert_eq!(code_cell("a|b\nx ``y``\n"), "` a\\|b `<br>``` x ``y`` ```");
+        assert_eq!(code_cell(""), "");
     }
 
     #[test]

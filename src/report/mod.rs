@@ -2,7 +2,7 @@
 //! Everything here writes to a buffer; the caller puts it on stdout or into `--output FILE`.
 
 use crate::eval::{RuleResult, Status};
-use crate::rules::{Rule, Severity};
+use crate::rules::{Rule, RuleOrigin, Severity};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -185,6 +185,9 @@ pub struct RuleInfo {
     pub tags: Vec<String>,
     pub profiles: Vec<String>,
     pub references: serde_json::Value,
+    /// The rule's file and line: SARIF's physical location.
+    #[serde(skip)]
+    pub source: RuleOrigin,
 }
 
 impl From<&Rule> for RuleInfo {
@@ -199,6 +202,7 @@ impl From<&Rule> for RuleInfo {
             tags: rule.tags.clone(),
             profiles: rule.profiles.clone(),
             references: rule.references(),
+            source: rule.source.clone(),
         }
     }
 }

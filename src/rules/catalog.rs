@@ -20,7 +20,7 @@ pub struct RuleSummary<'a> {
     /// The methods the rule's checks use, each once, in order of first use.
     pub methods: Vec<&'static str>,
     /// Where the rule is defined (file:line:column).
-    pub source: &'a str,
+    pub source: String,
 }
 
 pub fn summary(rule: &Rule) -> RuleSummary<'_> {
@@ -39,7 +39,7 @@ pub fn summary(rule: &Rule) -> RuleSummary<'_> {
         references: rule.references(),
         platforms: &rule.platforms,
         methods,
-        source: &rule.source,
+        source: rule.source.to_string(),
     }
 }
 
@@ -88,11 +88,8 @@ pub fn detail<'a>(
     })
 }
 
-/// `rule.source` is `<source name>:line:column` or `<source name> (rule `id`)`.
 fn defines(source: &RuleSource, rule: &Rule) -> bool {
-    rule.source
-        .strip_prefix(source.name.as_str())
-        .is_some_and(|rest| rest.starts_with([':', ' ']))
+    *rule.source.file == *source.name
 }
 
 /// The mapping of rule `id` in a rule file (one rule or a list), as its author wrote it. The
@@ -210,7 +207,7 @@ fn load_error(err: LoadError) -> Diagnostic {
 /// a benchmark.
 pub fn lint(rule: &Rule) -> Vec<Diagnostic> {
     let warn = |message: String| Diagnostic {
-        location: rule.source.clone(),
+        location: rule.source.to_string(),
         level: Level::Warning,
         message,
     };

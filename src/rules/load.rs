@@ -231,10 +231,10 @@ impl Built {
         }
     }
 
-    fn location(&self) -> &str {
+    fn location(&self) -> String {
         match self {
-            Self::Rule(rule) => &rule.source,
-            Self::Invalid(invalid) => &invalid.location,
+            Self::Rule(rule) => described(&rule.source, &rule.id),
+            Self::Invalid(invalid) => invalid.location.clone(),
         }
     }
 }
@@ -288,9 +288,12 @@ fn load_file(
 ) -> Result<Vec<Built>, LoadError> {
     let parsed = parse_file(source, cache)?;
     let mut built = Vec::with_capacity(parsed.len());
+    // One allocation of the file name, shared by its rules.
+    let file: std::sync::Arc<str> = source.name.as_str().into();
     for Parsed { location, rule } in parsed {
         let id = rule.id.clone();
-        built.push(match build_rule(rule, overrides, &location, shared) {
+        let origin = origin_at(&file, &location);
+        built.push(match build_rule(rule, overrides, &origin, shared) {
             Ok(rule) => Built::Rule(rule),
             Err(message) => Built::Invalid(Box::new(Invalid {
                 id,
@@ -396,6 +399,30 @@ fn strip_location(message: &str) -> String {
     }
 }
 
+/// The origin a location from [`IdLocator`] names; line 0 when the `id:` was not found.
+fn origin_at(file: &std::sync::Arc<str>, location: &str) -> RuleOrigin {
+    let position = location
+        .strip_prefix(&**file)
+        .and_then(|rest| rest.strip_prefix(':'))
+        .and_then(|rest| rest.split_once(':'))
+        .and_then(|(line, column)| Some((line.parse().ok()?, column.parse().ok()?)));
+    let (line, column) = position.unwrap_or((0, 0));
+    RuleOrigin {
+        file: file.clone(),
+        line,
+        column,
+    }
+}
+
+/// A rule's location for messages, as [`IdLocator`] writes it.
+fn described(origin: &RuleOrigin, id: &str) -> String {
+    if origin.line == 0 {
+        format!("{} (rule `{id}`)", origin.file)
+    } else {
+        origin.to_string()
+    }
+}
+
 /// Finds `file:line:column` of each rule's `id:` key, for errors found after parsing. Rules come
 /// in file order, so the search resumes where the previous one ended (one pass per file).
 struct IdLocator<'a> {
@@ -437,7 +464,7 @@ fn id_column(line: &str, id: &str) -> Option<usize> {
 fn build_rule(
     raw: RawRule,
     overrides: &Vars,
-    location: &str,
+    origin: &RuleOrigin,
     shared: &Shared,
 ) -> Result<Rule, String> {
     // Each value with its origin; `None` is the rule's own default.
@@ -539,7 +566,7 @@ fn build_rule(
         notes: raw.notes,
         sensitive: raw.sensitive,
         implementations,
-        source: location.to_owned(),
+        source: origin.clone(),
     })
 }
 

@@ -30,7 +30,8 @@ pub fn embedded_sources() -> Vec<RuleSource> {
         .collect()
 }
 
-const EMBEDDED_PREFIX: &str = "<embedded>/";
+/// How the embedded pack's files are named (`<embedded>/ssh.yml`).
+pub(crate) const EMBEDDED_PREFIX: &str = "<embedded>/";
 
 /// Whether `source` is one of the pack's files exactly as compiled into this binary (so it is
 /// trusted input, and tests already hold it to the YAML bounds).

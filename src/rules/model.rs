@@ -555,8 +555,31 @@ pub struct Rule {
     pub sensitive: bool,
     /// Tried in order; the last one is the default.
     pub implementations: Vec<Implementation>,
-    /// Where the rule was defined, for messages.
-    pub source: String,
+    /// Where the rule was defined, for messages and report locations.
+    pub source: RuleOrigin,
+}
+
+/// Where a rule is defined: its file's name as loaded (shared by every rule of the file, so a
+/// pack of thousands of rules keeps one copy per file) and the position of its `id:` key.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RuleOrigin {
+    /// The source name: a path as given to `--rules`, or `<embedded>/FILE` for the built-in pack.
+    pub file: std::sync::Arc<str>,
+    /// 1-based; 0 when the `id:` key could not be found on a line of its own.
+    pub line: u32,
+    /// 1-based; 0 with an unknown line.
+    pub column: u32,
+}
+
+impl fmt::Display for RuleOrigin {
+    /// `file:line:column`, or the file alone when the line is unknown.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            f.write_str(&self.file)
+        } else {
+            write!(f, "{}:{}:{}", self.file, self.line, self.column)
+        }
+    }
 }
 
 impl Rule {

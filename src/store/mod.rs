@@ -16,6 +16,7 @@ pub mod drift;
 mod error;
 mod export;
 mod locks;
+mod machine_ids;
 mod model;
 mod queries;
 mod schedule;

@@ -267,6 +267,15 @@ ALTER TABLE change_log ADD COLUMN previous_reason TEXT;
         auto_safe: true,
         sql: MIGRATION_WAIVERS,
     },
+    Migration {
+        name: "hosts keep the machine-id they last reported, to tell one machine under two names",
+        // A new column and index only.
+        auto_safe: true,
+        sql: r#"
+ALTER TABLE hosts ADD COLUMN machine_id TEXT;
+CREATE INDEX hosts_by_machine_id ON hosts(machine_id) WHERE machine_id IS NOT NULL;
+"#,
+    },
 ];
 
 /// Migration 5: a compact change log and rule state (DESIGN §4 Footprint).

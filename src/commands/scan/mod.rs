@@ -45,6 +45,8 @@ struct Plan {
 }
 
 pub fn run(args: &ScanArgs, config: &Config, state: Option<&Path>, output: &Output) -> Result<u8> {
+    let args = &config.scan_args(args);
+    let fail_on = args.fail_on.unwrap_or(FailOn::DEFAULT);
     let view = table_view(args, output)?;
     let mut store = open_store(args.no_store, config, state)?;
     let policy = match args.policy.path(config)? {
@@ -79,10 +81,10 @@ pub fn run(args: &ScanArgs, config: &Config, state: Option<&Path>, output: &Outp
     {
         eprint!("{}", fleet_summary(hosts, &failures));
     }
-    let code = exit_code(hosts, args.fail_on, args.allow_errors);
+    let code = exit_code(hosts, fail_on, args.allow_errors);
     emit(&scan_report, &rules, args.output.as_deref(), output, &view)?;
     // After the report, so that on a terminal the last lines are the summary and this note.
-    if let Some(note) = unassessed_note(hosts, args.fail_on, args.allow_errors) {
+    if let Some(note) = unassessed_note(hosts, fail_on, args.allow_errors) {
         if !output.quiet || code != exit::CLEAN {
             eprintln!("plumb: {note}");
         }

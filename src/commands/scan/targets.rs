@@ -140,10 +140,11 @@ pub fn inventory_hosts(path: &Path, patterns: &[String]) -> Result<Vec<inventory
     let hosts = inventory::load(path)?;
     let selected: Vec<_> = hosts.into_iter().filter(|h| limit.selects(h)).collect();
     if selected.is_empty() {
+        let limits: Vec<String> = patterns.iter().map(|p| format!("`{p}`")).collect();
         return Err(Error::args(format!(
             "no host of {} matches --limit {}",
             path.display(),
-            patterns.join(",")
+            limits.join(" and --limit ")
         )));
     }
     Ok(selected)
