@@ -161,14 +161,18 @@ impl Findings {
         });
     }
 
-    /// Rules by the number of hosts they fail on, most first (ties by id).
+    /// Rules by the number of hosts they fail on, most first (ties: most severe, then by id).
     pub fn most_failing(&self) -> Vec<(&Group, usize)> {
         let mut by_rule: HashMap<&str, (&Group, usize)> = HashMap::new();
         for group in self.groups.iter().filter(|g| g.status == Status::Fail) {
             by_rule.entry(&group.rule_id).or_insert((group, 0)).1 += group.hosts.len();
         }
         let mut rules: Vec<(&Group, usize)> = by_rule.into_values().collect();
-        rules.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.rule_id.cmp(&b.0.rule_id)));
+        rules.sort_by(|a, b| {
+            b.1.cmp(&a.1)
+                .then(b.0.severity.cmp(&a.0.severity))
+                .then(a.0.rule_id.cmp(&b.0.rule_id))
+        });
         rules
     }
 }
