@@ -446,6 +446,73 @@ mod tests {
         assert_eq!(times.last(), Some(&999_000));
     }
 
+    /// Two scans of one host on a real file: a high rule regresses and a low one is fixed.
+    #[test]
+    fn a_state_file_gives_scores_failures_and_flips_per_scan() {
+        use crate::store::{HostRecord, ResultRecord, ScanBatch, ScanStatus, Scope, Trigger};
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("state.db")).unwrap();
+        let result = |id: &str, severity, status| ResultRecord {
+            rule_id: id.into(),
+            title: id.into(),
+            severity,
+            status,
+            reason: None,
+            evidence: serde_json::json!({ "status": status.as_str() }),
+        };
+        let now = crate::store::now_ms();
+        for (at, high, low) in [
+            (now - 2000, Status::Pass, Status::Fail),
+            (now - 1000, Status::Fail, Status::Pass),
+        ] {
+            store
+                .apply_scan(&ScanBatch {
+                    scan_id: uuid::Uuid::new_v4(),
+                    host: HostRecord {
+                        name: "h".into(),
+                        address: None,
+                        port: None,
+                        user: None,
+                        labels: Default::default(),
+                    },
+                    trigger: Trigger::Manual,
+                    started_at: at - 10,
+                    finished_at: at,
+                    status: ScanStatus::Ok,
+                    error: None,
+                    policy_version: None,
+                    ruleset_hash: "t".into(),
+                    scope: Scope::Full,
+                    rule_source: "embedded".into(),
+                    results: vec![
+                        result("high-rule", Severity::High, high),
+                        result("low-rule", Severity::Low, low),
+                        result("pass-rule", Severity::Medium, Status::Pass),
+                    ],
+                })
+                .unwrap();
+        }
+        let trends = store.trends(0, now).unwrap();
+        let scores: Vec<Option<f64>> = trends.host_scores.iter().map(|p| p.score).collect();
+        assert_eq!(scores, [Some(66.7), Some(66.7)]);
+        let failing: Vec<Option<FailingCounts>> = trends.fleet.iter().map(|p| p.failing).collect();
+        let one = |severity| {
+            let mut counts = FailingCounts::default();
+            counts.add(severity);
+            Some(counts)
+        };
+        assert_eq!(failing, [one(Severity::Low), one(Severity::High)]);
+        let flips: Vec<(&str, ChangeDirection)> = trends
+            .flips
+            .iter()
+            .map(|f| (f.rule_id.as_str(), f.direction))
+            .collect();
+        assert_eq!(flips.len(), 2, "{flips:?}");
+        assert!(flips.contains(&("high-rule", ChangeDirection::Regression)));
+        assert!(flips.contains(&("low-rule", ChangeDirection::Fix)));
+        assert_eq!(store.live_results().unwrap().len(), 3);
+    }
+
     #[test]
     fn failures_are_rebuilt_backwards_from_the_live_state() {
         // At 10 a high rule started failing; at 20 it was fixed and a low one started failing.
