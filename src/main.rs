@@ -49,7 +49,15 @@ fn run(cli: &Cli, output: &Output) -> Result<u8, Error> {
         Command::State { command } => {
             let ndjson_ok = matches!(command, commands::state::StateCommand::Export { .. });
             let ndjson = output.format == Format::Ndjson && ndjson_ok;
-            if !matches!(output.format, Format::Table | Format::Json) && !ndjson {
+            // `state report` writes html only, so it is its default.
+            let report = matches!(command, commands::state::StateCommand::Report(_));
+            if report && !matches!(cli.global.format, None | Some(Format::Html)) {
+                return Err(Error::args(format!(
+                    "plumb state report writes html, not {:?}",
+                    output.format
+                )));
+            }
+            if !matches!(output.format, Format::Table | Format::Json) && !ndjson && !report {
                 return Err(Error::args(format!(
                     "plumb state prints table or json, not {:?}",
                     output.format

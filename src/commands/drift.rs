@@ -52,6 +52,11 @@ pub struct DriftArgs {
 
 /// Runs `plumb drift` against the state file at `state`; returns the exit code.
 pub fn run(args: &DriftArgs, state: &Path, output: &Output) -> Result<u8> {
+    if output.format == crate::report::Format::Html {
+        return Err(Error::args(
+            "plumb drift has no html format; the fleet's HTML report is `plumb state report`",
+        ));
+    }
     let now = crate::store::now_ms();
     let query = query(args, now)?;
     let started = std::time::Instant::now();

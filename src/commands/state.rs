@@ -10,7 +10,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 mod export;
+mod report;
 mod tables;
+
+pub use report::ReportArgs;
 
 #[derive(Debug, Clone, clap::Subcommand)]
 pub enum StateCommand {
@@ -77,6 +80,9 @@ pub enum StateCommand {
         /// The batch_id of the exported batch
         batch_id: String,
     },
+    /// The fleet's HTML report (--format html, the default): hosts by score, findings,
+    /// rule texts and trends, in one self-contained page.
+    Report(ReportArgs),
     /// Each export consumer's cursor, last acknowledgement and whether a full sync is due.
     Consumers {
         /// As for `state export`
@@ -208,6 +214,7 @@ pub fn run_with_config(
         }
         StateCommand::Ack { consumer, batch_id } => export::ack(ctx, consumer, batch_id),
         StateCommand::Consumers { full_sync_horizon } => export::consumers(ctx, *full_sync_horizon),
+        StateCommand::Report(args) => report::report(ctx, args),
     }
 }
 

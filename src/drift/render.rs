@@ -23,6 +23,8 @@ pub fn render(format: Format, report: &DriftReport) -> anyhow::Result<String> {
         Format::Markdown => markdown(report),
         Format::Junit => junit(report),
         Format::Sarif => sarif(report)?,
+        // Refused by `plumb drift` before computing; `plumb state report` is the HTML view.
+        Format::Html => anyhow::bail!("drift reports have no html format"),
     })
 }
 

@@ -1,4 +1,4 @@
-//! Reports: one scan's results rendered as table, json, ndjson, junit, sarif or markdown.
+//! Reports: one scan's results rendered as table, json, ndjson, junit, sarif, markdown or html.
 //! Everything here writes to a buffer; the caller puts it on stdout or into `--output FILE`.
 
 use crate::eval::{RuleResult, Status};
@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 mod findings;
 pub(crate) mod fit;
 pub(crate) mod grid;
+pub mod html;
 mod json;
 mod junit;
 mod markdown;
@@ -33,6 +34,8 @@ pub enum Format {
     Junit,
     Sarif,
     Markdown,
+    /// A self-contained page (see [`html`]); not for a terminal.
+    Html,
 }
 
 /// Counts and score for one host (or the whole run).
@@ -245,6 +248,7 @@ pub fn render(
         Format::Junit => junit::render(report, rules),
         Format::Sarif => sarif::render(report, rules)?,
         Format::Markdown => markdown::render(report, rules),
+        Format::Html => html::render_scan(report, rules, None),
     };
     Ok(rendered)
 }

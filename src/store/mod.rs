@@ -21,6 +21,7 @@ mod model;
 mod queries;
 mod schedule;
 pub mod schema;
+pub mod trends;
 
 pub use crate::tier::Tier;
 pub use apply::{ApplyOutcome, Change, result_hash, scan_result_hash};

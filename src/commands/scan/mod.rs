@@ -48,6 +48,9 @@ pub fn run(args: &ScanArgs, config: &Config, state: Option<&Path>, output: &Outp
     let args = &config.scan_args(args);
     let fail_on = args.fail_on.unwrap_or(FailOn::DEFAULT);
     let view = table_view(args, output)?;
+    if output.format == report::Format::Html {
+        refuse_html_on_terminal(args.output.as_deref())?;
+    }
     let mut store = open_store(args.no_store, config, state)?;
     let policy = match args.policy.path(config)? {
         Some(path) => Some(load_policy(path, &args.policy, config, store.as_mut())?),
@@ -82,7 +85,20 @@ pub fn run(args: &ScanArgs, config: &Config, state: Option<&Path>, output: &Outp
         eprint!("{}", fleet_summary(hosts, &failures));
     }
     let code = exit_code(hosts, fail_on, args.allow_errors);
-    emit(&scan_report, &rules, args.output.as_deref(), output, &view)?;
+    if output.format == report::Format::Html {
+        let trends = match &store {
+            Some(store) => Some(scanned_host_trends(store, hosts)?),
+            None => None,
+        };
+        let page = report::html::render_scan(
+            &scan_report,
+            &report::catalog(&rules.rules),
+            trends.as_ref(),
+        );
+        write_page(&page, args.output.as_deref())?;
+    } else {
+        emit(&scan_report, &rules, args.output.as_deref(), output, &view)?;
+    }
     // After the report, so that on a terminal the last lines are the summary and this note.
     if let Some(note) = unassessed_note(hosts, fail_on, args.allow_errors) {
         if !output.quiet || code != exit::CLEAN {
@@ -90,6 +106,38 @@ pub fn run(args: &ScanArgs, config: &Config, state: Option<&Path>, output: &Outp
         }
     }
     Ok(code)
+}
+
+/// An HTML page is no use on a terminal: `--format html` needs `--output` or a redirect.
+pub fn refuse_html_on_terminal(path: Option<&Path>) -> Result<()> {
+    if path.is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        return Err(Error::args(
+            "--format html writes a web page: pass --output FILE or redirect stdout",
+        ));
+    }
+    Ok(())
+}
+
+/// The scanned hosts' score histories (one point per recorded full scan) for the page; one
+/// indexed read of `scans`, so cheap next to the scan itself.
+fn scanned_host_trends(store: &Store, hosts: &[HostReport]) -> Result<store::trends::Trends> {
+    let names: Vec<&str> = hosts.iter().map(|h| h.host.as_str()).collect();
+    let now = store::now_ms();
+    Ok(store::trends::Trends {
+        since: 0,
+        now,
+        host_scores: store.score_history(0, Some(&names))?,
+        ..store::trends::Trends::default()
+    })
+}
+
+/// Writes a rendered page to `path` (atomically) or stdout.
+pub fn write_page(page: &str, path: Option<&Path>) -> Result<()> {
+    match path {
+        Some(path) => report::write_atomic(path, page.as_bytes())
+            .map_err(|source| Error::io("writing the report to", path, source)),
+        None => Ok(crate::output::print(page)?),
+    }
 }
 
 /// `--summary` and `--explain` are choices of the table view: refused with another format.
