@@ -136,6 +136,9 @@ _plumb() {
             plumb__subcmd__help__subcmd__state,prune)
                 cmd="plumb__subcmd__help__subcmd__state__subcmd__prune"
                 ;;
+            plumb__subcmd__help__subcmd__state,report)
+                cmd="plumb__subcmd__help__subcmd__state__subcmd__report"
+                ;;
             plumb__subcmd__help__subcmd__state,scans)
                 cmd="plumb__subcmd__help__subcmd__state__subcmd__scans"
                 ;;
@@ -229,6 +232,9 @@ _plumb() {
             plumb__subcmd__state,prune)
                 cmd="plumb__subcmd__state__subcmd__prune"
                 ;;
+            plumb__subcmd__state,report)
+                cmd="plumb__subcmd__state__subcmd__report"
+                ;;
             plumb__subcmd__state,scans)
                 cmd="plumb__subcmd__state__subcmd__scans"
                 ;;
@@ -268,6 +274,9 @@ _plumb() {
             plumb__subcmd__state__subcmd__help,prune)
                 cmd="plumb__subcmd__state__subcmd__help__subcmd__prune"
                 ;;
+            plumb__subcmd__state__subcmd__help,report)
+                cmd="plumb__subcmd__state__subcmd__help__subcmd__report"
+                ;;
             plumb__subcmd__state__subcmd__help,scans)
                 cmd="plumb__subcmd__state__subcmd__help__subcmd__scans"
                 ;;
@@ -295,7 +304,7 @@ _plumb() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --state)
@@ -345,7 +354,7 @@ _plumb() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --state)
@@ -375,7 +384,7 @@ _plumb() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --state)
@@ -405,7 +414,7 @@ _plumb() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --state)
@@ -491,7 +500,7 @@ _plumb() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --state)
@@ -734,7 +743,7 @@ _plumb() {
             return 0
             ;;
         plumb__subcmd__help__subcmd__state)
-            opts="path show hosts scans history check migrate prune vacuum export ack consumers"
+            opts="path show hosts scans history check migrate prune vacuum export ack report consumers"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -873,6 +882,20 @@ _plumb() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        plumb__subcmd__help__subcmd__state__subcmd__report)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         plumb__subcmd__help__subcmd__state__subcmd__scans)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -941,7 +964,7 @@ _plumb() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --state)
@@ -979,7 +1002,7 @@ _plumb() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --state)
@@ -1095,7 +1118,7 @@ _plumb() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --state)
@@ -1133,7 +1156,7 @@ _plumb() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --state)
@@ -1152,7 +1175,7 @@ _plumb() {
             return 0
             ;;
         plumb__subcmd__scan)
-            opts="-i -o -q -v -h -V --local --inventory --limit --user --port --identity --ssh-option --ssh-config --sudo --host-key-policy --known-hosts --connect-timeout --probe-timeout --concurrency --max-output --rules --var --root --profile --rule --tag --min-severity --exclude --fail-on --allow-errors --output --evidence-max-bytes --host-name --no-store --via-shell --waivers --policy --allow-unsigned-policy --allowed-signers --key --signature --revocation-list --color --quiet --verbose --format --state --config --help --version"
+            opts="-i -o -q -v -h -V --local --inventory --limit --user --port --identity --ssh-option --ssh-config --sudo --host-key-policy --known-hosts --connect-timeout --probe-timeout --concurrency --max-output --rules --var --root --profile --rule --tag --min-severity --exclude --fail-on --allow-errors --output --evidence-max-bytes --host-name --no-store --via-shell --waivers --policy --allow-unsigned-policy --allowed-signers --key --signature --revocation-list --summary --explain --color --quiet --verbose --format --state --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1290,12 +1313,16 @@ _plumb() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --explain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --state)
@@ -1325,7 +1352,7 @@ _plumb() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --state)
@@ -1463,7 +1490,7 @@ _plumb() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --state)
@@ -1585,7 +1612,7 @@ _plumb() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --state)
@@ -1723,7 +1750,7 @@ _plumb() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --state)
@@ -1753,7 +1780,7 @@ _plumb() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --state)
@@ -1772,7 +1799,7 @@ _plumb() {
             return 0
             ;;
         plumb__subcmd__state)
-            opts="-q -v -h -V --color --quiet --verbose --format --state --config --help --version path show hosts scans history check migrate prune vacuum export ack consumers help"
+            opts="-q -v -h -V --color --quiet --verbose --format --state --config --help --version path show hosts scans history check migrate prune vacuum export ack report consumers help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1783,7 +1810,7 @@ _plumb() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --state)
@@ -1817,7 +1844,7 @@ _plumb() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --state)
@@ -1847,7 +1874,7 @@ _plumb() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --state)
@@ -1881,7 +1908,7 @@ _plumb() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --state)
@@ -1943,7 +1970,7 @@ _plumb() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --state)
@@ -1962,7 +1989,7 @@ _plumb() {
             return 0
             ;;
         plumb__subcmd__state__subcmd__help)
-            opts="path show hosts scans history check migrate prune vacuum export ack consumers help"
+            opts="path show hosts scans history check migrate prune vacuum export ack report consumers help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2115,6 +2142,20 @@ _plumb() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        plumb__subcmd__state__subcmd__help__subcmd__report)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         plumb__subcmd__state__subcmd__help__subcmd__scans)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -2177,7 +2218,7 @@ _plumb() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --state)
@@ -2207,7 +2248,7 @@ _plumb() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --state)
@@ -2237,7 +2278,7 @@ _plumb() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --state)
@@ -2267,7 +2308,7 @@ _plumb() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --state)
@@ -2301,7 +2342,49 @@ _plumb() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown html" -- "${cur}"))
+                    return 0
+                    ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        plumb__subcmd__state__subcmd__report)
+            opts="-q -v -h -V --output --since --rules --color --quiet --verbose --format --state --config --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rules)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --state)
@@ -2339,7 +2422,7 @@ _plumb() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --state)
@@ -2369,7 +2452,7 @@ _plumb() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --state)
@@ -2399,7 +2482,7 @@ _plumb() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --state)
@@ -2445,7 +2528,7 @@ _plumb() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --state)

@@ -73,6 +73,7 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand --key 'A single trusted public key (.pub); wins over allowed_signers'
             cand --signature 'The detached signature [default: POLICY.sig]'
             cand --revocation-list 'Fingerprints of revoked keys, one a line [default: the policy''s revocation_list]'
+            cand --explain 'Show this rule in full: expected and actual values, source, remediation and references (repeatable)'
             cand --color 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)'
             cand --format 'Output format [default: table on a terminal, json otherwise]'
             cand --state 'State file [default: <state dir>/plumb/state.db]'
@@ -83,6 +84,7 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand --no-store 'Do not record the results in the state file'
             cand --via-shell 'Gather facts with the generated sh script (what remote scans run) instead of natively'
             cand --allow-unsigned-policy 'Use a policy whose signature does not verify (development only; warns). For `schedule run-once`, also run without any policy'
+            cand --summary 'Print the header and the summary (counts, score, changes, errors) only'
             cand -q 'Only print errors on stderr'
             cand --quiet 'Only print errors on stderr'
             cand -v 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
@@ -101,8 +103,8 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand --quiet 'Only print errors on stderr'
             cand -v 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
             cand --verbose 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
             cand path 'Print the state file''s path'
@@ -116,6 +118,7 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand vacuum 'Rebuild the file to reclaim space'
             cand export 'Write what a consumer has not acknowledged: changed results in full, unchanged hosts as references, removals (JSON, or NDJSON with --format ndjson). Moves no cursor'
             cand ack 'Acknowledge an exported batch after uploading it: the consumer''s cursor moves to it'
+            cand report 'The fleet''s HTML report (--format html, the default): hosts by score, findings, rule texts and trends, in one self-contained page'
             cand consumers 'Each export consumer''s cursor, last acknowledgement and whether a full sync is due'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -128,8 +131,8 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand --quiet 'Only print errors on stderr'
             cand -v 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
             cand --verbose 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -142,8 +145,8 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand --quiet 'Only print errors on stderr'
             cand -v 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
             cand --verbose 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -156,8 +159,8 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand --quiet 'Only print errors on stderr'
             cand -v 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
             cand --verbose 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -172,8 +175,8 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand --quiet 'Only print errors on stderr'
             cand -v 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
             cand --verbose 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -188,8 +191,8 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand --quiet 'Only print errors on stderr'
             cand -v 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
             cand --verbose 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -202,8 +205,8 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand --quiet 'Only print errors on stderr'
             cand -v 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
             cand --verbose 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -216,8 +219,8 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand --quiet 'Only print errors on stderr'
             cand -v 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
             cand --verbose 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -231,8 +234,8 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand --quiet 'Only print errors on stderr'
             cand -v 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
             cand --verbose 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -245,8 +248,8 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand --quiet 'Only print errors on stderr'
             cand -v 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
             cand --verbose 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -269,8 +272,8 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand --quiet 'Only print errors on stderr'
             cand -v 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
             cand --verbose 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -284,8 +287,25 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand --quiet 'Only print errors on stderr'
             cand -v 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
             cand --verbose 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'plumb;state;report'= {
+            cand --output 'Write the page to FILE (atomically) instead of stdout'
+            cand --since 'Trends cover scans finished in the last AGE, such as 30d or 12h'
+            cand --rules 'Rule files or directories for the rules'' texts [default: the embedded pack]'
+            cand --color 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)'
+            cand --format 'Output format [default: table on a terminal, json otherwise]'
+            cand --state 'State file [default: <state dir>/plumb/state.db]'
+            cand --config 'Config file [default: <config dir>/plumb/config.yaml]'
+            cand -q 'Only print errors on stderr'
+            cand --quiet 'Only print errors on stderr'
+            cand -v 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+            cand --verbose 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -299,8 +319,8 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand --quiet 'Only print errors on stderr'
             cand -v 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
             cand --verbose 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -316,6 +336,7 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand vacuum 'Rebuild the file to reclaim space'
             cand export 'Write what a consumer has not acknowledged: changed results in full, unchanged hosts as references, removals (JSON, or NDJSON with --format ndjson). Moves no cursor'
             cand ack 'Acknowledge an exported batch after uploading it: the consumer''s cursor moves to it'
+            cand report 'The fleet''s HTML report (--format html, the default): hosts by score, findings, rule texts and trends, in one self-contained page'
             cand consumers 'Each export consumer''s cursor, last acknowledgement and whether a full sync is due'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -341,6 +362,8 @@ set edit:completion:arg-completer[plumb] = {|@words|
         }
         &'plumb;state;help;ack'= {
         }
+        &'plumb;state;help;report'= {
+        }
         &'plumb;state;help;consumers'= {
         }
         &'plumb;state;help;help'= {
@@ -354,8 +377,8 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand --quiet 'Only print errors on stderr'
             cand -v 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
             cand --verbose 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
             cand run-once 'Claim the hosts that are due, scan them, reschedule them, and exit (for cron or a systemd timer; overlapping runs never scan a host twice)'
@@ -417,8 +440,8 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand --quiet 'Only print errors on stderr'
             cand -v 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
             cand --verbose 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -434,8 +457,8 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand --quiet 'Only print errors on stderr'
             cand -v 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
             cand --verbose 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -515,8 +538,8 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand --quiet 'Only print errors on stderr'
             cand -v 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
             cand --verbose 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -529,8 +552,8 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand --quiet 'Only print errors on stderr'
             cand -v 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
             cand --verbose 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
             cand list 'The loaded rules: id, severity, profiles, tags and title (json: also references, platforms, methods and where each is defined)'
@@ -551,8 +574,8 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand --quiet 'Only print errors on stderr'
             cand -v 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
             cand --verbose 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -567,8 +590,8 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand --quiet 'Only print errors on stderr'
             cand -v 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
             cand --verbose 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -584,8 +607,8 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand --quiet 'Only print errors on stderr'
             cand -v 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
             cand --verbose 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -616,8 +639,8 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand --quiet 'Only print errors on stderr'
             cand -v 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
             cand --verbose 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -630,8 +653,8 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand --quiet 'Only print errors on stderr'
             cand -v 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
             cand --verbose 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
             cand man 'Write the man pages (plumb.1 and one per subcommand) into DIR, for example /usr/local/share/man/man1'
@@ -647,8 +670,8 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand --quiet 'Only print errors on stderr'
             cand -v 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
             cand --verbose 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -661,8 +684,8 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand --quiet 'Only print errors on stderr'
             cand -v 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
             cand --verbose 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -701,6 +724,7 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand vacuum 'Rebuild the file to reclaim space'
             cand export 'Write what a consumer has not acknowledged: changed results in full, unchanged hosts as references, removals (JSON, or NDJSON with --format ndjson). Moves no cursor'
             cand ack 'Acknowledge an exported batch after uploading it: the consumer''s cursor moves to it'
+            cand report 'The fleet''s HTML report (--format html, the default): hosts by score, findings, rule texts and trends, in one self-contained page'
             cand consumers 'Each export consumer''s cursor, last acknowledgement and whether a full sync is due'
         }
         &'plumb;help;state;path'= {
@@ -724,6 +748,8 @@ set edit:completion:arg-completer[plumb] = {|@words|
         &'plumb;help;state;export'= {
         }
         &'plumb;help;state;ack'= {
+        }
+        &'plumb;help;state;report'= {
         }
         &'plumb;help;state;consumers'= {
         }

@@ -32,7 +32,8 @@ json\t''
 ndjson\t''
 junit\t''
 sarif\t''
-markdown\t''"
+markdown\t''
+html\t'A self-contained page (see [`html`]); not for a terminal'"
 complete -c plumb -n "__fish_plumb_needs_command" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_needs_command" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_needs_command" -s q -l quiet -d 'Only print errors on stderr'
@@ -86,6 +87,7 @@ complete -c plumb -n "__fish_plumb_using_subcommand scan" -l allowed-signers -d 
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l key -d 'A single trusted public key (.pub); wins over allowed_signers' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l signature -d 'The detached signature [default: POLICY.sig]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l revocation-list -d 'Fingerprints of revoked keys, one a line [default: the policy\'s revocation_list]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand scan" -l explain -d 'Show this rule in full: expected and actual values, source, remediation and references (repeatable)' -r
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -94,7 +96,8 @@ json\t''
 ndjson\t''
 junit\t''
 sarif\t''
-markdown\t''"
+markdown\t''
+html\t'A self-contained page (see [`html`]); not for a terminal'"
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l local -d 'Scan this machine too (it is the default when no host or inventory is given)'
@@ -103,38 +106,41 @@ complete -c plumb -n "__fish_plumb_using_subcommand scan" -l allow-errors -d 'Do
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l no-store -d 'Do not record the results in the state file'
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l via-shell -d 'Gather facts with the generated sh script (what remote scans run) instead of natively'
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l allow-unsigned-policy -d 'Use a policy whose signature does not verify (development only; warns). For `schedule run-once`, also run without any policy'
+complete -c plumb -n "__fish_plumb_using_subcommand scan" -l summary -d 'Print the header and the summary (counts, score, changes, errors) only'
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -s V -l version -d 'Print version'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack consumers help" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack report consumers help" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack consumers help" -l format -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t''
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack report consumers help" -l format -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t''
 json\t''
 ndjson\t''
 junit\t''
 sarif\t''
-markdown\t''"
-complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack consumers help" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
-complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack consumers help" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
-complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack consumers help" -s q -l quiet -d 'Only print errors on stderr'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack consumers help" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack consumers help" -s h -l help -d 'Print help'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack consumers help" -s V -l version -d 'Print version'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack consumers help" -f -a "path" -d 'Print the state file\'s path'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack consumers help" -f -a "show" -d 'Schema version, size, row counts and each host\'s last scan'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack consumers help" -f -a "hosts" -d 'Every host with its score, compliance tier and failing rules by severity'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack consumers help" -f -a "scans" -d 'Recorded scans, newest first'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack consumers help" -f -a "history" -d 'A host\'s change log, newest first'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack consumers help" -f -a "check" -d 'Integrity check, foreign keys and the change log\'s hash chain (exit 1 if unsound)'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack consumers help" -f -a "migrate" -d 'Apply pending schema migrations, including ones not applied automatically'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack consumers help" -f -a "prune" -d 'Drop scans and change-log rows older than DURATION (current state, each host\'s last scan and the scan with the highest policy version are kept)'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack consumers help" -f -a "vacuum" -d 'Rebuild the file to reclaim space'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack consumers help" -f -a "export" -d 'Write what a consumer has not acknowledged: changed results in full, unchanged hosts as references, removals (JSON, or NDJSON with --format ndjson). Moves no cursor'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack consumers help" -f -a "ack" -d 'Acknowledge an exported batch after uploading it: the consumer\'s cursor moves to it'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack consumers help" -f -a "consumers" -d 'Each export consumer\'s cursor, last acknowledgement and whether a full sync is due'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack consumers help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+markdown\t''
+html\t'A self-contained page (see [`html`]); not for a terminal'"
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack report consumers help" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack report consumers help" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack report consumers help" -s q -l quiet -d 'Only print errors on stderr'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack report consumers help" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack report consumers help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack report consumers help" -s V -l version -d 'Print version'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack report consumers help" -f -a "path" -d 'Print the state file\'s path'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack report consumers help" -f -a "show" -d 'Schema version, size, row counts and each host\'s last scan'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack report consumers help" -f -a "hosts" -d 'Every host with its score, compliance tier and failing rules by severity'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack report consumers help" -f -a "scans" -d 'Recorded scans, newest first'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack report consumers help" -f -a "history" -d 'A host\'s change log, newest first'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack report consumers help" -f -a "check" -d 'Integrity check, foreign keys and the change log\'s hash chain (exit 1 if unsound)'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack report consumers help" -f -a "migrate" -d 'Apply pending schema migrations, including ones not applied automatically'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack report consumers help" -f -a "prune" -d 'Drop scans and change-log rows older than DURATION (current state, each host\'s last scan and the scan with the highest policy version are kept)'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack report consumers help" -f -a "vacuum" -d 'Rebuild the file to reclaim space'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack report consumers help" -f -a "export" -d 'Write what a consumer has not acknowledged: changed results in full, unchanged hosts as references, removals (JSON, or NDJSON with --format ndjson). Moves no cursor'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack report consumers help" -f -a "ack" -d 'Acknowledge an exported batch after uploading it: the consumer\'s cursor moves to it'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack report consumers help" -f -a "report" -d 'The fleet\'s HTML report (--format html, the default): hosts by score, findings, rule texts and trends, in one self-contained page'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack report consumers help" -f -a "consumers" -d 'Each export consumer\'s cursor, last acknowledgement and whether a full sync is due'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack report consumers help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from path" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -143,12 +149,13 @@ json\t''
 ndjson\t''
 junit\t''
 sarif\t''
-markdown\t''"
+markdown\t''
+html\t'A self-contained page (see [`html`]); not for a terminal'"
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from path" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from path" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from path" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from path" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from path" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from path" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from path" -s V -l version -d 'Print version'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from show" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
 always\t''
@@ -158,12 +165,13 @@ json\t''
 ndjson\t''
 junit\t''
 sarif\t''
-markdown\t''"
+markdown\t''
+html\t'A self-contained page (see [`html`]); not for a terminal'"
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from show" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from show" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from show" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from hosts" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
 always\t''
@@ -173,12 +181,13 @@ json\t''
 ndjson\t''
 junit\t''
 sarif\t''
-markdown\t''"
+markdown\t''
+html\t'A self-contained page (see [`html`]); not for a terminal'"
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from hosts" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from hosts" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from hosts" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from hosts" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from hosts" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from hosts" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from hosts" -s V -l version -d 'Print version'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from scans" -l host -d 'Only scans of this host' -r
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from scans" -l limit -r
@@ -190,12 +199,13 @@ json\t''
 ndjson\t''
 junit\t''
 sarif\t''
-markdown\t''"
+markdown\t''
+html\t'A self-contained page (see [`html`]); not for a terminal'"
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from scans" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from scans" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from scans" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from scans" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from scans" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from scans" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from scans" -s V -l version -d 'Print version'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from history" -l rule -d 'Only changes of this rule' -r
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from history" -l limit -r
@@ -207,12 +217,13 @@ json\t''
 ndjson\t''
 junit\t''
 sarif\t''
-markdown\t''"
+markdown\t''
+html\t'A self-contained page (see [`html`]); not for a terminal'"
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from history" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from history" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from history" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from history" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from history" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from history" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from history" -s V -l version -d 'Print version'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from check" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
 always\t''
@@ -222,12 +233,13 @@ json\t''
 ndjson\t''
 junit\t''
 sarif\t''
-markdown\t''"
+markdown\t''
+html\t'A self-contained page (see [`html`]); not for a terminal'"
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from check" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from check" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from check" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from migrate" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
 always\t''
@@ -237,12 +249,13 @@ json\t''
 ndjson\t''
 junit\t''
 sarif\t''
-markdown\t''"
+markdown\t''
+html\t'A self-contained page (see [`html`]); not for a terminal'"
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from migrate" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from migrate" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from migrate" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from migrate" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from migrate" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from migrate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from migrate" -s V -l version -d 'Print version'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from prune" -l older-than -d 'Age such as 90s, 15m, 4h, 30d' -r
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from prune" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
@@ -253,12 +266,13 @@ json\t''
 ndjson\t''
 junit\t''
 sarif\t''
-markdown\t''"
+markdown\t''
+html\t'A self-contained page (see [`html`]); not for a terminal'"
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from prune" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from prune" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from prune" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from prune" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from prune" -s V -l version -d 'Print version'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from vacuum" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
 always\t''
@@ -268,12 +282,13 @@ json\t''
 ndjson\t''
 junit\t''
 sarif\t''
-markdown\t''"
+markdown\t''
+html\t'A self-contained page (see [`html`]); not for a terminal'"
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from vacuum" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from vacuum" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from vacuum" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from vacuum" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from vacuum" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from vacuum" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from vacuum" -s V -l version -d 'Print version'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -l consumer -d 'Who the batch is for (created on first export)' -r
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -l output -d 'Write the batch to FILE (atomically) instead of stdout' -r -F
@@ -291,14 +306,15 @@ json\t''
 ndjson\t''
 junit\t''
 sarif\t''
-markdown\t''"
+markdown\t''
+html\t'A self-contained page (see [`html`]); not for a terminal'"
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -l full -d 'Send every result, whatever the consumer acknowledged'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -l allow-unsigned-policy -d 'Use a policy whose signature does not verify (development only; warns). For `schedule run-once`, also run without any policy'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -s V -l version -d 'Print version'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from ack" -l consumer -r
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from ack" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
@@ -309,13 +325,33 @@ json\t''
 ndjson\t''
 junit\t''
 sarif\t''
-markdown\t''"
+markdown\t''
+html\t'A self-contained page (see [`html`]); not for a terminal'"
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from ack" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from ack" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from ack" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from ack" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from ack" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from ack" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from ack" -s V -l version -d 'Print version'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from report" -l output -d 'Write the page to FILE (atomically) instead of stdout' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from report" -l since -d 'Trends cover scans finished in the last AGE, such as 30d or 12h' -r
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from report" -l rules -d 'Rule files or directories for the rules\' texts [default: the embedded pack]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from report" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from report" -l format -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t''
+json\t''
+ndjson\t''
+junit\t''
+sarif\t''
+markdown\t''
+html\t'A self-contained page (see [`html`]); not for a terminal'"
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from report" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from report" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from report" -s q -l quiet -d 'Only print errors on stderr'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from report" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from report" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from report" -s V -l version -d 'Print version'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from consumers" -l full-sync-horizon -d 'As for `state export`' -r
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from consumers" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
 always\t''
@@ -325,12 +361,13 @@ json\t''
 ndjson\t''
 junit\t''
 sarif\t''
-markdown\t''"
+markdown\t''
+html\t'A self-contained page (see [`html`]); not for a terminal'"
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from consumers" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from consumers" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from consumers" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from consumers" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from consumers" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from consumers" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from consumers" -s V -l version -d 'Print version'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "path" -d 'Print the state file\'s path'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "show" -d 'Schema version, size, row counts and each host\'s last scan'
@@ -343,6 +380,7 @@ complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subco
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "vacuum" -d 'Rebuild the file to reclaim space'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "export" -d 'Write what a consumer has not acknowledged: changed results in full, unchanged hosts as references, removals (JSON, or NDJSON with --format ndjson). Moves no cursor'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "ack" -d 'Acknowledge an exported batch after uploading it: the consumer\'s cursor moves to it'
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "report" -d 'The fleet\'s HTML report (--format html, the default): hosts by score, findings, rule texts and trends, in one self-contained page'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "consumers" -d 'Each export consumer\'s cursor, last acknowledgement and whether a full sync is due'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and not __fish_seen_subcommand_from run-once status maintenance cron help" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
@@ -353,12 +391,13 @@ json\t''
 ndjson\t''
 junit\t''
 sarif\t''
-markdown\t''"
+markdown\t''
+html\t'A self-contained page (see [`html`]); not for a terminal'"
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and not __fish_seen_subcommand_from run-once status maintenance cron help" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and not __fish_seen_subcommand_from run-once status maintenance cron help" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and not __fish_seen_subcommand_from run-once status maintenance cron help" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and not __fish_seen_subcommand_from run-once status maintenance cron help" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-complete -c plumb -n "__fish_plumb_using_subcommand schedule; and not __fish_seen_subcommand_from run-once status maintenance cron help" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and not __fish_seen_subcommand_from run-once status maintenance cron help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and not __fish_seen_subcommand_from run-once status maintenance cron help" -s V -l version -d 'Print version'
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and not __fish_seen_subcommand_from run-once status maintenance cron help" -f -a "run-once" -d 'Claim the hosts that are due, scan them, reschedule them, and exit (for cron or a systemd timer; overlapping runs never scan a host twice)'
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and not __fish_seen_subcommand_from run-once status maintenance cron help" -f -a "status" -d 'Per host: tier, score, interval, next scan, how overdue, maintenance and backoff'
@@ -403,7 +442,8 @@ json\t''
 ndjson\t''
 junit\t''
 sarif\t''
-markdown\t''"
+markdown\t''
+html\t'A self-contained page (see [`html`]); not for a terminal'"
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l allow-unsigned-policy -d 'Use a policy whose signature does not verify (development only; warns). For `schedule run-once`, also run without any policy'
@@ -421,12 +461,13 @@ json\t''
 ndjson\t''
 junit\t''
 sarif\t''
-markdown\t''"
+markdown\t''
+html\t'A self-contained page (see [`html`]); not for a terminal'"
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from status" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from status" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from status" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from maintenance" -l until -d 'End of the window: RFC 3339 (2026-12-01T06:00:00Z) or a date (midnight UTC)' -r
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from maintenance" -l for -d 'Length of the window from now, such as 2h or 1d' -r
@@ -438,13 +479,14 @@ json\t''
 ndjson\t''
 junit\t''
 sarif\t''
-markdown\t''"
+markdown\t''
+html\t'A self-contained page (see [`html`]); not for a terminal'"
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from maintenance" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from maintenance" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from maintenance" -l clear -d 'End the host\'s maintenance now'
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from maintenance" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from maintenance" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from maintenance" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from maintenance" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from maintenance" -s V -l version -d 'Print version'
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -s i -l inventory -d 'Hosts from an inventory: plumb\'s YAML format or an Ansible YAML inventory' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l limit -d 'Only inventory hosts matching an Ansible host pattern: a:b union, a:&b intersection, a:!b exclusion; globs, ~regex; names, groups, labels (repeatable: every one must match)' -r
@@ -484,7 +526,8 @@ json\t''
 ndjson\t''
 junit\t''
 sarif\t''
-markdown\t''"
+markdown\t''
+html\t'A self-contained page (see [`html`]); not for a terminal'"
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l allow-unsigned-policy -d 'Use a policy whose signature does not verify (development only; warns). For `schedule run-once`, also run without any policy'
@@ -515,13 +558,14 @@ json\t''
 ndjson\t''
 junit\t''
 sarif\t''
-markdown\t''"
+markdown\t''
+html\t'A self-contained page (see [`html`]); not for a terminal'"
 complete -c plumb -n "__fish_plumb_using_subcommand drift" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand drift" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand drift" -l all -d 'Regressions across every host, grouped by rule'
 complete -c plumb -n "__fish_plumb_using_subcommand drift" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand drift" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-complete -c plumb -n "__fish_plumb_using_subcommand drift" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand drift" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c plumb -n "__fish_plumb_using_subcommand drift" -s V -l version -d 'Print version'
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and not __fish_seen_subcommand_from list show check help" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
 always\t''
@@ -531,12 +575,13 @@ json\t''
 ndjson\t''
 junit\t''
 sarif\t''
-markdown\t''"
+markdown\t''
+html\t'A self-contained page (see [`html`]); not for a terminal'"
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and not __fish_seen_subcommand_from list show check help" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and not __fish_seen_subcommand_from list show check help" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and not __fish_seen_subcommand_from list show check help" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and not __fish_seen_subcommand_from list show check help" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-complete -c plumb -n "__fish_plumb_using_subcommand rules; and not __fish_seen_subcommand_from list show check help" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and not __fish_seen_subcommand_from list show check help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and not __fish_seen_subcommand_from list show check help" -s V -l version -d 'Print version'
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and not __fish_seen_subcommand_from list show check help" -f -a "list" -d 'The loaded rules: id, severity, profiles, tags and title (json: also references, platforms, methods and where each is defined)'
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and not __fish_seen_subcommand_from list show check help" -f -a "show" -d 'One rule in full: texts, severity, tags, profiles, references, notes, platforms, vars, its checks as written, remediation and where it is defined'
@@ -554,12 +599,13 @@ json\t''
 ndjson\t''
 junit\t''
 sarif\t''
-markdown\t''"
+markdown\t''
+html\t'A self-contained page (see [`html`]); not for a terminal'"
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from list" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from list" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from show" -l rules -d 'Rule files or directories (replaces the embedded default pack; repeatable)' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from show" -l var -d 'Set a rule variable (repeatable)' -r
@@ -571,12 +617,13 @@ json\t''
 ndjson\t''
 junit\t''
 sarif\t''
-markdown\t''"
+markdown\t''
+html\t'A self-contained page (see [`html`]); not for a terminal'"
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from show" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from show" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from show" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from check" -l rules -d 'Rule files or directories (replaces the embedded default pack; repeatable)' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from check" -l var -d 'Set a rule variable (repeatable)' -r
@@ -588,13 +635,14 @@ json\t''
 ndjson\t''
 junit\t''
 sarif\t''
-markdown\t''"
+markdown\t''
+html\t'A self-contained page (see [`html`]); not for a terminal'"
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from check" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from check" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from check" -l strict -d 'Exit 1 when a rule has a lint warning'
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from check" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from help" -f -a "list" -d 'The loaded rules: id, severity, profiles, tags and title (json: also references, platforms, methods and where each is defined)'
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from help" -f -a "show" -d 'One rule in full: texts, severity, tags, profiles, references, notes, platforms, vars, its checks as written, remediation and where it is defined'
@@ -612,12 +660,13 @@ json\t''
 ndjson\t''
 junit\t''
 sarif\t''
-markdown\t''"
+markdown\t''
+html\t'A self-contained page (see [`html`]); not for a terminal'"
 complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -s V -l version -d 'Print version'
 complete -c plumb -n "__fish_plumb_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
 always\t''
@@ -627,12 +676,13 @@ json\t''
 ndjson\t''
 junit\t''
 sarif\t''
-markdown\t''"
+markdown\t''
+html\t'A self-contained page (see [`html`]); not for a terminal'"
 complete -c plumb -n "__fish_plumb_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-complete -c plumb -n "__fish_plumb_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c plumb -n "__fish_plumb_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -s V -l version -d 'Print version'
 complete -c plumb -n "__fish_plumb_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -f -a "man" -d 'Write the man pages (plumb.1 and one per subcommand) into DIR, for example /usr/local/share/man/man1'
 complete -c plumb -n "__fish_plumb_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -f -a "completions" -d 'Write the shell completions (bash, zsh, fish, elvish, powershell) into DIR'
@@ -645,12 +695,13 @@ json\t''
 ndjson\t''
 junit\t''
 sarif\t''
-markdown\t''"
+markdown\t''
+html\t'A self-contained page (see [`html`]); not for a terminal'"
 complete -c plumb -n "__fish_plumb_using_subcommand generate; and __fish_seen_subcommand_from man" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand generate; and __fish_seen_subcommand_from man" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand generate; and __fish_seen_subcommand_from man" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand generate; and __fish_seen_subcommand_from man" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-complete -c plumb -n "__fish_plumb_using_subcommand generate; and __fish_seen_subcommand_from man" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand generate; and __fish_seen_subcommand_from man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c plumb -n "__fish_plumb_using_subcommand generate; and __fish_seen_subcommand_from man" -s V -l version -d 'Print version'
 complete -c plumb -n "__fish_plumb_using_subcommand generate; and __fish_seen_subcommand_from completions" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
 always\t''
@@ -660,12 +711,13 @@ json\t''
 ndjson\t''
 junit\t''
 sarif\t''
-markdown\t''"
+markdown\t''
+html\t'A self-contained page (see [`html`]); not for a terminal'"
 complete -c plumb -n "__fish_plumb_using_subcommand generate; and __fish_seen_subcommand_from completions" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand generate; and __fish_seen_subcommand_from completions" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand generate; and __fish_seen_subcommand_from completions" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand generate; and __fish_seen_subcommand_from completions" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
-complete -c plumb -n "__fish_plumb_using_subcommand generate; and __fish_seen_subcommand_from completions" -s h -l help -d 'Print help'
+complete -c plumb -n "__fish_plumb_using_subcommand generate; and __fish_seen_subcommand_from completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c plumb -n "__fish_plumb_using_subcommand generate; and __fish_seen_subcommand_from completions" -s V -l version -d 'Print version'
 complete -c plumb -n "__fish_plumb_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "man" -d 'Write the man pages (plumb.1 and one per subcommand) into DIR, for example /usr/local/share/man/man1'
 complete -c plumb -n "__fish_plumb_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "completions" -d 'Write the shell completions (bash, zsh, fish, elvish, powershell) into DIR'
@@ -689,6 +741,7 @@ complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcom
 complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "vacuum" -d 'Rebuild the file to reclaim space'
 complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "export" -d 'Write what a consumer has not acknowledged: changed results in full, unchanged hosts as references, removals (JSON, or NDJSON with --format ndjson). Moves no cursor'
 complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "ack" -d 'Acknowledge an exported batch after uploading it: the consumer\'s cursor moves to it'
+complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "report" -d 'The fleet\'s HTML report (--format html, the default): hosts by score, findings, rule texts and trends, in one self-contained page'
 complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "consumers" -d 'Each export consumer\'s cursor, last acknowledgement and whether a full sync is due'
 complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from schedule" -f -a "run-once" -d 'Claim the hosts that are due, scan them, reschedule them, and exit (for cron or a systemd timer; overlapping runs never scan a host twice)'
 complete -c plumb -n "__fish_plumb_using_subcommand help; and __fish_seen_subcommand_from schedule" -f -a "status" -d 'Per host: tier, score, interval, next scan, how overdue, maintenance and backoff'
