@@ -59,6 +59,7 @@ fn tree_results() -> Vec<Vec<ResultRecord>> {
                         status: result.status,
                         reason: result.reason.map(|r| r.as_str().to_string()),
                         evidence: result.stored_evidence(),
+                        waiver: None,
                     }
                 })
                 .collect()

@@ -459,6 +459,7 @@ mod tests {
             status,
             reason: None,
             evidence: serde_json::json!({ "status": status.as_str() }),
+            waiver: None,
         };
         let now = crate::store::now_ms();
         for (at, high, low) in [

@@ -205,6 +205,7 @@ mod tests {
             status: Status::Fail,
             reason: None,
             detail: Some(EVIL.into()),
+            waiver: None,
             implementation: None,
             evidence: vec![Evidence {
                 method: "file_content".into(),
@@ -251,6 +252,11 @@ mod tests {
                 tags: vec![EVIL.into()],
                 profiles: Vec::new(),
                 references: serde_json::json!({ "cis": { "debian12": EVIL }, EVIL: [EVIL] }),
+                source: crate::rules::RuleOrigin {
+                    file: EVIL.into(),
+                    line: 1,
+                    column: 1,
+                },
             },
         );
         let page = render_scan(&report, &rules, None);
