@@ -5,10 +5,14 @@ use crate::eval::{Evidence, RuleResult, Status};
 
 /// Failures and errors, most severe first, then by rule id.
 pub(crate) fn findings(results: &[RuleResult]) -> Vec<&RuleResult> {
-    let mut shown: Vec<&RuleResult> = results
-        .iter()
-        .filter(|r| matches!(r.status, Status::Fail | Status::Error))
-        .collect();
+    by_severity(results, |status| {
+        matches!(status, Status::Fail | Status::Error)
+    })
+}
+
+/// The results whose status `keep` takes, most severe first, then by rule id.
+pub(crate) fn by_severity(results: &[RuleResult], keep: fn(Status) -> bool) -> Vec<&RuleResult> {
+    let mut shown: Vec<&RuleResult> = results.iter().filter(|r| keep(r.status)).collect();
     shown.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)

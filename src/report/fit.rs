@@ -6,17 +6,27 @@ pub const ELLIPSIS: char = '…';
 
 /// Columns `text` takes on a terminal: its chars, escape sequences not counted.
 pub fn width(text: &str) -> usize {
-    let mut len = 0;
+    visible_chars(text).count()
+}
+
+/// `text` without its escape sequences.
+pub fn strip_escapes(text: &str) -> String {
+    visible_chars(text).collect()
+}
+
+fn visible_chars(text: &str) -> impl Iterator<Item = char> + '_ {
     let mut in_escape = false;
-    for c in text.chars() {
-        match c {
-            '\x1b' => in_escape = true,
-            'm' if in_escape => in_escape = false,
-            _ if in_escape => {}
-            _ => len += 1,
+    text.chars().filter(move |&c| match c {
+        '\x1b' => {
+            in_escape = true;
+            false
         }
-    }
-    len
+        'm' if in_escape => {
+            in_escape = false;
+            false
+        }
+        _ => !in_escape,
+    })
 }
 
 /// `text` (plain, no escape codes) in at most `max` columns: cut and ended with `…` when

@@ -632,21 +632,7 @@ fn truncate_painted(line: &str, width: usize) -> String {
     if fit::width(line) <= width {
         return line.to_owned();
     }
-    truncate(&strip_escapes(line), width)
-}
-
-fn strip_escapes(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut in_escape = false;
-    for c in text.chars() {
-        match c {
-            '\x1b' => in_escape = true,
-            'm' if in_escape => in_escape = false,
-            _ if in_escape => {}
-            _ => out.push(c),
-        }
-    }
-    out
+    truncate(&fit::strip_escapes(line), width)
 }
 
 /// Text from hosts and rule files made safe for a terminal: control characters (an escape

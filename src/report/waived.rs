@@ -4,16 +4,7 @@ use crate::eval::{AppliedWaiver, RuleResult, Status};
 
 /// Waived results, most severe first, then by rule id (the order failures use).
 pub(crate) fn waived(results: &[RuleResult]) -> Vec<&RuleResult> {
-    let mut shown: Vec<&RuleResult> = results
-        .iter()
-        .filter(|r| r.status == Status::Waived)
-        .collect();
-    shown.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then_with(|| a.rule_id.cmp(&b.rule_id))
-    });
-    shown
+    super::findings::by_severity(results, |status| status == Status::Waived)
 }
 
 /// One line: `waived by W-1 until 2027-03-31T00:00:00Z, approved by alice, ticket SEC-1: reason`.

@@ -151,7 +151,8 @@ pub fn load_with_cache(
             }
         }
     }
-    first_problem(&built)?;
+    // With no problem, every entry is a rule: positions in `rules` are those in `built`.
+    let by_id = first_problem(&built)?;
     let mut rules: Vec<Rule> = built
         .into_iter()
         .filter_map(|built| match built {
@@ -159,16 +160,14 @@ pub fn load_with_cache(
             Built::Invalid(_) => None,
         })
         .collect();
-    sort_by_id(&mut rules);
+    put_in_order(&mut rules, &by_id);
     Ok(RuleSet { rules })
 }
 
-/// Sorts rules by id, moving each rule once: a plain sort would move these large values
-/// log(n) times each.
-fn sort_by_id(rules: &mut [Rule]) {
-    let mut order: Vec<usize> = (0..rules.len()).collect();
-    order.sort_unstable_by(|&a, &b| rules[a].id.cmp(&rules[b].id));
-    // Position `i` takes the rule at `order[i]`: follow each cycle of the permutation once.
+/// Puts the rule at `order[i]` at position `i`, moving each rule once: a sort would move
+/// these large values log(n) times each.
+fn put_in_order(rules: &mut [Rule], order: &[u32]) {
+    // Follow each cycle of the permutation once.
     let mut placed = vec![false; rules.len()];
     for start in 0..rules.len() {
         if placed[start] {
@@ -177,7 +176,7 @@ fn sort_by_id(rules: &mut [Rule]) {
         let mut at = start;
         loop {
             placed[at] = true;
-            let from = order[at];
+            let from = order[at] as usize;
             if from == start {
                 break;
             }
@@ -240,7 +239,8 @@ impl Built {
 }
 
 /// The first problem in file order: a rule whose id an earlier rule has, or an invalid rule.
-fn first_problem(built: &[Built]) -> Result<(), LoadError> {
+/// Without one, the positions of `built` in the order of their ids.
+fn first_problem(built: &[Built]) -> Result<Vec<u32>, LoadError> {
     // Sorting positions by id finds every repeat without a map of all ids.
     let mut order: Vec<u32> = (0..built.len() as u32).collect();
     order.sort_unstable_by(|&a, &b| {
@@ -273,9 +273,9 @@ fn first_problem(built: &[Built]) -> Result<(), LoadError> {
                 invalid.location.clone(),
                 invalid.message.clone(),
             )),
-            Built::Rule(_) => Ok(()),
+            Built::Rule(_) => Ok(order),
         },
-        _ => Ok(()),
+        _ => Ok(order),
     }
 }
 
@@ -491,7 +491,7 @@ fn build_rule(
     let mut resolve = |text: &str, kind: TextKind| substitute(text, kind, &lookup);
 
     let build = |node: CheckNode, resolve: &mut super::raw::StringMap| {
-        let mut raw = node.0;
+        let mut raw = *node.0;
         raw.try_map_strings(resolve)?;
         build_expr(raw)
     };
@@ -572,10 +572,10 @@ fn build_rule(
 
 fn build_expr(raw: RawCheck) -> Result<CheckExpr, String> {
     if let Some(children) = raw.checks {
-        return build_each(children, |node| build_expr(node.0)).map(CheckExpr::All);
+        return build_each(children, |node| build_expr(*node.0)).map(CheckExpr::All);
     }
     if let Some(children) = raw.any {
-        return build_each(children, |node| build_expr(node.0)).map(CheckExpr::Any);
+        return build_each(children, |node| build_expr(*node.0)).map(CheckExpr::Any);
     }
     build_check(raw).map(|check| CheckExpr::Leaf(Box::new(check)))
 }

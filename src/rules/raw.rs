@@ -527,19 +527,19 @@ impl RawCheck {
     pub fn try_map_strings(&mut self, f: &mut StringMap) -> Result<(), String> {
         fn one(slot: &mut Option<String>, kind: TextKind, f: &mut StringMap) -> Result<(), String> {
             if let Some(text) = slot {
-                *text = f(text, kind)?;
+                map_text(text, kind, f)?;
             }
             Ok(())
         }
         fn scalar(slot: &mut Option<Scalar>, f: &mut StringMap) -> Result<(), String> {
             if let Some(Scalar(text)) = slot {
-                *text = f(text, TextKind::Plain)?;
+                map_text(text, TextKind::Plain, f)?;
             }
             Ok(())
         }
         fn list(slot: &mut Option<Vec<String>>, f: &mut StringMap) -> Result<(), String> {
             for text in slot.iter_mut().flatten() {
-                *text = f(text, TextKind::Plain)?;
+                map_text(text, TextKind::Plain, f)?;
             }
             Ok(())
         }
@@ -569,7 +569,7 @@ impl RawCheck {
             scalar(slot, f)?;
         }
         if let Some(ModeText(text)) = &mut self.mode {
-            *text = f(text, TextKind::Plain)?;
+            map_text(text, TextKind::Plain, f)?;
         }
         list(&mut self.options, f)?;
         list(&mut self.authorized, f)?;
@@ -577,7 +577,7 @@ impl RawCheck {
         list(&mut self.files, f)?;
         for OneOrMany(paths) in [&mut self.path, &mut self.paths].into_iter().flatten() {
             for path in paths {
-                *path = f(path, TextKind::Plain)?;
+                map_text(path, TextKind::Plain, f)?;
             }
         }
         for child in self.checks.iter_mut().chain(self.any.iter_mut()).flatten() {
@@ -587,12 +587,23 @@ impl RawCheck {
     }
 }
 
+/// `f` applied to `text` when it holds a `{{`: substitution leaves other text as it is, and
+/// most parameters have none, so they are not copied.
+fn map_text(text: &mut String, kind: TextKind, f: &mut StringMap) -> Result<(), String> {
+    if text.contains("{{") {
+        *text = f(text, kind)?;
+    }
+    Ok(())
+}
+
 /// What `try_map_strings` applies to each string parameter.
 pub type StringMap<'a> = dyn FnMut(&str, TextKind) -> Result<String, String> + 'a;
 
 /// A check mapping whose shape was validated where it was read.
 #[derive(Clone, Debug)]
-pub struct CheckNode(pub RawCheck);
+// Boxed: a raw check is over a kilobyte of mostly empty fields, and is moved several times
+// between parsing and building.
+pub struct CheckNode(pub Box<RawCheck>);
 
 impl Serialize for CheckNode {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -611,7 +622,7 @@ impl<'de> Deserialize<'de> for CheckNode {
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<CheckNode, A::Error> {
                 let raw = RawCheck::deserialize(de::value::MapAccessDeserializer::new(map))?;
                 raw.validate_shape().map_err(de::Error::custom)?;
-                Ok(CheckNode(raw))
+                Ok(CheckNode(Box::new(raw)))
             }
         }
         deserializer.deserialize_map(CheckVisitor)
