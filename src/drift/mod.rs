@@ -692,19 +692,25 @@ fn classify(before: Option<&RuleState>, after: Option<&RuleState>) -> Option<Cha
             _ => ChangeClass::Added,
         }),
         (Some(_), None) => Some(ChangeClass::Removed),
-        (Some(b), Some(a)) if b.status != a.status => Some(match (b.status, a.status) {
-            (Status::Waived, Status::Fail) => ChangeClass::WaiverExpired,
-            (_, Status::Fail) => ChangeClass::Regression,
-            (_, Status::Waived) => ChangeClass::Waived,
-            (Status::Fail | Status::Waived, Status::Pass) => ChangeClass::Fix,
-            (_, Status::Error) => ChangeClass::BecameError,
-            _ => ChangeClass::StatusChanged,
-        }),
+        (Some(b), Some(a)) if b.status != a.status => Some(status_change(b.status, a.status)),
         (Some(b), Some(a)) if b.severity != a.severity => Some(ChangeClass::SeverityChanged),
         (Some(b), Some(a)) => match (b.evidence_id, a.evidence_id) {
             (Some(before), Some(after)) if before != after => Some(ChangeClass::EvidenceChanged),
             _ => None,
         },
+    }
+}
+
+/// The class of a rule's change from one status to another (they differ). Also what the HTML
+/// report's trend of regressions and fixes counts, so both say the same.
+pub fn status_change(before: Status, after: Status) -> ChangeClass {
+    match (before, after) {
+        (Status::Waived, Status::Fail) => ChangeClass::WaiverExpired,
+        (_, Status::Fail) => ChangeClass::Regression,
+        (_, Status::Waived) => ChangeClass::Waived,
+        (Status::Fail | Status::Waived, Status::Pass) => ChangeClass::Fix,
+        (_, Status::Error) => ChangeClass::BecameError,
+        _ => ChangeClass::StatusChanged,
     }
 }
 

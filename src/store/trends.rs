@@ -231,41 +231,50 @@ impl Store {
         .map_err(read)
     }
 
-    /// pass -> fail and fail -> pass changes of live hosts since `since`, newest first.
+    /// Regressions and fixes of live hosts since `since`, newest first, as `plumb drift`
+    /// classes them (a status change to fail, an expired waiver; fail or waived to pass).
     fn flips(&self, since: i64) -> Result<Vec<StatusFlip>, StoreError> {
         let read = |err| sql(&self.path, "reading the change log")(err);
+        // A waived result is stored as fail with its waiver.
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT k.name, r.id, sv.text, c.occurred_at, ns.text FROM change_log AS c
+                "SELECT k.name, r.id, sv.text, c.occurred_at,
+                        CASE WHEN c.previous_waiver IS NOT NULL THEN 'waived' ELSE ps.text END,
+                        CASE WHEN c.waiver IS NOT NULL THEN 'waived' ELSE ns.text END
+                 FROM change_log AS c
                  JOIN host_keys AS k ON k.key = c.host_key
                  JOIN hosts AS h ON h.name = k.name AND h.removed_at IS NULL
                  JOIN rule_keys AS r ON r.key = c.rule_key
                  JOIN value_codes AS ps ON ps.code = c.previous_status
                  JOIN value_codes AS ns ON ns.code = c.new_status
                  JOIN value_codes AS sv ON sv.code = c.severity
-                 WHERE c.occurred_at >= ?1
-                   AND ((ps.text = 'pass' AND ns.text = 'fail')
-                        OR (ps.text = 'fail' AND ns.text = 'pass'))
+                 WHERE c.occurred_at >= ?1 AND ns.text IN ('fail', 'pass')
                  ORDER BY c.occurred_at DESC, c.id DESC",
             )
             .map_err(read)?;
-        stmt.query_map(params![since], |row| {
-            let new: String = row.get(4)?;
-            Ok(StatusFlip {
+        let rows = stmt.query_map(params![since], |row| {
+            let before: Status = decode(&row.get::<_, String>(4)?)?;
+            let after: Status = decode(&row.get::<_, String>(5)?)?;
+            let class = (before != after).then(|| crate::drift::status_change(before, after));
+            let direction = match class {
+                Some(class) if class.is_regression() => Some(ChangeDirection::Regression),
+                Some(crate::drift::ChangeClass::Fix) => Some(ChangeDirection::Fix),
+                _ => None,
+            };
+            let Some(direction) = direction else {
+                return Ok(None);
+            };
+            Ok(Some(StatusFlip {
                 host: row.get(0)?,
                 rule_id: row.get(1)?,
                 severity: decode(&row.get::<_, String>(2)?)?,
                 at: row.get(3)?,
-                direction: if new == "fail" {
-                    ChangeDirection::Regression
-                } else {
-                    ChangeDirection::Fix
-                },
-            })
-        })
-        .and_then(|rows| rows.collect())
-        .map_err(read)
+                direction,
+            }))
+        });
+        rows.and_then(|rows| rows.filter_map(Result::transpose).collect())
+            .map_err(read)
     }
 
     /// Every live result of every live host, by host then rule.
@@ -512,6 +521,73 @@ mod tests {
         assert!(flips.contains(&("high-rule", ChangeDirection::Regression)));
         assert!(flips.contains(&("low-rule", ChangeDirection::Fix)));
         assert_eq!(store.live_results().unwrap().len(), 3);
+    }
+
+    /// The chart counts what `plumb drift` calls regressions and fixes: from skipped to fail
+    /// too, an expired waiver, a waived failure fixed; a failure being waived is neither.
+    #[test]
+    fn regressions_and_fixes_are_drifts() {
+        use crate::store::{HostRecord, ResultRecord, ScanBatch, ScanStatus, Scope, Trigger};
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("state.db")).unwrap();
+        let now = crate::store::now_ms();
+        let scans: [(i64, [Status; 3]); 3] = [
+            (now - 3000, [Status::Skipped, Status::Fail, Status::Fail]),
+            (now - 2000, [Status::Fail, Status::Waived, Status::Waived]),
+            (now - 1000, [Status::Fail, Status::Fail, Status::Pass]),
+        ];
+        for (at, statuses) in scans {
+            let results = ["was-skipped", "waiver-ends", "waived-fixed"]
+                .into_iter()
+                .zip(statuses)
+                .map(|(id, status)| ResultRecord {
+                    rule_id: id.into(),
+                    title: id.into(),
+                    severity: Severity::High,
+                    status,
+                    reason: (status == Status::Skipped).then(|| "platform".to_owned()),
+                    evidence: serde_json::json!({ "status": status.as_str() }),
+                    waiver: (status == Status::Waived).then(|| "W-1".to_owned()),
+                })
+                .collect();
+            store
+                .apply_scan(&ScanBatch {
+                    scan_id: uuid::Uuid::new_v4(),
+                    host: HostRecord {
+                        name: "h".into(),
+                        address: None,
+                        port: None,
+                        user: None,
+                        labels: Default::default(),
+                    },
+                    trigger: Trigger::Manual,
+                    started_at: at - 10,
+                    finished_at: at,
+                    status: ScanStatus::Ok,
+                    error: None,
+                    policy_version: None,
+                    ruleset_hash: "t".into(),
+                    scope: Scope::Full,
+                    rule_source: "embedded".into(),
+                    results,
+                })
+                .unwrap();
+        }
+        let trends = store.trends(0, now).unwrap();
+        let mut flips: Vec<(&str, ChangeDirection)> = trends
+            .flips
+            .iter()
+            .map(|f| (f.rule_id.as_str(), f.direction))
+            .collect();
+        flips.sort_by_key(|(id, _)| *id);
+        assert_eq!(
+            flips,
+            [
+                ("waived-fixed", ChangeDirection::Fix),
+                ("waiver-ends", ChangeDirection::Regression),
+                ("was-skipped", ChangeDirection::Regression),
+            ]
+        );
     }
 
     #[test]

@@ -258,7 +258,7 @@ fn flips(out: &mut String, trends: &crate::store::trends::Trends) {
         .count();
     let _ = write!(
         out,
-        "<h3>Regressions and fixes, last {days} days</h3><p class=\"note\"><span class=\"key c-regression\">■</span> {regressions} regressions (pass → fail) · <span class=\"key c-fix\">■</span> {} fixes (fail → pass)</p>",
+        "<h3>Regressions and fixes, last {days} days</h3><p class=\"note\"><span class=\"key c-regression\">■</span> {regressions} regressions (to fail) · <span class=\"key c-fix\">■</span> {} fixes (to pass)</p>",
         trends.flips.len() - regressions
     );
     let points: Vec<(i64, bool)> = trends
