@@ -34,9 +34,10 @@ pub struct RuleCache {
     dir: PathBuf,
 }
 
-/// One parsed rule: where it was defined, and what was read there.
+/// One parsed rule: the line and column of its `id:` (0 when not found), and what was read.
 pub struct Parsed {
-    pub location: String,
+    pub line: u32,
+    pub column: u32,
     pub rule: RawRule,
 }
 
@@ -48,7 +49,8 @@ struct EntryOut<'a> {
 
 #[derive(Serialize)]
 struct RuleOut<'a> {
-    location: &'a str,
+    line: u32,
+    column: u32,
     rule: &'a RawRule,
 }
 
@@ -62,7 +64,8 @@ struct EntryIn {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RuleIn {
-    location: String,
+    line: u32,
+    column: u32,
     rule: RuleNode,
 }
 
@@ -140,8 +143,9 @@ impl RuleCache {
                 entry
                     .rules
                     .into_iter()
-                    .map(|RuleIn { location, rule }| Parsed {
-                        location,
+                    .map(|RuleIn { line, column, rule }| Parsed {
+                        line,
+                        column,
                         rule: rule.0,
                     })
                     .collect(),
@@ -165,7 +169,8 @@ impl RuleCache {
             rules: rules
                 .iter()
                 .map(|parsed| RuleOut {
-                    location: &parsed.location,
+                    line: parsed.line,
+                    column: parsed.column,
                     rule: &parsed.rule,
                 })
                 .collect(),

@@ -1,7 +1,7 @@
 //! The loaded rules as data, without scanning: a listing, one rule in full, and validation of
 //! rule files with lints. `plumb rules` renders these.
 
-use super::load::{LoadError, RuleSet, RuleSource, load};
+use super::load::{LoadError, RuleSet, RuleSource, cache_for, load_with_cache};
 use super::model::{Platform, Rule, Severity};
 use super::vars::Vars;
 use serde::Serialize;
@@ -162,15 +162,17 @@ pub fn check(sources: &[RuleSource], overrides: &Vars) -> CheckReport {
         files: sources.len(),
         ..CheckReport::default()
     };
+    // One cache for both passes, so the second reads what the first parsed.
+    let cache = cache_for(sources);
     let mut loaded = Vec::new();
     for source in sources {
-        match load(std::slice::from_ref(source), overrides) {
+        match load_with_cache(std::slice::from_ref(source), overrides, cache.as_ref()) {
             Ok(set) => loaded.push(set),
             Err(err) => report.diagnostics.push(load_error(err)),
         }
     }
     if report.diagnostics.is_empty() {
-        match load(sources, overrides) {
+        match load_with_cache(sources, overrides, cache.as_ref()) {
             Ok(set) => loaded = vec![set],
             Err(err) => {
                 report.diagnostics.push(load_error(err));

@@ -120,13 +120,17 @@ fn collect_yaml_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadErro
 /// Files are parsed on several threads (parsing is nearly all of loading); the outcome, and
 /// which error is reported first, is that of loading them one after another in order.
 pub fn load(sources: &[RuleSource], overrides: &Vars) -> Result<RuleSet, LoadError> {
-    // Only files from outside are cached: the embedded pack needs no cache directory.
-    let cache = if sources.iter().all(super::is_embedded) {
+    load_with_cache(sources, overrides, cache_for(sources).as_ref())
+}
+
+/// The user's rule cache, for sources not all from the embedded pack (which is never cached,
+/// so a scan of it alone needs no cache directory).
+pub(crate) fn cache_for(sources: &[RuleSource]) -> Option<RuleCache> {
+    if sources.iter().all(super::is_embedded) {
         None
     } else {
         RuleCache::from_env()
-    };
-    load_with_cache(sources, overrides, cache.as_ref())
+    }
 }
 
 /// [`load`] with parsed files read from and kept in `cache` (none: every file is parsed).
@@ -218,7 +222,7 @@ enum Built {
 
 struct Invalid {
     id: String,
-    location: String,
+    origin: RuleOrigin,
     message: String,
 }
 
@@ -233,7 +237,7 @@ impl Built {
     fn location(&self) -> String {
         match self {
             Self::Rule(rule) => described(&rule.source, &rule.id),
-            Self::Invalid(invalid) => invalid.location.clone(),
+            Self::Invalid(invalid) => described(&invalid.origin, &invalid.id),
         }
     }
 }
@@ -270,7 +274,7 @@ fn first_problem(built: &[Built]) -> Result<Vec<u32>, LoadError> {
         }
         (_, Some(index)) => match &built[index] {
             Built::Invalid(invalid) => Err(LoadError::invalid(
-                invalid.location.clone(),
+                described(&invalid.origin, &invalid.id),
                 invalid.message.clone(),
             )),
             Built::Rule(_) => Ok(order),
@@ -290,14 +294,18 @@ fn load_file(
     let mut built = Vec::with_capacity(parsed.len());
     // One allocation of the file name, shared by its rules.
     let file: std::sync::Arc<str> = source.name.as_str().into();
-    for Parsed { location, rule } in parsed {
+    for Parsed { line, column, rule } in parsed {
         let id = rule.id.clone();
-        let origin = origin_at(&file, &location);
+        let origin = RuleOrigin {
+            file: file.clone(),
+            line,
+            column,
+        };
         built.push(match build_rule(rule, overrides, &origin, shared) {
             Ok(rule) => Built::Rule(rule),
             Err(message) => Built::Invalid(Box::new(Invalid {
                 id,
-                location,
+                origin,
                 message,
             })),
         });
@@ -335,10 +343,8 @@ fn parse_file(source: &RuleSource, cache: Option<&RuleCache>) -> Result<Vec<Pars
     // A fresh list: collecting in place would keep the parsed rules' much larger allocation.
     let mut parsed = Vec::with_capacity(raws.len());
     for rule in raws {
-        parsed.push(Parsed {
-            location: locator.locate(&rule.id),
-            rule,
-        });
+        let (line, column) = locator.locate(&rule.id);
+        parsed.push(Parsed { line, column, rule });
     }
     if let Some((cache, key)) = &cached {
         cache.put(key, &parsed);
@@ -399,22 +405,8 @@ fn strip_location(message: &str) -> String {
     }
 }
 
-/// The origin a location from [`IdLocator`] names; line 0 when the `id:` was not found.
-fn origin_at(file: &std::sync::Arc<str>, location: &str) -> RuleOrigin {
-    let position = location
-        .strip_prefix(&**file)
-        .and_then(|rest| rest.strip_prefix(':'))
-        .and_then(|rest| rest.split_once(':'))
-        .and_then(|(line, column)| Some((line.parse().ok()?, column.parse().ok()?)));
-    let (line, column) = position.unwrap_or((0, 0));
-    RuleOrigin {
-        file: file.clone(),
-        line,
-        column,
-    }
-}
-
-/// A rule's location for messages, as [`IdLocator`] writes it.
+/// A rule's location for messages: `file:line:column`, or the file and the rule's id when
+/// its `id:` is not on a line of its own.
 fn described(origin: &RuleOrigin, id: &str) -> String {
     if origin.line == 0 {
         format!("{} (rule `{id}`)", origin.file)
@@ -423,10 +415,9 @@ fn described(origin: &RuleOrigin, id: &str) -> String {
     }
 }
 
-/// Finds `file:line:column` of each rule's `id:` key, for errors found after parsing. Rules come
+/// Finds the line and column of each rule's `id:` key, for errors found after parsing. Rules come
 /// in file order, so the search resumes where the previous one ended (one pass per file).
 struct IdLocator<'a> {
-    source: &'a RuleSource,
     lines: Vec<&'a str>,
     cursor: usize,
 }
@@ -434,22 +425,23 @@ struct IdLocator<'a> {
 impl<'a> IdLocator<'a> {
     fn new(source: &'a RuleSource) -> Self {
         Self {
-            source,
             lines: source.text.lines().collect(),
             cursor: 0,
         }
     }
 
-    fn locate(&mut self, id: &str) -> String {
+    /// 1-based (line, column); (0, 0) when not found.
+    fn locate(&mut self, id: &str) -> (u32, u32) {
         let found = (self.cursor..self.lines.len())
             .chain(0..self.cursor)
             .find_map(|index| id_column(self.lines[index], id).map(|column| (index, column)));
         match found {
             Some((index, column)) => {
                 self.cursor = index + 1;
-                format!("{}:{}:{}", self.source.name, index + 1, column)
+                let position = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+                (position(index + 1), position(column))
             }
-            None => format!("{} (rule `{id}`)", self.source.name),
+            None => (0, 0),
         }
     }
 }
