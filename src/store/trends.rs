@@ -455,10 +455,37 @@ mod tests {
         assert_eq!(times.last(), Some(&999_000));
     }
 
+    /// A full scan of host `h` finished at `at` with `results`.
+    fn record_scan(store: &mut Store, at: i64, results: Vec<crate::store::ResultRecord>) {
+        use crate::store::{HostRecord, ScanBatch, ScanStatus, Scope, Trigger};
+        store
+            .apply_scan(&ScanBatch {
+                scan_id: uuid::Uuid::new_v4(),
+                host: HostRecord {
+                    name: "h".into(),
+                    address: None,
+                    port: None,
+                    user: None,
+                    labels: Default::default(),
+                },
+                trigger: Trigger::Manual,
+                started_at: at - 10,
+                finished_at: at,
+                status: ScanStatus::Ok,
+                error: None,
+                policy_version: None,
+                ruleset_hash: "t".into(),
+                scope: Scope::Full,
+                rule_source: "embedded".into(),
+                results,
+            })
+            .unwrap();
+    }
+
     /// Two scans of one host on a real file: a high rule regresses and a low one is fixed.
     #[test]
     fn a_state_file_gives_scores_failures_and_flips_per_scan() {
-        use crate::store::{HostRecord, ResultRecord, ScanBatch, ScanStatus, Scope, Trigger};
+        use crate::store::ResultRecord;
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("state.db")).unwrap();
         let result = |id: &str, severity, status| ResultRecord {
@@ -475,32 +502,15 @@ mod tests {
             (now - 2000, Status::Pass, Status::Fail),
             (now - 1000, Status::Fail, Status::Pass),
         ] {
-            store
-                .apply_scan(&ScanBatch {
-                    scan_id: uuid::Uuid::new_v4(),
-                    host: HostRecord {
-                        name: "h".into(),
-                        address: None,
-                        port: None,
-                        user: None,
-                        labels: Default::default(),
-                    },
-                    trigger: Trigger::Manual,
-                    started_at: at - 10,
-                    finished_at: at,
-                    status: ScanStatus::Ok,
-                    error: None,
-                    policy_version: None,
-                    ruleset_hash: "t".into(),
-                    scope: Scope::Full,
-                    rule_source: "embedded".into(),
-                    results: vec![
-                        result("high-rule", Severity::High, high),
-                        result("low-rule", Severity::Low, low),
-                        result("pass-rule", Severity::Medium, Status::Pass),
-                    ],
-                })
-                .unwrap();
+            record_scan(
+                &mut store,
+                at,
+                vec![
+                    result("high-rule", Severity::High, high),
+                    result("low-rule", Severity::Low, low),
+                    result("pass-rule", Severity::Medium, Status::Pass),
+                ],
+            );
         }
         let trends = store.trends(0, now).unwrap();
         let scores: Vec<Option<f64>> = trends.host_scores.iter().map(|p| p.score).collect();
@@ -527,7 +537,7 @@ mod tests {
     /// too, an expired waiver, a waived failure fixed; a failure being waived is neither.
     #[test]
     fn regressions_and_fixes_are_drifts() {
-        use crate::store::{HostRecord, ResultRecord, ScanBatch, ScanStatus, Scope, Trigger};
+        use crate::store::ResultRecord;
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("state.db")).unwrap();
         let now = crate::store::now_ms();
@@ -550,28 +560,7 @@ mod tests {
                     waiver: (status == Status::Waived).then(|| "W-1".to_owned()),
                 })
                 .collect();
-            store
-                .apply_scan(&ScanBatch {
-                    scan_id: uuid::Uuid::new_v4(),
-                    host: HostRecord {
-                        name: "h".into(),
-                        address: None,
-                        port: None,
-                        user: None,
-                        labels: Default::default(),
-                    },
-                    trigger: Trigger::Manual,
-                    started_at: at - 10,
-                    finished_at: at,
-                    status: ScanStatus::Ok,
-                    error: None,
-                    policy_version: None,
-                    ruleset_hash: "t".into(),
-                    scope: Scope::Full,
-                    rule_source: "embedded".into(),
-                    results,
-                })
-                .unwrap();
+            record_scan(&mut store, at, results);
         }
         let trends = store.trends(0, now).unwrap();
         let mut flips: Vec<(&str, ChangeDirection)> = trends
