@@ -48,6 +48,7 @@ mod tests {
         Expectation {
             expected: expected.into(),
             comparator,
+            case_insensitive: false,
         }
     }
 

@@ -150,7 +150,9 @@ pub fn evaluate_check(check: &Check, host: &HostView) -> Outcome {
         Check::ConfigValue(c) => config_value(check, c, host),
         Check::ConfigLine(c) => config_line(check, c, host),
         Check::Accounts(c) => super::accounts::evaluate(c, host),
-        Check::SshdEffectiveConfig { key, expectation } => {
+        Check::SshdEffectiveConfig {
+            key, expectation, ..
+        } => {
             let v = verdict(check, key, describe(expectation));
             if host.offline() {
                 return v.offline("`sshd -T`");
@@ -172,7 +174,7 @@ pub fn evaluate_check(check: &Check, host: &HostView) -> Outcome {
         } => sysctl(check, key, expectation, *persisted, host),
         Check::PackageState { name, present } => package_state(check, name, *present, host),
         Check::ServiceState(c) => service_state(check, c, host),
-        Check::KernelModuleState { name, state } => kernel_module(check, name, *state, host),
+        Check::KernelModuleState { name, state, .. } => kernel_module(check, name, *state, host),
         Check::MountOption(c) => mount_option(check, c, host),
         Check::GrubParameter {
             name,
@@ -186,7 +188,7 @@ pub fn evaluate_check(check: &Check, host: &HostView) -> Outcome {
             equal,
             ..
         } => set_compare(check, observed_command, authorized, *equal, host),
-        Check::SystemdTarget { expected } => systemd_target(check, expected, host),
+        Check::SystemdTarget { expected, .. } => systemd_target(check, expected, host),
         Check::SelinuxState { expected } => selinux(check, expected, host),
         Check::ApparmorState { expected } => apparmor(check, expected, host),
     }
@@ -586,6 +588,7 @@ fn sysctl(
     let normalised = Expectation {
         expected: normalise_whitespace(&expectation.expected),
         comparator: expectation.comparator.clone(),
+        case_insensitive: expectation.case_insensitive,
     };
     let mut sources = serde_json::Map::new();
     let mut actuals = Vec::new();

@@ -17,7 +17,7 @@ pub use host::HostView;
 pub use result::{AppliedWaiver, Evidence, Outcome, Reason, RuleResult, Status};
 
 use crate::probe::{Facts, Timings};
-use crate::rules::{CheckExpr, Rule, RuleSet};
+use crate::rules::{CheckExpr, Rule, RuleSet, When};
 use std::time::Instant;
 
 pub use crate::defaults::{EVIDENCE_BYTES as DEFAULT_EVIDENCE_BYTES, MAX_EVIDENCE_BYTES};
@@ -95,15 +95,16 @@ fn evaluate_timed(
         }
     }
     let capabilities = host.capabilities();
-    let chosen = rule
-        .implementations
-        .iter()
-        .find(|imp| imp.when.is_none_or(|cap| capabilities.contains(&cap)));
+    let chosen = rule.implementations.iter().find(|imp| {
+        imp.when
+            .as_ref()
+            .is_none_or(|when| when.holds(&|cap| capabilities.contains(&cap)))
+    });
     let Some(implementation) = chosen else {
         result.reason = Some(Reason::NoImplementation);
         return result;
     };
-    result.implementation = implementation.when.map(|cap| cap.as_str().to_owned());
+    result.implementation = implementation.when.as_ref().map(When::to_string);
     let (status, reason, evidence) = evaluate_expr(&implementation.check, host, timings);
     result.status = status;
     if let Some((reason, detail)) = reason {

@@ -495,7 +495,7 @@ fn build_rule(
             let check = build(implementation.check, &mut resolve)?;
             match implementation.when {
                 Some(name) => out.push(Implementation {
-                    when: Capability::parse(&name),
+                    when: Capability::parse(&name).map(When::Has),
                     check,
                 }),
                 None => default = Some(check),
@@ -558,6 +558,8 @@ fn build_rule(
         notes: raw.notes,
         sensitive: raw.sensitive,
         implementations,
+        dialect: Dialect::Plumb,
+        metadata: None,
         source: origin.clone(),
     })
 }
@@ -669,6 +671,7 @@ fn expectation(expected: Option<Scalar>, comparator: Option<&str>) -> Result<Exp
     Ok(Expectation {
         expected,
         comparator,
+        case_insensitive: false,
     })
 }
 
@@ -753,6 +756,8 @@ fn build_check(raw: RawCheck) -> Result<Check, String> {
                 .transpose()?,
             owner: raw.owner.clone(),
             group: raw.group.clone(),
+            exact_mode: false,
+            follow_symlinks: true,
             missing: missing_mode(
                 raw.missing.as_deref(),
                 &[
@@ -849,6 +854,8 @@ fn build_check(raw: RawCheck) -> Result<Check, String> {
                     .as_deref()
                     .map(|p| compile("stop_at", p))
                     .transpose()?,
+                keep_quotes: false,
+                bare_key_is_empty: false,
             })
         }
         "config_line" => {
@@ -872,6 +879,8 @@ fn build_check(raw: RawCheck) -> Result<Check, String> {
         "sshd_effective_config" => Check::SshdEffectiveConfig {
             key: key.to_ascii_lowercase(),
             expectation: expectation(raw.expected.clone(), raw.comparator.as_deref())?,
+            first_wins: false,
+            failure_fails: false,
         },
         "sysctl_value" => Check::SysctlValue {
             key: names::sysctl_key(&key)?,
@@ -906,6 +915,7 @@ fn build_check(raw: RawCheck) -> Result<Check, String> {
                     ("not_loadable", ModuleState::NotLoadable),
                 ],
             )?,
+            unshipped_passes: false,
         },
         "mount_option" => Check::MountOption(MountOptionCheck {
             mount_point: raw.mount_point.clone().unwrap_or_default(),
@@ -938,6 +948,7 @@ fn build_check(raw: RawCheck) -> Result<Check, String> {
         "set_compare" => Check::SetCompare {
             observed_command: raw.observed_command.clone().unwrap_or_default(),
             authorized: raw.authorized.clone().unwrap_or_default(),
+            alias_separator: None,
             equal: one_of(
                 "mode",
                 raw.mode.as_ref().map_or("subset", |ModeText(m)| m.as_str()),
@@ -947,6 +958,7 @@ fn build_check(raw: RawCheck) -> Result<Check, String> {
         },
         "systemd_target" => Check::SystemdTarget {
             expected: scalar_text(&raw.expected),
+            equal: true,
         },
         "selinux_state" => Check::SelinuxState {
             expected: one_of(

@@ -64,10 +64,17 @@ pub enum Capability {
     Ufw,
     Nftables,
     Gdm,
+    Authselect,
+    NftablesActive,
+    DirectoryJoined,
+    Sssd,
+    SssdConfigured,
+    RsyslogActive,
+    PamFaillock,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 16] = [
+    pub const ALL: [Capability; 23] = [
         Self::Apt,
         Self::Dnf,
         Self::Yum,
@@ -84,6 +91,13 @@ impl Capability {
         Self::Ufw,
         Self::Nftables,
         Self::Gdm,
+        Self::Authselect,
+        Self::NftablesActive,
+        Self::DirectoryJoined,
+        Self::Sssd,
+        Self::SssdConfigured,
+        Self::RsyslogActive,
+        Self::PamFaillock,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -104,11 +118,82 @@ impl Capability {
             Self::Ufw => "ufw",
             Self::Nftables => "nftables",
             Self::Gdm => "gdm",
+            Self::Authselect => "authselect",
+            Self::NftablesActive => "nftables_active",
+            Self::DirectoryJoined => "directory_joined",
+            Self::Sssd => "sssd",
+            Self::SssdConfigured => "sssd_configured",
+            Self::RsyslogActive => "rsyslog_active",
+            Self::PamFaillock => "pam_faillock",
         }
     }
 
     pub fn parse(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+}
+
+/// A `when:` expression: a capability, or all/any of several.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum When {
+    Has(Capability),
+    All(Vec<When>),
+    Any(Vec<When>),
+}
+
+impl When {
+    /// Whether the host's capabilities satisfy the expression.
+    pub fn holds(&self, has: &impl Fn(Capability) -> bool) -> bool {
+        match self {
+            Self::Has(capability) => has(*capability),
+            Self::All(items) => items.iter().all(|item| item.holds(has)),
+            Self::Any(items) => items.iter().any(|item| item.holds(has)),
+        }
+    }
+}
+
+impl fmt::Display for When {
+    /// `sshd`, `all(authselect, sssd)`, `any(apt, dnf)`: how results name the implementation.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (name, items) = match self {
+            Self::Has(capability) => return f.write_str(capability.as_str()),
+            Self::All(items) => ("all", items),
+            Self::Any(items) => ("any", items),
+        };
+        write!(f, "{name}(")?;
+        for (index, item) in items.iter().enumerate() {
+            if index > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{item}")?;
+        }
+        f.write_str(")")
+    }
+}
+
+/// The rule format a file was read in; each file has one, and its rules keep that meaning.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Dialect {
+    #[default]
+    Plumb,
+    Kensa,
+}
+
+impl Dialect {
+    pub const ALL: [Dialect; 2] = [Self::Plumb, Self::Kensa];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Plumb => "plumb",
+            Self::Kensa => "kensa",
+        }
+    }
+}
+
+impl fmt::Display for Dialect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -171,6 +256,8 @@ impl Comparator {
 pub struct Expectation {
     pub expected: String,
     pub comparator: Comparator,
+    /// Compare ignoring ASCII case (Kensa's config_value and sshd_effective_config).
+    pub case_insensitive: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -228,6 +315,10 @@ pub struct FilePermissionCheck {
     pub owner: Option<String>,
     pub group: Option<String>,
     pub missing: Missing,
+    /// The mode must equal `mode` exactly, not merely stay within it (Kensa).
+    pub exact_mode: bool,
+    /// Judge a symlink by its target (plumb) or by the link itself (Kensa).
+    pub follow_symlinks: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -243,6 +334,10 @@ pub struct ConfigValueCheck {
     pub stop_at: Option<SharedRegex>,
     /// Drop-in directories read with the main file (`paths` then holds that one file).
     pub dropins: Option<DropIns>,
+    /// Keep quotes around a value instead of stripping one matching pair (Kensa).
+    pub keep_quotes: bool,
+    /// A key alone on its line has the value "" instead of being ignored (Kensa).
+    pub bare_key_is_empty: bool,
 }
 
 /// The order in which a tool reads its main file and drop-in directories.
@@ -433,6 +528,11 @@ pub enum Check {
     SshdEffectiveConfig {
         key: String,
         expectation: Expectation,
+        /// Compare only the first value of a key `sshd -T` prints more than once (Kensa),
+        /// not all of them joined by spaces (plumb).
+        first_wins: bool,
+        /// A failing `sshd -T` is a `fail` (Kensa), not an `error` (plumb).
+        failure_fails: bool,
     },
     SysctlValue {
         key: String,
@@ -447,6 +547,8 @@ pub enum Check {
     KernelModuleState {
         name: String,
         state: ModuleState,
+        /// A module no installed kernel ships passes whatever the state asks (Kensa).
+        unshipped_passes: bool,
     },
     MountOption(MountOptionCheck),
     GrubParameter {
@@ -458,11 +560,15 @@ pub enum Check {
     SetCompare {
         observed_command: String,
         authorized: Vec<String>,
+        /// Splits an observed line into names that all stand for one member (Kensa).
+        alias_separator: Option<String>,
         equal: bool,
         timeout_ms: u64,
     },
     SystemdTarget {
         expected: String,
+        /// `false`: passes when the default target is anything but `expected`.
+        equal: bool,
     },
     SelinuxState {
         expected: String,
@@ -529,7 +635,7 @@ impl CheckExpr {
 #[derive(Clone, Debug)]
 pub struct Implementation {
     /// `None` marks the default implementation.
-    pub when: Option<Capability>,
+    pub when: Option<When>,
     pub check: CheckExpr,
 }
 
@@ -553,8 +659,15 @@ pub struct Rule {
     pub notes: String,
     /// Evidence keeps verdicts only, never the text the check read (see `eval::redact`).
     pub sensitive: bool,
-    /// Tried in order; the last one is the default.
+    /// Tried in order; the first whose `when` holds is used. A plumb rule's last one is the
+    /// default; a Kensa rule may have none, and is then skipped when no `when` holds.
     pub implementations: Vec<Implementation>,
+    /// The format the rule's file was read in.
+    pub dialect: Dialect,
+    /// Keys the dialect carries that plumb keeps without acting on, as a JSON object (Kensa:
+    /// `category`, `transactional`, `depends_on`, `conflicts_with`, `supersedes`, and each
+    /// implementation's `remediation` mapping); `None` when there are none.
+    pub metadata: Option<Box<serde_json::value::RawValue>>,
     /// Where the rule was defined, for messages and report locations.
     pub source: RuleOrigin,
 }
