@@ -480,6 +480,11 @@ pub struct ServiceStateCheck {
     pub installed: Option<bool>,
     /// A target whose `.wants` must hold the unit.
     pub wanted_by: Option<String>,
+    /// Kensa's reading of `enabled` against a running systemd: `enabled: true` is also met by
+    /// `static` and `generated` units (on by design, no [Install]), and `enabled: false` fails
+    /// only on `enabled`/`enabled-runtime` (so `alias` and `indirect` pass it). plumb (false):
+    /// enabled means `enabled`, `enabled-runtime` or `alias`, both ways.
+    pub static_counts_enabled: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -497,6 +502,10 @@ pub enum AuditMatch {
     Key(String),
     /// A rule text with whitespace normalised.
     Rule(String),
+    /// Kensa's reading of a rule text: every line of it (blank and `#` lines aside) must be
+    /// among the loaded rules (`auditctl -l`), matched on the fields auditctl keeps (see
+    /// `eval::audit_loaded`); the rules.d files are not read.
+    Loaded(Vec<String>),
 }
 
 /// A leaf check: one method with its validated parameters.
@@ -555,6 +564,11 @@ pub enum Check {
         name: String,
         value: Option<String>,
         present: bool,
+        /// Kensa's reading (with `present`): the running command line has `name=value` (or a
+        /// bare `name` when the value is 1), and some `GRUB_CMDLINE_LINUX` line of
+        /// /etc/default/grub mentions `name`. plumb (false): every boot entry (grub.cfg, BLS,
+        /// /etc/kernel/cmdline) and the running command line carry it.
+        default_grub_only: bool,
     },
     AuditRuleExists(AuditMatch),
     SetCompare {
@@ -563,6 +577,9 @@ pub enum Check {
         /// Splits an observed line into names that all stand for one member (Kensa).
         alias_separator: Option<String>,
         equal: bool,
+        /// An empty `authorized` list is `skipped` (not_assessable): nobody has declared what
+        /// is allowed (Kensa). plumb: every observed member is then unexpected.
+        empty_authorized_skips: bool,
         timeout_ms: u64,
     },
     SystemdTarget {
