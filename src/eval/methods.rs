@@ -229,7 +229,10 @@ pub fn evaluate_check(check: &Check, host: &HostView) -> Outcome {
             host,
         ),
         Check::SystemdTarget { expected, equal } => systemd_target(check, expected, *equal, host),
-        Check::SelinuxState { expected } => selinux(check, expected, host),
+        Check::SelinuxState {
+            expected,
+            running_only,
+        } => selinux(check, expected, *running_only, host),
         Check::ApparmorState { expected } => apparmor(check, expected, host),
     }
 }
@@ -1570,19 +1573,25 @@ fn systemd_target(check: &Check, expected: &str, equal: bool, host: &HostView) -
     v.outcome(Status::Fail, "no default target set", Value::Null)
 }
 
-fn selinux(check: &Check, expected: &str, host: &HostView) -> Outcome {
+fn selinux(check: &Check, expected: &str, running_only: bool, host: &HostView) -> Outcome {
     let v = verdict(check, "selinux", expected);
-    let config = match host.file_if_readable(SELINUX_CONFIG) {
-        Ok(config) => config,
-        Err(problem) => return v.probe_failed(problem),
-    };
-    let configured = config
-        .and_then(|text| parse_env_file(text).get("SELINUX").cloned())
-        .unwrap_or_else(|| "not configured".into());
-    let mut actual = vec![format!("config: {configured}")];
-    // Without a configuration SELinux is not set up, which is what "disabled" asks for.
-    let mut ok =
-        configured == expected || (configured == "not configured" && expected == "disabled");
+    if running_only && host.offline() {
+        return v.offline("the running SELinux state");
+    }
+    let mut actual = Vec::new();
+    let mut ok = true;
+    if !running_only {
+        let config = match host.file_if_readable(SELINUX_CONFIG) {
+            Ok(config) => config,
+            Err(problem) => return v.probe_failed(problem),
+        };
+        let configured = config
+            .and_then(|text| parse_env_file(text).get("SELINUX").cloned())
+            .unwrap_or_else(|| "not configured".into());
+        actual.push(format!("config: {configured}"));
+        // Without a configuration SELinux is not set up, which is what "disabled" asks for.
+        ok = configured == expected || (configured == "not configured" && expected == "disabled");
+    }
     if !host.offline() {
         // No enforce file means no SELinux in the kernel; anything unexpected is not a state.
         let running = match host.facts.file(SELINUX_ENFORCE) {

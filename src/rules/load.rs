@@ -964,6 +964,7 @@ fn build_check(raw: RawCheck) -> Result<Check, String> {
             equal: true,
         },
         "selinux_state" => Check::SelinuxState {
+            running_only: false,
             expected: one_of(
                 "expected",
                 &scalar_text(&raw.expected),

@@ -589,6 +589,9 @@ pub enum Check {
     },
     SelinuxState {
         expected: String,
+        /// Only the running state counts, as `getenforce` reports it (Kensa). plumb (false):
+        /// /etc/selinux/config must say the same.
+        running_only: bool,
     },
     ApparmorState {
         expected: String,

@@ -581,3 +581,36 @@ fn grub_parameter_reads_the_running_line_and_default_grub() {
     // plumb wants it on every boot entry, the recovery one included.
     assert_eq!(status(&rule(check), &set), Status::Fail);
 }
+
+// ---------------------------------------------------------------------------------------------
+// selinux_state
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn selinux_running_only_ignores_the_configuration() {
+    let check = "{ method: selinux_state, expected: enforcing }";
+    let running = kensa(check, |c| match c {
+        Check::SelinuxState { running_only, .. } => *running_only = true,
+        other => panic!("not selinux_state: {other:?}"),
+    });
+    // Enforcing now (setenforce 1), permissive after a reboot.
+    let f = facts()
+        .file("/etc/selinux/config", "SELINUX=permissive\n")
+        .file("/sys/fs/selinux/enforce", "1\n")
+        .build();
+    let e = only(&eval_rule(&running, &f), Status::Pass, None);
+    assert_eq!(e.actual, "running: enforcing");
+    let permissive = facts()
+        .file("/etc/selinux/config", "SELINUX=enforcing\n")
+        .file("/sys/fs/selinux/enforce", "0\n")
+        .build();
+    assert_eq!(status(&running, &permissive), Status::Fail);
+    let offline = facts()
+        .offline()
+        .file("/etc/selinux/config", "SELINUX=enforcing\n")
+        .build();
+    let r = eval_rule(&running, &offline);
+    only(&r, Status::Skipped, Some(Reason::NotAssessableOffline));
+    // plumb wants the configuration to agree.
+    assert_eq!(status(&rule(check), &f), Status::Fail);
+}
