@@ -29,10 +29,9 @@ pub fn line_loaded(rule: &str, loaded: &[&str]) -> bool {
             .as_ref()
             .is_none_or(|key| audit_key(line).as_ref() == Some(key))
             && (syscalls.is_empty() || syscalls == syscall_set(line))
-            && auid_filters(&rule).iter().all(|filter| {
-                line.split_whitespace()
-                    .any(|word| word == filter.as_str())
-            })
+            && auid_filters(&rule)
+                .iter()
+                .all(|filter| line.split_whitespace().any(|word| word == filter.as_str()))
             && (distinguishing || normalise(line) == rule)
     })
 }
@@ -129,9 +128,11 @@ mod tests {
 
     #[test]
     fn path_is_a_whole_value_and_auid_unset_is_minus_one() {
-        let sudo = "-a always,exit -F path=/usr/bin/sudo -F perm=x -F auid>=1000 -F auid!=unset -k priv";
+        let sudo =
+            "-a always,exit -F path=/usr/bin/sudo -F perm=x -F auid>=1000 -F auid!=unset -k priv";
         assert!(line_loaded(sudo, &LOADED));
-        let su = "-a always,exit -F path=/usr/bin/su -F perm=x -F auid>=1000 -F auid!=unset -k priv";
+        let su =
+            "-a always,exit -F path=/usr/bin/su -F perm=x -F auid>=1000 -F auid!=unset -k priv";
         assert!(!line_loaded(su, &LOADED));
         let other_uid = "-a always,exit -F path=/usr/bin/sudo -F perm=x -F auid>=500 -k priv";
         assert!(!line_loaded(other_uid, &LOADED));

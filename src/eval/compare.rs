@@ -43,8 +43,13 @@ fn parse_number(text: &str) -> Option<f64> {
 
 /// `== no`, `>= 4`, `regex (?i)no`: how the expectation reads in evidence.
 pub fn describe(expectation: &Expectation) -> String {
+    let case = if expectation.case_insensitive {
+        " (any case)"
+    } else {
+        ""
+    };
     format!(
-        "{} {}",
+        "{} {}{case}",
         expectation.comparator.symbol(),
         expectation.expected
     )

@@ -56,7 +56,12 @@ pub fn find_config_values(files: &[ConfigFile], check: &ConfigValueCheck) -> Vec
                     file: file.path.clone(),
                     line_no: index + 1,
                     text: trimmed.to_owned(),
-                    value: if check.keep_quotes { value } else { unquote(value) }.to_owned(),
+                    value: if check.keep_quotes {
+                        value
+                    } else {
+                        unquote(value)
+                    }
+                    .to_owned(),
                 });
             }
         }

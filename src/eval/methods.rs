@@ -836,7 +836,10 @@ fn service_state(check: &Check, c: &ServiceStateCheck, host: &HostView) -> Outco
     let mut actual = vec![format!("enabled={enabled}"), format!("masked={masked}")];
     let enabled_ok = |want: bool| match (c.static_counts_enabled, property("UnitFileState")) {
         (true, Some(state)) if want => {
-            matches!(state, "enabled" | "enabled-runtime" | "static" | "generated")
+            matches!(
+                state,
+                "enabled" | "enabled-runtime" | "static" | "generated"
+            )
         }
         (true, Some(state)) => !matches!(state, "enabled" | "enabled-runtime"),
         _ => want == enabled,

@@ -336,7 +336,9 @@ pub struct ConfigValueCheck {
     pub dropins: Option<DropIns>,
     /// Keep quotes around a value instead of stripping one matching pair (Kensa).
     pub keep_quotes: bool,
-    /// A key alone on its line has the value "" instead of being ignored (Kensa).
+    /// With `expected: ""`, the key must stand alone on some line (Kensa); lines giving it a
+    /// value do not count then, and a bare line never counts for another `expected`. plumb
+    /// (false): a key without a delimiter is ignored.
     pub bare_key_is_empty: bool,
 }
 
@@ -556,7 +558,8 @@ pub enum Check {
     KernelModuleState {
         name: String,
         state: ModuleState,
-        /// A module no installed kernel ships passes whatever the state asks (Kensa).
+        /// `disabled` passes for a module no installed kernel ships (Kensa: modprobe finds
+        /// nothing to load); `blacklisted` still needs its line, as in Kensa.
         unshipped_passes: bool,
     },
     MountOption(MountOptionCheck),

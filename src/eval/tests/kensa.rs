@@ -50,6 +50,7 @@ fn config_value_case_insensitive_compares_any_case() {
     let kensa_rule = kensa(check, case_insensitive);
     let e = only(&eval_rule(&kensa_rule, &upper), Status::Pass, None);
     assert_eq!(e.actual, "ENRICHED");
+    assert_eq!(e.expected, "== enriched (any case)");
     let raw = facts().file(AUDITD, "log_format = RAW\n").build();
     assert_eq!(status(&kensa_rule, &raw), Status::Fail);
     // plumb compares exactly.
@@ -99,9 +100,13 @@ fn config_value_kensa_reading_of_a_repeated_key_is_the_first_in_any_case() {
     // Kensa's defaults as the loader sets them: `=`, first occurrence, any case.
     let check = r#"{ method: config_value, path: /etc/audit/auditd.conf, key: write_logs, expected: "yes", delimiter: "=", occurrence: first }"#;
     let kensa_rule = kensa(check, case_insensitive);
-    let f = facts().file(AUDITD, "write_logs = YES\nwrite_logs = no\n").build();
+    let f = facts()
+        .file(AUDITD, "write_logs = YES\nwrite_logs = no\n")
+        .build();
     assert_eq!(status(&kensa_rule, &f), Status::Pass);
-    let f = facts().file(AUDITD, "write_logs = no\nwrite_logs = YES\n").build();
+    let f = facts()
+        .file(AUDITD, "write_logs = no\nwrite_logs = YES\n")
+        .build();
     assert_eq!(status(&kensa_rule, &f), Status::Fail);
 }
 
@@ -180,7 +185,11 @@ fn file_permission_link_owner_is_not_a_gathered_fact() {
     let nofollow = kensa(check, |c| file_permission(c).follow_symlinks = false);
     let r = eval_rule(&nofollow, &linked("/etc/grub.cfg").build());
     let e = only(&r, Status::Error, Some(Reason::ProbeFailed));
-    assert!(e.actual.contains("owner of the link itself"), "{}", e.actual);
+    assert!(
+        e.actual.contains("owner of the link itself"),
+        "{}",
+        e.actual
+    );
     // A failing mode decides without the owner.
     let both = kensa(
         "{ method: file_permission, path: /etc/grub.cfg, mode: '0600', owner: root }",
@@ -261,7 +270,9 @@ fn sshd_effective_config_failing_sshd_is_a_fail() {
         .command_fact("sshd -T", CommandFact::TimedOut { timeout_ms: 10 })
         .build();
     assert_eq!(status(&fails, &slow), Status::Error);
-    let good = facts().command("sshd -T", 0, "permitrootlogin no\n").build();
+    let good = facts()
+        .command("sshd -T", 0, "permitrootlogin no\n")
+        .build();
     assert_eq!(status(&fails, &good), Status::Pass);
     // plumb: no verdict without sshd's answer.
     assert_eq!(status(&rule(check), &broken), Status::Error);
@@ -297,7 +308,10 @@ fn kernel_module_disabled_passes_when_no_kernel_ships_it_and_blacklisted_does_no
     let kensa_rule = kensa(check, unshipped);
     let unshipped_host = modules(&[], "ext4 1 0 - Live\n", &["ext4", "vfat"]);
     let e = only(&eval_rule(&kensa_rule, &unshipped_host), Status::Pass, None);
-    assert_eq!(e.actual, "not configured, not shipped by any kernel, not loaded");
+    assert_eq!(
+        e.actual,
+        "not configured, not shipped by any kernel, not loaded"
+    );
     let shipped_host = modules(&[], "ext4 1 0 - Live\n", &["ext4", "cramfs"]);
     assert_eq!(status(&kensa_rule, &shipped_host), Status::Fail);
     // Configured is still enough.
@@ -422,9 +436,11 @@ const CLOCK_RULE: &str = "-a always,exit -F arch=b64 -S adjtimex -S settimeofday
 fn loaded_rule() -> Rule {
     kensa(
         "{ method: audit_rule_exists, rule: '-a always,exit -S adjtimex -k clock' }",
-        |c| *c = Check::AuditRuleExists(AuditMatch::Loaded(
-            CLOCK_RULE.lines().map(str::to_owned).collect(),
-        )),
+        |c| {
+            *c = Check::AuditRuleExists(AuditMatch::Loaded(
+                CLOCK_RULE.lines().map(str::to_owned).collect(),
+            ))
+        },
     )
 }
 
@@ -460,7 +476,9 @@ fn audit_rule_loaded_ignores_rules_d_and_reads_a_failed_auditctl_as_nothing_load
         .command_fact("auditctl -l", CommandFact::TimedOut { timeout_ms: 5 })
         .build();
     assert_eq!(status(&loaded_rule(), &slow), Status::Error);
-    let offline = facts().offline().dir("/etc/audit/rules.d", "*.rules", &rules_d);
+    let offline = facts()
+        .offline()
+        .dir("/etc/audit/rules.d", "*.rules", &rules_d);
     let r = eval_rule(&loaded_rule(), &offline.build());
     only(&r, Status::Skipped, Some(Reason::NotAssessableOffline));
 }
