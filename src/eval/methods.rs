@@ -88,16 +88,27 @@ pub fn evaluate_check(check: &Check, host: &HostView) -> Outcome {
             path,
             needle,
             present,
+            any_line,
         } => {
-            let expected = if *present {
-                "contains"
-            } else {
-                "does not contain"
+            let expected = match (*present, *any_line) {
+                (true, false) => "contains",
+                (false, false) => "does not contain",
+                (true, true) => "has a line containing a line of",
+                (false, true) => "has no line containing a line of",
             };
             let v = verdict(check, path, format!("{expected} `{needle}`"));
             with_file(&v, host, path, !present, |text| {
-                let found = text.contains(needle.as_str());
-                let line = text.lines().position(|l| l.contains(needle.as_str()));
+                let (found, line) = if *any_line {
+                    // grep's lines: a last line without a newline counts, an empty tail not.
+                    let literals: Vec<&str> = needle.split('\n').collect();
+                    let line = text
+                        .split_terminator('\n')
+                        .position(|l| literals.iter().any(|literal| l.contains(literal)));
+                    (line.is_some(), line)
+                } else {
+                    let line = text.lines().position(|l| l.contains(needle.as_str()));
+                    (text.contains(needle.as_str()), line)
+                };
                 let actual = if found {
                     "contains it"
                 } else {

@@ -779,6 +779,7 @@ fn build_check(raw: RawCheck) -> Result<Check, String> {
                 path: single_path()?,
                 needle,
                 present,
+                any_line: false,
             }
         }
         "file_content_match" => Check::FileContentMatch {

@@ -525,6 +525,10 @@ pub enum Check {
         path: String,
         needle: String,
         present: bool,
+        /// Kensa's `grep -F` reading: each line of `needle` is a literal, and the file has it
+        /// when some line of it contains any of them (an empty one, as a trailing newline
+        /// leaves, matches every line). plumb (false): `needle` is one substring of the text.
+        any_line: bool,
     },
     FileContentMatch {
         path: String,

@@ -631,3 +631,36 @@ fn selinux_running_only_ignores_the_configuration() {
     // plumb wants the configuration to agree.
     assert_eq!(status(&rule(check), &f), Status::Fail);
 }
+
+// ---------------------------------------------------------------------------------------------
+// file_content
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn file_content_any_line_reads_the_needle_as_grep_f_does() {
+    let check = r#"{ method: file_content, path: /etc/issue.net, contains: "Authorized use only.\nLogged.\n" }"#;
+    let grep_f = kensa(check, |c| match c {
+        Check::FileContent { any_line, .. } => *any_line = true,
+        other => panic!("not file_content: {other:?}"),
+    });
+    // The trailing newline leaves an empty literal, which every line contains.
+    let other_banner = facts().file("/etc/issue.net", "Welcome\n").build();
+    let e = only(&eval_rule(&grep_f, &other_banner), Status::Pass, None);
+    assert_eq!(e.source["line"], 1);
+    // An empty file has no line to contain anything.
+    let empty = facts().file("/etc/issue.net", "").build();
+    assert_eq!(status(&grep_f, &empty), Status::Fail);
+    // Without the empty literal, one of the lines must be there.
+    let exact = kensa(
+        r#"{ method: file_content, path: /etc/issue.net, contains: "Authorized use only.\nLogged." }"#,
+        |c| match c {
+            Check::FileContent { any_line, .. } => *any_line = true,
+            other => panic!("not file_content: {other:?}"),
+        },
+    );
+    assert_eq!(status(&exact, &other_banner), Status::Fail);
+    let second = facts().file("/etc/issue.net", "Hi\nAll Logged.").build();
+    assert_eq!(status(&exact, &second), Status::Pass);
+    // plumb wants the whole text, newline included.
+    assert_eq!(status(&rule(check), &other_banner), Status::Fail);
+}
