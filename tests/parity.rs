@@ -485,3 +485,69 @@ fn homes_modules_and_the_clock_give_identical_facts_through_both_executors() {
         assert_eq!(native.stats, facts.stats, "line cap via {shell:?}");
     }
 }
+
+/// Kensa's `disabled` passes for a module no kernel ships (`unshipped_passes`), so the plan
+/// asks for the module tree for it; both executors read the tree alike and agree on verdicts.
+#[test]
+fn unshipped_modules_give_identical_verdicts_through_both_executors() {
+    let mut rules = rules::load(
+        &[rules::RuleSource {
+            name: "modules.yml".into(),
+            text: r#"
+- id: shipped
+  title: a module a kernel ships
+  severity: low
+  check: { method: kernel_module_state, name: cramfs, state: disabled }
+- id: unshipped
+  title: a module no kernel ships
+  severity: low
+  check: { method: kernel_module_state, name: sctp, state: disabled }
+"#
+            .into(),
+        }],
+        &BTreeMap::new(),
+    )
+    .unwrap();
+    assert!(!ProbePlan::for_rules(&rules, true).kernel_modules);
+    for rule in &mut rules.rules {
+        match &mut rule.implementations[0].check {
+            rules::CheckExpr::Leaf(check) => match check.as_mut() {
+                rules::Check::KernelModuleState {
+                    unshipped_passes, ..
+                } => *unshipped_passes = true,
+                other => panic!("unexpected check {other:?}"),
+            },
+            other => panic!("unexpected check {other:?}"),
+        }
+    }
+    let plan = ProbePlan::for_rules(&rules, true);
+    assert!(plan.kernel_modules);
+    let root = tempfile::tempdir().unwrap();
+    let module = root
+        .path()
+        .join("lib/modules/6.1.0-1-amd64/kernel/fs/cramfs/cramfs.ko");
+    std::fs::create_dir_all(module.parent().unwrap()).unwrap();
+    std::fs::write(&module, "").unwrap();
+    std::fs::create_dir_all(root.path().join("etc/modprobe.d")).unwrap();
+    let (native, _) = probe::native::gather(&plan, root.path());
+    let results = eval::evaluate_all(&rules, &native, &EvalOptions::default()).0;
+    let verdicts: Vec<_> = results
+        .iter()
+        .map(|r| (r.rule_id.as_str(), r.status))
+        .collect();
+    assert_eq!(
+        verdicts,
+        [
+            ("shipped", eval::Status::Fail),
+            ("unshipped", eval::Status::Pass)
+        ]
+    );
+    for shell in shells() {
+        let label = format!("module tree via {}", shell.join(" "));
+        let facts = probe::shell::gather_with(&plan, root.path(), &shell)
+            .unwrap_or_else(|err| panic!("{label}: {err}"));
+        assert_same_facts(&native, &facts, &label);
+        let shell_results = eval::evaluate_all(&rules, &facts, &EvalOptions::default()).0;
+        assert_eq!(results, shell_results, "{label}: results");
+    }
+}

@@ -6,9 +6,19 @@ use crate::rules::{Comparator, Expectation};
 /// (a non-numeric value for a numeric comparator), which evaluation reports as a failure.
 pub fn compare(actual: &str, expectation: &Expectation) -> Result<bool, String> {
     let expected = expectation.expected.as_str();
+    let same = |a: &str, b: &str| {
+        if expectation.case_insensitive {
+            a.eq_ignore_ascii_case(b)
+        } else {
+            a == b
+        }
+    };
     Ok(match &expectation.comparator {
-        Comparator::Eq => actual == expected,
-        Comparator::Ne => actual != expected,
+        Comparator::Eq => same(actual, expected),
+        Comparator::Ne => !same(actual, expected),
+        Comparator::Contains if expectation.case_insensitive => actual
+            .to_ascii_lowercase()
+            .contains(&expected.to_ascii_lowercase()),
         Comparator::Contains => actual.contains(expected),
         Comparator::Regex(regex) => regex.is_match(actual),
         numeric => {
@@ -33,8 +43,13 @@ fn parse_number(text: &str) -> Option<f64> {
 
 /// `== no`, `>= 4`, `regex (?i)no`: how the expectation reads in evidence.
 pub fn describe(expectation: &Expectation) -> String {
+    let case = if expectation.case_insensitive {
+        " (any case)"
+    } else {
+        ""
+    };
     format!(
-        "{} {}",
+        "{} {}{case}",
         expectation.comparator.symbol(),
         expectation.expected
     )
@@ -64,6 +79,20 @@ mod tests {
         let regex = std::sync::Arc::new(regex::Regex::new("^(?:(?i)no)$").unwrap());
         assert!(compare("NO", &exp(Comparator::Regex(regex.clone()), "(?i)no")).unwrap());
         assert!(!compare("nope", &exp(Comparator::Regex(regex), "(?i)no")).unwrap());
+    }
+
+    #[test]
+    fn case_insensitive_equality_ignores_ascii_case() {
+        let mut ci = exp(Comparator::Eq, "enriched");
+        ci.case_insensitive = true;
+        assert!(compare("ENRICHED", &ci).unwrap());
+        assert!(!compare("RAW", &ci).unwrap());
+        ci.comparator = Comparator::Ne;
+        assert!(!compare("Enriched", &ci).unwrap());
+        ci.comparator = Comparator::Contains;
+        assert!(compare("a,ENRICHED,b", &ci).unwrap());
+        // The flag off keeps plumb's exact comparison.
+        assert!(!compare("ENRICHED", &exp(Comparator::Eq, "enriched")).unwrap());
     }
 
     #[test]

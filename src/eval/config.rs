@@ -19,6 +19,9 @@ pub struct ConfigLine {
 /// line, `#` included, as the value, since whether `#` starts a comment mid-line differs from
 /// tool to tool.
 pub fn find_config_values(files: &[ConfigFile], check: &ConfigValueCheck) -> Vec<ConfigLine> {
+    if asks_bare_key(check) {
+        return find_bare_keys(files, check);
+    }
     let mut hits = Vec::new();
     for file in files {
         let openssh = is_openssh_config(&file.path);
@@ -48,11 +51,59 @@ pub fn find_config_values(files: &[ConfigFile], check: &ConfigValueCheck) -> Vec
                 key == check.key
             };
             if same_key {
+                let value = value.trim();
                 hits.push(ConfigLine {
                     file: file.path.clone(),
                     line_no: index + 1,
                     text: trimmed.to_owned(),
-                    value: unquote(value.trim()).to_owned(),
+                    value: if check.keep_quotes {
+                        value
+                    } else {
+                        unquote(value)
+                    }
+                    .to_owned(),
+                });
+            }
+        }
+    }
+    hits
+}
+
+/// `bare_key_is_empty` with `expected: ""`: the key must stand alone on a line, and lines that
+/// give it a value do not count (Kensa's reading).
+fn asks_bare_key(check: &ConfigValueCheck) -> bool {
+    check.bare_key_is_empty
+        && check
+            .expectation
+            .as_ref()
+            .is_some_and(|e| e.expected.is_empty())
+}
+
+/// Lines that hold the check's key and nothing else (`audit` in faillock.conf), in reading
+/// order, each with the value "". Comment lines and `stop_at` are honoured as above.
+fn find_bare_keys(files: &[ConfigFile], check: &ConfigValueCheck) -> Vec<ConfigLine> {
+    let mut hits = Vec::new();
+    for file in files {
+        for (index, line) in file.text.lines().enumerate() {
+            if check
+                .stop_at
+                .as_ref()
+                .is_some_and(|stop| stop.is_match(line))
+            {
+                break;
+            }
+            let trimmed = line.trim();
+            let same_key = if check.case_insensitive_key {
+                trimmed.eq_ignore_ascii_case(&check.key)
+            } else {
+                trimmed == check.key
+            };
+            if same_key && !trimmed.starts_with('#') {
+                hits.push(ConfigLine {
+                    file: file.path.clone(),
+                    line_no: index + 1,
+                    text: trimmed.to_owned(),
+                    value: String::new(),
                 });
             }
         }

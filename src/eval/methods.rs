@@ -88,16 +88,27 @@ pub fn evaluate_check(check: &Check, host: &HostView) -> Outcome {
             path,
             needle,
             present,
+            any_line,
         } => {
-            let expected = if *present {
-                "contains"
-            } else {
-                "does not contain"
+            let expected = match (*present, *any_line) {
+                (true, false) => "contains",
+                (false, false) => "does not contain",
+                (true, true) => "has a line containing a line of",
+                (false, true) => "has no line containing a line of",
             };
             let v = verdict(check, path, format!("{expected} `{needle}`"));
             with_file(&v, host, path, !present, |text| {
-                let found = text.contains(needle.as_str());
-                let line = text.lines().position(|l| l.contains(needle.as_str()));
+                let (found, line) = if *any_line {
+                    // grep's lines: a last line without a newline counts, an empty tail not.
+                    let literals: Vec<&str> = needle.split('\n').collect();
+                    let line = text
+                        .split_terminator('\n')
+                        .position(|l| literals.iter().any(|literal| l.contains(literal)));
+                    (line.is_some(), line)
+                } else {
+                    let line = text.lines().position(|l| l.contains(needle.as_str()));
+                    (text.contains(needle.as_str()), line)
+                };
                 let actual = if found {
                     "contains it"
                 } else {
@@ -151,19 +162,36 @@ pub fn evaluate_check(check: &Check, host: &HostView) -> Outcome {
         Check::ConfigLine(c) => config_line(check, c, host),
         Check::Accounts(c) => super::accounts::evaluate(c, host),
         Check::SshdEffectiveConfig {
-            key, expectation, ..
+            key,
+            expectation,
+            first_wins,
+            failure_fails,
         } => {
             let v = verdict(check, key, describe(expectation));
             if host.offline() {
                 return v.offline("`sshd -T`");
             }
+            let source = json!({ "command": SSHD_T });
             match host.sshd_effective() {
                 Ok(map) => match map.get(key) {
-                    Some(values) => {
-                        v.compared(&values.join(" "), expectation, json!({ "command": SSHD_T }))
+                    Some(values) if *first_wins => {
+                        let first = values.first().map(String::as_str).unwrap_or_default();
+                        v.compared(first, expectation, source)
                     }
-                    None => v.outcome(Status::Fail, "not set", json!({ "command": SSHD_T })),
+                    Some(values) => v.compared(&values.join(" "), expectation, source),
+                    None => v.outcome(Status::Fail, "not set", source),
                 },
+                // sshd ran and refused (bad config, no host keys) or is not there at all; a
+                // timeout stays an error, since sshd might have answered.
+                Err(why)
+                    if *failure_fails
+                        && matches!(
+                            host.facts.command(SSHD_T),
+                            Some(CommandFact::Ran { .. } | CommandFact::Failed { .. })
+                        ) =>
+                {
+                    v.outcome(Status::Fail, why.clone(), source)
+                }
                 Err(why) => v.probe_failed(why.clone()),
             }
         }
@@ -174,25 +202,54 @@ pub fn evaluate_check(check: &Check, host: &HostView) -> Outcome {
         } => sysctl(check, key, expectation, *persisted, host),
         Check::PackageState { name, present } => package_state(check, name, *present, host),
         Check::ServiceState(c) => service_state(check, c, host),
-        Check::KernelModuleState { name, state, .. } => kernel_module(check, name, *state, host),
+        Check::KernelModuleState {
+            name,
+            state,
+            unshipped_passes,
+        } => kernel_module(check, name, *state, *unshipped_passes, host),
         Check::MountOption(c) => mount_option(check, c, host),
         Check::GrubParameter {
             name,
             value,
+            present: true,
+            default_grub_only: true,
+        } => grub_default_only(check, name, value.as_deref().unwrap_or_default(), host),
+        Check::GrubParameter {
+            name,
+            value,
             present,
+            ..
         } => grub_parameter(check, name, value.as_deref(), *present, host),
         Check::AuditRuleExists(wanted) => audit_rule(check, wanted, host),
         Check::SetCompare {
             observed_command,
             authorized,
+            alias_separator,
             equal,
+            empty_authorized_skips,
             ..
-        } => set_compare(check, observed_command, authorized, *equal, host),
-        Check::SystemdTarget { expected, .. } => systemd_target(check, expected, host),
-        Check::SelinuxState { expected } => selinux(check, expected, host),
+        } => set_compare(
+            check,
+            observed_command,
+            authorized,
+            SetReading {
+                alias_separator: alias_separator.as_deref(),
+                equal: *equal,
+                empty_authorized_skips: *empty_authorized_skips,
+            },
+            host,
+        ),
+        Check::SystemdTarget { expected, equal } => systemd_target(check, expected, *equal, host),
+        Check::SelinuxState {
+            expected,
+            running_only,
+        } => selinux(check, expected, *running_only, host),
         Check::ApparmorState { expected } => apparmor(check, expected, host),
     }
 }
+
+/// The permission bits Linux gives every symlink (what `stat` without `-L` shows).
+const SYMLINK_MODE: u32 = 0o777;
 
 /// Command output kept in evidence; the verdict still uses the whole captured output.
 const EVIDENCE_OUTPUT_BYTES: usize = 4096;
@@ -356,7 +413,8 @@ fn command(c: &CommandCheck, host: &HostView) -> Outcome {
 fn file_permission(check: &Check, c: &FilePermissionCheck, host: &HostView) -> Outcome {
     let mut wanted = Vec::new();
     if let Some(mode) = c.mode {
-        wanted.push(format!("mode <= {mode:04o}"));
+        let relation = if c.exact_mode { "==" } else { "<=" };
+        wanted.push(format!("mode {relation} {mode:04o}"));
     }
     if let Some(owner) = &c.owner {
         wanted.push(format!("owner {owner}"));
@@ -382,7 +440,31 @@ fn file_permission(check: &Check, c: &FilePermissionCheck, host: &HostView) -> O
     }
     let mut problems = Vec::new();
     let mut seen = Vec::new();
+    let mode_problem = |path: &str, mode: u32| match c.mode {
+        Some(want) if c.exact_mode && mode != want => {
+            Some(format!("{path}: mode {mode:04o}, not {want:04o}"))
+        }
+        Some(max) if !c.exact_mode && mode & !max != 0 => {
+            Some(format!("{path}: mode {mode:04o} exceeds {max:04o}"))
+        }
+        _ => None,
+    };
+    let mut unknown_link_owner = None;
     for entry in entries {
+        if !c.follow_symlinks && entry.kind == FileKind::Symlink {
+            // Judged as the link itself: Linux gives every symlink mode 0777. Its own owner is
+            // not a gathered fact (stat entries carry the target's), so an owner or group
+            // check of a link decides nothing unless the mode already fails.
+            seen.push(format!("{} {SYMLINK_MODE:04o} (symlink)", entry.path));
+            match mode_problem(&entry.path, SYMLINK_MODE) {
+                Some(problem) => problems.push(problem),
+                None if c.owner.is_some() || c.group.is_some() => {
+                    unknown_link_owner.get_or_insert(entry.path.clone());
+                }
+                None => {}
+            }
+            continue;
+        }
         let (Some(mode), Some(uid), Some(gid)) = (entry.mode, entry.uid, entry.gid) else {
             problems.push(format!("{}: dangling symlink", entry.path));
             continue;
@@ -394,11 +476,7 @@ fn file_permission(check: &Check, c: &FilePermissionCheck, host: &HostView) -> O
             .group_name(gid)
             .map_or_else(|| gid.to_string(), str::to_owned);
         seen.push(format!("{} {mode:04o} {owner}:{group}", entry.path));
-        if let Some(max) = c.mode {
-            if mode & !max != 0 {
-                problems.push(format!("{}: mode {mode:04o} exceeds {max:04o}", entry.path));
-            }
-        }
+        problems.extend(mode_problem(&entry.path, mode));
         if let Some(want) = &c.owner {
             if *want != owner && *want != uid.to_string() {
                 problems.push(format!("{}: owner {owner}, not {want}", entry.path));
@@ -409,6 +487,11 @@ fn file_permission(check: &Check, c: &FilePermissionCheck, host: &HostView) -> O
                 problems.push(format!("{}: group {group}, not {want}", entry.path));
             }
         }
+    }
+    if let (true, Some(path)) = (problems.is_empty(), unknown_link_owner) {
+        return v.probe_failed(format!(
+            "{path} is a symlink, and the owner of the link itself is not gathered"
+        ));
     }
     let actual = if problems.is_empty() {
         seen.join("; ")
@@ -762,8 +845,20 @@ fn service_state(check: &Check, c: &ServiceStateCheck, host: &HostView) -> Outco
             .any(|entry| entry.link_target.as_deref() == Some("/dev/null")),
     };
     let mut actual = vec![format!("enabled={enabled}"), format!("masked={masked}")];
-    let mut ok =
-        c.enabled.is_none_or(|want| want == enabled) && c.masked.is_none_or(|want| want == masked);
+    let enabled_ok = |want: bool| match (c.static_counts_enabled, property("UnitFileState")) {
+        (true, Some(state)) if want => {
+            matches!(
+                state,
+                "enabled" | "enabled-runtime" | "static" | "generated"
+            )
+        }
+        (true, Some(state)) => !matches!(state, "enabled" | "enabled-runtime"),
+        _ => want == enabled,
+    };
+    if let (true, Some(state)) = (c.static_counts_enabled, property("UnitFileState")) {
+        actual.push(format!("unit file state={state}"));
+    }
+    let mut ok = c.enabled.is_none_or(enabled_ok) && c.masked.is_none_or(|want| want == masked);
     if let Some(want) = c.installed {
         // Live, systemd's own answer; offline, a unit file (not a mask link) in a unit dir.
         let installed = match property("LoadState") {
@@ -808,8 +903,20 @@ fn service_state(check: &Check, c: &ServiceStateCheck, host: &HostView) -> Outco
     v.pass_if(ok, actual.join(", "), source)
 }
 
-fn kernel_module(check: &Check, name: &str, state: ModuleState, host: &HostView) -> Outcome {
+/// `unshipped_passes` (Kensa) lets `disabled` pass for a module no kernel ships, as modprobe
+/// cannot load it either; Kensa's `blacklisted` still wants the line, so it is unaffected.
+fn kernel_module(
+    check: &Check,
+    name: &str,
+    state: ModuleState,
+    unshipped_passes: bool,
+    host: &HostView,
+) -> Outcome {
+    let unshipped_counts = unshipped_passes && state == ModuleState::Disabled;
     let expected = match state {
+        ModuleState::Disabled if unshipped_counts => {
+            "disabled (install /bin/false, or not shipped) and not loaded"
+        }
         ModuleState::Disabled => "disabled (install /bin/false) and not loaded",
         ModuleState::Blacklisted => "blacklisted and not loaded",
         ModuleState::NotLoaded => "not loaded",
@@ -846,7 +953,10 @@ fn kernel_module(check: &Check, name: &str, state: ModuleState, host: &HostView)
     let shipped = module_shipped(name, host);
     let (config_ok, config_hit) = match state {
         ModuleState::NotLoaded => (true, None),
-        ModuleState::Disabled => (install.is_some(), install.clone()),
+        ModuleState::Disabled => (
+            install.is_some() || (unshipped_counts && shipped == Some(false)),
+            install.clone(),
+        ),
         ModuleState::Blacklisted => (blacklist.is_some(), blacklist.clone()),
         ModuleState::NotLoadable => (
             (install.is_some() && blacklist.is_some()) || shipped == Some(false),
@@ -874,6 +984,16 @@ fn kernel_module(check: &Check, name: &str, state: ModuleState, host: &HostView)
                 Some(true) => "shipped by a kernel",
                 Some(false) => "not shipped by any kernel",
                 None => "no kernel module tree",
+            }
+            .to_owned(),
+        );
+    } else if unshipped_counts && install.is_none() {
+        source["shipped"] = json!(shipped);
+        actual.push(
+            match shipped {
+                Some(true) => "not configured, shipped by a kernel",
+                Some(false) => "not configured, not shipped by any kernel",
+                None => "not configured, no kernel module tree",
             }
             .to_owned(),
         );
@@ -1183,10 +1303,60 @@ fn grub_parameter(
     v.pass_if(offending.is_empty(), actual, json!({ "cmdlines": sources }))
 }
 
+/// Kensa's grub_parameter: `name=value` (a bare `name` for value 1) among the running kernel's
+/// parameters, and `name` mentioned on a `GRUB_CMDLINE_LINUX` line of /etc/default/grub (commented
+/// or not: Kensa greps the lines). Offline, the configuration alone is assessed.
+fn grub_default_only(check: &Check, name: &str, value: &str, host: &HostView) -> Outcome {
+    let v = verdict(
+        check,
+        name,
+        format!("{name}={value} running and in {DEFAULT_GRUB}"),
+    );
+    let mut actual = Vec::new();
+    let mut ok = true;
+    if !host.offline() {
+        let Some(cmdline) = host.file_text(PROC_CMDLINE) else {
+            return v.probe_failed(format!("{PROC_CMDLINE} could not be read"));
+        };
+        let wanted = format!("{name}={value}");
+        let running = cmdline
+            .split_whitespace()
+            .any(|word| word == wanted || (value == "1" && word == name));
+        ok &= running;
+        actual.push(format!(
+            "{} in {PROC_CMDLINE}",
+            if running { "set" } else { "not set" }
+        ));
+    }
+    let default_grub = match host.file_if_readable(DEFAULT_GRUB) {
+        Ok(text) => text.unwrap_or_default(),
+        Err(problem) => return v.probe_failed(problem),
+    };
+    let persistent = default_grub
+        .lines()
+        .filter(|line| line.contains("GRUB_CMDLINE_LINUX"))
+        .any(|line| line.contains(name));
+    ok &= persistent;
+    actual.push(format!(
+        "{} in {DEFAULT_GRUB}",
+        if persistent {
+            "mentioned"
+        } else {
+            "not mentioned"
+        }
+    ));
+    v.pass_if(
+        ok,
+        actual.join(", "),
+        json!({ "files": [PROC_CMDLINE, DEFAULT_GRUB] }),
+    )
+}
+
 fn audit_rule(check: &Check, wanted: &AuditMatch, host: &HostView) -> Outcome {
     let (target, expected) = match wanted {
         AuditMatch::Key(key) => (key.as_str(), format!("a rule with key {key}")),
         AuditMatch::Rule(rule) => (rule.as_str(), format!("rule `{rule}`")),
+        AuditMatch::Loaded(lines) => return audit_rule_loaded(check, lines, host),
     };
     let v = verdict(check, target, expected);
     let matches = |line: &str| {
@@ -1203,6 +1373,7 @@ fn audit_rule(check: &Check, wanted: &AuditMatch, host: &HostView) -> Outcome {
                     .any(|pair| pair[0] == "-k" && pair[1] == key)
                     || words.iter().any(|w| *w == format!("key={key}"))
             }
+            AuditMatch::Loaded(_) => false,
         }
     };
     if !host.offline() {
@@ -1237,13 +1408,85 @@ fn audit_rule(check: &Check, wanted: &AuditMatch, host: &HostView) -> Outcome {
     )
 }
 
+/// How set_compare reads the observed lines and the authorized list.
+struct SetReading<'a> {
+    alias_separator: Option<&'a str>,
+    equal: bool,
+    empty_authorized_skips: bool,
+}
+
+/// One observed member: the names it answers to, the first being the one reported.
+fn observed_members<'s>(stdout: &'s str, alias_separator: Option<&str>) -> Vec<Vec<&'s str>> {
+    let lines: std::collections::BTreeSet<&str> = stdout
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    lines
+        .into_iter()
+        .filter_map(|line| {
+            let names: Vec<&str> = match alias_separator {
+                Some(separator) => line
+                    .split(separator)
+                    .map(str::trim)
+                    .filter(|name| !name.is_empty())
+                    .collect(),
+                None => vec![line],
+            };
+            (!names.is_empty()).then_some(names)
+        })
+        .collect()
+}
+
+/// `AuditMatch::Loaded`: every line of the rule is loaded now. auditctl's output is read
+/// whatever its exit status (a host without audit loads nothing); only a run that did not
+/// finish leaves the answer open.
+fn audit_rule_loaded(check: &Check, lines: &[String], host: &HostView) -> Outcome {
+    let wanted: Vec<&str> = lines
+        .iter()
+        .map(|line| line.trim())
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .collect();
+    let target = wanted.join("\n");
+    let v = Verdict {
+        method: check.method(),
+        target: &target,
+        expected: format!("{} rule line(s) loaded", wanted.len()),
+    };
+    if host.offline() {
+        return v.offline("the loaded audit rules");
+    }
+    let stdout = match host.facts.command(AUDITCTL_LIST) {
+        Some(CommandFact::Ran { stdout, .. }) => stdout.as_str(),
+        Some(CommandFact::Failed { .. }) => "",
+        Some(CommandFact::TimedOut { timeout_ms }) => {
+            return v.with_reason(
+                Status::Error,
+                Reason::Timeout,
+                format!("`{AUDITCTL_LIST}` did not finish within {timeout_ms} ms"),
+            );
+        }
+        None => return v.probe_failed(format!("`{AUDITCTL_LIST}` was not run")),
+    };
+    let loaded: Vec<&str> = stdout.lines().collect();
+    let source = json!({ "command": AUDITCTL_LIST });
+    match wanted
+        .iter()
+        .find(|line| !super::audit_loaded::line_loaded(line, &loaded))
+    {
+        Some(line) => v.outcome(Status::Fail, format!("not loaded: {line}"), source),
+        None => v.outcome(Status::Pass, "loaded", source),
+    }
+}
+
 fn set_compare(
     check: &Check,
     command: &str,
     authorized: &[String],
-    equal: bool,
+    reading: SetReading,
     host: &HostView,
 ) -> Outcome {
+    let equal = reading.equal;
     let v = verdict(
         check,
         command,
@@ -1253,6 +1496,13 @@ fn set_compare(
             authorized
         ),
     );
+    if reading.empty_authorized_skips && authorized.iter().all(|a| a.trim().is_empty()) {
+        return v.with_reason(
+            Status::Skipped,
+            Reason::NotAssessable,
+            "no authorized members are declared, so there is nothing to compare with",
+        );
+    }
     if host.offline() {
         return v.offline("a command");
     }
@@ -1262,15 +1512,19 @@ fn set_compare(
             stdout,
             ..
         }) => {
-            let observed: std::collections::BTreeSet<&str> = stdout
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .collect();
+            let members = observed_members(stdout, reading.alias_separator);
             let allowed: std::collections::BTreeSet<&str> =
                 authorized.iter().map(String::as_str).collect();
-            let unexpected: Vec<_> = observed.difference(&allowed).collect();
-            let absent: Vec<_> = allowed.difference(&observed).collect();
+            // A member is authorized under any of its names (a user name or its UID).
+            let unexpected: Vec<&str> = members
+                .iter()
+                .filter(|names| !names.iter().any(|name| allowed.contains(name)))
+                .map(|names| names[0])
+                .collect();
+            let seen: std::collections::BTreeSet<&str> =
+                members.iter().flatten().copied().collect();
+            let absent: Vec<_> = allowed.difference(&seen).collect();
+            let observed: Vec<&str> = members.iter().map(|names| names[0]).collect();
             let ok = unexpected.is_empty() && (!equal || absent.is_empty());
             v.pass_if(
                 ok,
@@ -1294,8 +1548,14 @@ fn set_compare(
     }
 }
 
-fn systemd_target(check: &Check, expected: &str, host: &HostView) -> Outcome {
-    let v = verdict(check, "default.target", expected);
+fn systemd_target(check: &Check, expected: &str, equal: bool, host: &HostView) -> Outcome {
+    let wanted = if equal {
+        expected.to_owned()
+    } else {
+        format!("not {expected}")
+    };
+    let v = verdict(check, "default.target", wanted);
+    let matches = |actual: &str| (actual == expected) == equal;
     if let Some(CommandFact::Ran {
         exit_code: 0,
         stdout,
@@ -1304,7 +1564,7 @@ fn systemd_target(check: &Check, expected: &str, host: &HostView) -> Outcome {
     {
         let actual = stdout.trim();
         return v.pass_if(
-            actual == expected,
+            matches(actual),
             actual,
             json!({ "command": SYSTEMCTL_GET_DEFAULT }),
         );
@@ -1314,7 +1574,7 @@ fn systemd_target(check: &Check, expected: &str, host: &HostView) -> Outcome {
             let target = entry.link_target.as_deref().unwrap_or_default();
             let actual = target.rsplit('/').next().unwrap_or_default();
             return v.pass_if(
-                actual == expected,
+                matches(actual),
                 actual,
                 json!({ "link": link, "target": target }),
             );
@@ -1327,19 +1587,25 @@ fn systemd_target(check: &Check, expected: &str, host: &HostView) -> Outcome {
     v.outcome(Status::Fail, "no default target set", Value::Null)
 }
 
-fn selinux(check: &Check, expected: &str, host: &HostView) -> Outcome {
+fn selinux(check: &Check, expected: &str, running_only: bool, host: &HostView) -> Outcome {
     let v = verdict(check, "selinux", expected);
-    let config = match host.file_if_readable(SELINUX_CONFIG) {
-        Ok(config) => config,
-        Err(problem) => return v.probe_failed(problem),
-    };
-    let configured = config
-        .and_then(|text| parse_env_file(text).get("SELINUX").cloned())
-        .unwrap_or_else(|| "not configured".into());
-    let mut actual = vec![format!("config: {configured}")];
-    // Without a configuration SELinux is not set up, which is what "disabled" asks for.
-    let mut ok =
-        configured == expected || (configured == "not configured" && expected == "disabled");
+    if running_only && host.offline() {
+        return v.offline("the running SELinux state");
+    }
+    let mut actual = Vec::new();
+    let mut ok = true;
+    if !running_only {
+        let config = match host.file_if_readable(SELINUX_CONFIG) {
+            Ok(config) => config,
+            Err(problem) => return v.probe_failed(problem),
+        };
+        let configured = config
+            .and_then(|text| parse_env_file(text).get("SELINUX").cloned())
+            .unwrap_or_else(|| "not configured".into());
+        actual.push(format!("config: {configured}"));
+        // Without a configuration SELinux is not set up, which is what "disabled" asks for.
+        ok = configured == expected || (configured == "not configured" && expected == "disabled");
+    }
     if !host.offline() {
         // No enforce file means no SELinux in the kernel; anything unexpected is not a state.
         let running = match host.facts.file(SELINUX_ENFORCE) {

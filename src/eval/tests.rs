@@ -3538,3 +3538,6 @@ mod methods {
         assert!(err.contains("contradicts"), "{err}");
     }
 }
+
+/// Kensa's semantics, flag by flag.
+mod kensa;

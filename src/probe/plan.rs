@@ -212,10 +212,15 @@ impl ProbePlan {
                     self.units.insert(check.unit.clone());
                 }
             }
-            Check::KernelModuleState { state, .. } => {
+            Check::KernelModuleState {
+                state,
+                unshipped_passes,
+                ..
+            } => {
                 MODPROBE_DIRS.iter().for_each(|dir| self.dir(dir, "*.conf"));
                 self.file(MODPROBE_CONF);
-                self.kernel_modules |= *state == ModuleState::NotLoadable;
+                self.kernel_modules |= *state == ModuleState::NotLoadable
+                    || (*unshipped_passes && *state == ModuleState::Disabled);
                 self.runtime_file(PROC_MODULES);
             }
             Check::MountOption(_) => {

@@ -779,6 +779,7 @@ fn build_check(raw: RawCheck) -> Result<Check, String> {
                 path: single_path()?,
                 needle,
                 present,
+                any_line: false,
             }
         }
         "file_content_match" => Check::FileContentMatch {
@@ -902,6 +903,7 @@ fn build_check(raw: RawCheck) -> Result<Check, String> {
             masked: raw.masked,
             installed: raw.installed,
             wanted_by: raw.wanted_by.as_deref().map(names::unit).transpose()?,
+            static_counts_enabled: false,
         }),
         "kernel_module_state" => Check::KernelModuleState {
             name: names::kernel_module(&name)?,
@@ -933,6 +935,7 @@ fn build_check(raw: RawCheck) -> Result<Check, String> {
         }),
         "grub_parameter" => Check::GrubParameter {
             name,
+            default_grub_only: false,
             value: raw.value.clone().map(|Scalar(v)| v),
             present: one_of(
                 "state",
@@ -949,6 +952,7 @@ fn build_check(raw: RawCheck) -> Result<Check, String> {
             observed_command: raw.observed_command.clone().unwrap_or_default(),
             authorized: raw.authorized.clone().unwrap_or_default(),
             alias_separator: None,
+            empty_authorized_skips: false,
             equal: one_of(
                 "mode",
                 raw.mode.as_ref().map_or("subset", |ModeText(m)| m.as_str()),
@@ -961,6 +965,7 @@ fn build_check(raw: RawCheck) -> Result<Check, String> {
             equal: true,
         },
         "selinux_state" => Check::SelinuxState {
+            running_only: false,
             expected: one_of(
                 "expected",
                 &scalar_text(&raw.expected),

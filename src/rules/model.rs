@@ -336,7 +336,9 @@ pub struct ConfigValueCheck {
     pub dropins: Option<DropIns>,
     /// Keep quotes around a value instead of stripping one matching pair (Kensa).
     pub keep_quotes: bool,
-    /// A key alone on its line has the value "" instead of being ignored (Kensa).
+    /// With `expected: ""`, the key must stand alone on some line (Kensa); lines giving it a
+    /// value do not count then, and a bare line never counts for another `expected`. plumb
+    /// (false): a key without a delimiter is ignored.
     pub bare_key_is_empty: bool,
 }
 
@@ -480,6 +482,11 @@ pub struct ServiceStateCheck {
     pub installed: Option<bool>,
     /// A target whose `.wants` must hold the unit.
     pub wanted_by: Option<String>,
+    /// Kensa's reading of `enabled` against a running systemd: `enabled: true` is also met by
+    /// `static` and `generated` units (on by design, no [Install]), and `enabled: false` fails
+    /// only on `enabled`/`enabled-runtime` (so `alias` and `indirect` pass it). plumb (false):
+    /// enabled means `enabled`, `enabled-runtime` or `alias`, both ways.
+    pub static_counts_enabled: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -497,6 +504,10 @@ pub enum AuditMatch {
     Key(String),
     /// A rule text with whitespace normalised.
     Rule(String),
+    /// Kensa's reading of a rule text: every line of it (blank and `#` lines aside) must be
+    /// among the loaded rules (`auditctl -l`), matched on the fields auditctl keeps (see
+    /// `eval::audit_loaded`); the rules.d files are not read.
+    Loaded(Vec<String>),
 }
 
 /// A leaf check: one method with its validated parameters.
@@ -514,6 +525,10 @@ pub enum Check {
         path: String,
         needle: String,
         present: bool,
+        /// Kensa's `grep -F` reading: each line of `needle` is a literal, and the file has it
+        /// when some line of it contains any of them (an empty one, as a trailing newline
+        /// leaves, matches every line). plumb (false): `needle` is one substring of the text.
+        any_line: bool,
     },
     FileContentMatch {
         path: String,
@@ -547,7 +562,8 @@ pub enum Check {
     KernelModuleState {
         name: String,
         state: ModuleState,
-        /// A module no installed kernel ships passes whatever the state asks (Kensa).
+        /// `disabled` passes for a module no installed kernel ships (Kensa: modprobe finds
+        /// nothing to load); `blacklisted` still needs its line, as in Kensa.
         unshipped_passes: bool,
     },
     MountOption(MountOptionCheck),
@@ -555,6 +571,11 @@ pub enum Check {
         name: String,
         value: Option<String>,
         present: bool,
+        /// Kensa's reading (with `present`): the running command line has `name=value` (or a
+        /// bare `name` when the value is 1), and some `GRUB_CMDLINE_LINUX` line of
+        /// /etc/default/grub mentions `name`. plumb (false): every boot entry (grub.cfg, BLS,
+        /// /etc/kernel/cmdline) and the running command line carry it.
+        default_grub_only: bool,
     },
     AuditRuleExists(AuditMatch),
     SetCompare {
@@ -563,6 +584,9 @@ pub enum Check {
         /// Splits an observed line into names that all stand for one member (Kensa).
         alias_separator: Option<String>,
         equal: bool,
+        /// An empty `authorized` list is `skipped` (not_assessable): nobody has declared what
+        /// is allowed (Kensa). plumb: every observed member is then unexpected.
+        empty_authorized_skips: bool,
         timeout_ms: u64,
     },
     SystemdTarget {
@@ -572,6 +596,9 @@ pub enum Check {
     },
     SelinuxState {
         expected: String,
+        /// Only the running state counts, as `getenforce` reports it (Kensa). plumb (false):
+        /// /etc/selinux/config must say the same.
+        running_only: bool,
     },
     ApparmorState {
         expected: String,
