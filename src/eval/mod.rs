@@ -1,6 +1,7 @@
 //! Evaluation: a pure function from (rule, facts) to a result with evidence.
 
 mod accounts;
+mod capabilities;
 mod compare;
 mod config;
 mod dropins;
