@@ -6,7 +6,7 @@ mod support;
 
 use plumb::eval::{self, EvalOptions};
 use plumb::probe::{self, Facts, ProbePlan};
-use plumb::rules::{self, RuleSet};
+use plumb::rules::{self, Capability, RuleSet};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -56,6 +56,15 @@ const EVERY_METHOD: &str = r#"
   title: kernel_module_state not_loadable
   severity: low
   check: { method: kernel_module_state, name: cramfs, state: not_loadable }
+- id: parity-capabilities
+  title: the capabilities that read more than a marker path (files, unit links, systemd)
+  severity: low
+  implementations:
+    - { when: sssd_configured, check: { method: file_exists, path: /etc/sssd/sssd.conf } }
+    - { when: directory_joined, check: { method: file_exists, path: /etc/nsswitch.conf } }
+    - { when: nftables_active, check: { method: file_exists, path: /etc/nftables.conf } }
+    - { when: rsyslog_active, check: { method: file_exists, path: /etc/rsyslog.conf } }
+    - { default: true, check: { method: file_exists, path: / } }
 "#;
 
 fn pack() -> RuleSet {
@@ -166,6 +175,64 @@ fn fixture_hosts_give_identical_facts_through_both_executors() {
     for name in support::fixtures::host_names() {
         let tree = support::fixtures::materialise(&name);
         check_parity(&rules, tree.path(), true, &name);
+    }
+}
+
+/// One rule per capability, each with a `when:` implementation, so a plan gathers every
+/// capability's facts.
+fn capability_rules() -> RuleSet {
+    let mut yaml = String::new();
+    for capability in Capability::ALL {
+        let name = capability.as_str();
+        yaml.push_str(&format!(
+            "- id: cap-{name}\n  title: {name}\n  severity: low\n  implementations:\n    \
+             - {{ when: {name}, check: {{ method: file_exists, path: / }} }}\n    \
+             - {{ default: true, check: {{ method: file_absent, path: / }} }}\n"
+        ));
+    }
+    let source = rules::RuleSource {
+        name: "capabilities.yml".into(),
+        text: yaml,
+    };
+    rules::load(&[source], &BTreeMap::new()).unwrap()
+}
+
+/// The capability trees (fixtures/caps/) give the same facts, so the same capability set,
+/// through both executors; between them they make each capability hold somewhere.
+#[test]
+fn capability_trees_give_identical_capabilities_through_both_executors() {
+    let rules = capability_rules();
+    let plan = ProbePlan::for_rules(&rules, true);
+    let trees = support::fixtures::repo().join("fixtures/caps");
+    let mut seen = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir(&trees).unwrap() {
+        let root = entry.unwrap().path();
+        if !root.is_dir() {
+            continue;
+        }
+        let name = root.file_name().unwrap().to_string_lossy().into_owned();
+        let (native, _) = probe::native::gather(&plan, &root);
+        let capabilities = eval::HostView::new(&native).capabilities().clone();
+        for shell in shells() {
+            let label = format!("{name} via {}", shell.join(" "));
+            let facts = probe::shell::gather_with(&plan, &root, &shell)
+                .unwrap_or_else(|err| panic!("{label}: {err}"));
+            assert_same_facts(&native, &facts, &label);
+            let by_shell = eval::HostView::new(&facts).capabilities().clone();
+            assert_eq!(capabilities, by_shell, "{label}: capabilities");
+        }
+        seen.extend(capabilities);
+    }
+    for capability in [
+        Capability::Authselect,
+        Capability::NftablesActive,
+        Capability::DirectoryJoined,
+        Capability::Sssd,
+        Capability::SssdConfigured,
+        Capability::RsyslogActive,
+        Capability::PamFaillock,
+    ] {
+        assert!(seen.contains(&capability), "no tree has {capability:?}");
     }
 }
 

@@ -90,36 +90,8 @@ impl<'a> HostView<'a> {
     }
 
     pub fn capabilities(&self) -> &BTreeSet<Capability> {
-        self.capabilities.get_or_init(|| {
-            let mut caps = BTreeSet::new();
-            for (name, markers) in CAPABILITY_MARKERS {
-                if markers.iter().any(|path| self.exists(path)) {
-                    if let Some(cap) = Capability::parse(name) {
-                        caps.insert(cap);
-                    }
-                }
-            }
-            // systemd counts when it is the running init; offline, when it is installed.
-            let systemd = if self.offline() {
-                CAPABILITY_MARKERS
-                    .iter()
-                    .filter(|(name, _)| *name == "systemd_installed")
-                    .flat_map(|(_, markers)| markers.iter())
-                    .any(|path| self.exists(path))
-            } else {
-                self.exists(SYSTEMD_RUNNING)
-            };
-            if systemd {
-                caps.insert(Capability::Systemd);
-            }
-            if self
-                .file_text(SSHD_CONFIG)
-                .is_some_and(includes_drop_in_dir)
-            {
-                caps.insert(Capability::SshdConfigD);
-            }
-            caps
-        })
+        self.capabilities
+            .get_or_init(|| super::capabilities::of(self))
     }
 
     pub fn user_name(&self, uid: u32) -> Option<&str> {
@@ -281,13 +253,4 @@ fn id_names(text: Option<&str>) -> BTreeMap<u32, String> {
             Some((id, name.to_owned()))
         })
         .collect()
-}
-
-/// Whether sshd_config includes a drop-in directory (`Include /etc/ssh/sshd_config.d/*.conf`).
-fn includes_drop_in_dir(text: &str) -> bool {
-    text.lines().any(|line| {
-        let mut words = line.split_whitespace();
-        matches!(words.next(), Some(word) if word.eq_ignore_ascii_case("include"))
-            && words.any(|target| target.contains("sshd_config.d"))
-    })
 }

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod audit_loaded;
+mod capabilities;
 mod compare;
 mod config;
 mod dropins;

@@ -7,7 +7,8 @@
 
 use super::sources::*;
 use crate::rules::{
-    AccountPredicate, Check, ConfigValueCheck, Includes, ModuleState, Platform, RuleSet,
+    AccountPredicate, Capability, Check, ConfigValueCheck, Includes, ModuleState, Platform,
+    RuleSet, When,
 };
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -59,6 +60,9 @@ impl ProbePlan {
                 .collect();
             for check in rule.all_checks() {
                 plan.add_check(check, &words);
+            }
+            for when in rule.implementations.iter().filter_map(|i| i.when.as_ref()) {
+                plan.add_when(when);
             }
         }
         plan
@@ -134,6 +138,52 @@ impl ProbePlan {
         if !self.offline {
             self.stat(SYSTEMD_RUNNING);
         }
+        // `sssd`: a unit file systemd would list, in any unit directory.
+        unit_file_paths(SSSD_UNIT).iter().for_each(|p| self.stat(p));
+    }
+
+    /// Facts for the capabilities a `when:` names that need more than a marker path. They are
+    /// gathered only for rule sets that ask: live they mean a `systemctl show`, and sssd.conf
+    /// may hold a bind password, so no scan reads it without a reason.
+    fn add_when(&mut self, when: &When) {
+        match when {
+            When::All(items) | When::Any(items) => items.iter().for_each(|w| self.add_when(w)),
+            When::Has(Capability::NftablesActive) => self.unit_running(NFTABLES_UNIT),
+            When::Has(Capability::RsyslogActive) => self.unit_running(RSYSLOG_UNIT),
+            When::Has(Capability::SssdConfigured) => {
+                self.sssd_config();
+                self.live_unit(SSSD_UNIT);
+            }
+            When::Has(Capability::DirectoryJoined) => {
+                self.file(NSSWITCH_CONF);
+                self.sssd_config();
+                self.live_unit(SSSD_UNIT);
+                self.live_unit(NSLCD_UNIT);
+            }
+            When::Has(_) => {}
+        }
+    }
+
+    /// Whether a unit runs: systemd's answer live; offline, its enablement and mask links.
+    fn unit_running(&mut self, unit: &str) {
+        if self.offline {
+            unit_enable_links(unit).iter().for_each(|p| self.stat(p));
+            self.stat(&unit_mask_link(unit));
+        } else {
+            self.live_unit(unit);
+        }
+    }
+
+    /// A unit's live state, asked of a running systemd; nothing offline.
+    fn live_unit(&mut self, unit: &str) {
+        if !self.offline {
+            self.units.insert(unit.to_owned());
+        }
+    }
+
+    fn sssd_config(&mut self) {
+        self.file(SSSD_CONF);
+        self.dir(SSSD_CONF_DIR, SSSD_CONF_PATTERN);
     }
 
     fn add_check(&mut self, check: &Check, os_words: &BTreeSet<String>) {
@@ -252,6 +302,58 @@ impl ProbePlan {
                 self.runtime_file(SELINUX_ENFORCE);
             }
             Check::ApparmorState { .. } => self.runtime_file(APPARMOR_ENABLED),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::{RuleSource, load};
+
+    fn plan(when: &str, offline: bool) -> ProbePlan {
+        let text = format!(
+            "id: r\ntitle: t\nseverity: low\nimplementations:\n  \
+             - {{ when: {when}, check: {{ method: file_exists, path: /a }} }}\n  \
+             - {{ default: true, check: {{ method: file_exists, path: /b }} }}\n"
+        );
+        let sources = [RuleSource {
+            name: "r.yml".into(),
+            text,
+        }];
+        ProbePlan::for_rules(&load(&sources, &BTreeMap::new()).unwrap(), offline)
+    }
+
+    #[test]
+    fn capability_facts_beyond_markers_are_gathered_only_when_a_rule_names_them() {
+        let basic = plan("apt", false);
+        assert!(basic.units.is_empty());
+        assert!(!basic.files.contains(SSSD_CONF) && !basic.files.contains(NSSWITCH_CONF));
+        // Marker stats are gathered for every scan, as for the older capabilities.
+        assert!(basic.stats.contains("/etc/security/faillock.conf"));
+        assert!(basic.stats.contains("/usr/lib/systemd/system/sssd.service"));
+
+        let joined = plan("directory_joined", false);
+        assert!(joined.files.contains(NSSWITCH_CONF) && joined.files.contains(SSSD_CONF));
+        assert!(
+            joined
+                .dirs
+                .contains(&(SSSD_CONF_DIR.into(), SSSD_CONF_PATTERN.into()))
+        );
+        let units: Vec<_> = joined.units.iter().map(String::as_str).collect();
+        assert_eq!(units, [NSLCD_UNIT, SSSD_UNIT]);
+        // Offline the same files, but no systemd to ask.
+        let joined = plan("directory_joined", true);
+        assert!(joined.files.contains(SSSD_CONF) && joined.units.is_empty());
+
+        let live = plan("rsyslog_active", false);
+        assert!(live.units.contains(RSYSLOG_UNIT));
+        assert!(!live.stats.contains(&unit_mask_link(RSYSLOG_UNIT)));
+        let offline = plan("rsyslog_active", true);
+        assert!(offline.units.is_empty());
+        assert!(offline.stats.contains(&unit_mask_link(RSYSLOG_UNIT)));
+        for link in unit_enable_links(RSYSLOG_UNIT) {
+            assert!(offline.stats.contains(&link));
         }
     }
 }

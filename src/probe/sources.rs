@@ -175,4 +175,21 @@ pub const CAPABILITY_MARKERS: &[(&str, &[&str])] = &[
     ("ufw", &["/usr/sbin/ufw"]),
     ("nftables", &["/usr/sbin/nft"]),
     ("gdm", &["/usr/sbin/gdm3", "/usr/sbin/gdm"]),
+    (
+        "authselect",
+        &["/usr/bin/authselect", "/usr/sbin/authselect"],
+    ),
+    // The module reads this file; its presence is what says the host uses faillock.
+    ("pam_faillock", &["/etc/security/faillock.conf"]),
 ];
+
+/// Units whose systemd state answers a capability (see `eval::capabilities`).
+pub const SSSD_UNIT: &str = "sssd.service";
+pub const NSLCD_UNIT: &str = "nslcd.service";
+pub const NFTABLES_UNIT: &str = "nftables.service";
+pub const RSYSLOG_UNIT: &str = "rsyslog.service";
+/// Where identity comes from (`passwd:` names the sources), and SSSD's own configuration.
+pub const NSSWITCH_CONF: &str = "/etc/nsswitch.conf";
+pub const SSSD_CONF: &str = "/etc/sssd/sssd.conf";
+pub const SSSD_CONF_DIR: &str = "/etc/sssd/conf.d";
+pub const SSSD_CONF_PATTERN: &str = "*.conf";
