@@ -18,13 +18,14 @@ mod export;
 mod locks;
 mod machine_ids;
 mod model;
+mod plan;
 mod queries;
 mod schedule;
 pub mod schema;
 pub mod trends;
 
 pub use crate::tier::Tier;
-pub use apply::{ApplyOutcome, Change, result_hash, scan_result_hash};
+pub use apply::{ApplyOutcome, Change};
 pub use chain::{BadRow, ChainReport, CheckReport, FkViolation, GENESIS_HASH, check_file};
 pub use error::{BUSY_TIMEOUT_SECS, StoreError};
 pub use export::{
@@ -37,6 +38,7 @@ pub use model::{
     ChangeKind, Counts, FailingCounts, HostRecord, ResultRecord, ScanBatch, ScanStatus, Scope,
     Severity, Status, Trigger,
 };
+pub use plan::{result_hash, scan_result_hash};
 pub use queries::{
     HistoryEntry, HostLastScan, HostSummary, LastChanges, PruneReport, ScanSummary, ShowReport,
     VacuumReport,
