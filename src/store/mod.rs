@@ -12,6 +12,7 @@
 mod apply;
 mod audit;
 mod chain;
+pub mod clock;
 pub mod drift;
 mod error;
 mod export;
@@ -49,6 +50,7 @@ pub use schedule::{
     policy_maintenance,
 };
 
+pub use clock::{Clock, ManualClock, SystemClock};
 use error::{accessible, directory_of, directory_writable, io_error, sql, sql_on};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use serde::Serialize;
@@ -56,6 +58,7 @@ use std::fs::{DirBuilder, OpenOptions};
 use std::io::ErrorKind;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// `dirs::state_dir()` (else `dirs::data_local_dir()`) + `plumb`: where the default state
@@ -189,11 +192,9 @@ fn create_or_open(path: &Path) -> Result<u64, StoreError> {
         })
 }
 
-/// Milliseconds since the Unix epoch, for rows the store stamps itself (audit, prune, locks).
+/// Milliseconds since the Unix epoch by the system clock, for callers without a store.
 pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_millis() as i64)
+    clock::SystemClock.now_ms()
 }
 
 /// What `migrate` did.
@@ -209,13 +210,20 @@ pub struct MigrateReport {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// Where every time the store stamps by itself comes from.
+    clock: Arc<dyn Clock>,
 }
 
 impl Store {
     /// Opens (creating if absent) the state file and brings its schema up to date where that
     /// is safe automatically. A newer schema, damage, or an unsafe pending migration is an error.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        let mut store = Store::open_unmigrated(path)?;
+        Store::open_with_clock(path, clock::system())
+    }
+
+    /// [`Store::open`] with an injected clock (tests move time with a [`ManualClock`]).
+    pub fn open_with_clock(path: &Path, clock: Arc<dyn Clock>) -> Result<Store, StoreError> {
+        let mut store = Store::open_unmigrated(path)?.with_clock(clock);
         let version = store.schema_version()?;
         if version < schema::latest_version() {
             store.apply_migrations(false)?;
@@ -247,6 +255,7 @@ impl Store {
         let store = Store {
             conn,
             path: path.to_path_buf(),
+            clock: clock::system(),
         };
         // Probe before anything that could write (switching to WAL rewrites the header).
         if existing_size > 0 {
@@ -317,6 +326,7 @@ impl Store {
         let store = Store {
             conn,
             path: path.clone(),
+            clock: Arc::clone(&self.clock),
         };
         store.configure()?;
         Ok(store)
@@ -358,6 +368,17 @@ impl Store {
         self.conn
             .execute_batch("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")
             .map_err(sql_on(&self.conn, &self.path, "setting pragmas"))
+    }
+
+    /// Replaces the store's clock.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Store {
+        self.clock = clock;
+        self
+    }
+
+    /// Now, by the store's clock (unix milliseconds).
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
     }
 
     /// The file this store is backed by.
@@ -416,7 +437,7 @@ impl Store {
             let detail = serde_json::json!({"from": from, "to": latest, "applied": applied});
             tx.execute(
                 "INSERT INTO audit_events (occurred_at, kind, host, detail) VALUES (?1, 'schema_migrated', NULL, ?2)",
-                rusqlite::params![now_ms(), crate::canonical::to_canonical_string(&detail)],
+                rusqlite::params![self.clock.now_ms(), crate::canonical::to_canonical_string(&detail)],
             )
             .map_err(sql(&path, "recording the migration"))?;
         }
