@@ -16,6 +16,7 @@ pub mod clock;
 pub mod drift;
 mod error;
 mod export;
+mod location;
 mod locks;
 mod machine_ids;
 mod model;
@@ -34,6 +35,7 @@ pub use export::{
     ExportRequest, FullReason, HostRef as ExportHostRef, Record as ExportRecord,
     ResultRecord as ExportResult, export_id,
 };
+pub use location::{DEFAULT_PORT, LocationError, Password, PostgresUrl, SslMode, StateLocation};
 pub use locks::{HOST_LOCK_HEARTBEAT, HOST_LOCK_TTL, HostLock, HostLocks};
 pub use model::{
     ChangeKind, Counts, FailingCounts, HostRecord, ResultRecord, ScanBatch, ScanStatus, Scope,
@@ -79,26 +81,13 @@ const FILE_MODE: u32 = 0o600;
 /// Mode of the default location's directories when plumb creates them.
 pub(crate) const DIR_MODE: u32 = 0o700;
 
-/// Refuses a `--state` value that is a URL rather than a file path (a `postgres://` URL would
-/// otherwise become a relative directory named `postgres:`).
+/// Refuses a path that reads as a URL (a `postgres://` URL would otherwise become a relative
+/// directory named `postgres:`), with the same parser as `--state`.
 pub fn check_state_path(path: &Path) -> Result<(), StoreError> {
-    let Some(text) = path.to_str() else {
-        return Ok(());
-    };
-    let Some((scheme, _)) = text.split_once("://") else {
-        return Ok(());
-    };
-    let is_scheme = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-        && scheme
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
-    if is_scheme {
-        // The rest may hold a password: it is not repeated in the message.
-        return Err(StoreError::UnsupportedUrl {
-            scheme: scheme.to_ascii_lowercase(),
-        });
+    match StateLocation::parse(path.as_os_str())? {
+        StateLocation::Path(_) => Ok(()),
+        StateLocation::Postgres(url) => Err(StoreError::NoPostgresStore { url: Box::new(url) }),
     }
-    Ok(())
 }
 
 fn is_default_path(path: &Path) -> bool {
@@ -466,19 +455,30 @@ mod tests {
         for url in [
             "postgres://plumb@localhost/plumb",
             "POSTGRESQL://u:p@db/plumb",
-            "sqlite:///var/lib/plumb.db",
-            "file:///tmp/x.db",
         ] {
             assert!(
                 matches!(
                     check_state_path(Path::new(url)),
-                    Err(StoreError::UnsupportedUrl { .. })
+                    Err(StoreError::NoPostgresStore { .. })
+                ),
+                "{url}"
+            );
+        }
+        for url in ["sqlite:///var/lib/plumb.db", "file:///tmp/x.db"] {
+            assert!(
+                matches!(
+                    check_state_path(Path::new(url)),
+                    Err(StoreError::Location(LocationError::UnknownScheme { .. }))
                 ),
                 "{url}"
             );
         }
         let err = check_state_path(Path::new("POSTGRESQL://u:p@db/plumb")).unwrap_err();
-        assert!(err.to_string().starts_with("PostgreSQL state backends"));
+        assert_eq!(
+            err.to_string(),
+            "state location postgresql://u:***@db/plumb: this build of plumb has no PostgreSQL \
+             store yet; --state takes a file path for now"
+        );
         for path in ["state.db", "./postgres://h/db", "/srv/a://b/x.db", "a:b.db"] {
             assert!(check_state_path(Path::new(path)).is_ok(), "{path}");
         }
