@@ -120,6 +120,14 @@ pub enum StoreError {
     )]
     NoPostgresStore { url: Box<PostgresUrl> },
 
+    /// Exit 3. The PostgreSQL server could not be reached or refused the connection. The
+    /// problem text never holds the password.
+    #[error("PostgreSQL state at {url}: {problem}")]
+    Postgres {
+        url: Box<PostgresUrl>,
+        problem: String,
+    },
+
     /// Exit 2. An explicitly chosen state file's directory does not exist; plumb creates a
     /// directory only for the default location.
     #[error(

@@ -20,6 +20,7 @@ mod location;
 mod locks;
 mod machine_ids;
 mod model;
+pub mod pg;
 mod plan;
 mod queries;
 mod schedule;
