@@ -116,3 +116,48 @@ fn failures_are_named_without_the_password() {
     );
     assert!(!err.contains(canary), "{err}");
 }
+
+/// sslmode against a server with TLS: require encrypts without checking; verify-full checks
+/// the chain against sslrootcert and refuses another CA, without the password.
+#[test]
+fn verify_full_checks_the_certificate_and_require_does_not() {
+    let Some(server) =
+        PgServer::start_tls("verify_full_checks_the_certificate_and_require_does_not")
+    else {
+        return;
+    };
+    let none = Credentials::default();
+    let ca = server.ca.clone().unwrap();
+    login(&server.url(Some(PASSWORD), "sslmode=require"), &none).unwrap();
+    let query = format!("sslmode=verify-full&sslrootcert={}", ca.display());
+    login(&server.url(Some(PASSWORD), &query), &none).unwrap();
+
+    // A CA that did not sign the server's certificate.
+    let other = tempfile::tempdir().unwrap();
+    let status = std::process::Command::new("openssl")
+        .current_dir(other.path())
+        .args([
+            "req",
+            "-x509",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=other CA",
+            "-newkey",
+            "ec",
+        ])
+        .args(["-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"])
+        .args(["-keyout", "ca.key", "-out", "ca.crt"])
+        .output()
+        .unwrap();
+    assert!(status.status.success());
+    let canary = "CANARY-tls-p4ss";
+    let query = format!(
+        "sslmode=verify-full&sslrootcert={}",
+        other.path().join("ca.crt").display()
+    );
+    let err = login(&server.url(Some(canary), &query), &none).unwrap_err();
+    assert!(err.contains("failed (sslmode=verify-full)"), "{err}");
+    assert!(err.contains("UnknownIssuer"), "{err}");
+    assert!(!err.contains(canary), "{err}");
+}

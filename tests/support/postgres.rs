@@ -21,13 +21,24 @@ const READY_WITHIN: Duration = Duration::from_secs(60);
 pub struct PgServer {
     child: Child,
     pub port: u16,
+    /// The CA that signed the server's certificate, when it serves TLS.
+    pub ca: Option<PathBuf>,
     dir: tempfile::TempDir,
 }
 
 impl PgServer {
     /// Starts a cluster, or explains why not: `None` outside CI, a panic with CI=true.
     pub fn start(test: &str) -> Option<PgServer> {
-        match Self::try_start() {
+        Self::start_with(test, false)
+    }
+
+    /// A cluster that serves TLS with a certificate for 127.0.0.1 from a fresh test CA.
+    pub fn start_tls(test: &str) -> Option<PgServer> {
+        Self::start_with(test, true)
+    }
+
+    fn start_with(test: &str, tls: bool) -> Option<PgServer> {
+        match Self::try_start(tls) {
             Ok(server) => Some(server),
             Err(why) => {
                 assert_ne!(
@@ -41,7 +52,7 @@ impl PgServer {
         }
     }
 
-    fn try_start() -> Result<PgServer, String> {
+    fn try_start(tls: bool) -> Result<PgServer, String> {
         // SAFETY: geteuid has no preconditions.
         if unsafe { libc::geteuid() } != 0 {
             return Err("not root, so the cluster cannot be run as nobody".into());
@@ -81,6 +92,12 @@ impl PgServer {
                 String::from_utf8_lossy(&out.stderr)
             ));
         }
+        let ssl = if tls {
+            make_certificates(dir.path(), &data)?;
+            "ssl=on"
+        } else {
+            "ssl=off"
+        };
         let port = free_port()?;
         let log = fs::File::create(dir.path().join("server.log")).map_err(|e| e.to_string())?;
         let child = as_nobody(&bin.join("postgres"))
@@ -88,13 +105,19 @@ impl PgServer {
             .arg(&data)
             .args(["-p", &port.to_string(), "-h", "127.0.0.1", "-k"])
             .arg(&socket)
-            .args(["-c", "fsync=off", "-c", "ssl=off"])
+            .args(["-c", "fsync=off", "-c", ssl])
             .stdin(Stdio::null())
             .stdout(log.try_clone().map_err(|e| e.to_string())?)
             .stderr(log)
             .spawn()
             .map_err(|e| format!("starting postgres: {e}"))?;
-        let mut server = PgServer { child, port, dir };
+        let ca = tls.then(|| dir.path().join("ca.crt"));
+        let mut server = PgServer {
+            child,
+            port,
+            ca,
+            dir,
+        };
         server.wait_ready()?;
         Ok(server)
     }
@@ -183,6 +206,67 @@ fn bin_dir() -> Option<PathBuf> {
     }
     std::env::var_os("PATH")
         .and_then(|path| std::env::split_paths(&path).find(|dir| dir.join("initdb").exists()))
+}
+
+/// A CA, and server.crt/server.key (for IP 127.0.0.1) in the data directory, where the
+/// server finds them by default; the key is nobody's, 0600, as PostgreSQL demands.
+fn make_certificates(dir: &Path, data: &Path) -> Result<(), String> {
+    let openssl = |args: &[&str]| -> Result<(), String> {
+        let out = Command::new("openssl")
+            .current_dir(dir)
+            .args(args)
+            .output()
+            .map_err(|e| format!("running openssl: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "openssl {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ))
+        }
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    let mut ca = vec!["req", "-x509", "-days", "2", "-subj", "/CN=plumb test CA"];
+    ca.extend(ec);
+    ca.extend(["-keyout", "ca.key", "-out", "ca.crt"]);
+    openssl(&ca)?;
+    let mut csr = vec!["req", "-subj", "/CN=127.0.0.1"];
+    csr.extend(ec);
+    csr.extend(["-keyout", "server.key", "-out", "server.csr"]);
+    openssl(&csr)?;
+    fs::write(dir.join("san.ext"), "subjectAltName=IP:127.0.0.1\n").map_err(|e| e.to_string())?;
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+        "-out",
+        "server.crt",
+    ])?;
+    for name in ["server.crt", "server.key"] {
+        let target = data.join(name);
+        fs::copy(dir.join(name), &target).map_err(|e| e.to_string())?;
+        fs::set_permissions(&target, fs::Permissions::from_mode(0o600))
+            .map_err(|e| e.to_string())?;
+        chown_nobody(&target)?;
+    }
+    Ok(())
 }
 
 fn as_nobody(program: &Path) -> Command {
