@@ -34,7 +34,7 @@ junit\t''
 sarif\t''
 markdown\t''
 html\t'A self-contained page (see [`html`]); not for a terminal'"
-complete -c plumb -n "__fish_plumb_needs_command" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_needs_command" -l state -d 'State file, or a postgres:// URL [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_needs_command" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_needs_command" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_needs_command" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
@@ -98,7 +98,7 @@ junit\t''
 sarif\t''
 markdown\t''
 html\t'A self-contained page (see [`html`]); not for a terminal'"
-complete -c plumb -n "__fish_plumb_using_subcommand scan" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand scan" -l state -d 'State file, or a postgres:// URL [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l local -d 'Scan this machine too (it is the default when no host or inventory is given)'
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l sudo -d 'Run the probe through `sudo -n` on the host'
@@ -121,7 +121,7 @@ junit\t''
 sarif\t''
 markdown\t''
 html\t'A self-contained page (see [`html`]); not for a terminal'"
-complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack report consumers help" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack report consumers help" -l state -d 'State file, or a postgres:// URL [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack report consumers help" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack report consumers help" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and not __fish_seen_subcommand_from path show hosts scans history check migrate prune vacuum export ack report consumers help" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
@@ -151,7 +151,7 @@ junit\t''
 sarif\t''
 markdown\t''
 html\t'A self-contained page (see [`html`]); not for a terminal'"
-complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from path" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from path" -l state -d 'State file, or a postgres:// URL [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from path" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from path" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from path" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
@@ -167,7 +167,7 @@ junit\t''
 sarif\t''
 markdown\t''
 html\t'A self-contained page (see [`html`]); not for a terminal'"
-complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from show" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from show" -l state -d 'State file, or a postgres:// URL [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from show" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from show" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
@@ -183,7 +183,7 @@ junit\t''
 sarif\t''
 markdown\t''
 html\t'A self-contained page (see [`html`]); not for a terminal'"
-complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from hosts" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from hosts" -l state -d 'State file, or a postgres:// URL [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from hosts" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from hosts" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from hosts" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
@@ -201,7 +201,7 @@ junit\t''
 sarif\t''
 markdown\t''
 html\t'A self-contained page (see [`html`]); not for a terminal'"
-complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from scans" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from scans" -l state -d 'State file, or a postgres:// URL [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from scans" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from scans" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from scans" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
@@ -219,7 +219,7 @@ junit\t''
 sarif\t''
 markdown\t''
 html\t'A self-contained page (see [`html`]); not for a terminal'"
-complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from history" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from history" -l state -d 'State file, or a postgres:// URL [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from history" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from history" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from history" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
@@ -235,7 +235,7 @@ junit\t''
 sarif\t''
 markdown\t''
 html\t'A self-contained page (see [`html`]); not for a terminal'"
-complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from check" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from check" -l state -d 'State file, or a postgres:// URL [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from check" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from check" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
@@ -251,7 +251,7 @@ junit\t''
 sarif\t''
 markdown\t''
 html\t'A self-contained page (see [`html`]); not for a terminal'"
-complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from migrate" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from migrate" -l state -d 'State file, or a postgres:// URL [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from migrate" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from migrate" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from migrate" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
@@ -268,7 +268,7 @@ junit\t''
 sarif\t''
 markdown\t''
 html\t'A self-contained page (see [`html`]); not for a terminal'"
-complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from prune" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from prune" -l state -d 'State file, or a postgres:// URL [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from prune" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from prune" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from prune" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
@@ -284,7 +284,7 @@ junit\t''
 sarif\t''
 markdown\t''
 html\t'A self-contained page (see [`html`]); not for a terminal'"
-complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from vacuum" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from vacuum" -l state -d 'State file, or a postgres:// URL [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from vacuum" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from vacuum" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from vacuum" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
@@ -308,7 +308,7 @@ junit\t''
 sarif\t''
 markdown\t''
 html\t'A self-contained page (see [`html`]); not for a terminal'"
-complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -l state -d 'State file, or a postgres:// URL [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -l full -d 'Send every result, whatever the consumer acknowledged'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from export" -l allow-unsigned-policy -d 'Use a policy whose signature does not verify (development only; warns). For `schedule run-once`, also run without any policy'
@@ -327,7 +327,7 @@ junit\t''
 sarif\t''
 markdown\t''
 html\t'A self-contained page (see [`html`]); not for a terminal'"
-complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from ack" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from ack" -l state -d 'State file, or a postgres:// URL [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from ack" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from ack" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from ack" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
@@ -346,7 +346,7 @@ junit\t''
 sarif\t''
 markdown\t''
 html\t'A self-contained page (see [`html`]); not for a terminal'"
-complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from report" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from report" -l state -d 'State file, or a postgres:// URL [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from report" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from report" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from report" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
@@ -363,7 +363,7 @@ junit\t''
 sarif\t''
 markdown\t''
 html\t'A self-contained page (see [`html`]); not for a terminal'"
-complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from consumers" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from consumers" -l state -d 'State file, or a postgres:// URL [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from consumers" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from consumers" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand state; and __fish_seen_subcommand_from consumers" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
@@ -393,7 +393,7 @@ junit\t''
 sarif\t''
 markdown\t''
 html\t'A self-contained page (see [`html`]); not for a terminal'"
-complete -c plumb -n "__fish_plumb_using_subcommand schedule; and not __fish_seen_subcommand_from run-once status maintenance cron help" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and not __fish_seen_subcommand_from run-once status maintenance cron help" -l state -d 'State file, or a postgres:// URL [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and not __fish_seen_subcommand_from run-once status maintenance cron help" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and not __fish_seen_subcommand_from run-once status maintenance cron help" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and not __fish_seen_subcommand_from run-once status maintenance cron help" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
@@ -444,7 +444,7 @@ junit\t''
 sarif\t''
 markdown\t''
 html\t'A self-contained page (see [`html`]); not for a terminal'"
-complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l state -d 'State file, or a postgres:// URL [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l allow-unsigned-policy -d 'Use a policy whose signature does not verify (development only; warns). For `schedule run-once`, also run without any policy'
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l sudo -d 'Run the probe through `sudo -n` on the host'
@@ -463,7 +463,7 @@ junit\t''
 sarif\t''
 markdown\t''
 html\t'A self-contained page (see [`html`]); not for a terminal'"
-complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from status" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from status" -l state -d 'State file, or a postgres:// URL [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from status" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from status" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
@@ -481,7 +481,7 @@ junit\t''
 sarif\t''
 markdown\t''
 html\t'A self-contained page (see [`html`]); not for a terminal'"
-complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from maintenance" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from maintenance" -l state -d 'State file, or a postgres:// URL [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from maintenance" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from maintenance" -l clear -d 'End the host\'s maintenance now'
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from maintenance" -s q -l quiet -d 'Only print errors on stderr'
@@ -528,7 +528,7 @@ junit\t''
 sarif\t''
 markdown\t''
 html\t'A self-contained page (see [`html`]); not for a terminal'"
-complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l state -d 'State file, or a postgres:// URL [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l allow-unsigned-policy -d 'Use a policy whose signature does not verify (development only; warns). For `schedule run-once`, also run without any policy'
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l sudo -d 'Run the probe through `sudo -n` on the host'
@@ -560,7 +560,7 @@ junit\t''
 sarif\t''
 markdown\t''
 html\t'A self-contained page (see [`html`]); not for a terminal'"
-complete -c plumb -n "__fish_plumb_using_subcommand drift" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand drift" -l state -d 'State file, or a postgres:// URL [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand drift" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand drift" -l all -d 'Regressions across every host, grouped by rule'
 complete -c plumb -n "__fish_plumb_using_subcommand drift" -s q -l quiet -d 'Only print errors on stderr'
@@ -577,7 +577,7 @@ junit\t''
 sarif\t''
 markdown\t''
 html\t'A self-contained page (see [`html`]); not for a terminal'"
-complete -c plumb -n "__fish_plumb_using_subcommand rules; and not __fish_seen_subcommand_from list show check help" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and not __fish_seen_subcommand_from list show check help" -l state -d 'State file, or a postgres:// URL [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and not __fish_seen_subcommand_from list show check help" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and not __fish_seen_subcommand_from list show check help" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and not __fish_seen_subcommand_from list show check help" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
@@ -601,7 +601,7 @@ junit\t''
 sarif\t''
 markdown\t''
 html\t'A self-contained page (see [`html`]); not for a terminal'"
-complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from list" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from list" -l state -d 'State file, or a postgres:// URL [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from list" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
@@ -619,7 +619,7 @@ junit\t''
 sarif\t''
 markdown\t''
 html\t'A self-contained page (see [`html`]); not for a terminal'"
-complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from show" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from show" -l state -d 'State file, or a postgres:// URL [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from show" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from show" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
@@ -637,7 +637,7 @@ junit\t''
 sarif\t''
 markdown\t''
 html\t'A self-contained page (see [`html`]); not for a terminal'"
-complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from check" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from check" -l state -d 'State file, or a postgres:// URL [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from check" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from check" -l strict -d 'Exit 1 when a rule has a lint warning'
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Only print errors on stderr'
@@ -662,7 +662,7 @@ junit\t''
 sarif\t''
 markdown\t''
 html\t'A self-contained page (see [`html`]); not for a terminal'"
-complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -l state -d 'State file, or a postgres:// URL [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand verify-policy" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
@@ -678,7 +678,7 @@ junit\t''
 sarif\t''
 markdown\t''
 html\t'A self-contained page (see [`html`]); not for a terminal'"
-complete -c plumb -n "__fish_plumb_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -l state -d 'State file, or a postgres:// URL [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
@@ -697,7 +697,7 @@ junit\t''
 sarif\t''
 markdown\t''
 html\t'A self-contained page (see [`html`]); not for a terminal'"
-complete -c plumb -n "__fish_plumb_using_subcommand generate; and __fish_seen_subcommand_from man" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand generate; and __fish_seen_subcommand_from man" -l state -d 'State file, or a postgres:// URL [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand generate; and __fish_seen_subcommand_from man" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand generate; and __fish_seen_subcommand_from man" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand generate; and __fish_seen_subcommand_from man" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
@@ -713,7 +713,7 @@ junit\t''
 sarif\t''
 markdown\t''
 html\t'A self-contained page (see [`html`]); not for a terminal'"
-complete -c plumb -n "__fish_plumb_using_subcommand generate; and __fish_seen_subcommand_from completions" -l state -d 'State file [default: <state dir>/plumb/state.db]' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand generate; and __fish_seen_subcommand_from completions" -l state -d 'State file, or a postgres:// URL [default: <state dir>/plumb/state.db]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand generate; and __fish_seen_subcommand_from completions" -l config -d 'Config file [default: <config dir>/plumb/config.yaml]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand generate; and __fish_seen_subcommand_from completions" -s q -l quiet -d 'Only print errors on stderr'
 complete -c plumb -n "__fish_plumb_using_subcommand generate; and __fish_seen_subcommand_from completions" -s v -l verbose -d 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'

@@ -35,8 +35,15 @@ pub struct GlobalArgs {
     /// Output format [default: table on a terminal, json otherwise]
     #[arg(long, global = true, value_enum, env = "PLUMB_FORMAT")]
     pub format: Option<Format>,
-    /// State file [default: <state dir>/plumb/state.db]
-    #[arg(long, global = true, value_name = "PATH", env = "PLUMB_STATE")]
+    /// State file, or a postgres:// URL [default: <state dir>/plumb/state.db]
+    // Parsed by StateLocation::parse, not clap, so no error can echo a password.
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH|URL",
+        env = "PLUMB_STATE",
+        hide_env_values = true
+    )]
     pub state: Option<PathBuf>,
     /// Config file [default: <config dir>/plumb/config.yaml]
     #[arg(long, global = true, value_name = "FILE", env = "PLUMB_CONFIG")]

@@ -135,7 +135,8 @@ impl Error {
             },
             // A state path that cannot be used as given is the operator's configuration.
             Self::Store(
-                StoreError::UnsupportedUrl { .. }
+                StoreError::Location(_)
+                | StoreError::NoPostgresStore { .. }
                 | StoreError::MissingDirectory { .. }
                 | StoreError::UnknownHost { .. },
             ) => USAGE,

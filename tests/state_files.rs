@@ -157,7 +157,7 @@ fn a_postgres_url_is_refused_and_creates_nothing() {
             let out = run(cmd.current_dir(cwd.path()));
             let err = assert_exit(&out, 2, what);
             assert!(
-                err.contains("PostgreSQL state backends are not supported yet"),
+                err.contains("this build of plumb has no PostgreSQL store yet"),
                 "{what}: {err}"
             );
             assert!(err.contains("--state takes a file path"), "{what}: {err}");

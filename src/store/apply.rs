@@ -3,16 +3,14 @@
 use super::Store;
 use super::chain::{TxRow, chain_head};
 use super::error::{StoreError, sql};
-use super::model::{
-    ChangeKind, Counts, FailingCounts, ScanBatch, ScanStatus, Scope, Severity, Status,
-};
+use super::model::{ChangeKind, Counts, ScanBatch, ScanStatus, Severity, Status};
+use super::plan::{self, HistoryRow, Memberships, Prepared, PreviousRule, totals, validate};
 use super::schema::{stored_status, waived_status};
 use crate::canonical::{canonical_hash, to_canonical_string};
-use crate::eval::{MAX_EVIDENCE_BYTES, evidence_size};
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::Serialize;
 use serde_json::json;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 /// One row of the change log as reported back to the scan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -40,145 +38,10 @@ pub struct ApplyOutcome {
     pub score: Option<f64>,
 }
 
-/// Hash of one result: canonical JSON of {rule_id, status, reason, severity, evidence}.
-pub fn result_hash(
-    rule_id: &str,
-    status: Status,
-    reason: Option<&str>,
-    severity: Severity,
-    evidence: &serde_json::Value,
-) -> String {
-    canonical_hash(&json!({
-        "rule_id": rule_id,
-        "status": status.as_str(),
-        "reason": reason,
-        "severity": severity.as_str(),
-        "evidence": evidence,
-    }))
-}
-
-/// Hash of a whole scan over its (rule_id, status, result hash) entries sorted by rule_id.
-/// The per-result hash (which also covers severity, reason and evidence) stands in for the
-/// "evidence hash", so a severity-only change cannot slip through the fast path.
-pub fn scan_result_hash<'a>(
-    entries: impl IntoIterator<Item = (&'a str, Status, &'a str)>,
-) -> String {
-    let mut sorted: Vec<_> = entries.into_iter().collect();
-    sorted.sort_by(|a, b| a.0.cmp(b.0));
-    let list: Vec<_> = sorted
-        .into_iter()
-        .map(|(rule, status, hash)| json!([rule, status.as_str(), hash]))
-        .collect();
-    canonical_hash(&serde_json::Value::Array(list))
-}
-
-/// A validated result, with the canonical forms computed once.
-struct Prepared<'a> {
-    record: &'a super::model::ResultRecord,
-    evidence_text: String,
-    hash: String,
-}
-
-/// The host's current row for one rule.
-#[derive(Clone)]
-struct Current {
-    rule_key: i64,
-    status: Status,
-    severity: Severity,
-    hash: String,
-    evidence_id: Option<i64>,
-    reason: Option<String>,
-    /// The waiver id of a `waived` state.
-    waiver: Option<String>,
-    removed: bool,
-}
-
-fn validate(batch: &ScanBatch) -> Result<Vec<Prepared<'_>>, StoreError> {
-    let mut problems = Vec::new();
-    let host = &batch.host.name;
-    if host.trim().is_empty() {
-        problems.push("host name is empty".to_string());
-    } else if host.chars().any(char::is_control) {
-        problems.push("host name contains control characters".to_string());
-    }
-    if batch.finished_at < batch.started_at {
-        problems.push("finished_at is before started_at".to_string());
-    }
-    if batch.ruleset_hash.is_empty() {
-        problems.push("ruleset_hash is empty".to_string());
-    }
-    if batch.rule_source.is_empty() {
-        problems.push("rule_source is empty".to_string());
-    }
-    let mut seen = HashSet::new();
-    let mut prepared = Vec::with_capacity(batch.results.len());
-    for record in &batch.results {
-        let id = &record.rule_id;
-        if id.trim().is_empty() || id.chars().any(char::is_control) {
-            problems.push(format!("rule id {id:?} is empty or has control characters"));
-        }
-        if !seen.insert(id.as_str()) {
-            problems.push(format!("rule {id} appears more than once"));
-        }
-        if !record.evidence.is_object() {
-            problems.push(format!("rule {id}: evidence is not a JSON object"));
-        }
-        if (record.status == Status::Waived) != record.waiver.is_some() {
-            problems.push(format!(
-                "rule {id}: a waiver id goes with status waived, and only with it (status {})",
-                record.status
-            ));
-        }
-        if matches!(record.status, Status::Skipped | Status::Error) && record.reason.is_none() {
-            problems.push(format!(
-                "rule {id}: status {} needs a reason",
-                record.status
-            ));
-        }
-        let evidence_text = to_canonical_string(&record.evidence);
-        // The text is needed anyway; its length is `evidence_size`, the evaluator's measure.
-        let size = evidence_text.len();
-        debug_assert_eq!(size, evidence_size(&record.evidence));
-        if size > MAX_EVIDENCE_BYTES {
-            problems.push(format!(
-                "rule {id}: evidence is {size} bytes, over the {MAX_EVIDENCE_BYTES} byte ceiling"
-            ));
-        }
-        let hash = result_hash(
-            id,
-            record.status,
-            record.reason.as_deref(),
-            record.severity,
-            &record.evidence,
-        );
-        prepared.push(Prepared {
-            record,
-            evidence_text,
-            hash,
-        });
-    }
-    if problems.is_empty() {
-        Ok(prepared)
-    } else {
-        problems.truncate(20);
-        Err(StoreError::InvalidBatch {
-            scan_id: batch.scan_id,
-            host: host.clone(),
-            problems,
-        })
-    }
-}
-
 pub(super) fn parse<T: std::str::FromStr<Err = String>>(text: String) -> rusqlite::Result<T> {
     text.parse().map_err(|err: String| {
         rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, err.into())
     })
-}
-
-fn counts_of<'a>(statuses: impl IntoIterator<Item = Status> + 'a) -> Counts {
-    let mut counts = Counts::default();
-    statuses.into_iter().for_each(|s| counts.add(s));
-    counts
 }
 
 impl Store {
@@ -339,7 +202,17 @@ fn insert_scan(
     Ok(())
 }
 
-fn load_current(tx: &Transaction, host_key: i64) -> rusqlite::Result<BTreeMap<String, Current>> {
+/// A stored row's keys in the compact tables, beside what change detection reads.
+struct StoredKeys {
+    rule_key: i64,
+    evidence_id: Option<i64>,
+}
+
+/// Every stored row of the host, removed ones included.
+fn load_current(
+    tx: &Transaction,
+    host_key: i64,
+) -> rusqlite::Result<(BTreeMap<String, PreviousRule>, BTreeMap<String, StoredKeys>)> {
     let mut stmt = tx.prepare_cached(&format!(
         "SELECT r.id, s.rule_key, (SELECT text FROM value_codes WHERE code = {}),
                 (SELECT text FROM value_codes WHERE code = s.severity), lower(hex(e.hash)),
@@ -349,22 +222,27 @@ fn load_current(tx: &Transaction, host_key: i64) -> rusqlite::Result<BTreeMap<St
          WHERE s.host_key = ?1",
         waived_status("s.status", "s.waiver"),
     ))?;
-    stmt.query_map([host_key], |row| {
-        Ok((
-            row.get::<_, String>(0)?,
-            Current {
-                rule_key: row.get(1)?,
-                status: parse(row.get(2)?)?,
-                severity: parse(row.get(3)?)?,
-                hash: row.get(4)?,
-                removed: row.get(5)?,
-                evidence_id: row.get(6)?,
-                reason: row.get(7)?,
-                waiver: row.get(8)?,
-            },
-        ))
-    })?
-    .collect()
+    let mut previous = BTreeMap::new();
+    let mut stored = BTreeMap::new();
+    let mut rows = stmt.query([host_key])?;
+    while let Some(row) = rows.next()? {
+        let id: String = row.get(0)?;
+        let rule = PreviousRule {
+            status: parse(row.get(2)?)?,
+            severity: parse(row.get(3)?)?,
+            hash: row.get(4)?,
+            removed: row.get(5)?,
+            reason: row.get(7)?,
+            waiver: row.get(8)?,
+        };
+        let keys = StoredKeys {
+            rule_key: row.get(1)?,
+            evidence_id: row.get(6)?,
+        };
+        previous.insert(id.clone(), rule);
+        stored.insert(id, keys);
+    }
+    Ok((previous, stored))
 }
 
 /// The integer key that stands for a host name in the compact tables, created on first use.
@@ -407,15 +285,8 @@ fn source_holds_all_live(
     .query_row(params![host, host_key, source], |row| row.get(0))
 }
 
-/// Rule sources per rule: this source's rules, and how many sources hold each rule.
-struct Memberships {
-    own: HashSet<String>,
-    holders: BTreeMap<String, usize>,
-}
-
 fn load_memberships(tx: &Transaction, host_key: i64, source: i64) -> rusqlite::Result<Memberships> {
-    let mut own = HashSet::new();
-    let mut holders = BTreeMap::new();
+    let mut members = Memberships::default();
     let mut stmt = tx.prepare_cached(
         "SELECT r.id, m.source_id = ?2
          FROM rule_state_sources AS m JOIN rule_keys AS r ON r.key = m.rule_key
@@ -425,11 +296,11 @@ fn load_memberships(tx: &Transaction, host_key: i64, source: i64) -> rusqlite::R
     while let Some(row) = rows.next()? {
         let rule: String = row.get(0)?;
         if row.get::<_, bool>(1)? {
-            own.insert(rule.clone());
+            members.own.insert(rule.clone());
         }
-        *holders.entry(rule).or_insert(0) += 1;
+        *members.holders.entry(rule).or_insert(0) += 1;
     }
-    Ok(Memberships { own, holders })
+    Ok(members)
 }
 
 fn write_scan(
@@ -439,236 +310,181 @@ fn write_scan(
 ) -> rusqlite::Result<ApplyOutcome> {
     upsert_host(tx, batch)?;
     let host = batch.host.name.as_str();
-    let scan_id = batch.scan_id.to_string();
     // The compact tables store the id's 16 bytes.
     let scan_bytes = batch.scan_id.as_bytes().as_slice();
-    if batch.status == ScanStatus::Error {
-        // The host could not be scanned: record that, keep its last known state.
-        insert_scan(tx, batch, None, Counts::default(), None, false, 0)?;
-        return Ok(ApplyOutcome {
-            scan_id: batch.scan_id,
-            replayed: false,
-            fast_path: false,
-            changes: Vec::new(),
-            counts: Counts::default(),
-            score: None,
-        });
+    let totals = totals(prepared);
+    // An error scan creates no keys: it records only the scan row.
+    let (keys, current_hash, holds_all) = if batch.status == ScanStatus::Error {
+        (None, None, false)
+    } else {
+        let current_hash: Option<String> = tx
+            .prepare_cached("SELECT current_result_hash FROM hosts WHERE name = ?1")?
+            .query_row([host], |row| row.get(0))?;
+        let source = source_id(tx, &batch.rule_source)?;
+        let host_key = host_key(tx, host)?;
+        let holds_all = current_hash.as_deref() == Some(totals.result_hash.as_str())
+            && source_holds_all_live(tx, host, host_key, source)?;
+        (Some((host_key, source)), current_hash, holds_all)
+    };
+    let route = plan::route(batch, &totals, current_hash.as_deref(), holds_all);
+    let outcome = |fast_path, counts, score| ApplyOutcome {
+        scan_id: batch.scan_id,
+        replayed: false,
+        fast_path,
+        changes: Vec::new(),
+        counts,
+        score,
+    };
+    match (route, keys) {
+        (plan::Route::Changed, Some((host_key, source))) => {
+            write_changes(tx, batch, prepared, totals, host_key, source)
+        }
+        (plan::Route::Unchanged, Some((host_key, _))) => {
+            tx.prepare_cached(
+                "UPDATE rule_state SET last_checked_at = ?2, check_count = check_count + 1,
+                     last_scan_id = ?3
+                 WHERE host_key = ?1 AND removed_at IS NULL",
+            )?
+            .execute(params![host_key, batch.finished_at, scan_bytes])?;
+            let hash = Some(totals.result_hash.as_str());
+            insert_scan(tx, batch, hash, totals.counts, totals.score, true, 0)?;
+            Ok(outcome(true, totals.counts, totals.score))
+        }
+        _ => {
+            // The host could not be scanned: record that, keep its last known state.
+            insert_scan(tx, batch, None, Counts::default(), None, false, 0)?;
+            Ok(outcome(false, Counts::default(), None))
+        }
     }
-    let counts = counts_of(prepared.iter().map(|p| p.record.status));
-    let score = counts.score();
-    let batch_hash = scan_result_hash(
-        prepared
-            .iter()
-            .map(|p| (p.record.rule_id.as_str(), p.record.status, p.hash.as_str())),
-    );
-    let current_hash: Option<String> = tx
-        .prepare_cached("SELECT current_result_hash FROM hosts WHERE name = ?1")?
-        .query_row([host], |row| row.get(0))?;
-    let source = source_id(tx, &batch.rule_source)?;
-    let host_key = host_key(tx, host)?;
-    if current_hash.as_deref() == Some(batch_hash.as_str())
-        && source_holds_all_live(tx, host, host_key, source)?
-    {
-        tx.prepare_cached(
-            "UPDATE rule_state SET last_checked_at = ?2, check_count = check_count + 1,
-                 last_scan_id = ?3
-             WHERE host_key = ?1 AND removed_at IS NULL",
-        )?
-        .execute(params![host_key, batch.finished_at, scan_bytes])?;
-        insert_scan(tx, batch, Some(&batch_hash), counts, score, true, 0)?;
-        return Ok(ApplyOutcome {
-            scan_id: batch.scan_id,
-            replayed: false,
-            fast_path: true,
-            changes: Vec::new(),
-            counts,
-            score,
-        });
-    }
+}
 
-    let mut current = load_current(tx, host_key)?;
+/// The full route: loads the host's rows, plans the changes, and writes the plan.
+fn write_changes(
+    tx: &Transaction,
+    batch: &ScanBatch,
+    prepared: &[Prepared],
+    totals: plan::Totals,
+    host_key: i64,
+    source: i64,
+) -> rusqlite::Result<ApplyOutcome> {
+    let host = batch.host.name.as_str();
+    let scan_id = batch.scan_id.to_string();
+    let scan_bytes = batch.scan_id.as_bytes().as_slice();
+    let (previous, stored) = load_current(tx, host_key)?;
     let members = load_memberships(tx, host_key, source)?;
-    let mut log = ChangeLog::new(tx)?;
     let at = batch.finished_at;
-    for item in prepared {
+    let plan = plan::plan_changes(batch, prepared, &previous, &members, at);
+    let mut log = ChangeLog::new(tx)?;
+    let row_keys = |history: &HistoryRow, rule_key: i64, evidence_id: Option<i64>| RowKeys {
+        host_key,
+        rule_key,
+        evidence_id,
+        previous_evidence_id: stored
+            .get(&history.rule_id)
+            .filter(|_| history.from_live)
+            .and_then(|keys| keys.evidence_id),
+        previous_reason: history.previous_reason.clone(),
+        waiver: history.waiver.clone(),
+        previous_waiver: history.previous_waiver.clone(),
+    };
+    for step in &plan.results {
+        let item = step.item;
         let record = item.record;
         upsert_rule(tx, record, at)?;
-        let previous = current.get(&record.rule_id);
-        let rule_key = match previous {
-            Some(prev) => prev.rule_key,
+        let rule_key = match stored.get(&record.rule_id) {
+            Some(keys) => keys.rule_key,
             None => rule_key(tx, &record.rule_id)?,
         };
-        let kind = match previous {
-            None => Some(ChangeKind::FirstSeen),
-            Some(prev) if prev.removed => Some(ChangeKind::FirstSeen),
-            Some(prev) if prev.status != record.status => Some(ChangeKind::StateChanged),
-            Some(prev) if prev.severity != record.severity => Some(ChangeKind::SeverityChanged),
-            Some(prev) if prev.hash != item.hash => Some(ChangeKind::EvidenceChanged),
-            Some(_) => None,
+        let evidence_id = match &step.history {
+            None => {
+                // Unchanged: only the counters move (write-on-change).
+                tx.prepare_cached(
+                    "UPDATE rule_state SET last_checked_at = ?3, check_count = check_count + 1,
+                         last_scan_id = ?4
+                     WHERE host_key = ?1 AND rule_key = ?2",
+                )?
+                .execute(params![host_key, rule_key, at, scan_bytes])?;
+                None
+            }
+            Some(_) => {
+                let evidence_id = store_evidence(tx, &item.hash, &item.evidence_text)?;
+                tx.prepare_cached(
+                    "INSERT INTO rule_state (host_key, rule_key, status, severity, reason,
+                         evidence_id, first_seen_at, last_changed_at, last_checked_at,
+                         check_count, last_scan_id, removed_at, waiver)
+                     VALUES (?1, ?2, (SELECT code FROM value_codes WHERE text = ?3),
+                         (SELECT code FROM value_codes WHERE text = ?4), ?5, ?6, ?7, ?7, ?7, 1,
+                         ?8, NULL, ?9)
+                     ON CONFLICT(host_key, rule_key) DO UPDATE SET
+                         status = excluded.status, severity = excluded.severity,
+                         reason = excluded.reason, evidence_id = excluded.evidence_id,
+                         waiver = excluded.waiver,
+                         last_changed_at = excluded.last_changed_at,
+                         last_checked_at = excluded.last_checked_at,
+                         check_count = check_count + 1,
+                         last_scan_id = excluded.last_scan_id, removed_at = NULL",
+                )?
+                .execute(params![
+                    host_key,
+                    rule_key,
+                    stored_status(record.status).as_str(),
+                    record.severity.as_str(),
+                    record.reason,
+                    evidence_id,
+                    at,
+                    scan_bytes,
+                    record.waiver,
+                ])?;
+                Some(evidence_id)
+            }
         };
-        if kind.is_none() {
-            // Unchanged: only the counters move (write-on-change).
-            tx.prepare_cached(
-                "UPDATE rule_state SET last_checked_at = ?3, check_count = check_count + 1,
-                     last_scan_id = ?4
-                 WHERE host_key = ?1 AND rule_key = ?2",
-            )?
-            .execute(params![host_key, rule_key, at, scan_bytes])?;
-        }
-        let evidence_id = match kind {
-            Some(_) => Some(store_evidence(tx, &item.hash, &item.evidence_text)?),
-            None => None,
-        };
-        if let Some(evidence_id) = evidence_id {
-            tx.prepare_cached(
-                "INSERT INTO rule_state (host_key, rule_key, status, severity, reason, evidence_id,
-                     first_seen_at, last_changed_at, last_checked_at, check_count, last_scan_id,
-                     removed_at, waiver)
-                 VALUES (?1, ?2, (SELECT code FROM value_codes WHERE text = ?3),
-                     (SELECT code FROM value_codes WHERE text = ?4), ?5, ?6, ?7, ?7, ?7, 1, ?8,
-                     NULL, ?9)
-                 ON CONFLICT(host_key, rule_key) DO UPDATE SET
-                     status = excluded.status, severity = excluded.severity,
-                     reason = excluded.reason, evidence_id = excluded.evidence_id,
-                     waiver = excluded.waiver,
-                     last_changed_at = excluded.last_changed_at,
-                     last_checked_at = excluded.last_checked_at, check_count = check_count + 1,
-                     last_scan_id = excluded.last_scan_id, removed_at = NULL",
-            )?
-            .execute(params![
-                host_key,
-                rule_key,
-                stored_status(record.status).as_str(),
-                record.severity.as_str(),
-                record.reason,
-                evidence_id,
-                at,
-                scan_bytes,
-                record.waiver,
-            ])?;
-        }
-        if !members.own.contains(&record.rule_id) {
+        if step.join_source {
             tx.prepare_cached(
                 "INSERT INTO rule_state_sources (host_key, source_id, rule_key)
                  VALUES (?1, ?2, ?3)",
             )?
             .execute(params![host_key, source, rule_key])?;
         }
-        if let Some(kind) = kind {
-            // A rule that comes back changed from nothing.
-            let from = previous.filter(|prev| !prev.removed);
-            let keys = RowKeys {
-                host_key,
-                rule_key,
-                evidence_id,
-                previous_evidence_id: from.and_then(|prev| prev.evidence_id),
-                previous_reason: from.and_then(|prev| prev.reason.clone()),
-                waiver: record.waiver.clone(),
-                previous_waiver: previous.and_then(|prev| prev.waiver.clone()),
-            };
+        if let Some(history) = &step.history {
             log.push(
-                keys,
-                TxRow {
-                    id: 0,
-                    scan_id: scan_id.clone(),
-                    host: host.to_string(),
-                    rule_id: record.rule_id.clone(),
-                    change_kind: kind.as_str().to_string(),
-                    previous_status: previous.map(|p| p.status.as_str().to_string()),
-                    new_status: Some(record.status.as_str().to_string()),
-                    previous_severity: previous.map(|p| p.severity.as_str().to_string()),
-                    severity: record.severity.as_str().to_string(),
-                    reason: record.reason.clone(),
-                    evidence: Some(item.evidence_text.clone()),
-                    evidence_hash: Some(item.hash.clone()),
-                    occurred_at: at,
-                },
+                row_keys(history, rule_key, evidence_id),
+                tx_row(history, &scan_id, host),
             )?;
         }
-        // An unchanged rule keeps its stored evidence.
-        let evidence_id = evidence_id.or(previous.and_then(|prev| prev.evidence_id));
-        current.insert(
-            record.rule_id.clone(),
-            Current {
-                rule_key,
-                status: record.status,
-                severity: record.severity,
-                hash: item.hash.clone(),
-                evidence_id,
-                reason: record.reason.clone(),
-                waiver: record.waiver.clone(),
-                removed: false,
-            },
-        );
     }
-
-    // Only a complete scan of the whole rule source proves a rule is gone: a partial run may
-    // not have got there, a selection did not look, and another source never had the rule.
-    if batch.status == ScanStatus::Ok && batch.scope == Scope::Full {
-        let present: HashSet<&str> = prepared.iter().map(|p| p.record.rule_id.as_str()).collect();
-        for (rule_id, state) in current.iter_mut() {
-            if state.removed || present.contains(rule_id.as_str()) {
-                continue;
-            }
-            // The rule left this source; it is gone only if no other source holds it (a row
-            // that no source holds predates sources and is adopted, as before them).
-            let holders = members.holders.get(rule_id).copied().unwrap_or(0);
-            if members.own.contains(rule_id) {
-                tx.prepare_cached(
-                    "DELETE FROM rule_state_sources
-                     WHERE host_key = ?1 AND source_id = ?2 AND rule_key = ?3",
-                )?
-                .execute(params![host_key, source, state.rule_key])?;
-                if holders > 1 {
-                    continue;
-                }
-            } else if holders > 0 {
-                continue;
-            }
+    for step in &plan.removals {
+        // Every removal candidate was loaded, so its keys are known.
+        let Some(keys) = stored.get(&step.rule_id) else {
+            continue;
+        };
+        if step.leave_source {
+            tx.prepare_cached(
+                "DELETE FROM rule_state_sources
+                 WHERE host_key = ?1 AND source_id = ?2 AND rule_key = ?3",
+            )?
+            .execute(params![host_key, source, keys.rule_key])?;
+        }
+        if let Some(history) = &step.history {
             tx.prepare_cached(
                 "UPDATE rule_state SET removed_at = ?3, last_changed_at = ?3
                  WHERE host_key = ?1 AND rule_key = ?2",
             )?
-            .execute(params![host_key, state.rule_key, at])?;
-            let keys = RowKeys {
-                host_key,
-                rule_key: state.rule_key,
-                evidence_id: None,
-                previous_evidence_id: state.evidence_id,
-                previous_reason: state.reason.clone(),
-                waiver: None,
-                previous_waiver: state.waiver.clone(),
-            };
+            .execute(params![host_key, keys.rule_key, at])?;
             log.push(
-                keys,
-                TxRow {
-                    id: 0,
-                    scan_id: scan_id.clone(),
-                    host: host.to_string(),
-                    rule_id: rule_id.clone(),
-                    change_kind: ChangeKind::Removed.as_str().to_string(),
-                    previous_status: Some(state.status.as_str().to_string()),
-                    new_status: None,
-                    previous_severity: Some(state.severity.as_str().to_string()),
-                    severity: state.severity.as_str().to_string(),
-                    reason: None,
-                    evidence: None,
-                    evidence_hash: None,
-                    occurred_at: at,
-                },
+                row_keys(history, keys.rule_key, None),
+                tx_row(history, &scan_id, host),
             )?;
-            state.removed = true;
         }
     }
 
-    update_host_summary(tx, host, &current)?;
+    update_host_summary(tx, host, &plan.summary)?;
     let changes = log.into_changes();
     insert_scan(
         tx,
         batch,
-        Some(&batch_hash),
-        counts,
-        score,
+        Some(&totals.result_hash),
+        totals.counts,
+        totals.score,
         false,
         changes.len(),
     )?;
@@ -677,9 +493,28 @@ fn write_scan(
         replayed: false,
         fast_path: false,
         changes,
-        counts,
-        score,
+        counts: totals.counts,
+        score: totals.score,
     })
+}
+
+/// The logical change-log row of a planned history row (the id is the log's).
+fn tx_row(history: &HistoryRow, scan_id: &str, host: &str) -> TxRow {
+    TxRow {
+        id: 0,
+        scan_id: scan_id.to_string(),
+        host: host.to_string(),
+        rule_id: history.rule_id.clone(),
+        change_kind: history.kind.as_str().to_string(),
+        previous_status: history.previous_status.map(|s| s.as_str().to_string()),
+        new_status: history.new_status.map(|s| s.as_str().to_string()),
+        previous_severity: history.previous_severity.map(|s| s.as_str().to_string()),
+        severity: history.severity.as_str().to_string(),
+        reason: history.reason.clone(),
+        evidence: history.evidence.clone(),
+        evidence_hash: history.evidence_hash.clone(),
+        occurred_at: history.occurred_at,
+    }
 }
 
 /// Stores an evidence text once, under the result hash of the rows that hold it (the hash
@@ -722,18 +557,9 @@ fn upsert_rule(
 fn update_host_summary(
     tx: &Transaction,
     host: &str,
-    current: &BTreeMap<String, Current>,
+    summary: &plan::HostSummary,
 ) -> rusqlite::Result<()> {
-    let live: Vec<(&String, &Current)> = current.iter().filter(|(_, c)| !c.removed).collect();
-    let counts = counts_of(live.iter().map(|(_, c)| c.status));
-    let mut failing = FailingCounts::default();
-    live.iter()
-        .filter(|(_, c)| c.status == Status::Fail)
-        .for_each(|(_, c)| failing.add(c.severity));
-    let hash = scan_result_hash(
-        live.iter()
-            .map(|(id, c)| (id.as_str(), c.status, c.hash.as_str())),
-    );
+    let (counts, failing) = (summary.counts, summary.failing);
     tx.prepare_cached(
         "UPDATE hosts SET current_result_hash = ?2, pass_count = ?3, fail_count = ?4,
              skipped_count = ?5, error_count = ?6, fail_critical = ?7, fail_high = ?8,
@@ -742,7 +568,7 @@ fn update_host_summary(
     )?
     .execute(params![
         host,
-        hash,
+        summary.result_hash,
         counts.pass,
         counts.fail,
         counts.skipped,

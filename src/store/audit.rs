@@ -1,7 +1,7 @@
 //! Audit events: who refused or changed what, outside the result change log.
 
 use super::error::sql;
-use super::{Store, StoreError, now_ms};
+use super::{Store, StoreError};
 use crate::canonical::to_canonical_string;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
@@ -14,13 +14,14 @@ impl Store {
         detail: &serde_json::Value,
     ) -> Result<(), StoreError> {
         let path = self.path().to_owned();
+        let now = self.now_ms();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(sql(&path, "starting a transaction"))?;
         tx.execute(
             "INSERT INTO audit_events (occurred_at, kind, host, detail) VALUES (?1, ?2, ?3, ?4)",
-            params![now_ms(), kind, host, to_canonical_string(detail)],
+            params![now, kind, host, to_canonical_string(detail)],
         )
         .map_err(sql(&path, "recording an audit event"))?;
         tx.commit().map_err(sql(&path, "committing an audit event"))

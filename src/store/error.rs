@@ -1,5 +1,6 @@
 //! Typed store errors. Every message names the state file it is about.
 
+use super::location::{LocationError, PostgresUrl};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
@@ -106,9 +107,26 @@ pub enum StoreError {
         source: Cause,
     },
 
-    /// Exit 2. `--state` (or `PLUMB_STATE`, or `state:` in the config) is a URL, not a path.
-    #[error("{}", unsupported_url_message(.scheme))]
-    UnsupportedUrl { scheme: String },
+    /// Exit 2. `--state` (or `PLUMB_STATE`, or `state:` in the config) is a URL plumb cannot
+    /// use: not PostgreSQL, or malformed.
+    #[error(transparent)]
+    Location(#[from] LocationError),
+
+    /// Exit 2. A well-formed PostgreSQL URL, which this build cannot store into yet. Only the
+    /// redacted URL is printed.
+    #[error(
+        "state location {url}: this build of plumb has no PostgreSQL store yet; --state takes \
+         a file path for now"
+    )]
+    NoPostgresStore { url: Box<PostgresUrl> },
+
+    /// Exit 3. The PostgreSQL server could not be reached or refused the connection. The
+    /// problem text never holds the password.
+    #[error("PostgreSQL state at {url}: {problem}")]
+    Postgres {
+        url: Box<PostgresUrl>,
+        problem: String,
+    },
 
     /// Exit 2. An explicitly chosen state file's directory does not exist; plumb creates a
     /// directory only for the default location.
@@ -158,14 +176,6 @@ fn sqlite_cause(err: rusqlite::Error) -> Cause {
     match err {
         rusqlite::Error::SqliteFailure(inner, _) => inner.into(),
         other => other.into(),
-    }
-}
-
-fn unsupported_url_message(scheme: &str) -> String {
-    if matches!(scheme, "postgres" | "postgresql") {
-        "PostgreSQL state backends are not supported yet; --state takes a file path".to_string()
-    } else {
-        format!("--state takes a file path, not a {scheme}:// URL")
     }
 }
 

@@ -4,8 +4,8 @@
 //! A run takes a host's lock when that host's probe starts and keeps it alive with a
 //! heartbeat until the host's results are recorded, so the expiry can be short.
 
+use super::Store;
 use super::error::{BUSY_TIMEOUT_SECS, StoreError, sql};
-use super::{Store, now_ms};
 use rusqlite::{TransactionBehavior, params};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -32,8 +32,8 @@ impl Store {
         ttl: Duration,
     ) -> Result<bool, StoreError> {
         let path = self.path.clone();
-        let now = now_ms();
-        let expires_at = expiry(ttl);
+        let now = self.now_ms();
+        let expires_at = expiry(now, ttl);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -75,7 +75,7 @@ impl Store {
     /// Moves the expiry of every lock `owner` holds to `ttl` from now; the number extended.
     /// It never creates a lock, so a lock released meanwhile stays released.
     pub fn extend_host_locks(&mut self, owner: &str, ttl: Duration) -> Result<usize, StoreError> {
-        let expires_at = expiry(ttl);
+        let expires_at = expiry(self.now_ms(), ttl);
         self.conn
             .execute(
                 "UPDATE host_locks SET expires_at = ?1 WHERE owner = ?2",
@@ -85,8 +85,8 @@ impl Store {
     }
 }
 
-fn expiry(ttl: Duration) -> i64 {
-    now_ms().saturating_add(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX))
+fn expiry(now: i64, ttl: Duration) -> i64 {
+    now.saturating_add(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// One run's host locks. They use their own connection to the state file, so probe tasks can
@@ -200,13 +200,15 @@ impl Drop for HostLock {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::ManualClock;
 
     #[test]
     fn second_owner_is_refused_until_release_or_expiry() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("state.db");
-        let mut a = Store::open(&path).unwrap();
-        let mut b = Store::open(&path).unwrap();
+        let clock = ManualClock::new(1_700_000_000_000);
+        let mut a = Store::open_with_clock(&path, Arc::new(clock.clone())).unwrap();
+        let mut b = Store::open_with_clock(&path, Arc::new(clock.clone())).unwrap();
         assert!(
             a.try_lock_host("web1", "run-a", Duration::from_secs(60))
                 .unwrap()
@@ -226,8 +228,8 @@ mod tests {
         assert!(!b.unlock_host("web1", "run-b").unwrap());
         assert!(a.unlock_host("web1", "run-a").unwrap());
         assert!(b.try_lock_host("web1", "run-b", Duration::ZERO).unwrap());
-        // A zero ttl lapses at once, so another owner may take it.
-        std::thread::sleep(Duration::from_millis(5));
+        // A zero ttl lapses as soon as time moves, so another owner may take it.
+        clock.advance(Duration::from_millis(1));
         assert!(
             a.try_lock_host("web1", "run-a", Duration::from_secs(60))
                 .unwrap()
@@ -294,5 +296,27 @@ mod tests {
                 .try_lock_host("web1", "run-b", Duration::from_secs(60))
                 .unwrap()
         );
+    }
+
+    /// A crashed run's lock lapses after its ttl by the store's clock, not before, and the
+    /// heartbeat's own connection stamps expiry by the same clock.
+    #[test]
+    fn a_lock_lapses_when_the_clock_passes_its_ttl() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        let clock = ManualClock::new(1_700_000_000_000);
+        let ttl = Duration::from_secs(60);
+        let crashed = Store::open_with_clock(&path, Arc::new(clock.clone())).unwrap();
+        let mut other = Store::open_with_clock(&path, Arc::new(clock.clone())).unwrap();
+        let mut heartbeat = crashed.reconnect().unwrap();
+        assert!(heartbeat.try_lock_host("web1", "crashed", ttl).unwrap());
+        assert_eq!(lock_rows(&other)[0].2, 1_700_000_060_000);
+        clock.advance(Duration::from_secs(59));
+        assert!(!other.try_lock_host("web1", "next", ttl).unwrap());
+        assert_eq!(heartbeat.extend_host_locks("crashed", ttl).unwrap(), 1);
+        assert_eq!(lock_rows(&other)[0].2, 1_700_000_119_000);
+        clock.advance(Duration::from_secs(60));
+        assert!(other.try_lock_host("web1", "next", ttl).unwrap());
+        assert_eq!(lock_rows(&other)[0].1, "next");
     }
 }

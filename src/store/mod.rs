@@ -12,19 +12,23 @@
 mod apply;
 mod audit;
 mod chain;
+pub mod clock;
 pub mod drift;
 mod error;
 mod export;
+mod location;
 mod locks;
 mod machine_ids;
 mod model;
+pub mod pg;
+mod plan;
 mod queries;
 mod schedule;
 pub mod schema;
 pub mod trends;
 
 pub use crate::tier::Tier;
-pub use apply::{ApplyOutcome, Change, result_hash, scan_result_hash};
+pub use apply::{ApplyOutcome, Change};
 pub use chain::{BadRow, ChainReport, CheckReport, FkViolation, GENESIS_HASH, check_file};
 pub use error::{BUSY_TIMEOUT_SECS, StoreError};
 pub use export::{
@@ -32,11 +36,13 @@ pub use export::{
     ExportRequest, FullReason, HostRef as ExportHostRef, Record as ExportRecord,
     ResultRecord as ExportResult, export_id,
 };
+pub use location::{DEFAULT_PORT, LocationError, Password, PostgresUrl, SslMode, StateLocation};
 pub use locks::{HOST_LOCK_HEARTBEAT, HOST_LOCK_TTL, HostLock, HostLocks};
 pub use model::{
     ChangeKind, Counts, FailingCounts, HostRecord, ResultRecord, ScanBatch, ScanStatus, Scope,
     Severity, Status, Trigger,
 };
+pub use plan::{result_hash, scan_result_hash};
 pub use queries::{
     HistoryEntry, HostLastScan, HostSummary, LastChanges, PruneReport, ScanSummary, ShowReport,
     VacuumReport,
@@ -47,6 +53,7 @@ pub use schedule::{
     policy_maintenance,
 };
 
+pub use clock::{Clock, ManualClock, SystemClock};
 use error::{accessible, directory_of, directory_writable, io_error, sql, sql_on};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use serde::Serialize;
@@ -54,6 +61,7 @@ use std::fs::{DirBuilder, OpenOptions};
 use std::io::ErrorKind;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// `dirs::state_dir()` (else `dirs::data_local_dir()`) + `plumb`: where the default state
@@ -74,26 +82,13 @@ const FILE_MODE: u32 = 0o600;
 /// Mode of the default location's directories when plumb creates them.
 pub(crate) const DIR_MODE: u32 = 0o700;
 
-/// Refuses a `--state` value that is a URL rather than a file path (a `postgres://` URL would
-/// otherwise become a relative directory named `postgres:`).
+/// Refuses a path that reads as a URL (a `postgres://` URL would otherwise become a relative
+/// directory named `postgres:`), with the same parser as `--state`.
 pub fn check_state_path(path: &Path) -> Result<(), StoreError> {
-    let Some(text) = path.to_str() else {
-        return Ok(());
-    };
-    let Some((scheme, _)) = text.split_once("://") else {
-        return Ok(());
-    };
-    let is_scheme = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-        && scheme
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
-    if is_scheme {
-        // The rest may hold a password: it is not repeated in the message.
-        return Err(StoreError::UnsupportedUrl {
-            scheme: scheme.to_ascii_lowercase(),
-        });
+    match StateLocation::parse(path.as_os_str())? {
+        StateLocation::Path(_) => Ok(()),
+        StateLocation::Postgres(url) => Err(StoreError::NoPostgresStore { url: Box::new(url) }),
     }
-    Ok(())
 }
 
 fn is_default_path(path: &Path) -> bool {
@@ -187,11 +182,9 @@ fn create_or_open(path: &Path) -> Result<u64, StoreError> {
         })
 }
 
-/// Milliseconds since the Unix epoch, for rows the store stamps itself (audit, prune, locks).
+/// Milliseconds since the Unix epoch by the system clock, for callers without a store.
 pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_millis() as i64)
+    clock::SystemClock.now_ms()
 }
 
 /// What `migrate` did.
@@ -207,13 +200,20 @@ pub struct MigrateReport {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// Where every time the store stamps by itself comes from.
+    clock: Arc<dyn Clock>,
 }
 
 impl Store {
     /// Opens (creating if absent) the state file and brings its schema up to date where that
     /// is safe automatically. A newer schema, damage, or an unsafe pending migration is an error.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        let mut store = Store::open_unmigrated(path)?;
+        Store::open_with_clock(path, clock::system())
+    }
+
+    /// [`Store::open`] with an injected clock (tests move time with a [`ManualClock`]).
+    pub fn open_with_clock(path: &Path, clock: Arc<dyn Clock>) -> Result<Store, StoreError> {
+        let mut store = Store::open_unmigrated(path)?.with_clock(clock);
         let version = store.schema_version()?;
         if version < schema::latest_version() {
             store.apply_migrations(false)?;
@@ -245,6 +245,7 @@ impl Store {
         let store = Store {
             conn,
             path: path.to_path_buf(),
+            clock: clock::system(),
         };
         // Probe before anything that could write (switching to WAL rewrites the header).
         if existing_size > 0 {
@@ -315,6 +316,7 @@ impl Store {
         let store = Store {
             conn,
             path: path.clone(),
+            clock: Arc::clone(&self.clock),
         };
         store.configure()?;
         Ok(store)
@@ -356,6 +358,17 @@ impl Store {
         self.conn
             .execute_batch("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")
             .map_err(sql_on(&self.conn, &self.path, "setting pragmas"))
+    }
+
+    /// Replaces the store's clock.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Store {
+        self.clock = clock;
+        self
+    }
+
+    /// Now, by the store's clock (unix milliseconds).
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
     }
 
     /// The file this store is backed by.
@@ -414,7 +427,7 @@ impl Store {
             let detail = serde_json::json!({"from": from, "to": latest, "applied": applied});
             tx.execute(
                 "INSERT INTO audit_events (occurred_at, kind, host, detail) VALUES (?1, 'schema_migrated', NULL, ?2)",
-                rusqlite::params![now_ms(), crate::canonical::to_canonical_string(&detail)],
+                rusqlite::params![self.clock.now_ms(), crate::canonical::to_canonical_string(&detail)],
             )
             .map_err(sql(&path, "recording the migration"))?;
         }
@@ -443,19 +456,30 @@ mod tests {
         for url in [
             "postgres://plumb@localhost/plumb",
             "POSTGRESQL://u:p@db/plumb",
-            "sqlite:///var/lib/plumb.db",
-            "file:///tmp/x.db",
         ] {
             assert!(
                 matches!(
                     check_state_path(Path::new(url)),
-                    Err(StoreError::UnsupportedUrl { .. })
+                    Err(StoreError::NoPostgresStore { .. })
+                ),
+                "{url}"
+            );
+        }
+        for url in ["sqlite:///var/lib/plumb.db", "file:///tmp/x.db"] {
+            assert!(
+                matches!(
+                    check_state_path(Path::new(url)),
+                    Err(StoreError::Location(LocationError::UnknownScheme { .. }))
                 ),
                 "{url}"
             );
         }
         let err = check_state_path(Path::new("POSTGRESQL://u:p@db/plumb")).unwrap_err();
-        assert!(err.to_string().starts_with("PostgreSQL state backends"));
+        assert_eq!(
+            err.to_string(),
+            "state location postgresql://u:***@db/plumb: this build of plumb has no PostgreSQL \
+             store yet; --state takes a file path for now"
+        );
         for path in ["state.db", "./postgres://h/db", "/srv/a://b/x.db", "a:b.db"] {
             assert!(check_state_path(Path::new(path)).is_ok(), "{path}");
         }

@@ -1,9 +1,9 @@
 //! Read queries and maintenance (`show`, `hosts`, `scans`, `history`, `prune`, `vacuum`).
 
+use super::Store;
 use super::apply::{Change, changes_of_scan};
 use super::error::{StoreError, sql};
 use super::model::{Counts, FailingCounts};
-use super::{Store, now_ms};
 use crate::canonical::to_canonical_string;
 use crate::tier::Tier;
 use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
@@ -330,13 +330,14 @@ impl Store {
     /// highest policy version (the policy rollback check reads it), and records a checkpoint so
     /// the remaining chain still verifies. Only a contiguous oldest prefix of the log is cut.
     pub fn prune(&mut self, older_than_ms: i64) -> Result<PruneReport, StoreError> {
-        let cutoff = now_ms().saturating_sub(older_than_ms);
+        let cutoff = self.now_ms().saturating_sub(older_than_ms);
         self.prune_before(cutoff)
     }
 
     /// [`Store::prune`] with an absolute cutoff (unix ms).
     pub fn prune_before(&mut self, cutoff: i64) -> Result<PruneReport, StoreError> {
         let path = self.path.clone();
+        let now = self.now_ms();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -367,7 +368,7 @@ impl Store {
                 transactions_deleted = tx.execute("DELETE FROM change_log WHERE id <= ?1", [last_id])? as u64;
                 tx.execute(
                     "INSERT INTO chain_checkpoints (last_pruned_id, row_hash, created_at) VALUES (?1, ?2, ?3)",
-                    params![last_id, hash, now_ms()],
+                    params![last_id, hash, now],
                 )?;
             }
             // Rule state is never pruned, so only the change log's cut frees evidence. The
@@ -390,7 +391,7 @@ impl Store {
             });
             tx.execute(
                 "INSERT INTO audit_events (occurred_at, kind, host, detail) VALUES (?1, 'state_pruned', NULL, ?2)",
-                params![now_ms(), to_canonical_string(&detail)],
+                params![now, to_canonical_string(&detail)],
             )?;
             Ok(PruneReport {
                 cutoff,

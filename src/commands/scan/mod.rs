@@ -17,11 +17,11 @@ use crate::probe::ssh::{SshOptions, SshTarget};
 use crate::report::{self, HostOutcome, HostReport, RenderOptions, ScanReport};
 use crate::rules::{self, RuleSet, RuleSource, Selection};
 use crate::scan::{Recording, ScanRequest, ScanTarget, Trigger};
-use crate::store::{self, HostRecord, Store};
+use crate::store::{self, HostRecord, StateLocation, Store};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-pub use setup::{LoadedPolicy, load_policy, open_store, parse_vars, state_path};
+pub use setup::{LoadedPolicy, load_policy, open_store, parse_vars, state_location, state_path};
 use setup::{plan_scan, select};
 use targets::{concurrency, ssh_options, targets};
 pub use targets::{inventory_hosts, local_hostname};

@@ -4,20 +4,33 @@ use super::*;
 use crate::error::{Error, Result};
 use crate::rules::VarOrigin;
 
-/// The state file path: `--state`/`PLUMB_STATE`, then the config file, then the default.
-/// A URL is refused here (exit 2), before anything can be created.
-pub fn state_path(state: Option<&Path>, config: &Config) -> Result<PathBuf> {
-    let path = state
-        .map(Path::to_owned)
-        .or_else(|| config.state.clone())
-        .or_else(store::default_state_path)
+/// Where the state lives: `--state`/`PLUMB_STATE`, then the config file, then the default
+/// file. A URL is read as one here (never as a file), and a malformed one is exit 2.
+pub fn state_location(state: Option<&Path>, config: &Config) -> Result<StateLocation> {
+    if let Some(value) = state {
+        return Ok(StateLocation::parse(value.as_os_str()).map_err(store::StoreError::from)?);
+    }
+    if let Some(location) = &config.state {
+        return Ok(location.clone());
+    }
+    store::default_state_path()
+        .map(StateLocation::Path)
         .ok_or_else(|| {
             Error::args(
                 "no state directory is known for this user; pass --state PATH or set PLUMB_STATE",
             )
-        })?;
-    store::check_state_path(&path)?;
-    Ok(path)
+        })
+}
+
+/// The state file, for the commands that only have a file backend: a PostgreSQL URL is
+/// refused here (exit 2), before anything can be created.
+pub fn state_path(state: Option<&Path>, config: &Config) -> Result<PathBuf> {
+    match state_location(state, config)? {
+        StateLocation::Path(path) => Ok(path),
+        StateLocation::Postgres(url) => {
+            Err(store::StoreError::NoPostgresStore { url: Box::new(url) }.into())
+        }
+    }
 }
 
 /// The state file a run records into; `None` with `--no-store`.
