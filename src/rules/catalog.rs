@@ -1,6 +1,7 @@
 //! The loaded rules as data, without scanning: a listing, one rule in full, and validation of
 //! rule files with lints. `plumb rules` renders these.
 
+use super::kensa::DialectChoice;
 use super::load::{LoadError, RuleSet, RuleSource, cache_for, load_with_cache};
 use super::model::{Platform, Rule, Severity};
 use super::vars::Vars;
@@ -157,7 +158,7 @@ pub struct CheckReport {
 
 /// Validates each file on its own (so every broken file is named, not only the first), then
 /// the files together (duplicate ids across files), then lints the rules that loaded.
-pub fn check(sources: &[RuleSource], overrides: &Vars) -> CheckReport {
+pub fn check(sources: &[RuleSource], overrides: &Vars, dialect: DialectChoice) -> CheckReport {
     let mut report = CheckReport {
         files: sources.len(),
         ..CheckReport::default()
@@ -166,13 +167,18 @@ pub fn check(sources: &[RuleSource], overrides: &Vars) -> CheckReport {
     let cache = cache_for(sources);
     let mut loaded = Vec::new();
     for source in sources {
-        match load_with_cache(std::slice::from_ref(source), overrides, cache.as_ref()) {
+        match load_with_cache(
+            std::slice::from_ref(source),
+            overrides,
+            cache.as_ref(),
+            dialect,
+        ) {
             Ok(set) => loaded.push(set),
             Err(err) => report.diagnostics.push(load_error(err)),
         }
     }
     if report.diagnostics.is_empty() {
-        match load_with_cache(sources, overrides, cache.as_ref()) {
+        match load_with_cache(sources, overrides, cache.as_ref(), dialect) {
             Ok(set) => loaded = vec![set],
             Err(err) => {
                 report.diagnostics.push(load_error(err));
@@ -205,6 +211,16 @@ fn load_error(err: LoadError) -> Diagnostic {
     }
 }
 
+/// A Kensa rule's remediation is per implementation, kept in its metadata.
+fn has_kensa_remediation(rule: &Rule) -> bool {
+    rule.metadata
+        .as_ref()
+        .and_then(|metadata| serde_json::from_str::<serde_json::Value>(metadata.get()).ok())
+        .and_then(|metadata| metadata.get("implementations").cloned())
+        .and_then(|list| list.as_array().cloned())
+        .is_some_and(|list| list.iter().any(|entry| entry.get("remediation").is_some()))
+}
+
 /// What a loaded rule lacks for an auditor: remediation to act on, references to trace it to
 /// a benchmark.
 pub fn lint(rule: &Rule) -> Vec<Diagnostic> {
@@ -214,7 +230,7 @@ pub fn lint(rule: &Rule) -> Vec<Diagnostic> {
         message,
     };
     let mut out = Vec::new();
-    if rule.remediation.trim().is_empty() {
+    if rule.remediation.trim().is_empty() && !has_kensa_remediation(rule) {
         out.push(warn(format!("rule `{}` has no `remediation`", rule.id)));
     }
     let no_references = match &rule.references() {
