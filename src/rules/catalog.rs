@@ -3,7 +3,7 @@
 
 use super::kensa::DialectChoice;
 use super::load::{LoadError, RuleSet, RuleSource, cache_for, load_with_cache};
-use super::model::{Platform, Rule, Severity};
+use super::model::{Dialect, Platform, Rule, Severity};
 use super::vars::Vars;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -22,6 +22,8 @@ pub struct RuleSummary<'a> {
     pub methods: Vec<&'static str>,
     /// Where the rule is defined (file:line:column).
     pub source: String,
+    /// The rule format its file was read in.
+    pub dialect: Dialect,
 }
 
 pub fn summary(rule: &Rule) -> RuleSummary<'_> {
@@ -41,6 +43,7 @@ pub fn summary(rule: &Rule) -> RuleSummary<'_> {
         platforms: &rule.platforms,
         methods,
         source: rule.source.to_string(),
+        dialect: rule.dialect,
     }
 }
 
@@ -59,6 +62,10 @@ pub struct RuleDetail<'a> {
     /// As written: `when: CAPABILITY` or `default: true`, and the check with its `{{ var }}`
     /// placeholders.
     pub implementations: Vec<serde_json::Value>,
+    /// What the dialect carries that plumb keeps without acting on (see `Rule::metadata`);
+    /// left out when there is none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<serde_json::Value>,
 }
 
 /// The rule `id` of `set` in full. Its checks are read again from its source file, as written.
@@ -86,6 +93,10 @@ pub fn detail<'a>(
         vars: &rule.vars,
         sensitive: rule.sensitive,
         implementations: implementations(written),
+        metadata: rule
+            .metadata
+            .as_ref()
+            .and_then(|metadata| serde_json::from_str(metadata.get()).ok()),
     })
 }
 
