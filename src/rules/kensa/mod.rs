@@ -8,6 +8,8 @@
 
 mod build;
 mod raw;
+#[cfg(test)]
+mod tests;
 
 pub(super) use build::build_rule;
 
@@ -42,7 +44,7 @@ pub const KENSA_ONLY_KEYS: [&str; 6] = [
 pub fn kensa_only_key(plumb_error: &str, text: &str) -> Option<&'static str> {
     let refused = KENSA_ONLY_KEYS
         .into_iter()
-        .find(|key| plumb_error.starts_with(&format!("unknown field `{key}`")));
+        .find(|key| plumb_error.contains(&format!("unknown field `{key}`")));
     refused.or_else(|| {
         text.lines().find_map(|line| {
             let line = line.strip_prefix("- ").unwrap_or(line);
