@@ -520,7 +520,7 @@ pub(super) struct VarScope<'a> {
     defaults: BTreeMap<String, (String, Option<&'a VarOrigin>)>,
     overrides: &'a Vars,
     dialect: Dialect,
-    /// Names looked up that the rule does not declare, with their values.
+    /// Names looked up that the rule does not declare, with their values (Kensa only).
     used: std::cell::RefCell<BTreeMap<String, String>>,
 }
 
@@ -555,9 +555,11 @@ impl<'a> VarScope<'a> {
                 origin: *origin,
             }),
             None => self.overrides.get(name).map(|var| {
-                self.used
-                    .borrow_mut()
-                    .insert(name.to_owned(), var.value.clone());
+                if self.dialect == Dialect::Kensa {
+                    self.used
+                        .borrow_mut()
+                        .insert(name.to_owned(), var.value.clone());
+                }
                 Resolved {
                     value: &var.value,
                     origin: Some(&var.origin),
@@ -567,14 +569,17 @@ impl<'a> VarScope<'a> {
         substitute(text, kind, self.dialect, &lookup)
     }
 
-    /// The rule's variables with the values its checks used, and any other variable they used.
+    /// The rule's variables with the values its checks used. A Kensa rule declares none, so
+    /// for it these are the variables its checks used.
     pub(super) fn values(&self) -> BTreeMap<String, String> {
         let mut values: BTreeMap<String, String> = self
             .defaults
             .iter()
             .map(|(name, (value, _))| (name.clone(), value.clone()))
             .collect();
-        values.extend(self.used.borrow().clone());
+        if self.dialect == Dialect::Kensa {
+            values.extend(self.used.borrow().clone());
+        }
         values
     }
 }
