@@ -69,8 +69,13 @@ fn main() {
                 };
                 let started = Instant::now();
                 let sources = rules::read_sources(&[dir.path().to_owned()]).expect("readable");
-                let set = rules::load_with_cache(&sources, &Vars::new(), cache.as_ref())
-                    .expect("the synthetic pack loads");
+                let set = rules::load_with_cache(
+                    &sources,
+                    &Vars::new(),
+                    cache.as_ref(),
+                    rules::DialectChoice::Auto,
+                )
+                .expect("the synthetic pack loads");
                 let elapsed = started.elapsed().as_secs_f64();
                 assert_eq!(set.rules.len(), rule_count);
                 drop(set);

@@ -983,7 +983,7 @@ _plumb() {
             return 0
             ;;
         plumb__subcmd__rules__subcmd__check)
-            opts="-q -v -h -V --rules --var --strict --color --quiet --verbose --format --state --config --help --version"
+            opts="-q -v -h -V --rules --var --vars-file --rules-dialect --strict --color --quiet --verbose --format --state --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -995,6 +995,14 @@ _plumb() {
                     ;;
                 --var)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vars-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rules-dialect)
+                    COMPREPLY=($(compgen -W "auto plumb kensa" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1091,7 +1099,7 @@ _plumb() {
             return 0
             ;;
         plumb__subcmd__rules__subcmd__list)
-            opts="-q -v -h -V --rules --var --profile --tag --color --quiet --verbose --format --state --config --help --version"
+            opts="-q -v -h -V --rules --var --vars-file --rules-dialect --profile --tag --color --quiet --verbose --format --state --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1103,6 +1111,14 @@ _plumb() {
                     ;;
                 --var)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vars-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rules-dialect)
+                    COMPREPLY=($(compgen -W "auto plumb kensa" -- "${cur}"))
                     return 0
                     ;;
                 --profile)
@@ -1137,7 +1153,7 @@ _plumb() {
             return 0
             ;;
         plumb__subcmd__rules__subcmd__show)
-            opts="-q -v -h -V --rules --var --color --quiet --verbose --format --state --config --help --version"
+            opts="-q -v -h -V --rules --var --vars-file --rules-dialect --color --quiet --verbose --format --state --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1149,6 +1165,14 @@ _plumb() {
                     ;;
                 --var)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vars-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rules-dialect)
+                    COMPREPLY=($(compgen -W "auto plumb kensa" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1175,7 +1199,7 @@ _plumb() {
             return 0
             ;;
         plumb__subcmd__scan)
-            opts="-i -o -q -v -h -V --local --inventory --limit --user --port --identity --ssh-option --ssh-config --sudo --host-key-policy --known-hosts --connect-timeout --probe-timeout --concurrency --max-output --rules --var --root --profile --rule --tag --min-severity --exclude --fail-on --allow-errors --output --evidence-max-bytes --host-name --no-store --via-shell --waivers --policy --allow-unsigned-policy --allowed-signers --key --signature --revocation-list --summary --explain --color --quiet --verbose --format --state --config --help --version"
+            opts="-i -o -q -v -h -V --local --inventory --limit --user --port --identity --ssh-option --ssh-config --sudo --host-key-policy --known-hosts --connect-timeout --probe-timeout --concurrency --max-output --rules --var --vars-file --rules-dialect --root --profile --rule --tag --min-severity --exclude --fail-on --allow-errors --output --evidence-max-bytes --host-name --no-store --via-shell --waivers --policy --allow-unsigned-policy --allowed-signers --key --signature --revocation-list --summary --explain --color --quiet --verbose --format --state --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1247,6 +1271,14 @@ _plumb() {
                     ;;
                 --var)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vars-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rules-dialect)
+                    COMPREPLY=($(compgen -W "auto plumb kensa" -- "${cur}"))
                     return 0
                     ;;
                 --root)
@@ -1371,7 +1403,7 @@ _plumb() {
             return 0
             ;;
         plumb__subcmd__schedule__subcmd__cron)
-            opts="-i -o -q -v -h -V --inventory --limit --rules --var --profile --policy --allow-unsigned-policy --allowed-signers --key --signature --revocation-list --user --port --identity --ssh-option --ssh-config --sudo --host-key-policy --known-hosts --connect-timeout --probe-timeout --concurrency --max-output --max-hosts --lease --fail-on --allow-errors --waivers --color --quiet --verbose --format --state --config --help --version"
+            opts="-i -o -q -v -h -V --inventory --limit --rules --var --vars-file --rules-dialect --profile --policy --allow-unsigned-policy --allowed-signers --key --signature --revocation-list --user --port --identity --ssh-option --ssh-config --sudo --host-key-policy --known-hosts --connect-timeout --probe-timeout --concurrency --max-output --max-hosts --lease --fail-on --allow-errors --waivers --color --quiet --verbose --format --state --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1395,6 +1427,14 @@ _plumb() {
                     ;;
                 --var)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vars-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rules-dialect)
+                    COMPREPLY=($(compgen -W "auto plumb kensa" -- "${cur}"))
                     return 0
                     ;;
                 --profile)
@@ -1631,7 +1671,7 @@ _plumb() {
             return 0
             ;;
         plumb__subcmd__schedule__subcmd__run__subcmd__once)
-            opts="-i -o -q -v -h -V --inventory --limit --rules --var --profile --policy --allow-unsigned-policy --allowed-signers --key --signature --revocation-list --user --port --identity --ssh-option --ssh-config --sudo --host-key-policy --known-hosts --connect-timeout --probe-timeout --concurrency --max-output --max-hosts --lease --fail-on --allow-errors --waivers --color --quiet --verbose --format --state --config --help --version"
+            opts="-i -o -q -v -h -V --inventory --limit --rules --var --vars-file --rules-dialect --profile --policy --allow-unsigned-policy --allowed-signers --key --signature --revocation-list --user --port --identity --ssh-option --ssh-config --sudo --host-key-policy --known-hosts --connect-timeout --probe-timeout --concurrency --max-output --max-hosts --lease --fail-on --allow-errors --waivers --color --quiet --verbose --format --state --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1655,6 +1695,14 @@ _plumb() {
                     ;;
                 --var)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vars-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rules-dialect)
+                    COMPREPLY=($(compgen -W "auto plumb kensa" -- "${cur}"))
                     return 0
                     ;;
                 --profile)

@@ -64,6 +64,10 @@ complete -c plumb -n "__fish_plumb_using_subcommand scan" -l concurrency -d 'Hos
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l max-output -d 'Most bytes one host may send back before it is cut off' -r
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l rules -d 'Rule files or directories (replaces the embedded default pack; repeatable)' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l var -d 'Set a rule variable (repeatable)' -r
+complete -c plumb -n "__fish_plumb_using_subcommand scan" -l vars-file -d 'Rule variables from a YAML file: a mapping of names to values, or Kensa\'s defaults file (`variables:`). Repeatable, later files win; --var, inventory and policy vars win over it' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand scan" -l rules-dialect -d 'The format rule files are written in: auto reads a file with a Kensa-only key (category, transactional, depends_on, ...) as Kensa\'s and any other as plumb\'s' -r -f -a "auto\t'Each file in its own dialect: Kensa when it has a Kensa-only key, else plumb'
+plumb\t'Every file as a plumb rule file'
+kensa\t'Every file as a Kensa rule file'"
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l root -d 'Scan a directory tree (image, chroot, container filesystem) instead of the live system' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l profile -d 'Only rules in this profile, such as cis_l1_server (repeatable: rules in any of them)' -r
 complete -c plumb -n "__fish_plumb_using_subcommand scan" -l rule -d 'Only these rules (repeatable)' -r
@@ -408,6 +412,10 @@ complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_su
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l limit -d 'Only inventory hosts matching an Ansible host pattern: a:b union, a:&b intersection, a:!b exclusion; globs, ~regex; names, groups, labels (repeatable: every one must match)' -r
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l rules -d 'Rule files or directories (replaces the embedded default pack; repeatable)' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l var -d 'Set a rule variable (repeatable)' -r
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l vars-file -d 'Rule variables from a YAML file: a mapping of names to values, or Kensa\'s defaults file (`variables:`). Repeatable, later files win; --var, inventory and policy vars win over it' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l rules-dialect -d 'The format rule files are written in: auto reads a file with a Kensa-only key (category, transactional, depends_on, ...) as Kensa\'s and any other as plumb\'s' -r -f -a "auto\t'Each file in its own dialect: Kensa when it has a Kensa-only key, else plumb'
+plumb\t'Every file as a plumb rule file'
+kensa\t'Every file as a Kensa rule file'"
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l profile -d 'Only rules in this profile, such as cis_l1_server (repeatable: rules in any of them)' -r
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l policy -d 'The signed scan policy (rule sets, vars, ssh, evidence, schedule and export settings) [default: the config file\'s policy]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from run-once" -l allowed-signers -d 'OpenSSH allowed_signers file with the keys trusted to sign policies' -r -F
@@ -492,6 +500,10 @@ complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_su
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l limit -d 'Only inventory hosts matching an Ansible host pattern: a:b union, a:&b intersection, a:!b exclusion; globs, ~regex; names, groups, labels (repeatable: every one must match)' -r
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l rules -d 'Rule files or directories (replaces the embedded default pack; repeatable)' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l var -d 'Set a rule variable (repeatable)' -r
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l vars-file -d 'Rule variables from a YAML file: a mapping of names to values, or Kensa\'s defaults file (`variables:`). Repeatable, later files win; --var, inventory and policy vars win over it' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l rules-dialect -d 'The format rule files are written in: auto reads a file with a Kensa-only key (category, transactional, depends_on, ...) as Kensa\'s and any other as plumb\'s' -r -f -a "auto\t'Each file in its own dialect: Kensa when it has a Kensa-only key, else plumb'
+plumb\t'Every file as a plumb rule file'
+kensa\t'Every file as a Kensa rule file'"
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l profile -d 'Only rules in this profile, such as cis_l1_server (repeatable: rules in any of them)' -r
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l policy -d 'The signed scan policy (rule sets, vars, ssh, evidence, schedule and export settings) [default: the config file\'s policy]' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand schedule; and __fish_seen_subcommand_from cron" -l allowed-signers -d 'OpenSSH allowed_signers file with the keys trusted to sign policies' -r -F
@@ -589,6 +601,10 @@ complete -c plumb -n "__fish_plumb_using_subcommand rules; and not __fish_seen_s
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and not __fish_seen_subcommand_from list show check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from list" -l rules -d 'Rule files or directories (replaces the embedded default pack; repeatable)' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from list" -l var -d 'Set a rule variable (repeatable)' -r
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from list" -l vars-file -d 'Rule variables from a YAML file: a mapping of names to values, or Kensa\'s defaults file (`variables:`). Repeatable, later files win; --var, inventory and policy vars win over it' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from list" -l rules-dialect -d 'The format rule files are written in: auto reads a file with a Kensa-only key (category, transactional, depends_on, ...) as Kensa\'s and any other as plumb\'s' -r -f -a "auto\t'Each file in its own dialect: Kensa when it has a Kensa-only key, else plumb'
+plumb\t'Every file as a plumb rule file'
+kensa\t'Every file as a Kensa rule file'"
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from list" -l profile -d 'Only rules in this profile, such as cis_l1_server (repeatable: rules in any of them)' -r
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from list" -l tag -d 'Only rules with one of these tags (repeatable)' -r
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from list" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
@@ -609,6 +625,10 @@ complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subco
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from show" -l rules -d 'Rule files or directories (replaces the embedded default pack; repeatable)' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from show" -l var -d 'Set a rule variable (repeatable)' -r
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from show" -l vars-file -d 'Rule variables from a YAML file: a mapping of names to values, or Kensa\'s defaults file (`variables:`). Repeatable, later files win; --var, inventory and policy vars win over it' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from show" -l rules-dialect -d 'The format rule files are written in: auto reads a file with a Kensa-only key (category, transactional, depends_on, ...) as Kensa\'s and any other as plumb\'s' -r -f -a "auto\t'Each file in its own dialect: Kensa when it has a Kensa-only key, else plumb'
+plumb\t'Every file as a plumb rule file'
+kensa\t'Every file as a Kensa rule file'"
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from show" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -627,6 +647,10 @@ complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subco
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from check" -l rules -d 'Rule files or directories (replaces the embedded default pack; repeatable)' -r -F
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from check" -l var -d 'Set a rule variable (repeatable)' -r
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from check" -l vars-file -d 'Rule variables from a YAML file: a mapping of names to values, or Kensa\'s defaults file (`variables:`). Repeatable, later files win; --var, inventory and policy vars win over it' -r -F
+complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from check" -l rules-dialect -d 'The format rule files are written in: auto reads a file with a Kensa-only key (category, transactional, depends_on, ...) as Kensa\'s and any other as plumb\'s' -r -f -a "auto\t'Each file in its own dialect: Kensa when it has a Kensa-only key, else plumb'
+plumb\t'Every file as a plumb rule file'
+kensa\t'Every file as a Kensa rule file'"
 complete -c plumb -n "__fish_plumb_using_subcommand rules; and __fish_seen_subcommand_from check" -l color -d 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)' -r -f -a "auto\t''
 always\t''
 never\t''"

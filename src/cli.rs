@@ -184,6 +184,19 @@ pub struct RulesArgs {
     /// Set a rule variable (repeatable)
     #[arg(long = "var", value_name = "KEY=VALUE")]
     pub vars: Vec<String>,
+    /// Rule variables from a YAML file: a mapping of names to values, or Kensa's defaults file
+    /// (`variables:`). Repeatable, later files win; --var, inventory and policy vars win over it
+    #[arg(long = "vars-file", value_name = "FILE")]
+    pub vars_files: Vec<PathBuf>,
+    /// The format rule files are written in: auto reads a file with a Kensa-only key
+    /// (category, transactional, depends_on, ...) as Kensa's and any other as plumb's
+    #[arg(
+        long,
+        value_enum,
+        value_name = "DIALECT",
+        default_value_t = crate::rules::DialectChoice::Auto
+    )]
+    pub rules_dialect: crate::rules::DialectChoice,
 }
 
 /// The benchmark profiles a run selects rules by; shared by `scan`, `schedule run-once` and

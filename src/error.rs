@@ -8,7 +8,7 @@ use crate::exit::{OPERATIONAL, USAGE};
 use crate::inventory::InventoryError;
 use crate::policy::PolicyInputError;
 use crate::probe::ssh::SshError;
-use crate::rules::LoadError;
+use crate::rules::{LoadError, VarsFileError};
 use crate::store::StoreError;
 use std::fmt;
 use std::path::PathBuf;
@@ -62,6 +62,9 @@ pub enum Error {
 
     #[error(transparent)]
     Inventory(#[from] InventoryError),
+
+    #[error(transparent)]
+    VarsFile(#[from] VarsFileError),
 
     /// A host that cannot be reached as written.
     #[error("host `{host}`")]
@@ -121,6 +124,7 @@ impl Error {
             // is the operator's input; one that exists but cannot be read is the machine's.
             Self::Rules(LoadError::Io { source, .. })
             | Self::Inventory(InventoryError::Io { source, .. })
+            | Self::VarsFile(VarsFileError::Io { source, .. })
                 if crate::bounded_read::is_refusal(source) =>
             {
                 USAGE
@@ -129,6 +133,8 @@ impl Error {
             Self::Rules(LoadError::Invalid { .. } | LoadError::Empty(_)) => USAGE,
             Self::Inventory(InventoryError::Io { .. }) => OPERATIONAL,
             Self::Inventory(InventoryError::Invalid { .. }) => USAGE,
+            Self::VarsFile(VarsFileError::Io { .. }) => OPERATIONAL,
+            Self::VarsFile(VarsFileError::Invalid { .. }) => USAGE,
             Self::Target { source, .. } => match **source {
                 SshError::InvalidTarget { .. } | SshError::Config { .. } => USAGE,
                 _ => OPERATIONAL,

@@ -207,6 +207,8 @@ fn catalog() -> RuleCatalog {
         tags: vec!["cis".into(), "hardening".into()],
         profiles: vec!["cis_l1_server".into()],
         references: json!({ "cis": { "debian12": "5.2.10" }, "nist_800_53": ["AC-6(2)"] }),
+        dialect: plumb::rules::Dialect::Plumb,
+        metadata: Value::Null,
         source: RuleOrigin {
             file: "<embedded>/report.yml".into(),
             line: 7,

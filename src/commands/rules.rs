@@ -89,16 +89,16 @@ fn sources(paths: &[PathBuf]) -> Result<Vec<RuleSource>> {
     }
 }
 
+/// `--vars-file` values, overridden by `--var` (there is no policy or inventory here).
 fn vars(args: &RulesArgs) -> Result<rules::Vars> {
-    Ok(rules::vars_from(
-        &parse_vars(&args.vars)?,
-        &VarOrigin::CommandLine,
-    ))
+    let cli = rules::vars_from(&parse_vars(&args.vars)?, &VarOrigin::CommandLine);
+    let files = rules::read_vars_files(&args.vars_files)?;
+    Ok(super::scan::merge_vars(&files, None, None, &cli))
 }
 
 fn load(args: &RulesArgs) -> Result<(Vec<RuleSource>, RuleSet)> {
     let sources = sources(&args.rules)?;
-    let set = rules::load(&sources, &vars(args)?)?;
+    let set = rules::load_as(&sources, &vars(args)?, args.rules_dialect)?;
     Ok((sources, set))
 }
 
@@ -146,7 +146,11 @@ fn show(args: &ShowArgs, json: bool) -> Result<u8> {
 fn check(args: &CheckArgs, json: bool) -> Result<u8> {
     let mut paths = args.paths.clone();
     paths.extend(args.rules.rules.iter().cloned());
-    let report = catalog::check(&sources(&paths)?, &vars(&args.rules)?);
+    let report = catalog::check(
+        &sources(&paths)?,
+        &vars(&args.rules)?,
+        args.rules.rules_dialect,
+    );
     if json {
         output::print_json(&report)?;
     } else {

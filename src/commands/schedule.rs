@@ -737,6 +737,15 @@ fn run_once_words(
         words.push("--rules".into());
         words.push(absolute(path));
     }
+    for path in &args.rules.vars_files {
+        words.push("--vars-file".into());
+        words.push(absolute(path));
+    }
+    if args.rules.rules_dialect != crate::rules::DialectChoice::Auto {
+        let dialect = clap::ValueEnum::to_possible_value(&args.rules.rules_dialect);
+        words.push("--rules-dialect".into());
+        words.extend(dialect.map(|v| v.get_name().to_owned()));
+    }
     for (flag, values) in [
         ("--limit", &args.inventory.limit),
         ("--var", &args.rules.vars),

@@ -43,7 +43,12 @@ fn parse_number(text: &str) -> Option<f64> {
 
 /// `== no`, `>= 4`, `regex (?i)no`: how the expectation reads in evidence.
 pub fn describe(expectation: &Expectation) -> String {
-    let case = if expectation.case_insensitive {
+    // Case matters only to the text comparators.
+    let text_comparison = matches!(
+        expectation.comparator,
+        Comparator::Eq | Comparator::Ne | Comparator::Contains
+    );
+    let case = if expectation.case_insensitive && text_comparison {
         " (any case)"
     } else {
         ""

@@ -5,7 +5,7 @@ use super::{
     Changes, HostOutcome, HostReport, JSON_SCHEMA_VERSION, RuleCatalog, ScanReport, Summary,
 };
 use crate::eval::{AppliedWaiver, Evidence, Reason, RuleResult, Status};
-use crate::rules::Severity;
+use crate::rules::{Dialect, Severity};
 use anyhow::Context;
 use serde::Serialize;
 
@@ -85,6 +85,8 @@ struct Annotated<'a> {
 struct RuleRefs<'a> {
     references: &'a serde_json::Value,
     profiles: &'a [String],
+    dialect: Dialect,
+    metadata: &'a serde_json::Value,
 }
 
 impl<'a> RuleRefs<'a> {
@@ -92,6 +94,8 @@ impl<'a> RuleRefs<'a> {
         rules.get(rule_id).map(|info| Self {
             references: &info.references,
             profiles: &info.profiles,
+            dialect: info.dialect,
+            metadata: &info.metadata,
         })
     }
 }
@@ -146,6 +150,8 @@ struct ResultLine<'a> {
     /// `null` (and `[]`) for a rule missing from the catalog: every result line has the keys.
     references: &'a serde_json::Value,
     profiles: &'a [String],
+    dialect: Option<Dialect>,
+    metadata: &'a serde_json::Value,
 }
 
 impl<'a> ResultLine<'a> {
@@ -165,6 +171,8 @@ impl<'a> ResultLine<'a> {
             waiver: result.waiver.as_ref(),
             references: rule.map_or(&serde_json::Value::Null, |rule| rule.references),
             profiles: rule.map_or(&[], |rule| rule.profiles),
+            dialect: rule.map(|rule| rule.dialect),
+            metadata: rule.map_or(&serde_json::Value::Null, |rule| rule.metadata),
         }
     }
 }

@@ -2,7 +2,7 @@
 //! Everything here writes to a buffer; the caller puts it on stdout or into `--output FILE`.
 
 use crate::eval::{RuleResult, Status};
-use crate::rules::{Rule, RuleOrigin, Severity};
+use crate::rules::{Dialect, Rule, RuleOrigin, Severity};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -188,6 +188,11 @@ pub struct RuleInfo {
     pub tags: Vec<String>,
     pub profiles: Vec<String>,
     pub references: serde_json::Value,
+    /// The rule format the rule was read in.
+    pub dialect: Dialect,
+    /// The keys the dialect carries that plumb keeps without acting on (Kensa's `category`,
+    /// `depends_on`, remediation mappings, ...); `null` for none.
+    pub metadata: serde_json::Value,
     /// The rule's file and line: SARIF's physical location.
     #[serde(skip)]
     pub source: RuleOrigin,
@@ -205,6 +210,12 @@ impl From<&Rule> for RuleInfo {
             tags: rule.tags.clone(),
             profiles: rule.profiles.clone(),
             references: rule.references(),
+            dialect: rule.dialect,
+            metadata: rule
+                .metadata
+                .as_ref()
+                .and_then(|metadata| serde_json::from_str(metadata.get()).ok())
+                .unwrap_or_default(),
             source: rule.source.clone(),
         }
     }

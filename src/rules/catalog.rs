@@ -1,8 +1,9 @@
 //! The loaded rules as data, without scanning: a listing, one rule in full, and validation of
 //! rule files with lints. `plumb rules` renders these.
 
+use super::kensa::DialectChoice;
 use super::load::{LoadError, RuleSet, RuleSource, cache_for, load_with_cache};
-use super::model::{Platform, Rule, Severity};
+use super::model::{Dialect, Platform, Rule, Severity};
 use super::vars::Vars;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -21,6 +22,8 @@ pub struct RuleSummary<'a> {
     pub methods: Vec<&'static str>,
     /// Where the rule is defined (file:line:column).
     pub source: String,
+    /// The rule format its file was read in.
+    pub dialect: Dialect,
 }
 
 pub fn summary(rule: &Rule) -> RuleSummary<'_> {
@@ -40,6 +43,7 @@ pub fn summary(rule: &Rule) -> RuleSummary<'_> {
         platforms: &rule.platforms,
         methods,
         source: rule.source.to_string(),
+        dialect: rule.dialect,
     }
 }
 
@@ -58,6 +62,10 @@ pub struct RuleDetail<'a> {
     /// As written: `when: CAPABILITY` or `default: true`, and the check with its `{{ var }}`
     /// placeholders.
     pub implementations: Vec<serde_json::Value>,
+    /// What the dialect carries that plumb keeps without acting on (see `Rule::metadata`);
+    /// left out when there is none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<serde_json::Value>,
 }
 
 /// The rule `id` of `set` in full. Its checks are read again from its source file, as written.
@@ -85,6 +93,10 @@ pub fn detail<'a>(
         vars: &rule.vars,
         sensitive: rule.sensitive,
         implementations: implementations(written),
+        metadata: rule
+            .metadata
+            .as_ref()
+            .and_then(|metadata| serde_json::from_str(metadata.get()).ok()),
     })
 }
 
@@ -157,7 +169,7 @@ pub struct CheckReport {
 
 /// Validates each file on its own (so every broken file is named, not only the first), then
 /// the files together (duplicate ids across files), then lints the rules that loaded.
-pub fn check(sources: &[RuleSource], overrides: &Vars) -> CheckReport {
+pub fn check(sources: &[RuleSource], overrides: &Vars, dialect: DialectChoice) -> CheckReport {
     let mut report = CheckReport {
         files: sources.len(),
         ..CheckReport::default()
@@ -166,13 +178,18 @@ pub fn check(sources: &[RuleSource], overrides: &Vars) -> CheckReport {
     let cache = cache_for(sources);
     let mut loaded = Vec::new();
     for source in sources {
-        match load_with_cache(std::slice::from_ref(source), overrides, cache.as_ref()) {
+        match load_with_cache(
+            std::slice::from_ref(source),
+            overrides,
+            cache.as_ref(),
+            dialect,
+        ) {
             Ok(set) => loaded.push(set),
             Err(err) => report.diagnostics.push(load_error(err)),
         }
     }
     if report.diagnostics.is_empty() {
-        match load_with_cache(sources, overrides, cache.as_ref()) {
+        match load_with_cache(sources, overrides, cache.as_ref(), dialect) {
             Ok(set) => loaded = vec![set],
             Err(err) => {
                 report.diagnostics.push(load_error(err));
@@ -205,6 +222,16 @@ fn load_error(err: LoadError) -> Diagnostic {
     }
 }
 
+/// A Kensa rule's remediation is per implementation, kept in its metadata.
+fn has_kensa_remediation(rule: &Rule) -> bool {
+    rule.metadata
+        .as_ref()
+        .and_then(|metadata| serde_json::from_str::<serde_json::Value>(metadata.get()).ok())
+        .and_then(|metadata| metadata.get("implementations").cloned())
+        .and_then(|list| list.as_array().cloned())
+        .is_some_and(|list| list.iter().any(|entry| entry.get("remediation").is_some()))
+}
+
 /// What a loaded rule lacks for an auditor: remediation to act on, references to trace it to
 /// a benchmark.
 pub fn lint(rule: &Rule) -> Vec<Diagnostic> {
@@ -214,7 +241,7 @@ pub fn lint(rule: &Rule) -> Vec<Diagnostic> {
         message,
     };
     let mut out = Vec::new();
-    if rule.remediation.trim().is_empty() {
+    if rule.remediation.trim().is_empty() && !has_kensa_remediation(rule) {
         out.push(warn(format!("rule `{}` has no `remediation`", rule.id)));
     }
     let no_references = match &rule.references() {

@@ -1,6 +1,7 @@
 //! Loading rule files and directories into a validated [`RuleSet`].
 
 use super::cache::{Parsed, RuleCache};
+use super::kensa::{self, DialectChoice};
 use super::model::*;
 use super::names;
 use super::raw::{
@@ -120,7 +121,16 @@ fn collect_yaml_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadErro
 /// Files are parsed on several threads (parsing is nearly all of loading); the outcome, and
 /// which error is reported first, is that of loading them one after another in order.
 pub fn load(sources: &[RuleSource], overrides: &Vars) -> Result<RuleSet, LoadError> {
-    load_with_cache(sources, overrides, cache_for(sources).as_ref())
+    load_as(sources, overrides, DialectChoice::Auto)
+}
+
+/// [`load`], each file read in `dialect` (`auto`: each in the dialect its keys show).
+pub fn load_as(
+    sources: &[RuleSource],
+    overrides: &Vars,
+    dialect: DialectChoice,
+) -> Result<RuleSet, LoadError> {
+    load_with_cache(sources, overrides, cache_for(sources).as_ref(), dialect)
 }
 
 /// The user's rule cache, for sources not all from the embedded pack (which is never cached,
@@ -138,10 +148,11 @@ pub fn load_with_cache(
     sources: &[RuleSource],
     overrides: &Vars,
     cache: Option<&RuleCache>,
+    dialect: DialectChoice,
 ) -> Result<RuleSet, LoadError> {
     let shared = Shared::default();
     let files = parallel_map(sources, |source| {
-        load_file(source, overrides, &shared, cache)
+        load_file(source, overrides, &shared, cache, dialect)
     });
     let mut built = Vec::with_capacity(files.iter().map(|f| f.as_ref().map_or(0, Vec::len)).sum());
     for file in files {
@@ -192,12 +203,12 @@ fn put_in_order(rules: &mut [Rule], order: &[u32]) {
 
 /// Values many rules repeat, stored once per load.
 #[derive(Default)]
-struct Shared {
+pub(super) struct Shared {
     platforms: std::sync::Mutex<std::collections::HashSet<std::sync::Arc<[Platform]>>>,
 }
 
 impl Shared {
-    fn platforms(&self, list: Vec<Platform>) -> std::sync::Arc<[Platform]> {
+    pub(super) fn platforms(&self, list: Vec<Platform>) -> std::sync::Arc<[Platform]> {
         let mut known = self
             .platforms
             .lock()
@@ -289,40 +300,71 @@ fn load_file(
     overrides: &Vars,
     shared: &Shared,
     cache: Option<&RuleCache>,
+    dialect: DialectChoice,
 ) -> Result<Vec<Built>, LoadError> {
-    let parsed = parse_file(source, cache)?;
-    let mut built = Vec::with_capacity(parsed.len());
     // One allocation of the file name, shared by its rules.
     let file: std::sync::Arc<str> = source.name.as_str().into();
-    for Parsed { line, column, rule } in parsed {
-        let id = rule.id.clone();
-        let origin = RuleOrigin {
-            file: file.clone(),
-            line,
-            column,
-        };
-        built.push(match build_rule(rule, overrides, &origin, shared) {
-            Ok(rule) => Built::Rule(rule),
-            Err(message) => Built::Invalid(Box::new(Invalid {
-                id,
-                origin,
-                message,
-            })),
-        });
-    }
-    Ok(built)
+    let origin = |line, column| RuleOrigin {
+        file: file.clone(),
+        line,
+        column,
+    };
+    let built = |id: String, origin: RuleOrigin, rule: Result<Rule, String>| match rule {
+        Ok(rule) => Built::Rule(rule),
+        Err(message) => Built::Invalid(Box::new(Invalid {
+            id,
+            origin,
+            message,
+        })),
+    };
+    Ok(match parse_file(source, cache, dialect)? {
+        ParsedFile::Plumb(parsed) => {
+            let mut out = Vec::with_capacity(parsed.len());
+            for Parsed { line, column, rule } in parsed {
+                let (id, origin) = (rule.id.clone(), origin(line, column));
+                let rule = build_rule(rule, overrides, &origin, shared);
+                out.push(built(id, origin, rule));
+            }
+            out
+        }
+        ParsedFile::Kensa(parsed) => {
+            let mut out = Vec::with_capacity(parsed.len());
+            for kensa::Parsed { line, column, rule } in parsed {
+                let (id, origin) = (rule.id.clone(), origin(line, column));
+                let rule = kensa::build_rule(rule, overrides, &origin, shared);
+                out.push(built(id, origin, rule));
+            }
+            out
+        }
+    })
+}
+
+/// A file's rules as read, in the dialect the file was read in.
+enum ParsedFile {
+    Plumb(Vec<Parsed>),
+    Kensa(Vec<kensa::Parsed>),
 }
 
 /// The file's rules as read, each with where it is defined: from the cache when it holds
 /// this text, else parsed (and then kept in the cache).
-fn parse_file(source: &RuleSource, cache: Option<&RuleCache>) -> Result<Vec<Parsed>, LoadError> {
+///
+/// The dialect is found without a second parse of a plumb file: plumb's reading is tried
+/// first, and only a file it refuses for a Kensa-only key is read again as Kensa. The cache
+/// holds plumb files only (a Kensa file is parsed on each load): under `auto` a file that
+/// reads as plumb is plumb, so a cached entry means the same whichever of `auto` and `plumb`
+/// stored it, and `kensa` never consults it.
+fn parse_file(
+    source: &RuleSource,
+    cache: Option<&RuleCache>,
+    dialect: DialectChoice,
+) -> Result<ParsedFile, LoadError> {
     // The pack compiled into this binary is trusted and small; everything else is bounded.
     let embedded = super::is_embedded(source);
     let cached = cache
-        .filter(|_| !embedded)
+        .filter(|_| !embedded && dialect != DialectChoice::Kensa)
         .map(|cache| (cache, RuleCache::key(&source.name, &source.text)));
     if let Some(parsed) = cached.as_ref().and_then(|(cache, key)| cache.get(key)) {
-        return Ok(parsed);
+        return Ok(ParsedFile::Plumb(parsed));
     }
     if !embedded {
         yaml_bounds::check(&source.text, Aliases::Bounded).map_err(|refusal| {
@@ -332,13 +374,21 @@ fn parse_file(source: &RuleSource, cache: Option<&RuleCache>) -> Result<Vec<Pars
             )
         })?;
     }
-    let RuleFile(raws) = serde_yaml::from_str(&source.text).map_err(|err| {
-        let location = match err.location() {
-            Some(at) => format!("{}:{}:{}", source.name, at.line(), at.column()),
-            None => source.name.clone(),
-        };
-        LoadError::invalid(location, strip_location(&err.to_string()))
-    })?;
+    if dialect == DialectChoice::Kensa {
+        return kensa::parse(source, None).map(ParsedFile::Kensa);
+    }
+    let raws = match serde_yaml::from_str(&source.text) {
+        Ok(RuleFile(raws)) => raws,
+        Err(err) => {
+            let message = err.to_string();
+            if dialect == DialectChoice::Auto
+                && let Some(key) = kensa::kensa_only_key(&message, &source.text)
+            {
+                return kensa::parse(source, Some(key)).map(ParsedFile::Kensa);
+            }
+            return Err(yaml_error(&source.name, &err));
+        }
+    };
     let mut locator = IdLocator::new(source);
     // A fresh list: collecting in place would keep the parsed rules' much larger allocation.
     let mut parsed = Vec::with_capacity(raws.len());
@@ -349,7 +399,16 @@ fn parse_file(source: &RuleSource, cache: Option<&RuleCache>) -> Result<Vec<Pars
     if let Some((cache, key)) = &cached {
         cache.put(key, &parsed);
     }
-    Ok(parsed)
+    Ok(ParsedFile::Plumb(parsed))
+}
+
+/// A YAML error of the file `name` at its file:line:column.
+pub(super) fn yaml_error(name: &str, err: &serde_yaml::Error) -> LoadError {
+    let location = match err.location() {
+        Some(at) => format!("{name}:{}:{}", at.line(), at.column()),
+        None => name.to_owned(),
+    };
+    LoadError::invalid(location, strip_location(&err.to_string()))
 }
 
 /// Most threads loading uses; beyond a few, reading and merging dominate.
@@ -417,13 +476,13 @@ fn described(origin: &RuleOrigin, id: &str) -> String {
 
 /// Finds the line and column of each rule's `id:` key, for errors found after parsing. Rules come
 /// in file order, so the search resumes where the previous one ended (one pass per file).
-struct IdLocator<'a> {
+pub(super) struct IdLocator<'a> {
     lines: Vec<&'a str>,
     cursor: usize,
 }
 
 impl<'a> IdLocator<'a> {
-    fn new(source: &'a RuleSource) -> Self {
+    pub(super) fn new(source: &'a RuleSource) -> Self {
         Self {
             lines: source.text.lines().collect(),
             cursor: 0,
@@ -431,7 +490,7 @@ impl<'a> IdLocator<'a> {
     }
 
     /// 1-based (line, column); (0, 0) when not found.
-    fn locate(&mut self, id: &str) -> (u32, u32) {
+    pub(super) fn locate(&mut self, id: &str) -> (u32, u32) {
         let found = (self.cursor..self.lines.len())
             .chain(0..self.cursor)
             .find_map(|index| id_column(self.lines[index], id).map(|column| (index, column)));
@@ -453,34 +512,86 @@ fn id_column(line: &str, id: &str) -> Option<usize> {
     (value.trim().trim_matches(['"', '\'']) == id).then(|| line.len() - trimmed.len() + 1)
 }
 
+/// The values a rule's `{{ var }}` placeholders take: the rule's own defaults, each
+/// overridden by `overrides` (already merged by precedence, see `commands::scan`), and any
+/// other name from `overrides` alone.
+pub(super) struct VarScope<'a> {
+    /// Each value with its origin; `None` is the rule's own default.
+    defaults: BTreeMap<String, (String, Option<&'a VarOrigin>)>,
+    overrides: &'a Vars,
+    dialect: Dialect,
+    /// Names looked up that the rule does not declare, with their values (Kensa only).
+    used: std::cell::RefCell<BTreeMap<String, String>>,
+}
+
+impl<'a> VarScope<'a> {
+    pub(super) fn new(
+        defaults: BTreeMap<String, Scalar>,
+        overrides: &'a Vars,
+        dialect: Dialect,
+    ) -> Self {
+        let mut defaults: BTreeMap<String, (String, Option<&VarOrigin>)> = defaults
+            .into_iter()
+            .map(|(name, Scalar(value))| (name, (value, None)))
+            .collect();
+        for (name, var) in overrides {
+            if let Some(slot) = defaults.get_mut(name) {
+                *slot = (var.value.clone(), Some(&var.origin));
+            }
+        }
+        Self {
+            defaults,
+            overrides,
+            dialect,
+            used: Default::default(),
+        }
+    }
+
+    /// `text` with its placeholders replaced (see [`substitute`]).
+    pub(super) fn resolve(&self, text: &str, kind: TextKind) -> Result<String, String> {
+        let lookup = |name: &str| match self.defaults.get(name) {
+            Some((value, origin)) => Some(Resolved {
+                value,
+                origin: *origin,
+            }),
+            None => self.overrides.get(name).map(|var| {
+                if self.dialect == Dialect::Kensa {
+                    self.used
+                        .borrow_mut()
+                        .insert(name.to_owned(), var.value.clone());
+                }
+                Resolved {
+                    value: &var.value,
+                    origin: Some(&var.origin),
+                }
+            }),
+        };
+        substitute(text, kind, self.dialect, &lookup)
+    }
+
+    /// The rule's variables with the values its checks used. A Kensa rule declares none, so
+    /// for it these are the variables its checks used.
+    pub(super) fn values(&self) -> BTreeMap<String, String> {
+        let mut values: BTreeMap<String, String> = self
+            .defaults
+            .iter()
+            .map(|(name, (value, _))| (name.clone(), value.clone()))
+            .collect();
+        if self.dialect == Dialect::Kensa {
+            values.extend(self.used.borrow().clone());
+        }
+        values
+    }
+}
+
 fn build_rule(
     raw: RawRule,
     overrides: &Vars,
     origin: &RuleOrigin,
     shared: &Shared,
 ) -> Result<Rule, String> {
-    // Each value with its origin; `None` is the rule's own default.
-    let mut vars: BTreeMap<String, (String, Option<&VarOrigin>)> = raw
-        .vars
-        .into_iter()
-        .map(|(name, Scalar(value))| (name, (value, None)))
-        .collect();
-    for (name, var) in overrides {
-        if let Some(slot) = vars.get_mut(name) {
-            *slot = (var.value.clone(), Some(&var.origin));
-        }
-    }
-    let lookup = |name: &str| match vars.get(name) {
-        Some((value, origin)) => Some(Resolved {
-            value,
-            origin: *origin,
-        }),
-        None => overrides.get(name).map(|var| Resolved {
-            value: &var.value,
-            origin: Some(&var.origin),
-        }),
-    };
-    let mut resolve = |text: &str, kind: TextKind| substitute(text, kind, &lookup);
+    let scope = VarScope::new(raw.vars, overrides, Dialect::Plumb);
+    let mut resolve = |text: &str, kind: TextKind| scope.resolve(text, kind);
 
     let build = |node: CheckNode, resolve: &mut super::raw::StringMap| {
         let mut raw = *node.0;
@@ -522,23 +633,9 @@ fn build_rule(
     let platforms: Vec<Platform> = raw
         .platforms
         .into_iter()
-        .map(|p| Platform {
-            family: p.family.to_ascii_lowercase(),
-            min_version: p.min_version.map(|Scalar(v)| v),
-            max_version: p.max_version.map(|Scalar(v)| v),
-        })
+        .map(|p| platform(p.family, p.min_version, p.max_version))
         .collect();
-    // Kept as compact JSON text: a tree of maps costs several times as much per rule.
-    let references = serde_json::value::to_raw_value(
-        &raw.references
-            .unwrap_or_else(|| serde_json::Value::Object(Default::default())),
-    )
-    .map_err(|err| format!("`references` cannot be represented as JSON: {err}"))?;
-    // Lists grew while parsing; a loaded pack keeps them for the whole run.
-    let exact = |mut list: Vec<String>| {
-        list.shrink_to_fit();
-        list
-    };
+    let references = references_json(raw.references)?;
     let platforms = shared.platforms(platforms);
     Ok(Rule {
         id: raw.id,
@@ -550,10 +647,7 @@ fn build_rule(
         profiles: exact(raw.profiles),
         references_json: references,
         platforms,
-        vars: vars
-            .iter()
-            .map(|(name, (value, _))| (name.clone(), value.clone()))
-            .collect(),
+        vars: scope.values(),
         remediation: raw.remediation,
         notes: raw.notes,
         sensitive: raw.sensitive,
@@ -562,6 +656,31 @@ fn build_rule(
         metadata: None,
         source: origin.clone(),
     })
+}
+
+pub(super) fn platform(family: String, min: Option<Scalar>, max: Option<Scalar>) -> Platform {
+    Platform {
+        family: family.to_ascii_lowercase(),
+        min_version: min.map(|Scalar(v)| v),
+        max_version: max.map(|Scalar(v)| v),
+    }
+}
+
+/// `references` as compact JSON text (a tree of maps costs several times as much per rule);
+/// none is an empty object.
+pub(super) fn references_json(
+    references: Option<serde_json::Value>,
+) -> Result<Box<serde_json::value::RawValue>, String> {
+    serde_json::value::to_raw_value(
+        &references.unwrap_or_else(|| serde_json::Value::Object(Default::default())),
+    )
+    .map_err(|err| format!("`references` cannot be represented as JSON: {err}"))
+}
+
+/// A list as kept for the whole run: it grew while parsing, so its spare room is dropped.
+pub(super) fn exact(mut list: Vec<String>) -> Vec<String> {
+    list.shrink_to_fit();
+    list
 }
 
 fn build_expr(raw: RawCheck) -> Result<CheckExpr, String> {
@@ -704,7 +823,7 @@ fn timeout_ms(value: Option<Scalar>) -> Result<u64, String> {
     Ok(amount.saturating_mul(scale))
 }
 
-fn build_check(raw: RawCheck) -> Result<Check, String> {
+pub(super) fn build_check(raw: RawCheck) -> Result<Check, String> {
     let method = raw.method.clone().unwrap_or_default();
     let first_path = || {
         raw.path

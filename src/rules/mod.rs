@@ -2,6 +2,7 @@
 
 mod cache;
 pub mod catalog;
+mod kensa;
 mod load;
 pub mod model;
 mod names;
@@ -10,14 +11,18 @@ mod select;
 #[cfg(test)]
 mod tests;
 mod vars;
+mod vars_file;
 
 pub use cache::{CACHE_DIR_ENV, RuleCache};
+pub use kensa::DialectChoice;
 pub use load::{
-    LoadError, RuleSet, RuleSource, load, load_with_cache, normalise_whitespace, read_sources,
+    LoadError, RuleSet, RuleSource, load, load_as, load_with_cache, normalise_whitespace,
+    read_sources,
 };
 pub use model::*;
 pub use select::{Selection, check_profiles, known_profiles};
 pub use vars::{Var, VarOrigin, Vars, quote as shell_quote, vars_from};
+pub use vars_file::{LIST_SEPARATOR, VarsFileError, read_vars_file, read_vars_files};
 
 /// The default rule pack, compiled into the binary from fixtures/rules.
 pub fn embedded_sources() -> Vec<RuleSource> {

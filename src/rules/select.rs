@@ -1,8 +1,8 @@
 //! Narrowing a rule set with `--profile`, `--rule`, `--tag`, `--min-severity` and `--exclude`.
 
 use super::load::RuleSet;
-use super::model::Severity;
-use std::collections::BTreeSet;
+use super::model::{Rule, Severity};
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Clone, Debug, Default)]
 pub struct Selection {
@@ -107,8 +107,68 @@ impl Selection {
             }
             return Err(message);
         }
-        Ok(RuleSet { rules })
+        Ok(RuleSet {
+            rules: resolve_kensa_relations(rules),
+        })
     }
+}
+
+/// Kensa's relations between selected rules, as Kensa's scan applies them: a rule another
+/// selected rule `supersedes` does not run, and two selected rules that declare
+/// `conflicts_with` each other both run, with a warning. (`depends_on` only orders Kensa's
+/// remediation, which a scan does not do; it stays metadata.)
+fn resolve_kensa_relations(rules: Vec<Rule>) -> Vec<Rule> {
+    let relations: Vec<(&str, Vec<String>, Vec<String>)> = rules
+        .iter()
+        .filter_map(|rule| {
+            let metadata = rule.metadata.as_ref()?;
+            let metadata: serde_json::Value = serde_json::from_str(metadata.get()).ok()?;
+            let ids = |key: &str| -> Vec<String> {
+                metadata
+                    .get(key)
+                    .and_then(|list| serde_json::from_value(list.clone()).ok())
+                    .unwrap_or_default()
+            };
+            Some((rule.id.as_str(), ids("supersedes"), ids("conflicts_with")))
+        })
+        .filter(|(_, supersedes, conflicts)| !supersedes.is_empty() || !conflicts.is_empty())
+        .collect();
+    if relations.is_empty() {
+        return rules;
+    }
+    let selected: BTreeSet<&str> = rules.iter().map(|rule| rule.id.as_str()).collect();
+    let mut superseded: BTreeMap<String, &str> = BTreeMap::new();
+    // By id, so when two rules supersede one, the message names the same one on every run.
+    let mut by_id = relations.clone();
+    by_id.sort_by_key(|(id, ..)| *id);
+    for (id, supersedes, _) in &by_id {
+        for target in supersedes.iter().filter(|t| selected.contains(t.as_str())) {
+            superseded.entry(target.clone()).or_insert(id);
+        }
+    }
+    for (target, by) in &superseded {
+        tracing::info!("rule `{target}` is not run: rule `{by}` supersedes it");
+    }
+    let mut warned = BTreeSet::new();
+    for (id, _, conflicts) in &relations {
+        let active = |id: &str| selected.contains(id) && !superseded.contains_key(id);
+        for other in conflicts.iter().filter(|other| active(other) && active(id)) {
+            let pair = if *id < other.as_str() {
+                (id.to_string(), other.clone())
+            } else {
+                (other.clone(), id.to_string())
+            };
+            if warned.insert(pair) {
+                tracing::warn!("rule `{id}` conflicts with rule `{other}`; both are run");
+            }
+        }
+    }
+    let superseded: BTreeSet<String> = superseded.into_keys().collect();
+    drop(relations);
+    rules
+        .into_iter()
+        .filter(|rule| !superseded.contains(&rule.id))
+        .collect()
 }
 
 /// Every profile some loaded rule carries, sorted.

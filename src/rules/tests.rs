@@ -17,6 +17,7 @@ fn try_load(text: &str, overrides: &[(&str, &str)]) -> Result<RuleSet, String> {
         &sources,
         &vars_from(&overrides, &VarOrigin::CommandLine),
         Some(test_cache()),
+        DialectChoice::Auto,
     )
     .map_err(|err| err.to_string())
 }
@@ -498,7 +499,13 @@ fn many_files(broken: &[(usize, &str)]) -> Result<RuleSet, String> {
             }
         })
         .collect();
-    load_with_cache(&sources, &Vars::new(), Some(test_cache())).map_err(|err| err.to_string())
+    load_with_cache(
+        &sources,
+        &Vars::new(),
+        Some(test_cache()),
+        DialectChoice::Auto,
+    )
+    .map_err(|err| err.to_string())
 }
 
 #[test]
@@ -551,10 +558,13 @@ fn a_pack_read_back_from_the_cache_loads_as_the_parsed_pack() {
     let cache = RuleCache::at(dir.path().join("c")).unwrap();
     let sources = pack_from_outside();
     let vars = Vars::new();
-    let parsed = format!("{:?}", load_with_cache(&sources, &vars, None).unwrap());
+    let parsed = format!(
+        "{:?}",
+        load_with_cache(&sources, &vars, None, DialectChoice::Auto).unwrap()
+    );
     let filling = format!(
         "{:?}",
-        load_with_cache(&sources, &vars, Some(&cache)).unwrap()
+        load_with_cache(&sources, &vars, Some(&cache), DialectChoice::Auto).unwrap()
     );
     assert_eq!(
         entries(cache.dir()).len(),
@@ -563,7 +573,7 @@ fn a_pack_read_back_from_the_cache_loads_as_the_parsed_pack() {
     );
     let cached = format!(
         "{:?}",
-        load_with_cache(&sources, &vars, Some(&cache)).unwrap()
+        load_with_cache(&sources, &vars, Some(&cache), DialectChoice::Auto).unwrap()
     );
     assert_eq!(parsed, filling);
     assert_eq!(parsed, cached);
@@ -576,10 +586,13 @@ fn a_pack_read_back_from_the_cache_loads_as_the_parsed_pack() {
         &VarOrigin::CommandLine,
     );
     assert_eq!(
-        format!("{:?}", load_with_cache(&sources, &overrides, None).unwrap()),
         format!(
             "{:?}",
-            load_with_cache(&sources, &overrides, Some(&cache)).unwrap()
+            load_with_cache(&sources, &overrides, None, DialectChoice::Auto).unwrap()
+        ),
+        format!(
+            "{:?}",
+            load_with_cache(&sources, &overrides, Some(&cache), DialectChoice::Auto).unwrap()
         )
     );
 }
@@ -595,7 +608,7 @@ fn a_cache_entry_is_used_only_when_private_and_whole() {
         text,
     }];
     let title = |cache: Option<&RuleCache>| {
-        load_with_cache(&sources, &Vars::new(), cache)
+        load_with_cache(&sources, &Vars::new(), cache, DialectChoice::Auto)
             .unwrap()
             .rules[0]
             .title

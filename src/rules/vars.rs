@@ -5,6 +5,7 @@
 //! `{{ var | raw }}` pastes the value unquoted; only a rule's own default or a signed policy
 //! may supply such a value, since it is code run as root on the host.
 
+use super::model::Dialect;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -17,6 +18,8 @@ pub enum VarOrigin {
     UnsignedPolicy,
     /// An inventory's host or group vars.
     Inventory { file: String, host: String },
+    /// A `--vars-file`.
+    VarsFile { file: String },
     /// `--var` on the command line.
     CommandLine,
 }
@@ -34,6 +37,7 @@ impl fmt::Display for VarOrigin {
             Self::SignedPolicy => f.write_str("the signed policy"),
             Self::UnsignedPolicy => f.write_str("an unsigned policy"),
             Self::Inventory { file, host } => write!(f, "inventory {file} (host `{host}`)"),
+            Self::VarsFile { file } => write!(f, "vars file {file}"),
             Self::CommandLine => f.write_str("--var on the command line"),
         }
     }
@@ -82,9 +86,14 @@ const RAW_FILTER: &str = "raw";
 /// Replaces every `{{ name }}` in `text` with the value `lookup` gives; an undefined name is an
 /// error. In shell text the value is one single-quoted word, and `{{ name | raw }}` pastes it
 /// as it is (refused for values from an inventory, `--var` or an unsigned policy).
+///
+/// In a Kensa rule, a value made only of characters no shell treats specially (see
+/// [`is_inert`]) is pasted as it is wherever it stands: Kensa pastes values verbatim, often
+/// inside the command's own quotes, and such a value means the same quoted or not.
 pub fn substitute<'a>(
     text: &str,
     kind: TextKind,
+    dialect: Dialect,
     lookup: &dyn Fn(&str) -> Option<Resolved<'a>>,
 ) -> Result<String, String> {
     let mut out = String::with_capacity(text.len());
@@ -101,11 +110,19 @@ pub fn substitute<'a>(
         let inner = &after[..end];
         let (name, raw) = placeholder(inner)?;
         let placeholder = format!("{{{{ {} }}}}", inner.trim());
-        let resolved = lookup(name).ok_or_else(|| {
-            format!("undefined variable `{name}` (define it in the rule's `vars` or pass --var {name}=VALUE)")
+        let resolved = lookup(name).ok_or_else(|| match dialect {
+            Dialect::Plumb => format!(
+                "undefined variable `{name}` (define it in the rule's `vars` or pass --var {name}=VALUE)"
+            ),
+            Dialect::Kensa => format!(
+                "undefined variable `{name}` (define it in a --vars-file, such as Kensa's defaults.yml, or pass --var {name}=VALUE)"
+            ),
         })?;
         let pasted = match (kind, raw) {
             (TextKind::Plain, false) => resolved.value.to_owned(),
+            (TextKind::Shell, false) if dialect == Dialect::Kensa && is_inert(resolved.value) => {
+                resolved.value.to_owned()
+            }
             (TextKind::Plain, true) => {
                 return Err(format!(
                     "`{placeholder}`: `| {RAW_FILTER}` applies only to shell command text (`run`, `observed_command`)"
@@ -135,6 +152,15 @@ pub fn substitute<'a>(
     }
     out.push_str(rest);
     Ok(out)
+}
+
+/// Whether `value` can only be words to a shell, wherever it is pasted: letters, digits,
+/// `_ . , : / = + - @ %` and spaces (no `~` or glob, no quote, `$`, backslash or operator).
+/// Pasted unquoted its spaces split words, as Kensa's rules expect (`for unit in {{ units }}`).
+pub fn is_inert(value: &str) -> bool {
+    value
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b" _.,:/=+-@%".contains(&b))
 }
 
 /// `name` or `name | raw` → (name, raw).
@@ -240,6 +266,10 @@ mod tests {
                 value: "nobody; touch /tmp/pwned 'x'",
                 origin: None,
             }),
+            "words" => Some(Resolved {
+                value: "a b.c",
+                origin: Some(&INVENTORY),
+            }),
             "cli" => Some(Resolved {
                 value: "a b",
                 origin: Some(&INVENTORY),
@@ -249,11 +279,11 @@ mod tests {
     }
 
     fn plain(text: &str) -> Result<String, String> {
-        substitute(text, TextKind::Plain, &vars)
+        substitute(text, TextKind::Plain, Dialect::Plumb, &vars)
     }
 
     fn shell(text: &str) -> Result<String, String> {
-        substitute(text, TextKind::Shell, &vars)
+        substitute(text, TextKind::Shell, Dialect::Plumb, &vars)
     }
 
     #[test]
@@ -306,6 +336,25 @@ mod tests {
         ] {
             assert!(shell(text).is_err(), "{text}");
         }
+    }
+
+    #[test]
+    fn kensa_pastes_inert_values_as_they_are_and_quotes_the_rest() {
+        let kensa = |text: &str| substitute(text, TextKind::Shell, Dialect::Kensa, &vars);
+        // Inside the command's own quotes, and unquoted where spaces split words.
+        assert_eq!(kensa(r#"echo "max {{ max }}""#).unwrap(), r#"echo "max 4""#);
+        assert_eq!(
+            kensa("for u in {{ words }}; do").unwrap(),
+            "for u in a b.c; do"
+        );
+        // Anything a shell could read as more than words is one quoted word, or refused.
+        assert_eq!(
+            kensa("id -u {{ user }}").unwrap(),
+            shell("id -u {{ user }}").unwrap()
+        );
+        assert!(kensa(r#"echo "{{ user }}""#).is_err());
+        let undefined = kensa("{{ nope }}").unwrap_err();
+        assert!(undefined.contains("--vars-file"), "{undefined}");
     }
 
     #[test]

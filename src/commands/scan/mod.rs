@@ -21,7 +21,9 @@ use crate::store::{self, HostRecord, StateLocation, Store};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-pub use setup::{LoadedPolicy, load_policy, open_store, parse_vars, state_location, state_path};
+pub use setup::{
+    LoadedPolicy, load_policy, merge_vars, open_store, parse_vars, state_location, state_path,
+};
 use setup::{plan_scan, select};
 use targets::{concurrency, ssh_options, targets};
 pub use targets::{inventory_hosts, local_hostname};
@@ -31,10 +33,12 @@ struct Plan {
     sources: Vec<RuleSource>,
     /// The rules loaded with policy and `--var` variables, and those variables.
     rules: (rules::Vars, RuleSet),
-    /// Precedence: rule defaults < inventory vars (per host) < policy vars < `--var`. The
-    /// inventory is not signed, so it cannot change what a signed policy sets.
+    /// Precedence: see [`merge_vars`].
     policy_vars: rules::Vars,
     cli_vars: rules::Vars,
+    /// `--vars-file` values, later files winning.
+    file_vars: rules::Vars,
+    dialect: rules::DialectChoice,
     ruleset_hash: String,
     /// The baseline this scan is recorded under (see `setup::rule_source_of_paths`).
     rule_source: String,

@@ -206,11 +206,12 @@ pub(super) fn plan_scan(args: &ScanArgs, policy: Option<&LoadedPolicy>) -> Resul
         None => read_rule_sources(&args.rules.rules)?,
     };
     let cli_vars = rules::vars_from(&parse_vars(&args.rules.vars)?, &VarOrigin::CommandLine);
+    let file_vars = rules::read_vars_files(&args.rules.vars_files)?;
     // Load up front so rule errors surface before any host is contacted; hosts without
     // inventory vars use this set as it is.
-    let mut vars = policy_vars.clone();
-    vars.extend(cli_vars.clone());
-    let rules = select(rules::load(&sources, &vars)?, args)?;
+    let vars = merge_vars(&file_vars, None, Some(&policy_vars), &cli_vars);
+    let dialect = args.rules.rules_dialect;
+    let rules = select(rules::load_as(&sources, &vars, dialect)?, args)?;
     let evidence_max_bytes = match (args.evidence_max_bytes, policy) {
         (Some(bytes), _) => bytes,
         (None, Some(loaded)) => loaded.policy.evidence.max_bytes as usize,
@@ -229,6 +230,8 @@ pub(super) fn plan_scan(args: &ScanArgs, policy: Option<&LoadedPolicy>) -> Resul
         sources,
         policy_vars,
         cli_vars,
+        file_vars,
+        dialect,
         evidence_max_bytes,
         policy_version: policy.and_then(|p| i64::try_from(p.policy.version).ok()),
         ssh: policy.map(|p| p.policy.ssh.clone()),
@@ -293,6 +296,23 @@ fn selection(args: &ScanArgs) -> Selection {
 /// Applies `--profile`, `--rule`, `--tag`, `--min-severity` and `--exclude`.
 pub(super) fn select(set: RuleSet, args: &ScanArgs) -> Result<RuleSet> {
     selection(args).apply(set).map_err(Error::Args)
+}
+
+/// The variables a rule set loads with, the one place their precedence is set. Lowest first:
+/// a rule's own `vars` defaults (applied by the loader), `--vars-file` files (later files
+/// win), the host's inventory vars, the policy's vars, `--var`. The inventory is not signed, so
+/// it cannot change what a (signed) policy sets; `--var` is the operator at the keyboard.
+pub fn merge_vars(
+    files: &rules::Vars,
+    inventory: Option<rules::Vars>,
+    policy: Option<&rules::Vars>,
+    cli: &rules::Vars,
+) -> rules::Vars {
+    let mut merged = files.clone();
+    merged.extend(inventory.unwrap_or_default());
+    merged.extend(policy.cloned().unwrap_or_default());
+    merged.extend(cli.clone());
+    merged
 }
 
 pub fn parse_vars(pairs: &[String]) -> Result<BTreeMap<String, String>> {

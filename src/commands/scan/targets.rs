@@ -12,13 +12,13 @@ pub(super) fn targets(
 ) -> Result<(Vec<ScanTarget>, Vec<RuleSet>)> {
     let mut rule_sets: Vec<(rules::Vars, RuleSet)> = vec![plan.rules.clone()];
     let mut rules_for = |host: Option<(&Path, &inventory::InventoryHost)>| -> Result<usize> {
-        let mut merged = rules::Vars::new();
+        let mut inventory = None;
         if let Some((file, host)) = host {
             let origin = rules::VarOrigin::Inventory {
                 file: file.display().to_string(),
                 host: host.name.clone(),
             };
-            merged = rules::vars_from(&host.vars, &origin);
+            inventory = Some(rules::vars_from(&host.vars, &origin));
             for name in host
                 .vars
                 .keys()
@@ -29,8 +29,12 @@ pub(super) fn targets(
                 );
             }
         }
-        merged.extend(plan.policy_vars.clone());
-        merged.extend(plan.cli_vars.clone());
+        let merged = super::merge_vars(
+            &plan.file_vars,
+            inventory,
+            Some(&plan.policy_vars),
+            &plan.cli_vars,
+        );
         // Hosts whose values and kinds of origin agree share one rule set; which inventory
         // host a value came from only names it in a load error.
         let same = |known: &rules::Vars| {
@@ -44,7 +48,7 @@ pub(super) fn targets(
         if let Some(index) = rule_sets.iter().position(|(known, _)| same(known)) {
             return Ok(index);
         }
-        let set = select(rules::load(&plan.sources, &merged)?, args)?;
+        let set = select(rules::load_as(&plan.sources, &merged, plan.dialect)?, args)?;
         rule_sets.push((merged, set));
         Ok(rule_sets.len() - 1)
     };

@@ -252,6 +252,8 @@ mod tests {
                 tags: vec![EVIL.into()],
                 profiles: Vec::new(),
                 references: serde_json::json!({ "cis": { "debian12": EVIL }, EVIL: [EVIL] }),
+                dialect: crate::rules::Dialect::Kensa,
+                metadata: serde_json::json!({ "category": EVIL }),
                 source: crate::rules::RuleOrigin {
                     file: EVIL.into(),
                     line: 1,
