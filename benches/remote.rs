@@ -7,7 +7,10 @@
 //!    exec, the probe script run locally) and a per-rule baseline: the same facts gathered
 //!    with one exec per rule over one multiplexed master (`PLUMB_BENCH_BASELINE_RUNS` runs,
 //!    default 3, as each takes seconds);
-//! 3. 100 loopback hosts at concurrency 32, every host asserted ok.
+//! 3. 100 loopback hosts at concurrency 32, every host asserted ok;
+//! 4. with `PLUMB_BENCH_KENSA_RULES=DIR` (and `PLUMB_BENCH_KENSA_VARS=FILE`, Kensa's variable
+//!    defaults): a Kensa rule corpus read in its own dialect, its execs per scan (asserted 1)
+//!    and its per-host wall next to the same per-rule baseline as in 2.
 //!
 //! Loopback means no network latency: the figures measure process, crypto and shell costs,
 //! the floor of what a real network adds round trips to.
@@ -47,19 +50,64 @@ fn main() -> Result<()> {
     let started = Instant::now();
     println!("remote scan benchmark: {runs} runs (baseline {baseline_runs}), release binary");
     println!("load average at start: {}", load_average());
-    let rules = plumb::rules::load(&plumb::rules::embedded_sources(), &BTreeMap::new())
-        .context("loading the embedded pack")?;
+    let embedded = Pack {
+        label: "full embedded pack".into(),
+        rules: plumb::rules::load(&plumb::rules::embedded_sources(), &BTreeMap::new())
+            .context("loading the embedded pack")?,
+        args: Vec::new(),
+    };
+    let kensa = kensa_pack()?;
     let scratch = tempfile::tempdir().context("creating a scratch dir")?;
 
-    execs_per_host(runs, scratch.path())?;
+    execs_per_host(runs, scratch.path(), kensa.as_ref())?;
     for empty_home in [true, false] {
-        per_host_wall(runs, baseline_runs, &rules, scratch.path(), empty_home)?;
+        per_host_wall(runs, baseline_runs, &embedded, scratch.path(), empty_home)?;
     }
     fleet(runs, scratch.path())?;
+    match &kensa {
+        Some(pack) => per_host_wall(runs, baseline_runs, pack, scratch.path(), true)?,
+        None => println!("\n== 4. skipped: set PLUMB_BENCH_KENSA_RULES=DIR for a Kensa corpus =="),
+    }
 
     println!("load average at end: {}", load_average());
     println!("bench total: {:.0} s", started.elapsed().as_secs_f64());
     Ok(())
+}
+
+/// A rule set as plumb loads it in process (for the plan and the baseline), and the scan
+/// arguments that make the binary load the same set.
+struct Pack {
+    label: String,
+    rules: RuleSet,
+    args: Vec<String>,
+}
+
+/// The Kensa corpus named by `PLUMB_BENCH_KENSA_RULES`, with `PLUMB_BENCH_KENSA_VARS` as its
+/// variables file, read as the binary reads it (dialect detected per file).
+fn kensa_pack() -> Result<Option<Pack>> {
+    let Some(dir) = std::env::var_os("PLUMB_BENCH_KENSA_RULES") else {
+        return Ok(None);
+    };
+    let dir = PathBuf::from(dir);
+    let mut args = vec!["--rules".to_owned(), dir.to_string_lossy().into_owned()];
+    let vars = match std::env::var_os("PLUMB_BENCH_KENSA_VARS") {
+        Some(file) => {
+            let file = PathBuf::from(file);
+            args.extend([
+                "--vars-file".to_owned(),
+                file.to_string_lossy().into_owned(),
+            ]);
+            plumb::rules::read_vars_files(&[&file]).context("reading the Kensa variables file")?
+        }
+        None => plumb::rules::Vars::new(),
+    };
+    let sources = plumb::rules::read_sources(&[dir]).context("reading the Kensa corpus")?;
+    let rules = plumb::rules::load(&sources, &vars).context("loading the Kensa corpus")?;
+    Ok(Some(Pack {
+        label: format!("Kensa corpus ({} rules)", rules.rules.len()),
+        rules,
+        args,
+    }))
 }
 
 fn load_average() -> String {
@@ -116,7 +164,7 @@ fn check_hosts_ok(report: &serde_json::Value, expected: usize) -> Result<Vec<f64
 }
 
 /// 1. The exec count per scan, read from the counting server's ForceCommand.
-fn execs_per_host(runs: usize, scratch: &Path) -> Result<()> {
+fn execs_per_host(runs: usize, scratch: &Path, kensa: Option<&Pack>) -> Result<()> {
     println!("\n== 1. ssh execs per host per scan (counting sshd) ==");
     let server = TestSshd::start(SshdOptions {
         count_execs: true,
@@ -133,10 +181,15 @@ fn execs_per_host(runs: usize, scratch: &Path) -> Result<()> {
     }
     std::fs::write(&ten, text).context("writing ten.yml")?;
     let ten = ten.to_string_lossy().into_owned();
-    let cases: [(&str, Vec<&str>); 2] = [
+    let mut cases: Vec<(&str, Vec<&str>)> = vec![
         ("10 rules", vec![&server.alias, "--rules", &ten]),
         ("full embedded pack", vec![&server.alias]),
     ];
+    if let Some(pack) = kensa {
+        let mut args = vec![server.alias.as_str()];
+        args.extend(pack.args.iter().map(String::as_str));
+        cases.push((&pack.label, args));
+    }
     for (label, args) in cases {
         let mut counts = Vec::new();
         let mut rules = 0;
@@ -162,22 +215,25 @@ fn execs_per_host(runs: usize, scratch: &Path) -> Result<()> {
 fn per_host_wall(
     runs: usize,
     baseline_runs: usize,
-    rules: &RuleSet,
+    pack: &Pack,
     scratch: &Path,
     empty_home: bool,
 ) -> Result<()> {
+    let rules = &pack.rules;
     let sessions = if empty_home {
         "sessions with an empty HOME (no shell rc files)"
     } else {
         "sessions with this account's own ~/.bashrc"
     };
-    println!("\n== 2. one host over loopback, full embedded pack, {sessions} ==");
+    println!("\n== one host over loopback, {}, {sessions} ==", pack.label);
     let server = TestSshd::start(SshdOptions {
         empty_home,
         ..SshdOptions::default()
     })?;
     let config = server.ssh_config();
     let alias = server.alias.as_str();
+    let mut scan_args = vec![alias];
+    scan_args.extend(pack.args.iter().map(String::as_str));
     let plan = ProbePlan::for_rules(rules, false);
     println!(
         "rules: {}; distinct facts in the one script: {}",
@@ -186,11 +242,11 @@ fn per_host_wall(
     );
 
     // One unmeasured scan warms the page cache and checks the setup.
-    check_hosts_ok(&timed_scan(&[alias], &config)?.1, 1)?;
+    check_hosts_ok(&timed_scan(&scan_args, &config)?.1, 1)?;
     let mut walls = Vec::new();
     let mut gathers = Vec::new();
     for _ in 0..runs {
-        let (wall, report) = timed_scan(&[alias], &config)?;
+        let (wall, report) = timed_scan(&scan_args, &config)?;
         gathers.extend(check_hosts_ok(&report, 1)?);
         walls.push(wall);
     }
@@ -263,16 +319,20 @@ fn per_host_wall(
     let mut via_shell = Vec::new();
     for _ in 0..runs {
         via_shell.push(time_ms(|| {
-            run_ok(Command::new(env!("CARGO_BIN_EXE_plumb")).args([
-                "scan",
-                "--via-shell",
-                "--no-store",
-                "--format",
-                "json",
-                "--fail-on",
-                "never",
-                "--allow-errors",
-            ]))
+            run_ok(
+                Command::new(env!("CARGO_BIN_EXE_plumb"))
+                    .args([
+                        "scan",
+                        "--via-shell",
+                        "--no-store",
+                        "--format",
+                        "json",
+                        "--fail-on",
+                        "never",
+                        "--allow-errors",
+                    ])
+                    .args(&pack.args),
+            )
         })?);
     }
     show(

@@ -763,10 +763,11 @@ fn package_state(check: &Check, name: &str, present: bool, host: &HostView) -> O
         };
         return v.probe_failed(detail);
     }
+    let matches = package_matcher(name);
     let holders: Vec<_> = packages
         .sources
         .iter()
-        .filter(|source| source.installed.contains(name))
+        .filter(|source| matches(&source.installed))
         .map(|source| source.origin.as_str())
         .collect();
     let origins: Vec<_> = packages.sources.iter().map(|s| s.origin.as_str()).collect();
@@ -780,6 +781,25 @@ fn package_state(check: &Check, name: &str, present: bool, host: &HostView) -> O
         },
         json!({ "databases": origins }),
     )
+}
+
+/// Whether a database's installed names hold `name`, or, for a pattern with `*`/`?` (which
+/// the loader allows only there), any name it matches.
+fn package_matcher(name: &str) -> impl Fn(&std::collections::BTreeSet<String>) -> bool + '_ {
+    let pattern = name
+        .contains(['*', '?'])
+        .then(|| {
+            globset::Glob::new(name)
+                .ok()
+                .map(|glob| glob.compile_matcher())
+        })
+        .flatten();
+    move |installed| match &pattern {
+        Some(pattern) => installed
+            .iter()
+            .any(|candidate| pattern.is_match(candidate)),
+        None => installed.contains(name),
+    }
 }
 
 fn service_state(check: &Check, c: &ServiceStateCheck, host: &HostView) -> Outcome {

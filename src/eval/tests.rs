@@ -1009,6 +1009,43 @@ fn package_state_pass_and_fail() {
 }
 
 #[test]
+fn package_state_wildcards_match_installed_names() {
+    let f = facts()
+        .packages(dpkg(&["xserver-xorg-core", "aide"]))
+        .build();
+    only(
+        &eval(
+            "{ method: package_state, name: 'xserver-xorg*', state: absent }",
+            &f,
+        ),
+        Status::Fail,
+        None,
+    );
+    only(
+        &eval(
+            "{ method: package_state, name: 'xorg-x11-server*', state: absent }",
+            &f,
+        ),
+        Status::Pass,
+        None,
+    );
+    only(
+        &eval("{ method: package_state, name: 'aid?' }", &f),
+        Status::Pass,
+        None,
+    );
+    // Without a wildcard the name is exact.
+    only(
+        &eval(
+            "{ method: package_state, name: xserver-xorg, state: absent }",
+            &f,
+        ),
+        Status::Pass,
+        None,
+    );
+}
+
+#[test]
 fn package_state_missing_package() {
     let f = facts().packages(dpkg(&["openssh-server"])).build();
     let e = only(

@@ -66,7 +66,8 @@ pub fn unit(name: &str) -> Result<String, String> {
 }
 
 /// A package name as dpkg, rpm or apk may name it: Debian policy's `[a-z0-9][a-z0-9+.-]+`
-/// widened to what RPM allows in a name (`[A-Za-z0-9._+-]`).
+/// widened to what RPM allows in a name (`[A-Za-z0-9._+-]`), where `*` and `?` after the
+/// first character make it a pattern over the installed names (`xserver-xorg*`).
 pub fn package(name: &str) -> Result<String, String> {
     let first_ok = name
         .chars()
@@ -74,12 +75,12 @@ pub fn package(name: &str) -> Result<String, String> {
         .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
     let rest_ok = name
         .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '+' | '-'));
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '+' | '-' | '*' | '?'));
     if first_ok && rest_ok && name.len() <= 255 {
         Ok(name.to_owned())
     } else {
         Err(format!(
-            "`name` is not a package name (a letter or digit, then letters, digits and `._+-`): `{name}`"
+            "`name` is not a package name (a letter or digit, then letters, digits and `._+-`, or `*`/`?` as wildcards): `{name}`"
         ))
     }
 }
