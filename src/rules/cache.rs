@@ -11,7 +11,8 @@
 //! file of bounded size whose key matches its name. Anything else is not used. Reading it again
 //! runs the same shape checks as the YAML path (unknown keys, methods, parameters, modes).
 
-use super::raw::{RawRule, RuleNode};
+use super::raw::RawRule;
+use super::shape::Checked;
 use crate::yaml_bounds::MAX_YAML_BYTES;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -66,7 +67,7 @@ struct EntryIn {
 struct RuleIn {
     line: u32,
     column: u32,
-    rule: RuleNode,
+    rule: Checked<RawRule>,
 }
 
 impl RuleCache {

@@ -4,9 +4,8 @@ use super::cache::{Parsed, RuleCache};
 use super::kensa::{self, DialectChoice};
 use super::model::*;
 use super::names;
-use super::raw::{
-    CheckNode, ModeText, OneOrMany, RawCheck, RawRule, RuleFile, Scalar, permission_mode,
-};
+use super::raw::{CheckNode, ModeText, OneOrMany, RawCheck, RawRule, Scalar, permission_mode};
+use super::shape::OneOrList;
 use super::vars::{Resolved, TextKind, VarOrigin, Vars, substitute};
 use crate::yaml_bounds::{self, Aliases, MAX_YAML_BYTES};
 use std::collections::{BTreeMap, HashMap};
@@ -378,7 +377,7 @@ fn parse_file(
         return kensa::parse(source, None).map(ParsedFile::Kensa);
     }
     let raws = match serde_yaml::from_str(&source.text) {
-        Ok(RuleFile(raws)) => raws,
+        Ok(OneOrList::<RawRule>(raws)) => raws,
         Err(err) => {
             let message = err.to_string();
             if dialect == DialectChoice::Auto

@@ -8,6 +8,7 @@ pub mod model;
 mod names;
 mod raw;
 mod select;
+pub(crate) mod shape;
 #[cfg(test)]
 mod tests;
 mod vars;

@@ -6,8 +6,9 @@
 
 use super::model::Capability;
 use super::names;
+use super::shape::{Checked, Shape};
 use super::vars::TextKind;
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -430,7 +431,7 @@ impl RawCheck {
     }
 
     /// Structural validation: one of method/checks/any, the method's parameters and no others.
-    fn validate_shape(&self) -> Result<(), String> {
+    fn check_shape(&self) -> Result<(), String> {
         let kinds = [
             self.method.is_some(),
             self.checks.is_some(),
@@ -613,19 +614,7 @@ impl Serialize for CheckNode {
 
 impl<'de> Deserialize<'de> for CheckNode {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct CheckVisitor;
-        impl<'de> Visitor<'de> for CheckVisitor {
-            type Value = CheckNode;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a check mapping (`method: ...`, `checks: [...]` or `any: [...]`)")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<CheckNode, A::Error> {
-                let raw = RawCheck::deserialize(de::value::MapAccessDeserializer::new(map))?;
-                raw.validate_shape().map_err(de::Error::custom)?;
-                Ok(CheckNode(Box::new(raw)))
-            }
-        }
-        deserializer.deserialize_map(CheckVisitor)
+        Checked::<RawCheck>::deserialize(deserializer).map(|Checked(raw)| CheckNode(Box::new(raw)))
     }
 }
 
@@ -681,7 +670,16 @@ pub struct RawRule {
     pub implementations: Option<Vec<RawImplementation>>,
 }
 
-impl RawRule {
+impl Shape for RawCheck {
+    const EXPECTING: &'static str =
+        "a check mapping (`method: ...`, `checks: [...]` or `any: [...]`)";
+    fn validate_shape(&self) -> Result<(), String> {
+        self.check_shape()
+    }
+}
+
+impl Shape for RawRule {
+    const EXPECTING: &'static str = "a rule mapping";
     fn validate_shape(&self) -> Result<(), String> {
         if self.id.trim().is_empty() {
             return Err("`id` is empty".into());
@@ -748,57 +746,4 @@ pub fn is_profile_name(name: &str) -> bool {
         && name
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-}
-
-/// A rule mapping whose shape was validated where it was read.
-#[derive(Clone, Debug)]
-pub struct RuleNode(pub RawRule);
-
-impl<'de> Deserialize<'de> for RuleNode {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct RuleVisitor;
-        impl<'de> Visitor<'de> for RuleVisitor {
-            type Value = RuleNode;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a rule mapping")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RuleNode, A::Error> {
-                let raw = RawRule::deserialize(de::value::MapAccessDeserializer::new(map))?;
-                raw.validate_shape().map_err(de::Error::custom)?;
-                Ok(RuleNode(raw))
-            }
-        }
-        deserializer.deserialize_map(RuleVisitor)
-    }
-}
-
-/// A rule file: one rule (a mapping) or several (a sequence).
-pub struct RuleFile(pub Vec<RawRule>);
-
-impl<'de> Deserialize<'de> for RuleFile {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct FileVisitor;
-        impl<'de> Visitor<'de> for FileVisitor {
-            type Value = RuleFile;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a rule mapping or a list of rules")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RuleFile, A::Error> {
-                let raw = RawRule::deserialize(de::value::MapAccessDeserializer::new(map))?;
-                raw.validate_shape().map_err(de::Error::custom)?;
-                Ok(RuleFile(vec![raw]))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RuleFile, A::Error> {
-                let mut rules = Vec::new();
-                while let Some(RuleNode(raw)) = seq.next_element()? {
-                    rules.push(raw);
-                }
-                Ok(RuleFile(rules))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<RuleFile, E> {
-                Ok(RuleFile(Vec::new()))
-            }
-        }
-        deserializer.deserialize_any(FileVisitor)
-    }
 }

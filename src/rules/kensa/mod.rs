@@ -14,7 +14,8 @@ mod tests;
 pub(super) use build::build_rule;
 
 use super::load::{IdLocator, LoadError, RuleSource, yaml_error};
-use raw::{KensaFile, KensaRule};
+use super::shape::OneOrList;
+use raw::KensaRule;
 
 /// How a run reads its rule files: each in the dialect its keys show, or all in one.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -66,7 +67,7 @@ pub struct Parsed {
 /// The rules of a Kensa file. `detected_by`: the Kensa-only key that made an `auto` load read
 /// it as Kensa, named in an error so a plumb file with a stray key is not a mystery.
 pub fn parse(source: &RuleSource, detected_by: Option<&str>) -> Result<Vec<Parsed>, LoadError> {
-    let KensaFile(rules) = serde_yaml::from_str(&source.text).map_err(|err| {
+    let OneOrList::<KensaRule>(rules) = serde_yaml::from_str(&source.text).map_err(|err| {
         let error = yaml_error(&source.name, &err);
         match (error, detected_by) {
             (LoadError::Invalid { location, message }, Some(key)) => LoadError::Invalid {

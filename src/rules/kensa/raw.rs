@@ -6,7 +6,8 @@
 
 use crate::rules::model::{Capability, Severity, When};
 use crate::rules::raw::{ModeText, Scalar};
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use crate::rules::shape::{Checked, Shape};
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -54,7 +55,8 @@ pub struct KensaImplementation {
     pub remediation: Option<serde_json::Value>,
 }
 
-impl KensaRule {
+impl Shape for KensaRule {
+    const EXPECTING: &'static str = "a Kensa rule mapping";
     fn validate_shape(&self) -> Result<(), String> {
         if self.id.trim().is_empty() {
             return Err("`id` is empty".into());
@@ -318,7 +320,7 @@ impl KensaCheck {
             .collect()
     }
 
-    fn validate_shape(&self) -> Result<(), String> {
+    fn check_shape(&self) -> Result<(), String> {
         let present = self.present_params();
         let Some(method) = &self.method else {
             return match &self.checks {
@@ -390,73 +392,16 @@ impl Serialize for KensaCheckNode {
     }
 }
 
+impl Shape for KensaCheck {
+    const EXPECTING: &'static str = "a check mapping (`method: ...` or `checks: [...]`)";
+    fn validate_shape(&self) -> Result<(), String> {
+        self.check_shape()
+    }
+}
+
 impl<'de> Deserialize<'de> for KensaCheckNode {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct CheckVisitor;
-        impl<'de> Visitor<'de> for CheckVisitor {
-            type Value = KensaCheckNode;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a check mapping (`method: ...` or `checks: [...]`)")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<KensaCheckNode, A::Error> {
-                let raw = KensaCheck::deserialize(de::value::MapAccessDeserializer::new(map))?;
-                raw.validate_shape().map_err(de::Error::custom)?;
-                Ok(KensaCheckNode(Box::new(raw)))
-            }
-        }
-        deserializer.deserialize_map(CheckVisitor)
-    }
-}
-
-/// A Kensa rule file: one rule (a mapping), or several (a sequence).
-pub struct KensaFile(pub Vec<KensaRule>);
-
-struct RuleNode(KensaRule);
-
-fn read_rule<'de, A: MapAccess<'de>>(map: A) -> Result<KensaRule, A::Error> {
-    let raw = KensaRule::deserialize(de::value::MapAccessDeserializer::new(map))?;
-    raw.validate_shape().map_err(de::Error::custom)?;
-    Ok(raw)
-}
-
-impl<'de> Deserialize<'de> for RuleNode {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct RuleVisitor;
-        impl<'de> Visitor<'de> for RuleVisitor {
-            type Value = RuleNode;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a Kensa rule mapping")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RuleNode, A::Error> {
-                read_rule(map).map(RuleNode)
-            }
-        }
-        deserializer.deserialize_map(RuleVisitor)
-    }
-}
-
-impl<'de> Deserialize<'de> for KensaFile {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct FileVisitor;
-        impl<'de> Visitor<'de> for FileVisitor {
-            type Value = KensaFile;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a Kensa rule mapping or a list of them")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<KensaFile, A::Error> {
-                Ok(KensaFile(vec![read_rule(map)?]))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<KensaFile, A::Error> {
-                let mut rules = Vec::new();
-                while let Some(RuleNode(rule)) = seq.next_element()? {
-                    rules.push(rule);
-                }
-                Ok(KensaFile(rules))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<KensaFile, E> {
-                Ok(KensaFile(Vec::new()))
-            }
-        }
-        deserializer.deserialize_any(FileVisitor)
+        Checked::<KensaCheck>::deserialize(deserializer)
+            .map(|Checked(raw)| KensaCheckNode(Box::new(raw)))
     }
 }
