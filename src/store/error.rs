@@ -112,13 +112,20 @@ pub enum StoreError {
     #[error(transparent)]
     Location(#[from] LocationError),
 
-    /// Exit 2. A well-formed PostgreSQL URL, which this build cannot store into yet. Only the
-    /// redacted URL is printed.
+    /// Exit 2. A command without a PostgreSQL backend yet was given a PostgreSQL URL; it is
+    /// refused before anything connects or is created. Only the redacted URL is printed.
     #[error(
-        "state location {url}: this build of plumb has no PostgreSQL store yet; --state takes \
-         a file path for now"
+        "`{command}` does not support a PostgreSQL state yet (state location {url}); give it a \
+         state file path"
     )]
-    NoPostgresStore { url: Box<PostgresUrl> },
+    PostgresUnsupported {
+        command: &'static str,
+        url: Box<PostgresUrl>,
+    },
+
+    /// Exit 2. A PostgreSQL URL reached the file store's open: a URL is never used as a path.
+    #[error("state location {url} is a PostgreSQL URL, not a file path")]
+    UrlAsPath { url: Box<PostgresUrl> },
 
     /// Exit 3. The PostgreSQL server could not be reached or refused the connection. The
     /// problem text never holds the password.
