@@ -3,7 +3,7 @@
 use crate::error::{Error, Result};
 use crate::exit;
 use crate::output;
-use crate::store::{self, StateLocation, Store};
+use crate::store::{self, Access, Backend, StateLocation, Store};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -130,7 +130,7 @@ pub fn run_with_config(
             Ok(exit::CLEAN)
         }
         StateCommand::Show => {
-            let report = open_existing(ctx, command)?.show()?;
+            let report = Backend::open(&ctx.location, Access::Existing)?.show()?;
             emit(ctx, &report, |r| render_show(r, ctx.color))
         }
         StateCommand::Hosts => {
@@ -161,21 +161,14 @@ pub fn run_with_config(
             })
         }
         StateCommand::Migrate => {
-            let mut store = Store::open_unmigrated(&ctx.file(command)?)?;
-            let report = store.migrate()?;
+            let report = Backend::open(&ctx.location, Access::Unmigrated)?.migrate()?;
             emit(ctx, &report, |r| {
                 if r.applied.is_empty() {
-                    format!(
-                        "{}: schema version {} is current\n",
-                        r.path.display(),
-                        r.to_version
-                    )
+                    format!("{}: schema version {} is current\n", r.path, r.to_version)
                 } else {
                     let mut out = format!(
                         "{}: migrated schema {} -> {}\n",
-                        r.path.display(),
-                        r.from_version,
-                        r.to_version
+                        r.path, r.from_version, r.to_version
                     );
                     r.applied
                         .iter()
@@ -296,7 +289,7 @@ pub(crate) fn table(header: &[&str]) -> Table {
 fn render_show(report: &store::ShowReport, color: bool) -> String {
     let mut out = format!(
         "path:           {}\nschema version: {}\nsize:           {} bytes\nhosts:          {}\nrules:          {}\nscans:          {}\ntransactions:   {}\n",
-        report.path.display(),
+        report.path,
         report.schema_version,
         report.file_size_bytes,
         report.hosts,

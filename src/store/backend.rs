@@ -7,11 +7,12 @@
 //! signatures) before the first command could use it; the enum grows an arm per operation
 //! as PostgreSQL gains it, and `match` makes each one handle both backends.
 
-use super::Store;
 use super::error::StoreError;
 use super::location::StateLocation;
 use super::pg::Credentials;
 use super::pg_store::PgStore;
+use super::queries::ShowReport;
+use super::{MigrateReport, Store};
 use std::path::PathBuf;
 
 /// An open store of either backend.
@@ -48,6 +49,22 @@ impl Backend {
                 &Credentials::from_env(),
                 access,
             )?))),
+        }
+    }
+
+    /// Applies every pending migration, safe or not (`plumb state migrate`).
+    pub fn migrate(&mut self) -> Result<MigrateReport, StoreError> {
+        match self {
+            Backend::Sqlite(store) => store.migrate(),
+            Backend::Postgres(store) => store.migrate(),
+        }
+    }
+
+    /// Schema version, size, row counts and each host's last scan (`plumb state show`).
+    pub fn show(&mut self) -> Result<ShowReport, StoreError> {
+        match self {
+            Backend::Sqlite(store) => store.show(),
+            Backend::Postgres(store) => store.show(),
         }
     }
 

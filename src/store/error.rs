@@ -135,6 +135,24 @@ pub enum StoreError {
         problem: String,
     },
 
+    /// Exit 3, as for a state file: the database's schema is newer than this plumb knows.
+    #[error(
+        "PostgreSQL state at {url} has schema version {found}, newer than this plumb \
+         understands (up to {known}); use a newer plumb"
+    )]
+    PostgresNewerSchema {
+        url: Box<PostgresUrl>,
+        found: i64,
+        known: i64,
+    },
+
+    /// Exit 3, as a missing state file: a command that only reads found no plumb schema.
+    #[error(
+        "PostgreSQL state at {url} has no plumb schema yet (the first scan or `plumb state \
+         migrate` creates it)"
+    )]
+    PostgresNoSchema { url: Box<PostgresUrl> },
+
     /// Exit 2. An explicitly chosen state file's directory does not exist; plumb creates a
     /// directory only for the default location.
     #[error(

@@ -22,6 +22,7 @@ mod locks;
 mod machine_ids;
 mod model;
 pub mod pg;
+pub mod pg_schema;
 mod pg_store;
 mod plan;
 mod queries;
@@ -194,7 +195,8 @@ pub fn now_ms() -> i64 {
 /// What `migrate` did.
 #[derive(Debug, Clone, Serialize)]
 pub struct MigrateReport {
-    pub path: PathBuf,
+    /// The file, or the database's URL with its password as `***`.
+    pub path: String,
     pub from_version: i64,
     pub to_version: i64,
     pub applied: Vec<String>,
@@ -438,7 +440,7 @@ impl Store {
         tx.commit()
             .map_err(sql(&path, "committing the migration"))?;
         Ok(MigrateReport {
-            path,
+            path: path.display().to_string(),
             from_version: from,
             to_version: if applied.is_empty() { from } else { latest },
             applied,
