@@ -22,7 +22,7 @@ mod locks;
 mod machine_ids;
 mod model;
 pub mod pg;
-pub mod pg_schema;
+mod pg_schema;
 mod pg_store;
 mod plan;
 mod queries;
