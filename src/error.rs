@@ -142,7 +142,8 @@ impl Error {
             // A state path that cannot be used as given is the operator's configuration.
             Self::Store(
                 StoreError::Location(_)
-                | StoreError::NoPostgresStore { .. }
+                | StoreError::PostgresUnsupported { .. }
+                | StoreError::UrlAsPath { .. }
                 | StoreError::MissingDirectory { .. }
                 | StoreError::UnknownHost { .. },
             ) => USAGE,

@@ -64,7 +64,7 @@ fn run(cli: &Cli, output: &Output) -> Result<u8, Error> {
                 )));
             }
             let context = commands::state::StateContext {
-                state_path: commands::scan::state_path(state, &config)?,
+                location: commands::scan::state_location(state, &config)?,
                 json: output.format == Format::Json,
                 ndjson,
                 color: output.color,
@@ -73,7 +73,7 @@ fn run(cli: &Cli, output: &Output) -> Result<u8, Error> {
         }
         Command::Schedule { command } => commands::schedule::run(command, &config, state, output),
         Command::Drift(args) => {
-            let path = commands::scan::state_path(state, &config)?;
+            let path = commands::scan::state_path(state, &config, "plumb drift")?;
             commands::drift::run(args, &path, output)
         }
         Command::Rules { command } => commands::rules::run(command, output),

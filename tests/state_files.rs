@@ -140,30 +140,43 @@ fn only_the_default_location_gets_a_directory_and_it_is_0700() {
 fn a_postgres_url_is_refused_and_creates_nothing() {
     let cwd = tempfile::tempdir().unwrap();
     let tree = fixtures::materialise("debian12-default");
-    for url in [
-        "postgres://plumb@localhost/plumb",
-        "postgresql://plumb:s3cret@db.example.com:5432/plumb",
+    for (url, shown) in [
+        (
+            "postgres://plumb@localhost/plumb",
+            "postgres://plumb@localhost/plumb",
+        ),
+        (
+            "postgresql://plumb:s3cret@db.example.com:5432/plumb",
+            "postgresql://plumb:***@db.example.com:5432/plumb",
+        ),
     ] {
         let url = Path::new(url);
         let mut from_env = plumb();
-        from_env.env("PLUMB_STATE", url).args(["state", "show"]);
-        for (what, mut cmd) in [
-            ("scan", scan_cmd(tree.path(), url)),
-            ("state migrate", state_cmd(&["migrate"], url)),
-            ("state check", state_cmd(&["check"], url)),
-            ("state path", state_cmd(&["path"], url)),
-            ("PLUMB_STATE", from_env),
+        from_env.env("PLUMB_STATE", url).args(["state", "hosts"]);
+        for (command, mut cmd) in [
+            ("plumb scan", scan_cmd(tree.path(), url)),
+            ("plumb state check", state_cmd(&["check"], url)),
+            ("plumb state hosts", from_env),
         ] {
             let out = run(cmd.current_dir(cwd.path()));
-            let err = assert_exit(&out, 2, what);
+            let err = assert_exit(&out, 2, command);
             assert!(
-                err.contains("this build of plumb has no PostgreSQL store yet"),
-                "{what}: {err}"
+                err.contains(&format!(
+                    "`{command}` does not support a PostgreSQL state yet (state location {shown})"
+                )),
+                "{command}: {err}"
             );
-            assert!(err.contains("--state takes a file path"), "{what}: {err}");
-            assert!(!err.contains("s3cret"), "{what} echoed the password: {err}");
-            assert!(listing(cwd.path()).is_empty(), "{what} created a file");
+            assert!(
+                !err.contains("s3cret"),
+                "{command} echoed the password: {err}"
+            );
+            assert!(listing(cwd.path()).is_empty(), "{command} created a file");
         }
+        // `state path` names the location, redacted, and connects to nothing.
+        let out = run(state_cmd(&["path", "--format", "table"], url).current_dir(cwd.path()));
+        assert_exit(&out, 0, "state path");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{shown}\n"));
+        assert!(listing(cwd.path()).is_empty(), "state path created a file");
     }
 }
 

@@ -13,7 +13,8 @@ const CANARY: &str = "CANARY-p4ss";
 const URL: &str = "postgres://u:CANARY-p4ss@127.0.0.1:1/db";
 const SHOWN: &str = "postgres://u:***@127.0.0.1:1/db";
 
-/// Every command that resolves the state location, with -vvv.
+/// Every command that resolves the state location and has no PostgreSQL backend yet
+/// (`state path` only prints it; `state show` and `state migrate` connect).
 fn commands(tree: &Path) -> Vec<(&'static str, Vec<String>)> {
     let rules = fixtures::repo().join("fixtures/rules");
     let scan = vec![
@@ -27,18 +28,15 @@ fn commands(tree: &Path) -> Vec<(&'static str, Vec<String>)> {
     ];
     let words = |list: &[&str]| list.iter().map(|w| w.to_string()).collect::<Vec<_>>();
     vec![
-        ("scan", scan),
-        ("state path", words(&["state", "path"])),
-        ("state show", words(&["state", "show"])),
-        ("state hosts", words(&["state", "hosts"])),
-        ("state check", words(&["state", "check"])),
-        ("state migrate", words(&["state", "migrate"])),
+        ("plumb scan", scan),
+        ("plumb state hosts", words(&["state", "hosts"])),
+        ("plumb state check", words(&["state", "check"])),
         (
-            "state prune",
+            "plumb state prune",
             words(&["state", "prune", "--older-than", "1d"]),
         ),
-        ("drift", words(&["drift", "web"])),
-        ("schedule status", words(&["schedule", "status"])),
+        ("plumb drift", words(&["drift", "web"])),
+        ("plumb schedule status", words(&["schedule", "status"])),
     ]
 }
 
@@ -82,8 +80,10 @@ fn listing(dir: &Path) -> Vec<String> {
     names
 }
 
-/// A well-formed URL is refused honestly (no PostgreSQL store in this build), named only in
-/// its redacted form, by every command and whichever way it is given; nothing is created.
+/// A well-formed URL is refused by every command without a PostgreSQL backend, which names
+/// itself and the URL only in its redacted form, whichever way the URL is given; nothing is
+/// created. `state path` prints the redacted URL; `state show` and `state migrate` report
+/// the unreachable server (exit 3) without the password.
 #[test]
 fn a_postgres_url_is_refused_without_its_password_and_creates_nothing() {
     let tree = fixtures::materialise("debian12-default");
@@ -97,11 +97,35 @@ fn a_postgres_url_is_refused_without_its_password_and_creates_nothing() {
             assert_no_canary(what, &out);
             let err = stderr(&out);
             assert_eq!(out.status.code(), Some(2), "{what}: {err}");
-            assert!(err.contains(SHOWN), "{what}: {err}");
-            assert!(err.contains("no PostgreSQL store yet"), "{what}: {err}");
+            assert!(
+                err.contains(&format!(
+                    "`{what}` does not support a PostgreSQL state yet (state location {SHOWN})"
+                )),
+                "{what}: {err}"
+            );
             assert!(listing(cwd.path()).is_empty(), "{what} created a file");
             assert_eq!(listing(config_dir.path()), ["config.yaml"], "{what}");
         }
+        let path = [
+            "state".to_string(),
+            "path".into(),
+            "--format".into(),
+            "table".into(),
+        ];
+        let out = run(&mut command(&via, &path, cwd.path()));
+        assert_no_canary("state path", &out);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{SHOWN}\n"));
+        let path_json = [
+            "state".to_string(),
+            "path".into(),
+            "--format".into(),
+            "json".into(),
+        ];
+        let out = run(&mut command(&via, &path_json, cwd.path()));
+        assert_no_canary("state path --format json", &out);
+        assert!(String::from_utf8_lossy(&out.stdout).contains(SHOWN));
+        assert!(listing(cwd.path()).is_empty(), "state path created a file");
     }
     // clap would print an environment variable's value in the help.
     let out = run(plumb().env("PLUMB_STATE", URL).arg("--help"));

@@ -5,7 +5,9 @@ mod support;
 
 use common::*;
 use plumb::commands::state::{StateCommand, StateContext, run};
-use plumb::store::{self, ChangeKind, ScanStatus, Severity, Status, Store, StoreError, Tier};
+use plumb::store::{
+    self, ChangeKind, ScanStatus, Severity, StateLocation, Status, Store, StoreError, Tier,
+};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use support::tools::sqlite3;
@@ -396,7 +398,7 @@ fn edited_transaction_row_is_named_by_check() {
     assert_eq!(bad.host, "web1");
 
     let ctx = StateContext {
-        state_path: path.clone(),
+        location: StateLocation::Path(path.clone()),
         json: true,
         ndjson: false,
         color: false,
@@ -412,7 +414,7 @@ fn deleted_transaction_row_breaks_the_chain_at_the_next_row() {
     let (_dir, path) = temp_state();
     state_with_log(&path);
     let ctx = StateContext {
-        state_path: path.clone(),
+        location: StateLocation::Path(path.clone()),
         json: false,
         ndjson: false,
         color: false,
@@ -458,7 +460,7 @@ fn assert_reported_as_damaged(path: &Path) {
         "check changed the file"
     );
     let ctx = StateContext {
-        state_path: path.to_path_buf(),
+        location: StateLocation::Path(path.to_path_buf()),
         json: true,
         ndjson: false,
         color: false,
@@ -611,7 +613,7 @@ fn state_commands_run_against_a_real_file() {
     state_with_log(&path);
     for json in [true, false] {
         let ctx = StateContext {
-            state_path: path.clone(),
+            location: StateLocation::Path(path.clone()),
             json,
             ndjson: false,
             color: false,
@@ -636,12 +638,12 @@ fn state_commands_run_against_a_real_file() {
         }
     }
     let missing = StateContext {
-        state_path: path.with_file_name("none.db"),
+        location: StateLocation::Path(path.with_file_name("none.db")),
         json: false,
         ndjson: false,
         color: false,
     };
     let err = run(&StateCommand::Show, &missing).unwrap_err();
     assert_eq!(err.code(), plumb::exit::OPERATIONAL);
-    assert!(!missing.state_path.exists());
+    assert!(!path.with_file_name("none.db").exists());
 }

@@ -118,7 +118,8 @@ pub fn run(
     match command {
         ScheduleCommand::RunOnce(args) => run_once(args, config, state, output, json),
         ScheduleCommand::Status { host } => {
-            let store = Store::open_existing(&scan::state_path(state, config)?)?;
+            let store =
+                Store::open_existing(&scan::state_path(state, config, "plumb schedule status")?)?;
             let now = crate::store::now_ms();
             let statuses: Vec<StatusView> = store
                 .schedule_status(host.as_deref(), now)?
@@ -137,7 +138,11 @@ pub fn run(
             Ok(exit::CLEAN)
         }
         ScheduleCommand::Maintenance(args) => {
-            let mut store = Store::open_existing(&scan::state_path(state, config)?)?;
+            let mut store = Store::open_existing(&scan::state_path(
+                state,
+                config,
+                "plumb schedule maintenance",
+            )?)?;
             let now = crate::store::now_ms();
             let until = match (&args.until, args.for_, args.clear) {
                 (Some(text), _, _) => Some(parse_until(text, now)?),
@@ -167,7 +172,7 @@ pub fn run(
             Ok(exit::CLEAN)
         }
         ScheduleCommand::Cron(args) => {
-            let state = scan::state_path(state, config)?;
+            let state = scan::state_path(state, config, "plumb schedule cron")?;
             output::print(&cron_text(args, &state, config)?)?;
             Ok(exit::CLEAN)
         }
@@ -202,7 +207,7 @@ fn run_once(
     output: &Output,
     json: bool,
 ) -> Result<u8> {
-    let mut store = Store::open(&scan::state_path(state, config)?)?;
+    let mut store = Store::open(&scan::state_path(state, config, "plumb schedule run-once")?)?;
     let policy = load_policy(args, config, &mut store)?;
     let key = Arc::new(JobKey::resolve(key_override().as_deref())?);
     let scan_args = scan_args(args, policy.as_ref(), config)?;

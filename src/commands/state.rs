@@ -3,10 +3,10 @@
 use crate::error::{Error, Result};
 use crate::exit;
 use crate::output;
-use crate::store::{self, Store};
+use crate::store::{self, Access, Backend, StateLocation, Store};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use serde::Serialize;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 mod export;
@@ -94,7 +94,8 @@ pub enum StateCommand {
 /// What every `plumb state` command needs from the global options.
 #[derive(Debug, Clone)]
 pub struct StateContext {
-    pub state_path: PathBuf,
+    /// `--state`, `PLUMB_STATE`, the config file's `state:` or the default file.
+    pub location: StateLocation,
     pub json: bool,
     /// `--format ndjson` (only `state export` accepts it).
     pub ndjson: bool,
@@ -113,40 +114,45 @@ pub fn run_with_config(
     ctx: &StateContext,
     config: &crate::config::Config,
 ) -> Result<u8> {
-    let path = ctx.state_path.as_path();
+    let command = cmd.name();
     match cmd {
         StateCommand::Path => {
+            // A URL is printed redacted (its Display), a path as it is.
             if ctx.json {
+                let path = match &ctx.location {
+                    StateLocation::Path(path) => serde_json::json!(path),
+                    location => serde_json::json!(location.to_string()),
+                };
                 output::print_json(&serde_json::json!({ "path": path }))?;
             } else {
-                output::print(&format!("{}\n", path.display()))?;
+                output::print(&format!("{}\n", ctx.location))?;
             }
             Ok(exit::CLEAN)
         }
         StateCommand::Show => {
-            let report = open_existing(path)?.show()?;
+            let report = Backend::open(&ctx.location, Access::Existing)?.show()?;
             emit(ctx, &report, |r| render_show(r, ctx.color))
         }
         StateCommand::Hosts => {
-            let hosts = open_existing(path)?.hosts()?;
+            let hosts = open_existing(ctx, command)?.hosts()?;
             emit(ctx, hosts.as_slice(), |h| {
                 tables::hosts(h, tables::width(), paint(ctx))
             })
         }
         StateCommand::Scans { host, limit } => {
-            let scans = open_existing(path)?.scans(host.as_deref(), *limit)?;
+            let scans = open_existing(ctx, command)?.scans(host.as_deref(), *limit)?;
             emit(ctx, scans.as_slice(), |s| {
                 tables::scans(s, tables::width(), paint(ctx))
             })
         }
         StateCommand::History { host, rule, limit } => {
-            let entries = open_existing(path)?.history(host, rule.as_deref(), *limit)?;
+            let entries = open_existing(ctx, command)?.history(host, rule.as_deref(), *limit)?;
             emit(ctx, entries.as_slice(), |e| {
                 tables::history(e, tables::width(), paint(ctx))
             })
         }
         StateCommand::Check => {
-            let report = store::check_file(path)?;
+            let report = store::check_file(&ctx.file(command)?)?;
             emit(ctx, &report, render_check)?;
             Ok(if report.sound {
                 exit::CLEAN
@@ -155,21 +161,14 @@ pub fn run_with_config(
             })
         }
         StateCommand::Migrate => {
-            let mut store = Store::open_unmigrated(path)?;
-            let report = store.migrate()?;
+            let report = Backend::open(&ctx.location, Access::Unmigrated)?.migrate()?;
             emit(ctx, &report, |r| {
                 if r.applied.is_empty() {
-                    format!(
-                        "{}: schema version {} is current\n",
-                        r.path.display(),
-                        r.to_version
-                    )
+                    format!("{}: schema version {} is current\n", r.path, r.to_version)
                 } else {
                     let mut out = format!(
                         "{}: migrated schema {} -> {}\n",
-                        r.path.display(),
-                        r.from_version,
-                        r.to_version
+                        r.path, r.from_version, r.to_version
                     );
                     r.applied
                         .iter()
@@ -181,7 +180,7 @@ pub fn run_with_config(
         StateCommand::Prune { older_than } => {
             let millis = i64::try_from(older_than.as_millis())
                 .map_err(|_| Error::args("--older-than is too large"))?;
-            let report = open_existing(path)?.prune(millis)?;
+            let report = open_existing(ctx, command)?.prune(millis)?;
             emit(ctx, &report, |r| {
                 format!(
                     "pruned {} scans and {} change-log rows older than {}\n",
@@ -192,7 +191,7 @@ pub fn run_with_config(
             })
         }
         StateCommand::Vacuum => {
-            let report = open_existing(path)?.vacuum()?;
+            let report = open_existing(ctx, command)?.vacuum()?;
             emit(ctx, &report, |r| {
                 format!("vacuumed: {} -> {} bytes\n", r.bytes_before, r.bytes_after)
             })
@@ -218,8 +217,37 @@ pub fn run_with_config(
     }
 }
 
-fn open_existing(path: &Path) -> Result<Store> {
-    Ok(Store::open_existing(path)?)
+impl StateCommand {
+    /// The command as typed, to name it in errors.
+    pub fn name(&self) -> &'static str {
+        match self {
+            StateCommand::Path => "plumb state path",
+            StateCommand::Show => "plumb state show",
+            StateCommand::Hosts => "plumb state hosts",
+            StateCommand::Scans { .. } => "plumb state scans",
+            StateCommand::History { .. } => "plumb state history",
+            StateCommand::Check => "plumb state check",
+            StateCommand::Migrate => "plumb state migrate",
+            StateCommand::Prune { .. } => "plumb state prune",
+            StateCommand::Vacuum => "plumb state vacuum",
+            StateCommand::Export { .. } => "plumb state export",
+            StateCommand::Ack { .. } => "plumb state ack",
+            StateCommand::Report(_) => "plumb state report",
+            StateCommand::Consumers { .. } => "plumb state consumers",
+        }
+    }
+}
+
+impl StateContext {
+    /// The state file, for a command without a PostgreSQL backend yet (a URL is refused,
+    /// naming `command`).
+    fn file(&self, command: &'static str) -> Result<PathBuf> {
+        Ok(store::file_only(self.location.clone(), command)?)
+    }
+}
+
+fn open_existing(ctx: &StateContext, command: &'static str) -> Result<Store> {
+    Ok(Store::open_existing(&ctx.file(command)?)?)
 }
 
 fn emit<T: Serialize + ?Sized>(
@@ -261,7 +289,7 @@ pub(crate) fn table(header: &[&str]) -> Table {
 fn render_show(report: &store::ShowReport, color: bool) -> String {
     let mut out = format!(
         "path:           {}\nschema version: {}\nsize:           {} bytes\nhosts:          {}\nrules:          {}\nscans:          {}\ntransactions:   {}\n",
-        report.path.display(),
+        report.path,
         report.schema_version,
         report.file_size_bytes,
         report.hosts,

@@ -112,13 +112,20 @@ pub enum StoreError {
     #[error(transparent)]
     Location(#[from] LocationError),
 
-    /// Exit 2. A well-formed PostgreSQL URL, which this build cannot store into yet. Only the
-    /// redacted URL is printed.
+    /// Exit 2. A command without a PostgreSQL backend yet was given a PostgreSQL URL; it is
+    /// refused before anything connects or is created. Only the redacted URL is printed.
     #[error(
-        "state location {url}: this build of plumb has no PostgreSQL store yet; --state takes \
-         a file path for now"
+        "`{command}` does not support a PostgreSQL state yet (state location {url}); give it a \
+         state file path"
     )]
-    NoPostgresStore { url: Box<PostgresUrl> },
+    PostgresUnsupported {
+        command: &'static str,
+        url: Box<PostgresUrl>,
+    },
+
+    /// Exit 2. A PostgreSQL URL reached the file store's open: a URL is never used as a path.
+    #[error("state location {url} is a PostgreSQL URL, not a file path")]
+    UrlAsPath { url: Box<PostgresUrl> },
 
     /// Exit 3. The PostgreSQL server could not be reached or refused the connection. The
     /// problem text never holds the password.
@@ -127,6 +134,24 @@ pub enum StoreError {
         url: Box<PostgresUrl>,
         problem: String,
     },
+
+    /// Exit 3, as for a state file: the database's schema is newer than this plumb knows.
+    #[error(
+        "PostgreSQL state at {url} has schema version {found}, newer than this plumb \
+         understands (up to {known}); use a newer plumb"
+    )]
+    PostgresNewerSchema {
+        url: Box<PostgresUrl>,
+        found: i64,
+        known: i64,
+    },
+
+    /// Exit 3, as a missing state file: a command that only reads found no plumb schema.
+    #[error(
+        "PostgreSQL state at {url} has no plumb schema yet (the first scan or `plumb state \
+         migrate` creates it)"
+    )]
+    PostgresNoSchema { url: Box<PostgresUrl> },
 
     /// Exit 2. An explicitly chosen state file's directory does not exist; plumb creates a
     /// directory only for the default location.

@@ -11,6 +11,7 @@
 
 mod apply;
 mod audit;
+mod backend;
 mod chain;
 pub mod clock;
 pub mod drift;
@@ -21,6 +22,8 @@ mod locks;
 mod machine_ids;
 mod model;
 pub mod pg;
+mod pg_schema;
+mod pg_store;
 mod plan;
 mod queries;
 mod schedule;
@@ -29,6 +32,7 @@ pub mod trends;
 
 pub use crate::tier::Tier;
 pub use apply::{ApplyOutcome, Change};
+pub use backend::{Access, Backend, file_only};
 pub use chain::{BadRow, ChainReport, CheckReport, FkViolation, GENESIS_HASH, check_file};
 pub use error::{BUSY_TIMEOUT_SECS, StoreError};
 pub use export::{
@@ -42,6 +46,7 @@ pub use model::{
     ChangeKind, Counts, FailingCounts, HostRecord, ResultRecord, ScanBatch, ScanStatus, Scope,
     Severity, Status, Trigger,
 };
+pub use pg_store::PgStore;
 pub use plan::{result_hash, scan_result_hash};
 pub use queries::{
     HistoryEntry, HostLastScan, HostSummary, LastChanges, PruneReport, ScanSummary, ShowReport,
@@ -87,7 +92,7 @@ pub(crate) const DIR_MODE: u32 = 0o700;
 pub fn check_state_path(path: &Path) -> Result<(), StoreError> {
     match StateLocation::parse(path.as_os_str())? {
         StateLocation::Path(_) => Ok(()),
-        StateLocation::Postgres(url) => Err(StoreError::NoPostgresStore { url: Box::new(url) }),
+        StateLocation::Postgres(url) => Err(StoreError::UrlAsPath { url: Box::new(url) }),
     }
 }
 
@@ -190,7 +195,8 @@ pub fn now_ms() -> i64 {
 /// What `migrate` did.
 #[derive(Debug, Clone, Serialize)]
 pub struct MigrateReport {
-    pub path: PathBuf,
+    /// The file, or the database's URL with its password as `***`.
+    pub path: String,
     pub from_version: i64,
     pub to_version: i64,
     pub applied: Vec<String>,
@@ -434,7 +440,7 @@ impl Store {
         tx.commit()
             .map_err(sql(&path, "committing the migration"))?;
         Ok(MigrateReport {
-            path,
+            path: path.display().to_string(),
             from_version: from,
             to_version: if applied.is_empty() { from } else { latest },
             applied,
@@ -460,7 +466,7 @@ mod tests {
             assert!(
                 matches!(
                     check_state_path(Path::new(url)),
-                    Err(StoreError::NoPostgresStore { .. })
+                    Err(StoreError::UrlAsPath { .. })
                 ),
                 "{url}"
             );
@@ -477,8 +483,7 @@ mod tests {
         let err = check_state_path(Path::new("POSTGRESQL://u:p@db/plumb")).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "state location postgresql://u:***@db/plumb: this build of plumb has no PostgreSQL \
-             store yet; --state takes a file path for now"
+            "state location postgresql://u:***@db/plumb is a PostgreSQL URL, not a file path"
         );
         for path in ["state.db", "./postgres://h/db", "/srv/a://b/x.db", "a:b.db"] {
             assert!(check_state_path(Path::new(path)).is_ok(), "{path}");

@@ -22,9 +22,10 @@ pub struct HostLastScan {
 /// `plumb state show`.
 #[derive(Debug, Clone, Serialize)]
 pub struct ShowReport {
-    pub path: PathBuf,
+    /// The file, or the database's URL with its password as `***`.
+    pub path: String,
     pub schema_version: i64,
-    /// Main file plus its WAL, in bytes.
+    /// Main file plus its WAL, in bytes (on PostgreSQL, the database's size).
     pub file_size_bytes: u64,
     pub hosts: u64,
     pub rules: u64,
@@ -208,7 +209,7 @@ impl Store {
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
             .map_err(sql(&self.path, "reading hosts"))?;
         Ok(ShowReport {
-            path: self.path.clone(),
+            path: self.path.display().to_string(),
             schema_version: self.schema_version()?,
             file_size_bytes: self.file_size(),
             hosts: self.count("hosts")?,

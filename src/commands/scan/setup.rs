@@ -22,15 +22,10 @@ pub fn state_location(state: Option<&Path>, config: &Config) -> Result<StateLoca
         })
 }
 
-/// The state file, for the commands that only have a file backend: a PostgreSQL URL is
-/// refused here (exit 2), before anything can be created.
-pub fn state_path(state: Option<&Path>, config: &Config) -> Result<PathBuf> {
-    match state_location(state, config)? {
-        StateLocation::Path(path) => Ok(path),
-        StateLocation::Postgres(url) => {
-            Err(store::StoreError::NoPostgresStore { url: Box::new(url) }.into())
-        }
-    }
+/// The state file of a command that has no PostgreSQL backend yet: a URL is refused here,
+/// naming `command` (exit 2), before anything can be created.
+pub fn state_path(state: Option<&Path>, config: &Config, command: &'static str) -> Result<PathBuf> {
+    Ok(store::file_only(state_location(state, config)?, command)?)
 }
 
 /// The state file a run records into; `None` with `--no-store`.
@@ -38,7 +33,7 @@ pub fn open_store(no_store: bool, config: &Config, state: Option<&Path>) -> Resu
     if no_store {
         return Ok(None);
     }
-    let path = state_path(state, config)?;
+    let path = state_path(state, config, "plumb scan")?;
     Ok(Some(Store::open(&path)?))
 }
 

@@ -69,7 +69,7 @@ pub(super) fn export(
     output: Option<&Path>,
 ) -> Result<u8> {
     check_consumer(consumer)?;
-    let mut store = open_existing(&ctx.state_path)?;
+    let mut store = open_existing(ctx, "plumb state export")?;
     let request = ExportRequest {
         consumer,
         full,
@@ -138,7 +138,7 @@ fn write_line<T: Serialize>(out: &mut Vec<u8>, value: &T) -> Result<()> {
 
 pub(super) fn ack(ctx: &StateContext, consumer: &str, batch_id: &str) -> Result<u8> {
     check_consumer(consumer)?;
-    let mut store: Store = open_existing(&ctx.state_path)?;
+    let mut store: Store = open_existing(ctx, "plumb state ack")?;
     let outcome = store.ack_export(consumer, batch_id, store::now_ms())?;
     emit(ctx, &outcome, |o| {
         if o.moved {
@@ -156,8 +156,8 @@ pub(super) fn ack(ctx: &StateContext, consumer: &str, batch_id: &str) -> Result<
 }
 
 pub(super) fn consumers(ctx: &StateContext, horizon: Option<Duration>) -> Result<u8> {
-    let list =
-        open_existing(&ctx.state_path)?.export_consumers(horizon_ms(horizon)?, store::now_ms())?;
+    let list = open_existing(ctx, "plumb state consumers")?
+        .export_consumers(horizon_ms(horizon)?, store::now_ms())?;
     emit(ctx, list.as_slice(), render_consumers)
 }
 
