@@ -156,11 +156,14 @@ pub fn substitute<'a>(
 
 /// Whether `value` can only be words to a shell, wherever it is pasted: letters, digits,
 /// `_ . , : / = + - @ %` and spaces (no `~` or glob, no quote, `$`, backslash or operator).
-/// Pasted unquoted its spaces split words, as Kensa's rules expect (`for unit in {{ units }}`).
+/// Pasted unquoted its spaces split words, as Kensa's rules expect (`for unit in {{ units }}`);
+/// so that a value cannot smuggle an option in beside its first word (`/ -delete`), no word
+/// after a space may start with `-`.
 pub fn is_inert(value: &str) -> bool {
     value
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b" _.,:/=+-@%".contains(&b))
+        && value.split(' ').skip(1).all(|word| !word.starts_with('-'))
 }
 
 /// `name` or `name | raw` → (name, raw).
@@ -270,6 +273,10 @@ mod tests {
                 value: "a b.c",
                 origin: Some(&INVENTORY),
             }),
+            "smuggled" => Some(Resolved {
+                value: "/ -delete",
+                origin: Some(&INVENTORY),
+            }),
             "cli" => Some(Resolved {
                 value: "a b",
                 origin: Some(&INVENTORY),
@@ -353,6 +360,8 @@ mod tests {
             shell("id -u {{ user }}").unwrap()
         );
         assert!(kensa(r#"echo "{{ user }}""#).is_err());
+        // A later word that would be an option stays inside the one quoted word.
+        assert_eq!(kensa("find {{ smuggled }}").unwrap(), "find '/ -delete'");
         let undefined = kensa("{{ nope }}").unwrap_err();
         assert!(undefined.contains("--vars-file"), "{undefined}");
     }
