@@ -569,6 +569,10 @@ fn unshipped_modules_give_identical_verdicts_through_both_executors() {
   title: a module no kernel ships
   severity: low
   check: { method: kernel_module_state, name: sctp, state: disabled }
+- id: built-in
+  title: a module a kernel has built in
+  severity: low
+  check: { method: kernel_module_state, name: squashfs, state: disabled }
 "#
             .into(),
         }],
@@ -595,6 +599,13 @@ fn unshipped_modules_give_identical_verdicts_through_both_executors() {
         .join("lib/modules/6.1.0-1-amd64/kernel/fs/cramfs/cramfs.ko");
     std::fs::create_dir_all(module.parent().unwrap()).unwrap();
     std::fs::write(&module, "").unwrap();
+    // modprobe loads a built-in module without a file (it has nothing to do), so it is shipped.
+    std::fs::write(
+        root.path()
+            .join("lib/modules/6.1.0-1-amd64/modules.builtin"),
+        "kernel/fs/squashfs/squashfs.ko\nkernel/fs/ext4/ext4.ko\n",
+    )
+    .unwrap();
     std::fs::create_dir_all(root.path().join("etc/modprobe.d")).unwrap();
     let (native, _) = probe::native::gather(&plan, root.path());
     let results = eval::evaluate_all(&rules, &native, &EvalOptions::default()).0;
@@ -605,6 +616,7 @@ fn unshipped_modules_give_identical_verdicts_through_both_executors() {
     assert_eq!(
         verdicts,
         [
+            ("built-in", eval::Status::Fail),
             ("shipped", eval::Status::Fail),
             ("unshipped", eval::Status::Pass)
         ]

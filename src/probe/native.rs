@@ -147,7 +147,7 @@ fn kernel_module_files(root: &Path) -> Option<std::collections::BTreeSet<String>
         return None;
     }
     let mut names = std::collections::BTreeSet::new();
-    let mut pending = vec![top];
+    let mut pending = vec![top.clone()];
     while let Some(dir) = pending.pop() {
         for entry in fs::read_dir(&dir).ok()? {
             let entry = entry.ok()?;
@@ -165,7 +165,23 @@ fn kernel_module_files(root: &Path) -> Option<std::collections::BTreeSet<String>
             }
         }
     }
-    Some(names)
+    // A module built into a kernel is shipped too (modprobe knows it), though no file holds it.
+    for kernel in fs::read_dir(&top).ok()? {
+        let builtin = kernel.ok()?.path().join(MODULES_BUILTIN);
+        let is_file = fs::symlink_metadata(&builtin).is_ok_and(|meta| meta.is_file());
+        let text = is_file
+            .then(|| crate::bounded_read::read_regular(&builtin, MAX_FILE_BYTES).ok())
+            .flatten();
+        if let Some(text) = text {
+            names.extend(
+                String::from_utf8_lossy(&text)
+                    .lines()
+                    .filter_map(|path| path.rsplit('/').next())
+                    .filter_map(module_name_of_file),
+            );
+        }
+    }
+    (names.len() <= MAX_MODULE_NAMES).then_some(names)
 }
 
 /// Today by this machine's clock, as days since 1970-01-01.

@@ -342,11 +342,15 @@ fclock() {
     case $_d in ''|*[!0-9]*) emits Y "" -1 ;; *) emits Y "" $((_d / 86400)) ;; esac
 }
 
-# Module files under /lib/modules, one path a line (M record; `-` when the tree is missing or
-# find fails, e.g. on an unreadable directory). Symlinks inside are not followed.
+# Module files under /lib/modules, one path a line, then the modules each kernel has built in
+# (KERNEL/modules.builtin, as paths too) (M record; `-` when the tree is missing or find fails,
+# e.g. on an unreadable directory). Symlinks inside are not followed.
 fmodules() {
     rp /lib/modules 1 || { emits M "" -; return 0; }
     if [ -d "$RP" ] && find "$RP/" -type f -name '*.ko*' > "$T/km" 2>/dev/null; then
+        for _b in "$RP"/*/modules.builtin; do
+            if [ -f "$_b" ] && [ ! -h "$_b" ]; then cat "$_b" >> "$T/km" 2>/dev/null; fi
+        done
         emitf M "" "" "$T/km"
     else
         emits M "" -

@@ -14,6 +14,8 @@ pub const ACCOUNT_FILES: [&str; 6] = [PASSWD, SHADOW, GROUP, GSHADOW, LOGIN_DEFS
 pub const MODPROBE_CONF: &str = "/etc/modprobe.conf";
 /// Where kernels keep their loadable modules, one directory per kernel version.
 pub const KERNEL_MODULES: &str = "/lib/modules";
+/// In each kernel's directory under [`KERNEL_MODULES`]: the modules built into that kernel.
+pub const MODULES_BUILTIN: &str = "modules.builtin";
 pub const SSHD_CONFIG: &str = "/etc/ssh/sshd_config";
 /// systemd's machine id: one machine reached under two names reports the same one.
 pub const MACHINE_ID: &str = "/etc/machine-id";
