@@ -64,42 +64,23 @@ pub fn system() -> Arc<dyn Clock> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{HostRecord, ResultRecord, ScanBatch, ScanStatus, Scope, Status, Store};
-    use crate::store::{Severity, Trigger};
+    use crate::store::{ResultRecord, ScanBatch, Severity, Status, Store};
 
     const DAY: Duration = Duration::from_secs(86_400);
     const SCANNED: i64 = 1_700_000_000_000;
 
     fn scan(store: &mut Store, at: i64, status: Status) {
+        let result = ResultRecord {
+            rule_id: "r1".into(),
+            title: "r1".into(),
+            severity: Severity::High,
+            status,
+            reason: None,
+            evidence: serde_json::json!({}),
+            waiver: None,
+        };
         store
-            .apply_scan(&ScanBatch {
-                scan_id: uuid::Uuid::new_v4(),
-                host: HostRecord {
-                    name: "web1".into(),
-                    address: None,
-                    port: None,
-                    user: None,
-                    labels: Default::default(),
-                },
-                trigger: Trigger::Manual,
-                started_at: at - 10,
-                finished_at: at,
-                status: ScanStatus::Ok,
-                error: None,
-                policy_version: None,
-                ruleset_hash: "t".into(),
-                scope: Scope::Full,
-                rule_source: "embedded".into(),
-                results: vec![ResultRecord {
-                    rule_id: "r1".into(),
-                    title: "r1".into(),
-                    severity: Severity::High,
-                    status,
-                    reason: None,
-                    evidence: serde_json::json!({}),
-                    waiver: None,
-                }],
-            })
+            .apply_scan(&ScanBatch::for_test("web1", at, vec![result]))
             .unwrap();
     }
 

@@ -86,6 +86,33 @@ pub struct ScanBatch {
     pub results: Vec<ResultRecord>,
 }
 
+#[cfg(test)]
+impl ScanBatch {
+    /// A full, successful manual scan of `host` from the embedded pack, finished at `at`.
+    pub(crate) fn for_test(host: &str, at: i64, results: Vec<ResultRecord>) -> Self {
+        ScanBatch {
+            scan_id: uuid::Uuid::new_v4(),
+            host: HostRecord {
+                name: host.into(),
+                address: None,
+                port: None,
+                user: None,
+                labels: BTreeMap::new(),
+            },
+            trigger: Trigger::Manual,
+            started_at: at - 10,
+            finished_at: at,
+            status: ScanStatus::Ok,
+            error: None,
+            policy_version: None,
+            ruleset_hash: "t".into(),
+            scope: Scope::Full,
+            rule_source: "embedded".into(),
+            results,
+        }
+    }
+}
+
 /// The host a batch belongs to.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct HostRecord {

@@ -412,7 +412,6 @@ pub(crate) fn plan_changes<'p>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::model::{HostRecord, Trigger};
 
     const AT: i64 = 1_700_000_000_000;
 
@@ -431,23 +430,7 @@ mod tests {
     fn batch(results: Vec<ResultRecord>) -> ScanBatch {
         ScanBatch {
             scan_id: uuid::Uuid::from_u128(7),
-            host: HostRecord {
-                name: "web1".into(),
-                address: None,
-                port: None,
-                user: None,
-                labels: BTreeMap::new(),
-            },
-            trigger: Trigger::Manual,
-            started_at: AT - 1000,
-            finished_at: AT,
-            status: ScanStatus::Ok,
-            error: None,
-            policy_version: None,
-            ruleset_hash: "rules".into(),
-            scope: Scope::Full,
-            rule_source: "embedded".into(),
-            results,
+            ..ScanBatch::for_test("web1", AT, results)
         }
     }
 

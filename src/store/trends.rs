@@ -457,29 +457,8 @@ mod tests {
 
     /// A full scan of host `h` finished at `at` with `results`.
     fn record_scan(store: &mut Store, at: i64, results: Vec<crate::store::ResultRecord>) {
-        use crate::store::{HostRecord, ScanBatch, ScanStatus, Scope, Trigger};
-        store
-            .apply_scan(&ScanBatch {
-                scan_id: uuid::Uuid::new_v4(),
-                host: HostRecord {
-                    name: "h".into(),
-                    address: None,
-                    port: None,
-                    user: None,
-                    labels: Default::default(),
-                },
-                trigger: Trigger::Manual,
-                started_at: at - 10,
-                finished_at: at,
-                status: ScanStatus::Ok,
-                error: None,
-                policy_version: None,
-                ruleset_hash: "t".into(),
-                scope: Scope::Full,
-                rule_source: "embedded".into(),
-                results,
-            })
-            .unwrap();
+        let batch = crate::store::ScanBatch::for_test("h", at, results);
+        store.apply_scan(&batch).unwrap();
     }
 
     /// Two scans of one host on a real file: a high rule regresses and a low one is fixed.
