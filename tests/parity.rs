@@ -630,3 +630,46 @@ fn unshipped_modules_give_identical_verdicts_through_both_executors() {
         assert_eq!(results, shell_results, "{label}: results");
     }
 }
+
+/// Kensa-dialect rules (each Kensa semantic flag) on their tree and on every fixture host: both
+/// executors gather the same facts and give the same verdicts.
+#[test]
+fn kensa_rules_give_identical_verdicts_through_both_executors() {
+    use std::os::unix::fs::PermissionsExt;
+    let kensa = support::fixtures::repo().join("fixtures/kensa");
+    let vars = rules::read_vars_files(&[kensa.join("vars.yml")]).unwrap();
+    let sources = rules::read_sources(&[kensa.join("rules"), kensa.join("mixed")]).unwrap();
+    let rules = rules::load(&sources, &vars).unwrap();
+    assert!(
+        rules
+            .rules
+            .iter()
+            .filter(|rule| rule.dialect == rules::Dialect::Kensa)
+            .count()
+            >= 10
+    );
+    let tree = tempfile::tempdir().unwrap();
+    support::fixtures::copy_tree(&kensa.join("hosts/kx1"), tree.path());
+    for (path, mode) in [("etc/kx/secret.key", 0o600), ("etc/kx/public.conf", 0o644)] {
+        std::fs::set_permissions(tree.path().join(path), PermissionsExt::from_mode(mode)).unwrap();
+    }
+    // The tree decides most of these rules, so the comparison is between verdicts.
+    let plan = ProbePlan::for_rules(&rules, true);
+    let (facts, _) = probe::native::gather(&plan, tree.path());
+    let decided = eval::evaluate_all(&rules, &facts, &EvalOptions::default())
+        .0
+        .iter()
+        .filter(|r| matches!(r.status, eval::Status::Pass | eval::Status::Fail))
+        .count();
+    assert!(decided >= 10, "only {decided} verdicts decided on kx1");
+    check_parity(&rules, tree.path(), true, "kx1 with Kensa rules");
+    for name in support::fixtures::host_names() {
+        let host = support::fixtures::materialise(&name);
+        check_parity(
+            &rules,
+            host.path(),
+            true,
+            &format!("{name} with Kensa rules"),
+        );
+    }
+}
