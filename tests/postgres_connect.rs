@@ -37,10 +37,7 @@ fn login(url: &str, creds: &Credentials) -> Result<(), String> {
 
 #[test]
 fn the_password_comes_from_the_url_pgpassword_or_pgpass() {
-    let Some(server) = PgServer::start("the_password_comes_from_the_url_pgpassword_or_pgpass")
-    else {
-        return;
-    };
+    let server = PgServer::start("the_password_comes_from_the_url_pgpassword_or_pgpass");
     let none = Credentials::default();
     login(&server.url(Some(PASSWORD), "sslmode=disable"), &none).unwrap();
     // prefer falls back to plain text when the server has no TLS.
@@ -76,9 +73,7 @@ fn the_password_comes_from_the_url_pgpassword_or_pgpass() {
 
 #[test]
 fn failures_are_named_without_the_password() {
-    let Some(server) = PgServer::start("failures_are_named_without_the_password") else {
-        return;
-    };
+    let server = PgServer::start("failures_are_named_without_the_password");
     let canary = "CANARY-wrong-p4ss";
     let none = Credentials::default();
 
@@ -121,11 +116,7 @@ fn failures_are_named_without_the_password() {
 /// the chain against sslrootcert and refuses another CA, without the password.
 #[test]
 fn verify_full_checks_the_certificate_and_require_does_not() {
-    let Some(server) =
-        PgServer::start_tls("verify_full_checks_the_certificate_and_require_does_not")
-    else {
-        return;
-    };
+    let server = PgServer::start_tls("verify_full_checks_the_certificate_and_require_does_not");
     let none = Credentials::default();
     let ca = server.ca.clone().unwrap();
     login(&server.url(Some(PASSWORD), "sslmode=require"), &none).unwrap();

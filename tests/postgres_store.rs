@@ -17,9 +17,7 @@ fn location(text: &str) -> StateLocation {
 /// the URL without its password.
 #[test]
 fn the_location_chooses_the_backend() {
-    let Some(server) = PgServer::start("the_location_chooses_the_backend") else {
-        return;
-    };
+    let server = PgServer::start("the_location_chooses_the_backend");
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("state.db");
     let sqlite = Backend::open(&StateLocation::Path(file.clone()), Access::Create).unwrap();
@@ -86,11 +84,8 @@ fn pg_types_for(sqlite_type: &str) -> &'static [&'static str] {
 /// the database only by its redacted URL; a read before migrating finds no schema (exit 3).
 #[test]
 fn migrate_builds_the_sqlite_schema_in_postgresql_and_is_idempotent() {
-    let Some(server) =
-        PgServer::start("migrate_builds_the_sqlite_schema_in_postgresql_and_is_idempotent")
-    else {
-        return;
-    };
+    let server =
+        PgServer::start("migrate_builds_the_sqlite_schema_in_postgresql_and_is_idempotent");
     let url = server.url(Some(PASSWORD), "sslmode=disable");
     let shown = url.replace(PASSWORD, "***");
 
@@ -260,10 +255,7 @@ fn migrate_builds_the_sqlite_schema_in_postgresql_and_is_idempotent() {
 /// and no one sees a half-built one or a duplicate table.
 #[test]
 fn concurrent_migrations_in_separate_processes_all_succeed() {
-    let Some(server) = PgServer::start("concurrent_migrations_in_separate_processes_all_succeed")
-    else {
-        return;
-    };
+    let server = PgServer::start("concurrent_migrations_in_separate_processes_all_succeed");
     let url = server.url(Some(PASSWORD), "sslmode=disable");
     let children: Vec<_> = (0..4)
         .map(|_| {
@@ -309,9 +301,7 @@ fn concurrent_migrations_in_separate_processes_all_succeed() {
 /// migrate` and `state show` alike, and left as it is.
 #[test]
 fn a_newer_schema_is_refused_with_exit_3() {
-    let Some(server) = PgServer::start("a_newer_schema_is_refused_with_exit_3") else {
-        return;
-    };
+    let server = PgServer::start("a_newer_schema_is_refused_with_exit_3");
     let url = server.url(Some(PASSWORD), "sslmode=disable");
     let shown = url.replace(PASSWORD, "***");
     expect(&plumb_at(&url, &["state", "migrate"]), 0, "migrate");
@@ -347,9 +337,7 @@ fn a_newer_schema_is_refused_with_exit_3() {
 /// given appears nowhere.
 #[test]
 fn a_refused_login_never_shows_the_password() {
-    let Some(server) = PgServer::start("a_refused_login_never_shows_the_password") else {
-        return;
-    };
+    let server = PgServer::start("a_refused_login_never_shows_the_password");
     let url = server.url(Some(CANARY), "sslmode=disable");
     for args in [&["state", "migrate"][..], &["state", "show"]] {
         let err = expect(&plumb_at(&url, args), 3, &args.join(" "));
