@@ -653,6 +653,7 @@ fn build_rule(
         implementations,
         dialect: Dialect::Plumb,
         metadata: None,
+        relations: None,
         source: origin.clone(),
     })
 }

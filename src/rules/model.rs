@@ -695,8 +695,18 @@ pub struct Rule {
     /// `category`, `transactional`, `depends_on`, `conflicts_with`, `supersedes`, and each
     /// implementation's `remediation` mapping); `None` when there are none.
     pub metadata: Option<Box<serde_json::value::RawValue>>,
+    /// Kensa's `supersedes`/`conflicts_with`, which change what a selection runs; `None` when
+    /// the rule declares neither.
+    pub relations: Option<Box<Relations>>,
     /// Where the rule was defined, for messages and report locations.
     pub source: RuleOrigin,
+}
+
+/// Rules a Kensa rule replaces or conflicts with, by id (also kept in its metadata).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Relations {
+    pub supersedes: Vec<String>,
+    pub conflicts_with: Vec<String>,
 }
 
 /// Where a rule is defined: its file's name as loaded (shared by every rule of the file, so a

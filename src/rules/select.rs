@@ -1,7 +1,7 @@
 //! Narrowing a rule set with `--profile`, `--rule`, `--tag`, `--min-severity` and `--exclude`.
 
 use super::load::RuleSet;
-use super::model::{Rule, Severity};
+use super::model::{Relations, Rule, Severity};
 use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Clone, Debug, Default)]
@@ -118,53 +118,42 @@ impl Selection {
 /// `conflicts_with` each other both run, with a warning. (`depends_on` only orders Kensa's
 /// remediation, which a scan does not do; it stays metadata.)
 fn resolve_kensa_relations(rules: Vec<Rule>) -> Vec<Rule> {
-    let relations: Vec<(&str, Vec<String>, Vec<String>)> = rules
+    let mut related: Vec<(&str, &Relations)> = rules
         .iter()
-        .filter_map(|rule| {
-            let metadata = rule.metadata.as_ref()?;
-            let metadata: serde_json::Value = serde_json::from_str(metadata.get()).ok()?;
-            let ids = |key: &str| -> Vec<String> {
-                metadata
-                    .get(key)
-                    .and_then(|list| serde_json::from_value(list.clone()).ok())
-                    .unwrap_or_default()
-            };
-            Some((rule.id.as_str(), ids("supersedes"), ids("conflicts_with")))
-        })
-        .filter(|(_, supersedes, conflicts)| !supersedes.is_empty() || !conflicts.is_empty())
+        .filter_map(|rule| Some((rule.id.as_str(), rule.relations.as_deref()?)))
         .collect();
-    if relations.is_empty() {
+    if related.is_empty() {
         return rules;
     }
-    let selected: BTreeSet<&str> = rules.iter().map(|rule| rule.id.as_str()).collect();
-    let mut superseded: BTreeMap<String, &str> = BTreeMap::new();
     // By id, so when two rules supersede one, the message names the same one on every run.
-    let mut by_id = relations.clone();
-    by_id.sort_by_key(|(id, ..)| *id);
-    for (id, supersedes, _) in &by_id {
-        for target in supersedes.iter().filter(|t| selected.contains(t.as_str())) {
-            superseded.entry(target.clone()).or_insert(id);
+    related.sort_by_key(|(id, _)| *id);
+    let selected: BTreeSet<&str> = rules.iter().map(|rule| rule.id.as_str()).collect();
+    let mut superseded: BTreeMap<&str, &str> = BTreeMap::new();
+    for (id, relations) in &related {
+        for target in &relations.supersedes {
+            if let Some(target) = selected.get(target.as_str()) {
+                superseded.entry(target).or_insert(id);
+            }
         }
     }
     for (target, by) in &superseded {
         tracing::info!("rule `{target}` is not run: rule `{by}` supersedes it");
     }
+    let active = |id: &str| selected.contains(id) && !superseded.contains_key(id);
     let mut warned = BTreeSet::new();
-    for (id, _, conflicts) in &relations {
-        let active = |id: &str| selected.contains(id) && !superseded.contains_key(id);
-        for other in conflicts.iter().filter(|other| active(other) && active(id)) {
-            let pair = if *id < other.as_str() {
-                (id.to_string(), other.clone())
+    for (id, relations) in &related {
+        for other in relations.conflicts_with.iter().map(String::as_str) {
+            let pair = if *id < other {
+                (*id, other)
             } else {
-                (other.clone(), id.to_string())
+                (other, *id)
             };
-            if warned.insert(pair) {
+            if active(id) && active(other) && warned.insert(pair) {
                 tracing::warn!("rule `{id}` conflicts with rule `{other}`; both are run");
             }
         }
     }
-    let superseded: BTreeSet<String> = superseded.into_keys().collect();
-    drop(relations);
+    let superseded: BTreeSet<String> = superseded.into_keys().map(str::to_owned).collect();
     rules
         .into_iter()
         .filter(|rule| !superseded.contains(&rule.id))

@@ -24,6 +24,11 @@ pub fn build_rule(
 ) -> Result<Rule, String> {
     let scope = VarScope::new(Default::default(), overrides, Dialect::Kensa);
     let metadata = metadata(&raw)?;
+    let relations = Relations {
+        supersedes: raw.supersedes.clone().unwrap_or_default(),
+        conflicts_with: raw.conflicts_with.clone().unwrap_or_default(),
+    };
+    let relations = (relations != Relations::default()).then(|| Box::new(relations));
     let implementations = implementations(raw.implementations, &scope)?;
     let platforms: Vec<Platform> = raw
         .platforms
@@ -47,6 +52,7 @@ pub fn build_rule(
         implementations,
         dialect: Dialect::Kensa,
         metadata: Some(metadata),
+        relations,
         source: origin.clone(),
     })
 }
