@@ -143,6 +143,7 @@ impl Error {
             Self::Store(
                 StoreError::Location(_)
                 | StoreError::PostgresUnsupported { .. }
+                | StoreError::PostgresNotYet { .. }
                 | StoreError::UrlAsPath { .. }
                 | StoreError::MissingDirectory { .. }
                 | StoreError::UnknownHost { .. },

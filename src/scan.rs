@@ -248,7 +248,7 @@ impl Machines {
 
     /// Records `host`'s id in the state file, and warns about stored hosts of other names
     /// (not of this run, which [`Machines::seen`] covered) that reported it.
-    fn stored(&self, store: &Store, host: &str, id: &str) {
+    fn stored(&self, store: &mut Store, host: &str, id: &str) {
         let others = match store.record_machine_id(host, id) {
             Ok(others) => others,
             Err(err) => {

@@ -88,7 +88,7 @@ fn status(f: &Fixture, host: &str, now: i64) -> HostScheduleStatus {
 }
 
 /// Audit rows of `kind` as (host, detail).
-fn audits(f: &Fixture, kind: &str) -> Vec<(Option<String>, Value)> {
+fn audits(f: &mut Fixture, kind: &str) -> Vec<(Option<String>, Value)> {
     f.store
         .audit_events(kind)
         .unwrap()
@@ -97,7 +97,7 @@ fn audits(f: &Fixture, kind: &str) -> Vec<(Option<String>, Value)> {
         .collect()
 }
 
-fn reasons(f: &Fixture, host: &str) -> Vec<String> {
+fn reasons(f: &mut Fixture, host: &str) -> Vec<String> {
     audits(f, "schedule_changed")
         .into_iter()
         .filter(|(h, _)| h.as_deref() == Some(host))
@@ -167,7 +167,7 @@ fn enrolment_makes_new_hosts_due_now_and_takes_known_hosts_from_their_history() 
     assert_eq!(old.last_scan_finished_at, Some(T0 - HOUR));
     assert_eq!(old.policy_version_at_last_scan, Some(1));
 
-    let rows = audits(&f, "schedule_changed");
+    let rows = audits(&mut f, "schedule_changed");
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0].0.as_deref(), Some("new"));
     assert_eq!(
@@ -196,7 +196,7 @@ fn a_host_that_leaves_the_inventory_is_kept_but_never_claimed_until_it_returns()
     let report = f.store.enrol(&names(&["a"]), &settings, T0 + 1).unwrap();
     assert_eq!(report.unenrolled, ["b"]);
     assert_eq!(report.unchanged, 1);
-    assert_eq!(reasons(&f, "b"), ["enrolled", "left_inventory"]);
+    assert_eq!(reasons(&mut f, "b"), ["enrolled", "left_inventory"]);
     let b = status(&f, "b", T0 + 1);
     assert!(!b.enrolled);
     assert_eq!(b.next_scan_at, T0, "its schedule is kept");
@@ -210,7 +210,7 @@ fn a_host_that_leaves_the_inventory_is_kept_but_never_claimed_until_it_returns()
     let report = f.store.enrol(&names(&["a", "b"]), &settings, back).unwrap();
     assert_eq!(report.re_enrolled, ["b"]);
     assert_eq!(
-        reasons(&f, "b"),
+        reasons(&mut f, "b"),
         ["enrolled", "left_inventory", "re_enrolled"]
     );
     assert!(status(&f, "b", T0).enrolled);
@@ -219,14 +219,14 @@ fn a_host_that_leaves_the_inventory_is_kept_but_never_claimed_until_it_returns()
     assert_eq!(report.already_claimed, ["a"]);
 
     // Enrolling the same set again changes nothing and writes no audit row.
-    let rows = audits(&f, "schedule_changed").len();
+    let rows = audits(&mut f, "schedule_changed").len();
     let report = f
         .store
         .enrol(&names(&["b", "a"]), &settings, T0 + 12 * HOUR)
         .unwrap();
     assert_eq!(report.unchanged, 2);
     assert!(report.enrolled.is_empty() && report.re_enrolled.is_empty());
-    assert_eq!(audits(&f, "schedule_changed").len(), rows);
+    assert_eq!(audits(&mut f, "schedule_changed").len(), rows);
 }
 
 #[test]
@@ -308,7 +308,7 @@ fn a_live_lease_is_not_taken_over_and_a_lapsed_one_is_expired_and_reclaimable() 
     let third = claim(&mut f, "run-2", lease_end, None);
     assert_eq!(claimed(&third), ["a", "b"]);
     assert_eq!(third.expired.len(), 2);
-    let expired = audits(&f, "job_lease_expired");
+    let expired = audits(&mut f, "job_lease_expired");
     assert_eq!(expired.len(), 2);
     assert_eq!(expired[0].0.as_deref(), Some("a"));
     assert_eq!(expired[0].1["job_id"], json!(first.jobs[0].job_id));
@@ -372,7 +372,7 @@ fn maintenance_set_by_hand_skips_the_host_and_moves_its_scan_to_the_window_end()
     finish_scanned(&mut f, &report.jobs[0], T0, &ScheduleSettings::default());
     assert_eq!(status(&f, "a", T0).next_scan_at, end);
     assert_eq!(report.next_due, Some(end));
-    let skip = audits(&f, "schedule_changed")
+    let skip = audits(&mut f, "schedule_changed")
         .into_iter()
         .find(|(_, d)| d["reason"] == "maintenance_skip")
         .unwrap();
@@ -387,7 +387,7 @@ fn maintenance_set_by_hand_skips_the_host_and_moves_its_scan_to_the_window_end()
     f.store.set_maintenance("b", None, T0 + 2).unwrap();
     assert_eq!(status(&f, "b", T0).maintenance_until, None);
     assert_eq!(
-        reasons(&f, "b"),
+        reasons(&mut f, "b"),
         [
             "enrolled",
             "scanned",
@@ -481,7 +481,7 @@ fn repeated_failures_suppress_a_host_with_capped_exponential_backoff_until_one_s
             }
         };
     }
-    let reasons = reasons(&f, "a");
+    let reasons = reasons(&mut f, "a");
     assert_eq!(reasons.iter().filter(|r| *r == "scan_failed").count(), 2);
     assert_eq!(
         reasons
@@ -504,7 +504,7 @@ fn repeated_failures_suppress_a_host_with_capped_exponential_backoff_until_one_s
         0,
         "the backoff row is gone"
     );
-    let reset = audits(&f, "schedule_changed")
+    let reset = audits(&mut f, "schedule_changed")
         .into_iter()
         .find(|(_, d)| d["reason"] == "backoff_reset")
         .unwrap();
@@ -534,7 +534,7 @@ fn tiers_and_clamped_policy_intervals_set_the_next_scan() {
     let mid = status(&f, "mid", T0 + 10);
     assert_eq!((mid.tier, mid.score), (Tier::Partial, Some(60.0)));
     assert_eq!(mid.interval_secs, 12 * 3600);
-    let scanned = audits(&f, "schedule_changed")
+    let scanned = audits(&mut f, "schedule_changed")
         .into_iter()
         .find(|(h, d)| h.as_deref() == Some("crit") && d["reason"] == "scanned")
         .unwrap();
@@ -670,7 +670,7 @@ fn a_job_row_edited_with_the_sqlite3_cli_is_rejected_with_an_audit_event() {
         sqlite3(&f.path, "SELECT host, status FROM jobs ORDER BY host;").trim(),
         "b|rejected\nc|rejected"
     );
-    let rejected = audits(&f, "job_rejected");
+    let rejected = audits(&mut f, "job_rejected");
     assert_eq!(rejected.len(), 2);
     assert_eq!(rejected[0].0.as_deref(), Some("c"));
     assert_eq!(rejected[0].1["job_id"], json!(ja.job_id));
@@ -704,7 +704,7 @@ fn a_job_row_edited_with_the_sqlite3_cli_is_rejected_with_an_audit_event() {
     );
     let missing = f.store.verify_job("no-such-job", &f.key, T0 + 4).unwrap();
     assert_eq!(missing.unwrap_err().reason, RejectReason::Missing);
-    assert_eq!(audits(&f, "job_rejected").len(), 4);
+    assert_eq!(audits(&mut f, "job_rejected").len(), 4);
 
     // A lease that lapsed before the job started is refused and expired.
     let late = f
@@ -712,7 +712,7 @@ fn a_job_row_edited_with_the_sqlite3_cli_is_rejected_with_an_audit_event() {
         .verify_job(&report.jobs[2].job_id, &f.key, T0 + 3 + 600_000)
         .unwrap();
     assert_eq!(late.unwrap_err().reason, RejectReason::LeaseExpired);
-    assert_eq!(audits(&f, "job_lease_expired").len(), 1);
+    assert_eq!(audits(&mut f, "job_lease_expired").len(), 1);
 }
 
 #[test]

@@ -3,7 +3,7 @@
 use crate::error::{Error, Result};
 use crate::exit;
 use crate::output;
-use crate::store::{self, Access, Backend, StateLocation, Store};
+use crate::store::{self, Access, StateLocation, Store};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -130,7 +130,7 @@ pub fn run_with_config(
             Ok(exit::CLEAN)
         }
         StateCommand::Show => {
-            let report = Backend::open(&ctx.location, Access::Existing)?.show()?;
+            let report = Store::open_at(&ctx.location, Access::Existing)?.show()?;
             emit(ctx, &report, |r| render_show(r, ctx.color))
         }
         StateCommand::Hosts => {
@@ -161,7 +161,7 @@ pub fn run_with_config(
             })
         }
         StateCommand::Migrate => {
-            let report = Backend::open(&ctx.location, Access::Unmigrated)?.migrate()?;
+            let report = Store::open_at(&ctx.location, Access::Unmigrated)?.migrate()?;
             emit(ctx, &report, |r| {
                 if r.applied.is_empty() {
                     format!("{}: schema version {} is current\n", r.path, r.to_version)

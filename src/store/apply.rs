@@ -1,16 +1,17 @@
 //! Write-on-change `apply_scan`: validate the whole batch, then one IMMEDIATE transaction.
 
 use super::Store;
-use super::chain::{TxRow, chain_head};
-use super::error::{StoreError, sql};
+use super::chain::{TxRow, lock_chain_head};
+use super::db::{DbResult, Tx, TxMode, args, parse};
+use super::error::StoreError;
 use super::model::{ChangeKind, Counts, ScanBatch, ScanStatus, Severity, Status};
 use super::plan::{self, HistoryRow, Memberships, Prepared, PreviousRule, totals, validate};
 use super::schema::{stored_status, waived_status};
 use crate::canonical::{canonical_hash, to_canonical_string};
-use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::Serialize;
 use serde_json::json;
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 /// One row of the change log as reported back to the scan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -38,57 +39,45 @@ pub struct ApplyOutcome {
     pub score: Option<f64>,
 }
 
-pub(super) fn parse<T: std::str::FromStr<Err = String>>(text: String) -> rusqlite::Result<T> {
-    text.parse().map_err(|err: String| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, err.into())
-    })
-}
-
 impl Store {
     /// Records one host scan (DESIGN §4 write-on-change). Validates first, so a rejected
     /// batch writes nothing; a replayed scan_id is a no-op.
     pub fn apply_scan(&mut self, batch: &ScanBatch) -> Result<ApplyOutcome, StoreError> {
         let prepared = validate(batch)?;
-        let path = self.path.clone();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(sql(&path, "starting the scan transaction"))?;
+        let (mut tx, at) = self.begin(TxMode::Write, "starting the scan transaction")?;
         if let Some(outcome) =
-            replayed_outcome(&tx, batch).map_err(sql(&path, "checking for a replay"))?
+            replayed_outcome(&mut tx, batch).map_err(at.fail("checking for a replay"))?
         {
             return Ok(outcome);
         }
         let outcome =
-            write_scan(&tx, batch, &prepared).map_err(sql(&path, "recording the scan"))?;
-        tx.commit().map_err(sql(&path, "committing the scan"))?;
+            write_scan(&mut tx, batch, &prepared).map_err(at.fail("recording the scan"))?;
+        tx.commit().map_err(at.fail("committing the scan"))?;
         Ok(outcome)
     }
 }
 
-fn replayed_outcome(tx: &Transaction, batch: &ScanBatch) -> rusqlite::Result<Option<ApplyOutcome>> {
+fn replayed_outcome(tx: &mut Tx, batch: &ScanBatch) -> DbResult<Option<ApplyOutcome>> {
     let scan_id = batch.scan_id.to_string();
-    let row = tx
-        .query_row(
-            "SELECT pass_count, fail_count, skipped_count, error_count, score, fast_path,
+    let row = tx.query_opt(
+        "SELECT pass_count, fail_count, skipped_count, error_count, score, fast_path,
                     waived_count
              FROM scans WHERE scan_id = ?1",
-            [&scan_id],
-            |row| {
-                Ok((
-                    Counts {
-                        pass: row.get(0)?,
-                        fail: row.get(1)?,
-                        skipped: row.get(2)?,
-                        error: row.get(3)?,
-                        waived: row.get(6)?,
-                    },
-                    row.get::<_, Option<f64>>(4)?,
-                    row.get::<_, bool>(5)?,
-                ))
-            },
-        )
-        .optional()?;
+        &args![&scan_id],
+        |row| {
+            Ok((
+                Counts {
+                    pass: row.get(0)?,
+                    fail: row.get(1)?,
+                    skipped: row.get(2)?,
+                    error: row.get(3)?,
+                    waived: row.get(6)?,
+                },
+                row.get::<Option<f64>>(4)?,
+                row.get::<bool>(5)?,
+            ))
+        },
+    )?;
     let Some((counts, score, fast_path)) = row else {
         return Ok(None);
     };
@@ -103,97 +92,92 @@ fn replayed_outcome(tx: &Transaction, batch: &ScanBatch) -> rusqlite::Result<Opt
 }
 
 /// The change-log rows a scan wrote, in order.
-pub(crate) fn changes_of_scan(
-    conn: &rusqlite::Connection,
-    scan_id: &str,
-) -> rusqlite::Result<Vec<Change>> {
+pub(crate) fn changes_of_scan(tx: &mut Tx, scan_id: &str) -> DbResult<Vec<Change>> {
     // The base table, so the (scan_id, rule_key) index is used.
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT r.id, (SELECT text FROM value_codes WHERE code = t.change_kind),
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT r.id, (SELECT text FROM value_codes WHERE code = t.change_kind),
                 (SELECT text FROM value_codes WHERE code = {}),
                 (SELECT text FROM value_codes WHERE code = {}),
                 (SELECT text FROM value_codes WHERE code = t.severity)
          FROM scan_keys AS k JOIN change_log AS t ON t.scan_key = k.key
          JOIN rule_keys AS r ON r.key = t.rule_key
          WHERE k.scan_id = unhex(replace(?1, '-', '')) ORDER BY t.id",
-        waived_status("t.previous_status", "t.previous_waiver"),
-        waived_status("t.new_status", "t.waiver"),
-    ))?;
-    stmt.query_map([scan_id], |row| {
+            waived_status("t.previous_status", "t.previous_waiver"),
+            waived_status("t.new_status", "t.waiver"),
+        )
+    });
+    tx.query_map(SQL.as_str(), &args![scan_id], |row| {
         Ok(Change {
             rule_id: row.get(0)?,
             kind: parse(row.get(1)?)?,
-            previous_status: row.get::<_, Option<String>>(2)?.map(parse).transpose()?,
-            new_status: row.get::<_, Option<String>>(3)?.map(parse).transpose()?,
+            previous_status: row.get::<Option<String>>(2)?.map(parse).transpose()?,
+            new_status: row.get::<Option<String>>(3)?.map(parse).transpose()?,
             severity: parse(row.get(4)?)?,
         })
-    })?
-    .collect()
+    })
 }
 
-fn upsert_host(tx: &Transaction, batch: &ScanBatch) -> rusqlite::Result<()> {
+fn upsert_host(tx: &mut Tx, batch: &ScanBatch) -> DbResult<()> {
     let host = &batch.host;
     let labels = serde_json::to_value(&host.labels).unwrap_or_default();
-    tx.prepare_cached(
-        "INSERT INTO hosts (name, address, port, user, labels, first_seen)
+    tx.execute(
+        "INSERT INTO hosts (name, address, port, \"user\", labels, first_seen)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT(name) DO UPDATE SET address = excluded.address, port = excluded.port,
-             user = excluded.user, labels = excluded.labels, removed_at = NULL",
-    )?
-    .execute(params![
-        host.name,
-        host.address,
-        host.port,
-        host.user,
-        to_canonical_string(&labels),
-        batch.started_at
-    ])?;
+             \"user\" = excluded.\"user\", labels = excluded.labels, removed_at = NULL",
+        &args![
+            host.name,
+            host.address,
+            host.port,
+            host.user,
+            to_canonical_string(&labels),
+            batch.started_at
+        ],
+    )?;
     Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]
 fn insert_scan(
-    tx: &Transaction,
+    tx: &mut Tx,
     batch: &ScanBatch,
     result_hash: Option<&str>,
     counts: Counts,
     score: Option<f64>,
     fast_path: bool,
     change_count: usize,
-) -> rusqlite::Result<()> {
-    tx.prepare_cached(
+) -> DbResult<()> {
+    tx.execute(
         "INSERT INTO scans (scan_id, host, trigger, started_at, finished_at, status, error,
              policy_version, ruleset_hash, result_hash, pass_count, fail_count, skipped_count,
              error_count, score, fast_path, change_count, scope, rule_source, waived_count)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
              ?18, ?19, ?20)",
-    )?
-    .execute(params![
-        batch.scan_id.to_string(),
-        batch.host.name,
-        batch.trigger.as_str(),
-        batch.started_at,
-        batch.finished_at,
-        batch.status.as_str(),
-        batch.error,
-        batch.policy_version,
-        batch.ruleset_hash,
-        result_hash,
-        counts.pass,
-        counts.fail,
-        counts.skipped,
-        counts.error,
-        score,
-        fast_path,
-        i64::try_from(change_count).unwrap_or(i64::MAX),
-        batch.scope.as_str(),
-        batch.rule_source,
-        counts.waived,
-    ])?;
-    tx.prepare_cached(
-        "UPDATE hosts SET last_scan_id = ?2, last_scan_at = ?3, last_scan_status = ?4 WHERE name = ?1",
-    )?
-    .execute(params![
+        &args![
+            batch.scan_id.to_string(),
+            batch.host.name,
+            batch.trigger.as_str(),
+            batch.started_at,
+            batch.finished_at,
+            batch.status.as_str(),
+            batch.error,
+            batch.policy_version,
+            batch.ruleset_hash,
+            result_hash,
+            counts.pass,
+            counts.fail,
+            counts.skipped,
+            counts.error,
+            score,
+            fast_path,
+            i64::try_from(change_count).unwrap_or(i64::MAX),
+            batch.scope.as_str(),
+            batch.rule_source,
+            counts.waived,
+        ],
+    )?;
+    tx.execute("UPDATE hosts SET last_scan_id = ?2, last_scan_at = ?3, last_scan_status = ?4 WHERE name = ?1", &args![
         batch.host.name,
         batch.scan_id.to_string(),
         batch.finished_at,
@@ -210,22 +194,23 @@ struct StoredKeys {
 
 /// Every stored row of the host, removed ones included.
 fn load_current(
-    tx: &Transaction,
+    tx: &mut Tx,
     host_key: i64,
-) -> rusqlite::Result<(BTreeMap<String, PreviousRule>, BTreeMap<String, StoredKeys>)> {
-    let mut stmt = tx.prepare_cached(&format!(
-        "SELECT r.id, s.rule_key, (SELECT text FROM value_codes WHERE code = {}),
+) -> DbResult<(BTreeMap<String, PreviousRule>, BTreeMap<String, StoredKeys>)> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT r.id, s.rule_key, (SELECT text FROM value_codes WHERE code = {}),
                 (SELECT text FROM value_codes WHERE code = s.severity), lower(hex(e.hash)),
                 s.removed_at IS NOT NULL, s.evidence_id, s.reason, s.waiver
          FROM rule_state AS s JOIN rule_keys AS r ON r.key = s.rule_key
          LEFT JOIN evidence AS e ON e.id = s.evidence_id
          WHERE s.host_key = ?1",
-        waived_status("s.status", "s.waiver"),
-    ))?;
+            waived_status("s.status", "s.waiver"),
+        )
+    });
     let mut previous = BTreeMap::new();
     let mut stored = BTreeMap::new();
-    let mut rows = stmt.query([host_key])?;
-    while let Some(row) = rows.next()? {
+    tx.query_map(SQL.as_str(), &args![host_key], |row| {
         let id: String = row.get(0)?;
         let rule = PreviousRule {
             status: parse(row.get(2)?)?,
@@ -241,73 +226,82 @@ fn load_current(
         };
         previous.insert(id.clone(), rule);
         stored.insert(id, keys);
-    }
+        Ok(())
+    })?;
     Ok((previous, stored))
 }
 
 /// The integer key that stands for a host name in the compact tables, created on first use.
-fn host_key(tx: &Transaction, name: &str) -> rusqlite::Result<i64> {
-    tx.prepare_cached("INSERT INTO host_keys (name) VALUES (?1) ON CONFLICT(name) DO NOTHING")?
-        .execute([name])?;
-    tx.prepare_cached("SELECT key FROM host_keys WHERE name = ?1")?
-        .query_row([name], |row| row.get(0))
+fn host_key(tx: &mut Tx, name: &str) -> DbResult<i64> {
+    tx.execute(
+        "INSERT INTO host_keys (name) VALUES (?1) ON CONFLICT(name) DO NOTHING",
+        &args![name],
+    )?;
+    tx.query_row(
+        "SELECT key FROM host_keys WHERE name = ?1",
+        &args![name],
+        |row| row.get(0),
+    )
 }
 
 /// The integer key that stands for a rule id in the compact tables, created on first use.
-fn rule_key(tx: &Transaction, id: &str) -> rusqlite::Result<i64> {
-    tx.prepare_cached("INSERT INTO rule_keys (id) VALUES (?1) ON CONFLICT(id) DO NOTHING")?
-        .execute([id])?;
-    tx.prepare_cached("SELECT key FROM rule_keys WHERE id = ?1")?
-        .query_row([id], |row| row.get(0))
+fn rule_key(tx: &mut Tx, id: &str) -> DbResult<i64> {
+    tx.execute(
+        "INSERT INTO rule_keys (id) VALUES (?1) ON CONFLICT(id) DO NOTHING",
+        &args![id],
+    )?;
+    tx.query_row(
+        "SELECT key FROM rule_keys WHERE id = ?1",
+        &args![id],
+        |row| row.get(0),
+    )
 }
 
 /// The id of a rule source's name, created on first use.
-fn source_id(tx: &Transaction, name: &str) -> rusqlite::Result<i64> {
-    tx.prepare_cached("INSERT INTO rule_sources (name) VALUES (?1) ON CONFLICT(name) DO NOTHING")?
-        .execute([name])?;
-    tx.prepare_cached("SELECT id FROM rule_sources WHERE name = ?1")?
-        .query_row([name], |row| row.get(0))
+fn source_id(tx: &mut Tx, name: &str) -> DbResult<i64> {
+    tx.execute(
+        "INSERT INTO rule_sources (name) VALUES (?1) ON CONFLICT(name) DO NOTHING",
+        &args![name],
+    )?;
+    tx.query_row(
+        "SELECT id FROM rule_sources WHERE name = ?1",
+        &args![name],
+        |row| row.get(0),
+    )
 }
 
 /// Whether the source already holds exactly the host's live rules, so a scan whose results
 /// equal the live state changes no membership either (the fast path's second condition).
-fn source_holds_all_live(
-    tx: &Transaction,
-    host: &str,
-    host_key: i64,
-    source: i64,
-) -> rusqlite::Result<bool> {
-    tx.prepare_cached(
+fn source_holds_all_live(tx: &mut Tx, host: &str, host_key: i64, source: i64) -> DbResult<bool> {
+    tx.query_row(
         "SELECT (SELECT count(*) FROM rule_state_sources WHERE host_key = ?2 AND source_id = ?3)
               = (SELECT pass_count + fail_count + skipped_count + error_count + waived_count
                  FROM hosts WHERE name = ?1)",
-    )?
-    .query_row(params![host, host_key, source], |row| row.get(0))
+        &args![host, host_key, source],
+        |row| row.get(0),
+    )
 }
 
-fn load_memberships(tx: &Transaction, host_key: i64, source: i64) -> rusqlite::Result<Memberships> {
+fn load_memberships(tx: &mut Tx, host_key: i64, source: i64) -> DbResult<Memberships> {
     let mut members = Memberships::default();
-    let mut stmt = tx.prepare_cached(
+    tx.query_map(
         "SELECT r.id, m.source_id = ?2
          FROM rule_state_sources AS m JOIN rule_keys AS r ON r.key = m.rule_key
          WHERE m.host_key = ?1",
+        &args![host_key, source],
+        |row| {
+            let rule: String = row.get(0)?;
+            if row.get::<bool>(1)? {
+                members.own.insert(rule.clone());
+            }
+            *members.holders.entry(rule).or_insert(0) += 1;
+            Ok(())
+        },
     )?;
-    let mut rows = stmt.query(params![host_key, source])?;
-    while let Some(row) = rows.next()? {
-        let rule: String = row.get(0)?;
-        if row.get::<_, bool>(1)? {
-            members.own.insert(rule.clone());
-        }
-        *members.holders.entry(rule).or_insert(0) += 1;
-    }
     Ok(members)
 }
 
-fn write_scan(
-    tx: &Transaction,
-    batch: &ScanBatch,
-    prepared: &[Prepared],
-) -> rusqlite::Result<ApplyOutcome> {
+fn write_scan(tx: &mut Tx, batch: &ScanBatch, prepared: &[Prepared]) -> DbResult<ApplyOutcome> {
     upsert_host(tx, batch)?;
     let host = batch.host.name.as_str();
     // The compact tables store the id's 16 bytes.
@@ -317,9 +311,11 @@ fn write_scan(
     let (keys, current_hash, holds_all) = if batch.status == ScanStatus::Error {
         (None, None, false)
     } else {
-        let current_hash: Option<String> = tx
-            .prepare_cached("SELECT current_result_hash FROM hosts WHERE name = ?1")?
-            .query_row([host], |row| row.get(0))?;
+        let current_hash: Option<String> = tx.query_row(
+            "SELECT current_result_hash FROM hosts WHERE name = ?1",
+            &args![host],
+            |row| row.get(0),
+        )?;
         let source = source_id(tx, &batch.rule_source)?;
         let host_key = host_key(tx, host)?;
         let holds_all = current_hash.as_deref() == Some(totals.result_hash.as_str())
@@ -340,12 +336,12 @@ fn write_scan(
             write_changes(tx, batch, prepared, totals, host_key, source)
         }
         (plan::Route::Unchanged, Some((host_key, _))) => {
-            tx.prepare_cached(
+            tx.execute(
                 "UPDATE rule_state SET last_checked_at = ?2, check_count = check_count + 1,
                      last_scan_id = ?3
                  WHERE host_key = ?1 AND removed_at IS NULL",
-            )?
-            .execute(params![host_key, batch.finished_at, scan_bytes])?;
+                &args![host_key, batch.finished_at, scan_bytes],
+            )?;
             let hash = Some(totals.result_hash.as_str());
             insert_scan(tx, batch, hash, totals.counts, totals.score, true, 0)?;
             Ok(outcome(true, totals.counts, totals.score))
@@ -360,13 +356,13 @@ fn write_scan(
 
 /// The full route: loads the host's rows, plans the changes, and writes the plan.
 fn write_changes(
-    tx: &Transaction,
+    tx: &mut Tx,
     batch: &ScanBatch,
     prepared: &[Prepared],
     totals: plan::Totals,
     host_key: i64,
     source: i64,
-) -> rusqlite::Result<ApplyOutcome> {
+) -> DbResult<ApplyOutcome> {
     let host = batch.host.name.as_str();
     let scan_id = batch.scan_id.to_string();
     let scan_bytes = batch.scan_id.as_bytes().as_slice();
@@ -398,17 +394,17 @@ fn write_changes(
         let evidence_id = match &step.history {
             None => {
                 // Unchanged: only the counters move (write-on-change).
-                tx.prepare_cached(
+                tx.execute(
                     "UPDATE rule_state SET last_checked_at = ?3, check_count = check_count + 1,
                          last_scan_id = ?4
                      WHERE host_key = ?1 AND rule_key = ?2",
-                )?
-                .execute(params![host_key, rule_key, at, scan_bytes])?;
+                    &args![host_key, rule_key, at, scan_bytes],
+                )?;
                 None
             }
             Some(_) => {
                 let evidence_id = store_evidence(tx, &item.hash, &item.evidence_text)?;
-                tx.prepare_cached(
+                tx.execute(
                     "INSERT INTO rule_state (host_key, rule_key, status, severity, reason,
                          evidence_id, first_seen_at, last_changed_at, last_checked_at,
                          check_count, last_scan_id, removed_at, waiver)
@@ -423,30 +419,31 @@ fn write_changes(
                          last_checked_at = excluded.last_checked_at,
                          check_count = check_count + 1,
                          last_scan_id = excluded.last_scan_id, removed_at = NULL",
-                )?
-                .execute(params![
-                    host_key,
-                    rule_key,
-                    stored_status(record.status).as_str(),
-                    record.severity.as_str(),
-                    record.reason,
-                    evidence_id,
-                    at,
-                    scan_bytes,
-                    record.waiver,
-                ])?;
+                    &args![
+                        host_key,
+                        rule_key,
+                        stored_status(record.status).as_str(),
+                        record.severity.as_str(),
+                        record.reason,
+                        evidence_id,
+                        at,
+                        scan_bytes,
+                        record.waiver,
+                    ],
+                )?;
                 Some(evidence_id)
             }
         };
         if step.join_source {
-            tx.prepare_cached(
+            tx.execute(
                 "INSERT INTO rule_state_sources (host_key, source_id, rule_key)
                  VALUES (?1, ?2, ?3)",
-            )?
-            .execute(params![host_key, source, rule_key])?;
+                &args![host_key, source, rule_key],
+            )?;
         }
         if let Some(history) = &step.history {
             log.push(
+                tx,
                 row_keys(history, rule_key, evidence_id),
                 tx_row(history, &scan_id, host),
             )?;
@@ -458,19 +455,20 @@ fn write_changes(
             continue;
         };
         if step.leave_source {
-            tx.prepare_cached(
+            tx.execute(
                 "DELETE FROM rule_state_sources
                  WHERE host_key = ?1 AND source_id = ?2 AND rule_key = ?3",
-            )?
-            .execute(params![host_key, source, keys.rule_key])?;
+                &args![host_key, source, keys.rule_key],
+            )?;
         }
         if let Some(history) = &step.history {
-            tx.prepare_cached(
+            tx.execute(
                 "UPDATE rule_state SET removed_at = ?3, last_changed_at = ?3
                  WHERE host_key = ?1 AND rule_key = ?2",
-            )?
-            .execute(params![host_key, keys.rule_key, at])?;
+                &args![host_key, keys.rule_key, at],
+            )?;
             log.push(
+                tx,
                 row_keys(history, keys.rule_key, None),
                 tx_row(history, &scan_id, host),
             )?;
@@ -520,30 +518,26 @@ fn tx_row(history: &HistoryRow, scan_id: &str, host: &str) -> TxRow {
 /// Stores an evidence text once, under the result hash of the rows that hold it (the hash
 /// covers the evidence, so one hash has one text), and returns its id. The `transactions`
 /// and `host_rule_state` views join it back.
-fn store_evidence(tx: &Transaction, hash: &str, body: &str) -> rusqlite::Result<i64> {
-    tx.prepare_cached(
+fn store_evidence(tx: &mut Tx, hash: &str, body: &str) -> DbResult<i64> {
+    tx.execute(
         "INSERT INTO evidence (hash, body) VALUES (unhex(?1), ?2) ON CONFLICT(hash) DO NOTHING",
-    )?
-    .execute(params![hash, body])?;
-    tx.prepare_cached("SELECT id FROM evidence WHERE hash = unhex(?1)")?
-        .query_row([hash], |row| row.get(0))
+        &args![hash, body],
+    )?;
+    tx.query_row(
+        "SELECT id FROM evidence WHERE hash = unhex(?1)",
+        &args![hash],
+        |row| row.get(0),
+    )
 }
 
-fn upsert_rule(
-    tx: &Transaction,
-    record: &super::model::ResultRecord,
-    at: i64,
-) -> rusqlite::Result<()> {
+fn upsert_rule(tx: &mut Tx, record: &super::model::ResultRecord, at: i64) -> DbResult<()> {
     let content_hash = canonical_hash(&json!({
         "id": record.rule_id, "title": record.title, "severity": record.severity.as_str()
     }));
-    tx.prepare_cached(
-        "INSERT INTO rules (id, title, severity, content_hash, first_seen) VALUES (?1, ?2, ?3, ?4, ?5)
+    tx.execute("INSERT INTO rules (id, title, severity, content_hash, first_seen) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT(id) DO UPDATE SET title = excluded.title, severity = excluded.severity,
              content_hash = excluded.content_hash
-         WHERE content_hash <> excluded.content_hash",
-    )?
-    .execute(params![
+         WHERE content_hash <> excluded.content_hash", &args![
         record.rule_id,
         record.title,
         record.severity.as_str(),
@@ -554,31 +548,27 @@ fn upsert_rule(
 }
 
 /// Keeps the per-host summary columns equal to the host's live (non-removed) rows.
-fn update_host_summary(
-    tx: &Transaction,
-    host: &str,
-    summary: &plan::HostSummary,
-) -> rusqlite::Result<()> {
+fn update_host_summary(tx: &mut Tx, host: &str, summary: &plan::HostSummary) -> DbResult<()> {
     let (counts, failing) = (summary.counts, summary.failing);
-    tx.prepare_cached(
+    tx.execute(
         "UPDATE hosts SET current_result_hash = ?2, pass_count = ?3, fail_count = ?4,
              skipped_count = ?5, error_count = ?6, fail_critical = ?7, fail_high = ?8,
              fail_medium = ?9, fail_low = ?10, waived_count = ?11
          WHERE name = ?1",
-    )?
-    .execute(params![
-        host,
-        summary.result_hash,
-        counts.pass,
-        counts.fail,
-        counts.skipped,
-        counts.error,
-        failing.critical,
-        failing.high,
-        failing.medium,
-        failing.low,
-        counts.waived
-    ])?;
+        &args![
+            host,
+            summary.result_hash,
+            counts.pass,
+            counts.fail,
+            counts.skipped,
+            counts.error,
+            failing.critical,
+            failing.high,
+            failing.medium,
+            failing.low,
+            counts.waived
+        ],
+    )?;
     Ok(())
 }
 
@@ -605,41 +595,33 @@ struct RowKeys {
 
 /// Appends chained rows to `change_log` (read as `transactions`) within the scan's
 /// transaction.
-struct ChangeLog<'t, 'c> {
-    tx: &'t Transaction<'c>,
+struct ChangeLog {
     prev_hash: String,
     next_id: i64,
     scan_key: Option<i64>,
     changes: Vec<Change>,
 }
 
-impl<'t, 'c> ChangeLog<'t, 'c> {
-    fn new(tx: &'t Transaction<'c>) -> rusqlite::Result<Self> {
-        // Ids are assigned here (not by SQLite) because the id is part of the hashed row;
-        // the IMMEDIATE lock makes this race-free. sqlite_sequence keeps ids unique after prune.
-        let last: Option<i64> = tx
-            .query_row(
-                "SELECT seq FROM sqlite_sequence WHERE name = 'change_log'",
-                [],
-                |row| row.get(0),
-            )
-            .optional()?;
+impl ChangeLog {
+    fn new(tx: &mut Tx) -> DbResult<Self> {
+        // Ids are assigned here (not by the database) because the id is part of the hashed
+        // row; the chain's lock, held to commit, makes this race-free.
+        let (last_id, prev_hash) = lock_chain_head(tx)?;
         Ok(ChangeLog {
-            tx,
-            prev_hash: chain_head(tx)?,
-            next_id: last.unwrap_or(0) + 1,
+            prev_hash,
+            next_id: last_id + 1,
             scan_key: None,
             changes: Vec::new(),
         })
     }
 
     /// `prev_hash` is not stored: the `transactions` view derives it from the previous row.
-    fn push(&mut self, keys: RowKeys, mut row: TxRow) -> rusqlite::Result<()> {
+    fn push(&mut self, tx: &mut Tx, keys: RowKeys, mut row: TxRow) -> DbResult<()> {
         row.id = self.next_id;
         let row_hash = row.row_hash(&self.prev_hash);
-        self.tx
-            .prepare_cached(
-                "INSERT INTO change_log (id, scan_key, host_key, rule_key, change_kind,
+        let scan_key = self.scan_key(tx, &row.scan_id)?;
+        tx.execute(
+            "INSERT INTO change_log (id, scan_key, host_key, rule_key, change_kind,
                      previous_status, new_status, previous_severity, severity, reason,
                      evidence_id, occurred_at, row_hash, previous_evidence_id, previous_reason,
                      waiver, previous_waiver)
@@ -650,10 +632,9 @@ impl<'t, 'c> ChangeLog<'t, 'c> {
                      (SELECT code FROM value_codes WHERE text = ?8),
                      (SELECT code FROM value_codes WHERE text = ?9),
                      ?10, ?11, ?12, unhex(?13), ?14, ?15, ?16, ?17)",
-            )?
-            .execute(params![
+            &args![
                 row.id,
-                self.scan_key(&row.scan_id)?,
+                scan_key,
                 keys.host_key,
                 keys.rule_key,
                 row.change_kind,
@@ -669,7 +650,8 @@ impl<'t, 'c> ChangeLog<'t, 'c> {
                 keys.previous_reason,
                 keys.waiver,
                 keys.previous_waiver,
-            ])?;
+            ],
+        )?;
         self.changes.push(Change {
             rule_id: row.rule_id,
             kind: parse(row.change_kind)?,
@@ -683,22 +665,20 @@ impl<'t, 'c> ChangeLog<'t, 'c> {
     }
 
     /// The scan's key in `scan_keys`, created with its first change-log row.
-    fn scan_key(&mut self, scan_id: &str) -> rusqlite::Result<i64> {
+    fn scan_key(&mut self, tx: &mut Tx, scan_id: &str) -> DbResult<i64> {
         if let Some(key) = self.scan_key {
             return Ok(key);
         }
-        self.tx
-            .prepare_cached(
-                "INSERT INTO scan_keys (scan_id) VALUES (unhex(replace(?1, '-', '')))
+        tx.execute(
+            "INSERT INTO scan_keys (scan_id) VALUES (unhex(replace(?1, '-', '')))
                  ON CONFLICT(scan_id) DO NOTHING",
-            )?
-            .execute([scan_id])?;
-        let key = self
-            .tx
-            .prepare_cached(
-                "SELECT key FROM scan_keys WHERE scan_id = unhex(replace(?1, '-', ''))",
-            )?
-            .query_row([scan_id], |row| row.get(0))?;
+            &args![scan_id],
+        )?;
+        let key = tx.query_row(
+            "SELECT key FROM scan_keys WHERE scan_id = unhex(replace(?1, '-', ''))",
+            &args![scan_id],
+            |row| row.get(0),
+        )?;
         self.scan_key = Some(key);
         Ok(key)
     }

@@ -1,26 +1,15 @@
-//! The store's backend, chosen in one place from a [`StateLocation`]: the SQLite file
-//! ([`Store`]) or a PostgreSQL database ([`PgStore`]).
-//!
-//! An enum rather than a trait: PostgreSQL runs only a few operations yet, and every other
-//! command keeps its concrete [`Store`] through [`file_only`], which refuses a URL by the
-//! command's name. A trait would need every store operation (and rusqlite's types in their
-//! signatures) before the first command could use it; the enum grows an arm per operation
-//! as PostgreSQL gains it, and `match` makes each one handle both backends.
+//! The store's backend, chosen in one place from a [`StateLocation`]: the SQLite file or a
+//! PostgreSQL database. Both are one [`Store`]: its operations run the same statements on
+//! either engine (see [`super::db`]). Commands whose operations are not written for both
+//! yet take their file through [`file_only`], which refuses a URL by the command's name.
 
+use super::db::Dialect;
 use super::error::StoreError;
 use super::location::StateLocation;
 use super::pg::Credentials;
-use super::pg_store::PgStore;
 use super::queries::ShowReport;
 use super::{MigrateReport, Store};
 use std::path::PathBuf;
-
-/// An open store of either backend.
-pub enum Backend {
-    Sqlite(Store),
-    /// Boxed: a client is several times the size of a SQLite connection.
-    Postgres(Box<PgStore>),
-}
 
 /// How a command opens its state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,46 +23,46 @@ pub enum Access {
     Unmigrated,
 }
 
-impl Backend {
+impl Store {
     /// Opens the state at `location`: a path is the SQLite file, a URL the PostgreSQL
     /// database (credentials from the URL, `PGPASSWORD` or `~/.pgpass`).
-    pub fn open(location: &StateLocation, access: Access) -> Result<Backend, StoreError> {
+    pub fn open_at(location: &StateLocation, access: Access) -> Result<Store, StoreError> {
         match location {
-            StateLocation::Path(path) => Ok(Backend::Sqlite(match access {
-                Access::Create => Store::open(path)?,
-                Access::Existing => Store::open_existing(path)?,
-                Access::Unmigrated => Store::open_unmigrated(path)?,
-            })),
-            StateLocation::Postgres(url) => Ok(Backend::Postgres(Box::new(PgStore::open(
-                url,
-                &Credentials::from_env(),
-                access,
-            )?))),
+            StateLocation::Path(path) => match access {
+                Access::Create => Store::open(path),
+                Access::Existing => Store::open_existing(path),
+                Access::Unmigrated => Store::open_unmigrated(path),
+            },
+            StateLocation::Postgres(url) => {
+                Store::open_postgres(url, &Credentials::from_env(), access)
+            }
         }
     }
 
     /// Applies every pending migration, safe or not (`plumb state migrate`).
     pub fn migrate(&mut self) -> Result<MigrateReport, StoreError> {
-        match self {
-            Backend::Sqlite(store) => store.migrate(),
-            Backend::Postgres(store) => store.migrate(),
+        match self.db.dialect() {
+            Dialect::Sqlite => self.apply_migrations(true),
+            Dialect::Postgres => self.pg_migrate(),
         }
     }
 
     /// Schema version, size, row counts and each host's last scan (`plumb state show`).
     pub fn show(&mut self) -> Result<ShowReport, StoreError> {
-        match self {
-            Backend::Sqlite(store) => store.show(),
-            Backend::Postgres(store) => store.show(),
+        match self.db.dialect() {
+            Dialect::Sqlite => self.sqlite_show(),
+            Dialect::Postgres => self.pg_show(),
         }
     }
 
     /// Where this store lives, as printed (a URL's password as `***`).
     pub fn location(&self) -> String {
-        match self {
-            Backend::Sqlite(store) => store.path().display().to_string(),
-            Backend::Postgres(store) => store.url().to_string(),
-        }
+        self.path.display().to_string()
+    }
+
+    /// Which engine holds this store.
+    pub fn dialect(&self) -> Dialect {
+        self.db.dialect()
     }
 }
 

@@ -6,6 +6,7 @@
 //! attacker who recomputes every later hash.
 
 use super::StoreError;
+use super::db::{DbResult, Dialect, Tx, args};
 use super::error::{classify_with_os_error, io_error, last_os_error, sql};
 use crate::canonical::{sha256_hex, to_canonical_string};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
@@ -61,22 +62,35 @@ impl TxRow {
     }
 }
 
-/// The row_hash the next inserted row must chain from.
-pub(crate) fn chain_head(conn: &Connection) -> rusqlite::Result<String> {
-    if let Some(hash) = conn
-        .query_row(
-            "SELECT lower(hex(row_hash)) FROM change_log ORDER BY id DESC LIMIT 1",
-            [],
-            |row| row.get(0),
-        )
-        .optional()?
-    {
-        return Ok(hash);
+/// The id and row_hash the next appended row chains from: the last row's, else the newest
+/// checkpoint's, else (0, genesis). Ids are never reused after a prune.
+///
+/// Appends are serialised: SQLite's IMMEDIATE transaction holds the file's write lock, and
+/// on PostgreSQL a transaction-scoped advisory lock on the chain is taken here and held to
+/// commit, so concurrent workers append one after the other and the chain stays linear.
+pub(crate) fn lock_chain_head(tx: &mut Tx) -> DbResult<(i64, String)> {
+    if tx.dialect() == Dialect::Postgres {
+        tx.execute("SELECT pg_advisory_xact_lock(?1)", &args![CHAIN_LOCK_KEY])?;
     }
-    Ok(latest_checkpoint(conn)?
-        .map(|(_, hash)| hash)
-        .unwrap_or_else(|| GENESIS_HASH.to_string()))
+    if let Some(head) = tx.query_opt(
+        "SELECT id, lower(hex(row_hash)) FROM change_log ORDER BY id DESC LIMIT 1",
+        &args![],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )? {
+        return Ok(head);
+    }
+    Ok(tx
+        .query_opt(
+            "SELECT last_pruned_id, row_hash FROM chain_checkpoints ORDER BY id DESC LIMIT 1",
+            &args![],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?
+        .unwrap_or_else(|| (0, GENESIS_HASH.to_string())))
 }
+
+/// The key of the advisory lock that serialises appends to the chain on PostgreSQL
+/// ("chain" in ASCII).
+const CHAIN_LOCK_KEY: i64 = 0x63_68_61_69_6e;
 
 /// (last_pruned_id, row_hash) of the newest checkpoint.
 pub(crate) fn latest_checkpoint(conn: &Connection) -> rusqlite::Result<Option<(i64, String)>> {

@@ -85,7 +85,11 @@ mod tests {
     }
 
     fn stamped(store: &Store, sql: &str) -> i64 {
-        store.conn.query_row(sql, [], |row| row.get(0)).unwrap()
+        store
+            .sqlite()
+            .unwrap()
+            .query_row(sql, [], |row| row.get(0))
+            .unwrap()
     }
 
     /// `prune --older-than` measures age by the store's clock, and the checkpoint and audit

@@ -145,7 +145,7 @@ impl Store {
     /// The file's `value_codes`.
     pub fn value_codes(&self) -> Result<ValueCodes, StoreError> {
         let mut stmt = self
-            .conn
+            .sqlite()?
             .prepare_cached("SELECT code, text FROM value_codes")
             .map_err(sql(&self.path, "reading value codes"))?;
         let pairs: Vec<(i64, String)> = stmt
@@ -168,7 +168,7 @@ impl Store {
 
     /// The integer key of a host in the compact tables; `None` when it has no rows there.
     pub fn host_key(&self, host: &str) -> Result<Option<i64>, StoreError> {
-        self.conn
+        self.sqlite()?
             .prepare_cached("SELECT key FROM host_keys WHERE name = ?1")
             .and_then(|mut stmt| stmt.query_row([host], |row| row.get(0)).optional())
             .map_err(sql(&self.path, "reading host keys"))
@@ -186,7 +186,7 @@ impl Store {
 
     fn names(&self, query: &str, what: &str) -> Result<HashMap<i64, String>, StoreError> {
         let mut stmt = self
-            .conn
+            .sqlite()?
             .prepare_cached(query)
             .map_err(sql(&self.path, what))?;
         stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
@@ -216,7 +216,7 @@ impl Store {
             ),
         };
         let mut stmt = self
-            .conn
+            .sqlite()?
             .prepare_cached(&query)
             .map_err(sql(&self.path, "reading the change log"))?;
         let read = |row: &Row| log_row(codes, row);
@@ -242,7 +242,7 @@ impl Store {
     ) -> Result<HashMap<(i64, i64), LogRow>, StoreError> {
         let read = |err| sql(&self.path, "reading the change log")(err);
         let mut stmt = self
-            .conn
+            .sqlite()?
             .prepare_cached(&format!(
                 "SELECT {} FROM change_log
                  WHERE host_key = ?1 AND rule_key = ?2 AND id < ?3
@@ -281,7 +281,7 @@ impl Store {
         // SQLite takes the bare `occurred_at` from the row that has max(id). A waived row's
         // status column holds `fail` too: `waived` is not failing (see waived_status).
         let mut stmt = self
-            .conn
+            .sqlite()?
             .prepare_cached(
                 "SELECT rule_key, max(id), occurred_at FROM change_log
                  WHERE host_key = ?1 AND occurred_at <= ?2 AND new_status = ?3
@@ -305,7 +305,7 @@ impl Store {
         host_key: i64,
     ) -> Result<Vec<LiveRule>, StoreError> {
         let mut stmt = self
-            .conn
+            .sqlite()?
             .prepare_cached(&format!(
                 "SELECT rule_key, {}, severity, reason, evidence_id
                  FROM rule_state WHERE host_key = ?1 AND removed_at IS NULL",
@@ -332,7 +332,7 @@ impl Store {
     ) -> Result<HashMap<i64, String>, StoreError> {
         let read = |err| sql(&self.path, "reading evidence")(err);
         let mut stmt = self
-            .conn
+            .sqlite()?
             .prepare_cached("SELECT body FROM evidence WHERE id = ?1")
             .map_err(read)?;
         let mut texts = HashMap::new();
@@ -357,11 +357,11 @@ impl Store {
     /// from the checkpoint's time.
     pub fn prune_horizon(&self) -> Result<Option<i64>, StoreError> {
         let read = |err| sql(&self.path, "reading the prune horizon")(err);
-        if latest_checkpoint(&self.conn).map_err(read)?.is_none() {
+        if latest_checkpoint(self.sqlite()?).map_err(read)?.is_none() {
             return Ok(None);
         }
         let first_kept: Option<i64> = self
-            .conn
+            .sqlite()?
             .query_row(
                 "SELECT occurred_at FROM change_log ORDER BY id LIMIT 1",
                 [],
@@ -372,7 +372,7 @@ impl Store {
         match first_kept {
             Some(at) => Ok(Some(at)),
             None => self
-                .conn
+                .sqlite()?
                 .query_row(
                     "SELECT created_at FROM chain_checkpoints ORDER BY id DESC LIMIT 1",
                     [],
@@ -384,7 +384,7 @@ impl Store {
     }
     /// Whether the state file knows this host.
     pub fn host_known(&self, host: &str) -> Result<bool, StoreError> {
-        self.conn
+        self.sqlite()?
             .query_row(
                 "SELECT count(*) FROM hosts WHERE name = ?1",
                 [host],
@@ -397,7 +397,7 @@ impl Store {
     /// The host's newest full-scope scans that produced results, newest first.
     pub fn last_full_scans(&self, host: &str, limit: u32) -> Result<Vec<ScanRef>, StoreError> {
         let mut stmt = self
-            .conn
+            .sqlite()?
             .prepare_cached(
                 "SELECT scan_id, host, finished_at FROM scans
                  WHERE host = ?1 AND scope = 'full' AND status <> 'error'
@@ -414,7 +414,7 @@ impl Store {
         // GLOB is case-sensitive, so SQLite turns the prefix into a range on the primary key;
         // the caller has checked that the prefix holds no GLOB metacharacter.
         let mut stmt = self
-            .conn
+            .sqlite()?
             .prepare_cached(
                 "SELECT scan_id, host, finished_at FROM scans
                  WHERE scan_id GLOB ?1 || '*' ORDER BY scan_id LIMIT ?2",

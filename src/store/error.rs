@@ -123,6 +123,14 @@ pub enum StoreError {
         url: Box<PostgresUrl>,
     },
 
+    /// Exit 2. An operation not yet written for PostgreSQL was asked of a PostgreSQL store;
+    /// nothing was read or written.
+    #[error(
+        "PostgreSQL state at {url}: this operation is not available on PostgreSQL yet; give a \
+         state file path"
+    )]
+    PostgresNotYet { url: Box<PostgresUrl> },
+
     /// Exit 2. A PostgreSQL URL reached the file store's open: a URL is never used as a path.
     #[error("state location {url} is a PostgreSQL URL, not a file path")]
     UrlAsPath { url: Box<PostgresUrl> },

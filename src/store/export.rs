@@ -229,7 +229,7 @@ impl Store {
     pub fn export_batch(&mut self, request: &ExportRequest) -> Result<ExportBatch, StoreError> {
         let path = self.path.clone();
         let tx = self
-            .conn
+            .sqlite_mut()?
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(sql(&path, "starting the export"))?;
         let batch = build_batch(&tx, request).map_err(sql(&path, "exporting"))?;
@@ -253,7 +253,7 @@ impl Store {
             reason,
         };
         let tx = self
-            .conn
+            .sqlite_mut()?
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(sql(&path, "starting the ack"))?;
         let Some(cursor) = load_cursor(&tx, consumer).map_err(sql(&path, "reading consumers"))?
@@ -323,7 +323,7 @@ impl Store {
         now: i64,
     ) -> Result<Vec<ConsumerStatus>, StoreError> {
         let mut stmt = self
-            .conn
+            .sqlite()?
             .prepare(
                 "SELECT c.name, c.created_at, c.acked_batch_id, c.acked_through_txn, c.acked_at,
                         c.last_full_at,

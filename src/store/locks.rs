@@ -5,8 +5,8 @@
 //! heartbeat until the host's results are recorded, so the expiry can be short.
 
 use super::Store;
-use super::error::{BUSY_TIMEOUT_SECS, StoreError, sql};
-use rusqlite::{TransactionBehavior, params};
+use super::db::{TxMode, args};
+use super::error::{BUSY_TIMEOUT_SECS, StoreError};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
@@ -31,44 +31,36 @@ impl Store {
         owner: &str,
         ttl: Duration,
     ) -> Result<bool, StoreError> {
-        let path = self.path.clone();
         let now = self.now_ms();
         let expires_at = expiry(now, ttl);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(sql(&path, "locking a host"))?;
+        let (mut tx, at) = self.begin(TxMode::Write, "locking a host")?;
         tx.execute(
             "DELETE FROM host_locks WHERE host = ?1 AND expires_at <= ?2",
-            params![host, now],
+            &args![host, now],
         )
-        .map_err(sql(&path, "expiring host locks"))?;
+        .map_err(at.fail("expiring host locks"))?;
         let taken = tx
             .execute(
                 "INSERT INTO host_locks (host, owner, expires_at) VALUES (?1, ?2, ?3)
                  ON CONFLICT(host) DO UPDATE SET expires_at = excluded.expires_at
-                 WHERE owner = excluded.owner",
-                params![host, owner, expires_at],
+                 WHERE host_locks.owner = excluded.owner",
+                &args![host, owner, expires_at],
             )
-            .map_err(sql(&path, "locking a host"))?;
-        tx.commit().map_err(sql(&path, "locking a host"))?;
+            .map_err(at.fail("locking a host"))?;
+        tx.commit().map_err(at.fail("locking a host"))?;
         Ok(taken == 1)
     }
 
     /// Releases `owner`'s lock on `host`. Returns false if `owner` did not hold it.
     pub fn unlock_host(&mut self, host: &str, owner: &str) -> Result<bool, StoreError> {
-        let path = self.path.clone();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(sql(&path, "unlocking a host"))?;
+        let (mut tx, at) = self.begin(TxMode::Write, "unlocking a host")?;
         let removed = tx
             .execute(
                 "DELETE FROM host_locks WHERE host = ?1 AND owner = ?2",
-                params![host, owner],
+                &args![host, owner],
             )
-            .map_err(sql(&path, "unlocking a host"))?;
-        tx.commit().map_err(sql(&path, "unlocking a host"))?;
+            .map_err(at.fail("unlocking a host"))?;
+        tx.commit().map_err(at.fail("unlocking a host"))?;
         Ok(removed == 1)
     }
 
@@ -76,12 +68,15 @@ impl Store {
     /// It never creates a lock, so a lock released meanwhile stays released.
     pub fn extend_host_locks(&mut self, owner: &str, ttl: Duration) -> Result<usize, StoreError> {
         let expires_at = expiry(self.now_ms(), ttl);
-        self.conn
+        let (mut tx, at) = self.begin(TxMode::Write, "extending host locks")?;
+        let extended = tx
             .execute(
                 "UPDATE host_locks SET expires_at = ?1 WHERE owner = ?2",
-                params![expires_at, owner],
+                &args![expires_at, owner],
             )
-            .map_err(sql(&self.path, "extending host locks"))
+            .map_err(at.fail("extending host locks"))?;
+        tx.commit().map_err(at.fail("extending host locks"))?;
+        Ok(usize::try_from(extended).unwrap_or(usize::MAX))
     }
 }
 
@@ -238,7 +233,8 @@ mod tests {
 
     fn lock_rows(store: &Store) -> Vec<(String, String, i64)> {
         let mut stmt = store
-            .conn
+            .sqlite()
+            .unwrap()
             .prepare("SELECT host, owner, expires_at FROM host_locks ORDER BY host")
             .unwrap();
         stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))

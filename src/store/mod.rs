@@ -14,6 +14,7 @@ mod audit;
 mod backend;
 mod chain;
 pub mod clock;
+pub(crate) mod db;
 pub mod drift;
 mod error;
 mod export;
@@ -32,8 +33,9 @@ pub mod trends;
 
 pub use crate::tier::Tier;
 pub use apply::{ApplyOutcome, Change};
-pub use backend::{Access, Backend, file_only};
+pub use backend::{Access, file_only};
 pub use chain::{BadRow, ChainReport, CheckReport, FkViolation, GENESIS_HASH, check_file};
+pub use db::Dialect;
 pub use error::{BUSY_TIMEOUT_SECS, StoreError};
 pub use export::{
     AckOutcome, BatchCounts, BatchHeader, ConsumerStatus, EXPORT_SCHEMA_VERSION, ExportBatch,
@@ -46,7 +48,6 @@ pub use model::{
     ChangeKind, Counts, FailingCounts, HostRecord, ResultRecord, ScanBatch, ScanStatus, Scope,
     Severity, Status, Trigger,
 };
-pub use pg_store::PgStore;
 pub use plan::{result_hash, scan_result_hash};
 pub use queries::{
     HistoryEntry, HostLastScan, HostSummary, LastChanges, PruneReport, ScanSummary, ShowReport,
@@ -59,6 +60,7 @@ pub use schedule::{
 };
 
 pub use clock::{Clock, ManualClock, SystemClock};
+use db::{Db, DbError, TxMode};
 use error::{accessible, directory_of, directory_writable, io_error, sql, sql_on};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use serde::Serialize;
@@ -202,12 +204,57 @@ pub struct MigrateReport {
     pub applied: Vec<String>,
 }
 
-/// An open state file.
+/// An open store: the SQLite state file, or a PostgreSQL database (issue 16). Operations
+/// written for both run the same statements through [`db::Tx`]; the others take
+/// [`Store::sqlite`] and refuse a database.
 pub struct Store {
-    conn: Connection,
+    db: Db,
+    /// Where the store is, for messages: the file, or the URL with its password as `***`.
     path: PathBuf,
+    origin: Origin,
     /// Where every time the store stamps by itself comes from.
     clock: Arc<dyn Clock>,
+}
+
+fn not_on_postgres(origin: &Origin) -> StoreError {
+    match origin {
+        Origin::Postgres(url) => StoreError::PostgresNotYet { url: url.clone() },
+        // Unreachable by construction: a file store always has its connection.
+        Origin::File(path) => StoreError::Sqlite {
+            path: path.clone(),
+            context: "opening".into(),
+            source: rusqlite::Error::InvalidQuery,
+        },
+    }
+}
+
+/// Where a store lives, to name it in errors.
+#[derive(Debug, Clone)]
+pub(crate) enum Origin {
+    File(PathBuf),
+    Postgres(Box<PostgresUrl>),
+}
+
+impl Origin {
+    /// `map_err` adapter: a driver error as the store's, naming what failed and where.
+    pub(crate) fn fail<'a>(&'a self, context: &'a str) -> impl FnOnce(DbError) -> StoreError + 'a {
+        move |err| match (self, err) {
+            (Origin::File(path), DbError::Sqlite(source)) => error::classify(path, context, source),
+            (Origin::File(path), DbError::NoRow) => {
+                error::classify(path, context, rusqlite::Error::QueryReturnedNoRows)
+            }
+            (Origin::File(path), other) => StoreError::Sqlite {
+                path: path.clone(),
+                context: format!("{context}: {other}"),
+                source: rusqlite::Error::InvalidQuery,
+            },
+            // The server's message never holds the password: no statement carries it.
+            (Origin::Postgres(url), other) => StoreError::Postgres {
+                url: url.clone(),
+                problem: format!("{context}: {other}"),
+            },
+        }
+    }
 }
 
 impl Store {
@@ -249,8 +296,9 @@ impl Store {
         conn.busy_timeout(Duration::from_secs(BUSY_TIMEOUT_SECS))
             .map_err(sql_on(&conn, path, "setting busy_timeout"))?;
         let store = Store {
-            conn,
+            db: Db::Sqlite(conn),
             path: path.to_path_buf(),
+            origin: Origin::File(path.to_path_buf()),
             clock: clock::system(),
         };
         // Probe before anything that could write (switching to WAL rewrites the header).
@@ -288,29 +336,34 @@ impl Store {
     fn probe(&self) -> Result<(), StoreError> {
         // Only SQLite's corruption codes mean damage; a file that cannot be read or written
         // (read-only, permissions, full disk) is reported as that.
-        self.conn
+        self.sqlite()?
             .query_row("SELECT count(*) FROM sqlite_master", [], |row| {
                 row.get::<_, i64>(0)
             })
-            .map_err(sql_on(&self.conn, &self.path, "reading the schema"))?;
+            .map_err(sql_on(self.sqlite()?, &self.path, "reading the schema"))?;
         Ok(())
     }
 
     /// Whether the file already holds tables (a version-0 file must be empty to be ours).
     fn version_and_tables(&self) -> Result<(i64, bool), StoreError> {
-        self.conn
+        self.sqlite()?
             .query_row(
                 "SELECT (SELECT user_version FROM pragma_user_version), \
                         (SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%')",
                 [],
                 |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)? > 0)),
             )
-            .map_err(sql_on(&self.conn, &self.path, "reading the schema"))
+            .map_err(sql_on(self.sqlite()?, &self.path, "reading the schema"))
     }
 
     /// A second connection to this already opened, checked and migrated file (for a run's
     /// host locks), without repeating the damage probe.
     pub fn reconnect(&self) -> Result<Store, StoreError> {
+        if let Origin::Postgres(url) = &self.origin {
+            let store =
+                Store::open_postgres(url, &pg::Credentials::from_env(), Access::Unmigrated)?;
+            return Ok(store.with_clock(Arc::clone(&self.clock)));
+        }
         let path = &self.path;
         let conn = Connection::open_with_flags(
             path,
@@ -320,8 +373,9 @@ impl Store {
         conn.busy_timeout(Duration::from_secs(BUSY_TIMEOUT_SECS))
             .map_err(sql_on(&conn, path, "setting busy_timeout"))?;
         let store = Store {
-            conn,
+            db: Db::Sqlite(conn),
             path: path.clone(),
+            origin: self.origin.clone(),
             clock: Arc::clone(&self.clock),
         };
         store.configure()?;
@@ -334,7 +388,7 @@ impl Store {
         let deadline = std::time::Instant::now() + Duration::from_secs(BUSY_TIMEOUT_SECS);
         let mode: String = loop {
             match self
-                .conn
+                .sqlite()?
                 .query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))
             {
                 Err(rusqlite::Error::SqliteFailure(err, _))
@@ -347,7 +401,7 @@ impl Store {
                 }
                 other => {
                     break other.map_err(sql_on(
-                        &self.conn,
+                        self.sqlite()?,
                         &self.path,
                         "switching to WAL mode",
                     ))?;
@@ -361,9 +415,37 @@ impl Store {
                 source: rusqlite::Error::InvalidQuery,
             });
         }
-        self.conn
+        self.sqlite()?
             .execute_batch("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")
-            .map_err(sql_on(&self.conn, &self.path, "setting pragmas"))
+            .map_err(sql_on(self.sqlite()?, &self.path, "setting pragmas"))
+    }
+
+    /// The SQLite connection, for the operations not yet written for both backends; on a
+    /// PostgreSQL store they are refused (exit 2) before anything is read or written.
+    pub(crate) fn sqlite(&self) -> Result<&Connection, StoreError> {
+        match &self.db {
+            Db::Sqlite(conn) => Ok(conn),
+            Db::Postgres(_) => Err(not_on_postgres(&self.origin)),
+        }
+    }
+
+    /// [`Store::sqlite`], mutably (for transactions).
+    pub(crate) fn sqlite_mut(&mut self) -> Result<&mut Connection, StoreError> {
+        match &mut self.db {
+            Db::Sqlite(conn) => Ok(conn),
+            Db::Postgres(_) => Err(not_on_postgres(&self.origin)),
+        }
+    }
+
+    /// Starts a transaction on either backend, with the store's origin to name errors.
+    pub(crate) fn begin(
+        &mut self,
+        mode: TxMode,
+        context: &str,
+    ) -> Result<(db::Tx<'_>, Origin), StoreError> {
+        let origin = self.origin.clone();
+        let tx = self.db.begin(mode).map_err(origin.fail(context))?;
+        Ok((tx, origin))
     }
 
     /// Replaces the store's clock.
@@ -384,20 +466,16 @@ impl Store {
 
     /// `PRAGMA user_version`.
     pub fn schema_version(&self) -> Result<i64, StoreError> {
-        self.conn
+        self.sqlite()?
             .query_row("PRAGMA user_version", [], |row| row.get(0))
             .map_err(sql(&self.path, "reading the schema version"))
     }
 
-    /// Applies every pending migration, safe or not (`plumb state migrate`).
-    pub fn migrate(&mut self) -> Result<MigrateReport, StoreError> {
-        self.apply_migrations(true)
-    }
-
     fn apply_migrations(&mut self, include_unsafe: bool) -> Result<MigrateReport, StoreError> {
         let path = self.path.clone();
+        let now = self.clock.now_ms();
         let tx = self
-            .conn
+            .sqlite_mut()?
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(sql(&path, "starting the migration"))?;
         // Re-read inside the write lock: a concurrent plumb may have migrated already.
@@ -433,7 +511,7 @@ impl Store {
             let detail = serde_json::json!({"from": from, "to": latest, "applied": applied});
             tx.execute(
                 "INSERT INTO audit_events (occurred_at, kind, host, detail) VALUES (?1, 'schema_migrated', NULL, ?2)",
-                rusqlite::params![self.clock.now_ms(), crate::canonical::to_canonical_string(&detail)],
+                rusqlite::params![now, crate::canonical::to_canonical_string(&detail)],
             )
             .map_err(sql(&path, "recording the migration"))?;
         }
@@ -449,7 +527,7 @@ impl Store {
 
     /// Integrity check, foreign-key check and hash-chain walk (`plumb state check`).
     pub fn check(&self) -> Result<CheckReport, StoreError> {
-        chain::check_connection(&self.conn, &self.path)
+        chain::check_connection(self.sqlite()?, &self.path)
     }
 }
 

@@ -1,24 +1,16 @@
-//! The PostgreSQL backend of the store (issue 16): connecting, the schema and its
-//! migrations, and `state show`. The other operations are not here yet; their commands
-//! refuse a URL (see [`super::backend::file_only`]).
+//! What only the PostgreSQL store does itself: connecting, the schema and its migrations,
+//! and `state show`'s sizes. The operations both backends share run through [`super::db`].
 
-use super::MigrateReport;
 use super::backend::Access;
-use super::clock::{self, Clock};
+use super::clock;
+use super::db::{Db, PgConn};
 use super::error::StoreError;
 use super::location::PostgresUrl;
 use super::pg::{self, Credentials};
 use super::pg_schema::{self, MIGRATION_LOCK_KEY, VERSION_TABLE_SQL};
 use super::queries::{HostLastScan, ShowReport};
-use std::sync::Arc;
-
-/// An open PostgreSQL state.
-pub struct PgStore {
-    client: postgres::Client,
-    url: PostgresUrl,
-    /// Where every time the store stamps by itself comes from.
-    clock: Arc<dyn Clock>,
-}
+use super::{MigrateReport, Origin, Store};
+use std::path::PathBuf;
 
 /// `map_err` adapter naming what failed; the server's message never holds the password
 /// (no statement carries it).
@@ -46,65 +38,62 @@ fn newer_schema(url: &PostgresUrl, found: i64) -> StoreError {
     }
 }
 
-impl PgStore {
+impl Store {
     /// Connects, refuses a newer schema, and (for [`Access::Create`]) brings an older one up
     /// to date; [`Access::Existing`] needs the schema to be there.
-    pub fn open(
+    pub fn open_postgres(
         url: &PostgresUrl,
         creds: &Credentials,
         access: Access,
-    ) -> Result<PgStore, StoreError> {
+    ) -> Result<Store, StoreError> {
         let client = pg::connect(url, creds)?;
-        let mut store = PgStore {
-            client,
-            url: url.clone(),
+        let mut store = Store {
+            db: Db::Postgres(Box::new(PgConn::new(client))),
+            path: PathBuf::from(url.to_string()),
+            origin: Origin::Postgres(Box::new(url.clone())),
             clock: clock::system(),
         };
-        let version = store.schema_version()?;
+        let version = store.pg_schema_version()?;
         let latest = pg_schema::latest_version();
         if version > latest {
-            return Err(store.newer(version));
+            return Err(newer_schema(url, version));
         }
         match access {
             Access::Existing if version == 0 => Err(StoreError::PostgresNoSchema {
                 url: Box::new(url.clone()),
             }),
             Access::Create if version < latest => {
-                store.migrate()?;
+                store.pg_migrate()?;
                 Ok(store)
             }
             _ => Ok(store),
         }
     }
 
-    /// The database's URL (printed with its password as `***`).
-    pub fn url(&self) -> &PostgresUrl {
-        &self.url
-    }
-
-    /// The connection, for this backend's operations.
-    pub fn client(&mut self) -> &mut postgres::Client {
-        &mut self.client
-    }
-
-    fn newer(&self, found: i64) -> StoreError {
-        newer_schema(&self.url, found)
+    /// The client and URL of a PostgreSQL store; the callers below run only on one.
+    fn postgres(&mut self) -> Result<(&mut postgres::Client, &PostgresUrl), StoreError> {
+        match (&mut self.db, &self.origin) {
+            (Db::Postgres(pg), Origin::Postgres(url)) => Ok((&mut pg.client, url)),
+            _ => Err(StoreError::Sqlite {
+                path: self.path.clone(),
+                context: "a PostgreSQL operation on a state file".into(),
+                source: rusqlite::Error::InvalidQuery,
+            }),
+        }
     }
 
     /// The version in `plumb_schema`; 0 when the database has no plumb schema.
-    pub fn schema_version(&mut self) -> Result<i64, StoreError> {
-        let url = &self.url;
+    pub(crate) fn pg_schema_version(&mut self) -> Result<i64, StoreError> {
+        let (client, url) = self.postgres()?;
         let context = "reading the schema version";
-        let exists: bool = self
-            .client
+        let exists: bool = client
             .query_one("SELECT to_regclass('plumb_schema') IS NOT NULL", &[])
             .map_err(failed(url, context))?
             .get(0);
         if !exists {
             return Ok(0);
         }
-        let row = self
-            .client
+        let row = client
             .query_opt("SELECT version FROM plumb_schema", &[])
             .map_err(failed(url, context))?;
         Ok(row.map_or(0, |row| row.get(0)))
@@ -112,11 +101,10 @@ impl PgStore {
 
     /// Applies every pending migration in one transaction, under an advisory lock so that
     /// processes starting at once migrate one after the other (`plumb state migrate`).
-    pub fn migrate(&mut self) -> Result<MigrateReport, StoreError> {
-        let url = &self.url;
+    pub(crate) fn pg_migrate(&mut self) -> Result<MigrateReport, StoreError> {
         let now = self.clock.now_ms();
-        let mut tx = self
-            .client
+        let (client, url) = self.postgres()?;
+        let mut tx = client
             .transaction()
             .map_err(failed(url, "starting the migration"))?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK_KEY])
@@ -157,7 +145,7 @@ impl PgStore {
         tx.commit()
             .map_err(failed(url, "committing the migration"))?;
         Ok(MigrateReport {
-            path: self.url.to_string(),
+            path: url.to_string(),
             from_version: from,
             to_version: if applied.is_empty() { from } else { latest },
             applied,
@@ -165,12 +153,11 @@ impl PgStore {
     }
 
     /// Schema version, size, row counts and each host's last scan (`plumb state show`).
-    pub fn show(&mut self) -> Result<ShowReport, StoreError> {
-        let schema_version = self.schema_version()?;
-        let url = &self.url;
+    pub(crate) fn pg_show(&mut self) -> Result<ShowReport, StoreError> {
+        let schema_version = self.pg_schema_version()?;
+        let (client, url) = self.postgres()?;
         let context = "reading hosts";
-        let last_scans = self
-            .client
+        let last_scans = client
             .query(
                 "SELECT name, last_scan_id, last_scan_at, last_scan_status FROM hosts
                  WHERE last_scan_id IS NOT NULL ORDER BY name",
@@ -186,8 +173,7 @@ impl PgStore {
             })
             .collect();
         // The base table for the change log, as on SQLite; the size is the database's.
-        let counts = self
-            .client
+        let counts = client
             .query_one(
                 "SELECT pg_database_size(current_database()),
                         (SELECT count(*) FROM hosts), (SELECT count(*) FROM rules),
@@ -197,7 +183,7 @@ impl PgStore {
             .map_err(failed(url, "counting rows"))?;
         let count = |i: usize| u64::try_from(counts.get::<_, i64>(i)).unwrap_or(0);
         Ok(ShowReport {
-            path: self.url.to_string(),
+            path: url.to_string(),
             schema_version,
             file_size_bytes: count(0),
             hosts: count(1),

@@ -2,6 +2,7 @@
 
 use super::Store;
 use super::apply::{Change, changes_of_scan};
+use super::db::{TxMode, args};
 use super::error::{StoreError, sql};
 use super::model::{Counts, FailingCounts};
 use crate::canonical::to_canonical_string;
@@ -182,16 +183,16 @@ impl Store {
     }
 
     fn count(&self, table: &str) -> Result<u64, StoreError> {
-        self.conn
+        self.sqlite()?
             .query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
                 row.get::<_, i64>(0).map(|n| n.unsigned_abs())
             })
             .map_err(sql(&self.path, "counting rows"))
     }
 
-    pub fn show(&self) -> Result<ShowReport, StoreError> {
+    pub(crate) fn sqlite_show(&self) -> Result<ShowReport, StoreError> {
         let mut stmt = self
-            .conn
+            .sqlite()?
             .prepare(
                 "SELECT name, last_scan_id, last_scan_at, last_scan_status FROM hosts
                  WHERE last_scan_id IS NOT NULL ORDER BY name",
@@ -225,7 +226,7 @@ impl Store {
     /// `apply_scan` maintains, so this is one pass over `hosts`.
     pub fn hosts(&self) -> Result<Vec<HostSummary>, StoreError> {
         let mut stmt = self
-            .conn
+            .sqlite()?
             .prepare(
                 "SELECT name, address, last_scan_id, last_scan_at, last_scan_status,
                         pass_count, fail_count, skipped_count, error_count,
@@ -271,7 +272,7 @@ impl Store {
              ORDER BY finished_at DESC, rowid DESC LIMIT ?2"
         );
         let mut stmt = self
-            .conn
+            .sqlite()?
             .prepare(&query)
             .map_err(sql(&self.path, "reading scans"))?;
         stmt.query_map(params![host, limit], scan_summary)
@@ -287,7 +288,7 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<HistoryEntry>, StoreError> {
         let mut stmt = self
-            .conn
+            .sqlite()?
             .prepare(
                 "SELECT id, occurred_at, scan_id, host, rule_id, change_kind, previous_status,
                         new_status, severity, reason
@@ -302,22 +303,20 @@ impl Store {
 
     /// Changes written by the host's latest non-error scan (empty for a fast-path scan);
     /// `None` if the host has no such scan.
-    pub fn last_changes(&self, host: &str) -> Result<Option<LastChanges>, StoreError> {
-        let latest: Option<(String, i64)> = self
-            .conn
-            .query_row(
+    pub fn last_changes(&mut self, host: &str) -> Result<Option<LastChanges>, StoreError> {
+        let (mut tx, at) = self.begin(TxMode::Read, "starting a read")?;
+        let latest: Option<(String, i64)> = tx
+            .query_opt(
                 "SELECT scan_id, finished_at FROM scans WHERE host = ?1 AND status <> 'error'
                  ORDER BY finished_at DESC, rowid DESC LIMIT 1",
-                [host],
+                &args![host],
                 |row| Ok((row.get(0)?, row.get(1)?)),
             )
-            .optional()
-            .map_err(sql(&self.path, "reading the last scan"))?;
+            .map_err(at.fail("reading the last scan"))?;
         let Some((scan_id, finished_at)) = latest else {
             return Ok(None);
         };
-        let changes =
-            changes_of_scan(&self.conn, &scan_id).map_err(sql(&self.path, "reading changes"))?;
+        let changes = changes_of_scan(&mut tx, &scan_id).map_err(at.fail("reading changes"))?;
         Ok(Some(LastChanges {
             host: host.to_string(),
             scan_id,
@@ -340,7 +339,7 @@ impl Store {
         let path = self.path.clone();
         let now = self.now_ms();
         let tx = self
-            .conn
+            .sqlite_mut()?
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(sql(&path, "starting the prune"))?;
         let result = (|| -> rusqlite::Result<PruneReport> {
@@ -412,12 +411,12 @@ impl Store {
         let bytes_before = self.file_size();
         let checkpoint = |store: &Store| {
             store
-                .conn
+                .sqlite()?
                 .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
                 .map_err(sql(&store.path, "checkpointing the WAL"))
         };
         checkpoint(self)?;
-        self.conn
+        self.sqlite()?
             .execute_batch("VACUUM")
             .map_err(sql(&self.path, "vacuuming"))?;
         checkpoint(self)?;

@@ -13,13 +13,19 @@
 //! `job_rejected` (`bad_signature`, `missing`) and `job_lease_expired` (`lease_expired`).
 
 use super::Store;
-use super::apply::parse;
 use super::error::{StoreError, sql};
 use super::model::text_enum;
 use crate::canonical::to_canonical_string;
 use crate::policy::{Backoff, Policy, Schedule, TierIntervals};
 use crate::schedule_key::JobKey;
 use crate::tier::Tier;
+/// A stored word as its enum (until this module runs on both backends).
+fn parse<T: std::str::FromStr<Err = String>>(text: String) -> rusqlite::Result<T> {
+    text.parse().map_err(|err: String| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, err.into())
+    })
+}
+
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -466,7 +472,7 @@ fn immediate<T>(
 ) -> Result<T, StoreError> {
     let path = store.path.clone();
     let tx = store
-        .conn
+        .sqlite_mut()?
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(sql(&path, context))?;
     let value = work(&tx).map_err(sql(&path, context))?;
@@ -864,7 +870,7 @@ impl Store {
              WHERE ?1 IS NULL OR s.host = ?1 ORDER BY s.host"
         );
         let statuses: Vec<HostScheduleStatus> = self
-            .conn
+            .sqlite()?
             .prepare(&query)
             .and_then(|mut stmt| {
                 stmt.query_map([host], |r| {

@@ -595,7 +595,8 @@ pub fn pending(current: i64) -> impl Iterator<Item = (i64, &'static Migration)> 
 /// The SQL of a status code as readers of the base tables see it: `waived` (code 13, see
 /// [`MIGRATION_WAIVERS`]) where `waiver` holds a waiver's id, else the stored code.
 pub(crate) fn waived_status(status: &str, waiver: &str) -> String {
-    format!("iif({waiver} IS NULL, {status}, {WAIVED_CODE})")
+    // CASE rather than SQLite's iif: the store's statements also run on PostgreSQL.
+    format!("CASE WHEN {waiver} IS NULL THEN {status} ELSE {WAIVED_CODE} END")
 }
 
 /// The value code of `waived`, as [`MIGRATION_WAIVERS`] inserts it.

@@ -104,7 +104,7 @@ impl Store {
             "AND ?2 IS NULL"
         };
         let mut stmt = self
-            .conn
+            .sqlite()?
             .prepare(&format!(
                 "SELECT s.host, s.finished_at, s.pass_count, s.fail_count FROM scans AS s
                  JOIN hosts AS h ON h.name = s.host AND h.removed_at IS NULL
@@ -171,7 +171,7 @@ impl Store {
     fn live_failing(&self) -> Result<FailingCounts, StoreError> {
         let read = |err| sql(&self.path, "reading live failures")(err);
         let mut stmt = self
-            .conn
+            .sqlite()?
             .prepare(
                 "SELECT sev.text, count(*) FROM rule_state AS s
                  JOIN host_keys AS k ON k.key = s.host_key
@@ -201,7 +201,7 @@ impl Store {
     fn fail_rows(&self, since: i64) -> Result<Vec<FailRow>, StoreError> {
         let read = |err| sql(&self.path, "reading the change log")(err);
         let mut stmt = self
-            .conn
+            .sqlite()?
             .prepare(
                 "SELECT c.occurred_at, ps.text, ns.text, pv.text, sv.text FROM change_log AS c
                  JOIN host_keys AS k ON k.key = c.host_key
@@ -237,7 +237,7 @@ impl Store {
         let read = |err| sql(&self.path, "reading the change log")(err);
         // A waived result is stored as fail with its waiver.
         let mut stmt = self
-            .conn
+            .sqlite()?
             .prepare(
                 "SELECT k.name, r.id, sv.text, c.occurred_at,
                         CASE WHEN c.previous_waiver IS NOT NULL THEN 'waived' ELSE ps.text END,
@@ -281,7 +281,7 @@ impl Store {
     pub fn live_results(&self) -> Result<Vec<LiveResult>, StoreError> {
         let read = |err| sql(&self.path, "reading live results")(err);
         let mut stmt = self
-            .conn
+            .sqlite()?
             .prepare(
                 "SELECT k.name, r.id, coalesce(ru.title, r.id), st.text, sev.text, s.reason,
                         s.evidence_id

@@ -33,8 +33,8 @@ pub fn open_store(no_store: bool, config: &Config, state: Option<&Path>) -> Resu
     if no_store {
         return Ok(None);
     }
-    let path = state_path(state, config, "plumb scan")?;
-    Ok(Some(Store::open(&path)?))
+    let location = state_location(state, config)?;
+    Ok(Some(Store::open_at(&location, store::Access::Create)?))
 }
 
 /// Verifies the policy and refuses (exit 2, with an audit event) anything not fit to run.
@@ -42,7 +42,7 @@ pub fn load_policy(
     path: &Path,
     args: &crate::cli::PolicyArgs,
     config: &Config,
-    store: Option<&mut Store>,
+    mut store: Option<&mut Store>,
 ) -> Result<LoadedPolicy> {
     let allow_unsigned_policy = args.allow_unsigned_policy;
     let report =
@@ -64,7 +64,7 @@ pub fn load_policy(
         Some(report.problems().join("; "))
     };
     let version = report.version.and_then(|v| i64::try_from(v).ok());
-    let last_version = match &store {
+    let last_version = match &mut store {
         Some(store) => store.max_policy_version()?,
         None => None,
     };

@@ -1,0 +1,689 @@
+//! One SQL text, two drivers: the store's statements run unchanged on SQLite (rusqlite) and
+//! PostgreSQL (postgres), so each store operation is written once.
+//!
+//! Statements are written in the subset both engines read, with SQLite's `?N` placeholders
+//! (rewritten to `$N` for PostgreSQL). The PostgreSQL schema supplies the few SQLite
+//! functions the statements use (`hex`, `unhex`) and a `rowid` column where statements
+//! order by it. Values cross as [`Value`]: a parameter is converted to the type PostgreSQL
+//! inferred for it (an integer binds to SMALLINT, INTEGER, BIGINT or BOOLEAN), and a column
+//! of any of those types reads back as an integer, as SQLite returns it.
+//!
+//! Where the engines really differ (SQLite's PRAGMAs and sequences, PostgreSQL's advisory
+//! locks) callers branch on [`Tx::dialect`].
+
+use bytes::BytesMut;
+use postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+
+/// Which engine a statement runs on, for the few statements that differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// A failure of either driver, or a stored value that is not what the store wrote.
+#[derive(Debug)]
+pub enum DbError {
+    Sqlite(rusqlite::Error),
+    Postgres(postgres::Error),
+    /// A column held something other than the store's own encoding.
+    Decode {
+        column: usize,
+        problem: String,
+    },
+    /// A statement that must return a row returned none.
+    NoRow,
+}
+
+impl fmt::Display for DbError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DbError::Sqlite(err) => write!(f, "{err}"),
+            DbError::Postgres(err) => match err.as_db_error() {
+                Some(db) => write!(f, "{}", db.message()),
+                None => write!(f, "{err}"),
+            },
+            DbError::Decode { column, problem } => write!(f, "column {column}: {problem}"),
+            DbError::NoRow => write!(f, "the statement returned no row"),
+        }
+    }
+}
+
+impl std::error::Error for DbError {}
+
+impl From<rusqlite::Error> for DbError {
+    fn from(err: rusqlite::Error) -> Self {
+        match err {
+            rusqlite::Error::QueryReturnedNoRows => DbError::NoRow,
+            other => DbError::Sqlite(other),
+        }
+    }
+}
+
+impl From<postgres::Error> for DbError {
+    fn from(err: postgres::Error) -> Self {
+        DbError::Postgres(err)
+    }
+}
+
+pub type DbResult<T> = Result<T, DbError>;
+
+/// A parameter or a column value, in SQLite's five storage classes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value<'a> {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(Cow<'a, str>),
+    Blob(Cow<'a, [u8]>),
+}
+
+impl Value<'_> {
+    fn kind(&self) -> &'static str {
+        match self {
+            Value::Null => "NULL",
+            Value::Int(_) => "an integer",
+            Value::Real(_) => "a real",
+            Value::Text(_) => "text",
+            Value::Blob(_) => "a blob",
+        }
+    }
+}
+
+/// What can be a statement parameter (borrowed: the value outlives the statement).
+pub trait ToValue {
+    fn to_value(&self) -> Value<'_>;
+}
+
+macro_rules! int_to_value {
+    ($($t:ty),*) => {$(
+        impl ToValue for $t {
+            fn to_value(&self) -> Value<'_> {
+                Value::Int(i64::try_from(*self).unwrap_or(i64::MAX))
+            }
+        }
+    )*};
+}
+int_to_value!(i64, i32, u32, u16, u8, usize, u64);
+
+impl ToValue for bool {
+    fn to_value(&self) -> Value<'_> {
+        Value::Int(i64::from(*self))
+    }
+}
+
+impl ToValue for f64 {
+    fn to_value(&self) -> Value<'_> {
+        Value::Real(*self)
+    }
+}
+
+impl ToValue for str {
+    fn to_value(&self) -> Value<'_> {
+        Value::Text(Cow::Borrowed(self))
+    }
+}
+
+impl ToValue for String {
+    fn to_value(&self) -> Value<'_> {
+        Value::Text(Cow::Borrowed(self))
+    }
+}
+
+impl ToValue for [u8] {
+    fn to_value(&self) -> Value<'_> {
+        Value::Blob(Cow::Borrowed(self))
+    }
+}
+
+impl ToValue for Vec<u8> {
+    fn to_value(&self) -> Value<'_> {
+        Value::Blob(Cow::Borrowed(self))
+    }
+}
+
+impl<T: ToValue + ?Sized> ToValue for &T {
+    fn to_value(&self) -> Value<'_> {
+        (**self).to_value()
+    }
+}
+
+impl<T: ToValue> ToValue for Option<T> {
+    fn to_value(&self) -> Value<'_> {
+        self.as_ref().map_or(Value::Null, ToValue::to_value)
+    }
+}
+
+impl ToValue for Value<'_> {
+    fn to_value(&self) -> Value<'_> {
+        match self {
+            Value::Text(text) => Value::Text(Cow::Borrowed(text)),
+            Value::Blob(bytes) => Value::Blob(Cow::Borrowed(bytes)),
+            Value::Null => Value::Null,
+            Value::Int(i) => Value::Int(*i),
+            Value::Real(r) => Value::Real(*r),
+        }
+    }
+}
+
+/// Statement parameters, borrowed like rusqlite's `params!`: `args![a, b.as_str(), c]`.
+macro_rules! args {
+    () => { [] as [$crate::store::db::Value<'_>; 0] };
+    ($($arg:expr),+ $(,)?) => {
+        [$($crate::store::db::ToValue::to_value(&$arg)),+]
+    };
+}
+pub(crate) use args;
+
+/// What a column can be read as.
+pub trait FromValue: Sized {
+    /// `Err` names what was expected.
+    fn from_value(value: Value<'_>) -> Result<Self, &'static str>;
+}
+
+impl FromValue for i64 {
+    fn from_value(value: Value<'_>) -> Result<Self, &'static str> {
+        match value {
+            Value::Int(i) => Ok(i),
+            _ => Err("an integer"),
+        }
+    }
+}
+
+macro_rules! narrow_int_from_value {
+    ($($t:ty),*) => {$(
+        impl FromValue for $t {
+            fn from_value(value: Value<'_>) -> Result<Self, &'static str> {
+                match value {
+                    Value::Int(i) => <$t>::try_from(i).map_err(|_| "an integer in range"),
+                    _ => Err("an integer"),
+                }
+            }
+        }
+    )*};
+}
+narrow_int_from_value!(i32, u32, u64, usize);
+
+impl FromValue for bool {
+    fn from_value(value: Value<'_>) -> Result<Self, &'static str> {
+        match value {
+            Value::Int(i) => Ok(i != 0),
+            _ => Err("a 0/1 flag"),
+        }
+    }
+}
+
+impl FromValue for f64 {
+    fn from_value(value: Value<'_>) -> Result<Self, &'static str> {
+        match value {
+            Value::Real(r) => Ok(r),
+            #[allow(clippy::cast_precision_loss)]
+            Value::Int(i) => Ok(i as f64),
+            _ => Err("a number"),
+        }
+    }
+}
+
+impl FromValue for String {
+    fn from_value(value: Value<'_>) -> Result<Self, &'static str> {
+        match value {
+            Value::Text(text) => Ok(text.into_owned()),
+            _ => Err("text"),
+        }
+    }
+}
+
+impl FromValue for Vec<u8> {
+    fn from_value(value: Value<'_>) -> Result<Self, &'static str> {
+        match value {
+            Value::Blob(bytes) => Ok(bytes.into_owned()),
+            _ => Err("a blob"),
+        }
+    }
+}
+
+impl<T: FromValue> FromValue for Option<T> {
+    fn from_value(value: Value<'_>) -> Result<Self, &'static str> {
+        match value {
+            Value::Null => Ok(None),
+            other => T::from_value(other).map(Some),
+        }
+    }
+}
+
+impl rusqlite::ToSql for Value<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(ToSqlOutput::Borrowed(match self {
+            Value::Null => ValueRef::Null,
+            Value::Int(i) => ValueRef::Integer(*i),
+            Value::Real(r) => ValueRef::Real(*r),
+            Value::Text(text) => ValueRef::Text(text.as_bytes()),
+            Value::Blob(bytes) => ValueRef::Blob(bytes),
+        }))
+    }
+}
+
+type BoxError = Box<dyn std::error::Error + Sync + Send>;
+
+/// Binds to the type PostgreSQL inferred for the parameter.
+impl ToSql for Value<'_> {
+    fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, BoxError> {
+        let mismatch =
+            || -> BoxError { format!("cannot bind {} to a {ty} parameter", self.kind()).into() };
+        match self {
+            Value::Null => Ok(IsNull::Yes),
+            Value::Int(i) => match *ty {
+                Type::INT8 => i.to_sql(ty, out),
+                Type::INT4 => i32::try_from(*i)?.to_sql(ty, out),
+                Type::INT2 => i16::try_from(*i)?.to_sql(ty, out),
+                Type::BOOL => (*i != 0).to_sql(ty, out),
+                #[allow(clippy::cast_precision_loss)]
+                Type::FLOAT8 => (*i as f64).to_sql(ty, out),
+                Type::TEXT | Type::VARCHAR => i.to_string().to_sql(ty, out),
+                _ => Err(mismatch()),
+            },
+            Value::Real(r) => match *ty {
+                Type::FLOAT8 => r.to_sql(ty, out),
+                _ => Err(mismatch()),
+            },
+            Value::Text(text) => match *ty {
+                Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN => {
+                    text.as_ref().to_sql(ty, out)
+                }
+                _ => Err(mismatch()),
+            },
+            Value::Blob(bytes) => match *ty {
+                Type::BYTEA => bytes.as_ref().to_sql(ty, out),
+                _ => Err(mismatch()),
+            },
+        }
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    to_sql_checked!();
+}
+
+/// A PostgreSQL column read as SQLite would return it.
+struct AnyValue(Value<'static>);
+
+impl<'a> FromSql<'a> for AnyValue {
+    fn from_sql(ty: &Type, raw: &'a [u8]) -> Result<Self, BoxError> {
+        let value = match *ty {
+            Type::INT8 => Value::Int(i64::from_sql(ty, raw)?),
+            Type::INT4 => Value::Int(i32::from_sql(ty, raw)?.into()),
+            Type::INT2 => Value::Int(i16::from_sql(ty, raw)?.into()),
+            Type::BOOL => Value::Int(bool::from_sql(ty, raw)?.into()),
+            Type::FLOAT8 => Value::Real(f64::from_sql(ty, raw)?),
+            Type::FLOAT4 => Value::Real(f32::from_sql(ty, raw)?.into()),
+            Type::NUMERIC => numeric(raw)?,
+            Type::BYTEA => Value::Blob(Cow::Owned(raw.to_vec())),
+            _ => Value::Text(Cow::Owned(String::from_sql(ty, raw)?)),
+        };
+        Ok(AnyValue(value))
+    }
+
+    fn from_sql_null(_: &Type) -> Result<Self, BoxError> {
+        Ok(AnyValue(Value::Null))
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+}
+
+/// PostgreSQL's binary NUMERIC (what `sum` of a BIGINT returns): an integer when it has no
+/// fraction and fits, else a real.
+fn numeric(raw: &[u8]) -> Result<Value<'static>, BoxError> {
+    let word = |i: usize| -> Result<i16, BoxError> {
+        raw.get(i..i + 2)
+            .map(|b| i16::from_be_bytes([b[0], b[1]]))
+            .ok_or_else(|| "truncated NUMERIC".into())
+    };
+    let (ndigits, weight, sign) = (word(0)?, word(2)?, word(4)? as u16);
+    if sign == 0xC000 {
+        return Ok(Value::Real(f64::NAN));
+    }
+    let (mut int, mut real, mut integral) = (0i128, 0f64, true);
+    for i in 0..usize::try_from(ndigits).unwrap_or(0) {
+        let digit = word(8 + 2 * i)?;
+        let power = i32::from(weight) - i32::try_from(i).unwrap_or(i32::MAX);
+        real += f64::from(digit) * 10000f64.powi(power);
+        if power < 0 {
+            integral &= digit == 0;
+        } else {
+            int = u32::try_from(power)
+                .ok()
+                .and_then(|p| 10000i128.checked_pow(p))
+                .and_then(|scale| int.checked_add(i128::from(digit) * scale))
+                .ok_or("NUMERIC out of range")?;
+        }
+    }
+    let negative = sign == 0x4000;
+    Ok(match i64::try_from(if negative { -int } else { int }) {
+        Ok(i) if integral => Value::Int(i),
+        _ => Value::Real(if negative { -real } else { real }),
+    })
+}
+
+/// One result row of either driver.
+pub enum Row<'r> {
+    Sqlite(&'r rusqlite::Row<'r>),
+    Postgres(&'r postgres::Row),
+}
+
+impl Row<'_> {
+    /// Column `index` as `T`.
+    pub fn get<T: FromValue>(&self, index: usize) -> DbResult<T> {
+        let value =
+            match self {
+                Row::Sqlite(row) => {
+                    use rusqlite::types::ValueRef;
+                    match row.get_ref(index)? {
+                        ValueRef::Null => Value::Null,
+                        ValueRef::Integer(i) => Value::Int(i),
+                        ValueRef::Real(r) => Value::Real(r),
+                        ValueRef::Text(bytes) => Value::Text(Cow::Borrowed(
+                            std::str::from_utf8(bytes).map_err(|_| DbError::Decode {
+                                column: index,
+                                problem: "text is not UTF-8".into(),
+                            })?,
+                        )),
+                        ValueRef::Blob(bytes) => Value::Blob(Cow::Borrowed(bytes)),
+                    }
+                }
+                Row::Postgres(row) => row.try_get::<_, AnyValue>(index)?.0,
+            };
+        let found = value.kind();
+        T::from_value(value).map_err(|expected| DbError::Decode {
+            column: index,
+            problem: format!("expected {expected}, found {found}"),
+        })
+    }
+}
+
+/// Parses a stored word (a status, a kind) into its enum.
+pub fn parse<T: std::str::FromStr<Err = String>>(text: String) -> DbResult<T> {
+    text.parse()
+        .map_err(|problem| DbError::Decode { column: 0, problem })
+}
+
+/// SQLite's `?N` placeholders as PostgreSQL's `$N` (outside quoted text).
+fn postgres_sql(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut quoted = false;
+    for ch in sql.chars() {
+        match ch {
+            '\'' => quoted = !quoted,
+            '?' if !quoted => {
+                out.push('$');
+                continue;
+            }
+            _ => {}
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// A PostgreSQL connection and its prepared statements (one parse per statement text).
+pub struct PgConn {
+    pub client: postgres::Client,
+    statements: HashMap<&'static str, postgres::Statement>,
+}
+
+impl PgConn {
+    pub fn new(client: postgres::Client) -> PgConn {
+        PgConn {
+            client,
+            statements: HashMap::new(),
+        }
+    }
+}
+
+/// An open connection of either engine.
+pub enum Db {
+    Sqlite(rusqlite::Connection),
+    Postgres(Box<PgConn>),
+}
+
+/// How a transaction locks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxMode {
+    /// Writes: SQLite takes the write lock at once (IMMEDIATE); PostgreSQL reads committed
+    /// rows and locks what it writes.
+    Write,
+    /// Reads from one snapshot (SQLite DEFERRED; PostgreSQL REPEATABLE READ, READ ONLY).
+    Read,
+}
+
+impl Db {
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            Db::Sqlite(_) => Dialect::Sqlite,
+            Db::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    pub fn begin(&mut self, mode: TxMode) -> DbResult<Tx<'_>> {
+        match self {
+            Db::Sqlite(conn) => {
+                let behavior = match mode {
+                    TxMode::Write => rusqlite::TransactionBehavior::Immediate,
+                    TxMode::Read => rusqlite::TransactionBehavior::Deferred,
+                };
+                Ok(Tx::Sqlite(conn.transaction_with_behavior(behavior)?))
+            }
+            Db::Postgres(pg) => {
+                let PgConn { client, statements } = &mut **pg;
+                let mut builder = client.build_transaction();
+                if mode == TxMode::Read {
+                    builder = builder
+                        .isolation_level(postgres::IsolationLevel::RepeatableRead)
+                        .read_only(true);
+                }
+                Ok(Tx::Postgres {
+                    tx: builder.start()?,
+                    statements,
+                })
+            }
+        }
+    }
+}
+
+/// A transaction of either engine; dropped without [`Tx::commit`], it rolls back.
+pub enum Tx<'c> {
+    Sqlite(rusqlite::Transaction<'c>),
+    Postgres {
+        tx: postgres::Transaction<'c>,
+        statements: &'c mut HashMap<&'static str, postgres::Statement>,
+    },
+}
+
+/// Parameters as PostgreSQL's driver takes them.
+fn pg_params<'v>(params: &'v [Value<'_>]) -> Vec<&'v (dyn ToSql + Sync)> {
+    params.iter().map(|v| v as &(dyn ToSql + Sync)).collect()
+}
+
+impl Tx<'_> {
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            Tx::Sqlite(_) => Dialect::Sqlite,
+            Tx::Postgres { .. } => Dialect::Postgres,
+        }
+    }
+
+    /// The prepared PostgreSQL statement for `sql` (statement texts are the store's own
+    /// constants, so the cache is bounded by the code).
+    fn statement(
+        tx: &mut postgres::Transaction<'_>,
+        statements: &mut HashMap<&'static str, postgres::Statement>,
+        sql: &'static str,
+    ) -> DbResult<postgres::Statement> {
+        if let Some(statement) = statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = tx.prepare(&postgres_sql(sql))?;
+        statements.insert(sql, statement.clone());
+        Ok(statement)
+    }
+
+    /// Runs one statement; returns the rows it changed.
+    pub fn execute(&mut self, sql: &'static str, params: &[Value<'_>]) -> DbResult<u64> {
+        match self {
+            Tx::Sqlite(tx) => {
+                let changed = tx
+                    .prepare_cached(sql)?
+                    .execute(rusqlite::params_from_iter(params))?;
+                Ok(changed as u64)
+            }
+            Tx::Postgres { tx, statements } => {
+                let statement = Tx::statement(tx, statements, sql)?;
+                Ok(tx.execute(&statement, &pg_params(params))?)
+            }
+        }
+    }
+
+    /// [`Tx::execute`] for a statement built at run time (not cached on PostgreSQL).
+    #[allow(dead_code)] // TODO(issue 16): used once every module runs on both backends
+    pub fn execute_dynamic(&mut self, sql: &str, params: &[Value<'_>]) -> DbResult<u64> {
+        match self {
+            Tx::Sqlite(tx) => {
+                let changed = tx
+                    .prepare(sql)?
+                    .execute(rusqlite::params_from_iter(params))?;
+                Ok(changed as u64)
+            }
+            Tx::Postgres { tx, .. } => Ok(tx.execute(&postgres_sql(sql), &pg_params(params))?),
+        }
+    }
+
+    /// Several statements without parameters (schema text).
+    #[allow(dead_code)] // TODO(issue 16): used once every module runs on both backends
+    pub fn execute_batch(&mut self, sql: &str) -> DbResult<()> {
+        match self {
+            Tx::Sqlite(tx) => Ok(tx.execute_batch(sql)?),
+            Tx::Postgres { tx, .. } => Ok(tx.batch_execute(sql)?),
+        }
+    }
+
+    /// Every row, each through `map`.
+    pub fn query_map<T>(
+        &mut self,
+        sql: &'static str,
+        params: &[Value<'_>],
+        map: impl FnMut(&Row<'_>) -> DbResult<T>,
+    ) -> DbResult<Vec<T>> {
+        self.query_inner(Sql::Static(sql), params, map)
+    }
+
+    /// [`Tx::query_map`] for a statement built at run time (not cached on PostgreSQL).
+    #[allow(dead_code)] // TODO(issue 16): used once every module runs on both backends
+    pub fn query_dynamic<T>(
+        &mut self,
+        sql: &str,
+        params: &[Value<'_>],
+        map: impl FnMut(&Row<'_>) -> DbResult<T>,
+    ) -> DbResult<Vec<T>> {
+        self.query_inner(Sql::Dynamic(sql), params, map)
+    }
+
+    fn query_inner<T>(
+        &mut self,
+        sql: Sql<'_>,
+        params: &[Value<'_>],
+        mut map: impl FnMut(&Row<'_>) -> DbResult<T>,
+    ) -> DbResult<Vec<T>> {
+        match self {
+            Tx::Sqlite(tx) => {
+                // rusqlite's cache is an LRU, so run-time texts are safe in it.
+                let mut statement = tx.prepare_cached(sql.text())?;
+                let mut rows = statement.query(rusqlite::params_from_iter(params))?;
+                let mut out = Vec::new();
+                while let Some(row) = rows.next()? {
+                    out.push(map(&Row::Sqlite(row))?);
+                }
+                Ok(out)
+            }
+            Tx::Postgres { tx, statements } => {
+                let rows = match sql {
+                    Sql::Static(sql) => {
+                        let statement = Tx::statement(tx, statements, sql)?;
+                        tx.query(&statement, &pg_params(params))?
+                    }
+                    Sql::Dynamic(_) => tx.query(&postgres_sql(sql.text()), &pg_params(params))?,
+                };
+                rows.iter().map(|row| map(&Row::Postgres(row))).collect()
+            }
+        }
+    }
+
+    /// The first row, if any.
+    pub fn query_opt<T>(
+        &mut self,
+        sql: &'static str,
+        params: &[Value<'_>],
+        map: impl FnOnce(&Row<'_>) -> DbResult<T>,
+    ) -> DbResult<Option<T>> {
+        let mut map = Some(map);
+        let mut rows = self.query_map(sql, params, |row| match map.take() {
+            Some(map) => map(row).map(Some),
+            None => Ok(None),
+        })?;
+        Ok(if rows.is_empty() {
+            None
+        } else {
+            rows.swap_remove(0)
+        })
+    }
+
+    /// The one row the statement must return.
+    pub fn query_row<T>(
+        &mut self,
+        sql: &'static str,
+        params: &[Value<'_>],
+        map: impl FnOnce(&Row<'_>) -> DbResult<T>,
+    ) -> DbResult<T> {
+        self.query_opt(sql, params, map)?.ok_or(DbError::NoRow)
+    }
+
+    pub fn commit(self) -> DbResult<()> {
+        match self {
+            Tx::Sqlite(tx) => Ok(tx.commit()?),
+            Tx::Postgres { tx, .. } => Ok(tx.commit()?),
+        }
+    }
+
+    /// The SQLite transaction, for what only SQLite has (PRAGMAs, `sqlite_sequence`).
+    #[allow(dead_code)] // TODO(issue 16): used once every module runs on both backends
+    pub fn sqlite(&self) -> Option<&rusqlite::Connection> {
+        match self {
+            Tx::Sqlite(tx) => Some(tx),
+            Tx::Postgres { .. } => None,
+        }
+    }
+}
+
+/// A statement's text: one of the store's constants (prepared once per connection) or
+/// one built at run time.
+#[derive(Clone, Copy)]
+enum Sql<'s> {
+    Static(&'static str),
+    #[allow(dead_code)]
+    Dynamic(&'s str),
+}
+
+impl Sql<'_> {
+    fn text(&self) -> &str {
+        match self {
+            Sql::Static(sql) => sql,
+            Sql::Dynamic(sql) => sql,
+        }
+    }
+}
