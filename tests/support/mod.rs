@@ -1,6 +1,7 @@
 //! Test support shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod backends;
 pub mod fixtures;
 pub mod postgres;
 pub mod sshd;
