@@ -5,9 +5,7 @@ mod support;
 
 use common::*;
 use plumb::commands::state::{StateCommand, StateContext, run};
-use plumb::store::{
-    self, ChangeKind, ScanStatus, Severity, StateLocation, Status, Store, StoreError, Tier,
-};
+use plumb::store::{self, Severity, StateLocation, Status, Store, StoreError};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use support::tools::sqlite3;
@@ -16,14 +14,6 @@ fn temp_state() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("state.db");
     (dir, path)
-}
-
-fn kinds(outcome: &store::ApplyOutcome) -> Vec<(String, ChangeKind)> {
-    outcome
-        .changes
-        .iter()
-        .map(|c| (c.rule_id.clone(), c.kind))
-        .collect()
 }
 
 #[test]
@@ -36,206 +26,6 @@ fn open_sets_pragmas() {
     );
     drop(store);
     assert_eq!(sqlite3(&path, "PRAGMA journal_mode;").trim(), "wal");
-}
-
-#[test]
-fn first_scan_records_first_seen_and_score() {
-    let (_dir, path) = temp_state();
-    let mut store = Store::open(&path).unwrap();
-    let batch = synthetic("web1", 1_000_000, 9, 0);
-    let outcome = store.apply_scan(&batch).unwrap();
-    assert!(!outcome.replayed && !outcome.fast_path);
-    assert_eq!(outcome.changes.len(), 9);
-    assert!(
-        outcome
-            .changes
-            .iter()
-            .all(|c| c.kind == ChangeKind::FirstSeen)
-    );
-    assert_eq!((outcome.counts.pass, outcome.counts.fail), (6, 3));
-    // Rounded to 0.1 as the scan report rounds it.
-    assert_eq!(outcome.score, Some(66.7));
-    assert_eq!(count(&path, "SELECT count(*) FROM transactions"), 9);
-    assert!(store.check().unwrap().sound);
-}
-
-#[test]
-fn replayed_scan_id_is_a_no_op() {
-    let (_dir, path) = temp_state();
-    let mut store = Store::open(&path).unwrap();
-    let batch = synthetic("web1", 1_000_000, 20, 0);
-    let first = store.apply_scan(&batch).unwrap();
-    let before = digest(&path);
-    let again = store.apply_scan(&batch).unwrap();
-    assert!(again.replayed);
-    assert_eq!(again.changes, first.changes);
-    assert_eq!(again.counts, first.counts);
-    assert_eq!(digest(&path), before);
-}
-
-#[test]
-fn unchanged_rescan_takes_the_fast_path() {
-    let (_dir, path) = temp_state();
-    let mut store = Store::open(&path).unwrap();
-    store
-        .apply_scan(&synthetic("web1", 1_000_000, 50, 0))
-        .unwrap();
-    let second = synthetic("web1", 2_000_000, 50, 0);
-    let outcome = store.apply_scan(&second).unwrap();
-    assert!(outcome.fast_path);
-    assert!(outcome.changes.is_empty());
-    assert_eq!(count(&path, "SELECT count(*) FROM transactions"), 50);
-    assert_eq!(count(&path, "SELECT count(*) FROM scans"), 2);
-    assert_eq!(
-        count(&path, "SELECT min(check_count) FROM host_rule_state"),
-        2
-    );
-    assert_eq!(
-        count(&path, "SELECT min(last_checked_at) FROM host_rule_state"),
-        2_000_000
-    );
-    assert_eq!(
-        count(&path, "SELECT max(last_changed_at) FROM host_rule_state"),
-        1_000_000
-    );
-    // Evidence key order does not matter to the hash.
-    let mut reordered = synthetic("web1", 3_000_000, 50, 0);
-    for r in &mut reordered.results {
-        let actual = r.evidence["actual"].clone();
-        r.evidence = json!({"actual": actual, "expected": "yes",
-            "target": r.evidence["target"].clone(), "method": "file_content"});
-    }
-    assert!(store.apply_scan(&reordered).unwrap().fast_path);
-}
-
-#[test]
-fn each_kind_of_change_is_logged_once() {
-    let (_dir, path) = temp_state();
-    let mut store = Store::open(&path).unwrap();
-    let base = vec![
-        result("a", Status::Pass, Severity::Low),
-        result("b", Status::Pass, Severity::Low),
-        result("c", Status::Pass, Severity::Low),
-        result("d", Status::Pass, Severity::Low),
-    ];
-    store.apply_scan(&batch("h", 1000, base.clone())).unwrap();
-    let mut next = base.clone();
-    next[0].status = Status::Fail; // a: state_changed
-    next[1].severity = Severity::High; // b: severity_changed
-    next[2].evidence = json!({"method": "x", "actual": "other"}); // c: evidence_changed
-    let outcome = store.apply_scan(&batch("h", 2000, next)).unwrap();
-    assert_eq!(
-        kinds(&outcome),
-        vec![
-            ("a".into(), ChangeKind::StateChanged),
-            ("b".into(), ChangeKind::SeverityChanged),
-            ("c".into(), ChangeKind::EvidenceChanged),
-        ]
-    );
-    let a = &outcome.changes[0];
-    assert_eq!(
-        (a.previous_status, a.new_status),
-        (Some(Status::Pass), Some(Status::Fail))
-    );
-    let changes = store.last_changes("h").unwrap().unwrap();
-    assert_eq!(changes.changes, outcome.changes);
-    let history = store.history("h", Some("a"), 10).unwrap();
-    assert_eq!(history.len(), 2);
-    assert_eq!(history[0].change_kind, "state_changed");
-    assert_eq!(history[1].change_kind, "first_seen");
-}
-
-#[test]
-fn removed_rule_is_logged_once_and_no_longer_counted() {
-    let (_dir, path) = temp_state();
-    let mut store = Store::open(&path).unwrap();
-    let rules = vec![
-        result("keep", Status::Pass, Severity::Low),
-        result("gone", Status::Fail, Severity::Critical),
-    ];
-    store.apply_scan(&batch("h", 1000, rules.clone())).unwrap();
-    let hosts = store.hosts().unwrap();
-    assert_eq!(hosts[0].compliance, Tier::Critical);
-
-    let only_keep = vec![rules[0].clone()];
-    let outcome = store
-        .apply_scan(&batch("h", 2000, only_keep.clone()))
-        .unwrap();
-    assert_eq!(kinds(&outcome), vec![("gone".into(), ChangeKind::Removed)]);
-    assert_eq!(outcome.changes[0].new_status, None);
-    assert_eq!(outcome.score, Some(100.0));
-    let hosts = store.hosts().unwrap();
-    assert_eq!(hosts[0].score, Some(100.0));
-    assert_eq!(hosts[0].failing.critical, 0);
-    assert_eq!(hosts[0].compliance, Tier::Compliant);
-
-    let third = store.apply_scan(&batch("h", 3000, only_keep)).unwrap();
-    assert!(third.fast_path, "nothing changed since the removal");
-    assert_eq!(
-        count(
-            &path,
-            "SELECT count(*) FROM transactions WHERE change_kind = 'removed'"
-        ),
-        1
-    );
-    // Coming back counts as first seen again.
-    let back = store.apply_scan(&batch("h", 4000, rules)).unwrap();
-    assert_eq!(kinds(&back), vec![("gone".into(), ChangeKind::FirstSeen)]);
-    assert!(store.check().unwrap().sound);
-}
-
-#[test]
-fn error_scan_records_the_scan_and_keeps_state() {
-    let (_dir, path) = temp_state();
-    let mut store = Store::open(&path).unwrap();
-    store.apply_scan(&synthetic("h", 1000, 10, 0)).unwrap();
-    let state_before = sqlite3(&path, "SELECT * FROM host_rule_state ORDER BY rule_id;");
-    let mut failed = synthetic("h", 2000, 0, 0);
-    failed.status = ScanStatus::Error;
-    failed.error = Some("ssh: connection refused".into());
-    let outcome = store.apply_scan(&failed).unwrap();
-    assert!(outcome.changes.is_empty() && outcome.score.is_none());
-    assert_eq!(
-        sqlite3(&path, "SELECT * FROM host_rule_state ORDER BY rule_id;"),
-        state_before
-    );
-    assert_eq!(count(&path, "SELECT count(*) FROM transactions"), 10);
-    let scans = store.scans(Some("h"), 10).unwrap();
-    assert_eq!(scans[0].status, "error");
-    assert_eq!(scans[0].error.as_deref(), Some("ssh: connection refused"));
-    // The host keeps its last known compliance.
-    let hosts = store.hosts().unwrap();
-    assert_eq!(hosts[0].last_scan_status.as_deref(), Some("error"));
-    assert!(hosts[0].score.is_some());
-}
-
-#[test]
-fn rejected_batches_write_nothing() {
-    let (_dir, path) = temp_state();
-    let mut store = Store::open(&path).unwrap();
-    store.apply_scan(&synthetic("h", 1000, 10, 0)).unwrap();
-    let before = digest(&path);
-
-    let mut duplicate = synthetic("h", 2000, 10, 1);
-    duplicate.results.push(duplicate.results[0].clone());
-    let mut oversize = synthetic("h", 2000, 10, 1);
-    oversize.results[3].evidence = json!({"actual": "x".repeat(plumb::eval::MAX_EVIDENCE_BYTES)});
-    let mut no_host = synthetic("", 2000, 10, 1);
-    no_host.host.name = "  ".into();
-    let mut not_object = synthetic("h", 2000, 10, 1);
-    not_object.results[0].evidence = json!([1, 2]);
-
-    for (bad, needle) in [
-        (duplicate, "more than once"),
-        (oversize, "byte ceiling"),
-        (no_host, "host name is empty"),
-        (not_object, "not a JSON object"),
-    ] {
-        let err = store.apply_scan(&bad).unwrap_err();
-        assert!(matches!(err, StoreError::InvalidBatch { .. }), "{err}");
-        assert!(err.to_string().contains(needle), "{err}");
-        assert_eq!(digest(&path), before);
-    }
 }
 
 #[test]
@@ -548,40 +338,6 @@ fn non_sqlite_file_is_reported_and_the_file_untouched() {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(&path, "hosts:\n  - web1\n  - web2\n".repeat(200)).unwrap();
     assert_reported_as_damaged(&path);
-}
-
-#[test]
-fn hosts_reports_tiers_and_failing_severities() {
-    let (_dir, path) = temp_state();
-    let mut store = Store::open(&path).unwrap();
-    // 10 rules, rules 0,3,6,9 fail → 60 %, one of them (3) critical.
-    store.apply_scan(&synthetic("crit", 1000, 10, 0)).unwrap();
-    let mostly: Vec<_> = (0..10)
-        .map(|i| {
-            let status = if i < 2 { Status::Fail } else { Status::Pass };
-            result(&format!("m{i}"), status, Severity::High)
-        })
-        .collect();
-    store.apply_scan(&batch("mostly", 1000, mostly)).unwrap();
-    let mut never = synthetic("never", 1000, 0, 0);
-    never.status = ScanStatus::Error;
-    store.apply_scan(&never).unwrap();
-    let hosts = store.hosts().unwrap();
-    let by_name = |n: &str| hosts.iter().find(|h| h.name == n).unwrap();
-    assert_eq!(by_name("crit").compliance, Tier::Critical);
-    assert_eq!(by_name("crit").failing.critical, 1);
-    assert_eq!(
-        by_name("crit").failing.low + by_name("crit").failing.medium + by_name("crit").failing.high,
-        3
-    );
-    assert_eq!(by_name("mostly").compliance, Tier::MostlyCompliant);
-    assert_eq!(by_name("mostly").failing.high, 2);
-    assert_eq!(by_name("never").compliance, Tier::Unknown);
-    let show = store.show().unwrap();
-    assert_eq!(
-        (show.hosts, show.rules, show.scans, show.transactions),
-        (3, 20, 3, 20)
-    );
 }
 
 #[test]

@@ -417,7 +417,7 @@ fn write_changes(
                          waiver = excluded.waiver,
                          last_changed_at = excluded.last_changed_at,
                          last_checked_at = excluded.last_checked_at,
-                         check_count = check_count + 1,
+                         check_count = rule_state.check_count + 1,
                          last_scan_id = excluded.last_scan_id, removed_at = NULL",
                     &args![
                         host_key,
@@ -537,7 +537,7 @@ fn upsert_rule(tx: &mut Tx, record: &super::model::ResultRecord, at: i64) -> DbR
     tx.execute("INSERT INTO rules (id, title, severity, content_hash, first_seen) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT(id) DO UPDATE SET title = excluded.title, severity = excluded.severity,
              content_hash = excluded.content_hash
-         WHERE content_hash <> excluded.content_hash", &args![
+         WHERE rules.content_hash <> excluded.content_hash", &args![
         record.rule_id,
         record.title,
         record.severity.as_str(),

@@ -195,41 +195,6 @@ impl Drop for HostLock {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::ManualClock;
-
-    #[test]
-    fn second_owner_is_refused_until_release_or_expiry() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("state.db");
-        let clock = ManualClock::new(1_700_000_000_000);
-        let mut a = Store::open_with_clock(&path, Arc::new(clock.clone())).unwrap();
-        let mut b = Store::open_with_clock(&path, Arc::new(clock.clone())).unwrap();
-        assert!(
-            a.try_lock_host("web1", "run-a", Duration::from_secs(60))
-                .unwrap()
-        );
-        assert!(
-            !b.try_lock_host("web1", "run-b", Duration::from_secs(60))
-                .unwrap()
-        );
-        assert!(
-            b.try_lock_host("web2", "run-b", Duration::from_secs(60))
-                .unwrap()
-        );
-        assert!(
-            a.try_lock_host("web1", "run-a", Duration::from_secs(60))
-                .unwrap()
-        );
-        assert!(!b.unlock_host("web1", "run-b").unwrap());
-        assert!(a.unlock_host("web1", "run-a").unwrap());
-        assert!(b.try_lock_host("web1", "run-b", Duration::ZERO).unwrap());
-        // A zero ttl lapses as soon as time moves, so another owner may take it.
-        clock.advance(Duration::from_millis(1));
-        assert!(
-            a.try_lock_host("web1", "run-a", Duration::from_secs(60))
-                .unwrap()
-        );
-    }
 
     fn lock_rows(store: &Store) -> Vec<(String, String, i64)> {
         let mut stmt = store
@@ -241,21 +206,6 @@ mod tests {
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap()
-    }
-
-    #[test]
-    fn extending_never_recreates_a_released_lock() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("state.db")).unwrap();
-        let ttl = Duration::from_secs(60);
-        assert!(store.try_lock_host("web1", "run-a", ttl).unwrap());
-        assert!(store.try_lock_host("web2", "run-b", ttl).unwrap());
-        assert_eq!(store.extend_host_locks("run-a", ttl).unwrap(), 1);
-        assert!(store.unlock_host("web1", "run-a").unwrap());
-        assert_eq!(store.extend_host_locks("run-a", ttl).unwrap(), 0);
-        let rows = lock_rows(&store);
-        assert_eq!(rows.len(), 1);
-        assert_eq!(rows[0].0, "web2");
     }
 
     /// The heartbeat pushes the expiry forward while the guard lives; dropping the guard
@@ -292,27 +242,5 @@ mod tests {
                 .try_lock_host("web1", "run-b", Duration::from_secs(60))
                 .unwrap()
         );
-    }
-
-    /// A crashed run's lock lapses after its ttl by the store's clock, not before, and the
-    /// heartbeat's own connection stamps expiry by the same clock.
-    #[test]
-    fn a_lock_lapses_when_the_clock_passes_its_ttl() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("state.db");
-        let clock = ManualClock::new(1_700_000_000_000);
-        let ttl = Duration::from_secs(60);
-        let crashed = Store::open_with_clock(&path, Arc::new(clock.clone())).unwrap();
-        let mut other = Store::open_with_clock(&path, Arc::new(clock.clone())).unwrap();
-        let mut heartbeat = crashed.reconnect().unwrap();
-        assert!(heartbeat.try_lock_host("web1", "crashed", ttl).unwrap());
-        assert_eq!(lock_rows(&other)[0].2, 1_700_000_060_000);
-        clock.advance(Duration::from_secs(59));
-        assert!(!other.try_lock_host("web1", "next", ttl).unwrap());
-        assert_eq!(heartbeat.extend_host_locks("crashed", ttl).unwrap(), 1);
-        assert_eq!(lock_rows(&other)[0].2, 1_700_000_119_000);
-        clock.advance(Duration::from_secs(60));
-        assert!(other.try_lock_host("web1", "next", ttl).unwrap());
-        assert_eq!(lock_rows(&other)[0].1, "next");
     }
 }

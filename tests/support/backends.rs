@@ -133,6 +133,25 @@ impl Backend {
             .unwrap()
     }
 
+    /// Every logical row of the state, in a stable order: equal digests mean nothing was
+    /// written between them.
+    pub fn digest(&self) -> String {
+        let mut text = String::new();
+        for (table, order) in [
+            ("hosts", "name"),
+            ("rules", "id"),
+            ("scans", "scan_id"),
+            ("host_rule_state", "host, rule_id"),
+            ("transactions", "id"),
+            ("rule_sources", "id"),
+            ("host_rule_sources", "host, source_id, rule_id"),
+        ] {
+            let rows = self.rows(&format!("SELECT * FROM {table} ORDER BY {order}"));
+            text.push_str(&format!("{table}: {rows:?}\n"));
+        }
+        text
+    }
+
     fn pg_client(&self) -> postgres::Client {
         postgres::Client::connect(&self.state, postgres::NoTls)
             .unwrap_or_else(|err| panic!("connecting to {}: {err}", self.state))
