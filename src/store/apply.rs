@@ -2,7 +2,7 @@
 
 use super::Store;
 use super::chain::{TxRow, lock_chain_head};
-use super::db::{DbResult, Tx, TxMode, args, parse};
+use super::db::{DbError, DbResult, ToValue, Tx, TxMode, Value, args, parse};
 use super::error::StoreError;
 use super::model::{ChangeKind, Counts, ScanBatch, ScanStatus, Severity, Status};
 use super::plan::{self, HistoryRow, Memberships, Prepared, PreviousRule, totals, validate};
@@ -10,7 +10,7 @@ use super::schema::{stored_status, waived_status};
 use crate::canonical::{canonical_hash, to_canonical_string};
 use serde::Serialize;
 use serde_json::json;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::LazyLock;
 
 /// One row of the change log as reported back to the scan.
@@ -244,19 +244,6 @@ fn host_key(tx: &mut Tx, name: &str) -> DbResult<i64> {
     )
 }
 
-/// The integer key that stands for a rule id in the compact tables, created on first use.
-fn rule_key(tx: &mut Tx, id: &str) -> DbResult<i64> {
-    tx.execute(
-        "INSERT INTO rule_keys (id) VALUES (?1) ON CONFLICT(id) DO NOTHING",
-        &args![id],
-    )?;
-    tx.query_row(
-        "SELECT key FROM rule_keys WHERE id = ?1",
-        &args![id],
-        |row| row.get(0),
-    )
-}
-
 /// The id of a rule source's name, created on first use.
 fn source_id(tx: &mut Tx, name: &str) -> DbResult<i64> {
     tx.execute(
@@ -354,7 +341,9 @@ fn write_scan(tx: &mut Tx, batch: &ScanBatch, prepared: &[Prepared]) -> DbResult
     }
 }
 
-/// The full route: loads the host's rows, plans the changes, and writes the plan.
+/// The full route: loads the host's rows, plans the changes, and writes the plan. Each kind
+/// of write is one statement per chunk of rows ([`Tx::execute_rows`]), so a scan costs a
+/// handful of round trips on PostgreSQL whatever its number of rules.
 fn write_changes(
     tx: &mut Tx,
     batch: &ScanBatch,
@@ -370,7 +359,128 @@ fn write_changes(
     let members = load_memberships(tx, host_key, source)?;
     let at = batch.finished_at;
     let plan = plan::plan_changes(batch, prepared, &previous, &members, at);
+    // First, before any shared row: on PostgreSQL the chain's lock serialises changed scans,
+    // so concurrent workers never wait on each other's rule rows in opposite orders.
     let mut log = ChangeLog::new(tx)?;
+    let codes = ValueCodes::load(tx)?;
+
+    upsert_rules(tx, &plan.results, at)?;
+    let rule_keys = rule_keys(tx, &plan.results, &stored)?;
+    let key_of = |rule_id: &str| rule_keys.get(rule_id).copied().ok_or(DbError::NoRow);
+    let changed: Vec<&plan::ResultStep> = plan
+        .results
+        .iter()
+        .filter(|step| step.history.is_some())
+        .collect();
+    let evidence_ids = store_evidence(tx, &changed)?;
+    let evidence_of = |hash: &str| evidence_ids.get(hash).copied().ok_or(DbError::NoRow);
+
+    // Unchanged: only the counters move (write-on-change).
+    let unchanged = plan
+        .results
+        .iter()
+        .filter(|step| step.history.is_none())
+        .map(|step| Ok(vec![Value::Int(key_of(&step.item.record.rule_id)?)]))
+        .collect::<DbResult<Vec<_>>>()?;
+    tx.execute_rows(
+        "UPDATE rule_state SET last_checked_at = ?1, check_count = check_count + 1,
+             last_scan_id = ?2
+         WHERE host_key = ?3 AND rule_key IN (",
+        &args![at, scan_bytes, host_key],
+        "?",
+        ")",
+        &unchanged,
+    )?;
+    let states = changed
+        .iter()
+        .map(|step| {
+            let record = step.item.record;
+            Ok(vec![
+                Value::Int(host_key),
+                Value::Int(key_of(&record.rule_id)?),
+                Value::Int(codes.of(stored_status(record.status).as_str())?),
+                Value::Int(codes.of(record.severity.as_str())?),
+                record.reason.to_value(),
+                Value::Int(evidence_of(&step.item.hash)?),
+                Value::Int(at),
+                Value::Int(at),
+                Value::Int(at),
+                scan_bytes.to_value(),
+                record.waiver.to_value(),
+            ])
+        })
+        .collect::<DbResult<Vec<_>>>()?;
+    tx.execute_rows(
+        "INSERT INTO rule_state (host_key, rule_key, status, severity, reason, evidence_id,
+             first_seen_at, last_changed_at, last_checked_at, check_count, last_scan_id,
+             removed_at, waiver)
+         VALUES ",
+        &[],
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, NULL, ?)",
+        " ON CONFLICT(host_key, rule_key) DO UPDATE SET
+             status = excluded.status, severity = excluded.severity,
+             reason = excluded.reason, evidence_id = excluded.evidence_id,
+             waiver = excluded.waiver,
+             last_changed_at = excluded.last_changed_at,
+             last_checked_at = excluded.last_checked_at,
+             check_count = rule_state.check_count + 1,
+             last_scan_id = excluded.last_scan_id, removed_at = NULL",
+        &states,
+    )?;
+    let joins = plan
+        .results
+        .iter()
+        .filter(|step| step.join_source)
+        .map(|step| {
+            let key = key_of(&step.item.record.rule_id)?;
+            Ok(vec![
+                Value::Int(host_key),
+                Value::Int(source),
+                Value::Int(key),
+            ])
+        })
+        .collect::<DbResult<Vec<_>>>()?;
+    tx.execute_rows(
+        "INSERT INTO rule_state_sources (host_key, source_id, rule_key) VALUES ",
+        &[],
+        "(?, ?, ?)",
+        "",
+        &joins,
+    )?;
+
+    // Every removal candidate was loaded, so its keys are known.
+    let removal_key = |rule_id: &str| stored.get(rule_id).map(|keys| keys.rule_key);
+    let leaving: Vec<_> = plan
+        .removals
+        .iter()
+        .filter(|step| step.leave_source)
+        .filter_map(|step| removal_key(&step.rule_id))
+        .map(|key| vec![Value::Int(key)])
+        .collect();
+    tx.execute_rows(
+        "DELETE FROM rule_state_sources WHERE host_key = ?1 AND source_id = ?2 AND rule_key IN (",
+        &args![host_key, source],
+        "?",
+        ")",
+        &leaving,
+    )?;
+    let removed: Vec<_> = plan
+        .removals
+        .iter()
+        .filter(|step| step.history.is_some())
+        .filter_map(|step| removal_key(&step.rule_id))
+        .map(|key| vec![Value::Int(key)])
+        .collect();
+    tx.execute_rows(
+        "UPDATE rule_state SET removed_at = ?1, last_changed_at = ?1
+         WHERE host_key = ?2 AND rule_key IN (",
+        &args![at, host_key],
+        "?",
+        ")",
+        &removed,
+    )?;
+
+    // The change log, in plan order: results, then removals.
     let row_keys = |history: &HistoryRow, rule_key: i64, evidence_id: Option<i64>| RowKeys {
         host_key,
         rule_key,
@@ -383,100 +493,28 @@ fn write_changes(
         waiver: history.waiver.clone(),
         previous_waiver: history.previous_waiver.clone(),
     };
-    for step in &plan.results {
-        let item = step.item;
-        let record = item.record;
-        upsert_rule(tx, record, at)?;
-        let rule_key = match stored.get(&record.rule_id) {
-            Some(keys) => keys.rule_key,
-            None => rule_key(tx, &record.rule_id)?,
-        };
-        let evidence_id = match &step.history {
-            None => {
-                // Unchanged: only the counters move (write-on-change).
-                tx.execute(
-                    "UPDATE rule_state SET last_checked_at = ?3, check_count = check_count + 1,
-                         last_scan_id = ?4
-                     WHERE host_key = ?1 AND rule_key = ?2",
-                    &args![host_key, rule_key, at, scan_bytes],
-                )?;
-                None
-            }
-            Some(_) => {
-                let evidence_id = store_evidence(tx, &item.hash, &item.evidence_text)?;
-                tx.execute(
-                    "INSERT INTO rule_state (host_key, rule_key, status, severity, reason,
-                         evidence_id, first_seen_at, last_changed_at, last_checked_at,
-                         check_count, last_scan_id, removed_at, waiver)
-                     VALUES (?1, ?2, (SELECT code FROM value_codes WHERE text = ?3),
-                         (SELECT code FROM value_codes WHERE text = ?4), ?5, ?6, ?7, ?7, ?7, 1,
-                         ?8, NULL, ?9)
-                     ON CONFLICT(host_key, rule_key) DO UPDATE SET
-                         status = excluded.status, severity = excluded.severity,
-                         reason = excluded.reason, evidence_id = excluded.evidence_id,
-                         waiver = excluded.waiver,
-                         last_changed_at = excluded.last_changed_at,
-                         last_checked_at = excluded.last_checked_at,
-                         check_count = rule_state.check_count + 1,
-                         last_scan_id = excluded.last_scan_id, removed_at = NULL",
-                    &args![
-                        host_key,
-                        rule_key,
-                        stored_status(record.status).as_str(),
-                        record.severity.as_str(),
-                        record.reason,
-                        evidence_id,
-                        at,
-                        scan_bytes,
-                        record.waiver,
-                    ],
-                )?;
-                Some(evidence_id)
-            }
-        };
-        if step.join_source {
-            tx.execute(
-                "INSERT INTO rule_state_sources (host_key, source_id, rule_key)
-                 VALUES (?1, ?2, ?3)",
-                &args![host_key, source, rule_key],
-            )?;
-        }
+    for step in &changed {
         if let Some(history) = &step.history {
-            log.push(
-                tx,
-                row_keys(history, rule_key, evidence_id),
-                tx_row(history, &scan_id, host),
-            )?;
+            let keys = row_keys(
+                history,
+                key_of(&step.item.record.rule_id)?,
+                Some(evidence_of(&step.item.hash)?),
+            );
+            log.push(&codes, keys, tx_row(history, &scan_id, host))?;
         }
     }
     for step in &plan.removals {
-        // Every removal candidate was loaded, so its keys are known.
-        let Some(keys) = stored.get(&step.rule_id) else {
-            continue;
-        };
-        if step.leave_source {
-            tx.execute(
-                "DELETE FROM rule_state_sources
-                 WHERE host_key = ?1 AND source_id = ?2 AND rule_key = ?3",
-                &args![host_key, source, keys.rule_key],
-            )?;
-        }
-        if let Some(history) = &step.history {
-            tx.execute(
-                "UPDATE rule_state SET removed_at = ?3, last_changed_at = ?3
-                 WHERE host_key = ?1 AND rule_key = ?2",
-                &args![host_key, keys.rule_key, at],
-            )?;
+        if let (Some(history), Some(key)) = (&step.history, removal_key(&step.rule_id)) {
             log.push(
-                tx,
-                row_keys(history, keys.rule_key, None),
+                &codes,
+                row_keys(history, key, None),
                 tx_row(history, &scan_id, host),
             )?;
         }
     }
+    let changes = log.write(tx, &scan_id)?;
 
     update_host_summary(tx, host, &plan.summary)?;
-    let changes = log.into_changes();
     insert_scan(
         tx,
         batch,
@@ -515,36 +553,119 @@ fn tx_row(history: &HistoryRow, scan_id: &str, host: &str) -> TxRow {
     }
 }
 
-/// Stores an evidence text once, under the result hash of the rows that hold it (the hash
-/// covers the evidence, so one hash has one text), and returns its id. The `transactions`
-/// and `host_rule_state` views join it back.
-fn store_evidence(tx: &mut Tx, hash: &str, body: &str) -> DbResult<i64> {
-    tx.execute(
-        "INSERT INTO evidence (hash, body) VALUES (unhex(?1), ?2) ON CONFLICT(hash) DO NOTHING",
-        &args![hash, body],
+/// Inserts or updates the `rules` row of every result whose title or severity is new.
+/// Rows are written in id order, so workers writing the same new rules at once wait on each
+/// other rather than deadlock.
+fn upsert_rules(tx: &mut Tx, results: &[plan::ResultStep], at: i64) -> DbResult<()> {
+    let ids: Vec<Vec<Value>> = results
+        .iter()
+        .map(|step| vec![step.item.record.rule_id.to_value()])
+        .collect();
+    let stored: HashMap<String, String> = tx
+        .query_rows(
+            "SELECT id, content_hash FROM rules WHERE id IN (",
+            "?",
+            ")",
+            &ids,
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?
+        .into_iter()
+        .collect();
+    let mut rows: Vec<(&str, Vec<Value>)> = results
+        .iter()
+        .filter_map(|step| {
+            let record = step.item.record;
+            let content_hash = canonical_hash(&json!({
+                "id": record.rule_id, "title": record.title, "severity": record.severity.as_str()
+            }));
+            (stored.get(&record.rule_id) != Some(&content_hash)).then(|| {
+                let row = vec![
+                    record.rule_id.to_value(),
+                    record.title.to_value(),
+                    Value::Text(record.severity.as_str().into()),
+                    Value::Text(content_hash.into()),
+                    Value::Int(at),
+                ];
+                (record.rule_id.as_str(), row)
+            })
+        })
+        .collect();
+    rows.sort_by(|a, b| a.0.cmp(b.0));
+    let rows: Vec<Vec<Value>> = rows.into_iter().map(|(_, row)| row).collect();
+    tx.execute_rows(
+        "INSERT INTO rules (id, title, severity, content_hash, first_seen) VALUES ",
+        &[],
+        "(?, ?, ?, ?, ?)",
+        " ON CONFLICT(id) DO UPDATE SET title = excluded.title, severity = excluded.severity,
+             content_hash = excluded.content_hash
+         WHERE rules.content_hash <> excluded.content_hash",
+        &rows,
     )?;
-    tx.query_row(
-        "SELECT id FROM evidence WHERE hash = unhex(?1)",
-        &args![hash],
-        |row| row.get(0),
-    )
+    Ok(())
 }
 
-fn upsert_rule(tx: &mut Tx, record: &super::model::ResultRecord, at: i64) -> DbResult<()> {
-    let content_hash = canonical_hash(&json!({
-        "id": record.rule_id, "title": record.title, "severity": record.severity.as_str()
-    }));
-    tx.execute("INSERT INTO rules (id, title, severity, content_hash, first_seen) VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT(id) DO UPDATE SET title = excluded.title, severity = excluded.severity,
-             content_hash = excluded.content_hash
-         WHERE rules.content_hash <> excluded.content_hash", &args![
-        record.rule_id,
-        record.title,
-        record.severity.as_str(),
-        content_hash,
-        at
-    ])?;
-    Ok(())
+/// The integer key of every result's rule id in the compact tables, created on first use.
+fn rule_keys(
+    tx: &mut Tx,
+    results: &[plan::ResultStep],
+    stored: &BTreeMap<String, StoredKeys>,
+) -> DbResult<HashMap<String, i64>> {
+    let mut keys: HashMap<String, i64> = stored
+        .iter()
+        .map(|(id, keys)| (id.clone(), keys.rule_key))
+        .collect();
+    let mut new: Vec<&str> = results
+        .iter()
+        .map(|step| step.item.record.rule_id.as_str())
+        .filter(|id| !keys.contains_key(*id))
+        .collect();
+    new.sort_unstable();
+    let rows: Vec<Vec<Value>> = new.iter().map(|id| vec![id.to_value()]).collect();
+    tx.execute_rows(
+        "INSERT INTO rule_keys (id) VALUES ",
+        &[],
+        "(?)",
+        " ON CONFLICT(id) DO NOTHING",
+        &rows,
+    )?;
+    keys.extend(tx.query_rows(
+        "SELECT id, key FROM rule_keys WHERE id IN (",
+        "?",
+        ")",
+        &rows,
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?);
+    Ok(keys)
+}
+
+/// Stores each evidence text once, under the result hash of the rows that hold it (the hash
+/// covers the evidence, so one hash has one text), and returns the ids by hash. The
+/// `transactions` and `host_rule_state` views join it back.
+fn store_evidence(tx: &mut Tx, changed: &[&plan::ResultStep]) -> DbResult<HashMap<String, i64>> {
+    let mut bodies: BTreeMap<&str, &str> = BTreeMap::new();
+    for step in changed {
+        bodies.insert(&step.item.hash, &step.item.evidence_text);
+    }
+    let rows: Vec<Vec<Value>> = bodies
+        .iter()
+        .map(|(hash, body)| vec![hash.to_value(), body.to_value()])
+        .collect();
+    tx.execute_rows(
+        "INSERT INTO evidence (hash, body) VALUES ",
+        &[],
+        "(unhex(?), ?)",
+        " ON CONFLICT(hash) DO NOTHING",
+        &rows,
+    )?;
+    let hashes: Vec<Vec<Value>> = bodies.keys().map(|hash| vec![hash.to_value()]).collect();
+    tx.query_rows(
+        "SELECT lower(hex(hash)), id FROM evidence WHERE hash IN (",
+        "unhex(?)",
+        ")",
+        &hashes,
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )
+    .map(|pairs| pairs.into_iter().collect())
 }
 
 /// Keeps the per-host summary columns equal to the host's live (non-removed) rows.
@@ -593,65 +714,78 @@ struct RowKeys {
     previous_waiver: Option<String>,
 }
 
-/// Appends chained rows to `change_log` (read as `transactions`) within the scan's
-/// transaction.
+/// The integer codes the compact tables store words as (`value_codes`), read once per
+/// changed scan so rows carry their codes instead of a lookup each.
+struct ValueCodes(HashMap<String, i64>);
+
+impl ValueCodes {
+    fn load(tx: &mut Tx) -> DbResult<ValueCodes> {
+        let pairs = tx.query_map("SELECT text, code FROM value_codes", &args![], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })?;
+        Ok(ValueCodes(pairs.into_iter().collect()))
+    }
+
+    fn of(&self, word: &str) -> DbResult<i64> {
+        self.0.get(word).copied().ok_or_else(|| DbError::Decode {
+            column: 0,
+            problem: format!("{word:?} has no value code"),
+        })
+    }
+}
+
+/// Chains the change log's new rows (read as `transactions`) and writes them in one go
+/// within the scan's transaction.
 struct ChangeLog {
     prev_hash: String,
     next_id: i64,
-    scan_key: Option<i64>,
+    rows: Vec<Vec<Value<'static>>>,
     changes: Vec<Change>,
 }
 
 impl ChangeLog {
+    /// Takes the chain's head; on PostgreSQL this also takes the chain's lock, held to
+    /// commit, which is what makes assigning ids and hashes here race-free.
     fn new(tx: &mut Tx) -> DbResult<Self> {
         // Ids are assigned here (not by the database) because the id is part of the hashed
-        // row; the chain's lock, held to commit, makes this race-free.
+        // row.
         let (last_id, prev_hash) = lock_chain_head(tx)?;
         Ok(ChangeLog {
             prev_hash,
             next_id: last_id + 1,
-            scan_key: None,
+            rows: Vec::new(),
             changes: Vec::new(),
         })
     }
 
     /// `prev_hash` is not stored: the `transactions` view derives it from the previous row.
-    fn push(&mut self, tx: &mut Tx, keys: RowKeys, mut row: TxRow) -> DbResult<()> {
+    fn push(&mut self, codes: &ValueCodes, keys: RowKeys, mut row: TxRow) -> DbResult<()> {
         row.id = self.next_id;
         let row_hash = row.row_hash(&self.prev_hash);
-        let scan_key = self.scan_key(tx, &row.scan_id)?;
-        tx.execute(
-            "INSERT INTO change_log (id, scan_key, host_key, rule_key, change_kind,
-                     previous_status, new_status, previous_severity, severity, reason,
-                     evidence_id, occurred_at, row_hash, previous_evidence_id, previous_reason,
-                     waiver, previous_waiver)
-                 VALUES (?1, ?2, ?3, ?4,
-                     (SELECT code FROM value_codes WHERE text = ?5),
-                     (SELECT code FROM value_codes WHERE text = ?6),
-                     (SELECT code FROM value_codes WHERE text = ?7),
-                     (SELECT code FROM value_codes WHERE text = ?8),
-                     (SELECT code FROM value_codes WHERE text = ?9),
-                     ?10, ?11, ?12, unhex(?13), ?14, ?15, ?16, ?17)",
-            &args![
-                row.id,
-                scan_key,
-                keys.host_key,
-                keys.rule_key,
-                row.change_kind,
-                stored_status_text(row.previous_status.as_deref()),
-                stored_status_text(row.new_status.as_deref()),
-                row.previous_severity,
-                row.severity,
-                row.reason,
-                keys.evidence_id,
-                row.occurred_at,
-                row_hash,
-                keys.previous_evidence_id,
-                keys.previous_reason,
-                keys.waiver,
-                keys.previous_waiver,
-            ],
-        )?;
+        let text =
+            |value: Option<&str>| value.map_or(Value::Null, |v| Value::Text(v.to_string().into()));
+        let int = |value: Option<i64>| value.map_or(Value::Null, Value::Int);
+        let code = |value: Option<&str>| -> DbResult<Value<'static>> {
+            value.map_or(Ok(Value::Null), |v| codes.of(v).map(Value::Int))
+        };
+        self.rows.push(vec![
+            Value::Int(row.id),
+            Value::Int(keys.host_key),
+            Value::Int(keys.rule_key),
+            code(Some(&row.change_kind))?,
+            code(stored_status_text(row.previous_status.as_deref()))?,
+            code(stored_status_text(row.new_status.as_deref()))?,
+            code(row.previous_severity.as_deref())?,
+            code(Some(&row.severity))?,
+            text(row.reason.as_deref()),
+            int(keys.evidence_id),
+            Value::Int(row.occurred_at),
+            text(Some(&row_hash)),
+            int(keys.previous_evidence_id),
+            text(keys.previous_reason.as_deref()),
+            text(keys.waiver.as_deref()),
+            text(keys.previous_waiver.as_deref()),
+        ]);
         self.changes.push(Change {
             rule_id: row.rule_id,
             kind: parse(row.change_kind)?,
@@ -664,26 +798,33 @@ impl ChangeLog {
         Ok(())
     }
 
-    /// The scan's key in `scan_keys`, created with its first change-log row.
-    fn scan_key(&mut self, tx: &mut Tx, scan_id: &str) -> DbResult<i64> {
-        if let Some(key) = self.scan_key {
-            return Ok(key);
+    /// Writes the rows under the scan's key (created with the first row) and returns the
+    /// changes they record.
+    fn write(self, tx: &mut Tx, scan_id: &str) -> DbResult<Vec<Change>> {
+        if self.rows.is_empty() {
+            return Ok(self.changes);
         }
         tx.execute(
             "INSERT INTO scan_keys (scan_id) VALUES (unhex(replace(?1, '-', '')))
-                 ON CONFLICT(scan_id) DO NOTHING",
+             ON CONFLICT(scan_id) DO NOTHING",
             &args![scan_id],
         )?;
-        let key = tx.query_row(
+        let scan_key: i64 = tx.query_row(
             "SELECT key FROM scan_keys WHERE scan_id = unhex(replace(?1, '-', ''))",
             &args![scan_id],
             |row| row.get(0),
         )?;
-        self.scan_key = Some(key);
-        Ok(key)
-    }
-
-    fn into_changes(self) -> Vec<Change> {
-        self.changes
+        tx.execute_rows(
+            "INSERT INTO change_log (scan_key, id, host_key, rule_key, change_kind,
+                 previous_status, new_status, previous_severity, severity, reason,
+                 evidence_id, occurred_at, row_hash, previous_evidence_id, previous_reason,
+                 waiver, previous_waiver)
+             VALUES ",
+            &args![scan_key],
+            "(?1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, unhex(?), ?, ?, ?, ?)",
+            "",
+            &self.rows,
+        )?;
+        Ok(self.changes)
     }
 }

@@ -435,7 +435,7 @@ fn postgres_sql(sql: &str) -> String {
 /// A PostgreSQL connection and its prepared statements (one parse per statement text).
 pub struct PgConn {
     pub client: postgres::Client,
-    statements: HashMap<&'static str, postgres::Statement>,
+    statements: HashMap<String, postgres::Statement>,
 }
 
 impl PgConn {
@@ -502,8 +502,36 @@ pub enum Tx<'c> {
     Sqlite(rusqlite::Transaction<'c>),
     Postgres {
         tx: postgres::Transaction<'c>,
-        statements: &'c mut HashMap<&'static str, postgres::Statement>,
+        statements: &'c mut HashMap<String, postgres::Statement>,
     },
+}
+
+/// Rows per statement of [`Tx::execute_rows`]: under both engines' parameter limits (SQLite
+/// 32,766, PostgreSQL 65,535) at the widest row the store writes (17 values), and few
+/// distinct statement texts per kind of row.
+const ROWS_PER_STATEMENT: usize = 256;
+
+/// `head` + `count` copies of `row` with their `?` numbered on from `leading` + `tail`.
+fn rows_sql(head: &str, leading: usize, row: &str, tail: &str, count: usize) -> String {
+    let mut sql = String::with_capacity(head.len() + tail.len() + count * (row.len() + 16));
+    sql.push_str(head);
+    let mut n = leading;
+    for i in 0..count {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        let mut chars = row.chars().peekable();
+        while let Some(ch) = chars.next() {
+            sql.push(ch);
+            // A numbered `?N` in the row is one of the leading values.
+            if ch == '?' && !chars.peek().is_some_and(char::is_ascii_digit) {
+                n += 1;
+                sql.push_str(&n.to_string());
+            }
+        }
+    }
+    sql.push_str(tail);
+    sql
 }
 
 /// Parameters as PostgreSQL's driver takes them.
@@ -523,15 +551,84 @@ impl Tx<'_> {
     /// constants, so the cache is bounded by the code).
     fn statement(
         tx: &mut postgres::Transaction<'_>,
-        statements: &mut HashMap<&'static str, postgres::Statement>,
-        sql: &'static str,
+        statements: &mut HashMap<String, postgres::Statement>,
+        sql: &str,
     ) -> DbResult<postgres::Statement> {
         if let Some(statement) = statements.get(sql) {
             return Ok(statement.clone());
         }
         let statement = tx.prepare(&postgres_sql(sql))?;
-        statements.insert(sql, statement.clone());
+        statements.insert(sql.to_string(), statement.clone());
         Ok(statement)
+    }
+
+    /// [`Tx::execute`] for a statement text that is one of a bounded set built at run time
+    /// (the chunks of [`Tx::execute_rows`]): prepared once per connection on PostgreSQL too.
+    fn execute_cached(&mut self, sql: &str, params: &[Value<'_>]) -> DbResult<u64> {
+        match self {
+            Tx::Sqlite(tx) => {
+                let changed = tx
+                    .prepare_cached(sql)?
+                    .execute(rusqlite::params_from_iter(params))?;
+                Ok(changed as u64)
+            }
+            Tx::Postgres { tx, statements } => {
+                let statement = Tx::statement(tx, statements, sql)?;
+                Ok(tx.execute(&statement, &pg_params(params))?)
+            }
+        }
+    }
+
+    /// One statement per chunk of rows: `head` (whose `?1..?n` are the `leading` values),
+    /// then `row` once per row (its bare `?` numbered on from n+1), joined by commas, then
+    /// `tail`. No rows, no statement. A scan's thousand rows are a handful of round trips to
+    /// PostgreSQL instead of a thousand.
+    pub fn execute_rows(
+        &mut self,
+        head: &str,
+        leading: &[Value<'_>],
+        row: &str,
+        tail: &str,
+        rows: &[Vec<Value<'_>>],
+    ) -> DbResult<u64> {
+        let mut changed = 0;
+        for chunk in rows.chunks(self.rows_per_statement()) {
+            let sql = rows_sql(head, leading.len(), row, tail, chunk.len());
+            let params: Vec<Value<'_>> = leading
+                .iter()
+                .chain(chunk.iter().flatten())
+                .map(ToValue::to_value)
+                .collect();
+            changed += self.execute_cached(&sql, &params)?;
+        }
+        Ok(changed)
+    }
+
+    /// SQLite has no round trip to save: one small prepared statement per row is its
+    /// fastest form. PostgreSQL gets chunks.
+    fn rows_per_statement(&self) -> usize {
+        match self {
+            Tx::Sqlite(_) => 1,
+            Tx::Postgres { .. } => ROWS_PER_STATEMENT,
+        }
+    }
+
+    /// [`Tx::execute_rows`] for a query: the rows every chunk returns, each through `map`.
+    pub fn query_rows<T>(
+        &mut self,
+        head: &str,
+        row: &str,
+        tail: &str,
+        rows: &[Vec<Value<'_>>],
+        mut map: impl FnMut(&Row<'_>) -> DbResult<T>,
+    ) -> DbResult<Vec<T>> {
+        let mut out = Vec::new();
+        for chunk in rows.chunks(self.rows_per_statement()) {
+            let sql = rows_sql(head, 0, row, tail, chunk.len());
+            let params: Vec<Value<'_>> = chunk.iter().flatten().map(ToValue::to_value).collect();
+            out.extend(self.query_inner(Sql::Dynamic(&sql), &params, &mut map)?);
+        }
+        Ok(out)
     }
 
     /// Runs one statement; returns the rows it changed.
@@ -612,13 +709,8 @@ impl Tx<'_> {
                 Ok(out)
             }
             Tx::Postgres { tx, statements } => {
-                let rows = match sql {
-                    Sql::Static(sql) => {
-                        let statement = Tx::statement(tx, statements, sql)?;
-                        tx.query(&statement, &pg_params(params))?
-                    }
-                    Sql::Dynamic(_) => tx.query(&postgres_sql(sql.text()), &pg_params(params))?,
-                };
+                let statement = Tx::statement(tx, statements, sql.text())?;
+                let rows = tx.query(&statement, &pg_params(params))?;
                 rows.iter().map(|row| map(&Row::Postgres(row))).collect()
             }
         }
