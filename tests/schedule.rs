@@ -256,7 +256,9 @@ fn a_host_that_leaves_the_inventory_is_kept_but_never_claimed_until_it_returns(b
     assert_eq!(audits(&mut f, "schedule_changed").len(), rows);
 }
 
-fn never_scanned_hosts_come_first_then_the_most_overdue_then_by_name_up_to_max_hosts(backend: &Backend) {
+fn never_scanned_hosts_come_first_then_the_most_overdue_then_by_name_up_to_max_hosts(
+    backend: &Backend,
+) {
     let mut f = fixture(backend);
     let settings = ScheduleSettings::default();
     f.store
@@ -307,11 +309,7 @@ fn a_host_due_exactly_now_is_claimed_and_one_due_a_millisecond_later_is_not(back
     assert_eq!(job.policy_version, Some(7));
     assert_eq!(job.hmac, f.key.sign("a", RULESET, Some(7), T0));
     assert_eq!(
-        table(
-            &f,
-            "SELECT host, owner, status, policy_version FROM jobs;"
-        )
-        .trim(),
+        table(&f, "SELECT host, owner, status, policy_version FROM jobs;").trim(),
         "a|run-1|claimed|7"
     );
 }
@@ -457,7 +455,9 @@ fn a_policy_maintenance_window_holds_a_due_host_until_it_closes(backend: &Backen
     assert_eq!(claimed(&pass(&mut f, end)), ["db-1"]);
 }
 
-fn repeated_failures_suppress_a_host_with_capped_exponential_backoff_until_one_success(backend: &Backend) {
+fn repeated_failures_suppress_a_host_with_capped_exponential_backoff_until_one_success(
+    backend: &Backend,
+) {
     let mut f = fixture(backend);
     let policy = policy("backoff: {threshold: 3, base: 10m, max: 1h}\n");
     let settings = ScheduleSettings::from_policy(&policy);
@@ -658,15 +658,14 @@ fn a_job_row_edited_outside_plumb_is_rejected_with_an_audit_event(backend: &Back
         Ok(ja.clone())
     );
 
-    f.backend.execute(
-        &format!("UPDATE jobs SET host = 'c' WHERE job_id = '{}';", ja.job_id),
-    );
-    f.backend.execute(
-        &format!(
-            "UPDATE jobs SET policy_version = 6 WHERE job_id = '{}';",
-            jb.job_id
-        ),
-    );
+    f.backend.execute(&format!(
+        "UPDATE jobs SET host = 'c' WHERE job_id = '{}';",
+        ja.job_id
+    ));
+    f.backend.execute(&format!(
+        "UPDATE jobs SET policy_version = 6 WHERE job_id = '{}';",
+        jb.job_id
+    ));
     let swapped = f
         .store
         .verify_job(&ja.job_id, &f.key, T0 + 2)
@@ -766,9 +765,8 @@ fn concurrent_claimers_take_every_host_exactly_once(backend: &Backend) {
     assert_eq!(all.len(), 200, "a host was claimed twice");
     assert_eq!(unique, hosts.iter().collect::<BTreeSet<_>>());
     assert_eq!(
-        f.backend.count(
-            "SELECT count(DISTINCT host) FROM jobs WHERE status = 'claimed'"
-        ),
+        f.backend
+            .count("SELECT count(DISTINCT host) FROM jobs WHERE status = 'claimed'"),
         200
     );
     assert_eq!(f.backend.count("SELECT count(*) FROM jobs"), 200);

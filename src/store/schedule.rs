@@ -359,7 +359,11 @@ fn schedule_row(row: &Row, at: usize) -> DbResult<ScheduleRow> {
 
 fn load_row(tx: &mut Tx, host: &str) -> DbResult<Option<ScheduleRow>> {
     tx.query_opt(
-        concat!("SELECT ", row_columns!(), " FROM host_schedule WHERE host = ?1"),
+        concat!(
+            "SELECT ",
+            row_columns!(),
+            " FROM host_schedule WHERE host = ?1"
+        ),
         &args![host],
         |row| schedule_row(row, 0),
     )
@@ -727,11 +731,14 @@ impl Store {
                 .map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX));
             let lease_expires_at = now.saturating_add(ms(request.lease));
             let window_end = |due: &Due| {
-                [due.row.maintenance_until, (request.maintenance)(&due.host, now)]
-                    .into_iter()
-                    .flatten()
-                    .filter(|end| *end > now)
-                    .max()
+                [
+                    due.row.maintenance_until,
+                    (request.maintenance)(&due.host, now),
+                ]
+                .into_iter()
+                .flatten()
+                .filter(|end| *end > now)
+                .max()
             };
             let suppressed = |due: &Due| due.suppress_until.filter(|until| *until > now);
             let mut next_due: Option<i64> = None;
