@@ -373,3 +373,55 @@ fn a_server_stopped_mid_run_fails_the_run_with_exit_3_and_the_next_run_recovers(
         0
     );
 }
+
+#[test]
+fn schedule_status_maintenance_and_cron_take_a_postgres_url() {
+    let fleet = Fleet::new("schedule_commands", 3);
+    let out = fleet.run_once(&[]).output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json(&out)["scanned"], 3);
+    let schedule = |args: &[&str]| {
+        plumb()
+            .env("XDG_STATE_HOME", fleet.dir.path().join("state-home"))
+            .arg("--state")
+            .arg(&fleet.state)
+            .args(["--format", "json", "schedule"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = schedule(&["maintenance", "h0001", "--for", "1h"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = schedule(&["status"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let status = json(&out);
+    let hosts = status["hosts"].as_array().unwrap();
+    let names: Vec<&str> = hosts.iter().map(|h| h["host"].as_str().unwrap()).collect();
+    assert_eq!(names, ["h0000", "h0001", "h0002"]);
+    assert!(hosts.iter().all(|h| h["tier"] == "compliant"), "{status}");
+    assert!(hosts[1]["maintenance_until"].is_string(), "{status}");
+    assert!(hosts[0]["maintenance_until"].is_null(), "{status}");
+    let out = schedule(&["status", "h0002"]);
+    assert_eq!(json(&out)["hosts"].as_array().unwrap().len(), 1);
+
+    let out = schedule(&["maintenance", "nosuch", "--for", "1h"]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(!stderr(&out).contains(PASSWORD));
+
+    // The crontab line names the database without its password.
+    let mut cron = plumb();
+    cron.arg("--state")
+        .arg(&fleet.state)
+        .args(["schedule", "cron", "--allow-unsigned-policy", "-i"])
+        .arg(&fleet.inventory);
+    let out = cron.output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains(PASSWORD), "{text}");
+    let url = format!(
+        "--state 'postgres://plumb@127.0.0.1:{}/postgres?sslmode=disable' ",
+        fleet.server.port
+    );
+    assert!(text.contains(&url), "{text}");
+    assert!(text.contains("PGPASSWORD"), "{text}");
+}
