@@ -424,4 +424,19 @@ fn schedule_status_maintenance_and_cron_take_a_postgres_url() {
     );
     assert!(text.contains(&url), "{text}");
     assert!(text.contains("PGPASSWORD"), "{text}");
+
+    // A server that cannot be reached is an operational error, named without the password.
+    let out = plumb()
+        .arg("--state")
+        .arg(format!("postgres://plumb:{PASSWORD}@127.0.0.1:1/postgres"))
+        .args(["schedule", "status"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("PostgreSQL state at postgres://plumb:***@127.0.0.1:1/postgres"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains(PASSWORD));
 }
