@@ -36,7 +36,6 @@ fn commands(tree: &Path) -> Vec<(&'static str, Vec<String>)> {
             words(&["state", "prune", "--older-than", "1d"]),
         ),
         ("plumb drift", words(&["drift", "web"])),
-        ("plumb schedule status", words(&["schedule", "status"])),
     ]
 }
 

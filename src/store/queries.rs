@@ -122,7 +122,7 @@ pub struct VacuumReport {
     pub bytes_after: u64,
 }
 
-fn scan_summary(row: &Row) -> rusqlite::Result<ScanSummary> {
+fn scan_summary(row: &super::db::Row) -> super::db::DbResult<ScanSummary> {
     Ok(ScanSummary {
         scan_id: row.get(0)?,
         host: row.get(1)?,
@@ -266,18 +266,20 @@ impl Store {
     }
 
     /// Scans newest first, optionally of one host.
-    pub fn scans(&self, host: Option<&str>, limit: u32) -> Result<Vec<ScanSummary>, StoreError> {
-        let query = format!(
-            "SELECT {SCAN_COLUMNS} FROM scans WHERE (?1 IS NULL OR host = ?1)
-             ORDER BY finished_at DESC, rowid DESC LIMIT ?2"
-        );
-        let mut stmt = self
-            .sqlite()?
-            .prepare(&query)
-            .map_err(sql(&self.path, "reading scans"))?;
-        stmt.query_map(params![host, limit], scan_summary)
-            .and_then(|rows| rows.collect())
-            .map_err(sql(&self.path, "reading scans"))
+    pub fn scans(
+        &mut self,
+        host: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<ScanSummary>, StoreError> {
+        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            format!(
+                "SELECT {SCAN_COLUMNS} FROM scans WHERE (CAST(?1 AS TEXT) IS NULL OR host = ?1)
+                 ORDER BY finished_at DESC, rowid DESC LIMIT ?2"
+            )
+        });
+        let (mut tx, at) = self.begin(TxMode::Read, "reading scans")?;
+        tx.query_dynamic(SQL.as_str(), &args![host, limit], scan_summary)
+            .map_err(at.fail("reading scans"))
     }
 
     /// A host's change log newest first, optionally for one rule.
