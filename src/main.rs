@@ -73,8 +73,8 @@ fn run(cli: &Cli, output: &Output) -> Result<u8, Error> {
         }
         Command::Schedule { command } => commands::schedule::run(command, &config, state, output),
         Command::Drift(args) => {
-            let path = commands::scan::state_path(state, &config, "plumb drift")?;
-            commands::drift::run(args, &path, output)
+            let location = commands::scan::state_location(state, &config)?;
+            commands::drift::run(args, &location, output)
         }
         Command::Rules { command } => commands::rules::run(command, output),
         Command::Generate { command } => plumb::generate::run(command),

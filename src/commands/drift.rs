@@ -6,9 +6,8 @@ use crate::drift::{self, DriftQuery};
 use crate::error::{Error, Result};
 use crate::exit;
 use crate::output::{self, Output};
-use crate::store::{Severity, Store};
+use crate::store::{Access, Severity, StateLocation, Store};
 use clap::Args;
-use std::path::Path;
 
 /// The fleet view's window when no `--since` is given.
 pub const DEFAULT_FLEET_SINCE: &str = "1d";
@@ -50,8 +49,9 @@ pub struct DriftArgs {
     pub fail_on_regression: Option<SeverityArg>,
 }
 
-/// Runs `plumb drift` against the state file at `state`; returns the exit code.
-pub fn run(args: &DriftArgs, state: &Path, output: &Output) -> Result<u8> {
+/// Runs `plumb drift` against the state at `state` (a file or a PostgreSQL database);
+/// returns the exit code.
+pub fn run(args: &DriftArgs, state: &StateLocation, output: &Output) -> Result<u8> {
     if output.format == crate::report::Format::Html {
         return Err(Error::args(
             "plumb drift has no html format; the fleet's HTML report is `plumb state report`",
@@ -60,9 +60,9 @@ pub fn run(args: &DriftArgs, state: &Path, output: &Output) -> Result<u8> {
     let now = crate::store::now_ms();
     let query = query(args, now)?;
     let started = std::time::Instant::now();
-    let store = Store::open_existing(state)?;
+    let mut store = Store::open_at(state, Access::Existing)?;
     let opened = started.elapsed();
-    let report = drift::compute(&store, &query, now)?;
+    let report = drift::compute(&mut store, &query, now)?;
     let computed = started.elapsed();
     let text = drift::render(output.format, &report)?;
     let rendered = started.elapsed();

@@ -215,10 +215,10 @@ impl DriftReport {
 }
 
 /// Computes `query` against the state file. `now` (unix ms) stamps the "now" side.
-pub fn compute(store: &Store, query: &DriftQuery, now: i64) -> Result<DriftReport> {
+pub fn compute(store: &mut Store, query: &DriftQuery, now: i64) -> Result<DriftReport> {
     let started = std::time::Instant::now();
-    let log = Log::new(store)?;
-    let horizon = store.prune_horizon()?;
+    let mut log = Log::new(store)?;
+    let horizon = log.store.prune_horizon()?;
     let check_horizon = |what: &str, at: i64| match horizon {
         Some(h) if at < h => Err(Error::args(format!(
             "{what} {} is before the prune horizon {}: the change log before it was pruned, \
@@ -241,12 +241,13 @@ pub fn compute(store: &Store, query: &DriftQuery, now: i64) -> Result<DriftRepor
     };
     let (view, before, after, entries, state) = match query {
         DriftQuery::LastScans { host } => {
-            require_host(store, host)?;
-            let scans = store.last_full_scans(host, 2)?;
+            require_host(log.store, host)?;
+            let scans = log.store.last_full_scans(host, 2)?;
             match scans.as_slice() {
                 [newer, older] => {
                     check_horizon("the previous full scan at", older.finished_at)?;
-                    let entries = window_entries(&log, host, older.finished_at, newer.finished_at)?;
+                    let entries =
+                        window_entries(&mut log, host, older.finished_at, newer.finished_at)?;
                     (
                         View::LastScans,
                         Some(scan_side(older)),
@@ -257,18 +258,23 @@ pub fn compute(store: &Store, query: &DriftQuery, now: i64) -> Result<DriftRepor
                 }
                 [only] => {
                     // Nothing to compare with: everything the first scan found is new.
-                    let after_rules = snapshot(&log, host, only.finished_at)?;
-                    let entries =
-                        compare(&log, host, &BTreeMap::new(), &after_rules, only.finished_at)?;
+                    let after_rules = snapshot(&mut log, host, only.finished_at)?;
+                    let entries = compare(
+                        &mut log,
+                        host,
+                        &BTreeMap::new(),
+                        &after_rules,
+                        only.finished_at,
+                    )?;
                     (View::LastScans, None, Some(scan_side(only)), entries, None)
                 }
                 _ => (View::LastScans, None, None, Vec::new(), None),
             }
         }
         DriftQuery::Since { host, since } => {
-            require_host(store, host)?;
+            require_host(log.store, host)?;
             check_horizon("--since", *since)?;
-            let entries = window_entries(&log, host, *since, i64::MAX)?;
+            let entries = window_entries(&mut log, host, *since, i64::MAX)?;
             (
                 View::Since,
                 Some(at_side(host, *since, None)),
@@ -278,9 +284,9 @@ pub fn compute(store: &Store, query: &DriftQuery, now: i64) -> Result<DriftRepor
             )
         }
         DriftQuery::At { host, at } => {
-            require_host(store, host)?;
+            require_host(log.store, host)?;
             check_horizon("--at", *at)?;
-            let rules = snapshot(&log, host, *at)?;
+            let rules = snapshot(&mut log, host, *at)?;
             let failing = log.failing_since(host, *at)?;
             let state = rules
                 .into_iter()
@@ -299,16 +305,22 @@ pub fn compute(store: &Store, query: &DriftQuery, now: i64) -> Result<DriftRepor
             )
         }
         DriftQuery::Scans { first, second } => {
-            let a = resolve_scan(store, first)?;
-            let b = resolve_scan(store, second)?;
+            let a = resolve_scan(log.store, first)?;
+            let b = resolve_scan(log.store, second)?;
             let entries = if a.host == b.host && a.finished_at <= b.finished_at {
                 check_horizon("scan", a.finished_at)?;
-                window_entries(&log, &a.host, a.finished_at, b.finished_at)?
+                window_entries(&mut log, &a.host, a.finished_at, b.finished_at)?
             } else {
                 check_horizon("scan", a.finished_at.min(b.finished_at))?;
-                let before_rules = snapshot(&log, &a.host, a.finished_at)?;
-                let after_rules = snapshot(&log, &b.host, b.finished_at)?;
-                compare(&log, &b.host, &before_rules, &after_rules, b.finished_at)?
+                let before_rules = snapshot(&mut log, &a.host, a.finished_at)?;
+                let after_rules = snapshot(&mut log, &b.host, b.finished_at)?;
+                compare(
+                    &mut log,
+                    &b.host,
+                    &before_rules,
+                    &after_rules,
+                    b.finished_at,
+                )?
             };
             (
                 View::Scans,
@@ -319,15 +331,15 @@ pub fn compute(store: &Store, query: &DriftQuery, now: i64) -> Result<DriftRepor
             )
         }
         DriftQuery::Against { host, other, at } => {
-            require_host(store, host)?;
-            require_host(store, other)?;
+            require_host(log.store, host)?;
+            require_host(log.store, other)?;
             let when = at.unwrap_or(i64::MAX);
             if let Some(at) = at {
                 check_horizon("--at", *at)?;
             }
-            let before_rules = snapshot(&log, host, when)?;
-            let after_rules = snapshot(&log, other, when)?;
-            let entries = compare(&log, other, &before_rules, &after_rules, when)?;
+            let before_rules = snapshot(&mut log, host, when)?;
+            let after_rules = snapshot(&mut log, other, when)?;
+            let entries = compare(&mut log, other, &before_rules, &after_rules, when)?;
             let side = |h: &str| match at {
                 Some(at) => at_side(h, *at, None),
                 None => now_side(h),
@@ -342,7 +354,7 @@ pub fn compute(store: &Store, query: &DriftQuery, now: i64) -> Result<DriftRepor
         }
         DriftQuery::Fleet { since } => {
             check_horizon("--since", *since)?;
-            let entries = fleet_regressions(&log, *since)?;
+            let entries = fleet_regressions(&mut log, *since)?;
             let side = |at| Side {
                 host: None,
                 at: Some(at),
@@ -368,7 +380,7 @@ pub fn compute(store: &Store, query: &DriftQuery, now: i64) -> Result<DriftRepor
                 .flatten()
                 .map(|s: &mut StateAt| &mut s.state),
         );
-    attach_evidence(store, states)?;
+    attach_evidence(log.store, states)?;
     tracing::debug!(
         read = ?read_at,
         evidence = ?started.elapsed() - read_at,
@@ -380,17 +392,19 @@ pub fn compute(store: &Store, query: &DriftQuery, now: i64) -> Result<DriftRepor
 
 /// The store with what every read needs: the value codes and rule ids by key.
 struct Log<'s> {
-    store: &'s Store,
+    store: &'s mut Store,
     codes: ValueCodes,
     rule_ids: HashMap<i64, String>,
 }
 
 impl<'s> Log<'s> {
-    fn new(store: &'s Store) -> Result<Self> {
+    fn new(store: &'s mut Store) -> Result<Self> {
+        let codes = store.value_codes()?;
+        let rule_ids = store.rule_ids()?;
         Ok(Log {
             store,
-            codes: store.value_codes()?,
-            rule_ids: store.rule_ids()?,
+            codes,
+            rule_ids,
         })
     }
 
@@ -402,7 +416,7 @@ impl<'s> Log<'s> {
     }
 
     /// [`Store::failing_since`] by rule id; empty for a host without rows.
-    fn failing_since(&self, host: &str, at: i64) -> Result<HashMap<String, i64>> {
+    fn failing_since(&mut self, host: &str, at: i64) -> Result<HashMap<String, i64>> {
         let Some(host_key) = self.store.host_key(host)? else {
             return Ok(HashMap::new());
         };
@@ -428,7 +442,7 @@ fn missing_key(store: &Store, what: &str, key: i64) -> Error {
 /// Fills in the evidence of these states, reading each distinct evidence text once. A state
 /// whose evidence row is gone shows none, as one whose row was pruned.
 fn attach_evidence<'a>(
-    store: &Store,
+    store: &mut Store,
     states: impl Iterator<Item = &'a mut RuleState>,
 ) -> Result<()> {
     let states: Vec<&mut RuleState> = states.collect();
@@ -519,7 +533,7 @@ fn scan_side(scan: &ScanRef) -> Side {
     }
 }
 
-fn require_host(store: &Store, host: &str) -> Result<()> {
+fn require_host(store: &mut Store, host: &str) -> Result<()> {
     if store.host_known(host)? {
         Ok(())
     } else {
@@ -531,7 +545,7 @@ fn require_host(store: &Store, host: &str) -> Result<()> {
 }
 
 /// A scan by full id or unique prefix, as git resolves abbreviated hashes.
-fn resolve_scan(store: &Store, prefix: &str) -> Result<ScanRef> {
+fn resolve_scan(store: &mut Store, prefix: &str) -> Result<ScanRef> {
     let wanted = prefix.to_ascii_lowercase();
     if wanted.len() < MIN_SCAN_PREFIX || !wanted.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
     {
@@ -613,7 +627,7 @@ fn state_before(row: &LogRow, prior: Option<&LogRow>) -> Option<RuleState> {
 /// The rows before the windows' first rows that do not say what they changed from (written
 /// before schema 6), by (host key, rule key).
 fn priors(
-    log: &Log,
+    log: &mut Log,
     pairs: &BTreeMap<(i64, i64), PairWindow>,
 ) -> Result<HashMap<(i64, i64), LogRow>> {
     let legacy = pairs.values().map(|pair| &pair.first).filter(|row| {
@@ -727,7 +741,7 @@ fn failing_since(
 }
 
 /// Net change per rule of `host` over `(from, until]`, with its status changes.
-fn window_entries(log: &Log, host: &str, from: i64, until: i64) -> Result<Vec<DriftEntry>> {
+fn window_entries(log: &mut Log, host: &str, from: i64, until: i64) -> Result<Vec<DriftEntry>> {
     let Some(host_key) = log.store.host_key(host)? else {
         return Ok(Vec::new());
     };
@@ -765,7 +779,7 @@ fn window_entries(log: &Log, host: &str, from: i64, until: i64) -> Result<Vec<Dr
 
 /// Regressions over `(since, now]` across the fleet. A regression turned to `fail` inside
 /// the window, so the window itself says since when it fails.
-fn fleet_regressions(log: &Log, since: i64) -> Result<Vec<DriftEntry>> {
+fn fleet_regressions(log: &mut Log, since: i64) -> Result<Vec<DriftEntry>> {
     let started = std::time::Instant::now();
     let rows = log.store.log_between(&log.codes, None, since, i64::MAX)?;
     let window = started.elapsed();
@@ -806,7 +820,7 @@ fn fleet_regressions(log: &Log, since: i64) -> Result<Vec<DriftEntry>> {
 }
 
 /// The host's live rules at `at` (unix ms; `i64::MAX` for now), by rule id.
-fn snapshot(log: &Log, host: &str, at: i64) -> Result<BTreeMap<String, RuleState>> {
+fn snapshot(log: &mut Log, host: &str, at: i64) -> Result<BTreeMap<String, RuleState>> {
     let Some(host_key) = log.store.host_key(host)? else {
         return Ok(BTreeMap::new());
     };
@@ -841,7 +855,7 @@ fn snapshot(log: &Log, host: &str, at: i64) -> Result<BTreeMap<String, RuleState
 
 /// Rule by rule, `before` against `after` (the latter of `host` at `at`).
 fn compare(
-    log: &Log,
+    log: &mut Log,
     host: &str,
     before: &BTreeMap<String, RuleState>,
     after: &BTreeMap<String, RuleState>,

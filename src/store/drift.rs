@@ -8,12 +8,12 @@
 //! is read once by id ([`Store::evidence_texts`]) instead of once per row.
 
 use super::Store;
-use super::chain::latest_checkpoint;
-use super::error::{StoreError, sql};
+use super::db::{DbError, DbResult, Dialect, Row, Tx, TxMode, args};
+use super::error::StoreError;
 use super::model::{ChangeKind, Severity, Status};
 use super::schema::waived_status;
-use rusqlite::{OptionalExtension, Row, params};
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 /// One `change_log` row as drift reads it.
 #[derive(Debug, Clone)]
@@ -66,27 +66,24 @@ pub struct ValueCodes {
 }
 
 impl ValueCodes {
-    fn word(&self, code: i64) -> rusqlite::Result<&str> {
+    fn word(&self, code: i64) -> DbResult<&str> {
         let word = usize::try_from(code)
             .ok()
             .and_then(|index| self.by_code.get(index)?.as_deref());
-        word.ok_or_else(|| {
-            rusqlite::Error::FromSqlConversionFailure(
-                0,
-                rusqlite::types::Type::Integer,
-                format!("unknown value code {code}").into(),
-            )
+        word.ok_or_else(|| DbError::Decode {
+            column: 0,
+            problem: format!("unknown value code {code}"),
         })
     }
 
-    fn decode<T: std::str::FromStr<Err = String>>(&self, code: i64) -> rusqlite::Result<T> {
-        parse(self.word(code)?)
+    fn decode<T: std::str::FromStr<Err = String>>(&self, code: i64) -> DbResult<T> {
+        super::db::parse(self.word(code)?.to_owned())
     }
 
     fn decode_opt<T: std::str::FromStr<Err = String>>(
         &self,
         code: Option<i64>,
-    ) -> rusqlite::Result<Option<T>> {
+    ) -> DbResult<Option<T>> {
         code.map(|code| self.decode(code)).transpose()
     }
 
@@ -100,12 +97,6 @@ impl ValueCodes {
     }
 }
 
-fn parse<T: std::str::FromStr<Err = String>>(text: &str) -> rusqlite::Result<T> {
-    text.parse().map_err(|err: String| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, err.into())
-    })
-}
-
 /// The change-log columns [`log_row`] reads; statuses as [`waived_status`] shows them.
 fn log_columns() -> String {
     format!(
@@ -115,7 +106,7 @@ fn log_columns() -> String {
         waived_status("new_status", "waiver"),
     )
 }
-fn log_row(codes: &ValueCodes, row: &Row) -> rusqlite::Result<LogRow> {
+fn log_row(codes: &ValueCodes, row: &Row<'_>) -> DbResult<LogRow> {
     Ok(LogRow {
         id: row.get(0)?,
         host_key: row.get(1)?,
@@ -133,7 +124,7 @@ fn log_row(codes: &ValueCodes, row: &Row) -> rusqlite::Result<LogRow> {
     })
 }
 
-fn scan_ref(row: &Row) -> rusqlite::Result<ScanRef> {
+fn scan_ref(row: &Row<'_>) -> DbResult<ScanRef> {
     Ok(ScanRef {
         scan_id: row.get(0)?,
         host: row.get(1)?,
@@ -142,19 +133,29 @@ fn scan_ref(row: &Row) -> rusqlite::Result<ScanRef> {
 }
 
 impl Store {
+    /// Runs `read` in one read transaction (one snapshot on PostgreSQL); `what` names the
+    /// read in errors.
+    fn read<T>(
+        &mut self,
+        what: &str,
+        read: impl FnOnce(&mut Tx) -> DbResult<T>,
+    ) -> Result<T, StoreError> {
+        let (mut tx, at) = self.begin(TxMode::Read, what)?;
+        let value = read(&mut tx).map_err(at.fail(what))?;
+        tx.commit().map_err(at.fail(what))?;
+        Ok(value)
+    }
+
     /// The file's `value_codes`.
-    pub fn value_codes(&self) -> Result<ValueCodes, StoreError> {
-        let mut stmt = self
-            .sqlite()?
-            .prepare_cached("SELECT code, text FROM value_codes")
-            .map_err(sql(&self.path, "reading value codes"))?;
-        let pairs: Vec<(i64, String)> = stmt
-            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
-            .and_then(|rows| rows.collect())
-            .map_err(sql(&self.path, "reading value codes"))?;
+    pub fn value_codes(&mut self) -> Result<ValueCodes, StoreError> {
+        let pairs: Vec<(i64, String)> = self.read("reading value codes", |tx| {
+            tx.query_map("SELECT code, text FROM value_codes", &args![], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })
+        })?;
         let mut by_code = Vec::new();
         for (code, text) in pairs {
-            // The schema's codes are 0..=12; a code outside a small range cannot be decoded.
+            // The schema's codes are 0..=13; a code outside a small range cannot be decoded.
             let Some(index) = usize::try_from(code).ok().filter(|&i| i < 256) else {
                 continue;
             };
@@ -167,66 +168,67 @@ impl Store {
     }
 
     /// The integer key of a host in the compact tables; `None` when it has no rows there.
-    pub fn host_key(&self, host: &str) -> Result<Option<i64>, StoreError> {
-        self.sqlite()?
-            .prepare_cached("SELECT key FROM host_keys WHERE name = ?1")
-            .and_then(|mut stmt| stmt.query_row([host], |row| row.get(0)).optional())
-            .map_err(sql(&self.path, "reading host keys"))
+    pub fn host_key(&mut self, host: &str) -> Result<Option<i64>, StoreError> {
+        self.read("reading host keys", |tx| {
+            tx.query_opt(
+                "SELECT key FROM host_keys WHERE name = ?1",
+                &args![host],
+                |row| row.get(0),
+            )
+        })
     }
 
     /// Host names by key.
-    pub fn host_names(&self) -> Result<HashMap<i64, String>, StoreError> {
+    pub fn host_names(&mut self) -> Result<HashMap<i64, String>, StoreError> {
         self.names("SELECT key, name FROM host_keys", "reading host keys")
     }
 
     /// Rule ids by key.
-    pub fn rule_ids(&self) -> Result<HashMap<i64, String>, StoreError> {
+    pub fn rule_ids(&mut self) -> Result<HashMap<i64, String>, StoreError> {
         self.names("SELECT key, id FROM rule_keys", "reading rule keys")
     }
 
-    fn names(&self, query: &str, what: &str) -> Result<HashMap<i64, String>, StoreError> {
-        let mut stmt = self
-            .sqlite()?
-            .prepare_cached(query)
-            .map_err(sql(&self.path, what))?;
-        stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
-            .and_then(|rows| rows.collect())
-            .map_err(sql(&self.path, what))
+    fn names(
+        &mut self,
+        query: &'static str,
+        what: &str,
+    ) -> Result<HashMap<i64, String>, StoreError> {
+        let pairs = self.read(what, |tx| {
+            tx.query_map(query, &args![], |row| Ok((row.get(0)?, row.get(1)?)))
+        })?;
+        Ok(pairs.into_iter().collect())
     }
 
     /// Change-log rows with `after < occurred_at <= until`, of one host (by key) or of all,
     /// in log order.
     pub fn log_between(
-        &self,
+        &mut self,
         codes: &ValueCodes,
         host_key: Option<i64>,
         after: i64,
         until: i64,
     ) -> Result<Vec<LogRow>, StoreError> {
-        let query = match host_key {
-            Some(_) => format!(
+        static ONE_HOST: LazyLock<String> = LazyLock::new(|| {
+            format!(
                 "SELECT {} FROM change_log
                  WHERE host_key = ?3 AND occurred_at > ?1 AND occurred_at <= ?2",
                 log_columns()
-            ),
-            None => format!(
+            )
+        });
+        static ALL_HOSTS: LazyLock<String> = LazyLock::new(|| {
+            format!(
                 "SELECT {} FROM change_log
                  WHERE occurred_at > ?1 AND occurred_at <= ?2",
                 log_columns()
-            ),
-        };
-        let mut stmt = self
-            .sqlite()?
-            .prepare_cached(&query)
-            .map_err(sql(&self.path, "reading the change log"))?;
-        let read = |row: &Row| log_row(codes, row);
-        let rows = match host_key {
-            Some(key) => stmt.query_map(params![after, until, key], read),
-            None => stmt.query_map(params![after, until], read),
-        };
-        let mut rows: Vec<LogRow> = rows
-            .and_then(|rows| rows.collect())
-            .map_err(sql(&self.path, "reading the change log"))?;
+            )
+        });
+        let mut rows = self.read("reading the change log", |tx| {
+            let read = |row: &Row<'_>| log_row(codes, row);
+            match host_key {
+                Some(key) => tx.query_map(ONE_HOST.as_str(), &args![after, until, key], read),
+                None => tx.query_map(ALL_HOSTS.as_str(), &args![after, until], read),
+            }
+        })?;
         // In log order; sorting here is cheaper than SQLite's temporary b-tree.
         rows.sort_unstable_by_key(|row| row.id);
         Ok(rows)
@@ -236,38 +238,37 @@ impl Store {
     /// state the row changed from, for rows that do not carry it (written before schema 6).
     /// One seek on `change_log_by_host` each.
     pub fn rows_before(
-        &self,
+        &mut self,
         codes: &ValueCodes,
         rows: impl IntoIterator<Item = (i64, i64, i64)>,
     ) -> Result<HashMap<(i64, i64), LogRow>, StoreError> {
-        let read = |err| sql(&self.path, "reading the change log")(err);
-        let mut stmt = self
-            .sqlite()?
-            .prepare_cached(&format!(
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            format!(
                 "SELECT {} FROM change_log
                  WHERE host_key = ?1 AND rule_key = ?2 AND id < ?3
                  ORDER BY id DESC LIMIT 1",
                 log_columns()
-            ))
-            .map_err(read)?;
-        let mut priors = HashMap::new();
-        for (host_key, rule_key, id) in rows {
-            let prior = stmt
-                .query_row(params![host_key, rule_key, id], |row| log_row(codes, row))
-                .optional()
-                .map_err(read)?;
-            if let Some(prior) = prior {
-                priors.insert((host_key, rule_key), prior);
+            )
+        });
+        self.read("reading the change log", |tx| {
+            let mut priors = HashMap::new();
+            for (host_key, rule_key, id) in rows {
+                let prior = tx.query_opt(SQL.as_str(), &args![host_key, rule_key, id], |row| {
+                    log_row(codes, row)
+                })?;
+                if let Some(prior) = prior {
+                    priors.insert((host_key, rule_key), prior);
+                }
             }
-        }
-        Ok(priors)
+            Ok(priors)
+        })
     }
 
     /// For each rule (by key) of the host failing at `at` (unix ms), when it last started
     /// failing: the newest row at or before `at` that turned it to `fail`. Rules whose such
     /// row was pruned are missing.
     pub fn failing_since(
-        &self,
+        &mut self,
         codes: &ValueCodes,
         host_key: i64,
         at: i64,
@@ -278,150 +279,146 @@ impl Store {
         ) else {
             return Ok(HashMap::new());
         };
-        // SQLite takes the bare `occurred_at` from the row that has max(id). A waived row's
-        // status column holds `fail` too: `waived` is not failing (see waived_status).
-        let mut stmt = self
-            .sqlite()?
-            .prepare_cached(
-                "SELECT rule_key, max(id), occurred_at FROM change_log
-                 WHERE host_key = ?1 AND occurred_at <= ?2 AND new_status = ?3
-                   AND waiver IS NULL
-                   AND (change_kind = ?4 OR previous_status IS NOT ?3
-                        OR previous_waiver IS NOT NULL)
-                 GROUP BY rule_key",
+        // The time of each rule's newest such row. A waived row's status column holds `fail`
+        // too: `waived` is not failing (see waived_status).
+        let pairs = self.read("reading the change log", |tx| {
+            tx.query_map(
+                "SELECT c.rule_key, c.occurred_at FROM change_log AS c
+                 WHERE c.id IN (
+                   SELECT max(id) FROM change_log
+                   WHERE host_key = ?1 AND occurred_at <= ?2 AND new_status = ?3
+                     AND waiver IS NULL
+                     AND (change_kind = ?4 OR previous_status IS DISTINCT FROM ?3
+                          OR previous_waiver IS NOT NULL)
+                   GROUP BY rule_key)",
+                &args![host_key, at, fail, first_seen],
+                |row| Ok((row.get(0)?, row.get(1)?)),
             )
-            .map_err(sql(&self.path, "reading the change log"))?;
-        stmt.query_map(params![host_key, at, fail, first_seen], |row| {
-            Ok((row.get(0)?, row.get(2)?))
-        })
-        .and_then(|rows| rows.collect())
-        .map_err(sql(&self.path, "reading the change log"))
+        })?;
+        Ok(pairs.into_iter().collect())
     }
 
     /// The host's live rules from `rule_state`.
     pub fn live_rules(
-        &self,
+        &mut self,
         codes: &ValueCodes,
         host_key: i64,
     ) -> Result<Vec<LiveRule>, StoreError> {
-        let mut stmt = self
-            .sqlite()?
-            .prepare_cached(&format!(
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            format!(
                 "SELECT rule_key, {}, severity, reason, evidence_id
                  FROM rule_state WHERE host_key = ?1 AND removed_at IS NULL",
                 waived_status("status", "waiver")
-            ))
-            .map_err(sql(&self.path, "reading rule states"))?;
-        stmt.query_map([host_key], |row| {
-            Ok(LiveRule {
-                rule_key: row.get(0)?,
-                status: codes.decode(row.get(1)?)?,
-                severity: codes.decode(row.get(2)?)?,
-                reason: row.get(3)?,
-                evidence_id: row.get(4)?,
+            )
+        });
+        self.read("reading rule states", |tx| {
+            tx.query_map(SQL.as_str(), &args![host_key], |row| {
+                Ok(LiveRule {
+                    rule_key: row.get(0)?,
+                    status: codes.decode(row.get(1)?)?,
+                    severity: codes.decode(row.get(2)?)?,
+                    reason: row.get(3)?,
+                    evidence_id: row.get(4)?,
+                })
             })
         })
-        .and_then(|rows| rows.collect())
-        .map_err(sql(&self.path, "reading rule states"))
     }
 
     /// The evidence texts of these ids, each read once; an id without a row is missing.
     pub fn evidence_texts(
-        &self,
+        &mut self,
         ids: impl IntoIterator<Item = i64>,
     ) -> Result<HashMap<i64, String>, StoreError> {
-        let read = |err| sql(&self.path, "reading evidence")(err);
-        let mut stmt = self
-            .sqlite()?
-            .prepare_cached("SELECT body FROM evidence WHERE id = ?1")
-            .map_err(read)?;
-        let mut texts = HashMap::new();
-        for id in ids {
-            if texts.contains_key(&id) {
-                continue;
+        self.read("reading evidence", |tx| {
+            let mut texts = HashMap::new();
+            for id in ids {
+                if texts.contains_key(&id) {
+                    continue;
+                }
+                let body: Option<String> = tx.query_opt(
+                    "SELECT body FROM evidence WHERE id = ?1",
+                    &args![id],
+                    |row| row.get(0),
+                )?;
+                if let Some(body) = body {
+                    texts.insert(id, body);
+                }
             }
-            let body: Option<String> = stmt
-                .query_row([id], |row| row.get(0))
-                .optional()
-                .map_err(read)?;
-            if let Some(body) = body {
-                texts.insert(id, body);
-            }
-        }
-        Ok(texts)
+            Ok(texts)
+        })
     }
 
     /// The earliest time (unix ms) from which the change log is complete, or `None` when
     /// nothing was ever pruned. Pruning cuts a prefix of rows that all occurred before the
     /// first row it kept, so from that row's time on nothing is missing; when it kept no row,
     /// from the checkpoint's time.
-    pub fn prune_horizon(&self) -> Result<Option<i64>, StoreError> {
-        let read = |err| sql(&self.path, "reading the prune horizon")(err);
-        if latest_checkpoint(self.sqlite()?).map_err(read)?.is_none() {
-            return Ok(None);
-        }
-        let first_kept: Option<i64> = self
-            .sqlite()?
-            .query_row(
+    pub fn prune_horizon(&mut self) -> Result<Option<i64>, StoreError> {
+        self.read("reading the prune horizon", |tx| {
+            let checkpoint: Option<i64> = tx.query_opt(
+                "SELECT created_at FROM chain_checkpoints ORDER BY id DESC LIMIT 1",
+                &args![],
+                |row| row.get(0),
+            )?;
+            let Some(checkpoint_at) = checkpoint else {
+                return Ok(None);
+            };
+            let first_kept: Option<i64> = tx.query_opt(
                 "SELECT occurred_at FROM change_log ORDER BY id LIMIT 1",
-                [],
+                &args![],
+                |row| row.get(0),
+            )?;
+            Ok(Some(first_kept.unwrap_or(checkpoint_at)))
+        })
+    }
+
+    /// Whether the state file knows this host.
+    pub fn host_known(&mut self, host: &str) -> Result<bool, StoreError> {
+        let count: i64 = self.read("reading hosts", |tx| {
+            tx.query_row(
+                "SELECT count(*) FROM hosts WHERE name = ?1",
+                &args![host],
                 |row| row.get(0),
             )
-            .optional()
-            .map_err(read)?;
-        match first_kept {
-            Some(at) => Ok(Some(at)),
-            None => self
-                .sqlite()?
-                .query_row(
-                    "SELECT created_at FROM chain_checkpoints ORDER BY id DESC LIMIT 1",
-                    [],
-                    |row| row.get(0),
-                )
-                .map(Some)
-                .map_err(read),
-        }
-    }
-    /// Whether the state file knows this host.
-    pub fn host_known(&self, host: &str) -> Result<bool, StoreError> {
-        self.sqlite()?
-            .query_row(
-                "SELECT count(*) FROM hosts WHERE name = ?1",
-                [host],
-                |row| row.get::<_, i64>(0),
-            )
-            .map(|n| n > 0)
-            .map_err(sql(&self.path, "reading hosts"))
+        })?;
+        Ok(count > 0)
     }
 
     /// The host's newest full-scope scans that produced results, newest first.
-    pub fn last_full_scans(&self, host: &str, limit: u32) -> Result<Vec<ScanRef>, StoreError> {
-        let mut stmt = self
-            .sqlite()?
-            .prepare_cached(
+    pub fn last_full_scans(&mut self, host: &str, limit: u32) -> Result<Vec<ScanRef>, StoreError> {
+        self.read("reading scans", |tx| {
+            tx.query_map(
                 "SELECT scan_id, host, finished_at FROM scans
                  WHERE host = ?1 AND scope = 'full' AND status <> 'error'
                  ORDER BY finished_at DESC, rowid DESC LIMIT ?2",
+                &args![host, limit],
+                scan_ref,
             )
-            .map_err(sql(&self.path, "reading scans"))?;
-        stmt.query_map(params![host, limit], scan_ref)
-            .and_then(|rows| rows.collect())
-            .map_err(sql(&self.path, "reading scans"))
+        })
     }
 
     /// Scans whose id starts with `prefix` (lowercase hex and dashes), at most `limit`.
-    pub fn scans_with_prefix(&self, prefix: &str, limit: u32) -> Result<Vec<ScanRef>, StoreError> {
-        // GLOB is case-sensitive, so SQLite turns the prefix into a range on the primary key;
-        // the caller has checked that the prefix holds no GLOB metacharacter.
-        let mut stmt = self
-            .sqlite()?
-            .prepare_cached(
+    pub fn scans_with_prefix(
+        &mut self,
+        prefix: &str,
+        limit: u32,
+    ) -> Result<Vec<ScanRef>, StoreError> {
+        self.read("reading scans", |tx| match tx.dialect() {
+            // GLOB is case-sensitive, so SQLite turns the prefix into a range on the primary
+            // key; the caller has checked that the prefix holds no GLOB metacharacter.
+            Dialect::Sqlite => tx.query_map(
                 "SELECT scan_id, host, finished_at FROM scans
                  WHERE scan_id GLOB ?1 || '*' ORDER BY scan_id LIMIT ?2",
-            )
-            .map_err(sql(&self.path, "reading scans"))?;
-        stmt.query_map(params![prefix, limit], scan_ref)
-            .and_then(|rows| rows.collect())
-            .map_err(sql(&self.path, "reading scans"))
+                &args![prefix, limit],
+                scan_ref,
+            ),
+            // The same range, spelled out: ids are hex digits and dashes, all below '~' in
+            // the C collation of the column, so this is exactly the ids with the prefix.
+            Dialect::Postgres => tx.query_map(
+                "SELECT scan_id, host, finished_at FROM scans
+                 WHERE scan_id >= ?1 AND scan_id < ?1 || '~' ORDER BY scan_id LIMIT ?2",
+                &args![prefix, limit],
+                scan_ref,
+            ),
+        })
     }
 }

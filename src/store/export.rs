@@ -9,14 +9,15 @@
 //! loses nothing: the next export holds the same changes again, with anything newer.
 
 use super::Store;
-use super::error::{StoreError, sql};
+use super::db::{DbError, DbResult, Dialect, Row, Tx, TxMode, args};
+use super::error::StoreError;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::LazyLock;
 
 /// Version of the export envelope and its records. 2: hashes and scan ids in unpadded
 /// base64url, `host` and `ref` records as `h`, `r`, `s`.
@@ -227,13 +228,16 @@ impl Store {
     /// Writes down and returns one batch for `request.consumer` (created on first use). The
     /// consumer's cursor does not move.
     pub fn export_batch(&mut self, request: &ExportRequest) -> Result<ExportBatch, StoreError> {
-        let path = self.path.clone();
-        let tx = self
-            .sqlite_mut()?
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(sql(&path, "starting the export"))?;
-        let batch = build_batch(&tx, request).map_err(sql(&path, "exporting"))?;
-        tx.commit().map_err(sql(&path, "committing the export"))?;
+        // It writes (the consumer, the batch), so not TxMode::Read; on PostgreSQL every read
+        // of the batch must still come from one snapshot, or a scan committed between two of
+        // them would be half in it.
+        let (mut tx, at) = self.begin(TxMode::Write, "starting the export")?;
+        if tx.dialect() == Dialect::Postgres {
+            tx.execute_batch("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                .map_err(at.fail("starting the export"))?;
+        }
+        let batch = build_batch(&mut tx, request).map_err(at.fail("exporting"))?;
+        tx.commit().map_err(at.fail("committing the export"))?;
         Ok(batch)
     }
 
@@ -252,25 +256,22 @@ impl Store {
             batch_id: batch_id.to_owned(),
             reason,
         };
-        let tx = self
-            .sqlite_mut()?
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(sql(&path, "starting the ack"))?;
-        let Some(cursor) = load_cursor(&tx, consumer).map_err(sql(&path, "reading consumers"))?
+        let (mut tx, at) = self.begin(TxMode::Write, "starting the ack")?;
+        let Some(cursor) =
+            load_cursor(&mut tx, consumer, true).map_err(at.fail("reading consumers"))?
         else {
             return Err(refuse(
                 "no such consumer (a consumer appears with its first export)".into(),
             ));
         };
         let batch: Option<(i64, i64, bool, i64)> = tx
-            .query_row(
-                "SELECT seq, through_txn, full, created_at FROM export_batches
+            .query_opt(
+                "SELECT seq, through_txn, \"full\", created_at FROM export_batches
                  WHERE batch_id = ?1 AND consumer = ?2",
-                params![batch_id, consumer],
+                &args![batch_id, consumer],
                 |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
             )
-            .optional()
-            .map_err(sql(&path, "reading export batches"))?;
+            .map_err(at.fail("reading export batches"))?;
         let Some((seq, through_txn, full, created_at)) = batch else {
             return Err(refuse("no batch with this id was exported to it".into()));
         };
@@ -285,13 +286,12 @@ impl Store {
                 });
             }
             let acked_seq: Option<i64> = tx
-                .query_row(
+                .query_opt(
                     "SELECT seq FROM export_batches WHERE batch_id = ?1",
-                    [acked],
+                    &args![acked],
                     |row| row.get(0),
                 )
-                .optional()
-                .map_err(sql(&path, "reading export batches"))?;
+                .map_err(at.fail("reading export batches"))?;
             if acked_seq.is_some_and(|acked_seq| seq < acked_seq) {
                 return Err(refuse(format!(
                     "it is older than the acknowledged batch {acked}"
@@ -301,12 +301,12 @@ impl Store {
         tx.execute(
             "UPDATE export_consumers SET acked_batch_id = ?2, acked_through_txn = ?3,
                  acked_through_at = ?4, acked_at = ?5,
-                 last_full_at = CASE WHEN ?6 THEN ?4 ELSE last_full_at END
+                 last_full_at = CASE WHEN ?6 = 1 THEN ?4 ELSE last_full_at END
              WHERE name = ?1",
-            params![consumer, batch_id, through_txn, created_at, now, full],
+            &args![consumer, batch_id, through_txn, created_at, now, full],
         )
-        .map_err(sql(&path, "moving the cursor"))?;
-        tx.commit().map_err(sql(&path, "committing the ack"))?;
+        .map_err(at.fail("moving the cursor"))?;
+        tx.commit().map_err(at.fail("committing the ack"))?;
         Ok(AckOutcome {
             consumer: consumer.to_owned(),
             batch_id: batch_id.to_owned(),
@@ -318,66 +318,79 @@ impl Store {
 
     /// Every consumer's cursor, in name order.
     pub fn export_consumers(
-        &self,
+        &mut self,
         full_sync_horizon_ms: i64,
         now: i64,
     ) -> Result<Vec<ConsumerStatus>, StoreError> {
-        let mut stmt = self
-            .sqlite()?
-            .prepare(
+        let (mut tx, at) = self.begin(TxMode::Read, "starting to read consumers")?;
+        let list = tx
+            .query_map(
                 "SELECT c.name, c.created_at, c.acked_batch_id, c.acked_through_txn, c.acked_at,
                         c.last_full_at,
                         (SELECT count(*) FROM export_batches b WHERE b.consumer = c.name
                            AND b.seq > COALESCE((SELECT seq FROM export_batches a
                                                  WHERE a.batch_id = c.acked_batch_id), 0))
                  FROM export_consumers c ORDER BY c.name",
+                &args![],
+                |row| {
+                    let last_full_at: Option<i64> = row.get(5)?;
+                    Ok(ConsumerStatus {
+                        name: row.get(0)?,
+                        created_at: row.get(1)?,
+                        acked_batch_id: row.get(2)?,
+                        acked_through_txn: row.get(3)?,
+                        acked_at: row.get(4)?,
+                        last_full_at,
+                        full_sync_due: full_sync_due(last_full_at, full_sync_horizon_ms, now),
+                        next_full_sync_at: last_full_at
+                            .map(|at| at.saturating_add(full_sync_horizon_ms)),
+                        unacked_batches: row.get::<i64>(6)?.unsigned_abs(),
+                    })
+                },
             )
-            .map_err(sql(&self.path, "reading consumers"))?;
-        stmt.query_map([], |row| {
-            let last_full_at: Option<i64> = row.get(5)?;
-            Ok(ConsumerStatus {
-                name: row.get(0)?,
-                created_at: row.get(1)?,
-                acked_batch_id: row.get(2)?,
-                acked_through_txn: row.get(3)?,
-                acked_at: row.get(4)?,
-                last_full_at,
-                full_sync_due: full_sync_due(last_full_at, full_sync_horizon_ms, now),
-                next_full_sync_at: last_full_at.map(|at| at.saturating_add(full_sync_horizon_ms)),
-                unacked_batches: row.get::<_, i64>(6)?.unsigned_abs(),
-            })
-        })
-        .and_then(|rows| rows.collect())
-        .map_err(sql(&self.path, "reading consumers"))
+            .map_err(at.fail("reading consumers"))?;
+        tx.commit().map_err(at.fail("finishing the read"))?;
+        Ok(list)
     }
 }
 
-fn load_cursor(tx: &Transaction, consumer: &str) -> rusqlite::Result<Option<Cursor>> {
-    tx.query_row(
+/// The consumer's cursor. `for_update` locks its row on PostgreSQL until commit, so two
+/// acks of one consumer run one after the other (SQLite's IMMEDIATE transaction already
+/// serialises them).
+fn load_cursor(tx: &mut Tx, consumer: &str, for_update: bool) -> DbResult<Option<Cursor>> {
+    let read = |row: &Row<'_>| {
+        Ok(Cursor {
+            acked_batch_id: row.get(0)?,
+            acked_through_txn: row.get(1)?,
+            acked_through_at: row.get(2)?,
+            acked_at: row.get(3)?,
+            last_full_at: row.get(4)?,
+        })
+    };
+    if for_update && tx.dialect() == Dialect::Postgres {
+        return tx.query_opt(
+            "SELECT acked_batch_id, acked_through_txn, acked_through_at, acked_at, last_full_at
+             FROM export_consumers WHERE name = ?1 FOR UPDATE",
+            &args![consumer],
+            read,
+        );
+    }
+    tx.query_opt(
         "SELECT acked_batch_id, acked_through_txn, acked_through_at, acked_at, last_full_at
          FROM export_consumers WHERE name = ?1",
-        [consumer],
-        |row| {
-            Ok(Cursor {
-                acked_batch_id: row.get(0)?,
-                acked_through_txn: row.get(1)?,
-                acked_through_at: row.get(2)?,
-                acked_at: row.get(3)?,
-                last_full_at: row.get(4)?,
-            })
-        },
+        &args![consumer],
+        read,
     )
-    .optional()
 }
 
-fn build_batch(tx: &Transaction, request: &ExportRequest) -> rusqlite::Result<ExportBatch> {
+fn build_batch(tx: &mut Tx, request: &ExportRequest) -> DbResult<ExportBatch> {
     let now = request.now_ms;
-    let cursor = match load_cursor(tx, request.consumer)? {
+    let cursor = match load_cursor(tx, request.consumer, false)? {
         Some(cursor) => cursor,
         None => {
             tx.execute(
                 "INSERT INTO export_consumers (name, created_at) VALUES (?1, ?2)",
-                params![request.consumer, now],
+                &args![request.consumer, now],
             )?;
             Cursor {
                 acked_batch_id: None,
@@ -388,17 +401,10 @@ fn build_batch(tx: &Transaction, request: &ExportRequest) -> rusqlite::Result<Ex
             }
         }
     };
-    let through_txn: i64 = tx
-        .query_row(
-            "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'change_log'), 0)",
-            [],
-            |row| row.get(0),
-        )
-        .optional()?
-        .unwrap_or(0);
+    let through_txn = through_txn(tx)?;
     let pruned_through: i64 = tx.query_row(
         "SELECT COALESCE(MAX(last_pruned_id), 0) FROM chain_checkpoints",
-        [],
+        &args![],
         |row| row.get(0),
     )?;
     let full_reason = match cursor.acked_through_txn {
@@ -420,26 +426,40 @@ fn build_batch(tx: &Transaction, request: &ExportRequest) -> rusqlite::Result<Ex
     // takes its results from every live row instead, and its removals from here.
     if let Some(acked) = cursor.acked_through_txn {
         let wanted = if full { Keep::Removals } else { Keep::Both };
-        collect_rows(
-            tx,
-            // Driven from the log: a range of its primary key (NOT INDEXED, or SQLite walks
-            // the whole change_log_by_host index for the DISTINCT), then one lookup per row.
-            "FROM (SELECT DISTINCT host_key, rule_key FROM change_log NOT INDEXED
-                   WHERE id > ?1) AS t
-             CROSS JOIN rule_state AS s ON s.host_key = t.host_key AND s.rule_key = t.rule_key",
-            "",
-            [acked],
-            wanted,
-            &mut codes,
-            &mut per_host,
-        )?;
+        // Driven from the log: a range of its primary key (NOT INDEXED, or SQLite walks the
+        // whole change_log_by_host index for the DISTINCT), then one lookup per row.
+        // PostgreSQL has no NOT INDEXED and plans the range by itself.
+        static SQLITE: LazyLock<String> = LazyLock::new(|| {
+            rows_query(
+                "FROM (SELECT DISTINCT host_key, rule_key FROM change_log NOT INDEXED
+                       WHERE id > ?1) AS t
+                 CROSS JOIN rule_state AS s
+                   ON s.host_key = t.host_key AND s.rule_key = t.rule_key",
+                "",
+            )
+        });
+        static POSTGRES: LazyLock<String> = LazyLock::new(|| {
+            rows_query(
+                "FROM (SELECT DISTINCT host_key, rule_key FROM change_log
+                       WHERE id > ?1) AS t
+                 CROSS JOIN rule_state AS s
+                   ON s.host_key = t.host_key AND s.rule_key = t.rule_key",
+                "",
+            )
+        });
+        let query = match tx.dialect() {
+            Dialect::Sqlite => SQLITE.as_str(),
+            Dialect::Postgres => POSTGRES.as_str(),
+        };
+        collect_rows(tx, query, &args![acked], wanted, &mut codes, &mut per_host)?;
     }
     if full {
+        static LIVE: LazyLock<String> =
+            LazyLock::new(|| rows_query("FROM rule_state AS s", "WHERE s.removed_at IS NULL"));
         collect_rows(
             tx,
-            "FROM rule_state AS s",
-            "WHERE s.removed_at IS NULL",
-            [],
+            LIVE.as_str(),
+            &args![],
             Keep::Results,
             &mut codes,
             &mut per_host,
@@ -505,9 +525,9 @@ fn build_batch(tx: &Transaction, request: &ExportRequest) -> rusqlite::Result<Ex
 
     let batch_id = uuid::Uuid::new_v4().to_string();
     tx.execute(
-        "INSERT INTO export_batches (batch_id, consumer, from_txn, through_txn, full, created_at)
+        "INSERT INTO export_batches (batch_id, consumer, from_txn, through_txn, \"full\", created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
+        &args![
             batch_id,
             request.consumer,
             cursor.acked_through_txn,
@@ -533,47 +553,67 @@ fn build_batch(tx: &Transaction, request: &ExportRequest) -> rusqlite::Result<Ex
     })
 }
 
-fn load_hosts(tx: &Transaction) -> rusqlite::Result<Vec<HostRow>> {
+/// The change-log id the batch covers through: the head of the chain as this snapshot sees
+/// it. On SQLite, the AUTOINCREMENT counter. PostgreSQL has none (ids come from the chain
+/// head, under the append lock): the last row, else the last pruned id. Appends hold that
+/// lock to commit, so a row committed after this snapshot always has a higher id.
+fn through_txn(tx: &mut Tx) -> DbResult<i64> {
+    let through = match tx.dialect() {
+        Dialect::Sqlite => tx.query_opt(
+            "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'change_log'), 0)",
+            &args![],
+            |row| row.get(0),
+        )?,
+        Dialect::Postgres => tx.query_opt(
+            "SELECT COALESCE((SELECT max(id) FROM change_log),
+                             (SELECT max(last_pruned_id) FROM chain_checkpoints), 0)",
+            &args![],
+            |row| row.get(0),
+        )?,
+    };
+    Ok(through.unwrap_or(0))
+}
+
+fn load_hosts(tx: &mut Tx) -> DbResult<Vec<HostRow>> {
     // An `error` scan keeps the host's last good result hash, so the reference names the
     // last scan that was not an error.
-    let mut stmt = tx.prepare(
+    tx.query_map(
         "SELECT h.name, k.key, h.current_result_hash,
-                CASE WHEN h.last_scan_status IS NOT 'error' THEN h.last_scan_id ELSE
+                CASE WHEN h.last_scan_status IS DISTINCT FROM 'error' THEN h.last_scan_id ELSE
                     (SELECT scan_id FROM scans s WHERE s.host = h.name AND s.status <> 'error'
                      ORDER BY finished_at DESC, rowid DESC LIMIT 1) END,
                 h.removed_at
          FROM hosts AS h LEFT JOIN host_keys AS k ON k.name = h.name
          ORDER BY h.name",
-    )?;
-    stmt.query_map([], |row| {
-        let result_hash: Option<String> = row.get(2)?;
-        let good_scan: Option<String> = row.get(3)?;
-        Ok(HostRow {
-            name: row.get(0)?,
-            key: row.get(1)?,
-            result_hash: result_hash
-                .map(|hex| hex_to_export_id(&hex).ok_or_else(|| bad_text(2, "a hex hash")))
-                .transpose()?,
-            good_scan: good_scan
-                .map(|id| {
-                    uuid::Uuid::parse_str(&id)
-                        .map(|uuid| export_id(uuid.as_bytes()))
-                        .map_err(|_| bad_text(3, "a scan id"))
-                })
-                .transpose()?,
-            removed_at: row.get(4)?,
-        })
-    })?
-    .collect()
+        &args![],
+        |row| {
+            let result_hash: Option<String> = row.get(2)?;
+            let good_scan: Option<String> = row.get(3)?;
+            Ok(HostRow {
+                name: row.get(0)?,
+                key: row.get(1)?,
+                result_hash: result_hash
+                    .map(|hex| hex_to_export_id(&hex).ok_or_else(|| bad_text(2, "a hex hash")))
+                    .transpose()?,
+                good_scan: good_scan
+                    .map(|id| {
+                        uuid::Uuid::parse_str(&id)
+                            .map(|uuid| export_id(uuid.as_bytes()))
+                            .map_err(|_| bad_text(3, "a scan id"))
+                    })
+                    .transpose()?,
+                removed_at: row.get(4)?,
+            })
+        },
+    )
 }
 
 /// A column whose stored text is not what it should be (the file was edited).
-fn bad_text(column: usize, expected: &str) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(
+fn bad_text(column: usize, expected: &str) -> DbError {
+    DbError::Decode {
         column,
-        rusqlite::types::Type::Text,
-        format!("not {expected}").into(),
-    )
+        problem: format!("not {expected}"),
+    }
 }
 
 /// Lowercase or uppercase hex to [`export_id`]; `None` if it is not hex.
@@ -598,20 +638,20 @@ struct ValueCodes {
 }
 
 impl ValueCodes {
-    fn load(tx: &Transaction) -> rusqlite::Result<Self> {
-        let mut stmt = tx.prepare("SELECT code, text FROM value_codes")?;
-        let words = stmt
-            .query_map([], |row| {
-                Ok((row.get(0)?, SharedText::from(row.get::<_, String>(1)?)))
+    fn load(tx: &mut Tx) -> DbResult<Self> {
+        let words = tx
+            .query_map("SELECT code, text FROM value_codes", &args![], |row| {
+                Ok((row.get(0)?, SharedText::from(row.get::<String>(1)?)))
             })?
-            .collect::<rusqlite::Result<_>>()?;
+            .into_iter()
+            .collect();
         Ok(ValueCodes {
             words,
             times: HashMap::new(),
         })
     }
 
-    fn time(&mut self, row: &rusqlite::Row, column: usize) -> rusqlite::Result<SharedText> {
+    fn time(&mut self, row: &Row<'_>, column: usize) -> DbResult<SharedText> {
         let at: i64 = row.get(column)?;
         Ok(self
             .times
@@ -620,15 +660,15 @@ impl ValueCodes {
             .clone())
     }
 
-    fn text(&self, row: &rusqlite::Row, column: usize) -> rusqlite::Result<SharedText> {
+    fn text(&self, row: &Row<'_>, column: usize) -> DbResult<SharedText> {
         let code: i64 = row.get(column)?;
-        self.words.get(&code).cloned().ok_or_else(|| {
-            rusqlite::Error::FromSqlConversionFailure(
+        self.words
+            .get(&code)
+            .cloned()
+            .ok_or_else(|| DbError::Decode {
                 column,
-                rusqlite::types::Type::Integer,
-                format!("unknown value code {code}").into(),
-            )
-        })
+                problem: format!("unknown value code {code}"),
+            })
     }
 }
 
@@ -640,20 +680,11 @@ enum Keep {
     Both,
 }
 
-/// Adds the `rule_state` rows (`s`) that `from` and `filter` select to `per_host` (by host
-/// key): live rows as results, removed rows as removals, as `keep` says. The caller sets each
-/// result's host.
-fn collect_rows(
-    tx: &Transaction,
-    from: &str,
-    filter: &str,
-    params: impl rusqlite::Params,
-    keep: Keep,
-    codes: &mut ValueCodes,
-    per_host: &mut HashMap<i64, HostRecords>,
-) -> rusqlite::Result<()> {
+/// The statement of [`collect_rows`]: the `rule_state` rows (`s`) that `from` and `filter`
+/// select, with their rule ids and evidence.
+fn rows_query(from: &str, filter: &str) -> String {
     let status = super::schema::waived_status("s.status", "s.waiver");
-    let query = format!(
+    format!(
         "SELECT s.host_key, r.id, {status}, s.severity, s.reason, e.body, e.hash,
                 s.first_seen_at, s.last_changed_at, s.last_checked_at, s.last_scan_id,
                 s.removed_at
@@ -661,28 +692,39 @@ fn collect_rows(
          JOIN rule_keys AS r ON r.key = s.rule_key
          LEFT JOIN evidence AS e ON e.id = s.evidence_id
          {filter}"
-    );
-    let mut stmt = tx.prepare(&query)?;
-    let mut rows = stmt.query(params)?;
-    while let Some(row) = rows.next()? {
+    )
+}
+
+/// Adds the rows `query` (a [`rows_query`]) selects to `per_host` (by host key): live rows
+/// as results, removed rows as removals, as `keep` says. The caller sets each result's host.
+fn collect_rows(
+    tx: &mut Tx,
+    query: &'static str,
+    params: &[super::db::Value<'_>],
+    keep: Keep,
+    codes: &mut ValueCodes,
+    per_host: &mut HashMap<i64, HostRecords>,
+) -> DbResult<()> {
+    tx.query_map(query, params, |row| {
         let removed_at: Option<i64> = row.get(11)?;
         let wanted = match removed_at {
             Some(_) => keep != Keep::Results,
             None => keep != Keep::Removals,
         };
         if !wanted {
-            continue;
+            return Ok(());
         }
         let entry = per_host.entry(row.get(0)?).or_default();
         let rule_id: String = row.get(1)?;
         if let Some(removed_at) = removed_at {
             entry.removed.push((rule_id, removed_at));
-            continue;
+            return Ok(());
         }
         // A live row always has its evidence; a dangling id is a damaged file.
         let evidence_text: String = row.get(5)?;
-        let evidence = RawValue::from_string(evidence_text).map_err(|err| {
-            rusqlite::Error::FromSqlConversionFailure(5, rusqlite::types::Type::Text, err.into())
+        let evidence = RawValue::from_string(evidence_text).map_err(|err| DbError::Decode {
+            column: 5,
+            problem: err.to_string(),
         })?;
         let hash: Vec<u8> = row.get(6)?;
         let scan: Vec<u8> = row.get(10)?;
@@ -699,6 +741,7 @@ fn collect_rows(
             last_checked_at: codes.time(row, 9)?,
             scan: export_id(&scan),
         });
-    }
+        Ok(())
+    })?;
     Ok(())
 }

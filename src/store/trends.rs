@@ -6,9 +6,9 @@
 //! pruned file still gives every point after its prune horizon (earlier points are dropped).
 
 use super::Store;
-use super::error::{StoreError, sql};
+use super::db::{DbResult, Tx, TxMode, args};
+use super::error::StoreError;
 use super::model::{FailingCounts, Severity, Status};
-use rusqlite::params;
 
 /// At most this many points on a fleet-wide time axis; more scans are bucketed.
 pub const MAX_FLEET_POINTS: usize = 120;
@@ -92,62 +92,34 @@ impl Store {
     /// Full scans with results of live hosts (or only `hosts`, each read through the
     /// per-host index) since `since`, by host then time.
     pub fn score_history(
-        &self,
+        &mut self,
         since: i64,
         hosts: Option<&[&str]>,
     ) -> Result<Vec<ScorePoint>, StoreError> {
-        let read = |err| sql(&self.path, "reading the score history")(err);
-        // One host: `scans_by_host_time` (an `?2 IS NULL OR` clause would defeat the index).
-        let one_host = if hosts.is_some() {
-            "AND s.host = ?2"
-        } else {
-            "AND ?2 IS NULL"
-        };
-        let mut stmt = self
-            .sqlite()?
-            .prepare(&format!(
-                "SELECT s.host, s.finished_at, s.pass_count, s.fail_count FROM scans AS s
-                 JOIN hosts AS h ON h.name = s.host AND h.removed_at IS NULL
-                 WHERE s.scope = 'full' AND s.status <> 'error' AND s.finished_at >= ?1
-                   {one_host}
-                 ORDER BY s.host, s.finished_at, s.rowid"
-            ))
-            .map_err(read)?;
-        let mut points = Vec::new();
-        let all = [None];
-        let wanted: Vec<Option<&str>> = match hosts {
-            Some(hosts) => hosts.iter().map(|h| Some(*h)).collect(),
-            None => all.to_vec(),
-        };
-        for host in wanted {
-            let rows = stmt
-                .query_map(params![since, host], |row| {
-                    let (pass, fail): (u32, u32) = (row.get(2)?, row.get(3)?);
-                    Ok(ScorePoint {
-                        host: row.get(0)?,
-                        at: row.get(1)?,
-                        pass,
-                        fail,
-                        score: crate::score::compliance_score(pass.into(), fail.into()),
-                    })
-                })
-                .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-                .map_err(read)?;
-            points.extend(rows);
-        }
+        let (mut tx, at) = self.begin(TxMode::Read, "reading the score history")?;
+        let points =
+            score_history(&mut tx, since, hosts).map_err(at.fail("reading the score history"))?;
+        tx.commit().map_err(at.fail("reading the score history"))?;
         Ok(points)
     }
 
-    /// The fleet's trends between `since` and `now` (unix ms).
-    pub fn trends(&self, since: i64, now: i64) -> Result<Trends, StoreError> {
-        let host_scores = self.score_history(since, None)?;
+    /// The fleet's trends between `since` and `now` (unix ms), from one snapshot.
+    pub fn trends(&mut self, since: i64, now: i64) -> Result<Trends, StoreError> {
         let prune_horizon = self.prune_horizon()?;
+        let (mut tx, at) = self.begin(TxMode::Read, "reading the trends")?;
+        let host_scores =
+            score_history(&mut tx, since, None).map_err(at.fail("reading the score history"))?;
         let mut by_time = host_scores.clone();
         by_time.sort_by_key(|p| p.at);
         let times = point_times(&by_time);
         // Only rows after the first point are undone.
-        let rows = self.fail_rows(times.first().copied().unwrap_or(now))?;
-        let failing = failing_at(self.live_failing()?, &rows, &times);
+        let rows = fail_rows(&mut tx, times.first().copied().unwrap_or(now))
+            .map_err(at.fail("reading the change log"))?;
+        let live = live_failing(&mut tx).map_err(at.fail("reading live failures"))?;
+        let flips =
+            flips(&mut tx, now - CHANGE_WINDOW_MS).map_err(at.fail("reading the change log"))?;
+        tx.commit().map_err(at.fail("reading the trends"))?;
+        let failing = failing_at(live, &rows, &times);
         let fleet = fleet_scores(&by_time, &times)
             .into_iter()
             .zip(failing)
@@ -162,100 +134,153 @@ impl Store {
             now,
             host_scores,
             fleet,
-            flips: self.flips(now - CHANGE_WINDOW_MS)?,
+            flips,
             prune_horizon,
         })
     }
 
-    /// Live failures of live hosts by severity.
-    fn live_failing(&self) -> Result<FailingCounts, StoreError> {
-        let read = |err| sql(&self.path, "reading live failures")(err);
-        let mut stmt = self
-            .sqlite()?
-            .prepare(
-                "SELECT sev.text, count(*) FROM rule_state AS s
+    /// Every live result of every live host, by host then rule.
+    pub fn live_results(&mut self) -> Result<Vec<LiveResult>, StoreError> {
+        let (mut tx, at) = self.begin(TxMode::Read, "reading live results")?;
+        let results = tx
+            .query_map(
+                "SELECT k.name, r.id, coalesce(ru.title, r.id), st.text, sev.text, s.reason,
+                        s.evidence_id
+                 FROM rule_state AS s
                  JOIN host_keys AS k ON k.key = s.host_key
                  JOIN hosts AS h ON h.name = k.name AND h.removed_at IS NULL
+                 JOIN rule_keys AS r ON r.key = s.rule_key
+                 LEFT JOIN rules AS ru ON ru.id = r.id
                  JOIN value_codes AS st ON st.code = s.status
                  JOIN value_codes AS sev ON sev.code = s.severity
-                 WHERE s.removed_at IS NULL AND st.text = 'fail'
-                 GROUP BY sev.text",
+                 WHERE s.removed_at IS NULL
+                 ORDER BY k.name, r.id",
+                &args![],
+                |row| {
+                    Ok(LiveResult {
+                        host: row.get(0)?,
+                        rule_id: row.get(1)?,
+                        title: row.get(2)?,
+                        status: decode(row.get(3)?)?,
+                        severity: decode(row.get(4)?)?,
+                        reason: row.get(5)?,
+                        evidence_id: row.get(6)?,
+                    })
+                },
             )
-            .map_err(read)?;
-        let pairs: Vec<(String, u32)> = stmt
-            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
-            .and_then(|rows| rows.collect())
-            .map_err(read)?;
-        let mut counts = FailingCounts::default();
-        for (severity, n) in pairs {
-            let severity: Severity = decode(&severity).map_err(read)?;
-            for _ in 0..n {
-                counts.add(severity);
-            }
-        }
-        Ok(counts)
+            .map_err(at.fail("reading live results"))?;
+        tx.commit().map_err(at.fail("reading live results"))?;
+        Ok(results)
     }
+}
 
-    /// Change-log rows of live hosts since `since` that started or ended a failure, newest
-    /// first.
-    fn fail_rows(&self, since: i64) -> Result<Vec<FailRow>, StoreError> {
-        let read = |err| sql(&self.path, "reading the change log")(err);
-        let mut stmt = self
-            .sqlite()?
-            .prepare(
-                "SELECT c.occurred_at, ps.text, ns.text, pv.text, sv.text FROM change_log AS c
-                 JOIN host_keys AS k ON k.key = c.host_key
-                 JOIN hosts AS h ON h.name = k.name AND h.removed_at IS NULL
-                 LEFT JOIN value_codes AS ps ON ps.code = c.previous_status
-                 LEFT JOIN value_codes AS ns ON ns.code = c.new_status
-                 LEFT JOIN value_codes AS pv ON pv.code = c.previous_severity
-                 JOIN value_codes AS sv ON sv.code = c.severity
-                 WHERE c.occurred_at >= ?1 AND (ps.text = 'fail' OR ns.text = 'fail')
-                 ORDER BY c.occurred_at DESC, c.id DESC",
-            )
-            .map_err(read)?;
-        stmt.query_map([since], |row| {
-            let severity: Severity = decode(&row.get::<_, String>(4)?)?;
-            let previous_severity = match row.get::<_, Option<String>>(3)? {
-                Some(text) => decode(&text)?,
+fn score_history(tx: &mut Tx, since: i64, hosts: Option<&[&str]>) -> DbResult<Vec<ScorePoint>> {
+    // One host: `scans_by_host_time` (an `?2 IS NULL OR` clause would defeat the index).
+    const ONE_HOST: &str =
+        "SELECT s.host, s.finished_at, s.pass_count, s.fail_count FROM scans AS s
+         JOIN hosts AS h ON h.name = s.host AND h.removed_at IS NULL
+         WHERE s.scope = 'full' AND s.status <> 'error' AND s.finished_at >= ?1
+           AND s.host = ?2
+         ORDER BY s.host, s.finished_at, s.rowid";
+    const ALL_HOSTS: &str =
+        "SELECT s.host, s.finished_at, s.pass_count, s.fail_count FROM scans AS s
+         JOIN hosts AS h ON h.name = s.host AND h.removed_at IS NULL
+         WHERE s.scope = 'full' AND s.status <> 'error' AND s.finished_at >= ?1
+         ORDER BY s.host, s.finished_at, s.rowid";
+    let read = |row: &super::db::Row<'_>| {
+        let (pass, fail): (u32, u32) = (row.get(2)?, row.get(3)?);
+        Ok(ScorePoint {
+            host: row.get(0)?,
+            at: row.get(1)?,
+            pass,
+            fail,
+            score: crate::score::compliance_score(pass.into(), fail.into()),
+        })
+    };
+    let Some(hosts) = hosts else {
+        return tx.query_map(ALL_HOSTS, &args![since], read);
+    };
+    let mut points = Vec::new();
+    for host in hosts {
+        points.extend(tx.query_map(ONE_HOST, &args![since, host], read)?);
+    }
+    Ok(points)
+}
+
+/// Live failures of live hosts by severity.
+fn live_failing(tx: &mut Tx) -> DbResult<FailingCounts> {
+    let pairs: Vec<(String, u32)> = tx.query_map(
+        "SELECT sev.text, count(*) FROM rule_state AS s
+         JOIN host_keys AS k ON k.key = s.host_key
+         JOIN hosts AS h ON h.name = k.name AND h.removed_at IS NULL
+         JOIN value_codes AS st ON st.code = s.status
+         JOIN value_codes AS sev ON sev.code = s.severity
+         WHERE s.removed_at IS NULL AND st.text = 'fail'
+         GROUP BY sev.text",
+        &args![],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
+    let mut counts = FailingCounts::default();
+    for (severity, n) in pairs {
+        let severity: Severity = decode(severity)?;
+        for _ in 0..n {
+            counts.add(severity);
+        }
+    }
+    Ok(counts)
+}
+
+/// Change-log rows of live hosts since `since` that started or ended a failure, newest
+/// first.
+fn fail_rows(tx: &mut Tx, since: i64) -> DbResult<Vec<FailRow>> {
+    tx.query_map(
+        "SELECT c.occurred_at, ps.text, ns.text, pv.text, sv.text FROM change_log AS c
+         JOIN host_keys AS k ON k.key = c.host_key
+         JOIN hosts AS h ON h.name = k.name AND h.removed_at IS NULL
+         LEFT JOIN value_codes AS ps ON ps.code = c.previous_status
+         LEFT JOIN value_codes AS ns ON ns.code = c.new_status
+         LEFT JOIN value_codes AS pv ON pv.code = c.previous_severity
+         JOIN value_codes AS sv ON sv.code = c.severity
+         WHERE c.occurred_at >= ?1 AND (ps.text = 'fail' OR ns.text = 'fail')
+         ORDER BY c.occurred_at DESC, c.id DESC",
+        &args![since],
+        |row| {
+            let severity: Severity = decode(row.get(4)?)?;
+            let previous_severity = match row.get::<Option<String>>(3)? {
+                Some(text) => decode(text)?,
                 None => severity,
             };
-            let status = |text: Option<String>| text.map(|t| decode::<Status>(&t)).transpose();
+            let status = |text: Option<String>| text.map(decode::<Status>).transpose();
             Ok(FailRow {
                 at: row.get(0)?,
                 previous: status(row.get(1)?)?.map(|s| (s, previous_severity)),
                 new: status(row.get(2)?)?.map(|s| (s, severity)),
             })
-        })
-        .and_then(|rows| rows.collect())
-        .map_err(read)
-    }
+        },
+    )
+}
 
-    /// Regressions and fixes of live hosts since `since`, newest first, as `plumb drift`
-    /// classes them (a status change to fail, an expired waiver; fail or waived to pass).
-    fn flips(&self, since: i64) -> Result<Vec<StatusFlip>, StoreError> {
-        let read = |err| sql(&self.path, "reading the change log")(err);
-        // A waived result is stored as fail with its waiver.
-        let mut stmt = self
-            .sqlite()?
-            .prepare(
-                "SELECT k.name, r.id, sv.text, c.occurred_at,
-                        CASE WHEN c.previous_waiver IS NOT NULL THEN 'waived' ELSE ps.text END,
-                        CASE WHEN c.waiver IS NOT NULL THEN 'waived' ELSE ns.text END
-                 FROM change_log AS c
-                 JOIN host_keys AS k ON k.key = c.host_key
-                 JOIN hosts AS h ON h.name = k.name AND h.removed_at IS NULL
-                 JOIN rule_keys AS r ON r.key = c.rule_key
-                 JOIN value_codes AS ps ON ps.code = c.previous_status
-                 JOIN value_codes AS ns ON ns.code = c.new_status
-                 JOIN value_codes AS sv ON sv.code = c.severity
-                 WHERE c.occurred_at >= ?1 AND ns.text IN ('fail', 'pass')
-                 ORDER BY c.occurred_at DESC, c.id DESC",
-            )
-            .map_err(read)?;
-        let rows = stmt.query_map(params![since], |row| {
-            let before: Status = decode(&row.get::<_, String>(4)?)?;
-            let after: Status = decode(&row.get::<_, String>(5)?)?;
+/// Regressions and fixes of live hosts since `since`, newest first, as `plumb drift`
+/// classes them (a status change to fail, an expired waiver; fail or waived to pass).
+fn flips(tx: &mut Tx, since: i64) -> DbResult<Vec<StatusFlip>> {
+    // A waived result is stored as fail with its waiver.
+    let rows = tx.query_map(
+        "SELECT k.name, r.id, sv.text, c.occurred_at,
+                CASE WHEN c.previous_waiver IS NOT NULL THEN 'waived' ELSE ps.text END,
+                CASE WHEN c.waiver IS NOT NULL THEN 'waived' ELSE ns.text END
+         FROM change_log AS c
+         JOIN host_keys AS k ON k.key = c.host_key
+         JOIN hosts AS h ON h.name = k.name AND h.removed_at IS NULL
+         JOIN rule_keys AS r ON r.key = c.rule_key
+         JOIN value_codes AS ps ON ps.code = c.previous_status
+         JOIN value_codes AS ns ON ns.code = c.new_status
+         JOIN value_codes AS sv ON sv.code = c.severity
+         WHERE c.occurred_at >= ?1 AND ns.text IN ('fail', 'pass')
+         ORDER BY c.occurred_at DESC, c.id DESC",
+        &args![since],
+        |row| {
+            let before: Status = decode(row.get(4)?)?;
+            let after: Status = decode(row.get(5)?)?;
             let class = (before != after).then(|| crate::drift::status_change(before, after));
             let direction = match class {
                 Some(class) if class.is_regression() => Some(ChangeDirection::Regression),
@@ -268,54 +293,17 @@ impl Store {
             Ok(Some(StatusFlip {
                 host: row.get(0)?,
                 rule_id: row.get(1)?,
-                severity: decode(&row.get::<_, String>(2)?)?,
+                severity: decode(row.get(2)?)?,
                 at: row.get(3)?,
                 direction,
             }))
-        });
-        rows.and_then(|rows| rows.filter_map(Result::transpose).collect())
-            .map_err(read)
-    }
-
-    /// Every live result of every live host, by host then rule.
-    pub fn live_results(&self) -> Result<Vec<LiveResult>, StoreError> {
-        let read = |err| sql(&self.path, "reading live results")(err);
-        let mut stmt = self
-            .sqlite()?
-            .prepare(
-                "SELECT k.name, r.id, coalesce(ru.title, r.id), st.text, sev.text, s.reason,
-                        s.evidence_id
-                 FROM rule_state AS s
-                 JOIN host_keys AS k ON k.key = s.host_key
-                 JOIN hosts AS h ON h.name = k.name AND h.removed_at IS NULL
-                 JOIN rule_keys AS r ON r.key = s.rule_key
-                 LEFT JOIN rules AS ru ON ru.id = r.id
-                 JOIN value_codes AS st ON st.code = s.status
-                 JOIN value_codes AS sev ON sev.code = s.severity
-                 WHERE s.removed_at IS NULL
-                 ORDER BY k.name, r.id",
-            )
-            .map_err(read)?;
-        stmt.query_map([], |row| {
-            Ok(LiveResult {
-                host: row.get(0)?,
-                rule_id: row.get(1)?,
-                title: row.get(2)?,
-                status: decode(&row.get::<_, String>(3)?)?,
-                severity: decode(&row.get::<_, String>(4)?)?,
-                reason: row.get(5)?,
-                evidence_id: row.get(6)?,
-            })
-        })
-        .and_then(|rows| rows.collect())
-        .map_err(read)
-    }
+        },
+    )?;
+    Ok(rows.into_iter().flatten().collect())
 }
 
-fn decode<T: std::str::FromStr<Err = String>>(text: &str) -> rusqlite::Result<T> {
-    text.parse().map_err(|err: String| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, err.into())
-    })
+fn decode<T: std::str::FromStr<Err = String>>(text: String) -> DbResult<T> {
+    super::db::parse(text)
 }
 
 /// Bucket widths tried, smallest first, when there are more scans than points.

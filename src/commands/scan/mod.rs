@@ -90,7 +90,7 @@ pub fn run(args: &ScanArgs, config: &Config, state: Option<&Path>, output: &Outp
     }
     let code = exit_code(hosts, fail_on, args.allow_errors);
     if output.format == report::Format::Html {
-        let trends = match &store {
+        let trends = match &mut store {
             Some(store) => Some(scanned_host_trends(store, hosts)?),
             None => None,
         };
@@ -124,7 +124,7 @@ pub fn refuse_html_on_terminal(path: Option<&Path>) -> Result<()> {
 
 /// The scanned hosts' score histories (one point per recorded full scan) for the page; one
 /// indexed read of `scans`, so cheap next to the scan itself.
-fn scanned_host_trends(store: &Store, hosts: &[HostReport]) -> Result<store::trends::Trends> {
+fn scanned_host_trends(store: &mut Store, hosts: &[HostReport]) -> Result<store::trends::Trends> {
     let names: Vec<&str> = hosts.iter().map(|h| h.host.as_str()).collect();
     let now = store::now_ms();
     Ok(store::trends::Trends {

@@ -1,13 +1,13 @@
 //! `plumb state export`, `state ack` and `state consumers`: a thin layer over
 //! [`Store::export_batch`] and friends that picks the horizon and writes the batch.
 
-use super::{StateContext, emit, format_time, open_existing, table};
+use super::{StateContext, emit, format_time, table};
 use crate::cli::PolicyArgs;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::exit;
 use crate::policy::ExportSettings;
-use crate::store::{self, ExportBatch, ExportRequest, Store};
+use crate::store::{self, Access, ExportBatch, ExportRequest, Store};
 use serde::Serialize;
 use std::path::Path;
 use std::time::Duration;
@@ -51,6 +51,11 @@ fn checked_ms(horizon: Duration) -> Result<i64> {
     i64::try_from(horizon.as_millis()).map_err(|_| Error::args("--full-sync-horizon is too large"))
 }
 
+/// The state, a file or a PostgreSQL database: export, ack and consumers run on both.
+fn open(ctx: &StateContext) -> Result<Store> {
+    Ok(Store::open_at(&ctx.location, Access::Existing)?)
+}
+
 /// A consumer name is a label in a table and a key in the file: printable and not blank.
 fn check_consumer(name: &str) -> Result<()> {
     if name.trim().is_empty() || name.chars().any(char::is_control) {
@@ -69,7 +74,7 @@ pub(super) fn export(
     output: Option<&Path>,
 ) -> Result<u8> {
     check_consumer(consumer)?;
-    let mut store = open_existing(ctx, "plumb state export")?;
+    let mut store = open(ctx)?;
     let request = ExportRequest {
         consumer,
         full,
@@ -138,7 +143,7 @@ fn write_line<T: Serialize>(out: &mut Vec<u8>, value: &T) -> Result<()> {
 
 pub(super) fn ack(ctx: &StateContext, consumer: &str, batch_id: &str) -> Result<u8> {
     check_consumer(consumer)?;
-    let mut store: Store = open_existing(ctx, "plumb state ack")?;
+    let mut store: Store = open(ctx)?;
     let outcome = store.ack_export(consumer, batch_id, store::now_ms())?;
     emit(ctx, &outcome, |o| {
         if o.moved {
@@ -156,8 +161,7 @@ pub(super) fn ack(ctx: &StateContext, consumer: &str, batch_id: &str) -> Result<
 }
 
 pub(super) fn consumers(ctx: &StateContext, horizon: Option<Duration>) -> Result<u8> {
-    let list = open_existing(ctx, "plumb state consumers")?
-        .export_consumers(horizon_ms(horizon)?, store::now_ms())?;
+    let list = open(ctx)?.export_consumers(horizon_ms(horizon)?, store::now_ms())?;
     emit(ctx, list.as_slice(), render_consumers)
 }
 

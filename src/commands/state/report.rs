@@ -30,7 +30,7 @@ pub struct ReportArgs {
 
 pub(super) fn report(ctx: &StateContext, args: &ReportArgs) -> Result<u8> {
     refuse_html_on_terminal(args.output.as_deref())?;
-    let store = open_existing(ctx, "plumb state report")?;
+    let mut store = open_existing(ctx, "plumb state report")?;
     let sources = if args.rules.is_empty() {
         rules::embedded_sources()
     } else {
@@ -43,7 +43,7 @@ pub(super) fn report(ctx: &StateContext, args: &ReportArgs) -> Result<u8> {
     let trends = store.trends(now.saturating_sub(since_ms), now)?;
     let mut hosts: Vec<HostRow> = store.hosts()?.iter().map(host_row).collect();
     html::sort_hosts(&mut hosts);
-    let findings = findings(&store, &hosts)?;
+    let findings = findings(&mut store, &hosts)?;
     let page = html::render_fleet(&Page {
         source: Source::StateFile,
         generated_at: crate::report::rfc3339(now),
@@ -84,7 +84,7 @@ fn host_row(host: &HostSummary) -> HostRow {
 }
 
 /// The live results grouped; each group's evidence read once, by id.
-fn findings(store: &Store, hosts: &[HostRow]) -> Result<Findings> {
+fn findings(store: &mut Store, hosts: &[HostRow]) -> Result<Findings> {
     let index: HashMap<&str, u32> = hosts
         .iter()
         .enumerate()
