@@ -1,5 +1,6 @@
-//! `plumb state export / ack / consumers` (DESIGN §6 delta export) on state files written by
-//! the real `plumb scan`, read back through the real binary and sqlite3.
+//! `plumb state export / ack / consumers` (DESIGN §6 delta export) on state written by the
+//! real `plumb scan`, read back through the real binary and straight from the store. Each
+//! contract test runs on a SQLite file and on a PostgreSQL database (`contract_tests!`).
 
 mod support;
 
@@ -9,8 +10,22 @@ use serde_json::Value;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
-use support::tools::sqlite3;
+use support::backends::Backend;
 use support::{fixtures, json, plumb, run, state_json, stderr};
+
+contract_tests!(
+    first_export_is_full_then_an_unchanged_rescan_exports_only_references,
+    one_changed_rule_on_one_host_is_the_only_row_in_full,
+    a_retired_rule_is_a_removal_until_acknowledged,
+    a_rule_that_comes_back_before_the_ack_is_a_change_not_a_removal,
+    a_host_removed_from_the_inventory_is_a_removal_until_acknowledged,
+    an_upload_that_fails_is_repeated_with_anything_newer,
+    ack_is_idempotent_and_refuses_unknown_or_older_batches_without_changing_anything,
+    a_failed_scan_never_replaces_the_last_good_result_hash,
+    the_full_sync_horizon_forces_a_full_batch,
+    two_consumers_keep_independent_cursors,
+    the_policy_sets_the_full_sync_horizon_unless_the_flag_does,
+);
 
 const OS_RELEASE: &str = "ID=debian\nVERSION_ID=\"12\"\n";
 
@@ -29,15 +44,17 @@ const RULES: &str = "
   check: { method: config_value, path: /etc/ssh/sshd_config, key: MaxAuthTries, expected: '3' }
 ";
 
-/// A directory with a state file, a rules file and one small root per host.
-struct Site {
-    dir: tempfile::TempDir,
+/// A backend's state, and in its scratch directory a rules file and one small root per host.
+struct Site<'b> {
+    backend: &'b Backend,
+    dir: &'b tempfile::TempDir,
 }
 
-impl Site {
-    fn new(hosts: &[&str]) -> Site {
+impl<'b> Site<'b> {
+    fn new(backend: &'b Backend, hosts: &[&str]) -> Site<'b> {
         let site = Site {
-            dir: tempfile::tempdir().unwrap(),
+            backend,
+            dir: &backend.dir,
         };
         site.write_rules(RULES);
         for host in hosts {
@@ -52,8 +69,9 @@ impl Site {
         site
     }
 
+    /// What `--state` takes: the file, or the database's URL.
     fn state(&self) -> PathBuf {
-        self.dir.path().join("state.db")
+        PathBuf::from(&self.backend.state)
     }
 
     fn root(&self, host: &str) -> PathBuf {
@@ -101,9 +119,30 @@ impl Site {
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     }
 
+    /// A query's rows straight from the store, as sqlite3 prints them (`|` between columns).
     fn sql(&self, query: &str) -> String {
-        sqlite3(&self.state(), query).trim().to_owned()
+        rows_text(self.backend, query)
     }
+
+    /// Statements straight on the store, outside plumb.
+    fn exec(&self, sql: &str) {
+        self.backend.execute(sql);
+    }
+}
+
+/// `query`'s rows as sqlite3 prints them: a line a row, `|` between values, NULL empty.
+fn rows_text(backend: &Backend, query: &str) -> String {
+    backend
+        .rows(query)
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|v| v.clone().unwrap_or_default())
+                .collect::<Vec<_>>()
+                .join("|")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// An NDJSON batch: header, records, end line.
@@ -210,10 +249,9 @@ fn ack(state: &Path, consumer: &str, batch_id: &str) -> Output {
         .args(["--format", "json"]))
 }
 
-#[test]
-fn first_export_is_full_then_an_unchanged_rescan_exports_only_references() {
-    let dir = tempfile::tempdir().unwrap();
-    let state = dir.path().join("state.db");
+fn first_export_is_full_then_an_unchanged_rescan_exports_only_references(backend: &Backend) {
+    let dir = &backend.dir;
+    let state = PathBuf::from(&backend.state);
     let root = fixtures::materialise("debian12-default");
     let scan = || {
         let out = run(plumb()
@@ -241,8 +279,8 @@ fn first_export_is_full_then_an_unchanged_rescan_exports_only_references() {
     assert_eq!(batch["schema_version"], 2);
     assert_eq!(batch["full"], true);
     assert_eq!(batch["full_reason"], "new_consumer");
-    let live = sqlite3(
-        &state,
+    let live = rows_text(
+        backend,
         "SELECT count(*) FROM host_rule_state WHERE removed_at IS NULL;",
     );
     let records = batch["records"].as_array().unwrap();
@@ -254,12 +292,15 @@ fn first_export_is_full_then_an_unchanged_rescan_exports_only_references() {
     assert_eq!(host["t"], "host");
     assert_eq!(
         text(&host["r"]),
-        hex_id(sqlite3(&state, "SELECT current_result_hash FROM hosts;").trim())
+        hex_id(&rows_text(
+            backend,
+            "SELECT current_result_hash FROM hosts;"
+        ))
     );
     // A result: hash, scan and evidence exactly as stored, ids in the export's encoding.
     let one = records.iter().find(|r| r["t"] == "result").unwrap();
-    let stored = sqlite3(
-        &state,
+    let stored = rows_text(
+        backend,
         &format!(
             "SELECT evidence_hash || ' ' || last_scan_id || ' ' || evidence FROM host_rule_state
              WHERE rule_id = '{}';",
@@ -297,9 +338,8 @@ fn first_export_is_full_then_an_unchanged_rescan_exports_only_references() {
     assert_eq!(next.end["counts"]["refs"], 1);
 }
 
-#[test]
-fn one_changed_rule_on_one_host_is_the_only_row_in_full() {
-    let site = Site::new(&["web1", "web2"]);
+fn one_changed_rule_on_one_host_is_the_only_row_in_full(backend: &Backend) {
+    let site = Site::new(backend, &["web1", "web2"]);
     site.scan("web1");
     site.scan("web2");
     let first = site.export("siem", &[]);
@@ -325,9 +365,8 @@ fn one_changed_rule_on_one_host_is_the_only_row_in_full() {
     );
 }
 
-#[test]
-fn a_retired_rule_is_a_removal_until_acknowledged() {
-    let site = Site::new(&["web1"]);
+fn a_retired_rule_is_a_removal_until_acknowledged(backend: &Backend) {
+    let site = Site::new(backend, &["web1"]);
     site.scan("web1");
     site.ack("siem", &site.export("siem", &[]));
 
@@ -350,9 +389,8 @@ fn a_retired_rule_is_a_removal_until_acknowledged() {
     assert_eq!(after.refs(), ["web1"]);
 }
 
-#[test]
-fn a_rule_that_comes_back_before_the_ack_is_a_change_not_a_removal() {
-    let site = Site::new(&["web1"]);
+fn a_rule_that_comes_back_before_the_ack_is_a_change_not_a_removal(backend: &Backend) {
+    let site = Site::new(backend, &["web1"]);
     site.scan("web1");
     site.ack("siem", &site.export("siem", &[]));
     let (kept, _) = RULES.split_once("- id: max-auth-tries").unwrap();
@@ -367,14 +405,13 @@ fn a_rule_that_comes_back_before_the_ack_is_a_change_not_a_removal() {
     assert_eq!(batch.results(), [pair("web1", "max-auth-tries")]);
 }
 
-#[test]
-fn a_host_removed_from_the_inventory_is_a_removal_until_acknowledged() {
+fn a_host_removed_from_the_inventory_is_a_removal_until_acknowledged(backend: &Backend) {
     // Nothing in plumb sets hosts.removed_at yet; once something does, the export reports it.
-    let site = Site::new(&["web1", "web2"]);
+    let site = Site::new(backend, &["web1", "web2"]);
     site.scan("web1");
     site.scan("web2");
     site.ack("siem", &site.export("siem", &[]));
-    site.sql(&format!(
+    site.exec(&format!(
         "UPDATE hosts SET removed_at = {} WHERE name = 'web2';",
         now_ms()
     ));
@@ -392,7 +429,9 @@ fn a_host_removed_from_the_inventory_is_a_removal_until_acknowledged() {
     // A scan brings the host back.
     site.scan("web2");
     assert_eq!(
-        site.sql("SELECT removed_at IS NULL FROM hosts WHERE name = 'web2';"),
+        site.sql(
+            "SELECT CASE WHEN removed_at IS NULL THEN 1 ELSE 0 END FROM hosts WHERE name = 'web2';"
+        ),
         "1"
     );
     assert_eq!(site.export("siem", &[]).refs(), ["web1", "web2"]);
@@ -405,9 +444,8 @@ fn now_ms() -> i64 {
         .as_millis() as i64
 }
 
-#[test]
-fn an_upload_that_fails_is_repeated_with_anything_newer() {
-    let site = Site::new(&["web1", "web2"]);
+fn an_upload_that_fails_is_repeated_with_anything_newer(backend: &Backend) {
+    let site = Site::new(backend, &["web1", "web2"]);
     site.scan("web1");
     site.scan("web2");
     site.ack("siem", &site.export("siem", &[]));
@@ -444,9 +482,10 @@ fn an_upload_that_fails_is_repeated_with_anything_newer() {
     assert!(site.export("siem", &[]).results().is_empty());
 }
 
-#[test]
-fn ack_is_idempotent_and_refuses_unknown_or_older_batches_without_changing_anything() {
-    let site = Site::new(&["web1"]);
+fn ack_is_idempotent_and_refuses_unknown_or_older_batches_without_changing_anything(
+    backend: &Backend,
+) {
+    let site = Site::new(backend, &["web1"]);
     site.scan("web1");
     let first = site.export("siem", &[]);
     let second = site.export("siem", &[]);
@@ -480,9 +519,8 @@ fn ack_is_idempotent_and_refuses_unknown_or_older_batches_without_changing_anyth
     assert_eq!(cursor(), before);
 }
 
-#[test]
-fn a_failed_scan_never_replaces_the_last_good_result_hash() {
-    let site = Site::new(&["web1"]);
+fn a_failed_scan_never_replaces_the_last_good_result_hash(backend: &Backend) {
+    let site = Site::new(backend, &["web1"]);
     site.scan("web1");
     site.ack("siem", &site.export("siem", &[]));
     let good_hash = site.sql("SELECT current_result_hash FROM hosts;");
@@ -525,9 +563,8 @@ fn a_failed_scan_never_replaces_the_last_good_result_hash() {
     assert_eq!(text(&reference["s"]), scan_id(&good_scan));
 }
 
-#[test]
-fn the_full_sync_horizon_forces_a_full_batch() {
-    let site = Site::new(&["web1"]);
+fn the_full_sync_horizon_forces_a_full_batch(backend: &Backend) {
+    let site = Site::new(backend, &["web1"]);
     site.scan("web1");
     site.ack("siem", &site.export("siem", &[]));
     site.scan("web1");
@@ -535,7 +572,7 @@ fn the_full_sync_horizon_forces_a_full_batch() {
 
     // The last full batch was eight days ago: past the default horizon of 7 days.
     let eight_days = 8 * 86_400_000_i64;
-    site.sql(&format!(
+    site.exec(&format!(
         "UPDATE export_consumers SET last_full_at = last_full_at - {eight_days};"
     ));
     let consumers = state_json(&site.state(), &["consumers"]);
@@ -559,9 +596,8 @@ fn the_full_sync_horizon_forces_a_full_batch() {
     assert_eq!(batch.results().len(), 3);
 }
 
-#[test]
-fn two_consumers_keep_independent_cursors() {
-    let site = Site::new(&["web1"]);
+fn two_consumers_keep_independent_cursors(backend: &Backend) {
+    let site = Site::new(backend, &["web1"]);
     site.scan("web1");
     let siem = site.export("siem", &[]);
     let lake = site.export("lake", &[]);
@@ -602,9 +638,11 @@ fn two_consumers_keep_independent_cursors() {
     assert!(table.contains("lake") && table.contains("siem"), "{table}");
 }
 
+/// SQLite only until `plumb state prune` runs on PostgreSQL.
 #[test]
 fn a_prune_past_the_cursor_forces_a_full_batch() {
-    let site = Site::new(&["web1"]);
+    let backend = Backend::sqlite("a_prune_past_the_cursor_forces_a_full_batch");
+    let site = Site::new(&backend, &["web1"]);
     site.scan("web1");
     site.ack("siem", &site.export("siem", &[]));
     site.sshd_config(
@@ -613,7 +651,7 @@ fn a_prune_past_the_cursor_forces_a_full_batch() {
     );
     site.scan("web1");
     // The change log, including the change the consumer has not acknowledged, ages out.
-    site.sql("UPDATE change_log SET occurred_at = 0;");
+    site.exec("UPDATE change_log SET occurred_at = 0;");
     let out = run(plumb()
         .args(["state", "prune", "--older-than", "1d", "--state"])
         .arg(site.state()));
@@ -633,14 +671,13 @@ fn sha256(path: &Path) -> String {
     String::from_utf8(out.stdout).unwrap()[..64].to_owned()
 }
 
-#[test]
-fn the_policy_sets_the_full_sync_horizon_unless_the_flag_does() {
-    let site = Site::new(&["web1"]);
+fn the_policy_sets_the_full_sync_horizon_unless_the_flag_does(backend: &Backend) {
+    let site = Site::new(backend, &["web1"]);
     site.scan("web1");
     site.ack("siem", &site.export("siem", &[]));
     // The last full batch was two days ago: inside the default 7 days, past the policy's 1d.
     let two_days = 2 * 86_400_000_i64;
-    site.sql(&format!(
+    site.exec(&format!(
         "UPDATE export_consumers SET last_full_at = last_full_at - {two_days};"
     ));
     assert_eq!(site.export("siem", &[]).header["full"], false);
