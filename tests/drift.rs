@@ -10,8 +10,20 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
+use support::backends::{Backend, Kind};
 use support::tools::sqlite3;
 use support::{fixtures, json, plumb, run, state_json, stderr};
+
+// Each on a SQLite file and on a PostgreSQL database; the others edit or damage the file,
+// or use commands that do not run on PostgreSQL yet (state prune, check).
+contract_tests!(
+    each_change_class_between_the_last_two_full_scans,
+    since_gives_the_net_change_with_its_flaps,
+    scans_by_id_unique_prefix_ambiguous_prefix_and_unknown_id,
+    against_lists_exactly_the_rules_that_differ_between_two_hosts,
+    the_fleet_view_groups_regressions_by_rule_and_gates_on_severity,
+    every_format_parses,
+);
 
 /// Five rules reading /etc/app.conf and friends, so each test decides every verdict.
 const RULES: &str = r#"
@@ -101,22 +113,42 @@ impl Host {
     }
 }
 
-struct Setup {
-    dir: tempfile::TempDir,
+struct Setup<'b> {
+    backend: &'b Backend,
+    /// Scratch files (the SQLite state file lives here too).
+    dir: &'b Path,
+    /// What `--state` takes: the file, or the database's URL.
     state: PathBuf,
     rules: PathBuf,
 }
 
-impl Setup {
-    fn new(rules: &str) -> Setup {
-        let dir = tempfile::tempdir().unwrap();
-        let state = dir.path().join("state.db");
-        let rules_path = dir.path().join("rules.yml");
+impl<'b> Setup<'b> {
+    fn new(backend: &'b Backend, rules: &str) -> Setup<'b> {
+        let dir = backend.dir.path();
+        let rules_path = dir.join("rules.yml");
         fs::write(&rules_path, rules).unwrap();
         Setup {
+            backend,
             dir,
-            state,
+            state: PathBuf::from(&backend.state),
             rules: rules_path,
+        }
+    }
+
+    /// Scan ids, newest first, straight from the store.
+    fn scan_ids(&self) -> Vec<String> {
+        self.backend
+            .rows("SELECT scan_id FROM scans ORDER BY finished_at DESC, rowid DESC")
+            .into_iter()
+            .map(|row| row[0].clone().unwrap())
+            .collect()
+    }
+
+    /// Everything stored: equal before and after means nothing was written.
+    fn snapshot(&self) -> String {
+        match self.backend.kind {
+            Kind::Sqlite => format!("{:?}", fs::read(&self.state).unwrap()),
+            Kind::Postgres => self.backend.digest(),
         }
     }
 
@@ -145,17 +177,15 @@ impl Setup {
         json(&out)
     }
 
-    /// finished_at of the host's scans, oldest first.
+    /// finished_at of the host's scans, oldest first, as plumb prints times.
     fn scan_times(&self, host: &str) -> Vec<String> {
-        let scans = state_json(&self.state, &["scans", "--host", host]);
-        let mut times: Vec<String> = scans
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| s["finished_at"].as_str().unwrap().to_string())
-            .collect();
-        times.reverse();
-        times
+        self.backend
+            .rows(&format!(
+                "SELECT finished_at FROM scans WHERE host = '{host}' ORDER BY finished_at, rowid"
+            ))
+            .into_iter()
+            .map(|row| plumb::time::rfc3339_millis(row[0].as_deref().unwrap().parse().unwrap()))
+            .collect()
     }
 }
 
@@ -214,12 +244,11 @@ fn every_class(setup: &Setup, host: &Host) {
     setup.scan(host);
 }
 
-#[test]
-fn each_change_class_between_the_last_two_full_scans() {
-    let setup = Setup::new(RULES);
+fn each_change_class_between_the_last_two_full_scans(backend: &Backend) {
+    let setup = Setup::new(backend, RULES);
     let host = Host::new("web1");
     every_class(&setup, &host);
-    let bytes_before = fs::read(&setup.state).unwrap();
+    let stored_before = setup.snapshot();
 
     let report = setup.drift_json(&["web1"], 0);
     assert_eq!(report["view"], "last_scans");
@@ -279,9 +308,9 @@ fn each_change_class_between_the_last_two_full_scans() {
     assert_eq!(entry(&report, "t-new")["before"], Value::Null);
     assert_eq!(report["summary"]["by_class"]["regression"], 2);
     assert_eq!(report["summary"]["regressions_by_severity"]["critical"], 1);
-    let scans = state_json(&setup.state, &["scans"]);
-    assert_eq!(report["after"]["scan_id"], scans[0]["scan_id"]);
-    assert_eq!(report["before"]["scan_id"], scans[1]["scan_id"]);
+    let scans = setup.scan_ids();
+    assert_eq!(report["after"]["scan_id"], scans[0].as_str());
+    assert_eq!(report["before"]["scan_id"], scans[1].as_str());
 
     // The table puts regressions first and the summary last.
     let out = setup.drift(&["web1", "--format", "table"]);
@@ -311,14 +340,15 @@ fn each_change_class_between_the_last_two_full_scans() {
     ] {
         setup.drift(args);
     }
-    assert_eq!(fs::read(&setup.state).unwrap(), bytes_before);
+    assert_eq!(setup.snapshot(), stored_before, "drift wrote to the state");
 }
 
 /// Rows written before schema 6 do not say what they changed from; drift then reads the row
 /// before each, and must give the same answers. An edited "changed from" is found by check.
 #[test]
 fn rows_without_their_previous_state_read_the_same_and_edits_to_it_are_caught() {
-    let setup = Setup::new(RULES);
+    let backend = Backend::sqlite("rows_without_their_previous_state_read_the_same_and_edits_to_it_are_caught");
+    let setup = Setup::new(&backend, RULES);
     let host = Host::new("web1");
     every_class(&setup, &host);
     let first = setup.scan_times("web1")[0].clone();
@@ -357,9 +387,10 @@ fn rows_without_their_previous_state_read_the_same_and_edits_to_it_are_caught() 
 
     let legacy = tempfile::tempdir().unwrap();
     let legacy_setup = Setup {
+        backend: &backend,
         state: legacy.path().join("state.db"),
         rules: setup.rules.clone(),
-        dir: legacy,
+        dir: legacy.path(),
     };
     fs::copy(&setup.state, &legacy_setup.state).unwrap();
     sqlite3(
@@ -388,9 +419,8 @@ fn rows_without_their_previous_state_read_the_same_and_edits_to_it_are_caught() 
     );
 }
 
-#[test]
-fn since_gives_the_net_change_with_its_flaps() {
-    let setup = Setup::new(RULES);
+fn since_gives_the_net_change_with_its_flaps(backend: &Backend) {
+    let setup = Setup::new(backend, RULES);
     let host = Host::new("web1");
     setup.scan(&host); // alpha pass, beta fail
     host.set("alpha yes", "alpha no");
@@ -440,7 +470,8 @@ fn statuses_at(report: &Value) -> BTreeMap<String, String> {
 
 #[test]
 fn at_rebuilds_the_state_then_and_refuses_times_before_the_prune_horizon() {
-    let setup = Setup::new(RULES);
+    let backend = Backend::sqlite("at_rebuilds_the_state_then_and_refuses_times_before_the_prune_horizon");
+    let setup = Setup::new(&backend, RULES);
     let host = Host::new("web1");
     let first = setup.scan(&host);
     host.set("alpha yes", "alpha no");
@@ -496,18 +527,14 @@ fn at_rebuilds_the_state_then_and_refuses_times_before_the_prune_horizon() {
     }
 }
 
-#[test]
-fn scans_by_id_unique_prefix_ambiguous_prefix_and_unknown_id() {
-    let setup = Setup::new(RULES);
+fn scans_by_id_unique_prefix_ambiguous_prefix_and_unknown_id(backend: &Backend) {
+    let setup = Setup::new(backend, RULES);
     let host = Host::new("web1");
     setup.scan(&host);
     host.set("alpha yes", "alpha no");
     setup.scan(&host);
-    let scans = state_json(&setup.state, &["scans"]);
-    let (newer, older) = (
-        scans[0]["scan_id"].as_str().unwrap().to_string(),
-        scans[1]["scan_id"].as_str().unwrap().to_string(),
-    );
+    let scans = setup.scan_ids();
+    let (newer, older) = (scans[0].clone(), scans[1].clone());
 
     // The shortest prefixes (at least 4) that tell the two apart.
     let common = older
@@ -536,10 +563,7 @@ fn scans_by_id_unique_prefix_ambiguous_prefix_and_unknown_id() {
     assert_eq!(one.status.code(), Some(2));
 
     // Give both scans one prefix: it is ambiguous, and both are listed.
-    sqlite3(
-        &setup.state,
-        "UPDATE scans SET scan_id = 'abcd' || substr(scan_id, 5);",
-    );
+    backend.execute("UPDATE scans SET scan_id = 'abcd' || substr(scan_id, 5);");
     let ambiguous = setup.drift(&["--scan", "abcd", "--scan", &format!("abcd{}", &newer[4..])]);
     assert_eq!(ambiguous.status.code(), Some(2));
     let message = stderr(&ambiguous);
@@ -554,9 +578,8 @@ fn scans_by_id_unique_prefix_ambiguous_prefix_and_unknown_id() {
     );
 }
 
-#[test]
-fn against_lists_exactly_the_rules_that_differ_between_two_hosts() {
-    let setup = Setup::new(RULES);
+fn against_lists_exactly_the_rules_that_differ_between_two_hosts(backend: &Backend) {
+    let setup = Setup::new(backend, RULES);
     let (web1, web2) = (Host::new("web1"), Host::new("web2"));
     setup.scan(&web1);
     setup.scan(&web2);
@@ -589,8 +612,8 @@ fn against_lists_exactly_the_rules_that_differ_between_two_hosts() {
 }
 
 /// web1 and web2 regress alpha (high), db1 regresses gamma (low); web3 only gets fixed.
-fn fleet() -> Setup {
-    let setup = Setup::new(RULES);
+fn fleet(backend: &Backend) -> Setup<'_> {
+    let setup = Setup::new(backend, RULES);
     let hosts: Vec<Host> = ["web1", "web2", "db1", "web3"]
         .into_iter()
         .map(Host::new)
@@ -608,9 +631,8 @@ fn fleet() -> Setup {
     setup
 }
 
-#[test]
-fn the_fleet_view_groups_regressions_by_rule_and_gates_on_severity() {
-    let setup = fleet();
+fn the_fleet_view_groups_regressions_by_rule_and_gates_on_severity(backend: &Backend) {
+    let setup = fleet(backend);
     // After every host's first scan (before it, each rule was absent: a new failure at most).
     let since = setup.scan_times("web3")[0].clone();
     let since = since.as_str();
@@ -669,29 +691,29 @@ fn the_fleet_view_groups_regressions_by_rule_and_gates_on_severity() {
 
 #[test]
 fn usage_and_state_file_errors_have_their_exit_codes() {
-    let setup = fleet();
+    let backend = Backend::sqlite("usage_and_state_file_errors_have_their_exit_codes");
+    let setup = fleet(&backend);
     let code = |args: &[&str]| setup.drift(args).status.code();
     assert_eq!(code(&["web1", "--since", "yesterday"]), Some(2));
     assert_eq!(code(&["web1", "--at", "2026-13-01"]), Some(2));
     assert_eq!(code(&["nowhere", "--fail-on-regression"]), Some(2));
     assert_eq!(code(&["--fail-on-regression", "urgent"]), Some(2));
 
-    let missing = setup.dir.path().join("missing.db");
+    let missing = setup.dir.join("missing.db");
     let out = run(plumb()
         .args(["drift", "web1", "--fail-on-regression", "--state"])
         .arg(&missing));
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert!(!missing.exists(), "drift created the state file");
 
-    let corrupt = setup.dir.path().join("corrupt.db");
+    let corrupt = setup.dir.join("corrupt.db");
     fs::write(&corrupt, vec![0x42; 8192]).unwrap();
     let out = run(plumb().args(["drift", "web1", "--state"]).arg(&corrupt));
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
 }
 
-#[test]
-fn every_format_parses() {
-    let setup = Setup::new(RULES);
+fn every_format_parses(backend: &Backend) {
+    let setup = Setup::new(backend, RULES);
     let host = Host::new("web1");
     every_class(&setup, &host);
     let render = |format: &str| {
@@ -791,7 +813,8 @@ fn one_decimal(value: &Value) -> bool {
 
 #[test]
 fn state_json_shows_rfc3339_times_and_one_decimal_scores() {
-    let setup = Setup::new(RULES);
+    let backend = Backend::sqlite("state_json_shows_rfc3339_times_and_one_decimal_scores");
+    let setup = Setup::new(&backend, RULES);
     let host = Host::new("web1");
     setup.scan(&host);
     host.set("gamma 5", "gamma 1");

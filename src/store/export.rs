@@ -428,7 +428,7 @@ fn build_batch(tx: &mut Tx, request: &ExportRequest) -> DbResult<ExportBatch> {
         let wanted = if full { Keep::Removals } else { Keep::Both };
         // Driven from the log: a range of its primary key (NOT INDEXED, or SQLite walks the
         // whole change_log_by_host index for the DISTINCT), then one lookup per row.
-        // PostgreSQL has no NOT INDEXED and plans the range by itself.
+        // PostgreSQL has no NOT INDEXED, nor CROSS JOIN ... ON, and plans the range itself.
         static SQLITE: LazyLock<String> = LazyLock::new(|| {
             rows_query(
                 "FROM (SELECT DISTINCT host_key, rule_key FROM change_log NOT INDEXED
@@ -442,7 +442,7 @@ fn build_batch(tx: &mut Tx, request: &ExportRequest) -> DbResult<ExportBatch> {
             rows_query(
                 "FROM (SELECT DISTINCT host_key, rule_key FROM change_log
                        WHERE id > ?1) AS t
-                 CROSS JOIN rule_state AS s
+                 JOIN rule_state AS s
                    ON s.host_key = t.host_key AND s.rule_key = t.rule_key",
                 "",
             )
