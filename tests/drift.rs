@@ -347,7 +347,9 @@ fn each_change_class_between_the_last_two_full_scans(backend: &Backend) {
 /// before each, and must give the same answers. An edited "changed from" is found by check.
 #[test]
 fn rows_without_their_previous_state_read_the_same_and_edits_to_it_are_caught() {
-    let backend = Backend::sqlite("rows_without_their_previous_state_read_the_same_and_edits_to_it_are_caught");
+    let backend = Backend::sqlite(
+        "rows_without_their_previous_state_read_the_same_and_edits_to_it_are_caught",
+    );
     let setup = Setup::new(&backend, RULES);
     let host = Host::new("web1");
     every_class(&setup, &host);
@@ -470,7 +472,8 @@ fn statuses_at(report: &Value) -> BTreeMap<String, String> {
 
 #[test]
 fn at_rebuilds_the_state_then_and_refuses_times_before_the_prune_horizon() {
-    let backend = Backend::sqlite("at_rebuilds_the_state_then_and_refuses_times_before_the_prune_horizon");
+    let backend =
+        Backend::sqlite("at_rebuilds_the_state_then_and_refuses_times_before_the_prune_horizon");
     let setup = Setup::new(&backend, RULES);
     let host = Host::new("web1");
     let first = setup.scan(&host);
