@@ -2,6 +2,7 @@
 //! change class with a verdict written by hand, the views, the CI gate's exit codes and the
 //! output formats. Also `plumb state` JSON times (RFC 3339) and scores (one decimal).
 
+mod common;
 mod support;
 
 use plumb::store::Store;
@@ -23,6 +24,7 @@ contract_tests!(
     against_lists_exactly_the_rules_that_differ_between_two_hosts,
     the_fleet_view_groups_regressions_by_rule_and_gates_on_severity,
     every_format_parses,
+    trends_give_scores_failures_and_flips_per_scan,
 );
 
 /// Five rules reading /etc/app.conf and friends, so each test decides every verdict.
@@ -844,4 +846,59 @@ fn state_json_shows_rfc3339_times_and_one_decimal_scores() {
     sqlite3(&setup.state, "UPDATE scans SET score = 66.66666;");
     let scans = state_json(&setup.state, &["scans"]);
     assert_eq!(scans[0]["score"], 66.7);
+}
+
+/// The fleet report's trends through the store: two scans of one host, a high rule regresses
+/// and a low one is fixed; the scores, failures by severity at each scan and the flips.
+fn trends_give_scores_failures_and_flips_per_scan(backend: &Backend) {
+    use plumb::store::trends::ChangeDirection;
+    use plumb::store::{FailingCounts, Severity, Status};
+    let mut store = backend.open();
+    let now = plumb::store::now_ms();
+    for (at, high, low) in [
+        (now - 2000, Status::Pass, Status::Fail),
+        (now - 1000, Status::Fail, Status::Pass),
+    ] {
+        let results = vec![
+            common::result("high-rule", high, Severity::High),
+            common::result("low-rule", low, Severity::Low),
+            common::result("pass-rule", Status::Pass, Severity::Medium),
+        ];
+        store.apply_scan(&common::batch("h", at, results)).unwrap();
+    }
+    let trends = store.trends(0, now).unwrap();
+    let scores: Vec<Option<f64>> = trends.host_scores.iter().map(|p| p.score).collect();
+    assert_eq!(scores, [Some(66.7), Some(66.7)]);
+    let one = |severity| {
+        let mut counts = FailingCounts::default();
+        counts.add(severity);
+        Some(counts)
+    };
+    let failing: Vec<Option<FailingCounts>> = trends.fleet.iter().map(|p| p.failing).collect();
+    assert_eq!(failing, [one(Severity::Low), one(Severity::High)]);
+    let mut flips: Vec<(&str, ChangeDirection)> = trends
+        .flips
+        .iter()
+        .map(|f| (f.rule_id.as_str(), f.direction))
+        .collect();
+    flips.sort_by_key(|(id, _)| *id);
+    assert_eq!(
+        flips,
+        [
+            ("high-rule", ChangeDirection::Regression),
+            ("low-rule", ChangeDirection::Fix)
+        ]
+    );
+    assert_eq!(trends.prune_horizon, None);
+    let live = store.live_results().unwrap();
+    assert_eq!(live.len(), 3);
+    assert_eq!(
+        store.score_history(0, Some(&["h"])).unwrap().len(),
+        2,
+        "one host through its index"
+    );
+    let texts = store
+        .evidence_texts(live.iter().map(|r| r.evidence_id))
+        .unwrap();
+    assert_eq!(texts.len(), 3);
 }

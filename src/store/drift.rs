@@ -132,23 +132,41 @@ fn scan_ref(row: &Row<'_>) -> DbResult<ScanRef> {
     })
 }
 
-impl Store {
-    /// Runs `read` in one read transaction (one snapshot on PostgreSQL); `what` names the
-    /// read in errors.
-    fn read<T>(
-        &mut self,
-        what: &str,
-        read: impl FnOnce(&mut Tx) -> DbResult<T>,
-    ) -> Result<T, StoreError> {
-        let (mut tx, at) = self.begin(TxMode::Read, what)?;
-        let value = read(&mut tx).map_err(at.fail(what))?;
-        tx.commit().map_err(at.fail(what))?;
-        Ok(value)
-    }
+/// Runs `read` in one read transaction of `store` (one snapshot on PostgreSQL); `what`
+/// names the read in errors.
+fn read<T>(
+    store: &mut Store,
+    what: &str,
+    read: impl FnOnce(&mut Tx) -> DbResult<T>,
+) -> Result<T, StoreError> {
+    let (mut tx, at) = store.begin(TxMode::Read, what)?;
+    let value = read(&mut tx).map_err(at.fail(what))?;
+    tx.commit().map_err(at.fail(what))?;
+    Ok(value)
+}
 
+/// [`Store::prune_horizon`] within a transaction.
+pub(super) fn prune_horizon(tx: &mut Tx) -> DbResult<Option<i64>> {
+    let checkpoint: Option<i64> = tx.query_opt(
+        "SELECT created_at FROM chain_checkpoints ORDER BY id DESC LIMIT 1",
+        &args![],
+        |row| row.get(0),
+    )?;
+    let Some(checkpoint_at) = checkpoint else {
+        return Ok(None);
+    };
+    let first_kept: Option<i64> = tx.query_opt(
+        "SELECT occurred_at FROM change_log ORDER BY id LIMIT 1",
+        &args![],
+        |row| row.get(0),
+    )?;
+    Ok(Some(first_kept.unwrap_or(checkpoint_at)))
+}
+
+impl Store {
     /// The file's `value_codes`.
     pub fn value_codes(&mut self) -> Result<ValueCodes, StoreError> {
-        let pairs: Vec<(i64, String)> = self.read("reading value codes", |tx| {
+        let pairs: Vec<(i64, String)> = read(self, "reading value codes", |tx| {
             tx.query_map("SELECT code, text FROM value_codes", &args![], |row| {
                 Ok((row.get(0)?, row.get(1)?))
             })
@@ -169,7 +187,7 @@ impl Store {
 
     /// The integer key of a host in the compact tables; `None` when it has no rows there.
     pub fn host_key(&mut self, host: &str) -> Result<Option<i64>, StoreError> {
-        self.read("reading host keys", |tx| {
+        read(self, "reading host keys", |tx| {
             tx.query_opt(
                 "SELECT key FROM host_keys WHERE name = ?1",
                 &args![host],
@@ -193,7 +211,7 @@ impl Store {
         query: &'static str,
         what: &str,
     ) -> Result<HashMap<i64, String>, StoreError> {
-        let pairs = self.read(what, |tx| {
+        let pairs = read(self, what, |tx| {
             tx.query_map(query, &args![], |row| Ok((row.get(0)?, row.get(1)?)))
         })?;
         Ok(pairs.into_iter().collect())
@@ -222,7 +240,7 @@ impl Store {
                 log_columns()
             )
         });
-        let mut rows = self.read("reading the change log", |tx| {
+        let mut rows = read(self, "reading the change log", |tx| {
             let read = |row: &Row<'_>| log_row(codes, row);
             match host_key {
                 Some(key) => tx.query_map(ONE_HOST.as_str(), &args![after, until, key], read),
@@ -250,7 +268,7 @@ impl Store {
                 log_columns()
             )
         });
-        self.read("reading the change log", |tx| {
+        read(self, "reading the change log", |tx| {
             let mut priors = HashMap::new();
             for (host_key, rule_key, id) in rows {
                 let prior = tx.query_opt(SQL.as_str(), &args![host_key, rule_key, id], |row| {
@@ -281,7 +299,7 @@ impl Store {
         };
         // The time of each rule's newest such row. A waived row's status column holds `fail`
         // too: `waived` is not failing (see waived_status).
-        let pairs = self.read("reading the change log", |tx| {
+        let pairs = read(self, "reading the change log", |tx| {
             tx.query_map(
                 "SELECT c.rule_key, c.occurred_at FROM change_log AS c
                  WHERE c.id IN (
@@ -311,7 +329,7 @@ impl Store {
                 waived_status("status", "waiver")
             )
         });
-        self.read("reading rule states", |tx| {
+        read(self, "reading rule states", |tx| {
             tx.query_map(SQL.as_str(), &args![host_key], |row| {
                 Ok(LiveRule {
                     rule_key: row.get(0)?,
@@ -329,7 +347,7 @@ impl Store {
         &mut self,
         ids: impl IntoIterator<Item = i64>,
     ) -> Result<HashMap<i64, String>, StoreError> {
-        self.read("reading evidence", |tx| {
+        read(self, "reading evidence", |tx| {
             let mut texts = HashMap::new();
             for id in ids {
                 if texts.contains_key(&id) {
@@ -353,27 +371,12 @@ impl Store {
     /// first row it kept, so from that row's time on nothing is missing; when it kept no row,
     /// from the checkpoint's time.
     pub fn prune_horizon(&mut self) -> Result<Option<i64>, StoreError> {
-        self.read("reading the prune horizon", |tx| {
-            let checkpoint: Option<i64> = tx.query_opt(
-                "SELECT created_at FROM chain_checkpoints ORDER BY id DESC LIMIT 1",
-                &args![],
-                |row| row.get(0),
-            )?;
-            let Some(checkpoint_at) = checkpoint else {
-                return Ok(None);
-            };
-            let first_kept: Option<i64> = tx.query_opt(
-                "SELECT occurred_at FROM change_log ORDER BY id LIMIT 1",
-                &args![],
-                |row| row.get(0),
-            )?;
-            Ok(Some(first_kept.unwrap_or(checkpoint_at)))
-        })
+        read(self, "reading the prune horizon", prune_horizon)
     }
 
     /// Whether the state file knows this host.
     pub fn host_known(&mut self, host: &str) -> Result<bool, StoreError> {
-        let count: i64 = self.read("reading hosts", |tx| {
+        let count: i64 = read(self, "reading hosts", |tx| {
             tx.query_row(
                 "SELECT count(*) FROM hosts WHERE name = ?1",
                 &args![host],
@@ -385,7 +388,7 @@ impl Store {
 
     /// The host's newest full-scope scans that produced results, newest first.
     pub fn last_full_scans(&mut self, host: &str, limit: u32) -> Result<Vec<ScanRef>, StoreError> {
-        self.read("reading scans", |tx| {
+        read(self, "reading scans", |tx| {
             tx.query_map(
                 "SELECT scan_id, host, finished_at FROM scans
                  WHERE host = ?1 AND scope = 'full' AND status <> 'error'
@@ -402,7 +405,7 @@ impl Store {
         prefix: &str,
         limit: u32,
     ) -> Result<Vec<ScanRef>, StoreError> {
-        self.read("reading scans", |tx| match tx.dialect() {
+        read(self, "reading scans", |tx| match tx.dialect() {
             // GLOB is case-sensitive, so SQLite turns the prefix into a range on the primary
             // key; the caller has checked that the prefix holds no GLOB metacharacter.
             Dialect::Sqlite => tx.query_map(

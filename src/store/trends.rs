@@ -105,8 +105,9 @@ impl Store {
 
     /// The fleet's trends between `since` and `now` (unix ms), from one snapshot.
     pub fn trends(&mut self, since: i64, now: i64) -> Result<Trends, StoreError> {
-        let prune_horizon = self.prune_horizon()?;
         let (mut tx, at) = self.begin(TxMode::Read, "reading the trends")?;
+        let prune_horizon =
+            super::drift::prune_horizon(&mut tx).map_err(at.fail("reading the prune horizon"))?;
         let host_scores =
             score_history(&mut tx, since, None).map_err(at.fail("reading the score history"))?;
         let mut by_time = host_scores.clone();
