@@ -35,7 +35,23 @@ fn commands(tree: &Path) -> Vec<(&'static str, Vec<String>)> {
             "plumb state prune",
             words(&["state", "prune", "--older-than", "1d"]),
         ),
+    ]
+}
+
+/// Commands that run on PostgreSQL: an unreachable server is an operational error (exit 3).
+fn postgres_commands() -> Vec<(&'static str, Vec<String>)> {
+    let words = |list: &[&str]| list.iter().map(|w| w.to_string()).collect::<Vec<_>>();
+    vec![
         ("plumb drift", words(&["drift", "web"])),
+        (
+            "plumb state export",
+            words(&["state", "export", "--consumer", "siem"]),
+        ),
+        (
+            "plumb state ack",
+            words(&["state", "ack", "--consumer", "siem", "batch"]),
+        ),
+        ("plumb state consumers", words(&["state", "consumers"])),
     ]
 }
 
@@ -104,6 +120,13 @@ fn a_postgres_url_is_refused_without_its_password_and_creates_nothing() {
             );
             assert!(listing(cwd.path()).is_empty(), "{what} created a file");
             assert_eq!(listing(config_dir.path()), ["config.yaml"], "{what}");
+        }
+        for (what, args) in postgres_commands() {
+            let out = run(&mut command(&via, &args, cwd.path()));
+            assert_no_canary(what, &out);
+            assert_eq!(out.status.code(), Some(3), "{what}: {}", stderr(&out));
+            assert!(stderr(&out).contains(SHOWN), "{what}: {}", stderr(&out));
+            assert!(listing(cwd.path()).is_empty(), "{what} created a file");
         }
         let path = [
             "state".to_string(),
