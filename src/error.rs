@@ -144,6 +144,8 @@ impl Error {
                 StoreError::Location(_)
                 | StoreError::PostgresUnsupported { .. }
                 | StoreError::PostgresNotYet { .. }
+                | StoreError::SqliteOnly { .. }
+                | StoreError::CopyRefused { .. }
                 | StoreError::UrlAsPath { .. }
                 | StoreError::MissingDirectory { .. }
                 | StoreError::UnknownHost { .. },

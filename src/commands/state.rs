@@ -134,25 +134,29 @@ pub fn run_with_config(
             emit(ctx, &report, |r| render_show(r, ctx.color))
         }
         StateCommand::Hosts => {
-            let hosts = open_existing(ctx, command)?.hosts()?;
+            let hosts = open_state(ctx)?.hosts()?;
             emit(ctx, hosts.as_slice(), |h| {
                 tables::hosts(h, tables::width(), paint(ctx))
             })
         }
         StateCommand::Scans { host, limit } => {
-            let scans = open_existing(ctx, command)?.scans(host.as_deref(), *limit)?;
+            let scans = open_state(ctx)?.scans(host.as_deref(), *limit)?;
             emit(ctx, scans.as_slice(), |s| {
                 tables::scans(s, tables::width(), paint(ctx))
             })
         }
         StateCommand::History { host, rule, limit } => {
-            let entries = open_existing(ctx, command)?.history(host, rule.as_deref(), *limit)?;
+            let entries = open_state(ctx)?.history(host, rule.as_deref(), *limit)?;
             emit(ctx, entries.as_slice(), |e| {
                 tables::history(e, tables::width(), paint(ctx))
             })
         }
         StateCommand::Check => {
-            let report = store::check_file(&ctx.file(command)?)?;
+            // A file is checked without opening it as a store, so damage is reported too.
+            let report = match &ctx.location {
+                StateLocation::Path(path) => store::check_file(path)?,
+                location => Store::open_at(location, Access::Existing)?.check()?,
+            };
             emit(ctx, &report, render_check)?;
             Ok(if report.sound {
                 exit::CLEAN
@@ -180,7 +184,7 @@ pub fn run_with_config(
         StateCommand::Prune { older_than } => {
             let millis = i64::try_from(older_than.as_millis())
                 .map_err(|_| Error::args("--older-than is too large"))?;
-            let report = open_existing(ctx, command)?.prune(millis)?;
+            let report = open_state(ctx)?.prune(millis)?;
             emit(ctx, &report, |r| {
                 format!(
                     "pruned {} scans and {} change-log rows older than {}\n",
@@ -191,6 +195,9 @@ pub fn run_with_config(
             })
         }
         StateCommand::Vacuum => {
+            if let StateLocation::Postgres(url) = &ctx.location {
+                return Err(store::StoreError::vacuum_on_postgres(url).into());
+            }
             let report = open_existing(ctx, command)?.vacuum()?;
             emit(ctx, &report, |r| {
                 format!("vacuumed: {} -> {} bytes\n", r.bytes_before, r.bytes_after)
@@ -248,6 +255,11 @@ impl StateContext {
 
 fn open_existing(ctx: &StateContext, command: &'static str) -> Result<Store> {
     Ok(Store::open_existing(&ctx.file(command)?)?)
+}
+
+/// Opens an existing store at a path or URL, for the commands that run on both backends.
+fn open_state(ctx: &StateContext) -> Result<Store> {
+    Ok(Store::open_at(&ctx.location, Access::Existing)?)
 }
 
 fn emit<T: Serialize + ?Sized>(
@@ -313,7 +325,13 @@ fn paint(ctx: &StateContext) -> crate::report::paint::Paint {
 }
 
 fn render_check(report: &store::CheckReport) -> String {
-    let mut out = format!("state file: {}\n", report.path.display());
+    let mut out = match report.dialect {
+        store::Dialect::Sqlite => format!("state file: {}\n", report.path.display()),
+        store::Dialect::Postgres => format!("database: {}\n", report.path.display()),
+    };
+    for check in &report.not_applicable {
+        out.push_str(&format!("{check}: not applicable on PostgreSQL\n"));
+    }
     if let Some(error) = &report.error {
         out.push_str(&format!("error: {error}\n"));
     }
@@ -323,7 +341,9 @@ fn render_check(report: &store::CheckReport) -> String {
             report.integrity.join("; ")
         ));
     }
-    if report.foreign_key_violations.is_empty() {
+    if !report.not_applicable.is_empty() {
+        // PostgreSQL enforces its keys itself: there is nothing to report as ok.
+    } else if report.foreign_key_violations.is_empty() {
         out.push_str("foreign keys: ok\n");
     } else {
         for v in &report.foreign_key_violations {

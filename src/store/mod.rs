@@ -29,6 +29,7 @@ mod plan;
 mod queries;
 mod schedule;
 pub mod schema;
+mod stream;
 pub mod trends;
 
 pub use crate::tier::Tier;
@@ -525,10 +526,6 @@ impl Store {
         })
     }
 
-    /// Integrity check, foreign-key check and hash-chain walk (`plumb state check`).
-    pub fn check(&self) -> Result<CheckReport, StoreError> {
-        chain::check_connection(self.sqlite()?, &self.path)
-    }
 }
 
 #[cfg(test)]

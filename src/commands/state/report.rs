@@ -30,7 +30,7 @@ pub struct ReportArgs {
 
 pub(super) fn report(ctx: &StateContext, args: &ReportArgs) -> Result<u8> {
     refuse_html_on_terminal(args.output.as_deref())?;
-    let store = open_existing(ctx, "plumb state report")?;
+    let mut store = open_existing(ctx, "plumb state report")?;
     let sources = if args.rules.is_empty() {
         rules::embedded_sources()
     } else {
