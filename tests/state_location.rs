@@ -14,7 +14,7 @@ const URL: &str = "postgres://u:CANARY-p4ss@127.0.0.1:1/db";
 const SHOWN: &str = "postgres://u:***@127.0.0.1:1/db";
 
 /// Every command that resolves the state location and has no PostgreSQL backend yet
-/// (`state path` only prints it; `state show` and `state migrate` connect).
+/// (`state path` only prints it; `state show`, `state migrate` and [`connecting`] connect).
 fn commands(tree: &Path) -> Vec<(&'static str, Vec<String>)> {
     let rules = fixtures::repo().join("fixtures/rules");
     let scan = vec![
@@ -29,14 +29,24 @@ fn commands(tree: &Path) -> Vec<(&'static str, Vec<String>)> {
     let words = |list: &[&str]| list.iter().map(|w| w.to_string()).collect::<Vec<_>>();
     vec![
         ("plumb scan", scan),
+        ("plumb drift", words(&["drift", "web"])),
+        ("plumb schedule status", words(&["schedule", "status"])),
+    ]
+}
+
+/// `plumb state` commands that run on PostgreSQL: given an unreachable server they fail
+/// operationally (exit 3).
+fn connecting() -> Vec<(&'static str, Vec<String>)> {
+    let words = |list: &[&str]| list.iter().map(|w| w.to_string()).collect::<Vec<_>>();
+    vec![
         ("plumb state hosts", words(&["state", "hosts"])),
+        ("plumb state scans", words(&["state", "scans"])),
+        ("plumb state history", words(&["state", "history", "web"])),
         ("plumb state check", words(&["state", "check"])),
         (
             "plumb state prune",
             words(&["state", "prune", "--older-than", "1d"]),
         ),
-        ("plumb drift", words(&["drift", "web"])),
-        ("plumb schedule status", words(&["schedule", "status"])),
     ]
 }
 
@@ -106,6 +116,26 @@ fn a_postgres_url_is_refused_without_its_password_and_creates_nothing() {
             assert!(listing(cwd.path()).is_empty(), "{what} created a file");
             assert_eq!(listing(config_dir.path()), ["config.yaml"], "{what}");
         }
+        for (what, args) in connecting() {
+            let out = run(&mut command(&via, &args, cwd.path()));
+            assert_no_canary(what, &out);
+            let err = stderr(&out);
+            assert_eq!(out.status.code(), Some(3), "{what}: {err}");
+            assert!(err.contains(SHOWN), "{what}: {err}");
+            assert!(listing(cwd.path()).is_empty(), "{what} created a file");
+        }
+        // vacuum is the state file's own: refused before connecting.
+        let vacuum = ["state".to_string(), "vacuum".into()];
+        let out = run(&mut command(&via, &vacuum, cwd.path()));
+        assert_no_canary("state vacuum", &out);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains(&format!(
+                "`plumb state vacuum` applies to a state file only, not to PostgreSQL state {SHOWN}"
+            )),
+            "{err}"
+        );
         let path = [
             "state".to_string(),
             "path".into(),

@@ -51,8 +51,26 @@ pub enum StateCommand {
         #[arg(long, value_parser = parse_duration)]
         older_than: Duration,
     },
-    /// Rebuild the file to reclaim space.
+    /// Rebuild the file to reclaim space (a state file only).
     Vacuum,
+    /// Copy a whole state into an empty one: a file into PostgreSQL, or a database back to a
+    /// file (either side a path or a postgres:// URL; --state is not used).
+    ///
+    /// Copies hosts, rules, current state, the full change log with its hash chain (ids and
+    /// hashes kept, so it still verifies), prune checkpoints, scans, evidence, the schedule,
+    /// jobs, export cursors and audit events. Host locks are not copied: they are leases of
+    /// processes running against the source. The target must be empty (a new file, an empty
+    /// database, or one with only plumb's schema) and is written in one transaction, so a
+    /// failure leaves it empty. The source must have this plumb's schema version (run
+    /// `plumb state migrate` on it first) and a sound hash chain; it is only read.
+    Copy {
+        /// The state to copy: a file path or a postgres:// URL
+        #[arg(value_name = "SRC")]
+        source: std::ffi::OsString,
+        /// Where to copy it: a new or empty file path, or an empty PostgreSQL database's URL
+        #[arg(value_name = "DST")]
+        target: std::ffi::OsString,
+    },
     /// Write what a consumer has not acknowledged: changed results in full, unchanged hosts
     /// as references, removals (JSON, or NDJSON with --format ndjson). Moves no cursor.
     Export {
@@ -218,6 +236,12 @@ pub fn run_with_config(
             };
             export::export(ctx, consumer, *full, &horizon, output.as_deref())
         }
+        StateCommand::Copy { source, target } => {
+            let source = StateLocation::parse(source).map_err(store::StoreError::from)?;
+            let target = StateLocation::parse(target).map_err(store::StoreError::from)?;
+            let report = store::copy_state(&source, &target)?;
+            emit(ctx, &report, render_copy)
+        }
         StateCommand::Ack { consumer, batch_id } => export::ack(ctx, consumer, batch_id),
         StateCommand::Consumers { full_sync_horizon } => export::consumers(ctx, *full_sync_horizon),
         StateCommand::Report(args) => report::report(ctx, args),
@@ -237,6 +261,7 @@ impl StateCommand {
             StateCommand::Migrate => "plumb state migrate",
             StateCommand::Prune { .. } => "plumb state prune",
             StateCommand::Vacuum => "plumb state vacuum",
+            StateCommand::Copy { .. } => "plumb state copy",
             StateCommand::Export { .. } => "plumb state export",
             StateCommand::Ack { .. } => "plumb state ack",
             StateCommand::Report(_) => "plumb state report",
@@ -322,6 +347,21 @@ fn render_show(report: &store::ShowReport, color: bool) -> String {
 
 fn paint(ctx: &StateContext) -> crate::report::paint::Paint {
     crate::report::paint::Paint { color: ctx.color }
+}
+
+fn render_copy(report: &store::CopyReport) -> String {
+    let mut out = format!(
+        "copied {} -> {} (schema version {})\n",
+        report.source, report.target, report.schema_version
+    );
+    for table in &report.tables {
+        out.push_str(&format!("  {:<20} {} rows\n", table.table, table.rows));
+    }
+    out.push_str(&format!(
+        "hash chain: ok ({} rows from {})\n",
+        report.chain.rows_checked, report.chain.starts_at
+    ));
+    out
 }
 
 fn render_check(report: &store::CheckReport) -> String {

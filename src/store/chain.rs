@@ -7,8 +7,8 @@
 
 use super::StoreError;
 use super::db::{Db, DbError, DbResult, Dialect, Tx, TxMode, args};
-use super::stream;
 use super::error::{classify_with_os_error, io_error, last_os_error, sql};
+use super::stream;
 use crate::canonical::{sha256_hex, to_canonical_string};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use serde::Serialize;
@@ -236,7 +236,8 @@ pub(crate) fn check_sqlite(tx: &mut Tx, path: &Path) -> Result<CheckReport, Stor
         let Some(conn) = tx.sqlite() else {
             return Err(sqlite_error(path, "checking", DbError::NoRow));
         };
-        let classify = |step: &str, err| classify_with_os_error(path, step, err, last_os_error(conn));
+        let classify =
+            |step: &str, err| classify_with_os_error(path, step, err, last_os_error(conn));
         let integrity = match string_rows(conn, "PRAGMA integrity_check") {
             Ok(lines) => lines,
             Err(err) => {

@@ -14,6 +14,7 @@ mod audit;
 mod backend;
 mod chain;
 pub mod clock;
+mod copy;
 pub(crate) mod db;
 pub mod drift;
 mod error;
@@ -36,6 +37,7 @@ pub use crate::tier::Tier;
 pub use apply::{ApplyOutcome, Change};
 pub use backend::{Access, file_only};
 pub use chain::{BadRow, ChainReport, CheckReport, FkViolation, GENESIS_HASH, check_file};
+pub use copy::{CopyReport, TableCopied, copy as copy_state};
 pub use db::Dialect;
 pub use error::{BUSY_TIMEOUT_SECS, StoreError};
 pub use export::{
@@ -525,7 +527,6 @@ impl Store {
             applied,
         })
     }
-
 }
 
 #[cfg(test)]
