@@ -550,3 +550,61 @@ fn copy_refuses_a_non_empty_target_and_a_source_of_another_schema() {
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert!(!fresh.exists());
 }
+
+/// On PostgreSQL a prune waits for the chain's advisory lock, which every append holds to
+/// commit, so a cut and its checkpoint never interleave with a concurrent append. The
+/// prune here is a separate `plumb` process; the "append" holds the lock in its own session.
+#[test]
+fn prune_on_postgresql_waits_for_the_chain_lock() {
+    let backend = Backend::postgres("prune_on_postgresql_waits_for_the_chain_lock");
+    drop(state_with_log(&backend));
+    let rows = backend.count("SELECT count(*) FROM change_log");
+    assert!(rows > 0);
+    let mut appender = ::postgres::Client::connect(&backend.state, ::postgres::NoTls).unwrap();
+    let mut append = appender.transaction().unwrap();
+    // The key chain.rs serialises appends with ("chain" in ASCII).
+    append
+        .execute("SELECT pg_advisory_xact_lock($1)", &[&0x63_68_61_69_6e_i64])
+        .unwrap();
+    let mut prune = plumb()
+        .args([
+            "state",
+            "prune",
+            "--older-than",
+            "1d",
+            "--format",
+            "json",
+            "--state",
+        ])
+        .arg(&backend.state)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait (bounded) until the prune's session queues for the advisory lock.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let waiting = backend
+            .count("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted");
+        if waiting == 1 {
+            break;
+        }
+        if let Some(status) = prune.try_wait().unwrap() {
+            panic!("the prune did not wait for the chain lock: it exited with {status}");
+        }
+        if std::time::Instant::now() > deadline {
+            prune.kill().unwrap();
+            panic!("the prune never queued for the chain lock");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(prune.try_wait().unwrap().is_none());
+    assert_eq!(backend.count("SELECT count(*) FROM change_log"), rows);
+    append.commit().unwrap();
+    let out = prune.wait_with_output().unwrap();
+    expect(&out, 0, "state prune");
+    assert_eq!(json(&out)["transactions_deleted"], rows);
+    assert_eq!(backend.count("SELECT count(*) FROM change_log"), 0);
+    let (code, report) = check_json(&backend);
+    assert_eq!(code, 0, "{report}");
+}
