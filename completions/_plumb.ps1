@@ -34,7 +34,7 @@ Register-ArgumentCompleter -Native -CommandName 'plumb' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('scan', 'scan', [CompletionResultType]::ParameterValue, 'Check hosts against rules and report (and store) the results')
-            [CompletionResult]::new('state', 'state', [CompletionResultType]::ParameterValue, 'Inspect, verify, prune and migrate the state file')
+            [CompletionResult]::new('state', 'state', [CompletionResultType]::ParameterValue, 'Inspect, verify, prune, migrate and copy the state (a file, or a PostgreSQL database)')
             [CompletionResult]::new('schedule', 'schedule', [CompletionResultType]::ParameterValue, 'Scheduled scans without a daemon: `run-once` for cron or a systemd timer, status, maintenance')
             [CompletionResult]::new('drift', 'drift', [CompletionResultType]::ParameterValue, 'What changed: between scans, since a time, at a time, host against host, or across the fleet')
             [CompletionResult]::new('rules', 'rules', [CompletionResultType]::ParameterValue, 'The rule pack without scanning: list, show one rule, validate and lint rule files')
@@ -797,7 +797,7 @@ Register-ArgumentCompleter -Native -CommandName 'plumb' -ScriptBlock {
         }
         'plumb;help' {
             [CompletionResult]::new('scan', 'scan', [CompletionResultType]::ParameterValue, 'Check hosts against rules and report (and store) the results')
-            [CompletionResult]::new('state', 'state', [CompletionResultType]::ParameterValue, 'Inspect, verify, prune and migrate the state file')
+            [CompletionResult]::new('state', 'state', [CompletionResultType]::ParameterValue, 'Inspect, verify, prune, migrate and copy the state (a file, or a PostgreSQL database)')
             [CompletionResult]::new('schedule', 'schedule', [CompletionResultType]::ParameterValue, 'Scheduled scans without a daemon: `run-once` for cron or a systemd timer, status, maintenance')
             [CompletionResult]::new('drift', 'drift', [CompletionResultType]::ParameterValue, 'What changed: between scans, since a time, at a time, host against host, or across the fleet')
             [CompletionResult]::new('rules', 'rules', [CompletionResultType]::ParameterValue, 'The rule pack without scanning: list, show one rule, validate and lint rule files')

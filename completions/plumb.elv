@@ -31,7 +31,7 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand scan 'Check hosts against rules and report (and store) the results'
-            cand state 'Inspect, verify, prune and migrate the state file'
+            cand state 'Inspect, verify, prune, migrate and copy the state (a file, or a PostgreSQL database)'
             cand schedule 'Scheduled scans without a daemon: `run-once` for cron or a systemd timer, status, maintenance'
             cand drift 'What changed: between scans, since a time, at a time, host against host, or across the fleet'
             cand rules 'The rule pack without scanning: list, show one rule, validate and lint rule files'
@@ -732,7 +732,7 @@ set edit:completion:arg-completer[plumb] = {|@words|
         }
         &'plumb;help'= {
             cand scan 'Check hosts against rules and report (and store) the results'
-            cand state 'Inspect, verify, prune and migrate the state file'
+            cand state 'Inspect, verify, prune, migrate and copy the state (a file, or a PostgreSQL database)'
             cand schedule 'Scheduled scans without a daemon: `run-once` for cron or a systemd timer, status, maintenance'
             cand drift 'What changed: between scans, since a time, at a time, host against host, or across the fleet'
             cand rules 'The rule pack without scanning: list, show one rule, validate and lint rule files'

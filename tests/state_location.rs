@@ -15,7 +15,20 @@ const SHOWN: &str = "postgres://u:***@127.0.0.1:1/db";
 
 /// Every command that resolves the state location and has no PostgreSQL backend yet
 /// (`state path` only prints it; `state show`, `state migrate` and [`connecting`] connect).
-fn commands(tree: &Path) -> Vec<(&'static str, Vec<String>)> {
+fn commands() -> Vec<(&'static str, Vec<String>)> {
+    vec![
+        ("plumb drift", words(&["drift", "web"])),
+        ("plumb schedule status", words(&["schedule", "status"])),
+    ]
+}
+
+fn words(list: &[&str]) -> Vec<String> {
+    list.iter().map(|w| w.to_string()).collect()
+}
+
+/// Commands that run on PostgreSQL: given an unreachable server they fail operationally
+/// (exit 3).
+fn connecting(tree: &Path) -> Vec<(&'static str, Vec<String>)> {
     let rules = fixtures::repo().join("fixtures/rules");
     let scan = vec![
         "scan".to_string(),
@@ -26,19 +39,8 @@ fn commands(tree: &Path) -> Vec<(&'static str, Vec<String>)> {
         "--host-name".into(),
         "web".into(),
     ];
-    let words = |list: &[&str]| list.iter().map(|w| w.to_string()).collect::<Vec<_>>();
     vec![
         ("plumb scan", scan),
-        ("plumb drift", words(&["drift", "web"])),
-        ("plumb schedule status", words(&["schedule", "status"])),
-    ]
-}
-
-/// `plumb state` commands that run on PostgreSQL: given an unreachable server they fail
-/// operationally (exit 3).
-fn connecting() -> Vec<(&'static str, Vec<String>)> {
-    let words = |list: &[&str]| list.iter().map(|w| w.to_string()).collect::<Vec<_>>();
-    vec![
         ("plumb state hosts", words(&["state", "hosts"])),
         ("plumb state scans", words(&["state", "scans"])),
         ("plumb state history", words(&["state", "history", "web"])),
@@ -102,7 +104,7 @@ fn a_postgres_url_is_refused_without_its_password_and_creates_nothing() {
     let config = config_dir.path().join("config.yaml");
     fs::write(&config, format!("state: {URL}\n")).unwrap();
     for via in [Via::Flag(URL), Via::Env(URL), Via::Config(&config)] {
-        for (what, args) in commands(tree.path()) {
+        for (what, args) in commands() {
             let out = run(&mut command(&via, &args, cwd.path()));
             assert_no_canary(what, &out);
             let err = stderr(&out);
@@ -116,7 +118,7 @@ fn a_postgres_url_is_refused_without_its_password_and_creates_nothing() {
             assert!(listing(cwd.path()).is_empty(), "{what} created a file");
             assert_eq!(listing(config_dir.path()), ["config.yaml"], "{what}");
         }
-        for (what, args) in connecting() {
+        for (what, args) in connecting(tree.path()) {
             let out = run(&mut command(&via, &args, cwd.path()));
             assert_no_canary(what, &out);
             let err = stderr(&out);

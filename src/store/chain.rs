@@ -234,7 +234,12 @@ pub(crate) fn check_sqlite(tx: &mut Tx, path: &Path) -> Result<CheckReport, Stor
     // SQLite's own checks run on the connection, before the walk borrows the transaction.
     let (integrity, foreign_key_violations, has_log) = {
         let Some(conn) = tx.sqlite() else {
-            return Err(sqlite_error(path, "checking", DbError::NoRow));
+            // Unreachable: only a state file's transaction is checked here.
+            return Err(StoreError::Sqlite {
+                path: path.to_path_buf(),
+                context: "checking a PostgreSQL transaction as a state file".into(),
+                source: rusqlite::Error::InvalidQuery,
+            });
         };
         let classify =
             |step: &str, err| classify_with_os_error(path, step, err, last_os_error(conn));
