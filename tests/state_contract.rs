@@ -518,6 +518,43 @@ fn copy_refuses_a_non_empty_target_and_a_source_of_another_schema() {
     );
     same_tables(&tables(&used), &before);
 
+    // A copy that fails part-way (the target refuses a value of a late table) leaves the
+    // target as it was: the whole copy is one transaction.
+    let odd = dir.path().join("odd.db");
+    rich_file(&odd);
+    support::tools::sqlite3(
+        &odd,
+        "UPDATE export_consumers SET acked_through_txn = 'not a number';",
+    );
+    let empty = Backend::postgres("copy_failure_leaves_the_target_empty");
+    let out = copy(&odd.display().to_string(), &empty.state);
+    expect(&out, 3, "a copy that fails part-way");
+    assert!(
+        stderr(&out).contains("writing export_consumers"),
+        "{}",
+        stderr(&out)
+    );
+    for table in [
+        "hosts",
+        "change_log",
+        "evidence",
+        "scans",
+        "export_consumers",
+    ] {
+        assert_eq!(
+            empty.count(&format!("SELECT count(*) FROM {table}")),
+            0,
+            "{table}"
+        );
+    }
+    // And it can be copied once the source is fixed.
+    support::tools::sqlite3(&odd, "UPDATE export_consumers SET acked_through_txn = 40;");
+    expect(
+        &copy(&odd.display().to_string(), &empty.state),
+        0,
+        "the copy again",
+    );
+
     // A source of an older schema: migrate it first.
     let old = dir.path().join("old.db");
     {
