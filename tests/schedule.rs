@@ -1,6 +1,7 @@
-//! The schedule's state layer (DESIGN §5) on real SQLite files: enrolment, claims as leases,
-//! maintenance, backoff, tiers and intervals, the job HMAC against rows edited with the real
-//! sqlite3 CLI, and concurrent claimers.
+//! The schedule's state layer (DESIGN §5): enrolment, claims as leases, maintenance, backoff,
+//! tiers and intervals, the job HMAC against rows edited outside plumb, and concurrent
+//! claimers. Each contract test runs on a SQLite file and on a PostgreSQL database
+//! (`contract_tests!`); the schema migration of a state file is SQLite's alone.
 
 mod common;
 mod support;
@@ -15,8 +16,9 @@ use plumb::store::{
 use plumb::tier::Tier;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
+use support::backends::Backend;
 use support::tools::sqlite3;
 
 /// 2023-11-14T22:13:20Z.
@@ -26,24 +28,51 @@ const HOUR: i64 = 60 * MINUTE;
 const LEASE: Duration = Duration::from_secs(600);
 const RULESET: &str = "sha256:ruleset";
 
-struct Fixture {
-    _dir: tempfile::TempDir,
-    path: PathBuf,
+crate::contract_tests!(
+    enrolment_makes_new_hosts_due_now_and_takes_known_hosts_from_their_history,
+    a_host_that_leaves_the_inventory_is_kept_but_never_claimed_until_it_returns,
+    never_scanned_hosts_come_first_then_the_most_overdue_then_by_name_up_to_max_hosts,
+    a_host_due_exactly_now_is_claimed_and_one_due_a_millisecond_later_is_not,
+    a_live_lease_is_not_taken_over_and_a_lapsed_one_is_expired_and_reclaimable,
+    maintenance_set_by_hand_skips_the_host_and_moves_its_scan_to_the_window_end,
+    a_policy_maintenance_window_holds_a_due_host_until_it_closes,
+    repeated_failures_suppress_a_host_with_capped_exponential_backoff_until_one_success,
+    tiers_and_clamped_policy_intervals_set_the_next_scan,
+    a_clock_that_went_backwards_never_makes_a_negative_interval_or_overdue_time,
+    a_job_row_edited_outside_plumb_is_rejected_with_an_audit_event,
+    concurrent_claimers_take_every_host_exactly_once,
+    a_lapsed_claim_whose_scan_was_recorded_is_done_and_not_scanned_again,
+);
+
+struct Fixture<'b> {
+    backend: &'b Backend,
     store: Store,
     key: JobKey,
 }
 
-fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("state.db");
-    let store = Store::open(&path).unwrap();
-    let key = JobKey::load_or_create(&dir.path().join("schedule.key")).unwrap();
+fn fixture(backend: &Backend) -> Fixture<'_> {
+    let store = backend.open();
+    let key = JobKey::load_or_create(&backend.dir.path().join("schedule.key")).unwrap();
     Fixture {
-        _dir: dir,
-        path,
+        backend,
         store,
         key,
     }
+}
+
+/// A query's rows as the sqlite3 CLI prints them: columns joined by `|`, one row a line.
+fn table(f: &Fixture, sql: &str) -> String {
+    f.backend
+        .rows(sql)
+        .into_iter()
+        .map(|row| {
+            row.into_iter()
+                .map(Option::unwrap_or_default)
+                .collect::<Vec<_>>()
+                .join("|")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn names(hosts: &[&str]) -> Vec<String> {
@@ -81,7 +110,7 @@ fn claimed(report: &ClaimReport) -> Vec<&str> {
     report.jobs.iter().map(|j| j.host.as_str()).collect()
 }
 
-fn status(f: &Fixture, host: &str, now: i64) -> HostScheduleStatus {
+fn status(f: &mut Fixture, host: &str, now: i64) -> HostScheduleStatus {
     let mut rows = f.store.schedule_status(Some(host), now).unwrap();
     assert_eq!(rows.len(), 1);
     rows.remove(0)
@@ -141,9 +170,8 @@ fn policy(extra: &str) -> Policy {
     parse_policy(&text, Path::new("policy.yaml")).unwrap()
 }
 
-#[test]
-fn enrolment_makes_new_hosts_due_now_and_takes_known_hosts_from_their_history() {
-    let mut f = fixture();
+fn enrolment_makes_new_hosts_due_now_and_takes_known_hosts_from_their_history(backend: &Backend) {
+    let mut f = fixture(backend);
     // `old` was scanned (full scope, 9 of 10 pass) an hour before it was enrolled.
     record_scan(&mut f, "old", T0 - HOUR, 9, 1, 0);
     let settings = ScheduleSettings::default();
@@ -153,13 +181,13 @@ fn enrolment_makes_new_hosts_due_now_and_takes_known_hosts_from_their_history() 
         .unwrap();
     assert_eq!(report.enrolled, ["new", "old"]);
 
-    let new = status(&f, "new", T0);
+    let new = status(&mut f, "new", T0);
     assert_eq!(
         (new.tier, new.interval_secs, new.next_scan_at, new.enrolled),
         (Tier::Unknown, 6 * 3600, T0, true)
     );
     assert_eq!(new.last_scan_finished_at, None);
-    let old = status(&f, "old", T0);
+    let old = status(&mut f, "old", T0);
     assert_eq!(old.tier, Tier::Compliant);
     assert_eq!(old.score, Some(90.0));
     assert_eq!(old.interval_secs, 48 * 3600);
@@ -185,22 +213,21 @@ fn enrolment_makes_new_hosts_due_now_and_takes_known_hosts_from_their_history() 
     assert_eq!(report.next_due, Some(T0 + 47 * HOUR));
 }
 
-#[test]
-fn a_host_that_leaves_the_inventory_is_kept_but_never_claimed_until_it_returns() {
-    let mut f = fixture();
+fn a_host_that_leaves_the_inventory_is_kept_but_never_claimed_until_it_returns(backend: &Backend) {
+    let mut f = fixture(backend);
     let settings = ScheduleSettings::default();
     f.store.enrol(&names(&["a", "b"]), &settings, T0).unwrap();
     record_scan(&mut f, "b", T0 - 1, 1, 0, 0);
-    let scans_before = count(&f.path, "SELECT count(*) FROM scans");
+    let scans_before = f.backend.count("SELECT count(*) FROM scans");
 
     let report = f.store.enrol(&names(&["a"]), &settings, T0 + 1).unwrap();
     assert_eq!(report.unenrolled, ["b"]);
     assert_eq!(report.unchanged, 1);
     assert_eq!(reasons(&mut f, "b"), ["enrolled", "left_inventory"]);
-    let b = status(&f, "b", T0 + 1);
+    let b = status(&mut f, "b", T0 + 1);
     assert!(!b.enrolled);
     assert_eq!(b.next_scan_at, T0, "its schedule is kept");
-    assert_eq!(count(&f.path, "SELECT count(*) FROM scans"), scans_before);
+    assert_eq!(f.backend.count("SELECT count(*) FROM scans"), scans_before);
 
     let report = claim(&mut f, "run-1", T0 + 10 * HOUR, None);
     assert_eq!(claimed(&report), ["a"]);
@@ -213,7 +240,7 @@ fn a_host_that_leaves_the_inventory_is_kept_but_never_claimed_until_it_returns()
         reasons(&mut f, "b"),
         ["enrolled", "left_inventory", "re_enrolled"]
     );
-    assert!(status(&f, "b", T0).enrolled);
+    assert!(status(&mut f, "b", T0).enrolled);
     let report = claim(&mut f, "run-2", back, None);
     assert_eq!(claimed(&report), ["b"]);
     assert_eq!(report.already_claimed, ["a"]);
@@ -229,9 +256,10 @@ fn a_host_that_leaves_the_inventory_is_kept_but_never_claimed_until_it_returns()
     assert_eq!(audits(&mut f, "schedule_changed").len(), rows);
 }
 
-#[test]
-fn never_scanned_hosts_come_first_then_the_most_overdue_then_by_name_up_to_max_hosts() {
-    let mut f = fixture();
+fn never_scanned_hosts_come_first_then_the_most_overdue_then_by_name_up_to_max_hosts(
+    backend: &Backend,
+) {
+    let mut f = fixture(backend);
     let settings = ScheduleSettings::default();
     f.store
         .enrol(&names(&["h1", "h2", "h3"]), &settings, T0)
@@ -253,7 +281,7 @@ fn never_scanned_hosts_come_first_then_the_most_overdue_then_by_name_up_to_max_h
             T0 + 6 * HOUR + 10_000,
         )
         .unwrap();
-    assert!(status(&f, "n-a", T0).next_scan_at > status(&f, "h1", T0).next_scan_at);
+    assert!(status(&mut f, "n-a", T0).next_scan_at > status(&mut f, "h1", T0).next_scan_at);
     let report = claim(&mut f, "run-2", T0 + 7 * HOUR, Some(4));
     assert_eq!(claimed(&report), ["n-a", "n-b", "h2", "h3"]);
     assert_eq!(report.over_cap, 1);
@@ -262,9 +290,8 @@ fn never_scanned_hosts_come_first_then_the_most_overdue_then_by_name_up_to_max_h
     assert_eq!(report.already_claimed.len(), 4);
 }
 
-#[test]
-fn a_host_due_exactly_now_is_claimed_and_one_due_a_millisecond_later_is_not() {
-    let mut f = fixture();
+fn a_host_due_exactly_now_is_claimed_and_one_due_a_millisecond_later_is_not(backend: &Backend) {
+    let mut f = fixture(backend);
     f.store
         .enrol(&names(&["a"]), &ScheduleSettings::default(), T0)
         .unwrap();
@@ -282,18 +309,13 @@ fn a_host_due_exactly_now_is_claimed_and_one_due_a_millisecond_later_is_not() {
     assert_eq!(job.policy_version, Some(7));
     assert_eq!(job.hmac, f.key.sign("a", RULESET, Some(7), T0));
     assert_eq!(
-        sqlite3(
-            &f.path,
-            "SELECT host, owner, status, policy_version FROM jobs;"
-        )
-        .trim(),
+        table(&f, "SELECT host, owner, status, policy_version FROM jobs;").trim(),
         "a|run-1|claimed|7"
     );
 }
 
-#[test]
-fn a_live_lease_is_not_taken_over_and_a_lapsed_one_is_expired_and_reclaimable() {
-    let mut f = fixture();
+fn a_live_lease_is_not_taken_over_and_a_lapsed_one_is_expired_and_reclaimable(backend: &Backend) {
+    let mut f = fixture(backend);
     let settings = ScheduleSettings::default();
     f.store.enrol(&names(&["a", "b"]), &settings, T0).unwrap();
     let first = claim(&mut f, "run-1", T0, None);
@@ -315,8 +337,8 @@ fn a_live_lease_is_not_taken_over_and_a_lapsed_one_is_expired_and_reclaimable() 
     assert_eq!(expired[0].1["owner"], "run-1");
     assert_eq!(expired[0].1["reason"], "lease_expired");
     assert_eq!(
-        sqlite3(
-            &f.path,
+        table(
+            &f,
             "SELECT owner, status, count(*) FROM jobs GROUP BY owner, status ORDER BY owner;"
         )
         .trim(),
@@ -337,7 +359,7 @@ fn a_live_lease_is_not_taken_over_and_a_lapsed_one_is_expired_and_reclaimable() 
         .unwrap();
     assert!(late.lease_lost);
     assert_eq!(late.job_status, Some(JobStatus::Expired));
-    assert_eq!(status(&f, "a", lease_end).last_scan_finished_at, None);
+    assert_eq!(status(&mut f, "a", lease_end).last_scan_finished_at, None);
     let verdict = f
         .store
         .verify_job(&first.jobs[0].job_id, &f.key, lease_end + 6)
@@ -356,21 +378,20 @@ fn a_live_lease_is_not_taken_over_and_a_lapsed_one_is_expired_and_reclaimable() 
     assert!(fourth.expired.is_empty());
 }
 
-#[test]
-fn maintenance_set_by_hand_skips_the_host_and_moves_its_scan_to_the_window_end() {
-    let mut f = fixture();
+fn maintenance_set_by_hand_skips_the_host_and_moves_its_scan_to_the_window_end(backend: &Backend) {
+    let mut f = fixture(backend);
     f.store
         .enrol(&names(&["a", "b"]), &ScheduleSettings::default(), T0)
         .unwrap();
     let end = T0 + HOUR;
     f.store.set_maintenance("a", Some(end), T0).unwrap();
-    assert_eq!(status(&f, "a", T0).maintenance_until, Some(end));
+    assert_eq!(status(&mut f, "a", T0).maintenance_until, Some(end));
 
     let report = claim(&mut f, "run-1", T0, None);
     assert_eq!(claimed(&report), ["b"]);
     assert_eq!(report.skipped_maintenance, ["a"]);
     finish_scanned(&mut f, &report.jobs[0], T0, &ScheduleSettings::default());
-    assert_eq!(status(&f, "a", T0).next_scan_at, end);
+    assert_eq!(status(&mut f, "a", T0).next_scan_at, end);
     assert_eq!(report.next_due, Some(end));
     let skip = audits(&mut f, "schedule_changed")
         .into_iter()
@@ -385,7 +406,7 @@ fn maintenance_set_by_hand_skips_the_host_and_moves_its_scan_to_the_window_end()
 
     f.store.set_maintenance("b", Some(end), T0 + 1).unwrap();
     f.store.set_maintenance("b", None, T0 + 2).unwrap();
-    assert_eq!(status(&f, "b", T0).maintenance_until, None);
+    assert_eq!(status(&mut f, "b", T0).maintenance_until, None);
     assert_eq!(
         reasons(&mut f, "b"),
         [
@@ -406,9 +427,8 @@ fn maintenance_set_by_hand_skips_the_host_and_moves_its_scan_to_the_window_end()
     assert!(matches!(err, StoreError::UnknownHost { .. }), "{err}");
 }
 
-#[test]
-fn a_policy_maintenance_window_holds_a_due_host_until_it_closes() {
-    let mut f = fixture();
+fn a_policy_maintenance_window_holds_a_due_host_until_it_closes(backend: &Backend) {
+    let mut f = fixture(backend);
     let policy = policy(
         "schedule:\n  maintenance_windows:\n    - name: patch\n      hosts: [\"db-*\"]\n      days: [sun]\n      start: \"23:00\"\n      duration: 4h\n",
     );
@@ -430,14 +450,15 @@ fn a_policy_maintenance_window_holds_a_due_host_until_it_closes() {
     assert_eq!(claimed(&report), ["web-1"]);
     assert_eq!(report.skipped_maintenance, ["db-1"]);
     finish_scanned(&mut f, &report.jobs[0], now, &settings);
-    assert_eq!(status(&f, "db-1", now).next_scan_at, end);
+    assert_eq!(status(&mut f, "db-1", now).next_scan_at, end);
     assert!(pass(&mut f, end - 1).jobs.is_empty());
     assert_eq!(claimed(&pass(&mut f, end)), ["db-1"]);
 }
 
-#[test]
-fn repeated_failures_suppress_a_host_with_capped_exponential_backoff_until_one_success() {
-    let mut f = fixture();
+fn repeated_failures_suppress_a_host_with_capped_exponential_backoff_until_one_success(
+    backend: &Backend,
+) {
+    let mut f = fixture(backend);
     let policy = policy("backoff: {threshold: 3, base: 10m, max: 1h}\n");
     let settings = ScheduleSettings::from_policy(&policy);
     f.store.enrol(&names(&["a"]), &settings, T0).unwrap();
@@ -462,7 +483,7 @@ fn repeated_failures_suppress_a_host_with_capped_exponential_backoff_until_one_s
         assert_eq!(outcome.job_status, Some(JobStatus::Failed));
         let until = minutes.map(|m| now + 5 + m * MINUTE);
         assert_eq!(outcome.suppress_until, until, "failure {}", i + 1);
-        let row = status(&f, "a", now + 5);
+        let row = status(&mut f, "a", now + 5);
         assert_eq!(row.consecutive_failures, i as u32 + 1);
         assert_eq!(row.suppress_until, until);
         assert_eq!(
@@ -494,13 +515,13 @@ fn repeated_failures_suppress_a_host_with_capped_exponential_backoff_until_one_s
     let report = claim(&mut f, "cron", now, None);
     assert_eq!(claimed(&report), ["a"]);
     finish_scanned(&mut f, &report.jobs[0], now + 1, &settings);
-    let row = status(&f, "a", now + 1);
+    let row = status(&mut f, "a", now + 1);
     assert_eq!(
         (row.consecutive_failures, row.suppress_until, row.last_error),
         (0, None, None)
     );
     assert_eq!(
-        count(&f.path, "SELECT count(*) FROM host_backoff"),
+        f.backend.count("SELECT count(*) FROM host_backoff"),
         0,
         "the backoff row is gone"
     );
@@ -511,9 +532,8 @@ fn repeated_failures_suppress_a_host_with_capped_exponential_backoff_until_one_s
     assert_eq!(reset.1["previous_failures"], 7);
 }
 
-#[test]
-fn tiers_and_clamped_policy_intervals_set_the_next_scan() {
-    let mut f = fixture();
+fn tiers_and_clamped_policy_intervals_set_the_next_scan(backend: &Backend) {
+    let mut f = fixture(backend);
     let defaults = ScheduleSettings::default();
     f.store
         .enrol(&names(&["crit", "good", "mid"]), &defaults, T0)
@@ -525,13 +545,13 @@ fn tiers_and_clamped_policy_intervals_set_the_next_scan() {
     for job in &report.jobs {
         finish_scanned(&mut f, job, T0 + 10, &defaults);
     }
-    let crit = status(&f, "crit", T0 + 10);
+    let crit = status(&mut f, "crit", T0 + 10);
     assert_eq!((crit.tier, crit.interval_secs), (Tier::Critical, 4 * 3600));
     assert!(crit.has_critical);
     assert_eq!(crit.score, Some(99.0));
     assert_eq!(crit.next_scan_at, T0 + 10 + 4 * HOUR);
     assert_eq!(crit.policy_version_at_last_scan, Some(7));
-    let mid = status(&f, "mid", T0 + 10);
+    let mid = status(&mut f, "mid", T0 + 10);
     assert_eq!((mid.tier, mid.score), (Tier::Partial, Some(60.0)));
     assert_eq!(mid.interval_secs, 12 * 3600);
     let scanned = audits(&mut f, "schedule_changed")
@@ -572,7 +592,7 @@ fn tiers_and_clamped_policy_intervals_set_the_next_scan() {
         .enrol(&names(&["crit", "good", "mid"]), &settings, T0 + 20)
         .unwrap();
     assert_eq!(report.rescheduled, ["crit"]);
-    let crit = status(&f, "crit", T0 + 20);
+    let crit = status(&mut f, "crit", T0 + 20);
     assert_eq!(
         (crit.interval_secs, crit.next_scan_at),
         (300, T0 + 10 + 300_000)
@@ -582,10 +602,10 @@ fn tiers_and_clamped_policy_intervals_set_the_next_scan() {
     assert_eq!(claimed(&report), ["crit"]);
     finish_scanned(&mut f, &report.jobs[0], T0 + HOUR, &settings);
     assert_eq!(
-        status(&f, "crit", T0 + HOUR).next_scan_at,
+        status(&mut f, "crit", T0 + HOUR).next_scan_at,
         T0 + HOUR + 300_000
     );
-    let good = status(&f, "good", T0 + HOUR);
+    let good = status(&mut f, "good", T0 + HOUR);
     assert_eq!(good.tier, Tier::Compliant);
     // Most overdue first: crit (5m interval), mid (12h), good (48h).
     let report = claim(&mut f, "run-3", T0 + 50 * HOUR, None);
@@ -593,14 +613,13 @@ fn tiers_and_clamped_policy_intervals_set_the_next_scan() {
     for job in &report.jobs {
         finish_scanned(&mut f, job, T0 + 50 * HOUR, &settings);
     }
-    let good = status(&f, "good", T0 + 50 * HOUR);
+    let good = status(&mut f, "good", T0 + 50 * HOUR);
     assert_eq!(good.interval_secs, 172_800);
     assert_eq!(good.next_scan_at, T0 + 50 * HOUR + 48 * HOUR);
 }
 
-#[test]
-fn a_clock_that_went_backwards_never_makes_a_negative_interval_or_overdue_time() {
-    let mut f = fixture();
+fn a_clock_that_went_backwards_never_makes_a_negative_interval_or_overdue_time(backend: &Backend) {
+    let mut f = fixture(backend);
     let settings = ScheduleSettings::default();
     f.store.enrol(&names(&["a"]), &settings, T0).unwrap();
     let report = claim(&mut f, "run-1", T0, None);
@@ -612,23 +631,22 @@ fn a_clock_that_went_backwards_never_makes_a_negative_interval_or_overdue_time()
     let report = claim(&mut f, "run-2", back, None);
     assert!(report.jobs.is_empty());
     assert_eq!(report.next_due, Some(next));
-    let row = status(&f, "a", back);
+    let row = status(&mut f, "a", back);
     assert_eq!((row.overdue_by, row.next_scan_at), (0, next));
-    assert_eq!(status(&f, "a", next + 5).overdue_by, 5);
+    assert_eq!(status(&mut f, "a", next + 5).overdue_by, 5);
 
     // A scan that "finished" before the previous one still gets a full positive interval.
     let report = claim(&mut f, "run-3", next, None);
     finish_scanned(&mut f, &report.jobs[0], T0 - HOUR, &settings);
-    let row = status(&f, "a", back);
+    let row = status(&mut f, "a", back);
     assert_eq!(row.interval_secs, 6 * 3600);
     assert_eq!(row.last_scan_finished_at, Some(T0 - HOUR));
     assert_eq!(row.next_scan_at, T0 + 5 * HOUR);
     assert_eq!(row.overdue_by, 0);
 }
 
-#[test]
-fn a_job_row_edited_with_the_sqlite3_cli_is_rejected_with_an_audit_event() {
-    let mut f = fixture();
+fn a_job_row_edited_outside_plumb_is_rejected_with_an_audit_event(backend: &Backend) {
+    let mut f = fixture(backend);
     f.store
         .enrol(&names(&["a", "b", "c"]), &ScheduleSettings::default(), T0)
         .unwrap();
@@ -640,17 +658,14 @@ fn a_job_row_edited_with_the_sqlite3_cli_is_rejected_with_an_audit_event() {
         Ok(ja.clone())
     );
 
-    sqlite3(
-        &f.path,
-        &format!("UPDATE jobs SET host = 'c' WHERE job_id = '{}';", ja.job_id),
-    );
-    sqlite3(
-        &f.path,
-        &format!(
-            "UPDATE jobs SET policy_version = 6 WHERE job_id = '{}';",
-            jb.job_id
-        ),
-    );
+    f.backend.execute(&format!(
+        "UPDATE jobs SET host = 'c' WHERE job_id = '{}';",
+        ja.job_id
+    ));
+    f.backend.execute(&format!(
+        "UPDATE jobs SET policy_version = 6 WHERE job_id = '{}';",
+        jb.job_id
+    ));
     let swapped = f
         .store
         .verify_job(&ja.job_id, &f.key, T0 + 2)
@@ -667,7 +682,7 @@ fn a_job_row_edited_with_the_sqlite3_cli_is_rejected_with_an_audit_event() {
     assert!(downgraded.to_string().contains("modified outside plumb"));
 
     assert_eq!(
-        sqlite3(&f.path, "SELECT host, status FROM jobs ORDER BY host;").trim(),
+        table(&f, "SELECT host, status FROM jobs ORDER BY host;").trim(),
         "b|rejected\nc|rejected"
     );
     let rejected = audits(&mut f, "job_rejected");
@@ -682,10 +697,9 @@ fn a_job_row_edited_with_the_sqlite3_cli_is_rejected_with_an_audit_event() {
     // A forged signature from another key fails the same way; an unknown id is refused.
     let report = claim(&mut f, "run-2", T0 + 3, None);
     assert_eq!(claimed(&report), ["a", "b", "c"]);
-    let other = JobKey::load_or_create(&f.path.with_file_name("other.key")).unwrap();
+    let other = JobKey::load_or_create(&f.backend.dir.path().join("other.key")).unwrap();
     let forged = other.sign("a", "sha256:evil", Some(99), T0 + 3);
-    sqlite3(
-        &f.path,
+    f.backend.execute(
         &format!(
             "UPDATE jobs SET ruleset_hash = 'sha256:evil', policy_version = 99, hmac = '{forged}' WHERE job_id = '{}';",
             report.jobs[0].job_id
@@ -715,21 +729,20 @@ fn a_job_row_edited_with_the_sqlite3_cli_is_rejected_with_an_audit_event() {
     assert_eq!(audits(&mut f, "job_lease_expired").len(), 1);
 }
 
-#[test]
-fn concurrent_claimers_take_every_host_exactly_once() {
-    let mut f = fixture();
+fn concurrent_claimers_take_every_host_exactly_once(backend: &Backend) {
+    let mut f = fixture(backend);
     let hosts: Vec<String> = (0..200).map(|i| format!("host-{i:03}")).collect();
     f.store
         .enrol(&hosts, &ScheduleSettings::default(), T0)
         .unwrap();
-    let key_path = f.path.with_file_name("schedule.key");
+    let key_path = f.backend.dir.path().join("schedule.key");
     let barrier = std::sync::Barrier::new(8);
     let claims: Vec<Vec<String>> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..8)
             .map(|i| {
-                let (path, key_path, barrier) = (&f.path, &key_path, &barrier);
+                let (backend, key_path, barrier) = (f.backend, &key_path, &barrier);
                 scope.spawn(move || {
-                    let mut store = Store::open(path).unwrap();
+                    let mut store = backend.open();
                     let key = JobKey::load(key_path).unwrap();
                     let owner = format!("run-{i}");
                     barrier.wait();
@@ -752,13 +765,11 @@ fn concurrent_claimers_take_every_host_exactly_once() {
     assert_eq!(all.len(), 200, "a host was claimed twice");
     assert_eq!(unique, hosts.iter().collect::<BTreeSet<_>>());
     assert_eq!(
-        count(
-            &f.path,
-            "SELECT count(DISTINCT host) FROM jobs WHERE status = 'claimed'"
-        ),
+        f.backend
+            .count("SELECT count(DISTINCT host) FROM jobs WHERE status = 'claimed'"),
         200
     );
-    assert_eq!(count(&f.path, "SELECT count(*) FROM jobs"), 200);
+    assert_eq!(f.backend.count("SELECT count(*) FROM jobs"), 200);
 }
 
 #[test]
@@ -800,9 +811,8 @@ fn a_schema_2_state_file_gains_the_schedule_tables_when_migrated() {
     );
 }
 
-#[test]
-fn a_lapsed_claim_whose_scan_was_recorded_is_done_and_not_scanned_again() {
-    let mut f = fixture();
+fn a_lapsed_claim_whose_scan_was_recorded_is_done_and_not_scanned_again(backend: &Backend) {
+    let mut f = fixture(backend);
     f.store
         .enrol(&names(&["a", "b"]), &DEFAULT_SETTINGS, T0)
         .unwrap();
@@ -825,8 +835,8 @@ fn a_lapsed_claim_whose_scan_was_recorded_is_done_and_not_scanned_again() {
     assert_eq!(status[0].tier, Tier::Compliant);
     assert_eq!(status[0].last_scan_finished_at, Some(T0 + MINUTE));
     assert_eq!(status[0].next_scan_at, T0 + MINUTE + 48 * HOUR);
-    let job_statuses = sqlite3(
-        &f.path,
+    let job_statuses = table(
+        &f,
         "SELECT host, status FROM jobs WHERE owner = 'killed-run' ORDER BY host",
     );
     assert_eq!(job_statuses.trim(), "a|done\nb|expired");

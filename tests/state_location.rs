@@ -16,10 +16,7 @@ const SHOWN: &str = "postgres://u:***@127.0.0.1:1/db";
 /// Every command that resolves the state location and has no PostgreSQL backend yet
 /// (`state path` only prints it; `state show`, `state migrate` and [`connecting`] connect).
 fn commands() -> Vec<(&'static str, Vec<String>)> {
-    vec![
-        ("plumb drift", words(&["drift", "web"])),
-        ("plumb schedule status", words(&["schedule", "status"])),
-    ]
+    vec![("plumb drift", words(&["drift", "web"]))]
 }
 
 fn words(list: &[&str]) -> Vec<String> {

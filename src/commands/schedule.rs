@@ -14,7 +14,8 @@ use crate::report::{self, Format};
 use crate::scan::{ScanRequest, Trigger};
 use crate::schedule_key::{JobKey, KEY_FILE_ENV};
 use crate::store::{
-    ClaimReport, ClaimRequest, HostScheduleStatus, Job, JobResult, ScheduleSettings, Store,
+    Access, ClaimReport, ClaimRequest, HostScheduleStatus, Job, JobResult, ScheduleSettings,
+    StateLocation, Store,
 };
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -118,8 +119,8 @@ pub fn run(
     match command {
         ScheduleCommand::RunOnce(args) => run_once(args, config, state, output, json),
         ScheduleCommand::Status { host } => {
-            let store =
-                Store::open_existing(&scan::state_path(state, config, "plumb schedule status")?)?;
+            let mut store =
+                Store::open_at(&scan::state_location(state, config)?, Access::Existing)?;
             let now = crate::store::now_ms();
             let statuses: Vec<StatusView> = store
                 .schedule_status(host.as_deref(), now)?
@@ -138,11 +139,8 @@ pub fn run(
             Ok(exit::CLEAN)
         }
         ScheduleCommand::Maintenance(args) => {
-            let mut store = Store::open_existing(&scan::state_path(
-                state,
-                config,
-                "plumb schedule maintenance",
-            )?)?;
+            let mut store =
+                Store::open_at(&scan::state_location(state, config)?, Access::Existing)?;
             let now = crate::store::now_ms();
             let until = match (&args.until, args.for_, args.clear) {
                 (Some(text), _, _) => Some(parse_until(text, now)?),
@@ -172,7 +170,7 @@ pub fn run(
             Ok(exit::CLEAN)
         }
         ScheduleCommand::Cron(args) => {
-            let state = scan::state_path(state, config, "plumb schedule cron")?;
+            let state = scan::state_location(state, config)?;
             output::print(&cron_text(args, &state, config)?)?;
             Ok(exit::CLEAN)
         }
@@ -207,7 +205,7 @@ fn run_once(
     output: &Output,
     json: bool,
 ) -> Result<u8> {
-    let mut store = Store::open(&scan::state_path(state, config, "plumb schedule run-once")?)?;
+    let mut store = Store::open_at(&scan::state_location(state, config)?, Access::Create)?;
     let policy = load_policy(args, config, &mut store)?;
     let key = Arc::new(JobKey::resolve(key_override().as_deref())?);
     let scan_args = scan_args(args, policy.as_ref(), config)?;
@@ -652,7 +650,7 @@ fn render_status(statuses: &[StatusView], key_file: Option<&Path>) -> String {
 }
 
 /// A crontab line and a systemd service + timer that run this pass every interval floor.
-fn cron_text(args: &RunOnceArgs, state: &Path, config: &Config) -> Result<String> {
+fn cron_text(args: &RunOnceArgs, state: &StateLocation, config: &Config) -> Result<String> {
     let exe = std::env::current_exe()
         .map_err(|source| Error::io("finding the plumb binary", Path::new("plumb"), source))?;
     let words = run_once_words(&exe, state, args, config)?;
@@ -661,8 +659,15 @@ fn cron_text(args: &RunOnceArgs, state: &Path, config: &Config) -> Result<String
     // `%` ends a crontab command unless escaped.
     let cron_command = cron_command.join(" ").replace('%', "\\%");
     let exec: Vec<String> = words.iter().map(|w| systemd_quote(w)).collect();
+    // A URL's password stays out of crontabs and unit files (and this output).
+    let password_note = match state {
+        StateLocation::Postgres(url) if url.password().is_some() => {
+            "# The database password is not printed: give it to the job with PGPASSWORD or ~/.pgpass.\n"
+        }
+        _ => "",
+    };
     Ok(format!(
-        "# crontab line (every {minutes} minutes, the shortest scan interval):\n\
+        "{password_note}# crontab line (every {minutes} minutes, the shortest scan interval):\n\
          */{minutes} * * * * {cron_command}\n\
          \n\
          # /etc/systemd/system/plumb-schedule.service\n\
@@ -694,7 +699,7 @@ fn cron_text(args: &RunOnceArgs, state: &Path, config: &Config) -> Result<String
 /// The command line of `run-once` with these options, paths made absolute.
 fn run_once_words(
     exe: &Path,
-    state: &Path,
+    state: &StateLocation,
     args: &RunOnceArgs,
     config: &Config,
 ) -> Result<Vec<String>> {
@@ -707,7 +712,11 @@ fn run_once_words(
     let mut words = vec![
         absolute(exe),
         "--state".into(),
-        absolute(state),
+        match state {
+            StateLocation::Path(path) => absolute(path),
+            // The redacted form without its `:***`: the URL minus the password.
+            StateLocation::Postgres(url) => url.to_string().replacen(":***@", "@", 1),
+        },
         "schedule".into(),
         "run-once".into(),
     ];

@@ -233,28 +233,30 @@ fn load_current(
 
 /// The integer key that stands for a host name in the compact tables, created on first use.
 fn host_key(tx: &mut Tx, name: &str) -> DbResult<i64> {
+    // Read first: after its first scan the key exists, and the read is one round trip.
+    let select = "SELECT key FROM host_keys WHERE name = ?1";
+    if let Some(key) = tx.query_opt(select, &args![name], |row| row.get(0))? {
+        return Ok(key);
+    }
     tx.execute(
         "INSERT INTO host_keys (name) VALUES (?1) ON CONFLICT(name) DO NOTHING",
         &args![name],
     )?;
-    tx.query_row(
-        "SELECT key FROM host_keys WHERE name = ?1",
-        &args![name],
-        |row| row.get(0),
-    )
+    tx.query_row(select, &args![name], |row| row.get(0))
 }
 
 /// The id of a rule source's name, created on first use.
 fn source_id(tx: &mut Tx, name: &str) -> DbResult<i64> {
+    // Read first: after its first scan the key exists, and the read is one round trip.
+    let select = "SELECT id FROM rule_sources WHERE name = ?1";
+    if let Some(key) = tx.query_opt(select, &args![name], |row| row.get(0))? {
+        return Ok(key);
+    }
     tx.execute(
         "INSERT INTO rule_sources (name) VALUES (?1) ON CONFLICT(name) DO NOTHING",
         &args![name],
     )?;
-    tx.query_row(
-        "SELECT id FROM rule_sources WHERE name = ?1",
-        &args![name],
-        |row| row.get(0),
-    )
+    tx.query_row(select, &args![name], |row| row.get(0))
 }
 
 /// Whether the source already holds exactly the host's live rules, so a scan whose results

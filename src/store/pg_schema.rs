@@ -284,7 +284,9 @@ CREATE TABLE rule_state (
     removed_at      BIGINT,
     waiver          TEXT COLLATE "C",
     PRIMARY KEY (host_key, rule_key)
-);
+-- Every scan bumps each row's counters; free room on each page lets PostgreSQL update them
+-- in place (HOT: no index entry per update).
+) WITH (fillfactor = 50);
 
 CREATE TABLE rule_state_sources (
     host_key  BIGINT NOT NULL,

@@ -11,22 +11,23 @@
 //! `left_inventory`, `interval_changed`, `scanned`, `scan_failed`, `backoff_suppressed`,
 //! `backoff_reset`, `maintenance_set`, `maintenance_cleared`, `maintenance_skip`),
 //! `job_rejected` (`bad_signature`, `missing`) and `job_lease_expired` (`lease_expired`).
+//!
+//! The same statements run on SQLite and PostgreSQL. On SQLite every write is one IMMEDIATE
+//! transaction, so runs take turns. On PostgreSQL runs overlap (READ COMMITTED): a host's
+//! `host_schedule` row is its lock. A claim takes it with `FOR UPDATE SKIP LOCKED`, so
+//! concurrent runs claim disjoint hosts without waiting, and re-reads the host after taking
+//! it, as another run may have claimed or rescheduled it meanwhile. Everything else that
+//! rewrites a host's schedule locks its row first (`FOR UPDATE`), rows of several hosts in
+//! name order, so runs never deadlock; enrolments take turns under an advisory lock.
 
 use super::Store;
-use super::error::{StoreError, sql};
+use super::db::{DbResult, Dialect, Row, Tx, TxMode, args, parse};
+use super::error::StoreError;
 use super::model::text_enum;
 use crate::canonical::to_canonical_string;
 use crate::policy::{Backoff, Policy, Schedule, TierIntervals};
 use crate::schedule_key::JobKey;
 use crate::tier::Tier;
-/// A stored word as its enum (until this module runs on both backends).
-fn parse<T: std::str::FromStr<Err = String>>(text: String) -> rusqlite::Result<T> {
-    text.parse().map_err(|err: String| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, err.into())
-    })
-}
-
-use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -131,10 +132,15 @@ pub struct Job {
     pub status: JobStatus,
 }
 
-const JOB_COLUMNS: &str = "job_id, host, owner, claimed_at, lease_expires_at, policy_version,
-    ruleset_hash, enqueued_at, hmac, status";
+/// The `jobs` columns [`job`] reads, as a literal for `concat!`.
+macro_rules! job_columns {
+    () => {
+        "job_id, host, owner, claimed_at, lease_expires_at, policy_version, ruleset_hash,
+         enqueued_at, hmac, status"
+    };
+}
 
-fn job(row: &Row) -> rusqlite::Result<Job> {
+fn job(row: &Row) -> DbResult<Job> {
     Ok(Job {
         job_id: row.get(0)?,
         host: row.get(1)?,
@@ -329,11 +335,16 @@ impl ScheduleRow {
     }
 }
 
-const ROW_COLUMNS: &str = "compliance_state, score, has_critical, interval_secs, next_scan_at,
-    last_scan_finished_at, maintenance_until, enrolled";
+/// The `host_schedule` columns [`schedule_row`] reads, as a literal for `concat!`.
+macro_rules! row_columns {
+    () => {
+        "compliance_state, score, has_critical, interval_secs, next_scan_at,
+         last_scan_finished_at, maintenance_until, enrolled"
+    };
+}
 
-/// Reads [`ROW_COLUMNS`] starting at column `at`.
-fn schedule_row(row: &Row, at: usize) -> rusqlite::Result<ScheduleRow> {
+/// Reads [`row_columns`] starting at column `at`.
+fn schedule_row(row: &Row, at: usize) -> DbResult<ScheduleRow> {
     Ok(ScheduleRow {
         tier: parse(row.get(at)?)?,
         score: row.get(at + 1)?,
@@ -346,13 +357,33 @@ fn schedule_row(row: &Row, at: usize) -> rusqlite::Result<ScheduleRow> {
     })
 }
 
-fn load_row(conn: &Connection, host: &str) -> rusqlite::Result<Option<ScheduleRow>> {
-    conn.query_row(
-        &format!("SELECT {ROW_COLUMNS} FROM host_schedule WHERE host = ?1"),
-        [host],
+fn load_row(tx: &mut Tx, host: &str) -> DbResult<Option<ScheduleRow>> {
+    tx.query_opt(
+        concat!(
+            "SELECT ",
+            row_columns!(),
+            " FROM host_schedule WHERE host = ?1"
+        ),
+        &args![host],
         |row| schedule_row(row, 0),
     )
-    .optional()
+}
+
+/// [`load_row`] for a change to the row: on PostgreSQL the row stays locked to commit, and
+/// is read as the last run that held it left it.
+fn load_row_for_update(tx: &mut Tx, host: &str) -> DbResult<Option<ScheduleRow>> {
+    match tx.dialect() {
+        Dialect::Sqlite => load_row(tx, host),
+        Dialect::Postgres => tx.query_opt(
+            concat!(
+                "SELECT ",
+                row_columns!(),
+                " FROM host_schedule WHERE host = ?1 FOR UPDATE"
+            ),
+            &args![host],
+            |row| schedule_row(row, 0),
+        ),
+    }
 }
 
 /// A host's standing from the store: score of its latest full-scope `ok` scan, and the
@@ -371,24 +402,21 @@ impl Assessment {
     }
 }
 
-fn assess(conn: &Connection, host: &str) -> rusqlite::Result<Assessment> {
-    let failed_critical: u32 = conn
-        .query_row(
+fn assess(tx: &mut Tx, host: &str) -> DbResult<Assessment> {
+    let failed_critical: u32 = tx
+        .query_opt(
             "SELECT fail_critical FROM hosts WHERE name = ?1",
-            [host],
+            &args![host],
             |row| row.get(0),
-        )
-        .optional()?
+        )?
         .unwrap_or(0);
-    let full: Option<(u32, u32, i64, Option<i64>)> = conn
-        .query_row(
-            "SELECT pass_count, fail_count, finished_at, policy_version FROM scans
-             WHERE host = ?1 AND scope = 'full' AND status = 'ok'
-             ORDER BY finished_at DESC, rowid DESC LIMIT 1",
-            [host],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
-        )
-        .optional()?;
+    let full: Option<(u32, u32, i64, Option<i64>)> = tx.query_opt(
+        "SELECT pass_count, fail_count, finished_at, policy_version FROM scans
+         WHERE host = ?1 AND scope = 'full' AND status = 'ok'
+         ORDER BY finished_at DESC, rowid DESC LIMIT 1",
+        &args![host],
+        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+    )?;
     Ok(match full {
         Some((pass, fail, finished_at, policy_version)) => Assessment {
             score: crate::score::compliance_score(pass.into(), fail.into()),
@@ -414,7 +442,7 @@ fn snapshot_json(snapshot: Option<ScheduleSnapshot>) -> Value {
 /// One audit row about a host's schedule; `extra` (an object) adds fields to the detail.
 #[allow(clippy::too_many_arguments)]
 fn audit(
-    tx: &Transaction,
+    tx: &mut Tx,
     now: i64,
     kind: &str,
     host: Option<&str>,
@@ -422,28 +450,28 @@ fn audit(
     old: Option<ScheduleSnapshot>,
     new: Option<ScheduleSnapshot>,
     extra: Value,
-) -> rusqlite::Result<()> {
+) -> DbResult<()> {
     let mut detail =
         json!({"reason": reason, "old": snapshot_json(old), "new": snapshot_json(new)});
     if let (Some(detail), Value::Object(extra)) = (detail.as_object_mut(), extra) {
         detail.extend(extra);
     }
-    tx.prepare_cached(
+    tx.execute(
         "INSERT INTO audit_events (occurred_at, kind, host, detail) VALUES (?1, ?2, ?3, ?4)",
-    )?
-    .execute(params![now, kind, host, to_canonical_string(&detail)])?;
+        &args![now, kind, host, to_canonical_string(&detail)],
+    )?;
     Ok(())
 }
 
 fn changed(
-    tx: &Transaction,
+    tx: &mut Tx,
     now: i64,
     host: &str,
     reason: &str,
     old: Option<ScheduleSnapshot>,
     new: Option<ScheduleSnapshot>,
     extra: Value,
-) -> rusqlite::Result<()> {
+) -> DbResult<()> {
     audit(
         tx,
         now,
@@ -464,20 +492,104 @@ fn truncate(text: &str, max: usize) -> &str {
     &text[..end]
 }
 
-/// Runs `work` in one `BEGIN IMMEDIATE` transaction and commits it.
-fn immediate<T>(
+/// Runs `work` in one write transaction (SQLite: IMMEDIATE) and commits it.
+fn write<T>(
     store: &mut Store,
     context: &str,
-    work: impl FnOnce(&Transaction) -> rusqlite::Result<T>,
+    work: impl FnOnce(&mut Tx) -> DbResult<T>,
 ) -> Result<T, StoreError> {
-    let path = store.path.clone();
-    let tx = store
-        .sqlite_mut()?
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(sql(&path, context))?;
-    let value = work(&tx).map_err(sql(&path, context))?;
-    tx.commit().map_err(sql(&path, context))?;
+    let (mut tx, at) = store.begin(TxMode::Write, context)?;
+    let value = work(&mut tx).map_err(at.fail(context))?;
+    tx.commit().map_err(at.fail(context))?;
     Ok(value)
+}
+
+/// The key of the transaction-scoped advisory lock under which enrolments take turns on
+/// PostgreSQL ("enrol" in ASCII).
+const ENROL_LOCK_KEY: i64 = 0x65_6e_72_6f_6c;
+
+/// A due host as a claim sees it: its row, its backoff, and whether a run holds it.
+struct Due {
+    host: String,
+    row: ScheduleRow,
+    suppress_until: Option<i64>,
+    claimed: bool,
+}
+
+/// The due hosts, in claim order, or (`?2` set) the one host if it is due.
+macro_rules! due_select {
+    () => {
+        concat!(
+            "SELECT s.host, b.suppress_until,
+                    EXISTS (SELECT 1 FROM jobs j WHERE j.host = s.host AND j.status = 'claimed'),
+                    ",
+            row_columns!(),
+            "
+             FROM host_schedule s LEFT JOIN host_backoff b ON b.host = s.host
+             WHERE s.enrolled = 1 AND s.next_scan_at <= ?1"
+        )
+    };
+}
+
+fn due(row: &Row) -> DbResult<Due> {
+    Ok(Due {
+        host: row.get(0)?,
+        suppress_until: row.get(1)?,
+        claimed: row.get(2)?,
+        row: schedule_row(row, 3)?,
+    })
+}
+
+/// What [`take_due`] found.
+enum Taken {
+    /// Locked for this claim, and still due and unclaimed.
+    Due(Due),
+    /// Another run holds it, has claimed it, or has already rescheduled it.
+    Elsewhere,
+}
+
+/// Takes `host` for this claim. On PostgreSQL the row is locked unless another transaction
+/// holds it (then it is that run's), and re-read by a later statement, so a claim another
+/// run committed after this claim's first read is seen. On SQLite the claim's IMMEDIATE
+/// transaction already excludes every other writer.
+fn take_due(tx: &mut Tx, host: &str, now: i64) -> DbResult<Taken> {
+    if tx.dialect() == Dialect::Postgres {
+        let locked = tx.query_opt(
+            "SELECT host FROM host_schedule WHERE host = ?1 FOR UPDATE SKIP LOCKED",
+            &args![host],
+            |_| Ok(()),
+        )?;
+        if locked.is_none() {
+            return Ok(Taken::Elsewhere);
+        }
+    }
+    let fresh = tx.query_opt(
+        concat!(due_select!(), " AND s.host = ?2"),
+        &args![now, host],
+        due,
+    )?;
+    Ok(match fresh {
+        Some(fresh) if !fresh.claimed => Taken::Due(fresh),
+        _ => Taken::Elsewhere,
+    })
+}
+
+/// A row's schedule before and after `settings`: a new interval for its tier moves its next
+/// scan to one interval after its last scan.
+fn resettled(
+    row: &ScheduleRow,
+    settings: &ScheduleSettings,
+) -> (ScheduleSnapshot, ScheduleSnapshot) {
+    let old = row.snapshot();
+    let interval_secs = settings.interval_secs(row.tier);
+    let mut new = old;
+    if interval_secs != row.interval_secs {
+        new.interval_secs = interval_secs;
+        if let Some(last) = row.last_scan_finished_at {
+            new.next_scan_at = last.saturating_add(secs_to_ms(interval_secs));
+        }
+    }
+    (old, new)
 }
 
 impl Store {
@@ -492,12 +604,39 @@ impl Store {
         settings: &ScheduleSettings,
         now: i64,
     ) -> Result<EnrolReport, StoreError> {
-        immediate(self, "enrolling hosts", |tx| {
+        write(self, "enrolling hosts", |tx| {
+            if tx.dialect() == Dialect::Postgres {
+                tx.execute("SELECT pg_advisory_xact_lock(?1)", &args![ENROL_LOCK_KEY])?;
+            }
             let wanted: BTreeSet<&str> = hosts.iter().map(String::as_str).collect();
-            let existing: BTreeMap<String, ScheduleRow> = tx
-                .prepare(&format!("SELECT host, {ROW_COLUMNS} FROM host_schedule"))?
-                .query_map([], |row| Ok((row.get(0)?, schedule_row(row, 1)?)))?
-                .collect::<rusqlite::Result<_>>()?;
+            let mut existing: BTreeMap<String, ScheduleRow> = tx
+                .query_map(
+                    concat!("SELECT host, ", row_columns!(), " FROM host_schedule"),
+                    &args![],
+                    |row| Ok((row.get(0)?, schedule_row(row, 1)?)),
+                )?
+                .into_iter()
+                .collect();
+            // The rows this rewrites, locked in name order and read again: a run may have
+            // rescheduled one since the read above.
+            let rewritten: Vec<String> = existing
+                .iter()
+                .filter(|(host, row)| {
+                    if wanted.contains(host.as_str()) {
+                        let (old, new) = resettled(row, settings);
+                        !(row.enrolled && new == old)
+                    } else {
+                        row.enrolled
+                    }
+                })
+                .map(|(host, _)| host.clone())
+                .collect();
+            for host in rewritten {
+                match load_row_for_update(tx, &host)? {
+                    Some(row) => existing.insert(host, row),
+                    None => existing.remove(&host),
+                };
+            }
             let mut report = EnrolReport::default();
             for host in &wanted {
                 let Some(row) = existing.get(*host) else {
@@ -505,30 +644,24 @@ impl Store {
                     report.enrolled.push(host.to_string());
                     continue;
                 };
-                let old = row.snapshot();
-                let interval_secs = settings.interval_secs(row.tier);
-                let mut new = old;
-                if interval_secs != row.interval_secs {
-                    new.interval_secs = interval_secs;
-                    if let Some(last) = row.last_scan_finished_at {
-                        new.next_scan_at = last.saturating_add(secs_to_ms(interval_secs));
-                    }
-                }
+                let (old, new) = resettled(row, settings);
                 if row.enrolled && new == old {
                     report.unchanged += 1;
                     continue;
                 }
-                tx.prepare_cached(
+                tx.execute(
                     "UPDATE host_schedule SET enrolled = 1, interval_secs = ?2, next_scan_at = ?3
                      WHERE host = ?1",
-                )?
-                .execute(params![host, new.interval_secs, new.next_scan_at])?;
+                    &args![host, new.interval_secs, new.next_scan_at],
+                )?;
                 let reason = if row.enrolled {
                     report.rescheduled.push(host.to_string());
                     "interval_changed"
                 } else {
-                    tx.prepare_cached("UPDATE hosts SET removed_at = NULL WHERE name = ?1")?
-                        .execute([host])?;
+                    tx.execute(
+                        "UPDATE hosts SET removed_at = NULL WHERE name = ?1",
+                        &args![host],
+                    )?;
                     report.re_enrolled.push(host.to_string());
                     "re_enrolled"
                 };
@@ -536,13 +669,15 @@ impl Store {
             }
             for (host, row) in &existing {
                 if row.enrolled && !wanted.contains(host.as_str()) {
-                    tx.prepare_cached("UPDATE host_schedule SET enrolled = 0 WHERE host = ?1")?
-                        .execute([host])?;
+                    tx.execute(
+                        "UPDATE host_schedule SET enrolled = 0 WHERE host = ?1",
+                        &args![host],
+                    )?;
                     // Its history stays; `state hosts` and the delta export see it removed.
-                    tx.prepare_cached(
+                    tx.execute(
                         "UPDATE hosts SET removed_at = ?2 WHERE name = ?1 AND removed_at IS NULL",
-                    )?
-                    .execute(params![host, now])?;
+                        &args![host, now],
+                    )?;
                     let snapshot = Some(row.snapshot());
                     changed(
                         tx,
@@ -560,60 +695,78 @@ impl Store {
         })
     }
 
-    /// Claims the due hosts for `request.owner`, in one `BEGIN IMMEDIATE` transaction so two
-    /// overlapping runs never claim one host: lapsed leases are expired first; a due host in
-    /// maintenance has its next scan moved to the window's end, one under backoff waits.
-    /// Order: never scanned, then most overdue, then name; at most `max_hosts`.
+    /// Claims the due hosts for `request.owner`, so two overlapping runs never claim one
+    /// host: lapsed leases are expired first; a due host in maintenance has its next scan
+    /// moved to the window's end, one under backoff waits. Order: never scanned, then most
+    /// overdue, then name; at most `max_hosts`. On SQLite this is one IMMEDIATE transaction;
+    /// on PostgreSQL each host is taken with `FOR UPDATE SKIP LOCKED` (see [`take_due`]), so
+    /// runs claiming at once take disjoint hosts without waiting for each other.
     pub fn claim_due(
         &mut self,
         request: &ClaimRequest,
         key: &JobKey,
     ) -> Result<ClaimReport, StoreError> {
         let now = request.now;
-        immediate(self, "claiming due hosts", |tx| {
+        write(self, "claiming due hosts", |tx| {
             let mut report = ClaimReport {
                 expired: expire_leases(tx, now, request.settings)?,
                 ..ClaimReport::default()
             };
-            report.not_yet_due = tx.query_row(
+            let not_yet_due: i64 = tx.query_row(
                 "SELECT count(*) FROM host_schedule WHERE enrolled = 1 AND next_scan_at > ?1",
-                [now],
-                |row| row.get::<_, i64>(0).map(|n| n.unsigned_abs() as usize),
+                &args![now],
+                |row| row.get(0),
             )?;
-            let due: Vec<(String, ScheduleRow, Option<i64>, bool)> = tx
-                .prepare(&format!(
-                    "SELECT s.host, b.suppress_until,
-                            EXISTS (SELECT 1 FROM jobs j WHERE j.host = s.host AND j.status = 'claimed'),
-                            {ROW_COLUMNS}
-                     FROM host_schedule s LEFT JOIN host_backoff b ON b.host = s.host
-                     WHERE s.enrolled = 1 AND s.next_scan_at <= ?1
-                     ORDER BY s.last_scan_finished_at IS NOT NULL, s.next_scan_at, s.host"
-                ))?
-                .query_map([now], |row| {
-                    Ok((row.get(0)?, schedule_row(row, 3)?, row.get(1)?, row.get(2)?))
-                })?
-                .collect::<rusqlite::Result<_>>()?;
+            report.not_yet_due = usize::try_from(not_yet_due).unwrap_or(0);
+            let due_hosts: Vec<Due> = tx.query_map(
+                concat!(
+                    due_select!(),
+                    " ORDER BY s.last_scan_finished_at IS NOT NULL, s.next_scan_at, s.host"
+                ),
+                &args![now],
+                due,
+            )?;
             let cap = request
                 .max_hosts
                 .map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX));
             let lease_expires_at = now.saturating_add(ms(request.lease));
+            let window_end = |due: &Due| {
+                [
+                    due.row.maintenance_until,
+                    (request.maintenance)(&due.host, now),
+                ]
+                .into_iter()
+                .flatten()
+                .filter(|end| *end > now)
+                .max()
+            };
+            let suppressed = |due: &Due| due.suppress_until.filter(|until| *until > now);
             let mut next_due: Option<i64> = None;
-            for (host, row, suppress_until, claimed) in due {
-                if claimed {
-                    report.already_claimed.push(host);
+            for seen in due_hosts {
+                if seen.claimed {
+                    report.already_claimed.push(seen.host);
                     continue;
                 }
-                let window_end = [row.maintenance_until, (request.maintenance)(&host, now)]
-                    .into_iter()
-                    .flatten()
-                    .filter(|end| *end > now)
-                    .max();
-                if let Some(end) = window_end {
-                    tx.prepare_cached(
+                // Only a host this claim changes is taken; one it merely counts is not.
+                let changes = window_end(&seen).is_some()
+                    || (suppressed(&seen).is_none() && report.jobs.len() < cap);
+                let due = if changes {
+                    match take_due(tx, &seen.host, now)? {
+                        Taken::Due(due) => due,
+                        Taken::Elsewhere => {
+                            report.already_claimed.push(seen.host);
+                            continue;
+                        }
+                    }
+                } else {
+                    seen
+                };
+                if let Some(end) = window_end(&due) {
+                    tx.execute(
                         "UPDATE host_schedule SET next_scan_at = ?2 WHERE host = ?1",
-                    )?
-                    .execute(params![host, end])?;
-                    let old = row.snapshot();
+                        &args![due.host, end],
+                    )?;
+                    let old = due.row.snapshot();
                     let new = ScheduleSnapshot {
                         next_scan_at: end,
                         ..old
@@ -621,24 +774,25 @@ impl Store {
                     changed(
                         tx,
                         now,
-                        &host,
+                        &due.host,
                         "maintenance_skip",
                         Some(old),
                         Some(new),
                         json!({"maintenance_until": end}),
                     )?;
-                    report.skipped_maintenance.push(host);
+                    report.skipped_maintenance.push(due.host);
                     continue;
                 }
-                if let Some(until) = suppress_until.filter(|until| *until > now) {
+                if let Some(until) = suppressed(&due) {
                     next_due = Some(next_due.map_or(until, |next| next.min(until)));
-                    report.skipped_backoff.push(host);
+                    report.skipped_backoff.push(due.host);
                     continue;
                 }
                 if report.jobs.len() >= cap {
                     report.over_cap += 1;
                     continue;
                 }
+                let host = due.host;
                 let job = Job {
                     job_id: uuid::Uuid::new_v4().to_string(),
                     hmac: key.sign(&host, &request.ruleset_hash, request.policy_version, now),
@@ -656,7 +810,7 @@ impl Store {
             }
             let upcoming: Option<i64> = tx.query_row(
                 "SELECT min(next_scan_at) FROM host_schedule WHERE enrolled = 1 AND next_scan_at > ?1",
-                [now],
+                &args![now],
                 |row| row.get(0),
             )?;
             report.next_due = [next_due, upcoming].into_iter().flatten().min();
@@ -667,21 +821,19 @@ impl Store {
     /// Re-reads job `job_id` and checks its HMAC over the row's own host, ruleset hash,
     /// policy version and enqueued_at, so a row edited outside plumb is caught: it becomes
     /// `rejected`, with a `job_rejected` audit row. A job no longer claimed, or whose lease
-    /// lapsed (it is then expired), is refused too. The outer error is the state file's.
+    /// lapsed (it is then expired), is refused too. The outer error is the store's.
     pub fn verify_job(
         &mut self,
         job_id: &str,
         key: &JobKey,
         now: i64,
     ) -> Result<Result<Job, JobRejected>, StoreError> {
-        immediate(self, "verifying a job", |tx| {
-            let found = tx
-                .query_row(
-                    &format!("SELECT {JOB_COLUMNS} FROM jobs WHERE job_id = ?1"),
-                    [job_id],
-                    job,
-                )
-                .optional()?;
+        write(self, "verifying a job", |tx| {
+            let found = tx.query_opt(
+                concat!("SELECT ", job_columns!(), " FROM jobs WHERE job_id = ?1"),
+                &args![job_id],
+                job,
+            )?;
             let Some(found) = found else {
                 audit(
                     tx,
@@ -712,8 +864,10 @@ impl Store {
                 &found.hmac,
             );
             if !genuine {
-                tx.prepare_cached("UPDATE jobs SET status = 'rejected' WHERE job_id = ?1")?
-                    .execute([job_id])?;
+                tx.execute(
+                    "UPDATE jobs SET status = 'rejected' WHERE job_id = ?1",
+                    &args![job_id],
+                )?;
                 let snapshot = load_row(tx, &found.host)?.map(|row| row.snapshot());
                 audit(
                     tx,
@@ -756,19 +910,22 @@ impl Store {
         settings: &ScheduleSettings,
         now: i64,
     ) -> Result<Rescheduled, StoreError> {
-        immediate(self, "finishing a job", |tx| {
+        write(self, "finishing a job", |tx| {
             let status = match result {
                 JobResult::Scanned { .. } => JobStatus::Done,
                 JobResult::Failed { .. } => JobStatus::Failed,
             };
-            let updated = tx
-                .prepare_cached(
-                    "UPDATE jobs SET status = ?2
-                     WHERE job_id = ?1 AND owner = ?3 AND host = ?4 AND status = 'claimed'",
-                )?
-                .execute(params![job.job_id, status.as_str(), job.owner, job.host])?;
+            let updated = tx.execute(
+                "UPDATE jobs SET status = ?2
+                 WHERE job_id = ?1 AND owner = ?3 AND host = ?4 AND status = 'claimed'",
+                &args![job.job_id, status.as_str(), job.owner, job.host],
+            )?;
             let host = job.host.as_str();
-            let row = load_row(tx, host)?;
+            let row = if updated == 1 {
+                load_row_for_update(tx, host)?
+            } else {
+                load_row(tx, host)?
+            };
             let (failures, suppress) = backoff_of(tx, host)?;
             let mut outcome = Rescheduled {
                 job_id: job.job_id.clone(),
@@ -781,13 +938,11 @@ impl Store {
                 suppress_until: suppress,
             };
             let Some(row) = row.filter(|_| updated == 1) else {
-                outcome.job_status = tx
-                    .query_row(
-                        "SELECT status FROM jobs WHERE job_id = ?1",
-                        [&job.job_id],
-                        |r| parse(r.get(0)?),
-                    )
-                    .optional()?;
+                outcome.job_status = tx.query_opt(
+                    "SELECT status FROM jobs WHERE job_id = ?1",
+                    &args![job.job_id],
+                    |r| parse(r.get(0)?),
+                )?;
                 return Ok(outcome);
             };
             outcome.lease_lost = false;
@@ -814,13 +969,13 @@ impl Store {
                         .suppression(failures)
                         .map(|delay| now.saturating_add(ms(delay)));
                     let error = truncate(error, MAX_ERROR_BYTES);
-                    tx.prepare_cached(
+                    tx.execute(
                         "INSERT INTO host_backoff (host, consecutive_failures, suppress_until, last_error)
                          VALUES (?1, ?2, ?3, ?4)
                          ON CONFLICT(host) DO UPDATE SET consecutive_failures = excluded.consecutive_failures,
                              suppress_until = excluded.suppress_until, last_error = excluded.last_error",
-                    )?
-                    .execute(params![host, failures, suppress_until, error])?;
+                        &args![host, failures, suppress_until, error],
+                    )?;
                     let reason = if suppress_until.is_some() {
                         "backoff_suppressed"
                     } else {
@@ -846,34 +1001,38 @@ impl Store {
 
     /// Gives back `owner`'s remaining live claims (a run that stops early); the count.
     pub fn release_jobs(&mut self, owner: &str, now: i64) -> Result<usize, StoreError> {
-        immediate(self, "releasing jobs", |tx| {
-            tx.execute(
-                "UPDATE jobs SET status = 'released', lease_expires_at = min(lease_expires_at, ?2)
+        write(self, "releasing jobs", |tx| {
+            let released = tx.execute(
+                "UPDATE jobs SET status = 'released',
+                     lease_expires_at = CASE WHEN lease_expires_at < ?2 THEN lease_expires_at
+                                             ELSE ?2 END
                  WHERE owner = ?1 AND status = 'claimed'",
-                params![owner, now],
-            )
+                &args![owner, now],
+            )?;
+            Ok(usize::try_from(released).unwrap_or(usize::MAX))
         })
     }
 
     /// The schedule of every host ever enrolled (by name), or of one; an unknown host is
     /// [`StoreError::UnknownHost`].
     pub fn schedule_status(
-        &self,
+        &mut self,
         host: Option<&str>,
         now: i64,
     ) -> Result<Vec<HostScheduleStatus>, StoreError> {
-        let query = format!(
-            "SELECT s.host, b.consecutive_failures, b.suppress_until, b.last_error,
-                    (SELECT owner FROM jobs j WHERE j.host = s.host AND j.status = 'claimed'),
-                    s.policy_version_at_last_scan, {ROW_COLUMNS}
-             FROM host_schedule s LEFT JOIN host_backoff b ON b.host = s.host
-             WHERE ?1 IS NULL OR s.host = ?1 ORDER BY s.host"
-        );
-        let statuses: Vec<HostScheduleStatus> = self
-            .sqlite()?
-            .prepare(&query)
-            .and_then(|mut stmt| {
-                stmt.query_map([host], |r| {
+        let (mut tx, at) = self.begin(TxMode::Read, "reading the schedule")?;
+        let statuses: Vec<HostScheduleStatus> = tx
+            .query_map(
+                concat!(
+                    "SELECT s.host, b.consecutive_failures, b.suppress_until, b.last_error,
+                        (SELECT owner FROM jobs j WHERE j.host = s.host AND j.status = 'claimed'),
+                        s.policy_version_at_last_scan, ",
+                    row_columns!(),
+                    " FROM host_schedule s LEFT JOIN host_backoff b ON b.host = s.host
+                     WHERE CAST(?1 AS TEXT) IS NULL OR s.host = ?1 ORDER BY s.host"
+                ),
+                &args![host],
+                |r| {
                     let row = schedule_row(r, 6)?;
                     Ok(HostScheduleStatus {
                         host: r.get(0)?,
@@ -887,15 +1046,15 @@ impl Store {
                         last_scan_finished_at: row.last_scan_finished_at,
                         policy_version_at_last_scan: r.get(5)?,
                         maintenance_until: row.maintenance_until,
-                        consecutive_failures: r.get::<_, Option<u32>>(1)?.unwrap_or(0),
+                        consecutive_failures: r.get::<Option<u32>>(1)?.unwrap_or(0),
                         suppress_until: r.get(2)?,
                         last_error: r.get(3)?,
                         claimed_by: r.get(4)?,
                     })
-                })?
-                .collect()
-            })
-            .map_err(sql(&self.path, "reading the schedule"))?;
+                },
+            )
+            .map_err(at.fail("reading the schedule"))?;
+        drop(tx);
         match host {
             Some(host) if statuses.is_empty() => Err(StoreError::UnknownHost {
                 path: self.path.clone(),
@@ -914,8 +1073,8 @@ impl Store {
         now: i64,
     ) -> Result<(), StoreError> {
         let path = self.path.clone();
-        let found = immediate(self, "setting maintenance", |tx| {
-            let Some(row) = load_row(tx, host)?.filter(|row| row.enrolled) else {
+        let found = write(self, "setting maintenance", |tx| {
+            let Some(row) = load_row_for_update(tx, host)?.filter(|row| row.enrolled) else {
                 return Ok(false);
             };
             // Clearing a window that pushed the host's next scan to its end makes it due now.
@@ -923,10 +1082,10 @@ impl Store {
                 && row.maintenance_until == Some(row.next_scan_at)
                 && row.next_scan_at > now;
             let next_scan_at = if pushed { now } else { row.next_scan_at };
-            tx.prepare_cached(
+            tx.execute(
                 "UPDATE host_schedule SET maintenance_until = ?2, next_scan_at = ?3 WHERE host = ?1",
-            )?
-            .execute(params![host, until, next_scan_at])?;
+                &args![host, until, next_scan_at],
+            )?;
             let snapshot = Some(row.snapshot());
             let after = Some(ScheduleSnapshot {
                 next_scan_at,
@@ -959,12 +1118,7 @@ impl Store {
     }
 }
 
-fn enrol_new(
-    tx: &Transaction,
-    host: &str,
-    settings: &ScheduleSettings,
-    now: i64,
-) -> rusqlite::Result<()> {
+fn enrol_new(tx: &mut Tx, host: &str, settings: &ScheduleSettings, now: i64) -> DbResult<()> {
     let assessment = assess(tx, host)?;
     let (tier, next_scan_at, reason) = match assessment.finished_at {
         Some(finished_at) => {
@@ -975,21 +1129,21 @@ fn enrol_new(
         None => (Tier::Unknown, now, "enrolled"),
     };
     let interval_secs = settings.interval_secs(tier);
-    tx.prepare_cached(
+    tx.execute(
         "INSERT INTO host_schedule (host, compliance_state, score, has_critical, interval_secs,
              next_scan_at, last_scan_finished_at, policy_version_at_last_scan, enrolled)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1)",
-    )?
-    .execute(params![
-        host,
-        tier.as_str(),
-        assessment.score,
-        assessment.failed_critical > 0,
-        interval_secs,
-        next_scan_at,
-        assessment.finished_at,
-        assessment.policy_version,
-    ])?;
+        &args![
+            host,
+            tier.as_str(),
+            assessment.score,
+            assessment.failed_critical > 0,
+            interval_secs,
+            next_scan_at,
+            assessment.finished_at,
+            assessment.policy_version,
+        ],
+    )?;
     let new = ScheduleSnapshot {
         tier,
         interval_secs,
@@ -998,26 +1152,29 @@ fn enrol_new(
     changed(tx, now, host, reason, None, Some(new), json!({}))
 }
 
-fn insert_job(tx: &Transaction, job: &Job) -> rusqlite::Result<()> {
-    tx.prepare_cached(&format!(
-        "INSERT INTO jobs ({JOB_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
-    ))?
-    .execute(params![
-        job.job_id,
-        job.host,
-        job.owner,
-        job.claimed_at,
-        job.lease_expires_at,
-        job.policy_version,
-        job.ruleset_hash,
-        job.enqueued_at,
-        job.hmac,
-        job.status.as_str(),
-    ])?;
+fn insert_job(tx: &mut Tx, job: &Job) -> DbResult<()> {
+    tx.execute(
+        concat!(
+            "INSERT INTO jobs (",
+            job_columns!(),
+            ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+        ),
+        &args![
+            job.job_id,
+            job.host,
+            job.owner,
+            job.claimed_at,
+            job.lease_expires_at,
+            job.policy_version,
+            job.ruleset_hash,
+            job.enqueued_at,
+            job.hmac,
+            job.status.as_str(),
+        ],
+    )?;
     Ok(())
 }
 
-/// Marks every lapsed lease `expired` (one audit row each); the jobs as they were.
 /// A scan that ends a job: when it finished and under which policy version it ran.
 struct ScanFinished<'a> {
     finished_at: i64,
@@ -1027,13 +1184,13 @@ struct ScanFinished<'a> {
 
 /// Sets a host's tier from its latest full scan and its next scan one interval after `scan`.
 fn reschedule_scanned(
-    tx: &Transaction,
+    tx: &mut Tx,
     host: &str,
     old: ScheduleSnapshot,
     scan: &ScanFinished,
     settings: &ScheduleSettings,
     now: i64,
-) -> rusqlite::Result<ScheduleSnapshot> {
+) -> DbResult<ScheduleSnapshot> {
     let assessment = assess(tx, host)?;
     let tier = assessment.tier();
     let interval_secs = settings.interval_secs(tier);
@@ -1042,22 +1199,22 @@ fn reschedule_scanned(
         interval_secs,
         next_scan_at: scan.finished_at.saturating_add(secs_to_ms(interval_secs)),
     };
-    tx.prepare_cached(
+    tx.execute(
         "UPDATE host_schedule SET compliance_state = ?2, score = ?3,
              has_critical = ?4, interval_secs = ?5, next_scan_at = ?6,
              last_scan_finished_at = ?7, policy_version_at_last_scan = ?8
          WHERE host = ?1",
-    )?
-    .execute(params![
-        host,
-        tier.as_str(),
-        assessment.score,
-        assessment.failed_critical > 0,
-        interval_secs,
-        new.next_scan_at,
-        scan.finished_at,
-        scan.policy_version,
-    ])?;
+        &args![
+            host,
+            tier.as_str(),
+            assessment.score,
+            assessment.failed_critical > 0,
+            interval_secs,
+            new.next_scan_at,
+            scan.finished_at,
+            scan.policy_version,
+        ],
+    )?;
     changed(
         tx,
         now,
@@ -1072,15 +1229,14 @@ fn reschedule_scanned(
 }
 
 fn reset_backoff(
-    tx: &Transaction,
+    tx: &mut Tx,
     host: &str,
     snapshot: ScheduleSnapshot,
     failures: u32,
     suppress: Option<i64>,
     now: i64,
-) -> rusqlite::Result<()> {
-    tx.prepare_cached("DELETE FROM host_backoff WHERE host = ?1")?
-        .execute([host])?;
+) -> DbResult<()> {
+    tx.execute("DELETE FROM host_backoff WHERE host = ?1", &args![host])?;
     changed(
         tx,
         now,
@@ -1094,25 +1250,38 @@ fn reset_backoff(
 
 /// Ends the jobs whose lease has lapsed. A run killed after it recorded a host's scan but
 /// before it rescheduled the host has still scanned it: that job is done and the host is
-/// rescheduled from the recorded scan, so the next pass does not scan it again.
-fn expire_leases(
-    tx: &Transaction,
-    now: i64,
-    settings: &ScheduleSettings,
-) -> rusqlite::Result<Vec<Job>> {
-    let stale: Vec<Job> = tx
-        .prepare_cached(&format!(
-            "SELECT {JOB_COLUMNS} FROM jobs WHERE status = 'claimed' AND lease_expires_at <= ?1
-             ORDER BY host"
-        ))?
-        .query_map([now], job)?
-        .collect::<rusqlite::Result<_>>()?;
+/// rescheduled from the recorded scan, so the next pass does not scan it again. On
+/// PostgreSQL a lapsed job another run is ending already is left to that run.
+fn expire_leases(tx: &mut Tx, now: i64, settings: &ScheduleSettings) -> DbResult<Vec<Job>> {
+    let stale: Vec<Job> = match tx.dialect() {
+        Dialect::Sqlite => tx.query_map(
+            concat!(
+                "SELECT ",
+                job_columns!(),
+                " FROM jobs WHERE status = 'claimed' AND lease_expires_at <= ?1 ORDER BY host"
+            ),
+            &args![now],
+            job,
+        )?,
+        Dialect::Postgres => tx.query_map(
+            concat!(
+                "SELECT ",
+                job_columns!(),
+                " FROM jobs WHERE status = 'claimed' AND lease_expires_at <= ?1 ORDER BY host
+                 FOR UPDATE SKIP LOCKED"
+            ),
+            &args![now],
+            job,
+        )?,
+    };
     for job in &stale {
         match recorded_scan(tx, job)? {
             Some(scan) => {
-                tx.prepare_cached("UPDATE jobs SET status = 'done' WHERE job_id = ?1")?
-                    .execute([&job.job_id])?;
-                if let Some(row) = load_row(tx, &job.host)? {
+                tx.execute(
+                    "UPDATE jobs SET status = 'done' WHERE job_id = ?1",
+                    &args![job.job_id],
+                )?;
+                if let Some(row) = load_row_for_update(tx, &job.host)? {
                     reschedule_scanned(tx, &job.host, row.snapshot(), &scan, settings, now)?;
                     let (failures, suppress) = backoff_of(tx, &job.host)?;
                     if failures > 0 || suppress.is_some() {
@@ -1128,13 +1297,13 @@ fn expire_leases(
 }
 
 /// The full, successful scheduled scan of the job's host recorded since the job was claimed.
-fn recorded_scan<'a>(tx: &Transaction, job: &'a Job) -> rusqlite::Result<Option<ScanFinished<'a>>> {
-    let finished_at: Option<i64> = tx
-        .prepare_cached(
-            "SELECT max(finished_at) FROM scans WHERE host = ?1 AND trigger = 'scheduled'
-               AND status = 'ok' AND scope = 'full' AND finished_at >= ?2",
-        )?
-        .query_row(params![job.host, job.claimed_at], |row| row.get(0))?;
+fn recorded_scan<'a>(tx: &mut Tx, job: &'a Job) -> DbResult<Option<ScanFinished<'a>>> {
+    let finished_at: Option<i64> = tx.query_row(
+        "SELECT max(finished_at) FROM scans WHERE host = ?1 AND trigger = 'scheduled'
+           AND status = 'ok' AND scope = 'full' AND finished_at >= ?2",
+        &args![job.host, job.claimed_at],
+        |row| row.get(0),
+    )?;
     Ok(finished_at.map(|finished_at| ScanFinished {
         finished_at,
         policy_version: job.policy_version,
@@ -1142,9 +1311,16 @@ fn recorded_scan<'a>(tx: &Transaction, job: &'a Job) -> rusqlite::Result<Option<
     }))
 }
 
-fn expire_job(tx: &Transaction, now: i64, job: &Job) -> rusqlite::Result<()> {
-    tx.prepare_cached("UPDATE jobs SET status = 'expired' WHERE job_id = ?1")?
-        .execute([&job.job_id])?;
+/// Marks a claimed job `expired`, with an audit row; a job another run ended meanwhile is
+/// left as it is.
+fn expire_job(tx: &mut Tx, now: i64, job: &Job) -> DbResult<()> {
+    let expired = tx.execute(
+        "UPDATE jobs SET status = 'expired' WHERE job_id = ?1 AND status = 'claimed'",
+        &args![job.job_id],
+    )?;
+    if expired == 0 {
+        return Ok(());
+    }
     let snapshot = load_row(tx, &job.host)?.map(|row| row.snapshot());
     audit(
         tx,
@@ -1159,14 +1335,13 @@ fn expire_job(tx: &Transaction, now: i64, job: &Job) -> rusqlite::Result<()> {
 }
 
 /// A host's (consecutive failures, suppress_until); (0, None) without a row.
-fn backoff_of(conn: &Connection, host: &str) -> rusqlite::Result<(u32, Option<i64>)> {
-    Ok(conn
-        .query_row(
+fn backoff_of(tx: &mut Tx, host: &str) -> DbResult<(u32, Option<i64>)> {
+    Ok(tx
+        .query_opt(
             "SELECT consecutive_failures, suppress_until FROM host_backoff WHERE host = ?1",
-            [host],
+            &args![host],
             |row| Ok((row.get(0)?, row.get(1)?)),
-        )
-        .optional()?
+        )?
         .unwrap_or((0, None)))
 }
 

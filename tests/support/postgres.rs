@@ -23,6 +23,8 @@ pub struct PgServer {
     pub port: u16,
     /// The CA that signed the server's certificate, when it serves TLS.
     pub ca: Option<PathBuf>,
+    /// `ssl=on` or `ssl=off`, to start the cluster again as it was.
+    ssl: &'static str,
     dir: tempfile::TempDir,
 }
 
@@ -89,23 +91,13 @@ impl PgServer {
             "ssl=off"
         };
         let port = free_port()?;
-        let log = fs::File::create(dir.path().join("server.log")).map_err(|e| e.to_string())?;
-        let child = as_nobody(&bin.join("postgres"))
-            .arg("-D")
-            .arg(&data)
-            .args(["-p", &port.to_string(), "-h", "127.0.0.1", "-k"])
-            .arg(&socket)
-            .args(["-c", "fsync=off", "-c", ssl])
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().map_err(|e| e.to_string())?)
-            .stderr(log)
-            .spawn()
-            .map_err(|e| format!("starting postgres: {e}"))?;
+        let child = launch(dir.path(), port, ssl)?;
         let ca = tls.then(|| dir.path().join("ca.crt"));
         let mut server = PgServer {
             child,
             port,
             ca,
+            ssl,
             dir,
         };
         server.wait_ready()?;
@@ -156,8 +148,14 @@ impl PgServer {
     }
 }
 
-impl Drop for PgServer {
-    fn drop(&mut self) {
+impl PgServer {
+    /// Stops the server as an operator would (fast shutdown: sessions are ended and their
+    /// transactions rolled back); its data stays for [`PgServer::restart`].
+    pub fn stop(&mut self) {
+        // Already stopped (and reaped): its pid may be another process's by now.
+        if let Ok(Some(_)) = self.child.try_wait() {
+            return;
+        }
         // SIGINT is PostgreSQL's fast shutdown: clients are disconnected, nothing waits.
         if let Ok(pid) = i32::try_from(self.child.id()) {
             // SAFETY: the pid is our own child, not yet reaped.
@@ -173,6 +171,41 @@ impl Drop for PgServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+
+    /// Starts a stopped server again, on the same data and port.
+    pub fn restart(&mut self) {
+        self.child = launch(self.dir.path(), self.port, self.ssl)
+            .unwrap_or_else(|why| panic!("restarting PostgreSQL: {why}"));
+        self.wait_ready()
+            .unwrap_or_else(|why| panic!("restarting PostgreSQL: {why}"));
+    }
+}
+
+impl Drop for PgServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Runs the cluster in `dir` (made by `try_start`), logging to `dir`/server.log.
+fn launch(dir: &Path, port: u16, ssl: &str) -> Result<Child, String> {
+    let bin = bin_dir().ok_or("no postgres binary found")?;
+    let log = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("server.log"))
+        .map_err(|e| e.to_string())?;
+    as_nobody(&bin.join("postgres"))
+        .arg("-D")
+        .arg(dir.join("data"))
+        .args(["-p", &port.to_string(), "-h", "127.0.0.1", "-k"])
+        .arg(dir.join("socket"))
+        .args(["-c", "fsync=off", "-c", ssl])
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().map_err(|e| e.to_string())?)
+        .stderr(log)
+        .spawn()
+        .map_err(|e| format!("starting postgres: {e}"))
 }
 
 /// `PLUMB_PG_BIN`, else the newest /usr/lib/postgresql/N/bin (Debian), else initdb on PATH.
