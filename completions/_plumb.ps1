@@ -34,7 +34,7 @@ Register-ArgumentCompleter -Native -CommandName 'plumb' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('scan', 'scan', [CompletionResultType]::ParameterValue, 'Check hosts against rules and report (and store) the results')
-            [CompletionResult]::new('state', 'state', [CompletionResultType]::ParameterValue, 'Inspect, verify, prune and migrate the state file')
+            [CompletionResult]::new('state', 'state', [CompletionResultType]::ParameterValue, 'Inspect, verify, prune, migrate and copy the state (a file, or a PostgreSQL database)')
             [CompletionResult]::new('schedule', 'schedule', [CompletionResultType]::ParameterValue, 'Scheduled scans without a daemon: `run-once` for cron or a systemd timer, status, maintenance')
             [CompletionResult]::new('drift', 'drift', [CompletionResultType]::ParameterValue, 'What changed: between scans, since a time, at a time, host against host, or across the fleet')
             [CompletionResult]::new('rules', 'rules', [CompletionResultType]::ParameterValue, 'The rule pack without scanning: list, show one rule, validate and lint rule files')
@@ -122,7 +122,8 @@ Register-ArgumentCompleter -Native -CommandName 'plumb' -ScriptBlock {
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Integrity check, foreign keys and the change log''s hash chain (exit 1 if unsound)')
             [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Apply pending schema migrations, including ones not applied automatically')
             [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Drop scans and change-log rows older than DURATION (current state, each host''s last scan and the scan with the highest policy version are kept)')
-            [CompletionResult]::new('vacuum', 'vacuum', [CompletionResultType]::ParameterValue, 'Rebuild the file to reclaim space')
+            [CompletionResult]::new('vacuum', 'vacuum', [CompletionResultType]::ParameterValue, 'Rebuild the file to reclaim space (a state file only)')
+            [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy a whole state into an empty one: a file into PostgreSQL, or a database back to a file (either side a path or a postgres:// URL; --state is not used)')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write what a consumer has not acknowledged: changed results in full, unchanged hosts as references, removals (JSON, or NDJSON with --format ndjson). Moves no cursor')
             [CompletionResult]::new('ack', 'ack', [CompletionResultType]::ParameterValue, 'Acknowledge an exported batch after uploading it: the consumer''s cursor moves to it')
             [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'The fleet''s HTML report (--format html, the default): hosts by score, findings, rule texts and trends, in one self-contained page')
@@ -270,6 +271,21 @@ Register-ArgumentCompleter -Native -CommandName 'plumb' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'plumb;state;copy' {
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table on a terminal, json otherwise]')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'State file, or a postgres:// URL [default: <state dir>/plumb/state.db]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: <config dir>/plumb/config.yaml]')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only print errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only print errors on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'plumb;state;export' {
             [CompletionResult]::new('--consumer', '--consumer', [CompletionResultType]::ParameterName, 'Who the batch is for (created on first export)')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the batch to FILE (atomically) instead of stdout')
@@ -354,7 +370,8 @@ Register-ArgumentCompleter -Native -CommandName 'plumb' -ScriptBlock {
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Integrity check, foreign keys and the change log''s hash chain (exit 1 if unsound)')
             [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Apply pending schema migrations, including ones not applied automatically')
             [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Drop scans and change-log rows older than DURATION (current state, each host''s last scan and the scan with the highest policy version are kept)')
-            [CompletionResult]::new('vacuum', 'vacuum', [CompletionResultType]::ParameterValue, 'Rebuild the file to reclaim space')
+            [CompletionResult]::new('vacuum', 'vacuum', [CompletionResultType]::ParameterValue, 'Rebuild the file to reclaim space (a state file only)')
+            [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy a whole state into an empty one: a file into PostgreSQL, or a database back to a file (either side a path or a postgres:// URL; --state is not used)')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write what a consumer has not acknowledged: changed results in full, unchanged hosts as references, removals (JSON, or NDJSON with --format ndjson). Moves no cursor')
             [CompletionResult]::new('ack', 'ack', [CompletionResultType]::ParameterValue, 'Acknowledge an exported batch after uploading it: the consumer''s cursor moves to it')
             [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'The fleet''s HTML report (--format html, the default): hosts by score, findings, rule texts and trends, in one self-contained page')
@@ -387,6 +404,9 @@ Register-ArgumentCompleter -Native -CommandName 'plumb' -ScriptBlock {
             break
         }
         'plumb;state;help;vacuum' {
+            break
+        }
+        'plumb;state;help;copy' {
             break
         }
         'plumb;state;help;export' {
@@ -777,7 +797,7 @@ Register-ArgumentCompleter -Native -CommandName 'plumb' -ScriptBlock {
         }
         'plumb;help' {
             [CompletionResult]::new('scan', 'scan', [CompletionResultType]::ParameterValue, 'Check hosts against rules and report (and store) the results')
-            [CompletionResult]::new('state', 'state', [CompletionResultType]::ParameterValue, 'Inspect, verify, prune and migrate the state file')
+            [CompletionResult]::new('state', 'state', [CompletionResultType]::ParameterValue, 'Inspect, verify, prune, migrate and copy the state (a file, or a PostgreSQL database)')
             [CompletionResult]::new('schedule', 'schedule', [CompletionResultType]::ParameterValue, 'Scheduled scans without a daemon: `run-once` for cron or a systemd timer, status, maintenance')
             [CompletionResult]::new('drift', 'drift', [CompletionResultType]::ParameterValue, 'What changed: between scans, since a time, at a time, host against host, or across the fleet')
             [CompletionResult]::new('rules', 'rules', [CompletionResultType]::ParameterValue, 'The rule pack without scanning: list, show one rule, validate and lint rule files')
@@ -798,7 +818,8 @@ Register-ArgumentCompleter -Native -CommandName 'plumb' -ScriptBlock {
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Integrity check, foreign keys and the change log''s hash chain (exit 1 if unsound)')
             [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Apply pending schema migrations, including ones not applied automatically')
             [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Drop scans and change-log rows older than DURATION (current state, each host''s last scan and the scan with the highest policy version are kept)')
-            [CompletionResult]::new('vacuum', 'vacuum', [CompletionResultType]::ParameterValue, 'Rebuild the file to reclaim space')
+            [CompletionResult]::new('vacuum', 'vacuum', [CompletionResultType]::ParameterValue, 'Rebuild the file to reclaim space (a state file only)')
+            [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy a whole state into an empty one: a file into PostgreSQL, or a database back to a file (either side a path or a postgres:// URL; --state is not used)')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write what a consumer has not acknowledged: changed results in full, unchanged hosts as references, removals (JSON, or NDJSON with --format ndjson). Moves no cursor')
             [CompletionResult]::new('ack', 'ack', [CompletionResultType]::ParameterValue, 'Acknowledge an exported batch after uploading it: the consumer''s cursor moves to it')
             [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'The fleet''s HTML report (--format html, the default): hosts by score, findings, rule texts and trends, in one self-contained page')
@@ -830,6 +851,9 @@ Register-ArgumentCompleter -Native -CommandName 'plumb' -ScriptBlock {
             break
         }
         'plumb;help;state;vacuum' {
+            break
+        }
+        'plumb;help;state;copy' {
             break
         }
         'plumb;help;state;export' {

@@ -118,6 +118,9 @@ _plumb() {
             plumb__subcmd__help__subcmd__state,consumers)
                 cmd="plumb__subcmd__help__subcmd__state__subcmd__consumers"
                 ;;
+            plumb__subcmd__help__subcmd__state,copy)
+                cmd="plumb__subcmd__help__subcmd__state__subcmd__copy"
+                ;;
             plumb__subcmd__help__subcmd__state,export)
                 cmd="plumb__subcmd__help__subcmd__state__subcmd__export"
                 ;;
@@ -211,6 +214,9 @@ _plumb() {
             plumb__subcmd__state,consumers)
                 cmd="plumb__subcmd__state__subcmd__consumers"
                 ;;
+            plumb__subcmd__state,copy)
+                cmd="plumb__subcmd__state__subcmd__copy"
+                ;;
             plumb__subcmd__state,export)
                 cmd="plumb__subcmd__state__subcmd__export"
                 ;;
@@ -252,6 +258,9 @@ _plumb() {
                 ;;
             plumb__subcmd__state__subcmd__help,consumers)
                 cmd="plumb__subcmd__state__subcmd__help__subcmd__consumers"
+                ;;
+            plumb__subcmd__state__subcmd__help,copy)
+                cmd="plumb__subcmd__state__subcmd__help__subcmd__copy"
                 ;;
             plumb__subcmd__state__subcmd__help,export)
                 cmd="plumb__subcmd__state__subcmd__help__subcmd__export"
@@ -743,7 +752,7 @@ _plumb() {
             return 0
             ;;
         plumb__subcmd__help__subcmd__state)
-            opts="path show hosts scans history check migrate prune vacuum export ack report consumers"
+            opts="path show hosts scans history check migrate prune vacuum copy export ack report consumers"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -785,6 +794,20 @@ _plumb() {
             return 0
             ;;
         plumb__subcmd__help__subcmd__state__subcmd__consumers)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        plumb__subcmd__help__subcmd__state__subcmd__copy)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1847,7 +1870,7 @@ _plumb() {
             return 0
             ;;
         plumb__subcmd__state)
-            opts="-q -v -h -V --color --quiet --verbose --format --state --config --help --version path show hosts scans history check migrate prune vacuum export ack report consumers help"
+            opts="-q -v -h -V --color --quiet --verbose --format --state --config --help --version path show hosts scans history check migrate prune vacuum copy export ack report consumers help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1974,6 +1997,36 @@ _plumb() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        plumb__subcmd__state__subcmd__copy)
+            opts="-q -v -h -V --color --quiet --verbose --format --state --config --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json ndjson junit sarif markdown html" -- "${cur}"))
+                    return 0
+                    ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         plumb__subcmd__state__subcmd__export)
             opts="-q -v -h -V --consumer --output --full --full-sync-horizon --policy --allow-unsigned-policy --allowed-signers --key --signature --revocation-list --color --quiet --verbose --format --state --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -2037,7 +2090,7 @@ _plumb() {
             return 0
             ;;
         plumb__subcmd__state__subcmd__help)
-            opts="path show hosts scans history check migrate prune vacuum export ack report consumers help"
+            opts="path show hosts scans history check migrate prune vacuum copy export ack report consumers help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2079,6 +2132,20 @@ _plumb() {
             return 0
             ;;
         plumb__subcmd__state__subcmd__help__subcmd__consumers)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        plumb__subcmd__state__subcmd__help__subcmd__copy)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -31,7 +31,7 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand scan 'Check hosts against rules and report (and store) the results'
-            cand state 'Inspect, verify, prune and migrate the state file'
+            cand state 'Inspect, verify, prune, migrate and copy the state (a file, or a PostgreSQL database)'
             cand schedule 'Scheduled scans without a daemon: `run-once` for cron or a systemd timer, status, maintenance'
             cand drift 'What changed: between scans, since a time, at a time, host against host, or across the fleet'
             cand rules 'The rule pack without scanning: list, show one rule, validate and lint rule files'
@@ -117,7 +117,8 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand check 'Integrity check, foreign keys and the change log''s hash chain (exit 1 if unsound)'
             cand migrate 'Apply pending schema migrations, including ones not applied automatically'
             cand prune 'Drop scans and change-log rows older than DURATION (current state, each host''s last scan and the scan with the highest policy version are kept)'
-            cand vacuum 'Rebuild the file to reclaim space'
+            cand vacuum 'Rebuild the file to reclaim space (a state file only)'
+            cand copy 'Copy a whole state into an empty one: a file into PostgreSQL, or a database back to a file (either side a path or a postgres:// URL; --state is not used)'
             cand export 'Write what a consumer has not acknowledged: changed results in full, unchanged hosts as references, removals (JSON, or NDJSON with --format ndjson). Moves no cursor'
             cand ack 'Acknowledge an exported batch after uploading it: the consumer''s cursor moves to it'
             cand report 'The fleet''s HTML report (--format html, the default): hosts by score, findings, rule texts and trends, in one self-contained page'
@@ -255,6 +256,20 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'plumb;state;copy'= {
+            cand --color 'When to use colors (auto: only on a terminal, and never when NO_COLOR is set)'
+            cand --format 'Output format [default: table on a terminal, json otherwise]'
+            cand --state 'State file, or a postgres:// URL [default: <state dir>/plumb/state.db]'
+            cand --config 'Config file [default: <config dir>/plumb/config.yaml]'
+            cand -q 'Only print errors on stderr'
+            cand --quiet 'Only print errors on stderr'
+            cand -v 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+            cand --verbose 'More detail on stderr (-v: info, -vv: debug with the time since start, -vvv: trace)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'plumb;state;export'= {
             cand --consumer 'Who the batch is for (created on first export)'
             cand --output 'Write the batch to FILE (atomically) instead of stdout'
@@ -335,7 +350,8 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand check 'Integrity check, foreign keys and the change log''s hash chain (exit 1 if unsound)'
             cand migrate 'Apply pending schema migrations, including ones not applied automatically'
             cand prune 'Drop scans and change-log rows older than DURATION (current state, each host''s last scan and the scan with the highest policy version are kept)'
-            cand vacuum 'Rebuild the file to reclaim space'
+            cand vacuum 'Rebuild the file to reclaim space (a state file only)'
+            cand copy 'Copy a whole state into an empty one: a file into PostgreSQL, or a database back to a file (either side a path or a postgres:// URL; --state is not used)'
             cand export 'Write what a consumer has not acknowledged: changed results in full, unchanged hosts as references, removals (JSON, or NDJSON with --format ndjson). Moves no cursor'
             cand ack 'Acknowledge an exported batch after uploading it: the consumer''s cursor moves to it'
             cand report 'The fleet''s HTML report (--format html, the default): hosts by score, findings, rule texts and trends, in one self-contained page'
@@ -359,6 +375,8 @@ set edit:completion:arg-completer[plumb] = {|@words|
         &'plumb;state;help;prune'= {
         }
         &'plumb;state;help;vacuum'= {
+        }
+        &'plumb;state;help;copy'= {
         }
         &'plumb;state;help;export'= {
         }
@@ -714,7 +732,7 @@ set edit:completion:arg-completer[plumb] = {|@words|
         }
         &'plumb;help'= {
             cand scan 'Check hosts against rules and report (and store) the results'
-            cand state 'Inspect, verify, prune and migrate the state file'
+            cand state 'Inspect, verify, prune, migrate and copy the state (a file, or a PostgreSQL database)'
             cand schedule 'Scheduled scans without a daemon: `run-once` for cron or a systemd timer, status, maintenance'
             cand drift 'What changed: between scans, since a time, at a time, host against host, or across the fleet'
             cand rules 'The rule pack without scanning: list, show one rule, validate and lint rule files'
@@ -733,7 +751,8 @@ set edit:completion:arg-completer[plumb] = {|@words|
             cand check 'Integrity check, foreign keys and the change log''s hash chain (exit 1 if unsound)'
             cand migrate 'Apply pending schema migrations, including ones not applied automatically'
             cand prune 'Drop scans and change-log rows older than DURATION (current state, each host''s last scan and the scan with the highest policy version are kept)'
-            cand vacuum 'Rebuild the file to reclaim space'
+            cand vacuum 'Rebuild the file to reclaim space (a state file only)'
+            cand copy 'Copy a whole state into an empty one: a file into PostgreSQL, or a database back to a file (either side a path or a postgres:// URL; --state is not used)'
             cand export 'Write what a consumer has not acknowledged: changed results in full, unchanged hosts as references, removals (JSON, or NDJSON with --format ndjson). Moves no cursor'
             cand ack 'Acknowledge an exported batch after uploading it: the consumer''s cursor moves to it'
             cand report 'The fleet''s HTML report (--format html, the default): hosts by score, findings, rule texts and trends, in one self-contained page'
@@ -756,6 +775,8 @@ set edit:completion:arg-completer[plumb] = {|@words|
         &'plumb;help;state;prune'= {
         }
         &'plumb;help;state;vacuum'= {
+        }
+        &'plumb;help;state;copy'= {
         }
         &'plumb;help;state;export'= {
         }

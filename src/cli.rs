@@ -62,7 +62,7 @@ pub enum Command {
     /// Check hosts against rules and report (and store) the results
     #[command(after_help = crate::exit::HELP_TEXT)]
     Scan(Box<ScanArgs>),
-    /// Inspect, verify, prune and migrate the state file
+    /// Inspect, verify, prune, migrate and copy the state (a file, or a PostgreSQL database)
     State {
         #[command(subcommand)]
         command: crate::commands::state::StateCommand,

@@ -142,8 +142,9 @@ impl Error {
             // A state path that cannot be used as given is the operator's configuration.
             Self::Store(
                 StoreError::Location(_)
-                | StoreError::PostgresUnsupported { .. }
                 | StoreError::PostgresNotYet { .. }
+                | StoreError::SqliteOnly { .. }
+                | StoreError::CopyRefused { .. }
                 | StoreError::UrlAsPath { .. }
                 | StoreError::MissingDirectory { .. }
                 | StoreError::UnknownHost { .. },

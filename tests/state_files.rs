@@ -137,7 +137,7 @@ fn only_the_default_location_gets_a_directory_and_it_is_0700() {
 }
 
 #[test]
-fn a_postgres_url_is_refused_and_creates_nothing() {
+fn a_postgres_url_never_becomes_a_file() {
     let cwd = tempfile::tempdir().unwrap();
     let tree = fixtures::materialise("debian12-default");
     for (url, shown) in [
@@ -151,6 +151,8 @@ fn a_postgres_url_is_refused_and_creates_nothing() {
         ),
     ] {
         let url = Path::new(url);
+        // These commands run on PostgreSQL now: an unreachable server is an operational
+        // error naming the redacted URL, and never a file named `postgres:`.
         let mut from_env = plumb();
         from_env.env("PLUMB_STATE", url).args(["state", "hosts"]);
         for (command, mut cmd) in [
@@ -159,11 +161,9 @@ fn a_postgres_url_is_refused_and_creates_nothing() {
             ("plumb state hosts", from_env),
         ] {
             let out = run(cmd.current_dir(cwd.path()));
-            let err = assert_exit(&out, 2, command);
+            let err = assert_exit(&out, 3, command);
             assert!(
-                err.contains(&format!(
-                    "`{command}` does not support a PostgreSQL state yet (state location {shown})"
-                )),
+                err.contains(&format!("PostgreSQL state at {shown}")),
                 "{command}: {err}"
             );
             assert!(

@@ -13,9 +13,14 @@ const CANARY: &str = "CANARY-p4ss";
 const URL: &str = "postgres://u:CANARY-p4ss@127.0.0.1:1/db";
 const SHOWN: &str = "postgres://u:***@127.0.0.1:1/db";
 
-/// Every command that resolves the state location and has no PostgreSQL backend yet
-/// (`state path` only prints it; `state show` and `state migrate` connect).
-fn commands(tree: &Path) -> Vec<(&'static str, Vec<String>)> {
+fn words(list: &[&str]) -> Vec<String> {
+    list.iter().map(|w| w.to_string()).collect()
+}
+
+/// Every command that reads or writes the state runs on PostgreSQL: given an unreachable
+/// server it fails operationally (exit 3). `state path` only prints the location, and
+/// `state vacuum` is SQLite's own.
+fn connecting(tree: &Path) -> Vec<(&'static str, Vec<String>)> {
     let rules = fixtures::repo().join("fixtures/rules");
     let scan = vec![
         "scan".to_string(),
@@ -26,22 +31,16 @@ fn commands(tree: &Path) -> Vec<(&'static str, Vec<String>)> {
         "--host-name".into(),
         "web".into(),
     ];
-    let words = |list: &[&str]| list.iter().map(|w| w.to_string()).collect::<Vec<_>>();
     vec![
         ("plumb scan", scan),
         ("plumb state hosts", words(&["state", "hosts"])),
+        ("plumb state scans", words(&["state", "scans"])),
+        ("plumb state history", words(&["state", "history", "web"])),
         ("plumb state check", words(&["state", "check"])),
         (
             "plumb state prune",
             words(&["state", "prune", "--older-than", "1d"]),
         ),
-    ]
-}
-
-/// Commands that run on PostgreSQL: an unreachable server is an operational error (exit 3).
-fn postgres_commands() -> Vec<(&'static str, Vec<String>)> {
-    let words = |list: &[&str]| list.iter().map(|w| w.to_string()).collect::<Vec<_>>();
-    vec![
         ("plumb drift", words(&["drift", "web"])),
         (
             "plumb state export",
@@ -52,6 +51,8 @@ fn postgres_commands() -> Vec<(&'static str, Vec<String>)> {
             words(&["state", "ack", "--consumer", "siem", "batch"]),
         ),
         ("plumb state consumers", words(&["state", "consumers"])),
+        ("plumb state report", words(&["state", "report"])),
+        ("plumb schedule status", words(&["schedule", "status"])),
     ]
 }
 
@@ -95,39 +96,38 @@ fn listing(dir: &Path) -> Vec<String> {
     names
 }
 
-/// A well-formed URL is refused by every command without a PostgreSQL backend, which names
-/// itself and the URL only in its redacted form, whichever way the URL is given; nothing is
-/// created. `state path` prints the redacted URL; `state show` and `state migrate` report
-/// the unreachable server (exit 3) without the password.
+/// A well-formed URL is never a file: every command connects to it and reports an
+/// unreachable server (exit 3) naming the URL only in its redacted form, whichever way the
+/// URL is given; nothing is created. `state path` prints the redacted URL, and `state
+/// vacuum` refuses a URL before connecting.
 #[test]
-fn a_postgres_url_is_refused_without_its_password_and_creates_nothing() {
+fn a_postgres_url_is_never_a_file_and_never_shows_its_password() {
     let tree = fixtures::materialise("debian12-default");
     let cwd = tempfile::tempdir().unwrap();
     let config_dir = tempfile::tempdir().unwrap();
     let config = config_dir.path().join("config.yaml");
     fs::write(&config, format!("state: {URL}\n")).unwrap();
     for via in [Via::Flag(URL), Via::Env(URL), Via::Config(&config)] {
-        for (what, args) in commands(tree.path()) {
+        for (what, args) in connecting(tree.path()) {
             let out = run(&mut command(&via, &args, cwd.path()));
             assert_no_canary(what, &out);
             let err = stderr(&out);
-            assert_eq!(out.status.code(), Some(2), "{what}: {err}");
-            assert!(
-                err.contains(&format!(
-                    "`{what}` does not support a PostgreSQL state yet (state location {SHOWN})"
-                )),
-                "{what}: {err}"
-            );
-            assert!(listing(cwd.path()).is_empty(), "{what} created a file");
-            assert_eq!(listing(config_dir.path()), ["config.yaml"], "{what}");
-        }
-        for (what, args) in postgres_commands() {
-            let out = run(&mut command(&via, &args, cwd.path()));
-            assert_no_canary(what, &out);
-            assert_eq!(out.status.code(), Some(3), "{what}: {}", stderr(&out));
-            assert!(stderr(&out).contains(SHOWN), "{what}: {}", stderr(&out));
+            assert_eq!(out.status.code(), Some(3), "{what}: {err}");
+            assert!(err.contains(SHOWN), "{what}: {err}");
             assert!(listing(cwd.path()).is_empty(), "{what} created a file");
         }
+        // vacuum is the state file's own: refused before connecting.
+        let vacuum = ["state".to_string(), "vacuum".into()];
+        let out = run(&mut command(&via, &vacuum, cwd.path()));
+        assert_no_canary("state vacuum", &out);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains(&format!(
+                "`plumb state vacuum` applies to a state file only, not to PostgreSQL state {SHOWN}"
+            )),
+            "{err}"
+        );
         let path = [
             "state".to_string(),
             "path".into(),

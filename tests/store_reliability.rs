@@ -114,7 +114,7 @@ fn eight_processes_apply_concurrently_without_losing_anything() {
         assert!(out.status.success(), "writer failed: {stderr}");
         assert!(!stderr.contains("locked"), "{stderr}");
     }
-    let store = Store::open(&path).unwrap();
+    let mut store = Store::open(&path).unwrap();
     let check = store.check().unwrap();
     assert!(check.sound, "{check:?}");
     let per_writer = SCANS_PER_WRITER * (OWN_RULES + SHARED_RULES);
@@ -202,7 +202,7 @@ fn kill_9_during_a_large_apply_leaves_before_or_after() {
         let _ = child.kill();
         let _ = child.wait();
 
-        let store = Store::open(&path).unwrap();
+        let mut store = Store::open(&path).unwrap();
         let check = store.check().unwrap();
         assert!(check.sound, "run {run}: {check:?}");
         drop(store);

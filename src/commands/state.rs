@@ -51,8 +51,26 @@ pub enum StateCommand {
         #[arg(long, value_parser = parse_duration)]
         older_than: Duration,
     },
-    /// Rebuild the file to reclaim space.
+    /// Rebuild the file to reclaim space (a state file only).
     Vacuum,
+    /// Copy a whole state into an empty one: a file into PostgreSQL, or a database back to a
+    /// file (either side a path or a postgres:// URL; --state is not used).
+    ///
+    /// Copies hosts, rules, current state, the full change log with its hash chain (ids and
+    /// hashes kept, so it still verifies), prune checkpoints, scans, evidence, the schedule,
+    /// jobs, export cursors and audit events. Host locks are not copied: they are leases of
+    /// processes running against the source. The target must be empty (a new file, an empty
+    /// database, or one with only plumb's schema) and is written in one transaction, so a
+    /// failure leaves it empty. The source must have this plumb's schema version (run
+    /// `plumb state migrate` on it first) and a sound hash chain; it is only read.
+    Copy {
+        /// The state to copy: a file path or a postgres:// URL
+        #[arg(value_name = "SRC")]
+        source: std::ffi::OsString,
+        /// Where to copy it: a new or empty file path, or an empty PostgreSQL database's URL
+        #[arg(value_name = "DST")]
+        target: std::ffi::OsString,
+    },
     /// Write what a consumer has not acknowledged: changed results in full, unchanged hosts
     /// as references, removals (JSON, or NDJSON with --format ndjson). Moves no cursor.
     Export {
@@ -114,7 +132,6 @@ pub fn run_with_config(
     ctx: &StateContext,
     config: &crate::config::Config,
 ) -> Result<u8> {
-    let command = cmd.name();
     match cmd {
         StateCommand::Path => {
             // A URL is printed redacted (its Display), a path as it is.
@@ -134,25 +151,29 @@ pub fn run_with_config(
             emit(ctx, &report, |r| render_show(r, ctx.color))
         }
         StateCommand::Hosts => {
-            let hosts = open_existing(ctx, command)?.hosts()?;
+            let hosts = open_state(ctx)?.hosts()?;
             emit(ctx, hosts.as_slice(), |h| {
                 tables::hosts(h, tables::width(), paint(ctx))
             })
         }
         StateCommand::Scans { host, limit } => {
-            let scans = open_existing(ctx, command)?.scans(host.as_deref(), *limit)?;
+            let scans = open_state(ctx)?.scans(host.as_deref(), *limit)?;
             emit(ctx, scans.as_slice(), |s| {
                 tables::scans(s, tables::width(), paint(ctx))
             })
         }
         StateCommand::History { host, rule, limit } => {
-            let entries = open_existing(ctx, command)?.history(host, rule.as_deref(), *limit)?;
+            let entries = open_state(ctx)?.history(host, rule.as_deref(), *limit)?;
             emit(ctx, entries.as_slice(), |e| {
                 tables::history(e, tables::width(), paint(ctx))
             })
         }
         StateCommand::Check => {
-            let report = store::check_file(&ctx.file(command)?)?;
+            // A file is checked without opening it as a store, so damage is reported too.
+            let report = match &ctx.location {
+                StateLocation::Path(path) => store::check_file(path)?,
+                location => Store::open_at(location, Access::Existing)?.check()?,
+            };
             emit(ctx, &report, render_check)?;
             Ok(if report.sound {
                 exit::CLEAN
@@ -180,7 +201,7 @@ pub fn run_with_config(
         StateCommand::Prune { older_than } => {
             let millis = i64::try_from(older_than.as_millis())
                 .map_err(|_| Error::args("--older-than is too large"))?;
-            let report = open_existing(ctx, command)?.prune(millis)?;
+            let report = open_state(ctx)?.prune(millis)?;
             emit(ctx, &report, |r| {
                 format!(
                     "pruned {} scans and {} change-log rows older than {}\n",
@@ -191,7 +212,10 @@ pub fn run_with_config(
             })
         }
         StateCommand::Vacuum => {
-            let report = open_existing(ctx, command)?.vacuum()?;
+            if let StateLocation::Postgres(url) = &ctx.location {
+                return Err(store::StoreError::vacuum_on_postgres(url).into());
+            }
+            let report = open_state(ctx)?.vacuum()?;
             emit(ctx, &report, |r| {
                 format!("vacuumed: {} -> {} bytes\n", r.bytes_before, r.bytes_after)
             })
@@ -211,43 +235,21 @@ pub fn run_with_config(
             };
             export::export(ctx, consumer, *full, &horizon, output.as_deref())
         }
+        StateCommand::Copy { source, target } => {
+            let source = StateLocation::parse(source).map_err(store::StoreError::from)?;
+            let target = StateLocation::parse(target).map_err(store::StoreError::from)?;
+            let report = store::copy_state(&source, &target)?;
+            emit(ctx, &report, render_copy)
+        }
         StateCommand::Ack { consumer, batch_id } => export::ack(ctx, consumer, batch_id),
         StateCommand::Consumers { full_sync_horizon } => export::consumers(ctx, *full_sync_horizon),
         StateCommand::Report(args) => report::report(ctx, args),
     }
 }
 
-impl StateCommand {
-    /// The command as typed, to name it in errors.
-    pub fn name(&self) -> &'static str {
-        match self {
-            StateCommand::Path => "plumb state path",
-            StateCommand::Show => "plumb state show",
-            StateCommand::Hosts => "plumb state hosts",
-            StateCommand::Scans { .. } => "plumb state scans",
-            StateCommand::History { .. } => "plumb state history",
-            StateCommand::Check => "plumb state check",
-            StateCommand::Migrate => "plumb state migrate",
-            StateCommand::Prune { .. } => "plumb state prune",
-            StateCommand::Vacuum => "plumb state vacuum",
-            StateCommand::Export { .. } => "plumb state export",
-            StateCommand::Ack { .. } => "plumb state ack",
-            StateCommand::Report(_) => "plumb state report",
-            StateCommand::Consumers { .. } => "plumb state consumers",
-        }
-    }
-}
-
-impl StateContext {
-    /// The state file, for a command without a PostgreSQL backend yet (a URL is refused,
-    /// naming `command`).
-    fn file(&self, command: &'static str) -> Result<PathBuf> {
-        Ok(store::file_only(self.location.clone(), command)?)
-    }
-}
-
-fn open_existing(ctx: &StateContext, command: &'static str) -> Result<Store> {
-    Ok(Store::open_existing(&ctx.file(command)?)?)
+/// Opens an existing store at a path or URL, for the commands that run on both backends.
+fn open_state(ctx: &StateContext) -> Result<Store> {
+    Ok(Store::open_at(&ctx.location, Access::Existing)?)
 }
 
 fn emit<T: Serialize + ?Sized>(
@@ -312,8 +314,29 @@ fn paint(ctx: &StateContext) -> crate::report::paint::Paint {
     crate::report::paint::Paint { color: ctx.color }
 }
 
+fn render_copy(report: &store::CopyReport) -> String {
+    let mut out = format!(
+        "copied {} -> {} (schema version {})\n",
+        report.source, report.target, report.schema_version
+    );
+    for table in &report.tables {
+        out.push_str(&format!("  {:<20} {} rows\n", table.table, table.rows));
+    }
+    out.push_str(&format!(
+        "hash chain: ok ({} rows from {})\n",
+        report.chain.rows_checked, report.chain.starts_at
+    ));
+    out
+}
+
 fn render_check(report: &store::CheckReport) -> String {
-    let mut out = format!("state file: {}\n", report.path.display());
+    let mut out = match report.dialect {
+        store::Dialect::Sqlite => format!("state file: {}\n", report.path.display()),
+        store::Dialect::Postgres => format!("database: {}\n", report.path.display()),
+    };
+    for check in &report.not_applicable {
+        out.push_str(&format!("{check}: not applicable on PostgreSQL\n"));
+    }
     if let Some(error) = &report.error {
         out.push_str(&format!("error: {error}\n"));
     }
@@ -323,7 +346,9 @@ fn render_check(report: &store::CheckReport) -> String {
             report.integrity.join("; ")
         ));
     }
-    if report.foreign_key_violations.is_empty() {
+    if !report.not_applicable.is_empty() {
+        // PostgreSQL enforces its keys itself: there is nothing to report as ok.
+    } else if report.foreign_key_violations.is_empty() {
         out.push_str("foreign keys: ok\n");
     } else {
         for v in &report.foreign_key_violations {

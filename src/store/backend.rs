@@ -1,7 +1,6 @@
 //! The store's backend, chosen in one place from a [`StateLocation`]: the SQLite file or a
 //! PostgreSQL database. Both are one [`Store`]: its operations run the same statements on
-//! either engine (see [`super::db`]). Commands whose operations are not written for both
-//! yet take their file through [`file_only`], which refuses a URL by the command's name.
+//! either engine (see [`super::db`]).
 
 use super::db::Dialect;
 use super::error::StoreError;
@@ -9,7 +8,6 @@ use super::location::StateLocation;
 use super::pg::Credentials;
 use super::queries::ShowReport;
 use super::{MigrateReport, Store};
-use std::path::PathBuf;
 
 /// How a command opens its state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,17 +61,5 @@ impl Store {
     /// Which engine holds this store.
     pub fn dialect(&self) -> Dialect {
         self.db.dialect()
-    }
-}
-
-/// The state file of a command that has no PostgreSQL backend yet. A URL is refused here,
-/// naming the command (exit 2), before anything connects or is created.
-pub fn file_only(location: StateLocation, command: &'static str) -> Result<PathBuf, StoreError> {
-    match location {
-        StateLocation::Path(path) => Ok(path),
-        StateLocation::Postgres(url) => Err(StoreError::PostgresUnsupported {
-            command,
-            url: Box::new(url),
-        }),
     }
 }

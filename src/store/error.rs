@@ -112,15 +112,21 @@ pub enum StoreError {
     #[error(transparent)]
     Location(#[from] LocationError),
 
-    /// Exit 2. A command without a PostgreSQL backend yet was given a PostgreSQL URL; it is
-    /// refused before anything connects or is created. Only the redacted URL is printed.
-    #[error(
-        "`{command}` does not support a PostgreSQL state yet (state location {url}); give it a \
-         state file path"
-    )]
-    PostgresUnsupported {
+    /// Exit 2. A command that exists only for a state file was given a PostgreSQL URL.
+    #[error("`{command}` applies to a state file only, not to PostgreSQL state {url}: {instead}")]
+    SqliteOnly {
         command: &'static str,
         url: Box<PostgresUrl>,
+        instead: &'static str,
+    },
+
+    /// Exit 2. `plumb state copy` refused before writing anything: the target is not empty,
+    /// or a side's schema is not this plumb's.
+    #[error("plumb state copy from {source_location} to {target}: {problem}; nothing was written")]
+    CopyRefused {
+        source_location: String,
+        target: String,
+        problem: String,
     },
 
     /// Exit 2. An operation not yet written for PostgreSQL was asked of a PostgreSQL store;

@@ -14,6 +14,7 @@ mod audit;
 mod backend;
 mod chain;
 pub mod clock;
+mod copy;
 pub(crate) mod db;
 pub mod drift;
 mod error;
@@ -29,12 +30,14 @@ mod plan;
 mod queries;
 mod schedule;
 pub mod schema;
+mod stream;
 pub mod trends;
 
 pub use crate::tier::Tier;
 pub use apply::{ApplyOutcome, Change};
-pub use backend::{Access, file_only};
+pub use backend::Access;
 pub use chain::{BadRow, ChainReport, CheckReport, FkViolation, GENESIS_HASH, check_file};
+pub use copy::{CopyReport, TableCopied, copy as copy_state};
 pub use db::Dialect;
 pub use error::{BUSY_TIMEOUT_SECS, StoreError};
 pub use export::{
@@ -523,11 +526,6 @@ impl Store {
             to_version: if applied.is_empty() { from } else { latest },
             applied,
         })
-    }
-
-    /// Integrity check, foreign-key check and hash-chain walk (`plumb state check`).
-    pub fn check(&self) -> Result<CheckReport, StoreError> {
-        chain::check_connection(self.sqlite()?, &self.path)
     }
 }
 

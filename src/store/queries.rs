@@ -1,13 +1,13 @@
 //! Read queries and maintenance (`show`, `hosts`, `scans`, `history`, `prune`, `vacuum`).
 
-use super::Store;
 use super::apply::{Change, changes_of_scan};
-use super::db::{TxMode, args};
+use super::chain::lock_chain;
+use super::db::{DbResult, Row, Tx, TxMode, args};
 use super::error::{StoreError, sql};
 use super::model::{Counts, FailingCounts};
+use super::{Origin, PostgresUrl, Store};
 use crate::canonical::to_canonical_string;
 use crate::tier::Tier;
-use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -122,7 +122,7 @@ pub struct VacuumReport {
     pub bytes_after: u64,
 }
 
-fn scan_summary(row: &super::db::Row) -> super::db::DbResult<ScanSummary> {
+fn scan_summary(row: &Row) -> DbResult<ScanSummary> {
     Ok(ScanSummary {
         scan_id: row.get(0)?,
         host: row.get(1)?,
@@ -149,11 +149,7 @@ fn scan_summary(row: &super::db::Row) -> super::db::DbResult<ScanSummary> {
     })
 }
 
-const SCAN_COLUMNS: &str = "scan_id, host, trigger, started_at, finished_at, status, error,
-    policy_version, ruleset_hash, result_hash, pass_count, fail_count, skipped_count,
-    error_count, score, fast_path, change_count, scope, rule_source, waived_count";
-
-fn history_entry(row: &Row) -> rusqlite::Result<HistoryEntry> {
+fn history_entry(row: &Row) -> DbResult<HistoryEntry> {
     Ok(HistoryEntry {
         id: row.get(0)?,
         occurred_at: row.get(1)?,
@@ -190,6 +186,8 @@ impl Store {
             .map_err(sql(&self.path, "counting rows"))
     }
 
+    /// `state show` of a state file (its size and `user_version` are SQLite's own; the
+    /// PostgreSQL store has `pg_show`).
     pub(crate) fn sqlite_show(&self) -> Result<ShowReport, StoreError> {
         let mut stmt = self
             .sqlite()?
@@ -224,45 +222,43 @@ impl Store {
 
     /// Every host with its score and compliance tier (DESIGN §5), from the summary columns
     /// `apply_scan` maintains, so this is one pass over `hosts`.
-    pub fn hosts(&self) -> Result<Vec<HostSummary>, StoreError> {
-        let mut stmt = self
-            .sqlite()?
-            .prepare(
-                "SELECT name, address, last_scan_id, last_scan_at, last_scan_status,
-                        pass_count, fail_count, skipped_count, error_count,
-                        fail_critical, fail_high, fail_medium, fail_low, waived_count
-                 FROM hosts WHERE removed_at IS NULL ORDER BY name",
-            )
-            .map_err(sql(&self.path, "reading hosts"))?;
-        stmt.query_map([], |row| {
-            let counts = Counts {
-                pass: row.get(5)?,
-                fail: row.get(6)?,
-                skipped: row.get(7)?,
-                error: row.get(8)?,
-                waived: row.get(13)?,
-            };
-            let failing = FailingCounts {
-                critical: row.get(9)?,
-                high: row.get(10)?,
-                medium: row.get(11)?,
-                low: row.get(12)?,
-            };
-            let score = counts.score();
-            Ok(HostSummary {
-                name: row.get(0)?,
-                address: row.get(1)?,
-                score,
-                compliance: Tier::of(score, failing.critical),
-                last_scan_id: row.get(2)?,
-                last_scan_at: row.get(3)?,
-                last_scan_status: row.get(4)?,
-                counts,
-                failing,
-            })
-        })
-        .and_then(|rows| rows.collect())
-        .map_err(sql(&self.path, "reading hosts"))
+    pub fn hosts(&mut self) -> Result<Vec<HostSummary>, StoreError> {
+        let (mut tx, at) = self.begin(TxMode::Read, "starting a read")?;
+        tx.query_map(
+            "SELECT name, address, last_scan_id, last_scan_at, last_scan_status,
+                    pass_count, fail_count, skipped_count, error_count,
+                    fail_critical, fail_high, fail_medium, fail_low, waived_count
+             FROM hosts WHERE removed_at IS NULL ORDER BY name",
+            &args![],
+            |row| {
+                let counts = Counts {
+                    pass: row.get(5)?,
+                    fail: row.get(6)?,
+                    skipped: row.get(7)?,
+                    error: row.get(8)?,
+                    waived: row.get(13)?,
+                };
+                let failing = FailingCounts {
+                    critical: row.get(9)?,
+                    high: row.get(10)?,
+                    medium: row.get(11)?,
+                    low: row.get(12)?,
+                };
+                let score = counts.score();
+                Ok(HostSummary {
+                    name: row.get(0)?,
+                    address: row.get(1)?,
+                    score,
+                    compliance: Tier::of(score, failing.critical),
+                    last_scan_id: row.get(2)?,
+                    last_scan_at: row.get(3)?,
+                    last_scan_status: row.get(4)?,
+                    counts,
+                    failing,
+                })
+            },
+        )
+        .map_err(at.fail("reading hosts"))
     }
 
     /// Scans newest first, optionally of one host.
@@ -271,36 +267,37 @@ impl Store {
         host: Option<&str>,
         limit: u32,
     ) -> Result<Vec<ScanSummary>, StoreError> {
-        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-            format!(
-                "SELECT {SCAN_COLUMNS} FROM scans WHERE (CAST(?1 AS TEXT) IS NULL OR host = ?1)
-                 ORDER BY finished_at DESC, rowid DESC LIMIT ?2"
-            )
-        });
-        let (mut tx, at) = self.begin(TxMode::Read, "reading scans")?;
-        tx.query_dynamic(SQL.as_str(), &args![host, limit], scan_summary)
-            .map_err(at.fail("reading scans"))
+        let (mut tx, at) = self.begin(TxMode::Read, "starting a read")?;
+        tx.query_map(
+            "SELECT scan_id, host, trigger, started_at, finished_at, status, error,
+                    policy_version, ruleset_hash, result_hash, pass_count, fail_count,
+                    skipped_count, error_count, score, fast_path, change_count, scope,
+                    rule_source, waived_count
+             FROM scans WHERE (CAST(?1 AS TEXT) IS NULL OR host = ?1)
+             ORDER BY finished_at DESC, rowid DESC LIMIT ?2",
+            &args![host, limit],
+            scan_summary,
+        )
+        .map_err(at.fail("reading scans"))
     }
 
     /// A host's change log newest first, optionally for one rule.
     pub fn history(
-        &self,
+        &mut self,
         host: &str,
         rule_id: Option<&str>,
         limit: u32,
     ) -> Result<Vec<HistoryEntry>, StoreError> {
-        let mut stmt = self
-            .sqlite()?
-            .prepare(
-                "SELECT id, occurred_at, scan_id, host, rule_id, change_kind, previous_status,
-                        new_status, severity, reason
-                 FROM transactions WHERE host = ?1 AND (?2 IS NULL OR rule_id = ?2)
-                 ORDER BY id DESC LIMIT ?3",
-            )
-            .map_err(sql(&self.path, "reading history"))?;
-        stmt.query_map(params![host, rule_id, limit], history_entry)
-            .and_then(|rows| rows.collect())
-            .map_err(sql(&self.path, "reading history"))
+        let (mut tx, at) = self.begin(TxMode::Read, "starting a read")?;
+        tx.query_map(
+            "SELECT id, occurred_at, scan_id, host, rule_id, change_kind, previous_status,
+                    new_status, severity, reason
+             FROM transactions WHERE host = ?1 AND (CAST(?2 AS TEXT) IS NULL OR rule_id = ?2)
+             ORDER BY id DESC LIMIT ?3",
+            &args![host, rule_id, limit],
+            history_entry,
+        )
+        .map_err(at.fail("reading history"))
     }
 
     /// Changes written by the host's latest non-error scan (empty for a fast-path scan);
@@ -338,78 +335,18 @@ impl Store {
 
     /// [`Store::prune`] with an absolute cutoff (unix ms).
     pub fn prune_before(&mut self, cutoff: i64) -> Result<PruneReport, StoreError> {
-        let path = self.path.clone();
         let now = self.now_ms();
-        let tx = self
-            .sqlite_mut()?
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(sql(&path, "starting the prune"))?;
-        let result = (|| -> rusqlite::Result<PruneReport> {
-            let scans_deleted = tx.execute(
-                "DELETE FROM scans WHERE finished_at < ?1
-                   AND scan_id NOT IN (SELECT last_scan_id FROM hosts WHERE last_scan_id IS NOT NULL)
-                   AND scan_id NOT IN (SELECT scan_id FROM scans WHERE policy_version IS NOT NULL
-                                       ORDER BY policy_version DESC, finished_at DESC LIMIT 1)",
-                [cutoff],
-            )? as u64;
-            // Last id of the oldest run of rows that are all before the cutoff.
-            let first_kept: Option<i64> = tx.query_row(
-                "SELECT min(id) FROM change_log WHERE occurred_at >= ?1",
-                [cutoff],
-                |row| row.get(0),
-            )?;
-            let cut: Option<(i64, String)> = tx
-                .query_row(
-                    "SELECT id, row_hash FROM transactions WHERE id < ?1 ORDER BY id DESC LIMIT 1",
-                    [first_kept.unwrap_or(i64::MAX)],
-                    |row| Ok((row.get(0)?, row.get(1)?)),
-                )
-                .optional()?;
-            let mut transactions_deleted = 0;
-            if let Some((last_id, hash)) = &cut {
-                transactions_deleted = tx.execute("DELETE FROM change_log WHERE id <= ?1", [last_id])? as u64;
-                tx.execute(
-                    "INSERT INTO chain_checkpoints (last_pruned_id, row_hash, created_at) VALUES (?1, ?2, ?3)",
-                    params![last_id, hash, now],
-                )?;
-            }
-            // Rule state is never pruned, so only the change log's cut frees evidence. The
-            // subquery is built once, so this is one pass over each table.
-            let evidence_deleted = tx.execute(
-                "DELETE FROM evidence WHERE id NOT IN (
-                     SELECT evidence_id FROM change_log WHERE evidence_id IS NOT NULL
-                     UNION ALL SELECT evidence_id FROM rule_state)",
-                [],
-            )? as u64;
-            tx.execute(
-                "DELETE FROM scan_keys WHERE key NOT IN (SELECT scan_key FROM change_log)",
-                [],
-            )?;
-            let detail = serde_json::json!({
-                "cutoff": cutoff, "scans_deleted": scans_deleted,
-                "transactions_deleted": transactions_deleted,
-                "evidence_deleted": evidence_deleted,
-                "checkpoint_after_id": cut.as_ref().map(|(id, _)| *id),
-            });
-            tx.execute(
-                "INSERT INTO audit_events (occurred_at, kind, host, detail) VALUES (?1, 'state_pruned', NULL, ?2)",
-                params![now, to_canonical_string(&detail)],
-            )?;
-            Ok(PruneReport {
-                cutoff,
-                scans_deleted,
-                transactions_deleted,
-                evidence_deleted,
-                checkpoint_hash: cut.map(|(_, hash)| hash),
-            })
-        })()
-        .map_err(sql(&path, "pruning"))?;
-        tx.commit().map_err(sql(&path, "committing the prune"))?;
-        Ok(result)
+        let (mut tx, at) = self.begin(TxMode::Write, "starting the prune")?;
+        let report = prune_in(&mut tx, cutoff, now).map_err(at.fail("pruning"))?;
+        tx.commit().map_err(at.fail("committing the prune"))?;
+        Ok(report)
     }
-
     /// Checkpoints the WAL and rebuilds the file to reclaim free pages.
+    /// SQLite only: PostgreSQL reclaims space itself, so a database is refused.
     pub fn vacuum(&mut self) -> Result<VacuumReport, StoreError> {
+        if let Origin::Postgres(url) = &self.origin {
+            return Err(StoreError::vacuum_on_postgres(url));
+        }
         let bytes_before = self.file_size();
         let checkpoint = |store: &Store| {
             store
@@ -426,5 +363,79 @@ impl Store {
             bytes_before,
             bytes_after: self.file_size(),
         })
+    }
+}
+
+/// The prune's statements, in the caller's write transaction.
+fn prune_in(tx: &mut Tx, cutoff: i64, now: i64) -> DbResult<PruneReport> {
+    // The cut and its checkpoint must not interleave with an append (PostgreSQL's writers
+    // run at once; SQLite's write transaction already excludes them).
+    lock_chain(tx)?;
+    let scans_deleted = tx.execute(
+        "DELETE FROM scans WHERE finished_at < ?1
+           AND scan_id NOT IN (SELECT last_scan_id FROM hosts WHERE last_scan_id IS NOT NULL)
+           AND scan_id NOT IN (SELECT scan_id FROM scans WHERE policy_version IS NOT NULL
+                               ORDER BY policy_version DESC, finished_at DESC LIMIT 1)",
+        &args![cutoff],
+    )?;
+    // Last id of the oldest run of rows that are all before the cutoff.
+    let first_kept: Option<i64> = tx.query_row(
+        "SELECT min(id) FROM change_log WHERE occurred_at >= ?1",
+        &args![cutoff],
+        |row| row.get(0),
+    )?;
+    let cut: Option<(i64, String)> = tx.query_opt(
+        "SELECT id, row_hash FROM transactions WHERE id < ?1 ORDER BY id DESC LIMIT 1",
+        &args![first_kept.unwrap_or(i64::MAX)],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
+    let mut transactions_deleted = 0;
+    if let Some((last_id, hash)) = &cut {
+        transactions_deleted =
+            tx.execute("DELETE FROM change_log WHERE id <= ?1", &args![last_id])?;
+        tx.execute(
+            "INSERT INTO chain_checkpoints (last_pruned_id, row_hash, created_at) VALUES (?1, ?2, ?3)",
+            &args![last_id, hash, now],
+        )?;
+    }
+    // Rule state is never pruned, so only the change log's cut frees evidence. The
+    // subquery is built once, so this is one pass over each table.
+    let evidence_deleted = tx.execute(
+        "DELETE FROM evidence WHERE id NOT IN (
+             SELECT evidence_id FROM change_log WHERE evidence_id IS NOT NULL
+             UNION ALL SELECT evidence_id FROM rule_state)",
+        &args![],
+    )?;
+    tx.execute(
+        "DELETE FROM scan_keys WHERE key NOT IN (SELECT scan_key FROM change_log)",
+        &args![],
+    )?;
+    let detail = serde_json::json!({
+        "cutoff": cutoff, "scans_deleted": scans_deleted,
+        "transactions_deleted": transactions_deleted,
+        "evidence_deleted": evidence_deleted,
+        "checkpoint_after_id": cut.as_ref().map(|(id, _)| *id),
+    });
+    tx.execute(
+        "INSERT INTO audit_events (occurred_at, kind, host, detail) VALUES (?1, 'state_pruned', NULL, ?2)",
+        &args![now, to_canonical_string(&detail)],
+    )?;
+    Ok(PruneReport {
+        cutoff,
+        scans_deleted,
+        transactions_deleted,
+        evidence_deleted,
+        checkpoint_hash: cut.map(|(_, hash)| hash),
+    })
+}
+
+impl StoreError {
+    /// `plumb state vacuum` given a PostgreSQL URL (refused before connecting).
+    pub fn vacuum_on_postgres(url: &PostgresUrl) -> StoreError {
+        StoreError::SqliteOnly {
+            command: "plumb state vacuum",
+            url: Box::new(url.clone()),
+            instead: "PostgreSQL reclaims space itself (autovacuum, or VACUUM on the server)",
+        }
     }
 }

@@ -21,9 +21,7 @@ use crate::store::{self, HostRecord, StateLocation, Store};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-pub use setup::{
-    LoadedPolicy, load_policy, merge_vars, open_store, parse_vars, state_location, state_path,
-};
+pub use setup::{LoadedPolicy, load_policy, merge_vars, open_store, parse_vars, state_location};
 use setup::{plan_scan, select};
 use targets::{concurrency, ssh_options, targets};
 pub use targets::{inventory_hosts, local_hostname};

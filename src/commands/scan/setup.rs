@@ -22,12 +22,6 @@ pub fn state_location(state: Option<&Path>, config: &Config) -> Result<StateLoca
         })
 }
 
-/// The state file of a command that has no PostgreSQL backend yet: a URL is refused here,
-/// naming `command` (exit 2), before anything can be created.
-pub fn state_path(state: Option<&Path>, config: &Config, command: &'static str) -> Result<PathBuf> {
-    Ok(store::file_only(state_location(state, config)?, command)?)
-}
-
 /// The state file a run records into; `None` with `--no-store`.
 pub fn open_store(no_store: bool, config: &Config, state: Option<&Path>) -> Result<Option<Store>> {
     if no_store {

@@ -1,7 +1,7 @@
 //! `plumb state report`: the fleet's HTML report from the state file (read-only): every
 //! host's live results, the rules' texts from the rule pack, and trends from the history.
 
-use super::{StateContext, open_existing, parse_duration};
+use super::{StateContext, open_state, parse_duration};
 use crate::commands::scan::{refuse_html_on_terminal, write_page};
 use crate::error::{Error, Result};
 use crate::exit;
@@ -30,7 +30,7 @@ pub struct ReportArgs {
 
 pub(super) fn report(ctx: &StateContext, args: &ReportArgs) -> Result<u8> {
     refuse_html_on_terminal(args.output.as_deref())?;
-    let mut store = open_existing(ctx, "plumb state report")?;
+    let mut store = open_state(ctx)?;
     let sources = if args.rules.is_empty() {
         rules::embedded_sources()
     } else {
