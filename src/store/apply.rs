@@ -45,21 +45,60 @@ impl Store {
     pub fn apply_scan(&mut self, batch: &ScanBatch) -> Result<ApplyOutcome, StoreError> {
         let prepared = validate(batch)?;
         let (mut tx, at) = self.begin(TxMode::Write, "starting the scan transaction")?;
-        if let Some(outcome) =
-            replayed_outcome(&mut tx, batch).map_err(at.fail("checking for a replay"))?
-        {
-            return Ok(outcome);
+        let known = Known::read(&mut tx, batch).map_err(at.fail("reading the host's state"))?;
+        if known.replayed {
+            return replayed_outcome(&mut tx, batch).map_err(at.fail("reading a replayed scan"));
         }
         let outcome =
-            write_scan(&mut tx, batch, &prepared).map_err(at.fail("recording the scan"))?;
+            write_scan(&mut tx, batch, &prepared, known).map_err(at.fail("recording the scan"))?;
         tx.commit().map_err(at.fail("committing the scan"))?;
         Ok(outcome)
     }
 }
 
-fn replayed_outcome(tx: &mut Tx, batch: &ScanBatch) -> DbResult<Option<ApplyOutcome>> {
+/// What the store already knows of a batch's scan and host, read in one statement: on
+/// PostgreSQL each statement is a round trip, and an unchanged re-scan needs all of it.
+struct Known {
+    replayed: bool,
+    current_hash: Option<String>,
+    host_key: Option<i64>,
+    source: Option<i64>,
+    /// The source already holds exactly the host's live rules, so a scan whose results equal
+    /// the live state changes no membership either (the fast path's second condition).
+    source_holds_all_live: bool,
+}
+
+impl Known {
+    fn read(tx: &mut Tx, batch: &ScanBatch) -> DbResult<Known> {
+        let scan_id = batch.scan_id.to_string();
+        tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM scans WHERE scan_id = ?1),
+                    (SELECT current_result_hash FROM hosts WHERE name = ?2),
+                    (SELECT key FROM host_keys WHERE name = ?2),
+                    (SELECT id FROM rule_sources WHERE name = ?3),
+                    (SELECT count(*) FROM rule_state_sources
+                     WHERE host_key = (SELECT key FROM host_keys WHERE name = ?2)
+                       AND source_id = (SELECT id FROM rule_sources WHERE name = ?3))
+                    = (SELECT pass_count + fail_count + skipped_count + error_count + waived_count
+                       FROM hosts WHERE name = ?2)",
+            &args![scan_id, batch.host.name, batch.rule_source],
+            |row| {
+                Ok(Known {
+                    replayed: row.get(0)?,
+                    current_hash: row.get(1)?,
+                    host_key: row.get(2)?,
+                    source: row.get(3)?,
+                    source_holds_all_live: row.get::<Option<bool>>(4)?.unwrap_or(false),
+                })
+            },
+        )
+    }
+}
+
+/// The outcome a replayed scan_id had when it was recorded; nothing is written.
+fn replayed_outcome(tx: &mut Tx, batch: &ScanBatch) -> DbResult<ApplyOutcome> {
     let scan_id = batch.scan_id.to_string();
-    let row = tx.query_opt(
+    let row = tx.query_row(
         "SELECT pass_count, fail_count, skipped_count, error_count, score, fast_path,
                     waived_count
              FROM scans WHERE scan_id = ?1",
@@ -78,17 +117,15 @@ fn replayed_outcome(tx: &mut Tx, batch: &ScanBatch) -> DbResult<Option<ApplyOutc
             ))
         },
     )?;
-    let Some((counts, score, fast_path)) = row else {
-        return Ok(None);
-    };
-    Ok(Some(ApplyOutcome {
+    let (counts, score, fast_path) = row;
+    Ok(ApplyOutcome {
         scan_id: batch.scan_id,
         replayed: true,
         fast_path,
         changes: changes_of_scan(tx, &scan_id)?,
         counts,
         score,
-    }))
+    })
 }
 
 /// The change-log rows a scan wrote, in order.
@@ -121,18 +158,26 @@ pub(crate) fn changes_of_scan(tx: &mut Tx, scan_id: &str) -> DbResult<Vec<Change
 fn upsert_host(tx: &mut Tx, batch: &ScanBatch) -> DbResult<()> {
     let host = &batch.host;
     let labels = serde_json::to_value(&host.labels).unwrap_or_default();
+    // The host's last scan is this one: set here, in the same statement, as it saves a
+    // round trip to PostgreSQL (the scans row follows in this transaction).
     tx.execute(
-        "INSERT INTO hosts (name, address, port, \"user\", labels, first_seen)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+        "INSERT INTO hosts (name, address, port, \"user\", labels, first_seen, last_scan_id,
+             last_scan_at, last_scan_status)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
          ON CONFLICT(name) DO UPDATE SET address = excluded.address, port = excluded.port,
-             \"user\" = excluded.\"user\", labels = excluded.labels, removed_at = NULL",
+             \"user\" = excluded.\"user\", labels = excluded.labels, removed_at = NULL,
+             last_scan_id = excluded.last_scan_id, last_scan_at = excluded.last_scan_at,
+             last_scan_status = excluded.last_scan_status",
         &args![
             host.name,
             host.address,
             host.port,
             host.user,
             to_canonical_string(&labels),
-            batch.started_at
+            batch.started_at,
+            batch.scan_id.to_string(),
+            batch.finished_at,
+            batch.status.as_str()
         ],
     )?;
     Ok(())
@@ -177,12 +222,6 @@ fn insert_scan(
             counts.waived,
         ],
     )?;
-    tx.execute("UPDATE hosts SET last_scan_id = ?2, last_scan_at = ?3, last_scan_status = ?4 WHERE name = ?1", &args![
-        batch.host.name,
-        batch.scan_id.to_string(),
-        batch.finished_at,
-        batch.status.as_str()
-    ])?;
     Ok(())
 }
 
@@ -233,40 +272,26 @@ fn load_current(
 
 /// The integer key that stands for a host name in the compact tables, created on first use.
 fn host_key(tx: &mut Tx, name: &str) -> DbResult<i64> {
-    // Read first: after its first scan the key exists, and the read is one round trip.
-    let select = "SELECT key FROM host_keys WHERE name = ?1";
-    if let Some(key) = tx.query_opt(select, &args![name], |row| row.get(0))? {
-        return Ok(key);
-    }
     tx.execute(
         "INSERT INTO host_keys (name) VALUES (?1) ON CONFLICT(name) DO NOTHING",
         &args![name],
     )?;
-    tx.query_row(select, &args![name], |row| row.get(0))
+    tx.query_row(
+        "SELECT key FROM host_keys WHERE name = ?1",
+        &args![name],
+        |row| row.get(0),
+    )
 }
 
 /// The id of a rule source's name, created on first use.
 fn source_id(tx: &mut Tx, name: &str) -> DbResult<i64> {
-    // Read first: after its first scan the key exists, and the read is one round trip.
-    let select = "SELECT id FROM rule_sources WHERE name = ?1";
-    if let Some(key) = tx.query_opt(select, &args![name], |row| row.get(0))? {
-        return Ok(key);
-    }
     tx.execute(
         "INSERT INTO rule_sources (name) VALUES (?1) ON CONFLICT(name) DO NOTHING",
         &args![name],
     )?;
-    tx.query_row(select, &args![name], |row| row.get(0))
-}
-
-/// Whether the source already holds exactly the host's live rules, so a scan whose results
-/// equal the live state changes no membership either (the fast path's second condition).
-fn source_holds_all_live(tx: &mut Tx, host: &str, host_key: i64, source: i64) -> DbResult<bool> {
     tx.query_row(
-        "SELECT (SELECT count(*) FROM rule_state_sources WHERE host_key = ?2 AND source_id = ?3)
-              = (SELECT pass_count + fail_count + skipped_count + error_count + waived_count
-                 FROM hosts WHERE name = ?1)",
-        &args![host, host_key, source],
+        "SELECT id FROM rule_sources WHERE name = ?1",
+        &args![name],
         |row| row.get(0),
     )
 }
@@ -290,7 +315,12 @@ fn load_memberships(tx: &mut Tx, host_key: i64, source: i64) -> DbResult<Members
     Ok(members)
 }
 
-fn write_scan(tx: &mut Tx, batch: &ScanBatch, prepared: &[Prepared]) -> DbResult<ApplyOutcome> {
+fn write_scan(
+    tx: &mut Tx,
+    batch: &ScanBatch,
+    prepared: &[Prepared],
+    known: Known,
+) -> DbResult<ApplyOutcome> {
     upsert_host(tx, batch)?;
     let host = batch.host.name.as_str();
     // The compact tables store the id's 16 bytes.
@@ -300,16 +330,17 @@ fn write_scan(tx: &mut Tx, batch: &ScanBatch, prepared: &[Prepared]) -> DbResult
     let (keys, current_hash, holds_all) = if batch.status == ScanStatus::Error {
         (None, None, false)
     } else {
-        let current_hash: Option<String> = tx.query_row(
-            "SELECT current_result_hash FROM hosts WHERE name = ?1",
-            &args![host],
-            |row| row.get(0),
-        )?;
-        let source = source_id(tx, &batch.rule_source)?;
-        let host_key = host_key(tx, host)?;
-        let holds_all = current_hash.as_deref() == Some(totals.result_hash.as_str())
-            && source_holds_all_live(tx, host, host_key, source)?;
-        (Some((host_key, source)), current_hash, holds_all)
+        let source = match known.source {
+            Some(source) => source,
+            None => source_id(tx, &batch.rule_source)?,
+        };
+        let host_key = match known.host_key {
+            Some(key) => key,
+            None => host_key(tx, host)?,
+        };
+        let holds_all = known.current_hash.as_deref() == Some(totals.result_hash.as_str())
+            && known.source_holds_all_live;
+        (Some((host_key, source)), known.current_hash, holds_all)
     };
     let route = plan::route(batch, &totals, current_hash.as_deref(), holds_all);
     let outcome = |fast_path, counts, score| ApplyOutcome {

@@ -562,9 +562,9 @@ impl Tx<'_> {
         Ok(statement)
     }
 
-    /// [`Tx::execute`] for a statement text that is one of a bounded set built at run time
-    /// (the chunks of [`Tx::execute_rows`]): prepared once per connection on PostgreSQL too.
-    fn execute_cached(&mut self, sql: &str, params: &[Value<'_>]) -> DbResult<u64> {
+    /// Runs `sql` prepared: on PostgreSQL prepared once per connection when `cached`, else
+    /// parsed for this run only (rusqlite's own cache is a bounded LRU).
+    fn execute_inner(&mut self, sql: &str, cached: bool, params: &[Value<'_>]) -> DbResult<u64> {
         match self {
             Tx::Sqlite(tx) => {
                 let changed = tx
@@ -572,10 +572,11 @@ impl Tx<'_> {
                     .execute(rusqlite::params_from_iter(params))?;
                 Ok(changed as u64)
             }
-            Tx::Postgres { tx, statements } => {
+            Tx::Postgres { tx, statements } if cached => {
                 let statement = Tx::statement(tx, statements, sql)?;
                 Ok(tx.execute(&statement, &pg_params(params))?)
             }
+            Tx::Postgres { tx, .. } => Ok(tx.execute(&postgres_sql(sql), &pg_params(params))?),
         }
     }
 
@@ -599,7 +600,7 @@ impl Tx<'_> {
                 .chain(chunk.iter().flatten())
                 .map(ToValue::to_value)
                 .collect();
-            changed += self.execute_cached(&sql, &params)?;
+            changed += self.execute_inner(&sql, true, &params)?;
         }
         Ok(changed)
     }
@@ -626,43 +627,23 @@ impl Tx<'_> {
         for chunk in rows.chunks(self.rows_per_statement()) {
             let sql = rows_sql(head, 0, row, tail, chunk.len());
             let params: Vec<Value<'_>> = chunk.iter().flatten().map(ToValue::to_value).collect();
-            out.extend(self.query_inner(Sql::Dynamic(&sql), &params, &mut map)?);
+            out.extend(self.query_inner(&sql, true, &params, &mut map)?);
         }
         Ok(out)
     }
 
-    /// Runs one statement; returns the rows it changed.
-    pub fn execute(&mut self, sql: &'static str, params: &[Value<'_>]) -> DbResult<u64> {
-        match self {
-            Tx::Sqlite(tx) => {
-                let changed = tx
-                    .prepare_cached(sql)?
-                    .execute(rusqlite::params_from_iter(params))?;
-                Ok(changed as u64)
-            }
-            Tx::Postgres { tx, statements } => {
-                let statement = Tx::statement(tx, statements, sql)?;
-                Ok(tx.execute(&statement, &pg_params(params))?)
-            }
-        }
+    /// Runs one of the store's statements (prepared once per connection); returns the rows
+    /// it changed.
+    pub fn execute(&mut self, sql: &str, params: &[Value<'_>]) -> DbResult<u64> {
+        self.execute_inner(sql, true, params)
     }
 
-    /// [`Tx::execute`] for a statement built at run time (not cached on PostgreSQL).
-    #[allow(dead_code)] // TODO(issue 16): used once every module runs on both backends
+    /// [`Tx::execute`] for a one-off statement built at run time (not kept prepared).
     pub fn execute_dynamic(&mut self, sql: &str, params: &[Value<'_>]) -> DbResult<u64> {
-        match self {
-            Tx::Sqlite(tx) => {
-                let changed = tx
-                    .prepare(sql)?
-                    .execute(rusqlite::params_from_iter(params))?;
-                Ok(changed as u64)
-            }
-            Tx::Postgres { tx, .. } => Ok(tx.execute(&postgres_sql(sql), &pg_params(params))?),
-        }
+        self.execute_inner(sql, false, params)
     }
 
     /// Several statements without parameters (schema text).
-    #[allow(dead_code)] // TODO(issue 16): used once every module runs on both backends
     pub fn execute_batch(&mut self, sql: &str) -> DbResult<()> {
         match self {
             Tx::Sqlite(tx) => Ok(tx.execute_batch(sql)?),
@@ -673,34 +654,34 @@ impl Tx<'_> {
     /// Every row, each through `map`.
     pub fn query_map<T>(
         &mut self,
-        sql: &'static str,
+        sql: &str,
         params: &[Value<'_>],
         map: impl FnMut(&Row<'_>) -> DbResult<T>,
     ) -> DbResult<Vec<T>> {
-        self.query_inner(Sql::Static(sql), params, map)
+        self.query_inner(sql, true, params, map)
     }
 
-    /// [`Tx::query_map`] for a statement built at run time (not cached on PostgreSQL).
-    #[allow(dead_code)] // TODO(issue 16): used once every module runs on both backends
+    /// [`Tx::query_map`] for a one-off statement built at run time (not kept prepared).
     pub fn query_dynamic<T>(
         &mut self,
         sql: &str,
         params: &[Value<'_>],
         map: impl FnMut(&Row<'_>) -> DbResult<T>,
     ) -> DbResult<Vec<T>> {
-        self.query_inner(Sql::Dynamic(sql), params, map)
+        self.query_inner(sql, false, params, map)
     }
 
     fn query_inner<T>(
         &mut self,
-        sql: Sql<'_>,
+        sql: &str,
+        cached: bool,
         params: &[Value<'_>],
         mut map: impl FnMut(&Row<'_>) -> DbResult<T>,
     ) -> DbResult<Vec<T>> {
         match self {
             Tx::Sqlite(tx) => {
                 // rusqlite's cache is an LRU, so run-time texts are safe in it.
-                let mut statement = tx.prepare_cached(sql.text())?;
+                let mut statement = tx.prepare_cached(sql)?;
                 let mut rows = statement.query(rusqlite::params_from_iter(params))?;
                 let mut out = Vec::new();
                 while let Some(row) = rows.next()? {
@@ -709,8 +690,12 @@ impl Tx<'_> {
                 Ok(out)
             }
             Tx::Postgres { tx, statements } => {
-                let statement = Tx::statement(tx, statements, sql.text())?;
-                let rows = tx.query(&statement, &pg_params(params))?;
+                let rows = if cached {
+                    let statement = Tx::statement(tx, statements, sql)?;
+                    tx.query(&statement, &pg_params(params))?
+                } else {
+                    tx.query(&postgres_sql(sql), &pg_params(params))?
+                };
                 rows.iter().map(|row| map(&Row::Postgres(row))).collect()
             }
         }
@@ -719,7 +704,7 @@ impl Tx<'_> {
     /// The first row, if any.
     pub fn query_opt<T>(
         &mut self,
-        sql: &'static str,
+        sql: &str,
         params: &[Value<'_>],
         map: impl FnOnce(&Row<'_>) -> DbResult<T>,
     ) -> DbResult<Option<T>> {
@@ -738,7 +723,7 @@ impl Tx<'_> {
     /// The one row the statement must return.
     pub fn query_row<T>(
         &mut self,
-        sql: &'static str,
+        sql: &str,
         params: &[Value<'_>],
         map: impl FnOnce(&Row<'_>) -> DbResult<T>,
     ) -> DbResult<T> {
@@ -753,29 +738,10 @@ impl Tx<'_> {
     }
 
     /// The SQLite transaction, for what only SQLite has (PRAGMAs, `sqlite_sequence`).
-    #[allow(dead_code)] // TODO(issue 16): used once every module runs on both backends
     pub fn sqlite(&self) -> Option<&rusqlite::Connection> {
         match self {
             Tx::Sqlite(tx) => Some(tx),
             Tx::Postgres { .. } => None,
-        }
-    }
-}
-
-/// A statement's text: one of the store's constants (prepared once per connection) or
-/// one built at run time.
-#[derive(Clone, Copy)]
-enum Sql<'s> {
-    Static(&'static str),
-    #[allow(dead_code)]
-    Dynamic(&'s str),
-}
-
-impl Sql<'_> {
-    fn text(&self) -> &str {
-        match self {
-            Sql::Static(sql) => sql,
-            Sql::Dynamic(sql) => sql,
         }
     }
 }
