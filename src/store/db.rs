@@ -511,6 +511,24 @@ pub enum Tx<'c> {
 /// distinct statement texts per kind of row.
 const ROWS_PER_STATEMENT: usize = 256;
 
+/// `rows` in chunks of at most `max` rows, each a power of two long, so a kind of statement
+/// has at most log2(max) + 1 texts and the connection's prepared statements stay few
+/// however many rows scans bring.
+fn chunks<T>(rows: &[T], max: usize) -> impl Iterator<Item = &[T]> {
+    let mut rest = rows;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let len = rest.len().min(max.max(1));
+        // The largest power of two that fits.
+        let len = 1 << (usize::BITS - 1 - len.leading_zeros());
+        let (chunk, tail) = rest.split_at(len);
+        rest = tail;
+        Some(chunk)
+    })
+}
+
 /// `head` + `count` copies of `row` with their `?` numbered on from `leading` + `tail`.
 fn rows_sql(head: &str, leading: usize, row: &str, tail: &str, count: usize) -> String {
     let mut sql = String::with_capacity(head.len() + tail.len() + count * (row.len() + 16));
@@ -593,7 +611,7 @@ impl Tx<'_> {
         rows: &[Vec<Value<'_>>],
     ) -> DbResult<u64> {
         let mut changed = 0;
-        for chunk in rows.chunks(self.rows_per_statement()) {
+        for chunk in chunks(rows, self.rows_per_statement()) {
             let sql = rows_sql(head, leading.len(), row, tail, chunk.len());
             let params: Vec<Value<'_>> = leading
                 .iter()
@@ -624,7 +642,7 @@ impl Tx<'_> {
         mut map: impl FnMut(&Row<'_>) -> DbResult<T>,
     ) -> DbResult<Vec<T>> {
         let mut out = Vec::new();
-        for chunk in rows.chunks(self.rows_per_statement()) {
+        for chunk in chunks(rows, self.rows_per_statement()) {
             let sql = rows_sql(head, 0, row, tail, chunk.len());
             let params: Vec<Value<'_>> = chunk.iter().flatten().map(ToValue::to_value).collect();
             out.extend(self.query_inner(&sql, true, &params, &mut map)?);
@@ -743,5 +761,47 @@ impl Tx<'_> {
             Tx::Sqlite(tx) => Some(tx),
             Tx::Postgres { .. } => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_are_powers_of_two_that_cover_every_row_once() {
+        let rows: Vec<usize> = (0..1000).collect();
+        let sizes: Vec<usize> = chunks(&rows, 256).map(<[usize]>::len).collect();
+        assert_eq!(sizes, [256, 256, 256, 128, 64, 32, 8]);
+        let joined: Vec<usize> = chunks(&rows, 256).flatten().copied().collect();
+        assert_eq!(joined, rows);
+        assert_eq!(chunks(&rows[..3], 1).count(), 3);
+        assert_eq!(chunks(&rows[..0], 256).count(), 0);
+    }
+
+    #[test]
+    fn rows_are_numbered_after_the_leading_values_and_quoted_text_is_left_alone() {
+        assert_eq!(
+            rows_sql("UPDATE t SET a = ?1 WHERE k IN (", 1, "?", ")", 3),
+            "UPDATE t SET a = ?1 WHERE k IN (?2, ?3, ?4)"
+        );
+        assert_eq!(
+            rows_sql("INSERT INTO t VALUES ", 1, "(?1, ?, unhex(?))", "", 2),
+            "INSERT INTO t VALUES (?1, ?2, unhex(?3)), (?1, ?4, unhex(?5))"
+        );
+        assert_eq!(
+            postgres_sql("SELECT ?1, '?' || ?12"),
+            "SELECT $1, '?' || $12"
+        );
+    }
+
+    #[test]
+    fn numeric_reads_as_an_integer_when_whole() {
+        // 12345678 = 1234 * 10000 + 5678 (weight 1), positive, scale 0.
+        let raw = [0, 2, 0, 1, 0, 0, 0, 0, 0x04, 0xd2, 0x16, 0x2e];
+        assert_eq!(numeric(&raw).unwrap(), Value::Int(12_345_678));
+        // -2.5 = 2 (weight 0) and 5000 (weight -1), negative, scale 1.
+        let raw = [0, 2, 0, 0, 0x40, 0, 0, 1, 0, 2, 0x13, 0x88];
+        assert_eq!(numeric(&raw).unwrap(), Value::Real(-2.5));
     }
 }
