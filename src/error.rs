@@ -142,7 +142,7 @@ impl Error {
             // A state path that cannot be used as given is the operator's configuration.
             Self::Store(
                 StoreError::Location(_)
-                | StoreError::PostgresNotYet { .. }
+                | StoreError::SqliteInternals { .. }
                 | StoreError::SqliteOnly { .. }
                 | StoreError::CopyRefused { .. }
                 | StoreError::UrlAsPath { .. }

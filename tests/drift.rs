@@ -5,7 +5,6 @@
 mod common;
 mod support;
 
-use plumb::store::Store;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fs;
@@ -15,9 +14,9 @@ use support::backends::{Backend, Kind};
 use support::tools::sqlite3;
 use support::{fixtures, json, plumb, run, state_json, stderr};
 
-// Each on a SQLite file and on a PostgreSQL database; the others edit or damage the file,
-// or use commands that do not run on PostgreSQL yet (state prune, check).
+// Each on a SQLite file and on a PostgreSQL database; the others edit or damage the file.
 contract_tests!(
+    at_rebuilds_the_state_then_and_refuses_times_before_the_prune_horizon,
     each_change_class_between_the_last_two_full_scans,
     since_gives_the_net_change_with_its_flaps,
     scans_by_id_unique_prefix_ambiguous_prefix_and_unknown_id,
@@ -472,11 +471,8 @@ fn statuses_at(report: &Value) -> BTreeMap<String, String> {
     by_rule(&report["state"], "status")
 }
 
-#[test]
-fn at_rebuilds_the_state_then_and_refuses_times_before_the_prune_horizon() {
-    let backend =
-        Backend::sqlite("at_rebuilds_the_state_then_and_refuses_times_before_the_prune_horizon");
-    let setup = Setup::new(&backend, RULES);
+fn at_rebuilds_the_state_then_and_refuses_times_before_the_prune_horizon(backend: &Backend) {
+    let setup = Setup::new(backend, RULES);
     let host = Host::new("web1");
     let first = setup.scan(&host);
     host.set("alpha yes", "alpha no");
@@ -508,10 +504,7 @@ fn at_rebuilds_the_state_then_and_refuses_times_before_the_prune_horizon() {
 
     // Prune the first scan's rows: the log now starts with the second scan.
     let cutoff = plumb::time::parse_time(&times[1], 0).unwrap();
-    let report = Store::open(&setup.state)
-        .unwrap()
-        .prune_before(cutoff)
-        .unwrap();
+    let report = backend.open().prune_before(cutoff).unwrap();
     assert!(report.transactions_deleted > 0);
 
     let out = setup.drift(&["web1", "--at", &times[0]]);

@@ -25,6 +25,7 @@ contract_tests!(
     the_full_sync_horizon_forces_a_full_batch,
     two_consumers_keep_independent_cursors,
     the_policy_sets_the_full_sync_horizon_unless_the_flag_does,
+    a_prune_past_the_cursor_forces_a_full_batch,
 );
 
 const OS_RELEASE: &str = "ID=debian\nVERSION_ID=\"12\"\n";
@@ -642,10 +643,8 @@ fn two_consumers_keep_independent_cursors(backend: &Backend) {
 }
 
 /// SQLite only until `plumb state prune` runs on PostgreSQL.
-#[test]
-fn a_prune_past_the_cursor_forces_a_full_batch() {
-    let backend = Backend::sqlite("a_prune_past_the_cursor_forces_a_full_batch");
-    let site = Site::new(&backend, &["web1"]);
+fn a_prune_past_the_cursor_forces_a_full_batch(backend: &Backend) {
+    let site = Site::new(backend, &["web1"]);
     site.scan("web1");
     site.ack("siem", &site.export("siem", &[]));
     site.sshd_config(

@@ -129,13 +129,11 @@ pub enum StoreError {
         problem: String,
     },
 
-    /// Exit 2. An operation not yet written for PostgreSQL was asked of a PostgreSQL store;
-    /// nothing was read or written.
-    #[error(
-        "PostgreSQL state at {url}: this operation is not available on PostgreSQL yet; give a \
-         state file path"
-    )]
-    PostgresNotYet { url: Box<PostgresUrl> },
+    /// Exit 2. One of SQLite's own operations (its PRAGMAs, its file) was asked of a
+    /// PostgreSQL store; nothing was read or written. Commands check before they get here
+    /// (see [`StoreError::SqliteOnly`]); this is the store's own guard.
+    #[error("PostgreSQL state at {url}: this is an operation on a SQLite state file only")]
+    SqliteInternals { url: Box<PostgresUrl> },
 
     /// Exit 2. A PostgreSQL URL reached the file store's open: a URL is never used as a path.
     #[error("state location {url} is a PostgreSQL URL, not a file path")]

@@ -207,9 +207,9 @@ pub struct MigrateReport {
     pub applied: Vec<String>,
 }
 
-/// An open store: the SQLite state file, or a PostgreSQL database (issue 16). Operations
-/// written for both run the same statements through [`db::Tx`]; the others take
-/// [`Store::sqlite`] and refuse a database.
+/// An open store: the SQLite state file, or a PostgreSQL database. Every operation runs the
+/// same statements on both through [`db::Tx`]; SQLite's own (PRAGMAs, `VACUUM`) take
+/// [`Store::sqlite`], which refuses a database.
 pub struct Store {
     db: Db,
     /// Where the store is, for messages: the file, or the URL with its password as `***`.
@@ -221,7 +221,7 @@ pub struct Store {
 
 fn not_on_postgres(origin: &Origin) -> StoreError {
     match origin {
-        Origin::Postgres(url) => StoreError::PostgresNotYet { url: url.clone() },
+        Origin::Postgres(url) => StoreError::SqliteInternals { url: url.clone() },
         // Unreachable by construction: a file store always has its connection.
         Origin::File(path) => StoreError::Sqlite {
             path: path.clone(),
@@ -423,8 +423,9 @@ impl Store {
             .map_err(sql_on(self.sqlite()?, &self.path, "setting pragmas"))
     }
 
-    /// The SQLite connection, for the operations not yet written for both backends; on a
-    /// PostgreSQL store they are refused (exit 2) before anything is read or written.
+    /// The SQLite connection, for SQLite's own operations (PRAGMAs, `VACUUM`, the file's
+    /// size); on a PostgreSQL store they are refused (exit 2) before anything is read or
+    /// written.
     pub(crate) fn sqlite(&self) -> Result<&Connection, StoreError> {
         match &self.db {
             Db::Sqlite(conn) => Ok(conn),

@@ -1,6 +1,6 @@
 //! Connecting to PostgreSQL for a `postgres://` state location: TLS per `sslmode` (rustls on
 //! ring), the password from the URL, `PGPASSWORD` or `~/.pgpass`, and errors that say what
-//! failed without the password. The store's queries on PostgreSQL are not here yet.
+//! failed without the password. The store's statements run through [`super::db`].
 
 use super::error::StoreError;
 use super::location::{PostgresUrl, SslMode};
