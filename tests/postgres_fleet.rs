@@ -12,25 +12,9 @@ use std::fs;
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
-use support::fixtures::materialise;
+use support::fixtures::{PASSING_RULES, materialise};
 use support::postgres::{PASSWORD, PgServer};
 use support::{json, plumb, stderr};
-
-/// Three rules that pass on the debian12-default fixture tree.
-const PASSING_RULES: &str = "\
-- id: os-release-present
-  title: os-release exists
-  severity: low
-  check: { method: file_exists, path: /etc/os-release }
-- id: passwd-present
-  title: passwd exists
-  severity: medium
-  check: { method: file_exists, path: /etc/passwd }
-- id: group-present
-  title: group exists
-  severity: low
-  check: { method: file_exists, path: /etc/group }
-";
 
 /// Words a run must never fail with: the workers do not wait on each other in a cycle, and
 /// READ COMMITTED claims never need a retry.

@@ -12,25 +12,9 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
-use support::fixtures::materialise;
+use support::fixtures::{PASSING_RULES, materialise};
 use support::tools::sqlite3;
 use support::{json, plumb, run, stderr};
-
-/// Three rules that pass on the debian12-default fixture tree.
-const PASSING_RULES: &str = "\
-- id: os-release-present
-  title: os-release exists
-  severity: low
-  check: { method: file_exists, path: /etc/os-release }
-- id: passwd-present
-  title: passwd exists
-  severity: medium
-  check: { method: file_exists, path: /etc/passwd }
-- id: group-present
-  title: group exists
-  severity: low
-  check: { method: file_exists, path: /etc/group }
-";
 
 struct Fleet {
     dir: tempfile::TempDir,

@@ -134,3 +134,19 @@ fn apply_perms(name: &str, root: &Path) {
             .unwrap_or_else(|err| panic!("chmod {}: {err}", path.display()));
     }
 }
+
+/// Three rules that pass on the debian12-default fixture tree.
+pub const PASSING_RULES: &str = "\
+- id: os-release-present
+  title: os-release exists
+  severity: low
+  check: { method: file_exists, path: /etc/os-release }
+- id: passwd-present
+  title: passwd exists
+  severity: medium
+  check: { method: file_exists, path: /etc/passwd }
+- id: group-present
+  title: group exists
+  severity: low
+  check: { method: file_exists, path: /etc/group }
+";
