@@ -11,10 +11,10 @@ mod support;
 use std::fs;
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use support::fixtures::{PASSING_RULES, materialise};
 use support::postgres::{PASSWORD, PgServer};
-use support::{json, plumb, stderr};
+use support::{code, json, plumb, stderr, wait_for};
 
 /// Words a run must never fail with: the workers do not wait on each other in a cycle, and
 /// READ COMMITTED claims never need a retry.
@@ -142,21 +142,6 @@ impl Fleet {
         self.client()
             .batch_execute("UPDATE host_locks SET expires_at = 0")
             .unwrap();
-    }
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().unwrap_or(-1)
-}
-
-fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "gave up on {what}"
-        );
-        std::thread::sleep(Duration::from_millis(10));
     }
 }
 

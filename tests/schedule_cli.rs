@@ -10,11 +10,11 @@ mod support;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 use support::fixtures::{PASSING_RULES, materialise};
 use support::tools::sqlite3;
-use support::{json, plumb, run, stderr};
+use support::{code, json, plumb, run, stderr, wait_for};
 
 struct Fleet {
     dir: tempfile::TempDir,
@@ -120,21 +120,6 @@ impl Fleet {
             .find(|h| h["host"] == host)
             .cloned()
             .unwrap_or_else(|| panic!("{host} not in {status}"))
-    }
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().unwrap_or(-1)
-}
-
-fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "gave up on {what}"
-        );
-        std::thread::sleep(Duration::from_millis(10));
     }
 }
 

@@ -146,3 +146,20 @@ pub fn limit_address_space(cmd: &mut Command, bytes: u64) -> &mut Command {
         })
     }
 }
+
+/// A process's exit code, -1 when a signal ended it.
+pub fn code(out: &Output) -> i32 {
+    out.status.code().unwrap_or(-1)
+}
+
+/// Polls `done` every 10 ms; fails the test after 60 s, naming `what`.
+pub fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "gave up on {what}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
