@@ -36,6 +36,11 @@ pub enum DbError {
     },
     /// A statement that must return a row returned none.
     NoRow,
+    /// A row of [`Tx::execute_rows`] has another number of values than its statement.
+    RowWidth {
+        expected: usize,
+        found: usize,
+    },
 }
 
 impl fmt::Display for DbError {
@@ -48,6 +53,9 @@ impl fmt::Display for DbError {
             },
             DbError::Decode { column, problem } => write!(f, "column {column}: {problem}"),
             DbError::NoRow => write!(f, "the statement returned no row"),
+            DbError::RowWidth { expected, found } => {
+                write!(f, "a row of {found} values for a statement of {expected}")
+            }
         }
     }
 }
@@ -506,29 +514,6 @@ pub enum Tx<'c> {
     },
 }
 
-/// Rows per statement of [`Tx::execute_rows`]: under both engines' parameter limits (SQLite
-/// 32,766, PostgreSQL 65,535) at the widest row the store writes (17 values), and few
-/// distinct statement texts per kind of row.
-const ROWS_PER_STATEMENT: usize = 256;
-
-/// `rows` in chunks of at most `max` rows, each a power of two long, so a kind of statement
-/// has at most log2(max) + 1 texts and the connection's prepared statements stay few
-/// however many rows scans bring.
-fn chunks<T>(rows: &[T], max: usize) -> impl Iterator<Item = &[T]> {
-    let mut rest = rows;
-    std::iter::from_fn(move || {
-        if rest.is_empty() {
-            return None;
-        }
-        let len = rest.len().min(max.max(1));
-        // The largest power of two that fits.
-        let len = 1 << (usize::BITS - 1 - len.leading_zeros());
-        let (chunk, tail) = rest.split_at(len);
-        rest = tail;
-        Some(chunk)
-    })
-}
-
 /// `head` + `count` copies of `row` with their `?` numbered on from `leading` + `tail`.
 fn rows_sql(head: &str, leading: usize, row: &str, tail: &str, count: usize) -> String {
     let mut sql = String::with_capacity(head.len() + tail.len() + count * (row.len() + 16));
@@ -550,6 +535,57 @@ fn rows_sql(head: &str, leading: usize, row: &str, tail: &str, count: usize) -> 
     }
     sql.push_str(tail);
     sql
+}
+
+/// [`rows_sql`] for any number of rows in one PostgreSQL statement: each bare `?` of `row`
+/// becomes a column of `unnest` over one array parameter per column (typed as `types`, the
+/// types PostgreSQL infers for the one-row statement). A `VALUES` head becomes
+/// `SELECT … ORDER BY` the rows' order; any other head (an `IN (` list) takes the `SELECT`.
+fn array_sql(head: &str, leading: usize, row: &str, tail: &str, types: &[Type]) -> String {
+    let mut select = String::with_capacity(row.len() + 16);
+    let mut columns = 0;
+    let mut chars = unparenthesised(row).chars().peekable();
+    while let Some(ch) = chars.next() {
+        if ch == '?' && !chars.peek().is_some_and(char::is_ascii_digit) {
+            columns += 1;
+            select.push_str(&format!("u.c{columns}"));
+        } else {
+            select.push(ch);
+        }
+    }
+    let arrays: Vec<String> = (0..columns)
+        .map(|i| {
+            let name = types.get(i).map_or("text", Type::name);
+            format!("?{}::{name}[]", leading + i + 1)
+        })
+        .collect();
+    let names: Vec<String> = (1..=columns).map(|i| format!("c{i}")).collect();
+    let (arrays, names) = (arrays.join(", "), names.join(", "));
+    match head.trim_end().strip_suffix("VALUES") {
+        Some(insert) => format!(
+            "{insert}SELECT {select} FROM unnest({arrays}) WITH ORDINALITY AS u({names}, n) \
+             ORDER BY u.n{tail}"
+        ),
+        None => format!("{head}SELECT {select} FROM unnest({arrays}) AS u({names}){tail}"),
+    }
+}
+
+/// `row` without the parentheses around the whole of it (a `VALUES` tuple).
+fn unparenthesised(row: &str) -> &str {
+    let Some(inner) = row.strip_prefix('(').and_then(|r| r.strip_suffix(')')) else {
+        return row;
+    };
+    // "(a), (b)" is not one tuple: the first parenthesis must close at the end.
+    let mut depth = 0usize;
+    for ch in inner.chars() {
+        match ch {
+            '(' => depth += 1,
+            ')' if depth == 0 => return row,
+            ')' => depth -= 1,
+            _ => {}
+        }
+    }
+    inner
 }
 
 /// Parameters as PostgreSQL's driver takes them.
@@ -598,10 +634,11 @@ impl Tx<'_> {
         }
     }
 
-    /// One statement per chunk of rows: `head` (whose `?1..?n` are the `leading` values),
+    /// Many rows in one statement form: `head` (whose `?1..?n` are the `leading` values),
     /// then `row` once per row (its bare `?` numbered on from n+1), joined by commas, then
-    /// `tail`. No rows, no statement. A scan's thousand rows are a handful of round trips to
-    /// PostgreSQL instead of a thousand.
+    /// `tail`. No rows, no statement. SQLite runs one small prepared statement per row, its
+    /// fastest form; PostgreSQL runs one statement over arrays ([`array_sql`]), so a scan's
+    /// thousand rows are one round trip.
     pub fn execute_rows(
         &mut self,
         head: &str,
@@ -610,29 +647,63 @@ impl Tx<'_> {
         tail: &str,
         rows: &[Vec<Value<'_>>],
     ) -> DbResult<u64> {
-        let mut changed = 0;
-        for chunk in chunks(rows, self.rows_per_statement()) {
-            let sql = rows_sql(head, leading.len(), row, tail, chunk.len());
-            let params: Vec<Value<'_>> = leading
-                .iter()
-                .chain(chunk.iter().flatten())
-                .map(ToValue::to_value)
-                .collect();
-            changed += self.execute_inner(&sql, true, &params)?;
+        if rows.is_empty() {
+            return Ok(0);
         }
-        Ok(changed)
-    }
-
-    /// SQLite has no round trip to save: one small prepared statement per row is its
-    /// fastest form. PostgreSQL gets chunks.
-    fn rows_per_statement(&self) -> usize {
         match self {
-            Tx::Sqlite(_) => 1,
-            Tx::Postgres { .. } => ROWS_PER_STATEMENT,
+            Tx::Sqlite(_) => {
+                let sql = rows_sql(head, leading.len(), row, tail, 1);
+                let mut changed = 0;
+                for values in rows {
+                    let params: Vec<Value<'_>> = leading
+                        .iter()
+                        .chain(values)
+                        .map(ToValue::to_value)
+                        .collect();
+                    changed += self.execute_inner(&sql, true, &params)?;
+                }
+                Ok(changed)
+            }
+            Tx::Postgres { tx, statements } => {
+                let (statement, columns) =
+                    Tx::array_statement(tx, statements, head, leading.len(), row, tail, rows)?;
+                let mut params = pg_params(leading);
+                params.extend(columns.iter().map(|c| c as &(dyn ToSql + Sync)));
+                Ok(tx.execute(&statement, &params)?)
+            }
         }
     }
 
-    /// [`Tx::execute_rows`] for a query: the rows every chunk returns, each through `map`.
+    /// The prepared array form of a rows statement and its column parameters.
+    fn array_statement<'v>(
+        tx: &mut postgres::Transaction<'_>,
+        statements: &mut HashMap<String, postgres::Statement>,
+        head: &str,
+        leading: usize,
+        row: &str,
+        tail: &str,
+        rows: &'v [Vec<Value<'_>>],
+    ) -> DbResult<(postgres::Statement, Vec<Vec<&'v Value<'v>>>)> {
+        let one_row = Tx::statement(tx, statements, &rows_sql(head, leading, row, tail, 1))?;
+        let types = one_row.params().get(leading..).unwrap_or_default();
+        let sql = array_sql(head, leading, row, tail, types);
+        let statement = Tx::statement(tx, statements, &sql)?;
+        let mut columns = vec![Vec::with_capacity(rows.len()); types.len()];
+        for values in rows {
+            if values.len() != types.len() {
+                return Err(DbError::RowWidth {
+                    expected: types.len(),
+                    found: values.len(),
+                });
+            }
+            for (column, value) in columns.iter_mut().zip(values) {
+                column.push(value);
+            }
+        }
+        Ok((statement, columns))
+    }
+
+    /// [`Tx::execute_rows`] for a query: the rows it returns, each through `map`.
     pub fn query_rows<T>(
         &mut self,
         head: &str,
@@ -641,13 +712,27 @@ impl Tx<'_> {
         rows: &[Vec<Value<'_>>],
         mut map: impl FnMut(&Row<'_>) -> DbResult<T>,
     ) -> DbResult<Vec<T>> {
-        let mut out = Vec::new();
-        for chunk in chunks(rows, self.rows_per_statement()) {
-            let sql = rows_sql(head, 0, row, tail, chunk.len());
-            let params: Vec<Value<'_>> = chunk.iter().flatten().map(ToValue::to_value).collect();
-            out.extend(self.query_inner(&sql, true, &params, &mut map)?);
+        if rows.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(out)
+        match self {
+            Tx::Sqlite(_) => {
+                let sql = rows_sql(head, 0, row, tail, 1);
+                let mut out = Vec::new();
+                for values in rows {
+                    out.extend(self.query_inner(&sql, true, values, &mut map)?);
+                }
+                Ok(out)
+            }
+            Tx::Postgres { tx, statements } => {
+                let (statement, columns) =
+                    Tx::array_statement(tx, statements, head, 0, row, tail, rows)?;
+                let params: Vec<&(dyn ToSql + Sync)> =
+                    columns.iter().map(|c| c as &(dyn ToSql + Sync)).collect();
+                let found = tx.query(&statement, &params)?;
+                found.iter().map(|row| map(&Row::Postgres(row))).collect()
+            }
+        }
     }
 
     /// Runs one of the store's statements (prepared once per connection); returns the rows
@@ -769,17 +854,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn chunks_are_powers_of_two_that_cover_every_row_once() {
-        let rows: Vec<usize> = (0..1000).collect();
-        let sizes: Vec<usize> = chunks(&rows, 256).map(<[usize]>::len).collect();
-        assert_eq!(sizes, [256, 256, 256, 128, 64, 32, 8]);
-        let joined: Vec<usize> = chunks(&rows, 256).flatten().copied().collect();
-        assert_eq!(joined, rows);
-        assert_eq!(chunks(&rows[..3], 1).count(), 3);
-        assert_eq!(chunks(&rows[..0], 256).count(), 0);
-    }
-
-    #[test]
     fn rows_are_numbered_after_the_leading_values_and_quoted_text_is_left_alone() {
         assert_eq!(
             rows_sql("UPDATE t SET a = ?1 WHERE k IN (", 1, "?", ")", 3),
@@ -793,6 +867,34 @@ mod tests {
             postgres_sql("SELECT ?1, '?' || ?12"),
             "SELECT $1, '?' || $12"
         );
+    }
+
+    #[test]
+    fn postgresql_takes_rows_as_arrays_unnested_in_their_order() {
+        assert_eq!(
+            array_sql(
+                "INSERT INTO t (k, a, b) VALUES ",
+                1,
+                "(?1, unhex(?), ?)",
+                " ON CONFLICT(k) DO NOTHING",
+                &[Type::TEXT, Type::INT8],
+            ),
+            "INSERT INTO t (k, a, b) SELECT ?1, unhex(u.c1), u.c2 \
+             FROM unnest(?2::text[], ?3::int8[]) WITH ORDINALITY AS u(c1, c2, n) \
+             ORDER BY u.n ON CONFLICT(k) DO NOTHING"
+        );
+        assert_eq!(
+            array_sql(
+                "DELETE FROM t WHERE a = ?1 AND k IN (",
+                1,
+                "?",
+                ")",
+                &[Type::INT2]
+            ),
+            "DELETE FROM t WHERE a = ?1 AND k IN (SELECT u.c1 FROM unnest(?2::int2[]) AS u(c1))"
+        );
+        assert_eq!(unparenthesised("(a), (b)"), "(a), (b)");
+        assert_eq!(unparenthesised("(f(a), b)"), "f(a), b");
     }
 
     #[test]
