@@ -7,9 +7,8 @@ use super::error::StoreError;
 use super::model::{
     ChangeKind, Counts, FailingCounts, ResultRecord, ScanBatch, ScanStatus, Scope, Severity, Status,
 };
-use crate::canonical::{canonical_hash, to_canonical_string};
+use crate::canonical::{sha256_hex, to_canonical_string, write_string};
 use crate::eval::{MAX_EVIDENCE_BYTES, evidence_size};
-use serde_json::json;
 use std::collections::{BTreeMap, HashSet};
 
 /// Hash of one result: canonical JSON of {rule_id, status, reason, severity, evidence}.
@@ -20,28 +19,62 @@ pub fn result_hash(
     severity: Severity,
     evidence: &serde_json::Value,
 ) -> String {
-    canonical_hash(&json!({
-        "rule_id": rule_id,
-        "status": status.as_str(),
-        "reason": reason,
-        "severity": severity.as_str(),
-        "evidence": evidence,
-    }))
+    let evidence = to_canonical_string(evidence);
+    result_hash_of_text(rule_id, status, reason, severity, &evidence)
 }
 
-/// Hash of a whole scan over its (rule_id, status, result hash) entries sorted by rule_id.
-/// The per-result hash (which also covers severity, reason and evidence) stands in for the
-/// "evidence hash", so a severity-only change cannot slip through the fast path.
+/// [`result_hash`] of evidence already in canonical text (a scan has it for its size check).
+/// The object's names are ASCII, so RFC 8785 orders them as written here.
+fn result_hash_of_text(
+    rule_id: &str,
+    status: Status,
+    reason: Option<&str>,
+    severity: Severity,
+    evidence: &str,
+) -> String {
+    let mut text = String::with_capacity(evidence.len() + rule_id.len() + 128);
+    text.push_str("{\"evidence\":");
+    text.push_str(evidence);
+    text.push_str(",\"reason\":");
+    match reason {
+        Some(reason) => write_string(&mut text, reason),
+        None => text.push_str("null"),
+    }
+    text.push_str(",\"rule_id\":");
+    write_string(&mut text, rule_id);
+    text.push_str(",\"severity\":");
+    write_string(&mut text, severity.as_str());
+    text.push_str(",\"status\":");
+    write_string(&mut text, status.as_str());
+    text.push('}');
+    sha256_hex(text)
+}
+
+/// Hash of a whole scan over its (rule_id, status, result hash) entries sorted by rule_id:
+/// the canonical JSON of the list of `[rule_id, status, hash]` triples. The per-result hash
+/// (which also covers severity, reason and evidence) stands in for the "evidence hash", so a
+/// severity-only change cannot slip through the fast path.
 pub fn scan_result_hash<'a>(
     entries: impl IntoIterator<Item = (&'a str, Status, &'a str)>,
 ) -> String {
     let mut sorted: Vec<_> = entries.into_iter().collect();
     sorted.sort_by(|a, b| a.0.cmp(b.0));
-    let list: Vec<_> = sorted
-        .into_iter()
-        .map(|(rule, status, hash)| json!([rule, status.as_str(), hash]))
-        .collect();
-    canonical_hash(&serde_json::Value::Array(list))
+    let mut text = String::with_capacity(sorted.len() * 112 + 2);
+    text.push('[');
+    for (index, (rule, status, hash)) in sorted.into_iter().enumerate() {
+        if index > 0 {
+            text.push(',');
+        }
+        text.push('[');
+        write_string(&mut text, rule);
+        text.push(',');
+        write_string(&mut text, status.as_str());
+        text.push(',');
+        write_string(&mut text, hash);
+        text.push(']');
+    }
+    text.push(']');
+    sha256_hex(text)
 }
 
 /// A validated result, with the canonical forms computed once.
@@ -103,12 +136,12 @@ pub(crate) fn validate(batch: &ScanBatch) -> Result<Vec<Prepared<'_>>, StoreErro
                 "rule {id}: evidence is {size} bytes, over the {MAX_EVIDENCE_BYTES} byte ceiling"
             ));
         }
-        let hash = result_hash(
+        let hash = result_hash_of_text(
             id,
             record.status,
             record.reason.as_deref(),
             record.severity,
-            &record.evidence,
+            &evidence_text,
         );
         prepared.push(Prepared {
             record,
@@ -412,6 +445,26 @@ pub(crate) fn plan_changes<'p>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::canonical::canonical_hash;
+    use serde_json::json;
+
+    #[test]
+    fn hashes_are_the_canonical_json_of_their_documented_objects() {
+        let evidence = json!({"z": [1, 2.5, null], "a": "x\"y\\\u{1}", "\u{1f600}": true});
+        for (rule, reason) in [("r-1", None), ("règle \"2\"\n", Some("why\t\u{7f}"))] {
+            let by_document = canonical_hash(&json!({
+                "rule_id": rule, "status": "fail", "reason": reason,
+                "severity": "high", "evidence": evidence,
+            }));
+            let hash = result_hash(rule, Status::Fail, reason, Severity::High, &evidence);
+            assert_eq!(hash, by_document);
+        }
+        let entries = [("b", Status::Pass, "h2"), ("a\u{e000}", Status::Fail, "h1")];
+        let by_document =
+            canonical_hash(&json!([["a\u{e000}", "fail", "h1"], ["b", "pass", "h2"]]));
+        assert_eq!(scan_result_hash(entries), by_document);
+        assert_eq!(scan_result_hash([]), canonical_hash(&json!([])));
+    }
 
     const AT: i64 = 1_700_000_000_000;
 
