@@ -340,6 +340,18 @@ fn first_export_is_full_then_an_unchanged_rescan_exports_only_references(backend
     assert_eq!(text(&reference["s"]), scan_id(&last_scan));
     assert_ne!(reference["s"], host["s"]);
     assert_eq!(next.end["counts"]["refs"], 1);
+
+    // A new consumer's full batch: the unchanged re-scan checked every live row, though it
+    // wrote none of them, so each result names it as its last scan.
+    let full = export(&state, "audit", &[]);
+    assert_eq!(full.header["full"], true);
+    let checked_by: std::collections::BTreeSet<String> =
+        full.of("result").iter().map(|r| text(&r["scan"])).collect();
+    assert_eq!(checked_by, [scan_id(&last_scan)].into());
+    assert_ne!(
+        full.of("result")[0]["last_checked_at"],
+        one["last_checked_at"]
+    );
 }
 
 fn one_changed_rule_on_one_host_is_the_only_row_in_full(backend: &Backend) {

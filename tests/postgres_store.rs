@@ -101,8 +101,8 @@ fn migrate_builds_the_sqlite_schema_in_postgresql_and_is_idempotent() {
     let first = json(&first);
     assert_eq!(first["path"], shown.as_str());
     assert_eq!(first["from_version"], 0);
-    assert_eq!(first["to_version"], 8);
-    assert_eq!(first["applied"].as_array().unwrap().len(), 1);
+    assert_eq!(first["to_version"], 9);
+    assert_eq!(first["applied"].as_array().unwrap().len(), 2);
     // Again, with the password from PGPASSWORD: nothing left to do.
     let bare = server.url(None, "sslmode=disable");
     let again = run(plumb().env("PGPASSWORD", PASSWORD).args([
@@ -110,15 +110,15 @@ fn migrate_builds_the_sqlite_schema_in_postgresql_and_is_idempotent() {
     ]));
     expect(&again, 0, "second migrate");
     let again = json(&again);
-    assert_eq!(again["from_version"], 8);
-    assert_eq!(again["to_version"], 8);
+    assert_eq!(again["from_version"], 9);
+    assert_eq!(again["to_version"], 9);
     assert_eq!(again["applied"], serde_json::json!([]));
 
     let show = plumb_at(&url, &["state", "show", "--format", "json"]);
     expect(&show, 0, "show");
     let show = json(&show);
     assert_eq!(show["path"], shown.as_str());
-    assert_eq!(show["schema_version"], 8);
+    assert_eq!(show["schema_version"], 9);
     assert_eq!(show["hosts"], 0);
     assert_eq!(show["transactions"], 0);
     let table = plumb_at(&url, &["state", "show", "--format", "table"]);
@@ -276,7 +276,7 @@ fn concurrent_migrations_in_separate_processes_all_succeed() {
     for (i, out) in outputs.iter().enumerate() {
         expect(out, 0, &format!("migrate {i}"));
         let report = json(out);
-        assert_eq!(report["to_version"], 8, "{report}");
+        assert_eq!(report["to_version"], 9, "{report}");
         if !report["applied"].as_array().unwrap().is_empty() {
             applied += 1;
         }
@@ -287,7 +287,7 @@ fn concurrent_migrations_in_separate_processes_all_succeed() {
         .query_one("SELECT version FROM plumb_schema", &[])
         .unwrap()
         .get(0);
-    assert_eq!(version, 8);
+    assert_eq!(version, 9);
     let events: i64 = pg
         .query_one(
             "SELECT count(*) FROM audit_events WHERE kind = 'schema_migrated'",
@@ -314,7 +314,7 @@ fn a_newer_schema_is_refused_with_exit_3() {
         assert!(
             err.contains(&format!(
                 "PostgreSQL state at {shown} has schema version 99, newer than this plumb \
-                 understands (up to 8)"
+                 understands (up to 9)"
             )),
             "{err}"
         );
@@ -323,7 +323,7 @@ fn a_newer_schema_is_refused_with_exit_3() {
         Store::open_at(&location(&url), Access::Create),
         Err(StoreError::PostgresNewerSchema {
             found: 99,
-            known: 8,
+            known: 9,
             ..
         })
     ));

@@ -30,6 +30,7 @@ contract_tests!(
     first_scan_records_first_seen_and_score,
     replayed_scan_id_is_a_no_op,
     unchanged_rescan_takes_the_fast_path,
+    every_check_counts_though_an_unchanged_rescan_writes_no_rule_state,
     each_kind_of_change_is_logged_once,
     removed_rule_is_logged_once_and_no_longer_counted,
     error_scan_records_the_scan_and_keeps_state,
@@ -99,6 +100,103 @@ fn unchanged_rescan_takes_the_fast_path(backend: &Backend) {
             "target": r.evidence["target"].clone(), "method": "file_content"});
     }
     assert!(store.apply_scan(&reordered).unwrap().fast_path);
+}
+
+/// (rule, check_count, last_checked_at, last_scan_id) of each stored row, by rule.
+fn checks(backend: &Backend) -> Vec<(String, i64, i64, String)> {
+    backend
+        .rows(
+            "SELECT rule_id, check_count, last_checked_at, last_scan_id FROM host_rule_state
+             ORDER BY rule_id",
+        )
+        .into_iter()
+        .map(|row| {
+            let text = |i: usize| row[i].clone().unwrap();
+            (
+                text(0),
+                text(1).parse().unwrap(),
+                text(2).parse().unwrap(),
+                text(3),
+            )
+        })
+        .collect()
+}
+
+fn every_check_counts_though_an_unchanged_rescan_writes_no_rule_state(backend: &Backend) {
+    let mut store = backend.open();
+    let rules = vec![
+        result("a", Status::Pass, Severity::Low),
+        result("b", Status::Pass, Severity::Low),
+        result("gone", Status::Fail, Severity::High),
+    ];
+    let scan = |store: &mut store::Store, at: i64, results: Vec<store::ResultRecord>| {
+        let batch = batch("h", at, results);
+        let outcome = store.apply_scan(&batch).unwrap();
+        (batch.scan_id.to_string(), outcome.fast_path)
+    };
+    let (first, _) = scan(&mut store, 1000, rules.clone());
+    let (_, fast) = scan(&mut store, 2000, rules.clone());
+    let (third, fast_again) = scan(&mut store, 3000, rules.clone());
+    assert!(fast && fast_again);
+    // The base table was not written; readers see the checks.
+    assert_eq!(
+        backend.count("SELECT max(check_count) + max(last_checked_at) FROM rule_state"),
+        1001
+    );
+    let row = |rule: &str, count, at, scan: &str| (rule.to_string(), count, at, scan.to_string());
+    assert_eq!(
+        checks(backend),
+        [
+            row("a", 3, 3000, &third),
+            row("b", 3, 3000, &third),
+            row("gone", 3, 3000, &third),
+        ]
+    );
+    assert_ne!(first, third);
+
+    // A changed scan catches the rows it checks up; a removed row keeps the checks it had.
+    let mut changed = rules[..2].to_vec();
+    changed[1].status = Status::Fail;
+    let (fourth, fast) = scan(&mut store, 4000, changed.clone());
+    assert!(!fast);
+    assert_eq!(
+        checks(backend),
+        [
+            row("a", 4, 4000, &fourth),
+            row("b", 4, 4000, &fourth),
+            row("gone", 3, 3000, &third),
+        ]
+    );
+    // Unchanged again: the removed row is not checked.
+    let (fifth, fast) = scan(&mut store, 5000, changed.clone());
+    assert!(fast);
+    assert_eq!(
+        checks(backend),
+        [
+            row("a", 5, 5000, &fifth),
+            row("b", 5, 5000, &fifth),
+            row("gone", 3, 3000, &third),
+        ]
+    );
+    // A scan of some rules only (another source) leaves the others' counts to the host.
+    let mut other = batch("h", 6000, vec![result("c", Status::Pass, Severity::Low)]);
+    other.rule_source = "extra".into();
+    let sixth = other.scan_id.to_string();
+    assert!(!store.apply_scan(&other).unwrap().fast_path);
+    let mut back = rules.clone();
+    back[1].status = Status::Fail;
+    let (seventh, fast) = scan(&mut store, 7000, back);
+    assert!(!fast, "gone comes back");
+    assert_eq!(
+        checks(backend),
+        [
+            row("a", 6, 7000, &seventh),
+            row("b", 6, 7000, &seventh),
+            row("c", 1, 6000, &sixth),
+            row("gone", 4, 7000, &seventh),
+        ]
+    );
+    assert!(store.check().unwrap().sound);
 }
 
 fn each_kind_of_change_is_logged_once(backend: &Backend) {

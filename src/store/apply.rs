@@ -155,19 +155,34 @@ pub(crate) fn changes_of_scan(tx: &mut Tx, scan_id: &str) -> DbResult<Vec<Change
     })
 }
 
-fn upsert_host(tx: &mut Tx, batch: &ScanBatch) -> DbResult<()> {
+/// The host's unchanged re-scans, which checked its live rule states without writing them
+/// (see [`super::schema::unwritten_checks`]).
+struct FastScans {
+    count: i64,
+    /// The last one's finish time and scan id (16 bytes).
+    at: Option<i64>,
+    scan_id: Option<Vec<u8>>,
+}
+
+/// Inserts or updates the host's row; a `fast_path` scan also counts itself there. Returns
+/// the host's fast-path scans, read under the row's lock.
+fn upsert_host(tx: &mut Tx, batch: &ScanBatch, fast_path: bool) -> DbResult<FastScans> {
     let host = &batch.host;
     let labels = serde_json::to_value(&host.labels).unwrap_or_default();
     // The host's last scan is this one: set here, in the same statement, as it saves a
     // round trip to PostgreSQL (the scans row follows in this transaction).
-    tx.execute(
+    tx.query_row(
         "INSERT INTO hosts (name, address, port, \"user\", labels, first_seen, last_scan_id,
              last_scan_at, last_scan_status)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
          ON CONFLICT(name) DO UPDATE SET address = excluded.address, port = excluded.port,
              \"user\" = excluded.\"user\", labels = excluded.labels, removed_at = NULL,
              last_scan_id = excluded.last_scan_id, last_scan_at = excluded.last_scan_at,
-             last_scan_status = excluded.last_scan_status",
+             last_scan_status = excluded.last_scan_status,
+             fast_scans = hosts.fast_scans + ?10,
+             fast_scan_at = CASE WHEN ?10 = 0 THEN hosts.fast_scan_at ELSE excluded.last_scan_at END,
+             fast_scan_id = CASE WHEN ?10 = 0 THEN hosts.fast_scan_id ELSE ?11 END
+         RETURNING fast_scans, fast_scan_at, fast_scan_id",
         &args![
             host.name,
             host.address,
@@ -177,10 +192,18 @@ fn upsert_host(tx: &mut Tx, batch: &ScanBatch) -> DbResult<()> {
             batch.started_at,
             batch.scan_id.to_string(),
             batch.finished_at,
-            batch.status.as_str()
+            batch.status.as_str(),
+            i64::from(fast_path),
+            batch.scan_id.as_bytes().as_slice()
         ],
-    )?;
-    Ok(())
+        |row| {
+            Ok(FastScans {
+                count: row.get(0)?,
+                at: row.get(1)?,
+                scan_id: row.get(2)?,
+            })
+        },
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -321,10 +344,7 @@ fn write_scan(
     prepared: &[Prepared],
     known: Known,
 ) -> DbResult<ApplyOutcome> {
-    upsert_host(tx, batch)?;
     let host = batch.host.name.as_str();
-    // The compact tables store the id's 16 bytes.
-    let scan_bytes = batch.scan_id.as_bytes().as_slice();
     let totals = totals(prepared);
     // An error scan creates no keys: it records only the scan row.
     let (keys, current_hash, holds_all) = if batch.status == ScanStatus::Error {
@@ -343,6 +363,8 @@ fn write_scan(
         (Some((host_key, source)), known.current_hash, holds_all)
     };
     let route = plan::route(batch, &totals, current_hash.as_deref(), holds_all);
+    let fast_path = route == plan::Route::Unchanged && keys.is_some();
+    let fast = upsert_host(tx, batch, fast_path)?;
     let outcome = |fast_path, counts, score| ApplyOutcome {
         scan_id: batch.scan_id,
         replayed: false,
@@ -353,15 +375,11 @@ fn write_scan(
     };
     match (route, keys) {
         (plan::Route::Changed, Some((host_key, source))) => {
-            write_changes(tx, batch, prepared, totals, host_key, source)
+            write_changes(tx, batch, prepared, totals, (host_key, source), &fast)
         }
-        (plan::Route::Unchanged, Some((host_key, _))) => {
-            tx.execute(
-                "UPDATE rule_state SET last_checked_at = ?2, check_count = check_count + 1,
-                     last_scan_id = ?3
-                 WHERE host_key = ?1 AND removed_at IS NULL",
-                &args![host_key, batch.finished_at, scan_bytes],
-            )?;
+        (plan::Route::Unchanged, Some(_)) => {
+            // Every live rule state was checked and none is written: the host row counted
+            // this scan (write-on-change).
             let hash = Some(totals.result_hash.as_str());
             insert_scan(tx, batch, hash, totals.counts, totals.score, true, 0)?;
             Ok(outcome(true, totals.counts, totals.score))
@@ -382,8 +400,8 @@ fn write_changes(
     batch: &ScanBatch,
     prepared: &[Prepared],
     totals: plan::Totals,
-    host_key: i64,
-    source: i64,
+    (host_key, source): (i64, i64),
+    fast: &FastScans,
 ) -> DbResult<ApplyOutcome> {
     let host = batch.host.name.as_str();
     let scan_id = batch.scan_id.to_string();
@@ -408,7 +426,8 @@ fn write_changes(
     let evidence_ids = store_evidence(tx, &changed)?;
     let evidence_of = |hash: &str| evidence_ids.get(hash).copied().ok_or(DbError::NoRow);
 
-    // Unchanged: only the counters move (write-on-change).
+    // Unchanged: only the counters move (write-on-change), catching up with the host's
+    // fast-path scans since each row was written.
     let unchanged = plan
         .results
         .iter()
@@ -416,10 +435,12 @@ fn write_changes(
         .map(|step| Ok(vec![Value::Int(key_of(&step.item.record.rule_id)?)]))
         .collect::<DbResult<Vec<_>>>()?;
     tx.execute_rows(
-        "UPDATE rule_state SET last_checked_at = ?1, check_count = check_count + 1,
-             last_scan_id = ?2
+        "UPDATE rule_state SET last_checked_at = ?1, last_scan_id = ?2,
+             check_count = check_count + 1
+                 + CASE WHEN removed_at IS NULL THEN ?4 - fast_base ELSE 0 END,
+             fast_base = ?4
          WHERE host_key = ?3 AND rule_key IN (",
-        &args![at, scan_bytes, host_key],
+        &args![at, scan_bytes, host_key, fast.count],
         "?",
         ")",
         &unchanged,
@@ -446,17 +467,19 @@ fn write_changes(
     tx.execute_rows(
         "INSERT INTO rule_state (host_key, rule_key, status, severity, reason, evidence_id,
              first_seen_at, last_changed_at, last_checked_at, check_count, last_scan_id,
-             removed_at, waiver)
+             removed_at, waiver, fast_base)
          VALUES ",
-        &[],
-        "(?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, NULL, ?)",
+        &args![fast.count],
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, NULL, ?, ?1)",
         " ON CONFLICT(host_key, rule_key) DO UPDATE SET
              status = excluded.status, severity = excluded.severity,
              reason = excluded.reason, evidence_id = excluded.evidence_id,
              waiver = excluded.waiver,
              last_changed_at = excluded.last_changed_at,
              last_checked_at = excluded.last_checked_at,
-             check_count = rule_state.check_count + 1,
+             check_count = rule_state.check_count + 1 + CASE WHEN rule_state.removed_at IS NULL
+                 THEN excluded.fast_base - rule_state.fast_base ELSE 0 END,
+             fast_base = excluded.fast_base,
              last_scan_id = excluded.last_scan_id, removed_at = NULL",
         &states,
     )?;
@@ -505,9 +528,17 @@ fn write_changes(
         .map(|key| vec![Value::Int(key)])
         .collect();
     tx.execute_rows(
-        "UPDATE rule_state SET removed_at = ?1, last_changed_at = ?1
+        // A row leaving the live state keeps the fast-path checks it had.
+        "UPDATE rule_state SET removed_at = ?1, last_changed_at = ?1,
+             check_count = check_count
+                 + CASE WHEN removed_at IS NULL THEN ?3 - fast_base ELSE 0 END,
+             last_checked_at = CASE WHEN removed_at IS NULL AND ?3 > fast_base
+                 THEN ?4 ELSE last_checked_at END,
+             last_scan_id = CASE WHEN removed_at IS NULL AND ?3 > fast_base
+                 THEN ?5 ELSE last_scan_id END,
+             fast_base = ?3
          WHERE host_key = ?2 AND rule_key IN (",
-        &args![at, host_key],
+        &args![at, host_key, fast.count, fast.at, fast.scan_id],
         "?",
         ")",
         &removed,

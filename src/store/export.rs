@@ -684,11 +684,15 @@ enum Keep {
 /// select, with their rule ids and evidence.
 fn rows_query(from: &str, filter: &str) -> String {
     let status = super::schema::waived_status("s.status", "s.waiver");
+    let checks = super::schema::unwritten_checks("s", "f");
+    let (checked_at, checked_by) = (checks.last_checked_at, checks.last_scan_id);
     format!(
         "SELECT s.host_key, r.id, {status}, s.severity, s.reason, e.body, e.hash,
-                s.first_seen_at, s.last_changed_at, s.last_checked_at, s.last_scan_id,
+                s.first_seen_at, s.last_changed_at, {checked_at}, {checked_by},
                 s.removed_at
          {from}
+         JOIN host_keys AS k ON k.key = s.host_key
+         JOIN hosts AS f ON f.name = k.name
          JOIN rule_keys AS r ON r.key = s.rule_key
          LEFT JOIN evidence AS e ON e.id = s.evidence_id
          {filter}"

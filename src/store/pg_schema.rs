@@ -39,11 +39,18 @@ pub const VERSION_TABLE_SQL: &str = "CREATE TABLE IF NOT EXISTS plumb_schema (
 )";
 
 /// Every migration, in order of version.
-pub const PG_MIGRATIONS: &[PgMigration] = &[PgMigration {
-    version: 8,
-    name: "initial PostgreSQL schema, equivalent to SQLite schema 8",
-    sql: INITIAL,
-}];
+pub const PG_MIGRATIONS: &[PgMigration] = &[
+    PgMigration {
+        version: 8,
+        name: "initial PostgreSQL schema, equivalent to SQLite schema 8",
+        sql: INITIAL,
+    },
+    PgMigration {
+        version: 9,
+        name: "unchanged re-scans count on the host instead of rewriting every rule state",
+        sql: UNWRITTEN_CHECKS,
+    },
+];
 
 /// The version the last migration brings a database to.
 pub fn latest_version() -> i64 {
@@ -284,8 +291,8 @@ CREATE TABLE rule_state (
     removed_at      BIGINT,
     waiver          TEXT COLLATE "C",
     PRIMARY KEY (host_key, rule_key)
--- Every scan bumps each row's counters; free room on each page lets PostgreSQL update them
--- in place (HOT: no index entry per update).
+-- A changed scan bumps the counters of each row it checked; free room on each page lets
+-- PostgreSQL update them in place (HOT: no index entry per update).
 ) WITH (fillfactor = 50);
 
 CREATE TABLE rule_state_sources (
@@ -351,6 +358,40 @@ SELECT h.name AS host, m.source_id, r.id AS rule_id
 FROM rule_state_sources AS m
 JOIN host_keys AS h ON h.key = m.host_key
 JOIN rule_keys AS r ON r.key = m.rule_key;
+"#;
+
+/// SQLite's `MIGRATION_UNWRITTEN_CHECKS` (see [`super::schema::unwritten_checks`]).
+pub(crate) const UNWRITTEN_CHECKS: &str = r#"
+ALTER TABLE hosts ADD COLUMN fast_scans BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE hosts ADD COLUMN fast_scan_at BIGINT;
+ALTER TABLE hosts ADD COLUMN fast_scan_id BYTEA;
+ALTER TABLE rule_state ADD COLUMN fast_base BIGINT NOT NULL DEFAULT 0;
+
+DROP VIEW host_rule_state;
+CREATE VIEW host_rule_state AS
+SELECT h.name AS host, r.id AS rule_id,
+       CASE WHEN s.waiver IS NOT NULL THEN 'waived'
+            ELSE (SELECT text FROM value_codes WHERE code = s.status) END AS status,
+       (SELECT text FROM value_codes WHERE code = s.severity) AS severity,
+       s.reason, e.body AS evidence,
+       encode(e.hash, 'hex') AS evidence_hash, s.first_seen_at, s.last_changed_at,
+       s.checked_at AS last_checked_at, s.checks AS check_count,
+       substr(encode(s.checked_by, 'hex'), 1, 8) || '-'
+           || substr(encode(s.checked_by, 'hex'), 9, 4) || '-'
+           || substr(encode(s.checked_by, 'hex'), 13, 4) || '-'
+           || substr(encode(s.checked_by, 'hex'), 17, 4) || '-'
+           || substr(encode(s.checked_by, 'hex'), 21) AS last_scan_id,
+       s.removed_at
+FROM (SELECT s.*,
+             s.check_count + CASE WHEN s.removed_at IS NULL THEN f.fast_scans - s.fast_base ELSE 0 END AS checks,
+             CASE WHEN s.removed_at IS NULL AND f.fast_scans > s.fast_base THEN f.fast_scan_at ELSE s.last_checked_at END AS checked_at,
+             CASE WHEN s.removed_at IS NULL AND f.fast_scans > s.fast_base THEN f.fast_scan_id ELSE s.last_scan_id END AS checked_by
+      FROM rule_state AS s
+      JOIN host_keys AS k ON k.key = s.host_key
+      JOIN hosts AS f ON f.name = k.name) AS s
+JOIN host_keys AS h ON h.key = s.host_key
+JOIN rule_keys AS r ON r.key = s.rule_key
+LEFT JOIN evidence AS e ON e.id = s.evidence_id;
 "#;
 
 #[cfg(test)]

@@ -276,6 +276,12 @@ ALTER TABLE hosts ADD COLUMN machine_id TEXT;
 CREATE INDEX hosts_by_machine_id ON hosts(machine_id) WHERE machine_id IS NOT NULL;
 "#,
     },
+    Migration {
+        name: "unchanged re-scans count on the host instead of rewriting every rule state",
+        // New columns with defaults and one view redefined: no row is rewritten.
+        auto_safe: true,
+        sql: MIGRATION_UNWRITTEN_CHECKS,
+    },
 ];
 
 /// Migration 5: a compact change log and rule state (DESIGN §4 Footprint).
@@ -578,6 +584,66 @@ JOIN rule_keys AS r ON r.key = s.rule_key
 LEFT JOIN evidence AS e ON e.id = s.evidence_id;
 "#;
 
+/// An unchanged re-scan (the fast path) checks every live rule state of its host and writes
+/// none of them, only its host row (DESIGN §4: store only changes). The host counts such
+/// scans (`fast_scans`, with the last one's time and id), and each rule state the count it
+/// last caught up with (`fast_base`), so a live row's counters are what is stored plus
+/// [`unwritten_checks`]. Readers see the sums: the `host_rule_state` view and the export.
+const MIGRATION_UNWRITTEN_CHECKS: &str = r#"
+ALTER TABLE hosts ADD COLUMN fast_scans INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE hosts ADD COLUMN fast_scan_at INTEGER;
+ALTER TABLE hosts ADD COLUMN fast_scan_id BLOB;
+ALTER TABLE rule_state ADD COLUMN fast_base INTEGER NOT NULL DEFAULT 0;
+
+DROP VIEW host_rule_state;
+CREATE VIEW host_rule_state AS
+SELECT h.name AS host, r.id AS rule_id,
+       CASE WHEN s.waiver IS NOT NULL THEN 'waived'
+            ELSE (SELECT text FROM value_codes WHERE code = s.status) END AS status,
+       (SELECT text FROM value_codes WHERE code = s.severity) AS severity,
+       s.reason, e.body AS evidence,
+       lower(hex(e.hash)) AS evidence_hash, s.first_seen_at, s.last_changed_at,
+       s.checked_at AS last_checked_at, s.checks AS check_count,
+       lower(substr(hex(s.checked_by), 1, 8) || '-' || substr(hex(s.checked_by), 9, 4)
+             || '-' || substr(hex(s.checked_by), 13, 4) || '-'
+             || substr(hex(s.checked_by), 17, 4) || '-' || substr(hex(s.checked_by), 21))
+           AS last_scan_id,
+       s.removed_at
+FROM (SELECT s.*,
+             s.check_count + CASE WHEN s.removed_at IS NULL THEN f.fast_scans - s.fast_base ELSE 0 END AS checks,
+             CASE WHEN s.removed_at IS NULL AND f.fast_scans > s.fast_base THEN f.fast_scan_at ELSE s.last_checked_at END AS checked_at,
+             CASE WHEN s.removed_at IS NULL AND f.fast_scans > s.fast_base THEN f.fast_scan_id ELSE s.last_scan_id END AS checked_by
+      FROM rule_state AS s
+      JOIN host_keys AS k ON k.key = s.host_key
+      JOIN hosts AS f ON f.name = k.name) AS s
+JOIN host_keys AS h ON h.key = s.host_key
+JOIN rule_keys AS r ON r.key = s.rule_key
+LEFT JOIN evidence AS e ON e.id = s.evidence_id;
+"#;
+
+/// The SQL of a rule state's last check as readers see it (see
+/// [`MIGRATION_UNWRITTEN_CHECKS`]): `s` is the `rule_state` row, `f` its host's `hosts` row.
+/// The views hold the same text; a unit test keeps them equal.
+pub(crate) fn unwritten_checks(s: &str, f: &str) -> UnwrittenChecks {
+    let unwritten = format!("{s}.removed_at IS NULL AND {f}.fast_scans > {s}.fast_base");
+    UnwrittenChecks {
+        last_checked_at: format!(
+            "CASE WHEN {unwritten} THEN {f}.fast_scan_at ELSE {s}.last_checked_at END"
+        ),
+        last_scan_id: format!(
+            "CASE WHEN {unwritten} THEN {f}.fast_scan_id ELSE {s}.last_scan_id END"
+        ),
+    }
+}
+
+/// What [`unwritten_checks`] gives the export (the views also add the checks to
+/// `check_count`).
+pub(crate) struct UnwrittenChecks {
+    pub last_checked_at: String,
+    /// The 16 bytes of the scan id.
+    pub last_scan_id: String,
+}
+
 /// The schema version this binary writes.
 pub fn latest_version() -> i64 {
     MIGRATIONS.len() as i64
@@ -607,5 +673,26 @@ pub(crate) fn stored_status(status: crate::eval::Status) -> crate::eval::Status 
     match status {
         crate::eval::Status::Waived => crate::eval::Status::Fail,
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_views_derive_the_counters_as_readers_of_the_base_table_do() {
+        let checks = unwritten_checks("s", "f");
+        let check_count = "s.check_count + CASE WHEN s.removed_at IS NULL \
+                           THEN f.fast_scans - s.fast_base ELSE 0 END AS checks";
+        for view in [
+            MIGRATION_UNWRITTEN_CHECKS,
+            super::super::pg_schema::UNWRITTEN_CHECKS,
+        ] {
+            for expression in [&checks.last_checked_at, &checks.last_scan_id] {
+                assert!(view.contains(expression.as_str()), "{expression}");
+            }
+            assert!(view.contains(check_count));
+        }
     }
 }
