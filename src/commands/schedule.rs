@@ -222,6 +222,9 @@ fn run_once(
         .map(|t| t.record.name.clone())
         .collect();
     let enrolled = store.enrol(&names, &settings, now)?;
+    // Read again: enrolment may have waited for another run's, which made its new hosts due
+    // at that run's later clock; claiming at the first reading would find them not yet due.
+    let now = crate::store::now_ms().max(now);
     let windows = policy
         .as_ref()
         .map(|p| crate::store::policy_maintenance(&p.policy.schedule));
