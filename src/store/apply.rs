@@ -393,7 +393,7 @@ fn write_scan(
 }
 
 /// The full route: loads the host's rows, plans the changes, and writes the plan. Each kind
-/// of write is one statement per chunk of rows ([`Tx::execute_rows`]), so a scan costs a
+/// of write is one statement for all its rows ([`Tx::execute_rows`]), so a scan costs a
 /// handful of round trips on PostgreSQL whatever its number of rules.
 fn write_changes(
     tx: &mut Tx,
